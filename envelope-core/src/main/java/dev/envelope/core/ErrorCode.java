@@ -1,0 +1,47 @@
+package dev.envelope.core;
+
+/**
+ * The stable error codes of Envelope. Each has a short identifier that never changes (it appears in CLI
+ * messages and, later, in problem+json {@code type} URIs) and the process exit code the CLI uses for it.
+ * New codes may be added; existing identifiers and exit codes are never reused for something else.
+ */
+public enum ErrorCode {
+  /** Anything unexpected: a bug. */
+  INTERNAL("internal", 1),
+  /** A command line or argument the user got wrong (picocli reports its own usage errors with this too). */
+  INVALID_ARGUMENT("invalid-argument", 2),
+  /** Reading or writing a file or stream failed (missing input, full disk, closed pipe). */
+  IO("io", 3),
+  /** The local keyring cannot be opened: wrong or missing master key, or a damaged keyring file. */
+  KEYRING_UNAVAILABLE("keyring-unavailable", 4),
+  /** No root key with that id or alias, or no such version of it. */
+  KEY_NOT_FOUND("key-not-found", 5),
+  /** The root key exists but is disabled: it neither makes nor unwraps data keys. */
+  KEY_DISABLED("key-disabled", 6),
+  /** The encryption context the caller expects differs from the one the file was written with. */
+  CONTEXT_MISMATCH("context-mismatch", 7),
+  /** The ciphertext failed authentication: tampered, truncated, extended, or read with the wrong context. */
+  INVALID_CIPHERTEXT("invalid-ciphertext", 8),
+  /** The wrapped data key does not unwrap under its root key and context: damaged, or moved from elsewhere. */
+  INVALID_WRAPPED_KEY("invalid-wrapped-key", 9),
+  /** Not an Envelope file, a format version this build does not read, or a key service it does not have. */
+  UNSUPPORTED_FORMAT("unsupported-format", 10);
+
+  private final String id;
+  private final int exitCode;
+
+  ErrorCode(String id, int exitCode) {
+    this.id = id;
+    this.exitCode = exitCode;
+  }
+
+  /** The stable identifier, e.g. {@code invalid-ciphertext}. */
+  public String id() {
+    return id;
+  }
+
+  /** The CLI's exit status for this error. */
+  public int exitCode() {
+    return exitCode;
+  }
+}

@@ -1,0 +1,182 @@
+package dev.envelope.keyring;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.envelope.core.AtomicFile;
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.HexFormat;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+
+/**
+ * The sealed keyring file: {@code magic "\x89ENK" | version 1 | master key id (8) | nonce (12) |
+ * AES-256-GCM(master key, JSON state)}, with everything before the ciphertext as associated data, so the
+ * file is authenticated as a whole. Written atomically through {@link AtomicFile}; a {@code keyring.lock}
+ * file serialises writers across processes.
+ */
+final class KeyringFile {
+  static final String FILE_NAME = "keyring";
+  static final String LOCK_NAME = "keyring.lock";
+  private static final byte[] MAGIC = {(byte) 0x89, 'E', 'N', 'K'};
+  private static final int VERSION = 1;
+  private static final int PREFIX_BYTES = MAGIC.length + 1 + 8;
+  private static final int NONCE_BYTES = 12;
+  private static final int TAG_BITS = 128;
+  private static final int MAX_FILE_BYTES = 64 * 1024 * 1024;
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Path home;
+  private final Path file;
+  private final MasterKey master;
+
+  KeyringFile(Path home, MasterKey master) {
+    this.home = home;
+    this.file = home.resolve(FILE_NAME);
+    this.master = master;
+  }
+
+  Path path() {
+    return file;
+  }
+
+  /** Identifies the file's current content cheaply: it changes with every write (a rename is a new inode). */
+  Object stamp() {
+    try {
+      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+      Object key = a.fileKey();
+      return Arrays.asList(key, a.lastModifiedTime(), a.size());
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** Reads and unseals the keyring; a missing file is an empty keyring. */
+  KeyringState read() throws EnvelopeException {
+    byte[] sealed;
+    try {
+      if (Files.size(file) > MAX_FILE_BYTES) {
+        throw unreadable("it is larger than any keyring Envelope writes");
+      }
+      sealed = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      return KeyringState.empty();
+    } catch (IOException e) {
+      throw new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE, "cannot read the keyring " + file + ": "
+          + e.getMessage());
+    }
+    if (sealed.length < PREFIX_BYTES + NONCE_BYTES + TAG_BITS / 8
+        || !Arrays.equals(Arrays.copyOf(sealed, MAGIC.length), MAGIC)) {
+      throw unreadable("it is not an Envelope keyring, or it is damaged");
+    }
+    if (sealed[MAGIC.length] != VERSION) {
+      throw unreadable("its format version " + sealed[MAGIC.length] + " is not supported by this build");
+    }
+    String sealedBy = HexFormat.of().formatHex(sealed, MAGIC.length + 1, PREFIX_BYTES);
+    if (!sealedBy.equals(master.id())) {
+      throw new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE, "wrong master key for the keyring " + file
+          + ": it was sealed by master key " + sealedBy + " but the configured one is " + master.id()
+          + " (or the keyring's header is damaged)");
+    }
+    byte[] json = null;
+    try {
+      Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+      gcm.init(Cipher.DECRYPT_MODE, master.secretKey(),
+          new GCMParameterSpec(TAG_BITS, sealed, PREFIX_BYTES, NONCE_BYTES));
+      gcm.updateAAD(sealed, 0, PREFIX_BYTES);
+      json = gcm.doFinal(sealed, PREFIX_BYTES + NONCE_BYTES, sealed.length - PREFIX_BYTES - NONCE_BYTES);
+      KeyringState state = JSON.readValue(json, KeyringState.class);
+      if (state.format() != KeyringState.FORMAT || state.keys() == null) {
+        throw unreadable("its content format is not supported by this build");
+      }
+      return state;
+    } catch (GeneralSecurityException e) {
+      throw unreadable("it is damaged (authentication failed)");
+    } catch (IOException | RuntimeException e) {
+      throw unreadable("its content is malformed");
+    } finally {
+      if (json != null) {
+        Arrays.fill(json, (byte) 0);
+      }
+    }
+  }
+
+  /** Seals and writes {@code state} atomically. Call under {@link #lock()}. */
+  void write(KeyringState state) throws EnvelopeException {
+    byte[] json = null;
+    try {
+      json = JSON.writeValueAsBytes(state);
+      byte[] prefix = ByteBuffer.allocate(PREFIX_BYTES).put(MAGIC).put((byte) VERSION)
+          .put(HexFormat.of().parseHex(master.id())).array();
+      byte[] nonce = new byte[NONCE_BYTES];
+      RANDOM.nextBytes(nonce);
+      Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+      gcm.init(Cipher.ENCRYPT_MODE, master.secretKey(), new GCMParameterSpec(TAG_BITS, nonce));
+      gcm.updateAAD(prefix);
+      byte[] sealed = gcm.doFinal(json);
+      createPrivateDirectory(home);
+      try (AtomicFile out = AtomicFile.create(file, AtomicFile.privateFile())) {
+        out.stream().write(prefix);
+        out.stream().write(nonce);
+        out.stream().write(sealed);
+        out.commit();
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM is unavailable in this Java runtime", e);
+    } catch (IOException e) {
+      throw new EnvelopeException(ErrorCode.IO, "cannot write the keyring " + file + ": " + e.getMessage());
+    } finally {
+      if (json != null) {
+        Arrays.fill(json, (byte) 0);
+      }
+    }
+  }
+
+  /** Takes the inter-process write lock; close the returned lock to release it. */
+  AutoCloseable lock() throws EnvelopeException {
+    try {
+      createPrivateDirectory(home);
+      FileChannel channel = FileChannel.open(home.resolve(LOCK_NAME), StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE);
+      FileLock lock = channel.lock();
+      return () -> {
+        lock.release();
+        channel.close();
+      };
+    } catch (IOException e) {
+      throw new EnvelopeException(ErrorCode.IO, "cannot lock the keyring in " + home + ": " + e.getMessage());
+    }
+  }
+
+  private EnvelopeException unreadable(String why) {
+    return new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE, "cannot open the keyring " + file + ": " + why
+        + ". Check that the master key is the one that sealed it.");
+  }
+
+  static void createPrivateDirectory(Path dir) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rwx------")));
+    } else {
+      Files.createDirectories(dir);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package dev.envelope.keyring;
+
+import dev.envelope.core.DataKey;
+import dev.envelope.core.EncryptionContext;
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.core.InsecureKeyAccess;
+import dev.envelope.core.WrappedKey;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The local keyring's wrapped-key layout, version 1: {@code 0x01 | nonce (12) | AES-256-GCM ciphertext of
+ * the 32-byte data key | tag (16)}, 61 bytes. The associated data is
+ * {@code "envelope/local-wrap/v1" | u16 id length | root key id | u32 version | canonical context}, so a
+ * wrapped key unwraps only under the root key version and the context it was made for. Nonces are random:
+ * rotate a root key long before it has wrapped 2^32 data keys.
+ */
+final class LocalWrap {
+  static final byte LAYOUT_VERSION = 1;
+  static final int NONCE_BYTES = 12;
+  static final int WRAPPED_BYTES = 1 + NONCE_BYTES + DataKey.SIZE_BYTES + 16;
+  private static final byte[] LABEL = "envelope/local-wrap/v1".getBytes(StandardCharsets.US_ASCII);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private LocalWrap() {}
+
+  static WrappedKey wrap(String keyId, KeyringState.Version version, byte[] dataKey,
+      EncryptionContext context) {
+    byte[] out = new byte[WRAPPED_BYTES];
+    out[0] = LAYOUT_VERSION;
+    byte[] nonce = new byte[NONCE_BYTES];
+    RANDOM.nextBytes(nonce);
+    System.arraycopy(nonce, 0, out, 1, NONCE_BYTES);
+    try {
+      Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+      gcm.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(version.material(), "AES"), new GCMParameterSpec(128, nonce));
+      gcm.updateAAD(aad(keyId, version.version(), context));
+      gcm.doFinal(dataKey, 0, dataKey.length, out, 1 + NONCE_BYTES);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM is unavailable in this Java runtime", e);
+    }
+    return WrappedKey.of(keyId, version.version(), out);
+  }
+
+  /** Returns the plaintext data key; the caller zeroes it. */
+  static byte[] unwrap(String keyId, KeyringState.Version version, WrappedKey wrapped,
+      EncryptionContext context) throws EnvelopeException {
+    byte[] in = wrapped.ciphertext();
+    if (in.length != WRAPPED_BYTES || in[0] != LAYOUT_VERSION) {
+      throw invalid();
+    }
+    try {
+      Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+      gcm.init(Cipher.DECRYPT_MODE, new SecretKeySpec(version.material(), "AES"),
+          new GCMParameterSpec(128, in, 1, NONCE_BYTES));
+      gcm.updateAAD(aad(keyId, version.version(), context));
+      return gcm.doFinal(in, 1 + NONCE_BYTES, in.length - 1 - NONCE_BYTES);
+    } catch (AEADBadTagException e) {
+      throw invalid();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM is unavailable in this Java runtime", e);
+    }
+  }
+
+  static WrappedKey rewrap(DataKey key, String keyId, KeyringState.Version version,
+      EncryptionContext context) {
+    byte[] plaintext = key.copyPlaintext(InsecureKeyAccess.get());
+    try {
+      return wrap(keyId, version, plaintext, context);
+    } finally {
+      java.util.Arrays.fill(plaintext, (byte) 0);
+    }
+  }
+
+  private static byte[] aad(String keyId, int version, EncryptionContext context) {
+    byte[] id = keyId.getBytes(StandardCharsets.UTF_8);
+    byte[] ctx = context.canonicalBytes();
+    return ByteBuffer.allocate(LABEL.length + 2 + id.length + 4 + ctx.length)
+        .put(LABEL).putShort((short) id.length).put(id).putInt(version).put(ctx).array();
+  }
+
+  private static EnvelopeException invalid() {
+    return new EnvelopeException(ErrorCode.INVALID_WRAPPED_KEY, "the wrapped data key does not unwrap: it"
+        + " belongs to another file or encryption context, or it is damaged");
+  }
+}
