@@ -1,0 +1,40 @@
+package dev.envelope.cli;
+
+import dev.envelope.core.EncryptionContext;
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** The repeatable {@code --context k=v} option, parsed strictly (no silent overwrite of a repeated key). */
+final class ContextOptions {
+  @Option(names = "--context", paramLabel = "KEY=VALUE",
+      description = "an encryption context entry; repeat for more. The context is authenticated, not secret.")
+  List<String> entries = new ArrayList<>();
+
+  boolean given() {
+    return !entries.isEmpty();
+  }
+
+  EncryptionContext context() throws EnvelopeException {
+    Map<String, String> map = new LinkedHashMap<>();
+    for (String entry : entries) {
+      int eq = entry.indexOf('=');
+      if (eq < 0) {
+        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "--context needs KEY=VALUE, got '" + entry + "'");
+      }
+      String key = entry.substring(0, eq);
+      if (map.put(key, entry.substring(eq + 1)) != null) {
+        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "--context key '" + key + "' is given twice");
+      }
+    }
+    try {
+      return EncryptionContext.of(map);
+    } catch (IllegalArgumentException e) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, e.getMessage());
+    }
+  }
+}

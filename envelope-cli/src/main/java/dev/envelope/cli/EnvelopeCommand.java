@@ -1,0 +1,47 @@
+package dev.envelope.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** {@code envelope}: the top-level command. Its subcommands do the work. */
+@Command(
+    name = "envelope",
+    mixinStandardHelpOptions = true,
+    versionProvider = VersionProvider.class,
+    description = "Envelope encryption of files: each file gets a fresh AES-256 data key, wrapped by a root key"
+        + " that never leaves the key service.",
+    subcommands = {KeysCommand.class, EncryptCommand.class, DecryptCommand.class, InspectCommand.class},
+    footerHeading = "%nEnvironment:%n",
+    footer = {
+        "  ENVELOPE_HOME              data directory holding the keyring (default ./envelope-data)",
+        "  ENVELOPE_MASTER_KEY        base64 of the 32-byte master key that seals the keyring",
+        "  ENVELOPE_MASTER_KEY_FILE   file holding that base64 text (use one of the two)",
+        "                             With neither, the first use generates ENVELOPE_HOME/master.key:",
+        "                             fine for trying Envelope out, not for production.",
+        "  ENVELOPE_DEBUG=1           print stack traces of errors",
+        "",
+        "Errors are one line on stderr, 'envelope: error: MESSAGE [CODE]', and these exit statuses:",
+        "  0  success",
+        "  1  internal         a bug: please report it",
+        "  2  invalid-argument a wrong option, argument, alias or context",
+        "  3  io               a file or stream could not be read or written",
+        "  4  keyring-unavailable  wrong or missing master key, or a damaged keyring",
+        "  5  key-not-found    no root key (or version) with that id or alias",
+        "  6  key-disabled     the root key is disabled",
+        "  7  context-mismatch the file's encryption context is not the one given with --context",
+        "  8  invalid-ciphertext  the file was modified, truncated or extended; nothing of a bad",
+        "                      segment was written, and a decrypted file is not kept",
+        "  9  invalid-wrapped-key the wrapped data key does not belong to this file, or is damaged",
+        " 10  unsupported-format  not an Envelope file, or a newer format version"})
+final class EnvelopeCommand {
+  final Cli cli;
+
+  @Option(names = "--home", paramLabel = "DIR", scope = ScopeType.INHERIT,
+      description = "data directory holding the keyring (overrides ENVELOPE_HOME)")
+  String home;
+
+  EnvelopeCommand(Cli cli) {
+    this.cli = cli;
+  }
+}
