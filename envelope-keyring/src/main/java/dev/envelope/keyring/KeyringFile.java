@@ -19,6 +19,9 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 
@@ -40,6 +43,7 @@ final class KeyringFile {
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final ConcurrentMap<String, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
   private final Path home;
   private final Path file;
@@ -147,19 +151,51 @@ final class KeyringFile {
     }
   }
 
-  /** Takes the inter-process write lock; close the returned lock to release it. */
-  AutoCloseable lock() throws EnvelopeException {
+  /** The write lock: an exclusive lock across processes, and across instances within this JVM. */
+  interface WriteLock extends AutoCloseable {
+    @Override
+    void close() throws EnvelopeException;
+  }
+
+  /**
+   * Takes the write lock. File locks belong to the whole JVM (a second {@code lock()} on the same file from
+   * this JVM throws), so threads and keyring instances of one JVM first queue on a lock of their own.
+   */
+  WriteLock lock() throws EnvelopeException {
+    ReentrantLock local;
     try {
       createPrivateDirectory(home);
-      FileChannel channel = FileChannel.open(home.resolve(LOCK_NAME), StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE);
-      FileLock lock = channel.lock();
-      return () -> {
-        lock.release();
-        channel.close();
-      };
+      local = JVM_LOCKS.computeIfAbsent(home.toRealPath().toString(), k -> new ReentrantLock());
     } catch (IOException e) {
       throw new EnvelopeException(ErrorCode.IO, "cannot lock the keyring in " + home + ": " + e.getMessage());
+    }
+    local.lock();
+    try {
+      FileChannel channel = FileChannel.open(home.resolve(LOCK_NAME), StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE);
+      try {
+        FileLock lock = channel.lock();
+        return () -> {
+          try {
+            lock.release();
+            channel.close();
+          } catch (IOException e) {
+            throw new EnvelopeException(ErrorCode.IO, "cannot unlock the keyring in " + home + ": "
+                + e.getMessage());
+          } finally {
+            local.unlock();
+          }
+        };
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+    } catch (IOException e) {
+      local.unlock();
+      throw new EnvelopeException(ErrorCode.IO, "cannot lock the keyring in " + home + ": " + e.getMessage());
+    } catch (RuntimeException e) {
+      local.unlock();
+      throw e;
     }
   }
 

@@ -191,7 +191,7 @@ public final class LocalKeyring implements KeyService {
 
   private synchronized void mutate(UnaryOperator<KeyringState> change, String newAlias)
       throws EnvelopeException {
-    try (AutoCloseable lock = file.lock()) {
+    try (KeyringFile.WriteLock lock = file.lock()) {
       KeyringState current = file.read(); // the latest, whatever other processes did
       if (newAlias != null) {
         for (KeyringState.RootKey key : current.keys()) {
@@ -204,10 +204,6 @@ public final class LocalKeyring implements KeyService {
       KeyringState next = change.apply(current);
       file.write(next);
       loaded = new Loaded(next, file.stamp());
-    } catch (EnvelopeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new EnvelopeException(ErrorCode.IO, "cannot release the keyring lock: " + e.getMessage());
     }
   }
 

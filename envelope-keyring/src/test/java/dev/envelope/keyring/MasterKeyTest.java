@@ -1,0 +1,86 @@
+package dev.envelope.keyring;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MasterKeyTest {
+  @TempDir
+  Path home;
+
+  private final ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+  private final PrintStream warn = new PrintStream(warnings, true, StandardCharsets.UTF_8);
+
+  @Test
+  void withNoKeyConfiguredAPrivateKeyFileIsGeneratedLoudly() throws Exception {
+    MasterKey generated = MasterKey.resolve(home, Map.of(), warn);
+    Path file = home.resolve(MasterKey.DEFAULT_FILE_NAME);
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home)));
+    String said = warnings.toString(StandardCharsets.UTF_8);
+    assertTrue(said.contains("WARNING") && said.contains("NOT for production"), said);
+    assertFalse(said.contains(Files.readString(file).strip()), "the key itself must not be printed");
+
+    warnings.reset();
+    assertEquals(generated.id(), MasterKey.resolve(home, Map.of(), warn).id(), "the generated file is reused");
+    assertEquals("", warnings.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aKeyringWithoutItsMasterKeyIsAnErrorNotAReasonToGenerateOne() throws Exception {
+    Files.createDirectories(home);
+    Files.write(home.resolve(KeyringFile.FILE_NAME), new byte[] {1, 2, 3});
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> MasterKey.resolve(home, Map.of(), warn));
+    assertEquals(ErrorCode.KEYRING_UNAVAILABLE, e.code());
+    assertFalse(Files.exists(home.resolve(MasterKey.DEFAULT_FILE_NAME)));
+  }
+
+  @Test
+  void theEnvironmentVariableWinsAndIsValidated() throws Exception {
+    String key = Keyrings.newMasterKeyBase64();
+    assertEquals(MasterKey.fromBase64(key, "x").id(),
+        MasterKey.resolve(home, Map.of(MasterKey.ENV_KEY, key), warn).id());
+    for (String bad : new String[] {"not base64!", Base64.getEncoder().encodeToString(new byte[31]),
+        Base64.getEncoder().encodeToString(new byte[33]), "=", "A".repeat(100_000)}) {
+      EnvelopeException e = assertThrows(EnvelopeException.class,
+          () -> MasterKey.resolve(home, Map.of(MasterKey.ENV_KEY, bad), warn));
+      assertEquals(ErrorCode.KEYRING_UNAVAILABLE, e.code());
+      assertTrue(e.getMessage().contains(MasterKey.ENV_KEY), e.getMessage());
+    }
+    assertFalse(Files.exists(home.resolve(MasterKey.DEFAULT_FILE_NAME)), "nothing generated on a bad key");
+  }
+
+  @Test
+  void aKeyFileIsReadAndBothSourcesAtOnceAreRefused() throws Exception {
+    String key = Keyrings.newMasterKeyBase64();
+    Path file = Files.writeString(home.resolve("mk"), key + "\n");
+    assertEquals(MasterKey.fromBase64(key, "x").id(),
+        MasterKey.resolve(home, Map.of(MasterKey.ENV_KEY_FILE, file.toString()), warn).id());
+    assertEquals(ErrorCode.KEYRING_UNAVAILABLE, assertThrows(EnvelopeException.class, () -> MasterKey.resolve(home,
+        Map.of(MasterKey.ENV_KEY_FILE, home.resolve("missing").toString()), warn)).code());
+    assertEquals(ErrorCode.KEYRING_UNAVAILABLE, assertThrows(EnvelopeException.class, () -> MasterKey.resolve(home,
+        Map.of(MasterKey.ENV_KEY_FILE, file.toString(), MasterKey.ENV_KEY, key), warn)).code());
+  }
+
+  @Test
+  void toStringShowsOnlyTheId() throws Exception {
+    String key = Keyrings.newMasterKeyBase64();
+    MasterKey master = MasterKey.fromBase64(key, "x");
+    assertFalse(master.toString().contains(key));
+    assertTrue(master.toString().contains(master.id()));
+  }
+}
