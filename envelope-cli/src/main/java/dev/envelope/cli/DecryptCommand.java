@@ -1,5 +1,6 @@
 package dev.envelope.cli;
 
+import dev.envelope.core.CipherWarmUp;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.Envelope;
 import dev.envelope.core.EnvelopeException;
@@ -33,6 +34,7 @@ final class DecryptCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, EnvelopeException {
+    CipherWarmUp.startInBackground();
     // The expected context, when given, is checked against the header before any key is unwrapped.
     EncryptionContext expected = context.given() ? context.context() : null;
     Envelope envelope = Envelope.create(parent.cli.keyring(parent.home));

@@ -1,5 +1,6 @@
 package dev.envelope.cli;
 
+import dev.envelope.core.CipherWarmUp;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.Envelope;
 import dev.envelope.core.EnvelopeCipher;
@@ -41,6 +42,7 @@ final class EncryptCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, EnvelopeException {
+    CipherWarmUp.startInBackground();
     EncryptionContext ctx = context.context();
     if (segmentSize < EnvelopeCipher.MIN_SEGMENT_SIZE || segmentSize > EnvelopeCipher.MAX_SEGMENT_SIZE) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "--segment-size must be between "
