@@ -1,7 +1,5 @@
 package dev.envelope.keyring;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.envelope.core.AtomicFile;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
@@ -40,8 +38,6 @@ final class KeyringFile {
   private static final int NONCE_BYTES = 12;
   private static final int TAG_BITS = 128;
   private static final int MAX_FILE_BYTES = 64 * 1024 * 1024;
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final ConcurrentMap<String, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
@@ -104,7 +100,7 @@ final class KeyringFile {
           new GCMParameterSpec(TAG_BITS, sealed, PREFIX_BYTES, NONCE_BYTES));
       gcm.updateAAD(sealed, 0, PREFIX_BYTES);
       json = gcm.doFinal(sealed, PREFIX_BYTES + NONCE_BYTES, sealed.length - PREFIX_BYTES - NONCE_BYTES);
-      KeyringState state = JSON.readValue(json, KeyringState.class);
+      KeyringState state = KeyringJson.read(json);
       if (state.format() != KeyringState.FORMAT || state.keys() == null) {
         throw unreadable("its content format is not supported by this build");
       }
@@ -124,7 +120,7 @@ final class KeyringFile {
   void write(KeyringState state) throws EnvelopeException {
     byte[] json = null;
     try {
-      json = JSON.writeValueAsBytes(state);
+      json = KeyringJson.write(state);
       byte[] prefix = ByteBuffer.allocate(PREFIX_BYTES).put(MAGIC).put((byte) VERSION)
           .put(HexFormat.of().parseHex(master.id())).array();
       byte[] nonce = new byte[NONCE_BYTES];

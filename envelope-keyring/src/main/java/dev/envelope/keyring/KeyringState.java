@@ -1,13 +1,11 @@
 package dev.envelope.keyring;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
  * The content of the keyring file, as the JSON document sealed inside it (see {@code docs/FORMAT.md}).
  * Immutable; changes make a new state.
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 record KeyringState(int format, List<RootKey> keys) {
   static final int FORMAT = 1;
 
@@ -20,8 +18,7 @@ record KeyringState(int format, List<RootKey> keys) {
   }
 
   /** One root key and all its versions. */
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  record RootKey(String id, String alias, KeyState state, String createdAt, int currentVersion,
+    record RootKey(String id, String alias, KeyState state, String createdAt, int currentVersion,
       List<Version> versions) {
     RootKey {
       versions = List.copyOf(versions);
