@@ -369,6 +369,16 @@ class EnvelopeCipherTest {
   }
 
   @Test
+  void seekableChannel_rejectsANegativePosition_insteadOfBlamingTheCiphertext() throws IOException {
+    byte[] plaintext = randomBytes(100, 23);
+    try (DataKey key = dataKey(23);
+         SeekableByteChannel channel = seekable(SMALL, key, CONTEXT, encrypt(SMALL, key, CONTEXT, plaintext))) {
+      assertThrows(IllegalArgumentException.class, () -> channel.position(-1));
+      assertArrayEquals(plaintext, readRange(channel, 0, plaintext.length));
+    }
+  }
+
+  @Test
   void seekableChannel_isReadOnly() throws IOException {
     try (DataKey key = dataKey(20);
          SeekableByteChannel channel = seekable(SMALL, key, CONTEXT, encrypt(SMALL, key, CONTEXT, new byte[10]))) {
