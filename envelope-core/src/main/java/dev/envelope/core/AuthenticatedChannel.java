@@ -41,6 +41,9 @@ final class AuthenticatedChannel implements SeekableByteChannel {
 
   @Override
   public SeekableByteChannel position(long newPosition) throws IOException {
+    if (newPosition < 0) {
+      throw new IllegalArgumentException("negative position: " + newPosition);
+    }
     tinkChannel.position(newPosition);
     return this;
   }
