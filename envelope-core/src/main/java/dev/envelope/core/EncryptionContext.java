@@ -82,8 +82,11 @@ public final class EncryptionContext {
     if (keysAndValues.length % 2 != 0) {
       throw new IllegalArgumentException("encryption context needs an even number of arguments");
     }
-    Map<String, String> map = new TreeMap<>();
+    Map<String, String> map = new java.util.HashMap<>();
     for (int i = 0; i < keysAndValues.length; i += 2) {
+      if (keysAndValues[i] == null || keysAndValues[i + 1] == null) {
+        throw new IllegalArgumentException("encryption context keys and values must not be null");
+      }
       if (map.put(keysAndValues[i], keysAndValues[i + 1]) != null) {
         throw new IllegalArgumentException("encryption context key '" + keysAndValues[i] + "' given twice");
       }

@@ -36,6 +36,15 @@ public final class WrappedKey {
     if (rootKeyId.isEmpty() || rootKeyId.length() > 2048) {
       throw new IllegalArgumentException("root key id must be 1 to 2048 characters");
     }
+    for (int i = 0; i < rootKeyId.length(); i++) {
+      char c = rootKeyId.charAt(i);
+      // File headers store the id as UTF-8: a lone surrogate would be written as '?', naming another key.
+      if (Character.isISOControl(c) || Character.isSurrogate(c)
+          && !(Character.isHighSurrogate(c) && i + 1 < rootKeyId.length()
+              && Character.isLowSurrogate(rootKeyId.charAt(++i)))) {
+        throw new IllegalArgumentException("root key id must be well-formed Unicode without control characters");
+      }
+    }
     if (rootKeyVersion < 0) {
       throw new IllegalArgumentException("root key version must not be negative");
     }
