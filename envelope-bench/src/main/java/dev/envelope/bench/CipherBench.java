@@ -211,13 +211,33 @@ public final class CipherBench {
       lines.add(head + (ratio >= TARGET
           ? Report.fmt("meets the target of >= %.2fx", TARGET)
           : Report.fmt("BEHIND by %.1f%% (the target, %.2fx, is %.0f MB/s)", (1 - ratio / TARGET) * 100, TARGET,
-              TARGET * raw.measurement().median())));
+              TARGET * raw.measurement().median()))
+          + pairedRatios(envelope.measurement(), raw.measurement()));
       if (!tink.failed()) {
         lines.add(Report.fmt("Layer cost, %s: Envelope cipher at %.2fx Tink used directly (same segment size)",
             op, envelope.measurement().median() / tink.measurement().median()));
       }
     }
     return lines;
+  }
+
+  /**
+   * The spread of the per-round ratios: both rows ran once per round, close together in time, so these
+   * show how far machine noise could move the verdict.
+   */
+  private static String pairedRatios(Measurement row, Measurement base) {
+    double[] a = row.samples();
+    double[] b = base.samples();
+    if (a.length != b.length || a.length < 2) {
+      return "";
+    }
+    double min = Double.MAX_VALUE;
+    double max = 0;
+    for (int i = 0; i < a.length; i++) {
+      min = Math.min(min, a[i] / b[i]);
+      max = Math.max(max, a[i] / b[i]);
+    }
+    return Report.fmt("; per-round ratios %.2f-%.2f", min, max);
   }
 
   private static String describe(Exception e) {

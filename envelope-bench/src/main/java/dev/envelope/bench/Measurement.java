@@ -47,6 +47,11 @@ final class Measurement {
     collections += probe.collections;
   }
 
+  /** The samples in the order they were recorded (one per measured round for throughput rows). */
+  double[] samples() {
+    return samples.clone();
+  }
+
   int count() {
     return samples.length;
   }

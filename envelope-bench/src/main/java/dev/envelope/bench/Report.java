@@ -88,6 +88,8 @@ final class Report {
     "GCs = collections that happened inside timed regions (0 is what you want).",
     "Repetitions run round-robin across contenders (GC and a pause between timed regions), so drift on a"
         + " shared machine hits every row alike.",
+    "Per-round ratios (verdicts) pair the Envelope and raw JCE repetitions of each round, which ran close"
+        + " together: their spread shows how far machine noise could move the verdict.",
     "Stream rows pay the stream API's copies (into the stream's segment buffer, and between it and the"
         + " sink or source); the raw JCE loop encrypts array to array.",
     "Range reads: each opens a fresh seekable channel at a random offset and reads through it; the time"
