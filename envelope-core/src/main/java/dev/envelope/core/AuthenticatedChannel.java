@@ -25,7 +25,7 @@ final class AuthenticatedChannel implements SeekableByteChannel {
       if (source.failure != null) {
         throw source.failure;
       }
-      throw new InvalidCiphertextException(AuthenticatedInputStream.MESSAGE, e);
+      throw new InvalidCiphertextException(SegmentDecryptingStream.MESSAGE, e);
     }
   }
 
@@ -53,7 +53,7 @@ final class AuthenticatedChannel implements SeekableByteChannel {
     try {
       return tinkChannel.size();
     } catch (IOException e) {
-      throw new InvalidCiphertextException(AuthenticatedInputStream.MESSAGE, e);
+      throw new InvalidCiphertextException(SegmentDecryptingStream.MESSAGE, e);
     }
   }
 

@@ -1,7 +1,6 @@
 package dev.envelope.core;
 
 import com.google.crypto.tink.InsecureSecretKeyAccess;
-import com.google.crypto.tink.StreamingAead;
 import com.google.crypto.tink.streamingaead.AesGcmHkdfStreamingKey;
 import com.google.crypto.tink.streamingaead.AesGcmHkdfStreamingParameters;
 import com.google.crypto.tink.subtle.AesGcmHkdfStreaming;
@@ -31,11 +30,12 @@ import java.security.GeneralSecurityException;
  */
 public final class EnvelopeCipher {
   /**
-   * The default ciphertext segment size, 256 KiB: bulk throughput is flat from 64 KiB to 4 MiB on the
-   * machines we measured, while a range read decrypts whole segments, so smaller is cheaper there; below
-   * 64 KiB the per-segment cost starts to show. See {@code docs/FORMAT.md}, "Segment size".
+   * The default ciphertext segment size, 64 KiB, chosen by measurement ({@code bin/bench}, see
+   * {@code docs/FORMAT.md}, "Segment size"): bulk throughput is flat from 64 KiB to 4 MiB, a range read
+   * decrypts whole segments so smaller is cheaper there, and a segment's plaintext (65,520 bytes) fits the
+   * usual 64 KiB I/O buffer, so reads and writes of that size skip the stream's own buffer entirely.
    */
-  public static final int DEFAULT_SEGMENT_SIZE = 256 * 1024;
+  public static final int DEFAULT_SEGMENT_SIZE = 64 * 1024;
   /** The smallest segment size a stream may declare. */
   public static final int MIN_SEGMENT_SIZE = 4 * 1024;
   /** The largest segment size a stream may declare (memory per stream is about two segments). */
@@ -81,7 +81,7 @@ public final class EnvelopeCipher {
   public OutputStream newEncryptingStream(DataKey key, EncryptionContext context, OutputStream ciphertext)
       throws IOException {
     try {
-      return primitive(key).newEncryptingStream(ciphertext, context.canonicalBytes());
+      return new SegmentEncryptingStream(primitive(key), context.canonicalBytes(), ciphertext);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("this Java runtime cannot create AES-GCM-HKDF streams", e);
     }
@@ -94,12 +94,10 @@ public final class EnvelopeCipher {
    */
   public InputStream newDecryptingStream(DataKey key, EncryptionContext context, InputStream ciphertext)
       throws IOException {
-    AuthenticatedInputStream.SourceStream source = new AuthenticatedInputStream.SourceStream(ciphertext);
     try {
-      return new AuthenticatedInputStream(
-          primitive(key).newDecryptingStream(source, context.canonicalBytes()), source);
-    } catch (IOException | GeneralSecurityException e) {
-      throw AuthenticatedInputStream.classify(e, source);
+      return new SegmentDecryptingStream(primitive(key), context.canonicalBytes(), ciphertext);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("this Java runtime cannot create AES-GCM-HKDF streams", e);
     }
   }
 
@@ -114,12 +112,12 @@ public final class EnvelopeCipher {
       return new AuthenticatedChannel(
           primitive(key).newSeekableDecryptingChannel(source, context.canonicalBytes()), source);
     } catch (GeneralSecurityException e) {
-      throw new InvalidCiphertextException(AuthenticatedInputStream.MESSAGE, e);
+      throw new InvalidCiphertextException(SegmentDecryptingStream.MESSAGE, e);
     } catch (IOException e) {
       if (source.failure != null) {
         throw source.failure;
       }
-      throw new InvalidCiphertextException(AuthenticatedInputStream.MESSAGE, e);
+      throw new InvalidCiphertextException(SegmentDecryptingStream.MESSAGE, e);
     }
   }
 
@@ -135,7 +133,7 @@ public final class EnvelopeCipher {
     return STREAM_HEADER_BYTES + plaintextSize + segments * TAG_BYTES;
   }
 
-  private StreamingAead primitive(DataKey key) throws IOException {
+  private AesGcmHkdfStreaming primitive(DataKey key) {
     try {
       AesGcmHkdfStreamingParameters parameters = AesGcmHkdfStreamingParameters.builder()
           .setKeySizeBytes(DataKey.SIZE_BYTES)
@@ -143,7 +141,8 @@ public final class EnvelopeCipher {
           .setHkdfHashType(AesGcmHkdfStreamingParameters.HashType.SHA256)
           .setCiphertextSegmentSizeBytes(segmentSize)
           .build();
-      return AesGcmHkdfStreaming.create(AesGcmHkdfStreamingKey.create(
+      // create() returns the concrete class; the segment API it adds is what our streams drive.
+      return (AesGcmHkdfStreaming) AesGcmHkdfStreaming.create(AesGcmHkdfStreamingKey.create(
           parameters, SecretBytes.copyFrom(key.plaintext(), InsecureSecretKeyAccess.get())));
     } catch (GeneralSecurityException e) {
       // Only reachable if the JVM lacks AES-GCM or HMAC-SHA256: a broken runtime, not bad input.
