@@ -94,7 +94,10 @@ class EnvelopeCipherTest {
     assertEquals(8192 + 1 + 16, SMALL.ciphertextSize(FIRST + OTHER + 1));
     int defaultSegment = EnvelopeCipher.DEFAULT_SEGMENT_SIZE;
     assertEquals(defaultSegment, EnvelopeCipher.create().ciphertextSize(defaultSegment - 56));
-    assertEquals(40 + (100L << 20) + 401 * 16, EnvelopeCipher.create().ciphertextSize(100L << 20));
+    // 100 MiB: 256 KiB segments hold 262,088 then 262,128 bytes (401 segments); 64 KiB ones 65,480 then
+    // 65,520 (1,601 segments).
+    assertEquals(40 + (100L << 20) + 401 * 16, EnvelopeCipher.withSegmentSize(256 * 1024).ciphertextSize(100L << 20));
+    assertEquals(40 + (100L << 20) + 1601 * 16, EnvelopeCipher.withSegmentSize(64 * 1024).ciphertextSize(100L << 20));
   }
 
   @Test
