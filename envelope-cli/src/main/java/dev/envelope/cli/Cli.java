@@ -79,12 +79,13 @@ public final class Cli {
     stdout.flush();
   }
 
-  LocalKeyring keyring(String homeOverride) throws EnvelopeException {
+  /** The local keyring; only commands that create keys may generate a try-it-out master key. */
+  LocalKeyring keyring(String homeOverride, boolean mayGenerateMasterKey) throws EnvelopeException {
     Map<String, String> effective = new HashMap<>(env);
     if (homeOverride != null) {
       effective.put("ENVELOPE_HOME", homeOverride);
     }
-    return LocalKeyring.fromEnvironment(effective, stderr);
+    return LocalKeyring.fromEnvironment(effective, mayGenerateMasterKey, stderr);
   }
 
   private int report(Exception e) {
@@ -119,7 +120,7 @@ public final class Cli {
   }
 
   private int fail(String message, ErrorCode code) {
-    String oneLine = String.valueOf(message).replaceAll("[\\r\\n]+", " ");
+    String oneLine = Printable.of(String.valueOf(message));
     stderr.println("envelope: error: " + oneLine + " [" + code.id() + "]");
     stderr.flush();
     return code.exitCode();

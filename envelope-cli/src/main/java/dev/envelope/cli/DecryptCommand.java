@@ -37,7 +37,7 @@ final class DecryptCommand implements Callable<Integer> {
     CipherWarmUp.startInBackground();
     // The expected context, when given, is checked against the header before any key is unwrapped.
     EncryptionContext expected = context.given() ? context.context() : null;
-    Envelope envelope = Envelope.create(parent.cli.keyring(parent.home));
+    Envelope envelope = Envelope.create(parent.cli.keyring(parent.home, false));
     try (InputStream ciphertext = StreamTarget.open(parent.cli, in)) {
       StreamTarget.write(parent.cli, out, sink -> envelope.decrypt(ciphertext, sink, expected));
     }

@@ -48,7 +48,7 @@ final class EncryptCommand implements Callable<Integer> {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "--segment-size must be between "
           + EnvelopeCipher.MIN_SEGMENT_SIZE + " and " + EnvelopeCipher.MAX_SEGMENT_SIZE);
     }
-    Envelope envelope = Envelope.create(parent.cli.keyring(parent.home)).withSegmentSize(segmentSize);
+    Envelope envelope = Envelope.create(parent.cli.keyring(parent.home, false)).withSegmentSize(segmentSize);
     try (InputStream plaintext = StreamTarget.open(parent.cli, in)) {
       StreamTarget.write(parent.cli, out, sink -> envelope.encrypt(plaintext, sink, key, ctx));
     }

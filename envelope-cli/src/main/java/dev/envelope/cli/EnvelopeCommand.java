@@ -24,7 +24,7 @@ import picocli.CommandLine.ScopeType;
         "Errors are one line on stderr, 'envelope: error: MESSAGE [CODE]', and these exit statuses:",
         "  0  success",
         "  1  internal         a bug: please report it",
-        "  2  invalid-argument a wrong option, argument, alias or context",
+        "  2  invalid-argument a wrong option, argument, alias, context or segment size",
         "  3  io               a file or stream could not be read or written",
         "  4  keyring-unavailable  wrong or missing master key, or a damaged keyring",
         "  5  key-not-found    no root key (or version) with that id or alias",

@@ -12,7 +12,8 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code envelope inspect}: shows a file's header. Needs no key and decrypts nothing. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-    description = "Show the header of an Envelope file (root key, context, format); decrypts nothing.")
+    description = {"Show the header of an Envelope file (root key, context, format); decrypts nothing.",
+        "Control characters in the header are shown as \\uXXXX escapes."})
 final class InspectCommand implements Callable<Integer> {
   @ParentCommand
   EnvelopeCommand parent;
@@ -29,12 +30,12 @@ final class InspectCommand implements Callable<Integer> {
     Cli cli = parent.cli;
     cli.println("format version:   " + FileHeader.FORMAT_VERSION);
     cli.println("key service:      " + header.keyService());
-    cli.println("root key:         " + header.wrappedKey().rootKeyId());
+    cli.println("root key:         " + Printable.of(header.wrappedKey().rootKeyId()));
     cli.println("root key version: " + header.wrappedKey().rootKeyVersion());
     cli.println("segment size:     " + header.segmentSize());
     cli.println("context:          " + (header.context().isEmpty() ? "(empty)" : ""));
     for (Map.Entry<String, String> e : header.context().asMap().entrySet()) {
-      cli.println("  " + e.getKey() + "=" + e.getValue());
+      cli.println("  " + Printable.of(e.getKey()) + "=" + Printable.of(e.getValue()));
     }
     return 0;
   }

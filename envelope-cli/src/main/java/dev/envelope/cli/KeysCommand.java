@@ -21,7 +21,11 @@ final class KeysCommand {
   EnvelopeCommand parent;
 
   LocalKeyring keyring() throws EnvelopeException {
-    return parent.cli.keyring(parent.home);
+    return parent.cli.keyring(parent.home, false);
+  }
+
+  LocalKeyring keyringForNewKeys() throws EnvelopeException {
+    return parent.cli.keyring(parent.home, true);
   }
 
   Cli cli() {
@@ -40,7 +44,7 @@ final class KeysCommand {
 
     @Override
     public Integer call() throws EnvelopeException, IOException {
-      RootKeyInfo key = keys.keyring().createKey(alias);
+      RootKeyInfo key = keys.keyringForNewKeys().createKey(alias);
       keys.cli().println(key.id());
       return 0;
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.envelope.core.AtomicFile;
 import dev.envelope.keyring.Keyrings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -93,7 +94,7 @@ class CliTest {
     CliRunner.Result r = cli.run("decrypt", bad.toString(), dir.resolve("out").toString());
     assertError(r, 8, "invalid-ciphertext");
     try (Stream<Path> files = Files.list(dir)) {
-      assertEquals(0, files.filter(p -> p.getFileName().toString().startsWith(".out")
+      assertEquals(0, files.filter(p -> p.getFileName().toString().startsWith(AtomicFile.TEMP_MARKER)
           || p.getFileName().toString().equals("out")).count(), "no output and no temporary file is left");
     }
   }
@@ -177,6 +178,33 @@ class CliTest {
     assertEquals(0, r.status, r.toString());
     assertTrue(r.stderr.contains("WARNING") && r.stderr.contains("master.key"), r.stderr);
     assertTrue(UUID.matcher(r.out()).matches(), "stdout holds the id alone: " + r.out());
+  }
+
+  @Test
+  void readOnlyCommandsOnAFreshHomeCreateNothing() {
+    CliRunner fresh = new CliRunner(dir.resolve("typo"), null);
+    assertError(fresh.run("keys", "list"), 4, "keyring-unavailable");
+    assertError(fresh.run("decrypt", plain.toString(), "-"), 4, "keyring-unavailable");
+    assertFalse(Files.exists(dir.resolve("typo")), "a mistyped home must not grow a master key");
+  }
+
+  @Test
+  void undecodableContextArgumentsAreRefused() {
+    assertError(cli.run(data, "encrypt", "--key", "files", "--context", "tenant=Zo\uFFFD", "-", "-"), 2, "invalid-argument");
+  }
+
+  @Test
+  void controlCharactersFromAHostileFileAreEscapedWhenPrinted() {
+    String hostile = "x\u001b]0;pwned\u0007\u001b[1A\nroot key: 11111111-1111-1111-1111-111111111111\u202e";
+    byte[] enc = cli.run(data, "encrypt", "--key", "files", "--context", "note=" + hostile, "-", "-").stdout;
+    CliRunner.Result inspect = cli.run(enc, "inspect", "-");
+    assertEquals(0, inspect.status, inspect.toString());
+    assertEquals(1, inspect.out().lines().filter(line -> line.startsWith("root key:")).count(), inspect.out());
+    assertFalse(inspect.out().contains("\u001b") || inspect.out().contains("\u202e"), inspect.out());
+    assertTrue(inspect.out().contains("\\u001b]0;pwned"), inspect.out());
+    CliRunner.Result mismatch = cli.run(enc, "decrypt", "--context", "note=y", "-", "-");
+    assertError(mismatch, 7, "context-mismatch");
+    assertFalse(mismatch.stderr.contains("\u001b"), mismatch.stderr);
   }
 
   private static void assertError(CliRunner.Result r, int status, String code) {

@@ -17,18 +17,23 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A file that appears under its real name complete or not at all: bytes go to a temporary file beside the
  * target, which {@link #commit()} flushes to disk (fsync), renames over the target atomically, and makes
  * durable by syncing the directory. {@link #close()} without a commit deletes the temporary file, so a failed
- * write leaves nothing behind; a crash leaves at most a temporary file whose name starts with
- * {@code .} and contains {@value #TEMP_MARKER}, never a half-written target.
+ * write leaves nothing behind, and so does a JVM that exits or is interrupted (Ctrl-C, SIGTERM) mid-write: a
+ * shutdown hook deletes the temporary files still open. Only a hard kill or a power loss can leave one, named
+ * {@value #TEMP_MARKER} and 16 hex digits; never a half-written target.
  */
 public final class AtomicFile implements Closeable {
   /** Part of the name of every temporary file, so that leftovers of a crash can be recognised. */
   public static final String TEMP_MARKER = ".envelope-tmp-";
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Set<Path> IN_FLIGHT = ConcurrentHashMap.newKeySet();
+  private static final AtomicBoolean HOOK_INSTALLED = new AtomicBoolean();
 
   private final Path target;
   private final Path temp;
@@ -52,7 +57,11 @@ public final class AtomicFile implements Closeable {
     Path dir = absolute.getParent();
     byte[] random = new byte[8];
     RANDOM.nextBytes(random);
-    Path temp = dir.resolve("." + absolute.getFileName() + TEMP_MARKER + HexFormat.of().formatHex(random));
+    // A fixed-length name: the target's own name may already be as long as the file system allows.
+    Path temp = dir.resolve(TEMP_MARKER + HexFormat.of().formatHex(random));
+    if (HOOK_INSTALLED.compareAndSet(false, true)) {
+      Runtime.getRuntime().addShutdownHook(new Thread(AtomicFile::deleteInFlight, "envelope-temp-cleanup"));
+    }
     FileChannel channel;
     Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     if (Files.getFileStore(dir).supportsFileAttributeView("posix")) {
@@ -60,6 +69,7 @@ public final class AtomicFile implements Closeable {
     } else {
       channel = FileChannel.open(temp, options);
     }
+    IN_FLIGHT.add(temp);
     return new AtomicFile(absolute, temp, channel);
   }
 
@@ -88,6 +98,7 @@ public final class AtomicFile implements Closeable {
         throw new IOException("cannot replace " + target + " atomically on this file system", e);
       }
       done = true;
+      IN_FLIGHT.remove(temp);
       syncDirectory(target.getParent());
     } finally {
       if (!done) {
@@ -107,6 +118,17 @@ public final class AtomicFile implements Closeable {
       channel.close();
     } finally {
       Files.deleteIfExists(temp);
+      IN_FLIGHT.remove(temp);
+    }
+  }
+
+  private static void deleteInFlight() {
+    for (Path temp : IN_FLIGHT) {
+      try {
+        Files.deleteIfExists(temp);
+      } catch (IOException e) {
+        // Nothing more can be done while the JVM exits.
+      }
     }
   }
 

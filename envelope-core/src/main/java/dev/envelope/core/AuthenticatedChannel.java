@@ -5,7 +5,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 
-/** A read-only plaintext channel whose authentication failures are {@link InvalidCiphertextException}s. */
+/**
+ * A read-only plaintext channel whose authentication failures are {@link InvalidCiphertextException}s. Not
+ * thread-safe, like every channel Tink returns.
+ */
 final class AuthenticatedChannel implements SeekableByteChannel {
   private final SeekableByteChannel tinkChannel;
   private final SourceChannel source;
@@ -17,6 +20,9 @@ final class AuthenticatedChannel implements SeekableByteChannel {
 
   @Override
   public int read(ByteBuffer dst) throws IOException {
+    if (dst.isReadOnly()) {
+      throw new java.nio.ReadOnlyBufferException(); // the caller's mistake, not a bad ciphertext
+    }
     source.failure = null;
     try {
       return tinkChannel.read(dst);
@@ -50,9 +56,13 @@ final class AuthenticatedChannel implements SeekableByteChannel {
 
   @Override
   public long size() throws IOException {
+    source.failure = null;
     try {
       return tinkChannel.size();
     } catch (IOException e) {
+      if (source.failure != null) {
+        throw source.failure;
+      }
       throw new InvalidCiphertextException(SegmentDecryptingStream.MESSAGE, e);
     }
   }
@@ -109,7 +119,12 @@ final class AuthenticatedChannel implements SeekableByteChannel {
 
     @Override
     public long size() throws IOException {
-      return in.size();
+      try {
+        return in.size();
+      } catch (IOException e) {
+        failure = e;
+        throw e;
+      }
     }
 
     @Override

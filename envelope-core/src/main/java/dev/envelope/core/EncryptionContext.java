@@ -150,10 +150,6 @@ public final class EncryptionContext {
     return canonical.clone();
   }
 
-  int canonicalLength() {
-    return canonical.length;
-  }
-
   @Override
   public boolean equals(Object o) {
     return o instanceof EncryptionContext && Arrays.equals(canonical, ((EncryptionContext) o).canonical);

@@ -56,17 +56,20 @@ public final class Envelope {
 
   /**
    * Writes the header to {@code out} and returns a stream that encrypts into it. Closing the returned stream
-   * finishes the ciphertext and closes {@code out}.
+   * finishes the ciphertext and closes {@code out}; when the plaintext's source fails, call
+   * {@link EncryptingStream#abort()} instead (see there).
    *
    * @param rootKey the id or alias of the root key to wrap the new data key under
    */
-  public OutputStream newEncryptingStream(OutputStream out, String rootKey, EncryptionContext context)
+  public EncryptingStream newEncryptingStream(OutputStream out, String rootKey, EncryptionContext context)
       throws IOException, EnvelopeException {
     return start(out, rootKey, context).stream;
   }
 
   /**
-   * Encrypts all of {@code plaintext} into {@code out}. Neither stream is closed; {@code out} is flushed.
+   * Encrypts all of {@code plaintext} into {@code out}. Neither stream is closed; {@code out} is flushed. If
+   * reading {@code plaintext} fails, the ciphertext written so far is left unfinished: it will never decrypt
+   * as a complete (truncated) file.
    *
    * @param rootKey the id or alias of the root key to wrap the new data key under
    * @return the header that was written
@@ -74,9 +77,17 @@ public final class Envelope {
   public FileHeader encrypt(InputStream plaintext, OutputStream out, String rootKey, EncryptionContext context)
       throws IOException, EnvelopeException {
     Started started = start(new KeepOpen(out), rootKey, context);
-    try (OutputStream encrypting = started.stream) {
-      copy(plaintext, encrypting);
+    try {
+      copy(plaintext, started.stream);
+    } catch (IOException | RuntimeException e) {
+      try {
+        started.stream.abort();
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
     }
+    started.stream.close();
     out.flush();
     return started.header;
   }
@@ -175,9 +186,9 @@ public final class Envelope {
 
   private static final class Started {
     final FileHeader header;
-    final OutputStream stream;
+    final EncryptingStream stream;
 
-    Started(FileHeader header, OutputStream stream) {
+    Started(FileHeader header, EncryptingStream stream) {
       this.header = header;
       this.stream = stream;
     }

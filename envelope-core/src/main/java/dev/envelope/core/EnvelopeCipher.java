@@ -76,12 +76,14 @@ public final class EnvelopeCipher {
 
   /**
    * Returns a stream that encrypts what is written to it into {@code ciphertext}. Closing it writes the last
-   * segment and closes {@code ciphertext}. The data key may be closed as soon as this returns.
+   * segment and closes {@code ciphertext}; if the plaintext's source fails, call
+   * {@link EncryptingStream#abort()} instead, so that the prefix does not become a valid ciphertext. The data
+   * key may be closed as soon as this returns.
    */
-  public OutputStream newEncryptingStream(DataKey key, EncryptionContext context, OutputStream ciphertext)
+  public EncryptingStream newEncryptingStream(DataKey key, EncryptionContext context, OutputStream ciphertext)
       throws IOException {
     try {
-      return new SegmentEncryptingStream(primitive(key), context.canonicalBytes(), ciphertext);
+      return new EncryptingStream(primitive(key), context.canonicalBytes(), ciphertext);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("this Java runtime cannot create AES-GCM-HKDF streams", e);
     }

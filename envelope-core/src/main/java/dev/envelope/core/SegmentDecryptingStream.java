@@ -93,13 +93,14 @@ final class SegmentDecryptingStream extends InputStream {
       return take(b, off, len);
     } catch (IOException e) {
       failure = e;
+      plaintext.clear().limit(0);
       throw e;
     }
   }
 
   @Override
   public int available() {
-    return plaintext.remaining();
+    return failure == null ? plaintext.remaining() : 0;
   }
 
   @Override

@@ -54,7 +54,7 @@ class AtomicFileTest {
 
       assertEquals(1, temps.size());
       String name = temps.get(0).getFileName().toString();
-      assertTrue(name.startsWith(".out.bin" + AtomicFile.TEMP_MARKER), name);
+      assertTrue(name.matches("\\.envelope-tmp-[0-9a-f]{16}"), name);
       assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(temps.get(0))));
     } finally {
       file.close();
@@ -150,5 +150,15 @@ class AtomicFileTest {
 
   private List<String> names() throws IOException {
     return list().stream().map(p -> p.getFileName().toString()).collect(Collectors.toList());
+  }
+
+  @Test
+  void aTargetNameAsLongAsTheFileSystemAllowsStillWorks(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path target = dir.resolve("n".repeat(250));
+    try (AtomicFile file = AtomicFile.create(target, AtomicFile.privateFile())) {
+      file.stream().write(1);
+      file.commit();
+    }
+    assertTrue(Files.exists(target));
   }
 }

@@ -75,6 +75,45 @@ class SegmentStreamsTest {
     }
   }
 
+  @Test
+  void afterTheSinkFailsTheStreamRefusesWritesAndNeverFinishesTheCiphertext() throws Exception {
+    ByteArrayOutputStream written = new ByteArrayOutputStream();
+    OutputStream failingSink = new OutputStream() {
+      @Override
+      public void write(int b) throws java.io.IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws java.io.IOException {
+        if (written.size() > 2 * SEGMENT) {
+          throw new java.io.IOException("disk full");
+        }
+        written.write(b, off, len);
+      }
+    };
+    EncryptingStream encrypting = cipher().newEncryptingStream(CipherFixtures.dataKey(1), CipherFixtures.CONTEXT, failingSink);
+    byte[] plaintext = CipherFixtures.randomBytes(10 * OTHER, 9);
+    assertThrows(java.io.IOException.class, () -> encrypting.write(plaintext));
+    assertThrows(java.io.IOException.class, () -> encrypting.write(plaintext, 0, 10));
+    int before = written.size();
+    encrypting.close();
+    assertEquals(before, written.size(), "close after a failure must not write a last segment");
+    assertThrows(InvalidCiphertextException.class, () -> CipherFixtures.decrypt(cipher(), CipherFixtures.dataKey(1),
+        CipherFixtures.CONTEXT, written.toByteArray()));
+  }
+
+  @Test
+  void abortLeavesAnUnfinishedCiphertext() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    EncryptingStream encrypting = cipher().newEncryptingStream(CipherFixtures.dataKey(1), CipherFixtures.CONTEXT, out);
+    encrypting.write(CipherFixtures.randomBytes(3 * OTHER + 7, 2));
+    encrypting.abort();
+    encrypting.close();
+    assertThrows(InvalidCiphertextException.class, () -> CipherFixtures.decrypt(cipher(), CipherFixtures.dataKey(1),
+        CipherFixtures.CONTEXT, out.toByteArray()));
+  }
+
   private static byte[] encryptWithUs(byte[] plaintext, int chunk) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (OutputStream encrypting = cipher().newEncryptingStream(CipherFixtures.dataKey(1), CipherFixtures.CONTEXT, out)) {

@@ -158,6 +158,11 @@ final class KeyringFile {
    * this JVM throws), so threads and keyring instances of one JVM first queue on a lock of their own.
    */
   WriteLock lock() throws EnvelopeException {
+    return lock(home);
+  }
+
+  /** The write lock of the keyring in {@code home}, as {@link #lock()}. */
+  static WriteLock lock(Path home) throws EnvelopeException {
     ReentrantLock local;
     try {
       createPrivateDirectory(home);

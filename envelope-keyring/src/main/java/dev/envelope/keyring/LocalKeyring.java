@@ -39,8 +39,8 @@ public final class LocalKeyring implements KeyService {
   /** Where the keyring lives unless {@code ENVELOPE_HOME} says otherwise. */
   public static final String DEFAULT_HOME = "envelope-data";
 
-  private static final Pattern UUID_SHAPE =
-      Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  private static final Pattern UUID_SHAPE = Pattern.compile(
+      "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", Pattern.CASE_INSENSITIVE);
   private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,127}");
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -61,12 +61,22 @@ public final class LocalKeyring implements KeyService {
 
   /**
    * Opens the keyring the way the CLI does: home from {@code ENVELOPE_HOME} (default
-   * {@value #DEFAULT_HOME}), master key as {@link MasterKey#resolve} finds it.
+   * {@value #DEFAULT_HOME}), master key as {@link MasterKey#resolve} finds it, generating a try-it-out master
+   * key on a fresh home.
    */
   public static LocalKeyring fromEnvironment(Map<String, String> env, PrintStream warnings)
       throws EnvelopeException {
+    return fromEnvironment(env, true, warnings);
+  }
+
+  /**
+   * As {@link #fromEnvironment(Map, PrintStream)}; with {@code mayGenerateMasterKey} false, a home without a
+   * master key is an error (for commands that only read: a mistyped home must not grow a new key).
+   */
+  public static LocalKeyring fromEnvironment(Map<String, String> env, boolean mayGenerateMasterKey,
+      PrintStream warnings) throws EnvelopeException {
     Path home = home(env);
-    return open(home, MasterKey.resolve(home, env, warnings));
+    return open(home, MasterKey.resolve(home, env, mayGenerateMasterKey, warnings));
   }
 
   /** The Envelope home directory named by {@code env}. */
@@ -238,7 +248,7 @@ public final class LocalKeyring implements KeyService {
   private static KeyringState.RootKey find(KeyringState state, String idOrAlias) {
     boolean byId = UUID_SHAPE.matcher(idOrAlias).matches();
     for (KeyringState.RootKey key : state.keys()) {
-      if (byId ? key.id().equals(idOrAlias) : idOrAlias.equals(key.alias())) {
+      if (byId ? key.id().equalsIgnoreCase(idOrAlias) : idOrAlias.equals(key.alias())) {
         return key;
       }
     }

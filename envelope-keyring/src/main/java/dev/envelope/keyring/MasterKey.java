@@ -35,6 +35,7 @@ public final class MasterKey implements AutoCloseable {
   /** The name of the generated try-it-out master key file inside the Envelope home directory. */
   public static final String DEFAULT_FILE_NAME = "master.key";
   static final int SIZE_BYTES = 32;
+  private static final int MAX_FILE_BYTES = 1024;
 
   private final byte[] key;
   private final String id;
@@ -69,59 +70,77 @@ public final class MasterKey implements AutoCloseable {
   }
 
   /**
-   * Finds the master key as described above. Generates {@code home/master.key} only when no keyring exists
-   * yet: a keyring without its master key is an error, never a reason to make a new key.
+   * Finds the master key as described above. Generates {@code home/master.key} only when
+   * {@code mayGenerate} and no keyring exists yet: a keyring without its master key is an error, never a
+   * reason to make a new key. Generation happens under the keyring's write lock, so processes starting
+   * together on a fresh home agree on one key.
    *
+   * @param mayGenerate whether a missing key may be generated (only commands that create keys should)
    * @param warnings where the loud notice about a generated key goes (stderr in the CLI)
    */
-  public static MasterKey resolve(Path home, Map<String, String> env, PrintStream warnings)
+  public static MasterKey resolve(Path home, Map<String, String> env, boolean mayGenerate, PrintStream warnings)
       throws EnvelopeException {
     String inline = env.get(ENV_KEY);
     String file = env.get(ENV_KEY_FILE);
-    if (inline != null && !inline.isBlank() && file != null && !file.isBlank()) {
+    if (inline != null && file != null) {
       throw new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE,
           "both " + ENV_KEY + " and " + ENV_KEY_FILE + " are set; set only one");
     }
-    if (inline != null && !inline.isBlank()) {
+    if (inline != null) {
+      // Set but blank is what a failed secret injection looks like: never fall back to a generated key.
       return fromBase64(inline, ENV_KEY);
     }
-    if (file != null && !file.isBlank()) {
+    if (file != null) {
+      if (file.isBlank()) {
+        throw new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE, ENV_KEY_FILE + " is set but empty");
+      }
       return readFile(Path.of(file), ENV_KEY_FILE + " (" + file + ")");
     }
     Path generated = home.resolve(DEFAULT_FILE_NAME);
     if (Files.exists(generated)) {
       return readFile(generated, generated.toString());
     }
-    if (Files.exists(home.resolve(KeyringFile.FILE_NAME))) {
-      throw new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE, "the keyring " + home.resolve(
-          KeyringFile.FILE_NAME) + " exists but no master key is configured: set " + ENV_KEY + " or "
-          + ENV_KEY_FILE + " to the master key that sealed it");
+    if (!mayGenerate) {
+      throw new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE, "no master key for " + home + ": set "
+          + ENV_KEY + " or " + ENV_KEY_FILE + ", or create a first root key with 'envelope keys create'"
+          + " (check ENVELOPE_HOME or --home too)");
     }
-    MasterKey key = generate();
-    try {
-      KeyringFile.createPrivateDirectory(home);
+    try (KeyringFile.WriteLock lock = KeyringFile.lock(home)) {
+      if (Files.exists(generated)) {
+        return readFile(generated, generated.toString()); // another process made it while we waited
+      }
+      if (Files.exists(home.resolve(KeyringFile.FILE_NAME))) {
+        throw new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE, "the keyring " + home.resolve(
+            KeyringFile.FILE_NAME) + " exists but no master key is configured: set " + ENV_KEY + " or "
+            + ENV_KEY_FILE + " to the master key that sealed it");
+      }
+      MasterKey key = generate();
       try (AtomicFile out = AtomicFile.create(generated, Set.of(PosixFilePermission.OWNER_READ,
           PosixFilePermission.OWNER_WRITE))) {
         OutputStream stream = out.stream();
         stream.write((Base64.getEncoder().encodeToString(key.key) + "\n").getBytes(StandardCharsets.US_ASCII));
         out.commit();
+      } catch (IOException e) {
+        key.close();
+        throw new EnvelopeException(ErrorCode.IO, "cannot write a new master key to " + generated + ": "
+            + e.getMessage());
       }
-    } catch (IOException e) {
-      key.close();
-      throw new EnvelopeException(ErrorCode.IO, "cannot write a new master key to " + generated + ": "
-          + e.getMessage());
+      warnings.println("envelope: WARNING: no master key configured (" + ENV_KEY + " / " + ENV_KEY_FILE + ").");
+      warnings.println("envelope: WARNING: generated a new one in " + generated + " (mode 0600).");
+      warnings.println("envelope: WARNING: it sits next to the keyring it seals: fine for trying Envelope out,"
+          + " NOT for production.");
+      warnings.println("envelope: WARNING: in production keep the master key elsewhere and pass it with "
+          + ENV_KEY + " or " + ENV_KEY_FILE + ".");
+      return key;
     }
-    warnings.println("envelope: WARNING: no master key configured (" + ENV_KEY + " / " + ENV_KEY_FILE + ").");
-    warnings.println("envelope: WARNING: generated a new one in " + generated + " (mode 0600).");
-    warnings.println("envelope: WARNING: it sits next to the keyring it seals: fine for trying Envelope out,"
-        + " NOT for production.");
-    warnings.println("envelope: WARNING: in production keep the master key elsewhere and pass it with "
-        + ENV_KEY + " or " + ENV_KEY_FILE + ".");
-    return key;
   }
 
   private static MasterKey readFile(Path path, String source) throws EnvelopeException {
     try {
+      if (!Files.isRegularFile(path) || Files.size(path) > MAX_FILE_BYTES) {
+        throw new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE, "the master key file " + path
+            + " must be a regular file of at most " + MAX_FILE_BYTES + " bytes holding the key in base64");
+      }
       byte[] content = Files.readAllBytes(path);
       try {
         return fromBase64(new String(content, StandardCharsets.US_ASCII), source);

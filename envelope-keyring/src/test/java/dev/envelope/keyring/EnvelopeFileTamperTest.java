@@ -212,6 +212,31 @@ class EnvelopeFileTamperTest {
     }
   }
 
+  @Test
+  void aFailingPlaintextSourceLeavesACiphertextThatNeverDecryptsCleanly() throws Exception {
+    java.io.InputStream failing = new java.io.FilterInputStream(new ByteArrayInputStream(plaintext)) {
+      private int served;
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (served > 2 * SEGMENT) {
+          throw new IOException("connection reset");
+        }
+        int n = super.read(b, off, Math.min(len, 1000));
+        served += Math.max(n, 0);
+        return n;
+      }
+    };
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      envelope.encrypt(failing, out, "files", context);
+      fail("encrypt swallowed the source's failure");
+    } catch (IOException expected) {
+      assertEquals("connection reset", expected.getMessage());
+    }
+    assertFailsReleasingOnlyBefore(out.toByteArray(), out.size() - 1, ErrorCode.INVALID_CIPHERTEXT);
+  }
+
   // ---- the harness ----
 
   private void assertRejected(byte[] stream, int firstBadCiphertextOffset) throws Exception {

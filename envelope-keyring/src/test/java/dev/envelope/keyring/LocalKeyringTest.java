@@ -66,7 +66,8 @@ class LocalKeyringTest {
     keyring.createKey("a");
     assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(EnvelopeException.class, () -> keyring.createKey("a")).code());
     for (String bad : new String[] {"", " x", "../x", "-x", "x".repeat(129), "a\u0000b", "ключ",
-        "01a82b29-0fc4-4369-a072-dd58e9809509"}) {
+        "01a82b29-0fc4-4369-a072-dd58e9809509",
+        "01A82B29-0FC4-4369-A072-DD58E9809509"}) {
       assertEquals(ErrorCode.INVALID_ARGUMENT,
           assertThrows(EnvelopeException.class, () -> keyring.createKey(bad), bad).code(), bad);
     }
@@ -96,6 +97,13 @@ class LocalKeyringTest {
     try (DataKey old = Keyrings.open(home, master).decrypt(before.wrapped(), context)) {
       assertArrayEquals(before.copyPlaintext(InsecureKeyAccess.get()), old.copyPlaintext(InsecureKeyAccess.get()));
     }
+  }
+
+  @Test
+  void idsAreFoundWhateverTheirCase() throws Exception {
+    LocalKeyring keyring = Keyrings.open(home, master);
+    String id = keyring.createKey(null).id();
+    assertEquals(id, keyring.generateDataKey(id.toUpperCase(java.util.Locale.ROOT), context).wrapped().rootKeyId());
   }
 
   @Test
@@ -168,7 +176,7 @@ class LocalKeyringTest {
     String id = keyring.createKey("survivor").id();
     byte[] before = Files.readAllBytes(home.resolve(KeyringFile.FILE_NAME));
     // What a crash in the middle of a write leaves: a partial temp file; the real file is the old one.
-    Path temp = home.resolve("." + KeyringFile.FILE_NAME + AtomicFile.TEMP_MARKER + "0123456789abcdef");
+    Path temp = home.resolve(AtomicFile.TEMP_MARKER + "0123456789abcdef");
     Files.write(temp, java.util.Arrays.copyOf(before, before.length / 2));
 
     LocalKeyring reopened = Keyrings.open(home, master);

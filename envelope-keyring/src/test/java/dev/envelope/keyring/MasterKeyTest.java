@@ -27,7 +27,7 @@ class MasterKeyTest {
 
   @Test
   void withNoKeyConfiguredAPrivateKeyFileIsGeneratedLoudly() throws Exception {
-    MasterKey generated = MasterKey.resolve(home, Map.of(), warn);
+    MasterKey generated = MasterKey.resolve(home, Map.of(), true, warn);
     Path file = home.resolve(MasterKey.DEFAULT_FILE_NAME);
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
     assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home)));
@@ -36,7 +36,7 @@ class MasterKeyTest {
     assertFalse(said.contains(Files.readString(file).strip()), "the key itself must not be printed");
 
     warnings.reset();
-    assertEquals(generated.id(), MasterKey.resolve(home, Map.of(), warn).id(), "the generated file is reused");
+    assertEquals(generated.id(), MasterKey.resolve(home, Map.of(), true, warn).id(), "the generated file is reused");
     assertEquals("", warnings.toString(StandardCharsets.UTF_8));
   }
 
@@ -44,7 +44,7 @@ class MasterKeyTest {
   void aKeyringWithoutItsMasterKeyIsAnErrorNotAReasonToGenerateOne() throws Exception {
     Files.createDirectories(home);
     Files.write(home.resolve(KeyringFile.FILE_NAME), new byte[] {1, 2, 3});
-    EnvelopeException e = assertThrows(EnvelopeException.class, () -> MasterKey.resolve(home, Map.of(), warn));
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> MasterKey.resolve(home, Map.of(), true, warn));
     assertEquals(ErrorCode.KEYRING_UNAVAILABLE, e.code());
     assertFalse(Files.exists(home.resolve(MasterKey.DEFAULT_FILE_NAME)));
   }
@@ -53,11 +53,11 @@ class MasterKeyTest {
   void theEnvironmentVariableWinsAndIsValidated() throws Exception {
     String key = Keyrings.newMasterKeyBase64();
     assertEquals(MasterKey.fromBase64(key, "x").id(),
-        MasterKey.resolve(home, Map.of(MasterKey.ENV_KEY, key), warn).id());
-    for (String bad : new String[] {"not base64!", Base64.getEncoder().encodeToString(new byte[31]),
+        MasterKey.resolve(home, Map.of(MasterKey.ENV_KEY, key), true, warn).id());
+    for (String bad : new String[] {"", " ", "not base64!", Base64.getEncoder().encodeToString(new byte[31]),
         Base64.getEncoder().encodeToString(new byte[33]), "=", "A".repeat(100_000)}) {
       EnvelopeException e = assertThrows(EnvelopeException.class,
-          () -> MasterKey.resolve(home, Map.of(MasterKey.ENV_KEY, bad), warn));
+          () -> MasterKey.resolve(home, Map.of(MasterKey.ENV_KEY, bad), true, warn));
       assertEquals(ErrorCode.KEYRING_UNAVAILABLE, e.code());
       assertTrue(e.getMessage().contains(MasterKey.ENV_KEY), e.getMessage());
     }
@@ -69,11 +69,11 @@ class MasterKeyTest {
     String key = Keyrings.newMasterKeyBase64();
     Path file = Files.writeString(home.resolve("mk"), key + "\n");
     assertEquals(MasterKey.fromBase64(key, "x").id(),
-        MasterKey.resolve(home, Map.of(MasterKey.ENV_KEY_FILE, file.toString()), warn).id());
+        MasterKey.resolve(home, Map.of(MasterKey.ENV_KEY_FILE, file.toString()), true, warn).id());
     assertEquals(ErrorCode.KEYRING_UNAVAILABLE, assertThrows(EnvelopeException.class, () -> MasterKey.resolve(home,
-        Map.of(MasterKey.ENV_KEY_FILE, home.resolve("missing").toString()), warn)).code());
+        Map.of(MasterKey.ENV_KEY_FILE, home.resolve("missing").toString()), true, warn)).code());
     assertEquals(ErrorCode.KEYRING_UNAVAILABLE, assertThrows(EnvelopeException.class, () -> MasterKey.resolve(home,
-        Map.of(MasterKey.ENV_KEY_FILE, file.toString(), MasterKey.ENV_KEY, key), warn)).code());
+        Map.of(MasterKey.ENV_KEY_FILE, file.toString(), MasterKey.ENV_KEY, key), true, warn)).code());
   }
 
   @Test
@@ -82,5 +82,45 @@ class MasterKeyTest {
     MasterKey master = MasterKey.fromBase64(key, "x");
     assertFalse(master.toString().contains(key));
     assertTrue(master.toString().contains(master.id()));
+  }
+
+  @Test
+  void processesStartingTogetherOnAFreshHomeAgreeOnOneMasterKey() throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+    java.util.List<java.util.concurrent.Future<String>> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      ids.add(pool.submit(() -> {
+        LocalKeyring keyring = LocalKeyring.fromEnvironment(Map.of("ENVELOPE_HOME", home.toString()), warn);
+        keyring.createKey(null);
+        return MasterKey.resolve(home, Map.of(), false, warn).id();
+      }));
+    }
+    java.util.Set<String> distinct = new java.util.HashSet<>();
+    for (java.util.concurrent.Future<String> id : ids) {
+      distinct.add(id.get(60, java.util.concurrent.TimeUnit.SECONDS));
+    }
+    pool.shutdown();
+    assertEquals(1, distinct.size(), "one master key for everyone");
+    assertEquals(8, LocalKeyring.fromEnvironment(Map.of("ENVELOPE_HOME", home.toString()), false, warn)
+        .listKeys().size(), "every key is readable with that master key");
+  }
+
+  @Test
+  void readOnlyUseOfAFreshHomeGeneratesNothing() throws Exception {
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> MasterKey.resolve(home, Map.of(), false, warn));
+    assertEquals(ErrorCode.KEYRING_UNAVAILABLE, e.code());
+    assertFalse(Files.exists(home.resolve(MasterKey.DEFAULT_FILE_NAME)));
+  }
+
+  @Test
+  void aHugeOrSpecialMasterKeyFileIsRefusedClearly() throws Exception {
+    Path big = Files.write(home.resolve("big"), new byte[4096]);
+    for (String path : new String[] {big.toString(), "/dev/zero", home.toString()}) {
+      EnvelopeException e = assertThrows(EnvelopeException.class,
+          () -> MasterKey.resolve(home, Map.of(MasterKey.ENV_KEY_FILE, path), false, warn));
+      assertEquals(ErrorCode.KEYRING_UNAVAILABLE, e.code());
+    }
+    assertEquals(ErrorCode.KEYRING_UNAVAILABLE, assertThrows(EnvelopeException.class,
+        () -> MasterKey.resolve(home, Map.of(MasterKey.ENV_KEY_FILE, ""), true, warn)).code());
   }
 }

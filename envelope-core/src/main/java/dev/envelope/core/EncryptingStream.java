@@ -9,14 +9,22 @@ import java.security.GeneralSecurityException;
 import java.util.Objects;
 
 /**
- * Tink's segment encrypter driven by a stream with fewer copies than Tink's own stream: a segment that the
+ * The stream {@link EnvelopeCipher#newEncryptingStream} returns.
+ *
+ * <p>{@link #close()} finishes the ciphertext: it writes the last segment, whose flag tells a reader that
+ * nothing was cut off. So close it only when all the plaintext has been written. When the plaintext's source
+ * fails halfway, call {@link #abort()} instead (try-with-resources alone would close it and turn the prefix
+ * into a complete, valid ciphertext of a truncated file). After any failure of the stream itself (the sink
+ * failed), it refuses further writes and {@code close()} no longer finishes the ciphertext either.
+ *
+ * <p>How: Tink's segment encrypter driven by a stream with fewer copies than Tink's own stream: a segment that the
  * caller's write completes is encrypted from the buffered bytes and the caller's array together, so only the
  * bytes that may end the stream are ever copied into the buffer. The bytes
  * written are exactly those of Tink's {@code newEncryptingStream}: the nonces, the segment numbering and the
  * last-segment flag all come from Tink's encrypter. What this class decides is only where segments start and
  * which one is last, and it marks a segment as not last only once it holds at least one byte after it.
  */
-final class SegmentEncryptingStream extends OutputStream {
+public final class EncryptingStream extends OutputStream {
   private final OutputStream out;
   private final StreamSegmentEncrypter encrypter;
   private final int plaintextSegmentSize;
@@ -25,8 +33,9 @@ final class SegmentEncryptingStream extends OutputStream {
   /** Plaintext bytes the current segment holds: the first is shorter by the stream header. */
   private int segmentCapacity;
   private boolean closed;
+  private boolean failed;
 
-  SegmentEncryptingStream(AesGcmHkdfStreaming aead, byte[] associatedData, OutputStream out)
+  EncryptingStream(AesGcmHkdfStreaming aead, byte[] associatedData, OutputStream out)
       throws GeneralSecurityException, IOException {
     this.out = out;
     this.encrypter = aead.newStreamSegmentEncrypter(associatedData);
@@ -47,10 +56,20 @@ final class SegmentEncryptingStream extends OutputStream {
 
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
-    if (closed) {
-      throw new IOException("the encrypting stream is closed");
+    if (closed || failed) {
+      throw new IOException(failed ? "the encrypting stream failed earlier; its ciphertext is unfinished"
+          : "the encrypting stream is closed");
     }
     Objects.checkFromIndexSize(off, len, b.length);
+    try {
+      writeSegments(b, off, len);
+    } catch (IOException | RuntimeException e) {
+      failed = true;
+      throw e;
+    }
+  }
+
+  private void writeSegments(byte[] b, int off, int len) throws IOException {
     while (len > 0) {
       int missing = segmentCapacity - plaintext.position();
       if (len <= missing) {
@@ -77,7 +96,10 @@ final class SegmentEncryptingStream extends OutputStream {
     out.flush();
   }
 
-  /** Encrypts what is buffered as the last segment (possibly empty), then closes the sink. */
+  /**
+   * Finishes the ciphertext: encrypts what is buffered as the last segment (possibly empty), then closes the
+   * sink. After a failure, or {@link #abort()}, it only closes the sink.
+   */
   @Override
   public void close() throws IOException {
     if (closed) {
@@ -85,10 +107,23 @@ final class SegmentEncryptingStream extends OutputStream {
     }
     closed = true;
     try {
-      encrypt(plaintext.flip(), null, true);
+      if (!failed) {
+        failed = true; // a failure while finishing must not be retried as a different last segment
+        encrypt(plaintext.flip(), null, true);
+        failed = false;
+      }
     } finally {
       out.close();
     }
+  }
+
+  /**
+   * Ends the stream without finishing the ciphertext: what was written so far can never decrypt cleanly
+   * (a reader fails at the end with {@link InvalidCiphertextException}). Closes the sink. Idempotent.
+   */
+  public void abort() throws IOException {
+    failed = true;
+    close();
   }
 
   private void encrypt(ByteBuffer first, ByteBuffer second, boolean last) throws IOException {
