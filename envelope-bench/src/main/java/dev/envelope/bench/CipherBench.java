@@ -6,7 +6,6 @@ import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.EnvelopeCipher;
 import dev.envelope.core.WrappedKey;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
@@ -19,7 +18,8 @@ import java.util.SplittableRandom;
  * The cipher benchmark: in one run, stream throughput of raw JCE AES-GCM (the baseline), Envelope's cipher,
  * Tink used directly and a segment-size sweep, then range-read latency per segment size, every output checked
  * against the input. {@link #run} does the work and returns a {@link BenchResult}; {@link #main} only maps
- * it to an exit status, so tests can call {@code run} in-process.
+ * it to an exit status, so tests can call {@code run} in-process. A {@link BenchExtension} adds contenders,
+ * sections and options to a run (the peers benchmark does, from its own module and main class).
  */
 public final class CipherBench {
   /** Envelope's cipher must reach this fraction of raw JCE's median throughput, in both directions. */
@@ -35,58 +35,74 @@ public final class CipherBench {
 
   private final Options options;
   private final PrintStream log;
+  private final BenchExtension extension;
 
   private final RoundTrip roundTrip;
 
-  private CipherBench(Options options, PrintStream log) {
+  private CipherBench(Options options, PrintStream log, BenchExtension extension) {
     this.options = options;
     this.log = log;
+    this.extension = extension;
     this.roundTrip = new RoundTrip(options.settleMillis);
   }
 
   public static void main(String[] args) {
-    int status;
+    System.exit(exitStatus(args, BenchExtension.NONE));
+  }
+
+  /**
+   * Runs with {@code extension} on stdout and stderr and returns the exit status: 0 if every row passed,
+   * 1 if any failed (or the run broke), 2 on a usage error. For the main methods of extensions.
+   */
+  public static int exitStatus(String[] args, BenchExtension extension) {
     try {
-      status = run(args, System.out, System.err).ok() ? 0 : 1;
+      return run(args, System.out, System.err, extension).ok() ? 0 : 1;
     } catch (Options.UsageException e) {
       System.err.println("error: " + e.getMessage());
-      System.err.print(Options.usage());
-      status = 2;
-    } catch (IOException | GeneralSecurityException e) {
+      System.err.print(Options.usage(extension));
+      return 2;
+    } catch (Exception e) {
       e.printStackTrace();
-      status = 1;
+      return 1;
     }
-    System.exit(status);
   }
 
   /**
    * Runs the benchmark described by {@code args}, printing the report to {@code out} and progress to
    * {@code log}; writes the Markdown file if asked.
    */
-  public static BenchResult run(String[] args, PrintStream out, PrintStream log)
-      throws Options.UsageException, IOException, GeneralSecurityException {
-    Options options = Options.parse(args);
-    if (options.help) {
-      out.print(Options.usage());
-      out.flush();
-      return BenchResult.help(Options.usage());
-    }
-    return new CipherBench(options, log).run(args, out);
+  public static BenchResult run(String[] args, PrintStream out, PrintStream log) throws Exception {
+    return run(args, out, log, BenchExtension.NONE);
   }
 
-  private BenchResult run(String[] args, PrintStream out)
-      throws Options.UsageException, IOException, GeneralSecurityException {
+  /** As {@link #run(String[], PrintStream, PrintStream)}, with what {@code extension} adds. */
+  public static BenchResult run(String[] args, PrintStream out, PrintStream log, BenchExtension extension)
+      throws Exception {
+    Options options = Options.parse(args, extension.options());
+    if (options.help) {
+      String usage = Options.usage(extension);
+      out.print(usage);
+      out.flush();
+      return BenchResult.help(usage);
+    }
+    return new CipherBench(options, log, extension).run(args, out);
+  }
+
+  private BenchResult run(String[] args, PrintStream out) throws Exception {
     int size = options.sizeMib * Sizes.MIB;
     byte[] rawKey = new byte[DataKey.SIZE_BYTES];
     new SecureRandom().nextBytes(rawKey);
     DataKey key = DataKey.of(rawKey, WrappedKey.of("bench", 1, new byte[] {1}));
     EncryptionContext context = EncryptionContext.of("bench", "1");
-    List<Contender> contenders = contenders(rawKey, key, context);
+    List<Contender> peers = extension.contenders(options, rawKey, context);
+    List<Contender> contenders = contenders(rawKey, key, context, peers);
     long ciphertextMax = 0;
     for (Contender c : contenders) {
       ciphertextMax = Math.max(ciphertextMax, c.ciphertextSize(size));
     }
     checkHeap(size, ciphertextMax);
+    // Before the big arrays exist: child processes measured here should not compete with them for memory.
+    List<BenchExtension.Section> sections = extension.sections(options, log);
 
     log.println("bench: generating " + options.sizeMib + " MiB of random data");
     byte[] data = new byte[size];
@@ -96,11 +112,12 @@ public final class CipherBench {
 
     List<Row> rows = throughput(contenders, data, ciphertext, decrypted);
     List<RangeRow> rangeRows = rangeReads(key, context, data, ciphertext, decrypted);
-    List<String> verdicts = verdicts(rows);
-    boolean ok = rows.stream().noneMatch(Row::failed) && rangeRows.stream().noneMatch(RangeRow::failed);
+    List<String> verdicts = verdicts(rows, peers.size());
+    boolean ok = rows.stream().noneMatch(Row::failed) && rangeRows.stream().noneMatch(RangeRow::failed)
+        && sections.stream().allMatch(BenchExtension.Section::ok);
 
-    Report report = new Report(MachineInfo.describe(args), options, rows, rangeRows, verdicts,
-        roundTrip.checksum());
+    Report report = new Report(MachineInfo.describe(args), options, rows, rangeRows, verdicts, sections,
+        extension.notes(), extension.program(), roundTrip.checksum());
     String text = report.text();
     out.print(text);
     out.flush();
@@ -108,11 +125,12 @@ public final class CipherBench {
       Files.writeString(options.markdown, report.markdown());
       log.println("bench: wrote " + options.markdown);
     }
-    return new BenchResult(ok, rows, rangeRows, report.throughput(), report.ranges(), verdicts, text);
+    return new BenchResult(ok, rows, rangeRows, report.throughput(), report.ranges(), verdicts, sections, text);
   }
 
-  private static List<Contender> contenders(byte[] rawKey, DataKey key, EncryptionContext context)
-      throws GeneralSecurityException {
+  /** The built-in contenders, with the extension's {@code peers} right after Tink's row. */
+  private static List<Contender> contenders(byte[] rawKey, DataKey key, EncryptionContext context,
+      List<Contender> peers) throws GeneralSecurityException {
     int defaultSegment = EnvelopeCipher.DEFAULT_SEGMENT_SIZE;
     List<Contender> list = new ArrayList<>();
     list.add(new RawJce(rawKey));
@@ -120,6 +138,7 @@ public final class CipherBench {
         EnvelopeCipher.create(), key, context));
     list.add(StreamContender.tinkDirect("Tink streaming AEAD direct, " + Sizes.format(defaultSegment)
         + " segments", rawKey, defaultSegment, context));
+    list.addAll(peers);
     for (int segment : SWEEP) {
       list.add(StreamContender.envelope(sweepLabel(segment), EnvelopeCipher.withSegmentSize(segment), key, context));
     }
@@ -195,7 +214,8 @@ public final class CipherBench {
     return rows;
   }
 
-  private List<String> verdicts(List<Row> rows) {
+  /** The verdicts against the target, then one comparison per op with each of the {@code peers} rows. */
+  private List<String> verdicts(List<Row> rows, int peers) {
     List<String> lines = new ArrayList<>();
     for (String op : List.of(ENCRYPT, DECRYPT)) {
       Row raw = rows.get(RAW * 2 + (op.equals(ENCRYPT) ? 0 : 1));
@@ -218,7 +238,30 @@ public final class CipherBench {
             op, envelope.measurement().median() / tink.measurement().median()));
       }
     }
+    Row[] envelopeRows = {rows.get(ENVELOPE * 2), rows.get(ENVELOPE * 2 + 1)};
+    for (int p = 0; p < peers; p++) {
+      for (int o = 0; o < 2; o++) {
+        Row peer = rows.get((TINK + 1 + p) * 2 + o);
+        lines.add(peerComparison(envelopeRows[o], peer));
+      }
+    }
     return lines;
+  }
+
+  /** One line: how Envelope's cipher compares with a peer's row in the same direction, ahead or behind. */
+  static String peerComparison(Row envelope, Row peer) {
+    String head = "Versus " + peer.contender() + ", " + peer.operation() + ": ";
+    if (envelope.failed() || peer.failed()) {
+      return head + Report.FAILED + " (no comparison; see the failures above)";
+    }
+    double e = envelope.measurement().median();
+    double p = peer.measurement().median();
+    String figures = Report.fmt(" (%.0f vs %.0f MB/s, medians; allocation %.0f vs %.0f B/MiB)", e, p,
+        envelope.measurement().allocatedPerMib(), peer.measurement().allocatedPerMib());
+    return head + (e >= p
+        ? Report.fmt("Envelope cipher ahead, at %.2fx its throughput", e / p)
+        : Report.fmt("Envelope cipher BEHIND by %.1f%%, at %.2fx its throughput", (1 - e / p) * 100, e / p))
+        + figures;
   }
 
   /**

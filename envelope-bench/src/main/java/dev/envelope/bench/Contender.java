@@ -2,9 +2,11 @@ package dev.envelope.bench;
 
 /**
  * One implementation under test: it encrypts a whole plaintext array into a preallocated ciphertext array
- * and decrypts it back into a preallocated output array, so that only the cipher is timed.
+ * and decrypts it back into a preallocated output array, so that only the cipher is timed. Stream-based
+ * implementations should use {@link StreamContender#of}, so that every stream row gets the same chunking,
+ * sink and source.
  */
-interface Contender {
+public interface Contender {
   /** 64 KiB: the chunk size of writes to encrypting streams and reads from decrypting streams. */
   int CHUNK = 64 * 1024;
 

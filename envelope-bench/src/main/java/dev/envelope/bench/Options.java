@@ -1,9 +1,16 @@
 package dev.envelope.bench;
 
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
 
-/** The command-line options of {@link CipherBench}. Options may be given as {@code --name value} or {@code --name=value}. */
-final class Options {
+/**
+ * The command-line options of {@link CipherBench}, plus those a {@link BenchExtension} declares. Options may
+ * be given as {@code --name value} or {@code --name=value}.
+ */
+public final class Options {
   static final int DEFAULT_SIZE_MIB = 512;
   static final int DEFAULT_REPS = 5;
   static final int DEFAULT_WARMUP = 2;
@@ -24,15 +31,31 @@ final class Options {
   Path markdown;
   boolean quick;
   boolean help;
+  private final Map<String, Integer> extra = new HashMap<>();
 
   /** A usage error: the message says what is wrong; the caller prints it with {@link #usage()}. */
-  static final class UsageException extends Exception {
-    UsageException(String message) {
+  public static final class UsageException extends Exception {
+    public UsageException(String message) {
       super(message);
     }
   }
 
+  /** True with {@code --quick}: a smoke run, whose figures mean nothing. */
+  public boolean quick() {
+    return quick;
+  }
+
+  /** The value of an extension's option, if it was given. */
+  public OptionalInt extra(String name) {
+    Integer value = extra.get(name);
+    return value == null ? OptionalInt.empty() : OptionalInt.of(value);
+  }
+
   static Options parse(String[] args) throws UsageException {
+    return parse(args, List.of());
+  }
+
+  static Options parse(String[] args, List<BenchExtension.ExtraOption> extraOptions) throws UsageException {
     Options o = new Options();
     Integer size = null;
     Integer reps = null;
@@ -72,7 +95,13 @@ final class Options {
           }
           break;
         default:
-          throw new UsageException("unknown argument: " + arg);
+          BenchExtension.ExtraOption option = extraOptions.stream().filter(x -> x.name().equals(name))
+              .findFirst().orElseThrow(() -> new UsageException("unknown argument: " + arg));
+          String v = inline != null ? inline : (++i < args.length ? args[i] : null);
+          if (v == null || v.isEmpty()) {
+            throw new UsageException(name + " needs a value");
+          }
+          o.extra.put(name, number(name, v, option.min(), option.max()));
       }
     }
     // --quick only changes the defaults: explicit options win, whatever their order.
@@ -97,14 +126,19 @@ final class Options {
   }
 
   static String usage() {
-    return String.join(System.lineSeparator(),
-        "Usage: CipherBench [options]",
+    return usage(BenchExtension.NONE);
+  }
+
+  static String usage(BenchExtension extension) {
+    List<String> lines = new java.util.ArrayList<>(List.of(
+        "Usage: " + extension.program().substring(extension.program().lastIndexOf('.') + 1) + " [options]",
         "",
         "Measures, in one run, stream encryption and decryption throughput of raw JCE AES/GCM (the baseline),",
         "Envelope's cipher and Tink's streaming AEAD used directly, a segment-size sweep of Envelope's cipher",
-        "and the latency of 1 MiB range reads; checks every ciphertext by decrypting and comparing it.",
-        "",
-        "Options:",
+        "and the latency of 1 MiB range reads; checks every ciphertext by decrypting and comparing it."));
+    lines.addAll(extension.description());
+    lines.addAll(List.of("", "Options:"));
+    lines.addAll(List.of(
         "  --size-mib N      plaintext size in MiB, held in memory (default " + DEFAULT_SIZE_MIB
             + "; min " + MIN_SIZE_MIB + "). Needs about 3x N MiB of heap.",
         "  --reps N          measured repetitions per row (default " + DEFAULT_REPS + ")",
@@ -113,11 +147,16 @@ final class Options {
             + "; min " + MIN_RANGE_READS + ")",
         "  --markdown FILE   also write the report as Markdown to FILE",
         "  --quick           smoke test, figures meaningless: " + QUICK_SIZE_MIB + " MiB, 1 repetition, no warm-up,",
-        "                    " + QUICK_RANGE_READS + " range reads, no pause after GC (explicit options still win)",
+        "                    " + QUICK_RANGE_READS + " range reads, no pause after GC (explicit options still win)"));
+    for (BenchExtension.ExtraOption option : extension.options()) {
+      lines.add(String.format(java.util.Locale.ROOT, "  %-18s%s", option.name() + " N", option.help()));
+    }
+    lines.addAll(List.of(
         "  -h, --help        this help",
         "",
         "Exit status: 0 if every row passed its correctness check, 1 if any printed FAILED, 2 on a usage error.",
         "Throughput is MB/s (10^6 bytes of plaintext per second), median over the repetitions, with min-max.",
-        "");
+        ""));
+    return String.join(System.lineSeparator(), lines);
   }
 }

@@ -20,9 +20,9 @@ import java.util.function.LongUnaryOperator;
  * Envelope's cipher, or Tink's streaming AEAD used directly. Both get the same chunking (writes and reads of
  * {@link #CHUNK} bytes) and the same sink and source, so the difference between them is our layer.
  */
-final class StreamContender implements Contender {
+public final class StreamContender implements Contender {
   /** How a contender turns a sink into an encrypting stream and a source into a decrypting one. */
-  interface Streams {
+  public interface Streams {
     OutputStream encrypting(OutputStream sink) throws IOException, GeneralSecurityException;
 
     InputStream decrypting(InputStream source) throws IOException, GeneralSecurityException;
@@ -36,6 +36,14 @@ final class StreamContender implements Contender {
     this.name = name;
     this.streams = streams;
     this.ciphertextSize = ciphertextSize;
+  }
+
+  /**
+   * Any stream cipher: {@code streams} makes a fresh encrypting or decrypting stream per call, and
+   * {@code ciphertextSize} gives the exact ciphertext size for a plaintext size.
+   */
+  public static StreamContender of(String name, Streams streams, LongUnaryOperator ciphertextSize) {
+    return new StreamContender(name, streams, ciphertextSize);
   }
 
   /** Envelope's cipher, exactly as the file service calls it. */

@@ -8,34 +8,34 @@ import java.util.List;
  * A small table rendered as aligned plain text (for the terminal) or as Markdown: the first
  * {@code labelColumns} columns are left-aligned labels, the rest right-aligned figures.
  */
-final class Table {
+public final class Table {
   private final int labelColumns;
   private final String[] headers;
   private final List<String[]> rows = new ArrayList<>();
 
-  Table(int labelColumns, String... headers) {
+  public Table(int labelColumns, String... headers) {
     this.labelColumns = labelColumns;
     this.headers = headers.clone();
   }
 
-  void add(String... cells) {
+  public void add(String... cells) {
     if (cells.length != headers.length) {
       throw new IllegalArgumentException("expected " + headers.length + " cells, got " + cells.length);
     }
     rows.add(cells.clone());
   }
 
-  List<String> headers() {
+  public List<String> headers() {
     return List.of(headers);
   }
 
   /** The cells, row by row, as printed. */
-  List<String[]> rows() {
+  public List<String[]> rows() {
     return Collections.unmodifiableList(rows);
   }
 
   /** Labels left-aligned, figures right-aligned, two spaces between columns. */
-  String text() {
+  public String text() {
     int[] widths = new int[headers.length];
     for (int c = 0; c < headers.length; c++) {
       widths[c] = headers[c].length();
@@ -56,7 +56,7 @@ final class Table {
     return out.toString();
   }
 
-  String markdown() {
+  public String markdown() {
     StringBuilder out = new StringBuilder();
     out.append("| ").append(String.join(" | ", escape(headers))).append(" |\n|");
     for (int c = 0; c < headers.length; c++) {

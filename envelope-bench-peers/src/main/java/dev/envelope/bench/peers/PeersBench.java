@@ -1,0 +1,87 @@
+package dev.envelope.bench.peers;
+
+import dev.envelope.bench.BenchExtension;
+import dev.envelope.bench.CipherBench;
+import dev.envelope.bench.Contender;
+import dev.envelope.bench.Options;
+import dev.envelope.core.EncryptionContext;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything {@code bin/bench} measures, in one run: the whole {@link CipherBench} (raw JCE, Envelope's
+ * cipher, Tink, the segment-size sweep, range reads), plus the AWS Encryption SDK's rows in its stream table
+ * and the whole-process table of {@code envelope}, {@code age} and {@code openssl enc}. Lives in its own
+ * module so the SDK's jars reach nothing else.
+ */
+public final class PeersBench implements BenchExtension {
+  static final String PROCESS_REPS = "--process-reps";
+  static final String FILE_MIB = "--file-mib";
+  static final int DEFAULT_PROCESS_REPS = 3;
+  static final int DEFAULT_FILE_MIB = 1024;
+  static final int QUICK_FILE_MIB = 4;
+  /** The system property naming the CLI jar; bin/bench runs from the repository root, where the default is. */
+  static final String JAR_PROPERTY = "bench.envelope.jar";
+  static final Path DEFAULT_JAR = Path.of("envelope-cli", "target", "envelope.jar");
+
+  private final Path envelopeJar;
+  private final List<String> notes = new ArrayList<>();
+
+  /** @param envelopeJar the shaded CLI jar the whole-process rows run */
+  public PeersBench(Path envelopeJar) {
+    this.envelopeJar = envelopeJar;
+  }
+
+  public static void main(String[] args) {
+    Path jar = Path.of(System.getProperty(JAR_PROPERTY, DEFAULT_JAR.toString()));
+    System.exit(CipherBench.exitStatus(args, new PeersBench(jar)));
+  }
+
+  @Override
+  public String program() {
+    return PeersBench.class.getName();
+  }
+
+  @Override
+  public List<String> description() {
+    return List.of(
+        "With the peers: the AWS Encryption SDK for Java (its default suite, and the unsigned committing",
+        "suite; raw AES keyring) in the stream table, and whole-process encryption and decryption of a file",
+        "by `envelope` (the CLI jar), `age` and `openssl enc -aes-256-ctr` (the baseline of that table), with",
+        "peak resident memory. Tools that are not installed print \"not available\".");
+  }
+
+  @Override
+  public List<ExtraOption> options() {
+    return List.of(
+        new ExtraOption(FILE_MIB, 1, 16 * 1024, "file size of the whole-process rows in MiB (default "
+            + DEFAULT_FILE_MIB + "; --quick: " + QUICK_FILE_MIB + "); 3x N MiB of files"),
+        new ExtraOption(PROCESS_REPS, 1, 100, "measured whole-process rounds after 1 warm-up (default "
+            + DEFAULT_PROCESS_REPS + "; --quick: 1, no warm-up)"));
+  }
+
+  @Override
+  public List<Contender> contenders(Options options, byte[] rawKey, EncryptionContext context) {
+    List<Contender> list = new ArrayList<>();
+    for (Esdk.Peer peer : List.of(Esdk.defaults(context.asMap()), Esdk.unsignedCommitting(context.asMap()))) {
+      list.add(peer.contender());
+      notes.add(peer.note());
+    }
+    return list;
+  }
+
+  @Override
+  public List<String> notes() {
+    return List.copyOf(notes);
+  }
+
+  @Override
+  public List<Section> sections(Options options, PrintStream log) throws Exception {
+    int fileMib = options.extra(FILE_MIB).orElse(options.quick() ? QUICK_FILE_MIB : DEFAULT_FILE_MIB);
+    int reps = options.extra(PROCESS_REPS).orElse(options.quick() ? 1 : DEFAULT_PROCESS_REPS);
+    int warmups = options.quick() ? 0 : 1;
+    return List.of(new ProcessBench(envelopeJar, log).run(fileMib, reps, warmups));
+  }
+}

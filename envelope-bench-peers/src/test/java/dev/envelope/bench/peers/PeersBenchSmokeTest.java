@@ -1,0 +1,158 @@
+package dev.envelope.bench.peers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.envelope.bench.BenchExtension.Section;
+import dev.envelope.bench.BenchResult;
+import dev.envelope.bench.CipherBench;
+import dev.envelope.bench.Table;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs everything {@code bin/bench} runs, in-process at {@code --quick} sizes (a 2 MiB array, a 4 MiB file,
+ * one repetition), and checks that the peers' rows are there with numbers and that nothing FAILED. It asserts
+ * nothing about speed. {@code age} may be missing on a build machine: its rows must then say "not available".
+ */
+class PeersBenchSmokeTest {
+  /** Built by envelope-cli's package phase, before this module (it is a test-scope dependency). */
+  private static final Path CLI_JAR = Path.of("..", "envelope-cli", "target", "envelope.jar");
+  private static final Pattern FIGURE = Pattern.compile("\\d+(\\.\\d+)?(-\\d+(\\.\\d+)?)?");
+
+  @Test
+  void quickRunHasTheEsdkAndWholeProcessRowsWithNumbers(@TempDir Path dir) throws Exception {
+    assertTrue(Files.isRegularFile(CLI_JAR), CLI_JAR + " is missing: build envelope-cli first (mvn verify does)");
+    Path markdown = dir.resolve("BENCH.md");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    BenchResult result = CipherBench.run(new String[] {"--quick", "--markdown", markdown.toString()},
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()),
+        new PeersBench(CLI_JAR));
+    String printed = out.toString(StandardCharsets.UTF_8);
+
+    assertTrue(result.ok(), printed);
+    assertTrue(printed.lines().filter(l -> !l.startsWith("Note:"))
+        .noneMatch(l -> l.contains(BenchResult.FAILED)), printed);
+
+    // The stream table: both ESDK rows, each direction, right after Tink's, with a figure in every cell.
+    List<String[]> esdk = result.throughput().rows().stream().filter(r -> r[0].startsWith("AWS ESDK")).toList();
+    assertEquals(4, esdk.size(), printed);
+    assertTrue(esdk.get(0)[0].contains("defaults (committing, signed suite)"), esdk.get(0)[0]);
+    assertTrue(esdk.get(2)[0].contains("(committing, unsigned suite)"), esdk.get(2)[0]);
+    assertTrue(result.throughput().rows().get(5)[0].startsWith("Tink"), "ESDK rows follow Tink's");
+    for (String[] row : esdk) {
+      assertFigures(result.throughput(), row, 2, printed);
+    }
+    assertEquals(4, result.verdicts().stream().filter(v -> v.startsWith("Versus AWS ESDK")).count(), printed);
+
+    // The whole-process table: envelope measured; openssl (the baseline) and age measured where installed,
+    // "not available" where not; peak RSS needs /usr/bin/time (Debian package time).
+    assertEquals(1, result.sections().size());
+    Section process = result.sections().get(0);
+    assertTrue(process.ok(), printed);
+    List<String[]> rows = process.table().rows();
+    assertEquals(6, rows.size(), printed);
+    assertTrue(rows.get(0)[0].startsWith("openssl enc") && rows.get(2)[0].startsWith("envelope")
+        && rows.get(4)[0].startsWith("age"), printed);
+    boolean opensslInstalled = ProcessBench.onPath("openssl") != null;
+    boolean ageInstalled = ProcessBench.onPath("age") != null && ProcessBench.onPath("age-keygen") != null;
+    boolean rssMeasured = Files.isExecutable(Path.of("/usr/bin/time"));
+    for (int i = 0; i < rows.size(); i++) {
+      String[] row = rows.get(i);
+      boolean installed = i < 2 ? opensslInstalled : i < 4 || ageInstalled;
+      if (!installed) {
+        assertEquals(ProcessBench.NOT_AVAILABLE, row[2], printed);
+        continue;
+      }
+      String[] figures = row.clone();
+      if (!opensslInstalled) {
+        assertEquals("n/a", figures[5], printed); // no baseline, no ratio
+        figures[5] = "0";
+      }
+      if (!rssMeasured) {
+        assertEquals("n/a", figures[6], printed);
+        figures[6] = "0";
+      }
+      assertFigures(process.table(), figures, 2, printed);
+    }
+    if (opensslInstalled) {
+      assertEquals("1.00", rows.get(0)[5], "openssl is the baseline of the whole-process table");
+    }
+
+    String md = Files.readString(markdown);
+    assertTrue(md.contains("## Whole-process file encryption") && md.contains("| AWS ESDK")
+        && md.contains("JVM command line") && md.contains("CPU"), md);
+  }
+
+  @Test
+  void aToolThatCannotRunPrintsFailedAndFailsTheSection() throws Exception {
+    Section section = new ProcessBench(Path.of("no-such-dir", "envelope.jar"),
+        new PrintStream(new ByteArrayOutputStream())).run(1, 1, 0);
+    assertFalse(section.ok());
+    assertEquals(1, section.failures().size(), section.failures().toString());
+    assertTrue(section.failures().get(0).contains("envelope.jar is missing"), section.failures().get(0));
+    List<String[]> envelopeRows = section.table().rows().stream().filter(r -> r[0].startsWith("envelope")).toList();
+    assertEquals(2, envelopeRows.size());
+    envelopeRows.forEach(r -> assertEquals(BenchResult.FAILED, r[2]));
+    assertTrue(section.lines().stream().anyMatch(l -> l.contains(BenchResult.FAILED)), section.lines().toString());
+  }
+
+  @Test
+  void outputsAreWrittenInPlaceAndCutToTheLengthWritten(@TempDir Path dir) throws Exception {
+    ProcessBench bench = new ProcessBench(CLI_JAR, new PrintStream(new ByteArrayOutputStream()));
+    Path out = Files.writeString(dir.resolve("out"), "stale content, longer than what comes");
+    bench.execute(new ProcessBench.Command(List.of("printf", "abc"), Map.of()), out, dir, 60, "test");
+    assertEquals("abc", Files.readString(out));
+    bench.execute(new ProcessBench.Command(List.of("true"), Map.of()), out, dir, 60, "test");
+    assertEquals(0, Files.size(out), "a tool that writes nothing leaves nothing");
+    IOException e = assertThrows(IOException.class,
+        () -> bench.execute(new ProcessBench.Command(List.of("sh", "-c", "echo broken >&2; exit 3"),
+            Map.of()), out, dir, 60, "test"));
+    assertTrue(e.getMessage().contains("exited with status 3: broken"), e.getMessage());
+  }
+
+  @Test
+  void theProductJarHoldsNothingOfTheEsdk() throws Exception {
+    assertTrue(Files.isRegularFile(CLI_JAR), CLI_JAR + " is missing");
+    try (ZipFile jar = new ZipFile(CLI_JAR.toFile())) {
+      List<String> leaked = jar.stream().map(e -> e.getName())
+          .filter(n -> n.startsWith("com/amazonaws/") || n.startsWith("software/amazon/")
+              || n.startsWith("org/bouncycastle/") || n.startsWith("dafny/"))
+          .limit(5).toList();
+      assertEquals(List.of(), leaked);
+    }
+  }
+
+  @Test
+  void helpListsThePeersOptions() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    BenchResult help = CipherBench.run(new String[] {"--help"}, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(new ByteArrayOutputStream()), new PeersBench(CLI_JAR));
+    String usage = out.toString(StandardCharsets.UTF_8);
+    assertTrue(help.ok());
+    assertTrue(usage.startsWith("Usage: PeersBench"), usage);
+    assertTrue(usage.contains(PeersBench.PROCESS_REPS + " N") && usage.contains(PeersBench.FILE_MIB + " N")
+        && usage.contains("--size-mib N"), usage);
+    assertFalse(usage.contains("null"), usage);
+  }
+
+  /** Cells from {@code first} on must be figures or figure ranges: FAILED, n/a or blanks fail. */
+  private static void assertFigures(Table table, String[] row, int first, String printed) {
+    for (int c = first; c < row.length; c++) {
+      assertTrue(FIGURE.matcher(row[c]).matches(),
+          "row '" + row[0] + "', column '" + table.headers().get(c) + "' is '" + row[c] + "'\n" + printed);
+    }
+  }
+}
