@@ -74,6 +74,7 @@ class EnvelopeProcessIT {
     while (i < args.length && args[i].startsWith("-X")) {
       command.add(args[i++]);
     }
+    command.add("-XX:+UseSerialGC"); // as bin/envelope runs it
     command.add("-jar");
     command.add(JAR.toAbsolutePath().toString());
     for (; i < args.length; i++) {

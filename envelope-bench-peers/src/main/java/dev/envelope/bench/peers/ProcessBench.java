@@ -441,7 +441,7 @@ final class ProcessBench {
 
     @Override
     String label() {
-      return "envelope (java -Xmx64m -jar envelope.jar)";
+      return "envelope (java -Xmx64m -XX:+UseSerialGC -jar envelope.jar, as bin/envelope)";
     }
 
     @Override
@@ -463,20 +463,20 @@ final class ProcessBench {
 
     @Override
     Command encrypt(Path in) {
-      return new Command(List.of(java, "-Xmx64m", "-jar", envelopeJar.toString(), "encrypt", "--key", "bench",
+      return new Command(List.of(java, "-Xmx64m", "-XX:+UseSerialGC", "-jar", envelopeJar.toString(), "encrypt", "--key", "bench",
           "--context", "bench=whole-process", in.toString(), "-"), env);
     }
 
     @Override
     Command decrypt(Path in) {
-      return new Command(List.of(java, "-Xmx64m", "-jar", envelopeJar.toString(), "decrypt", "--context",
+      return new Command(List.of(java, "-Xmx64m", "-XX:+UseSerialGC", "-jar", envelopeJar.toString(), "decrypt", "--context",
           "bench=whole-process", in.toString(), "-"), env);
     }
 
     @Override
     String commands() {
       return "`envelope keys create --alias bench` once (throwaway ENVELOPE_HOME and ENVELOPE_MASTER_KEY), then"
-          + " `java -Xmx64m -jar " + envelopeJarAsGiven + " encrypt --key bench --context bench=whole-process IN -"
+          + " `java -Xmx64m -XX:+UseSerialGC -jar " + envelopeJarAsGiven + " encrypt --key bench --context bench=whole-process IN -"
           + " 1<>OUT` and `... decrypt --context bench=whole-process IN - 1<>OUT` (" + System.getProperty("java.vm.name")
           + " " + System.getProperty("java.version") + ")";
     }
