@@ -68,6 +68,48 @@ class EnvelopeProcessIT {
     assertTrue(!Files.exists(dir.resolve("out")));
   }
 
+  @Test
+  void aDecryptStoppedHalfwayBySigtermLeavesNoPlaintextBehind() throws Exception {
+    assertEquals(0, envelope("keys", "create", "--alias", "k").waitFor());
+    Path plain = dir.resolve("p");
+    try (OutputStream out = Files.newOutputStream(plain)) {
+      feedBytes(out, 8L << 20);
+    }
+    assertEquals(0, envelope("encrypt", "--key", "k", plain.toString(), dir.resolve("p.env").toString()).waitFor());
+    byte[] enc = Files.readAllBytes(dir.resolve("p.env"));
+    Path outDir = Files.createDirectories(dir.resolve("out"));
+    Process decrypt = envelope("decrypt", "-", outDir.resolve("p").toString());
+    OutputStream stdin = decrypt.getOutputStream();
+    stdin.write(enc, 0, enc.length / 2); // half the file, then the input stalls
+    stdin.flush();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (listNames(outDir).isEmpty() && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertTrue(listNames(outDir).get(0).startsWith(".envelope-tmp-"), "the decryption is under way");
+    // SIGTERM (the same shutdown path as Ctrl-C) through the process handle: Process.destroy() would also
+    // close the process's stdin, and the decryption would then fail on the truncated input and clean up.
+    assertTrue(decrypt.toHandle().destroy());
+    assertTrue(decrypt.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(143, decrypt.exitValue(), "ended by the signal, not by the input");
+    assertEquals(List.of(), listNames(outDir), "neither the output nor its temporary file may remain");
+  }
+
+  private static List<String> listNames(Path dir) throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).toList();
+    }
+  }
+
+  private static void feedBytes(OutputStream out, long count) throws IOException {
+    byte[] block = new byte[1 << 20];
+    Random random = new Random(7);
+    for (long sent = 0; sent < count; sent += block.length) {
+      random.nextBytes(block);
+      out.write(block);
+    }
+  }
+
   private Process envelope(String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     int i = 0;
