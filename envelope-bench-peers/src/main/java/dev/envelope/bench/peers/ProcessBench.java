@@ -434,14 +434,19 @@ final class ProcessBench {
     }
   }
 
-  /** Envelope's CLI: the shaded jar on the JDK running the bench, a 64 MiB heap, a throwaway keyring. */
+  /**
+   * Envelope's CLI: the shaded jar on the JDK running the bench, with the JVM options bin/envelope uses (the
+   * serial collector, and its class-data-sharing archive when bin/envelope has made one for this jar), a
+   * 64 MiB heap and a throwaway keyring.
+   */
   private final class EnvelopeCli extends Tool {
     private final Map<String, String> env = new HashMap<>();
     private final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    private final List<String> jvmOptions = new ArrayList<>(List.of("-Xmx64m", "-XX:+UseSerialGC"));
 
     @Override
     String label() {
-      return "envelope (java -Xmx64m -XX:+UseSerialGC -jar envelope.jar, as bin/envelope)";
+      return "envelope (java " + String.join(" ", jvmOptions).replaceAll("=\\S*/", "=") + " -jar envelope.jar)";
     }
 
     @Override
@@ -454,6 +459,11 @@ final class ProcessBench {
       if (!Files.isRegularFile(envelopeJar)) {
         throw new IOException(envelopeJar + " is missing: build it with mvn -pl envelope-cli -am package");
       }
+      Path archive = envelopeJar.resolveSibling("envelope.jsa");
+      if (Files.isRegularFile(archive)
+          && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(envelopeJar)) > 0) {
+        jvmOptions.add("-XX:SharedArchiveFile=" + archive);
+      }
       byte[] master = new byte[32];
       new SecureRandom().nextBytes(master);
       env.put("ENVELOPE_HOME", dir.resolve("envelope-home").toString());
@@ -463,20 +473,29 @@ final class ProcessBench {
 
     @Override
     Command encrypt(Path in) {
-      return new Command(List.of(java, "-Xmx64m", "-XX:+UseSerialGC", "-jar", envelopeJar.toString(), "encrypt", "--key", "bench",
-          "--context", "bench=whole-process", in.toString(), "-"), env);
+      return new Command(command("encrypt", "--key", "bench", "--context", "bench=whole-process",
+          in.toString(), "-"), env);
     }
 
     @Override
     Command decrypt(Path in) {
-      return new Command(List.of(java, "-Xmx64m", "-XX:+UseSerialGC", "-jar", envelopeJar.toString(), "decrypt", "--context",
-          "bench=whole-process", in.toString(), "-"), env);
+      return new Command(command("decrypt", "--context", "bench=whole-process", in.toString(), "-"), env);
+    }
+
+    private List<String> command(String... args) {
+      List<String> command = new ArrayList<>();
+      command.add(java);
+      command.addAll(jvmOptions);
+      command.add("-jar");
+      command.add(envelopeJar.toString());
+      command.addAll(List.of(args));
+      return command;
     }
 
     @Override
     String commands() {
       return "`envelope keys create --alias bench` once (throwaway ENVELOPE_HOME and ENVELOPE_MASTER_KEY), then"
-          + " `java -Xmx64m -XX:+UseSerialGC -jar " + envelopeJarAsGiven + " encrypt --key bench --context bench=whole-process IN -"
+          + " `java " + String.join(" ", jvmOptions) + " -jar " + envelopeJarAsGiven + " encrypt --key bench --context bench=whole-process IN -"
           + " 1<>OUT` and `... decrypt --context bench=whole-process IN - 1<>OUT` (" + System.getProperty("java.vm.name")
           + " " + System.getProperty("java.version") + ")";
     }
