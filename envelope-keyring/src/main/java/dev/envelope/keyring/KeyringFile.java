@@ -17,6 +17,7 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -172,8 +173,12 @@ final class KeyringFile {
     }
     local.lock();
     try {
-      FileChannel channel = FileChannel.open(home.resolve(LOCK_NAME), StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE);
+      Path lockFile = home.resolve(LOCK_NAME);
+      Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileChannel channel = home.getFileSystem().supportedFileAttributeViews().contains("posix")
+          ? FileChannel.open(lockFile, options, PosixFilePermissions.asFileAttribute(
+              PosixFilePermissions.fromString("rw-------")))
+          : FileChannel.open(lockFile, options);
       try {
         FileLock lock = channel.lock();
         return () -> {

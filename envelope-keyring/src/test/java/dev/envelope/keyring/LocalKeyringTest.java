@@ -55,6 +55,8 @@ class LocalKeyringTest {
     keyring.createKey("visible-alias");
     Path file = home.resolve(KeyringFile.FILE_NAME);
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(
+        home.resolve(KeyringFile.LOCK_NAME))));
     String raw = new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1);
     assertFalse(raw.contains("visible-alias"), "the keyring content must be encrypted");
     assertFalse(raw.contains("material"));
