@@ -25,7 +25,11 @@ public enum ErrorCode {
   /** The wrapped data key does not unwrap under its root key and context: damaged, or moved from elsewhere. */
   INVALID_WRAPPED_KEY("invalid-wrapped-key", 9),
   /** Not an Envelope file, a format version this build does not read, or a key service it does not have. */
-  UNSUPPORTED_FORMAT("unsupported-format", 10);
+  UNSUPPORTED_FORMAT("unsupported-format", 10),
+  /** The key exists but its state forbids the operation (for example it is pending deletion). */
+  KEY_INVALID_STATE("key-invalid-state", 11),
+  /** The name (an alias, say) is already taken. */
+  ALREADY_EXISTS("already-exists", 12);
 
   private final String id;
   private final int exitCode;

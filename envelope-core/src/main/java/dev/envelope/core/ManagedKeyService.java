@@ -1,0 +1,103 @@
+package dev.envelope.core;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A key service that also manages its root keys: the key-management half of the AWS KMS API. The local
+ * keyring and the PKCS#11 key service implement it; {@code envelope keyserver} serves it over the AWS KMS
+ * wire protocol; the {@code envelope keys} commands drive it.
+ *
+ * <p>A root key is referred to by {@code keyRef}: its id or one of its aliases. Every method fails with
+ * {@link ErrorCode#KEY_NOT_FOUND} for an unknown reference, {@link ErrorCode#KEY_DISABLED} when a disabled key
+ * is asked to encrypt or decrypt, and {@link ErrorCode#KEY_INVALID_STATE} when the key is pending deletion or
+ * the operation does not fit the key's state. Implementations are thread-safe.
+ *
+ * <h2>Restrictions</h2>
+ * <ul>
+ *   <li>{@link #encrypt} takes 1 to {@link #MAX_PLAINTEXT_BYTES} bytes, as AWS KMS does;
+ *   <li>a key pending deletion neither encrypts nor decrypts; once its deletion date has passed its material
+ *       is destroyed and every wrapped key under it is lost for good;
+ *   <li>every old version of a key still decrypts until the key itself is deleted.
+ * </ul>
+ */
+public interface ManagedKeyService extends KeyService {
+  /** The largest plaintext {@link #encrypt} accepts (the AWS KMS limit). */
+  int MAX_PLAINTEXT_BYTES = 4096;
+  /** Bounds of the waiting period before a scheduled deletion destroys a key's material, in days. */
+  int MIN_PENDING_DAYS = 7;
+  int MAX_PENDING_DAYS = 30;
+  /** Bounds of the automatic rotation period (the AWS KMS bounds). */
+  Duration MIN_ROTATION_PERIOD = Duration.ofDays(90);
+  Duration MAX_ROTATION_PERIOD = Duration.ofDays(2560);
+
+  /** Creates an enabled root key at version 1 with a fresh random id. */
+  RootKey createKey(String description) throws EnvelopeException;
+
+  /** Every key not yet destroyed, oldest first. */
+  List<RootKey> listKeys() throws EnvelopeException;
+
+  RootKey describeKey(String keyRef) throws EnvelopeException;
+
+  RootKey enableKey(String keyRef) throws EnvelopeException;
+
+  RootKey disableKey(String keyRef) throws EnvelopeException;
+
+  /**
+   * Puts the key in {@link KeyState#PENDING_DELETION}; its material is destroyed {@code pendingDays} days
+   * from now unless {@link #cancelKeyDeletion} is called first.
+   *
+   * @param pendingDays {@value #MIN_PENDING_DAYS} to {@value #MAX_PENDING_DAYS}, else
+   *     {@link ErrorCode#INVALID_ARGUMENT}
+   */
+  RootKey scheduleKeyDeletion(String keyRef, int pendingDays) throws EnvelopeException;
+
+  /** Takes a key out of pending deletion; it comes back {@link KeyState#DISABLED}, as in AWS KMS. */
+  RootKey cancelKeyDeletion(String keyRef) throws EnvelopeException;
+
+  /**
+   * Turns automatic rotation on (a non-null period between {@link #MIN_ROTATION_PERIOD} and
+   * {@link #MAX_ROTATION_PERIOD}) or off ({@code null}). A due rotation happens no later than the key's next
+   * use after its {@link RootKey#nextRotation()}.
+   */
+  RootKey setAutomaticRotation(String keyRef, Duration period) throws EnvelopeException;
+
+  /** Makes a new current version of the key now; older versions keep decrypting. */
+  RootKey rotateKey(String keyRef) throws EnvelopeException;
+
+  /**
+   * Points {@code alias} at a key. Aliases are unique across the service and are never UUID-shaped.
+   * {@link ErrorCode#ALREADY_EXISTS} if the alias is taken.
+   */
+  void createAlias(String alias, String keyRef) throws EnvelopeException;
+
+  /** Removes an alias; the key itself is untouched. */
+  void deleteAlias(String alias) throws EnvelopeException;
+
+  /** Encrypts a small secret (1 to {@value #MAX_PLAINTEXT_BYTES} bytes) under the key's current version. */
+  WrappedKey encrypt(String keyRef, byte[] plaintext, EncryptionContext context) throws EnvelopeException;
+
+  /**
+   * Decrypts what {@link #encrypt} (or {@link #generateDataKey}) made. The caller owns the returned array and
+   * should zero it after use.
+   */
+  byte[] decryptBytes(WrappedKey wrapped, EncryptionContext context) throws EnvelopeException;
+
+  /**
+   * Looks up the key's canonical id without touching its material: the way to tell which key a
+   * {@code keyRef} names before comparing it with the key a wrapped key was made under.
+   */
+  default String resolveKeyId(String keyRef) throws EnvelopeException {
+    return describeKey(keyRef).id();
+  }
+
+  /** Where a key stands. */
+  enum KeyState {
+    /** Makes and unwraps data keys. */
+    ENABLED,
+    /** Refuses to make or unwrap data keys until enabled again; its material is kept. */
+    DISABLED,
+    /** Refuses every use; its material is destroyed at {@link RootKey#deletionDate()} unless cancelled. */
+    PENDING_DELETION
+  }
+}
