@@ -29,7 +29,19 @@ public enum ErrorCode {
   /** The key exists but its state forbids the operation (for example it is pending deletion). */
   KEY_INVALID_STATE("key-invalid-state", 11),
   /** The name (an alias, say) is already taken. */
-  ALREADY_EXISTS("already-exists", 12);
+  ALREADY_EXISTS("already-exists", 12),
+  /** No such file (or not one the caller may see: another tenant's file answers exactly like a missing one). */
+  NOT_FOUND("not-found", 13),
+  /** No credentials, or credentials that are wrong, unknown or revoked. */
+  UNAUTHENTICATED("unauthenticated", 14),
+  /** The credentials are good but their role does not allow the operation. */
+  FORBIDDEN("forbidden", 15),
+  /** The upload (or a name, or a request) is larger than the configured limit. */
+  TOO_LARGE("too-large", 16),
+  /** The requested byte range lies outside the file. */
+  RANGE_NOT_SATISFIABLE("range-not-satisfiable", 17),
+  /** A store or the key service cannot be reached now; trying again later may work. */
+  UNAVAILABLE("unavailable", 18);
 
   private final String id;
   private final int exitCode;

@@ -1,0 +1,119 @@
+package dev.envelope.service;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Bearer tokens: made, checked, listed and revoked. A token reads {@code env1.<id>.<secret>}: the id (80
+ * random bits, base32) names the token in lists and revocations; the secret (256 random bits, base64url) is
+ * what proves possession. Only SHA-256 of the secret is stored (the secret is random and long, so a slow
+ * password hash would add nothing), and it is compared in constant time.
+ *
+ * <p>Every way a token can be wrong (missing, malformed, unknown id, wrong secret, revoked) gets the same
+ * {@link ErrorCode#UNAUTHENTICATED} answer, so an attacker learns nothing from the difference.
+ */
+public final class AccessTokens {
+  private static final String PREFIX = "env1.";
+  private static final Pattern SHAPE = Pattern.compile("env1\\.([a-z2-7]{16})\\.([A-Za-z0-9_-]{43})");
+  private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final TokenStore store;
+  private final Clock clock;
+
+  public AccessTokens(TokenStore store, Clock clock) {
+    this.store = store;
+    this.clock = clock;
+  }
+
+  /** A token just made: the only moment its text exists outside the client. */
+  public record IssuedToken(TokenRecord record, String token) {
+    /** Leaves the token out. */
+    @Override
+    public String toString() {
+      return "IssuedToken[" + record + "]";
+    }
+  }
+
+  /** Makes a token for a tenant with a role; its text is returned once and never stored. */
+  public IssuedToken create(String tenant, Role role, String name) throws EnvelopeException {
+    if (!Tenants.isValid(tenant)) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
+          "a tenant is 1 to 64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit");
+    }
+    String label = name == null ? "" : name;
+    if (label.length() > 200 || label.chars().anyMatch(Character::isISOControl)) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
+          "a token name is at most 200 characters, without control characters");
+    }
+    char[] id = new char[16];
+    for (int i = 0; i < id.length; i++) {
+      id[i] = BASE32[RANDOM.nextInt(32)];
+    }
+    byte[] secret = new byte[32];
+    RANDOM.nextBytes(secret);
+    String secretText = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    TokenRecord record = new TokenRecord(new String(id), tenant, role, label, sha256(secretText),
+        clock.instant().truncatedTo(ChronoUnit.MILLIS), Optional.empty());
+    store.insertToken(record);
+    return new IssuedToken(record, PREFIX + record.id() + "." + secretText);
+  }
+
+  /** Checks a token's text and says who it belongs to; {@link ErrorCode#UNAUTHENTICATED} for any bad token. */
+  public Principal authenticate(String token) throws EnvelopeException {
+    var matcher = token == null ? null : SHAPE.matcher(token);
+    if (matcher == null || !matcher.matches()) {
+      throw unauthenticated();
+    }
+    Optional<TokenRecord> found = store.findToken(matcher.group(1));
+    byte[] presented = sha256(matcher.group(2));
+    // Compare against a dummy hash when the id is unknown, so both paths do the same work.
+    byte[] expected = found.map(TokenRecord::secretHash).orElseGet(() -> new byte[32]);
+    boolean match = MessageDigest.isEqual(presented, expected);
+    if (found.isEmpty() || !match || found.get().revoked()) {
+      throw unauthenticated();
+    }
+    TokenRecord record = found.get();
+    return new Principal(record.tenant(), record.role(), record.id());
+  }
+
+  /** Tokens of one tenant, or of all when {@code tenant} is null, revoked ones included. */
+  public List<TokenRecord> list(String tenant) throws EnvelopeException {
+    return store.listTokens(tenant);
+  }
+
+  /** Revokes a token; {@link ErrorCode#NOT_FOUND} if there is none with that id. */
+  public TokenRecord revoke(String id) throws EnvelopeException {
+    if (id == null || !id.matches("[a-z2-7]{16}") || !store.revokeToken(id, clock.instant())) {
+      throw new EnvelopeException(ErrorCode.NOT_FOUND, "no token with that id");
+    }
+    return store.findToken(id).orElseThrow();
+  }
+
+  /** Whether any token exists (the server makes the first admin token when none does). */
+  public boolean any() throws EnvelopeException {
+    return store.hasTokens();
+  }
+
+  private static EnvelopeException unauthenticated() {
+    return new EnvelopeException(ErrorCode.UNAUTHENTICATED, "a valid bearer token is required");
+  }
+
+  private static byte[] sha256(String secret) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.US_ASCII));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this Java runtime has no SHA-256", e);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+package dev.envelope.service;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+
+/**
+ * The seam to wherever ciphertext lives: a local directory, S3. A blob is an immutable byte sequence under a
+ * key that the file service chooses; blobs are written once, read in ranges, and deleted.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>Keys match {@link #KEY_PATTERN}; anything else is refused with {@link IllegalArgumentException}
+ *       before any I/O. Client-supplied text never becomes a key.
+ *   <li>A blob is visible under its key only after {@link BlobWriter#commit()} returned, and then it is
+ *       durable. A writer that is aborted, closed without commit, or dies with the process leaves nothing
+ *       under the key (at most an unlisted temporary object that the store cleans up itself).
+ *   <li>A missing blob is reported as {@link NoSuchBlobException}, never as an empty blob.
+ *   <li>Implementations are thread-safe.
+ * </ul>
+ * Every implementation passes {@code BlobStoreContract} (test-jar).
+ */
+public interface BlobStore extends AutoCloseable {
+  /** Keys: lower-case letters, digits, '-' and '_', 1 to 128 characters, starting with a letter or digit. */
+  String KEY_PATTERN = "[a-z0-9][a-z0-9_-]{0,127}";
+
+  /**
+   * Starts writing a new blob. Writing to an existing key fails at {@link BlobWriter#commit()} (or earlier)
+   * with {@link BlobExistsException}: blobs are never overwritten.
+   */
+  BlobWriter create(String key) throws IOException;
+
+  /**
+   * The bytes of a blob from {@code offset}, at most {@code length} of them (fewer if the blob ends first).
+   * The caller closes the stream.
+   *
+   * @throws NoSuchBlobException if there is no blob under the key
+   */
+  InputStream read(String key, long offset, long length) throws IOException;
+
+  /**
+   * The size of a blob in bytes.
+   *
+   * @throws NoSuchBlobException if there is no blob under the key
+   */
+  long size(String key) throws IOException;
+
+  /** Deletes a blob; returns whether there was one. */
+  boolean delete(String key) throws IOException;
+
+  /**
+   * For maintenance (the orphan sweeper): committed blobs in ascending key order, starting after
+   * {@code afterKey} ({@code null} for the first page), at most {@code limit} of them.
+   */
+  List<BlobInfo> list(String afterKey, int limit) throws IOException;
+
+  /** Throws if the store cannot be used now (for readiness probes). */
+  void checkReady() throws IOException;
+
+  @Override
+  void close() throws IOException;
+}

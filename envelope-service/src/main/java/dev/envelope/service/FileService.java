@@ -1,0 +1,309 @@
+package dev.envelope.service;
+
+import dev.envelope.core.DataKey;
+import dev.envelope.core.EncryptingStream;
+import dev.envelope.core.EncryptionContext;
+import dev.envelope.core.EnvelopeCipher;
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.core.KeyService;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The file service: upload, download (whole or a byte range), list, describe and delete encrypted files, for
+ * a {@link Principal}. The HTTP API, the CLI and embedding applications all call this class.
+ *
+ * <h2>Security guarantees</h2>
+ * <ul>
+ *   <li>Every file gets a fresh data key from the {@link KeyService}; its plaintext lives only in memory for
+ *       the duration of one call and is zeroed after it. The wrapped key goes into the metadata row only.
+ *   <li>The encryption context (the KMS context and the stream's associated data) is the file's identity
+ *       {@code {file, format, tenant}}: a wrapped key or a blob moved to another row fails to decrypt.
+ *   <li>Another tenant's file answers {@link ErrorCode#NOT_FOUND}, exactly like a missing one.
+ *   <li>An upload writes the blob first, durably, then the row: an acknowledged upload is complete, and a
+ *       failed one leaves at most an orphan blob, which {@link #sweepOrphans} removes after a grace period.
+ *   <li>A delete removes the row (and with it the wrapped key) first: the file is unreadable from then on.
+ *   <li>A download releases only authenticated plaintext: see {@link Download}.
+ * </ul>
+ */
+public final class FileService {
+  static final Logger SECURITY = LoggerFactory.getLogger("dev.envelope.security");
+  private static final Logger LOG = LoggerFactory.getLogger(FileService.class);
+  private static final int COPY_BUFFER = 64 * 1024;
+
+  private final KeyService keys;
+  private final String rootKey;
+  private final BlobStore blobs;
+  private final MetadataStore metadata;
+  private final Clock clock;
+  private final EnvelopeCipher cipher;
+  private final long maxUploadBytes;
+
+  private FileService(Builder b) {
+    this.keys = Objects.requireNonNull(b.keys, "keyService");
+    this.rootKey = Objects.requireNonNull(b.rootKey, "rootKey");
+    this.blobs = Objects.requireNonNull(b.blobs, "blobStore");
+    this.metadata = Objects.requireNonNull(b.metadata, "metadataStore");
+    this.clock = b.clock;
+    this.cipher = EnvelopeCipher.withSegmentSize(b.segmentSize);
+    this.maxUploadBytes = b.maxUploadBytes;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The largest upload this service accepts, in bytes ({@link Long#MAX_VALUE}: no limit). */
+  public long maxUploadBytes() {
+    return maxUploadBytes;
+  }
+
+  /**
+   * Encrypts {@code body} into a new file. The body is streamed: memory use does not depend on its size.
+   *
+   * @param contentType a media type, or null for {@value FileNames#DEFAULT_CONTENT_TYPE}
+   * @return the stored row, acknowledged: durable from here on
+   * @throws EnvelopeException {@link ErrorCode#FORBIDDEN} without the write role, {@link ErrorCode#INVALID_ARGUMENT}
+   *     for a bad name or type, {@link ErrorCode#TOO_LARGE} past the upload limit, {@link ErrorCode#IO} when the
+   *     body cannot be read to its end, {@link ErrorCode#UNAVAILABLE} when a store fails, or a key service code
+   */
+  public FileRecord upload(Principal caller, String name, String contentType, InputStream body)
+      throws EnvelopeException {
+    caller.require(Role.WRITE);
+    FileNames.checkName(name);
+    String type = FileNames.checkContentType(contentType);
+    String id = FileId.random();
+    EncryptionContext context = contextOf(caller.tenant(), id, FileRecord.FORMAT_VERSION);
+    long size;
+    FileRecord record;
+    try (DataKey key = keys.generateDataKey(rootKey, context)) {
+      size = writeBlob(id, key, context, body);
+      record = new FileRecord(id, caller.tenant(), name, type, size,
+          clock.instant().truncatedTo(ChronoUnit.MILLIS), keys.name(), key.wrapped(),
+          FileRecord.FORMAT_VERSION, cipher.segmentSize());
+    }
+    try {
+      metadata.insert(record);
+    } catch (EnvelopeException | RuntimeException e) {
+      deleteBlobQuietly(id);
+      throw e;
+    }
+    LOG.info("stored file {} for tenant {} ({} bytes)", id, caller.tenant(), size);
+    return record;
+  }
+
+  private long writeBlob(String id, DataKey key, EncryptionContext context, InputStream body)
+      throws EnvelopeException {
+    BlobWriter writer;
+    try {
+      writer = blobs.create(id);
+    } catch (IOException e) {
+      throw unavailable("the blob store cannot take the file", e);
+    }
+    try (writer) {
+      EncryptingStream out = cipher.newEncryptingStream(key, context, Streams.nonClosing(writer));
+      long size;
+      try {
+        size = Streams.copy(body, out, maxUploadBytes);
+        out.close();
+      } catch (RuntimeException | EnvelopeException | IOException e) {
+        out.abort();
+        throw e;
+      }
+      writer.commit();
+      return size;
+    } catch (Streams.SourceException e) {
+      throw new EnvelopeException(ErrorCode.IO, "the upload ended before its body was complete", e.getCause());
+    } catch (IOException e) {
+      throw unavailable("the blob store failed while storing the file", e);
+    }
+  }
+
+  /**
+   * Opens a file for download. Everything that can fail before the first byte (the row, the owner, the wrapped
+   * key, the blob's presence and length) fails here, so an HTTP adapter can still answer with an error. The
+   * caller closes the download (it holds the data key).
+   */
+  public Download download(Principal caller, String id) throws EnvelopeException {
+    caller.require(Role.READ);
+    FileRecord file = find(caller, id);
+    EncryptionContext context = contextOf(file.tenant(), file.id(), file.formatVersion());
+    if (file.formatVersion() != FileRecord.FORMAT_VERSION) {
+      throw new EnvelopeException(ErrorCode.UNSUPPORTED_FORMAT,
+          "file " + id + " has format " + file.formatVersion() + ", which this version does not read");
+    }
+    DataKey key;
+    try {
+      key = keys.decrypt(file.wrappedKey(), context);
+    } catch (EnvelopeException e) {
+      if (e.code() == ErrorCode.INVALID_WRAPPED_KEY) {
+        SECURITY.warn("security: the wrapped key of file {} (tenant {}) does not unwrap under its context: "
+            + "the row was altered or moved", file.id(), file.tenant());
+      }
+      throw e;
+    }
+    try {
+      EnvelopeCipher fileCipher = EnvelopeCipher.withSegmentSize(file.segmentSize());
+      long expected = fileCipher.ciphertextSize(file.size());
+      long actual = blobs.size(file.id());
+      if (actual != expected) {
+        SECURITY.warn("security: the blob of file {} (tenant {}) is {} bytes, its row says {}: truncated, "
+            + "extended or swapped", file.id(), file.tenant(), actual, expected);
+        throw new EnvelopeException(ErrorCode.INVALID_CIPHERTEXT,
+            "file " + id + " is damaged: its stored ciphertext has the wrong length");
+      }
+      return new Download(file, key, context, fileCipher, blobs, expected);
+    } catch (NoSuchBlobException e) {
+      key.close();
+      SECURITY.warn("security: file {} (tenant {}) has a row but no blob", file.id(), file.tenant());
+      throw new EnvelopeException(ErrorCode.INVALID_CIPHERTEXT, "file " + id + " is damaged: its ciphertext is missing");
+    } catch (IOException e) {
+      key.close();
+      throw unavailable("the blob store cannot be read", e);
+    } catch (EnvelopeException | RuntimeException e) {
+      key.close();
+      throw e;
+    }
+  }
+
+  /** The row of a file the caller may read; {@link ErrorCode#NOT_FOUND} otherwise. */
+  public FileRecord describe(Principal caller, String id) throws EnvelopeException {
+    caller.require(Role.READ);
+    return find(caller, id);
+  }
+
+  /** A page of the caller's files, newest first. */
+  public FilePage list(Principal caller, String cursor, int limit) throws EnvelopeException {
+    caller.require(Role.READ);
+    if (limit < 1 || limit > MetadataStore.MAX_PAGE) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
+          "limit must be between 1 and " + MetadataStore.MAX_PAGE);
+    }
+    return metadata.list(caller.tenant(), cursor, limit);
+  }
+
+  /**
+   * Deletes a file: the row first (the file is unreadable from that moment: its wrapped key is gone), then the
+   * blob. If the blob cannot be deleted now, the sweeper removes it later.
+   */
+  public void delete(Principal caller, String id) throws EnvelopeException {
+    caller.require(Role.WRITE);
+    if (!FileId.isWellFormed(id) || !metadata.delete(caller.tenant(), id)) {
+      throw notFound(id);
+    }
+    deleteBlobQuietly(id);
+    LOG.info("deleted file {} of tenant {}", id, caller.tenant());
+  }
+
+  /**
+   * Deletes blobs that have no row and are older than {@code grace}: what uploads that died between the blob
+   * and the row left behind, and blobs whose delete failed. Returns how many it deleted.
+   */
+  public int sweepOrphans(Duration grace) throws EnvelopeException {
+    return new OrphanSweeper(blobs, metadata, clock).sweep(grace);
+  }
+
+  /** Throws if the key service, the blob store or the metadata store cannot be used now. */
+  public void checkReady() throws EnvelopeException {
+    metadata.checkReady();
+    try {
+      blobs.checkReady();
+    } catch (IOException | UncheckedIOException e) {
+      throw unavailable("the blob store is not reachable", e);
+    }
+    EncryptionContext probe = EncryptionContext.of("envelope", "readiness-probe");
+    try (DataKey ignored = keys.generateDataKey(rootKey, probe)) {
+      // A key service that can make a data key under the root key can serve uploads and downloads.
+    }
+  }
+
+  /** The encryption context of a file: its immutable identity. */
+  public static EncryptionContext contextOf(String tenant, String id, int formatVersion) {
+    return EncryptionContext.of("file", id, "format", Integer.toString(formatVersion), "tenant", tenant);
+  }
+
+  private FileRecord find(Principal caller, String id) throws EnvelopeException {
+    if (!FileId.isWellFormed(id)) {
+      throw notFound(id);
+    }
+    return metadata.get(caller.tenant(), id).orElseThrow(() -> notFound(id));
+  }
+
+  private void deleteBlobQuietly(String id) {
+    try {
+      blobs.delete(id);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not delete blob {} now ({}); the orphan sweeper will", id, e.toString());
+    }
+  }
+
+  private static EnvelopeException notFound(String id) {
+    String shown = FileId.isWellFormed(id) ? id : "with that id";
+    return new EnvelopeException(ErrorCode.NOT_FOUND, "no file " + shown);
+  }
+
+  static EnvelopeException unavailable(String message, Exception cause) {
+    return new EnvelopeException(ErrorCode.UNAVAILABLE, message, cause);
+  }
+
+  /** Builds a {@link FileService}; key service, root key and both stores are required. */
+  public static final class Builder {
+    private KeyService keys;
+    private String rootKey;
+    private BlobStore blobs;
+    private MetadataStore metadata;
+    private Clock clock = Clock.systemUTC();
+    private int segmentSize = EnvelopeCipher.DEFAULT_SEGMENT_SIZE;
+    private long maxUploadBytes = Long.MAX_VALUE;
+
+    private Builder() {}
+
+    public Builder keyService(KeyService keyService, String rootKey) {
+      this.keys = keyService;
+      this.rootKey = rootKey;
+      return this;
+    }
+
+    public Builder blobStore(BlobStore blobStore) {
+      this.blobs = blobStore;
+      return this;
+    }
+
+    public Builder metadataStore(MetadataStore metadataStore) {
+      this.metadata = metadataStore;
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock);
+      return this;
+    }
+
+    public Builder segmentSize(int segmentSize) {
+      EnvelopeCipher.withSegmentSize(segmentSize);
+      this.segmentSize = segmentSize;
+      return this;
+    }
+
+    /** The largest upload accepted, in bytes; {@link Long#MAX_VALUE} (the default) for no limit. */
+    public Builder maxUploadBytes(long maxUploadBytes) {
+      if (maxUploadBytes < 0) {
+        throw new IllegalArgumentException("maxUploadBytes must not be negative");
+      }
+      this.maxUploadBytes = maxUploadBytes;
+      return this;
+    }
+
+    public FileService build() {
+      return new FileService(this);
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package dev.envelope.service;
+
+import dev.envelope.core.EnvelopeException;
+import java.util.Optional;
+
+/**
+ * The seam to wherever file rows live: a SQLite file, PostgreSQL, DynamoDB. One {@link FileRecord} per file.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>Every read and delete is scoped by tenant: another tenant's row behaves exactly like a missing one.
+ *   <li>{@link #insert} is durable when it returns, and atomic: a row is there whole or not at all.
+ *   <li>{@link #list} pages newest first ({@code createdAt} descending, then id descending) with an opaque
+ *       cursor; a cursor the store did not make is {@link dev.envelope.core.ErrorCode#INVALID_ARGUMENT}.
+ *   <li>Failures to reach the store are {@link dev.envelope.core.ErrorCode#UNAVAILABLE}.
+ *   <li>Implementations are thread-safe.
+ * </ul>
+ * Every implementation passes {@code MetadataStoreContract} (test-jar).
+ */
+public interface MetadataStore extends AutoCloseable {
+  /** Largest page {@link #list} returns. */
+  int MAX_PAGE = 1000;
+
+  /** Stores a new row; {@link dev.envelope.core.ErrorCode#ALREADY_EXISTS} if the id is taken (any tenant). */
+  void insert(FileRecord file) throws EnvelopeException;
+
+  /** The tenant's file with that id, if there is one. */
+  Optional<FileRecord> get(String tenant, String id) throws EnvelopeException;
+
+  /**
+   * A page of the tenant's files, newest first.
+   *
+   * @param cursor {@code null} for the first page, else a {@link FilePage#nextCursor()} from this store
+   * @param limit 1 to {@link #MAX_PAGE}
+   */
+  FilePage list(String tenant, String cursor, int limit) throws EnvelopeException;
+
+  /** Deletes the tenant's row; returns whether there was one. */
+  boolean delete(String tenant, String id) throws EnvelopeException;
+
+  /** Whether any tenant has a row with that id: the orphan sweeper's question about a blob. */
+  boolean exists(String id) throws EnvelopeException;
+
+  /** Throws {@link dev.envelope.core.ErrorCode#UNAVAILABLE} if the store cannot be used now. */
+  void checkReady() throws EnvelopeException;
+
+  @Override
+  void close();
+}
