@@ -320,7 +320,7 @@ public final class DirectoryBlobStore implements BlobStore {
     }
   }
 
-  private static Path existingAncestor(Path dir) {
+  static Path existingAncestor(Path dir) {
     Path p = dir;
     while (p != null && !Files.exists(p)) {
       p = p.getParent();
