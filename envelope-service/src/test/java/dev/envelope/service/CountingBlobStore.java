@@ -6,14 +6,24 @@ import java.io.InputStream;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A {@link BlobStore} that passes everything through and counts the bytes its reads deliver or skip. */
+/**
+ * A {@link BlobStore} that passes everything through and counts the bytes its reads deliver or skip; it can
+ * also deliver at most a few bytes per read, as a slow network would.
+ */
 final class CountingBlobStore implements BlobStore {
   private final BlobStore inner;
+  private final int maxPerRead;
   private final AtomicLong bytesRead = new AtomicLong();
   private final AtomicLong lowestRangeAfterHeader = new AtomicLong(Long.MAX_VALUE);
 
   CountingBlobStore(BlobStore inner) {
+    this(inner, Integer.MAX_VALUE);
+  }
+
+  /** Delivers at most {@code maxPerRead} bytes per read call. */
+  CountingBlobStore(BlobStore inner, int maxPerRead) {
     this.inner = inner;
+    this.maxPerRead = maxPerRead;
   }
 
   /** Bytes delivered by all read streams since the last {@link #reset()}. */
@@ -53,7 +63,7 @@ final class CountingBlobStore implements BlobStore {
 
       @Override
       public int read(byte[] b, int off, int len) throws IOException {
-        int n = super.read(b, off, len);
+        int n = super.read(b, off, Math.min(len, maxPerRead));
         if (n > 0) {
           bytesRead.addAndGet(n);
         }
