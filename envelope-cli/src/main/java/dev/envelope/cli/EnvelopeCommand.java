@@ -33,7 +33,9 @@ import picocli.CommandLine.ScopeType;
         "  8  invalid-ciphertext  the file was modified, truncated or extended; nothing of a bad",
         "                      segment was written, and a decrypted file is not kept",
         "  9  invalid-wrapped-key the wrapped data key does not belong to this file, or is damaged",
-        " 10  unsupported-format  not an Envelope file, or a newer format version"})
+        " 10  unsupported-format  not an Envelope file, or a newer format version",
+        " 11  key-invalid-state   the key's state forbids it (pending deletion, say)",
+        " 12  already-exists   the name (an alias) is already taken"})
 final class EnvelopeCommand {
   final Cli cli;
 

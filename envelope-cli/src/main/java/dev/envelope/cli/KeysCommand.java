@@ -2,7 +2,7 @@ package dev.envelope.cli;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.keyring.LocalKeyring;
-import dev.envelope.keyring.RootKeyInfo;
+import dev.envelope.core.RootKey;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -44,7 +44,11 @@ final class KeysCommand {
 
     @Override
     public Integer call() throws EnvelopeException, IOException {
-      RootKeyInfo key = keys.keyringForNewKeys().createKey(alias);
+      LocalKeyring keyring = keys.keyringForNewKeys();
+      RootKey key = keyring.createKey("");
+      if (alias != null) {
+        keyring.createAlias(alias, key.id());
+      }
       keys.cli().println(key.id());
       return 0;
     }
@@ -57,12 +61,12 @@ final class KeysCommand {
 
     @Override
     public Integer call() throws EnvelopeException, IOException {
-      List<RootKeyInfo> all = keys.keyring().listKeys();
+      List<RootKey> all = keys.keyring().listKeys();
       String format = "%-36s  %-8s  %7s  %-20s  %s";
       keys.cli().println(String.format(format, "ID", "STATE", "VERSION", "CREATED", "ALIAS"));
-      for (RootKeyInfo key : all) {
+      for (RootKey key : all) {
         keys.cli().println(String.format(format, key.id(), key.state().name().toLowerCase(),
-            key.currentVersion(), key.createdAt(), key.alias().orElse("")));
+            key.currentVersion(), key.createdAt(), String.join(",", key.aliases())));
       }
       return 0;
     }
@@ -79,7 +83,7 @@ final class KeysCommand {
 
     @Override
     public Integer call() throws EnvelopeException, IOException {
-      RootKeyInfo key = keys.keyring().rotateKey(id);
+      RootKey key = keys.keyring().rotateKey(id);
       keys.cli().println("rotated " + key.id() + ": new data keys now use version " + key.currentVersion());
       return 0;
     }

@@ -1,13 +1,22 @@
 package dev.envelope.keyring;
 
+import dev.envelope.core.ManagedKeyService.KeyState;
+import dev.envelope.core.RootKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
 
 /**
- * The content of the keyring file, as the JSON document sealed inside it (see {@code docs/FORMAT.md}).
- * Immutable; changes make a new state.
+ * The content of the keyring file, as the JSON document sealed inside it (see {@code docs/FORMAT.md},
+ * section 5). Immutable; every change makes a new state, so a reader never sees half a change.
  */
-record KeyringState(int format, List<RootKey> keys) {
-  static final int FORMAT = 1;
+record KeyringState(int format, List<Key> keys) {
+  /** The content format this build writes; it reads format 1 too. */
+  static final int FORMAT = 2;
 
   static KeyringState empty() {
     return new KeyringState(FORMAT, List.of());
@@ -17,10 +26,47 @@ record KeyringState(int format, List<RootKey> keys) {
     keys = List.copyOf(keys);
   }
 
-  /** One root key and all its versions. */
-    record RootKey(String id, String alias, KeyState state, String createdAt, int currentVersion,
+  /** This state without the keys whose deletion date has come: their material is gone with them. */
+  KeyringState purged(Instant now) {
+    List<Key> kept = new ArrayList<>();
+    for (Key key : keys) {
+      if (!key.destroyedAt(now)) {
+        kept.add(key);
+      }
+    }
+    return new KeyringState(FORMAT, kept);
+  }
+
+  boolean hasDestroyed(Instant now) {
+    return keys.stream().anyMatch(k -> k.destroyedAt(now));
+  }
+
+  KeyringState with(Key changed) {
+    List<Key> out = new ArrayList<>();
+    boolean replaced = false;
+    for (Key key : keys) {
+      if (key.id().equals(changed.id())) {
+        out.add(changed);
+        replaced = true;
+      } else {
+        out.add(key);
+      }
+    }
+    if (!replaced) {
+      out.add(changed);
+    }
+    return new KeyringState(FORMAT, out);
+  }
+
+  /**
+   * One root key and all its versions. {@code deletionDate} is set only when pending deletion;
+   * {@code rotationPeriod} and {@code nextRotation} only while automatic rotation is on.
+   */
+  record Key(String id, List<String> aliases, String description, KeyState state, Instant createdAt,
+      Instant deletionDate, Duration rotationPeriod, Instant nextRotation, int currentVersion,
       List<Version> versions) {
-    RootKey {
+    Key {
+      aliases = List.copyOf(new TreeSet<>(aliases));
       versions = List.copyOf(versions);
     }
 
@@ -33,13 +79,71 @@ record KeyringState(int format, List<RootKey> keys) {
       return null;
     }
 
-    RootKey withState(KeyState newState) {
-      return new RootKey(id, alias, newState, createdAt, currentVersion, versions);
+    Version current() {
+      return version(currentVersion);
+    }
+
+    boolean destroyedAt(Instant now) {
+      return state == KeyState.PENDING_DELETION && deletionDate != null && !now.isBefore(deletionDate);
+    }
+
+    boolean rotationDueAt(Instant now) {
+      return nextRotation != null && !now.isBefore(nextRotation);
+    }
+
+    Key withState(KeyState newState, Instant newDeletionDate) {
+      return new Key(id, aliases, description, newState, createdAt, newDeletionDate, rotationPeriod, nextRotation,
+          currentVersion, versions);
+    }
+
+    Key withAliases(List<String> newAliases) {
+      return new Key(id, newAliases, description, state, createdAt, deletionDate, rotationPeriod, nextRotation,
+          currentVersion, versions);
+    }
+
+    Key withRotation(Duration period, Instant next) {
+      return new Key(id, aliases, description, state, createdAt, deletionDate, period, next, currentVersion,
+          versions);
+    }
+
+    /** A new current version, and when automatic rotation is next due (null when it is off). */
+    Key rotated(Version next, Instant newNextRotation) {
+      List<Version> all = new ArrayList<>(versions);
+      all.add(next);
+      return new Key(id, aliases, description, state, createdAt, deletionDate, rotationPeriod,
+          rotationPeriod == null ? null : newNextRotation, next.version(), all);
+    }
+
+    Key withVersion(Version changed) {
+      List<Version> all = new ArrayList<>();
+      for (Version v : versions) {
+        all.add(v.version() == changed.version() ? changed : v);
+      }
+      return new Key(id, aliases, description, state, createdAt, deletionDate, rotationPeriod, nextRotation,
+          currentVersion, all);
+    }
+
+    /** The public description: never the material. */
+    RootKey describe() {
+      return new RootKey(id, aliases, description, state, currentVersion, createdAt,
+          Optional.ofNullable(deletionDate), Optional.ofNullable(rotationPeriod), Optional.ofNullable(nextRotation));
+    }
+
+    @Override
+    public String toString() {
+      return "Key[" + id + ", " + state + ", version " + currentVersion + "]";
     }
   }
 
-  /** One version of a root key: 32 bytes of AES key material (base64 in the JSON). */
-  record Version(int version, String createdAt, byte[] material) {
+  /**
+   * One version of a root key: 32 bytes of AES key material (base64 in the JSON), and {@code wraps}, an
+   * upper bound on the number of keys it has wrapped (reserved in blocks, see {@link WrapBudget}).
+   */
+  record Version(int version, Instant createdAt, byte[] material, long wraps) {
+    Version withWraps(long newWraps) {
+      return new Version(version, createdAt, material, newWraps);
+    }
+
     @Override
     public String toString() {
       return "Version[" + version + "]";
@@ -47,8 +151,8 @@ record KeyringState(int format, List<RootKey> keys) {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Version && ((Version) o).version == version
-          && java.util.Arrays.equals(((Version) o).material, material);
+      return o instanceof Version && ((Version) o).version == version && ((Version) o).wraps == wraps
+          && Arrays.equals(((Version) o).material, material);
     }
 
     @Override

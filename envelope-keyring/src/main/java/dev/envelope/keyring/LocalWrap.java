@@ -17,15 +17,19 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The local keyring's wrapped-key layout, version 1: {@code 0x01 | nonce (12) | AES-256-GCM ciphertext of
- * the 32-byte data key | tag (16)}, 61 bytes. The associated data is
+ * the plaintext | tag (16)}: 61 bytes for a 32-byte data key, 30 to 4,125 bytes for the 1 to 4,096 bytes of
+ * {@code encrypt}. The associated data is
  * {@code "envelope/local-wrap/v1" | u16 id length | root key id | u32 version | canonical context}, so a
- * wrapped key unwraps only under the root key version and the context it was made for. Nonces are random:
- * rotate a root key long before it has wrapped 2^32 data keys.
+ * wrapped key unwraps only under the root key version and the context it was made for. A data key and a
+ * small secret share the layout (a wrapped data key is exactly what {@code encrypt} makes of 32 bytes), so
+ * files written before {@code encrypt} existed keep decrypting byte for byte. Nonces are random: the keyring
+ * rotates a version before it has wrapped {@link LocalKeyring#DEFAULT_WRAPS_PER_VERSION} keys.
  */
 final class LocalWrap {
   static final byte LAYOUT_VERSION = 1;
   static final int NONCE_BYTES = 12;
-  static final int WRAPPED_BYTES = 1 + NONCE_BYTES + DataKey.SIZE_BYTES + 16;
+  static final int TAG_BYTES = 16;
+  static final int OVERHEAD_BYTES = 1 + NONCE_BYTES + TAG_BYTES;
   private static final byte[] LABEL = "envelope/local-wrap/v1".getBytes(StandardCharsets.US_ASCII);
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -33,7 +37,7 @@ final class LocalWrap {
 
   static WrappedKey wrap(String keyId, KeyringState.Version version, byte[] dataKey,
       EncryptionContext context) {
-    byte[] out = new byte[WRAPPED_BYTES];
+    byte[] out = new byte[OVERHEAD_BYTES + dataKey.length];
     out[0] = LAYOUT_VERSION;
     byte[] nonce = new byte[NONCE_BYTES];
     RANDOM.nextBytes(nonce);
@@ -53,7 +57,7 @@ final class LocalWrap {
   static byte[] unwrap(String keyId, KeyringState.Version version, WrappedKey wrapped,
       EncryptionContext context) throws EnvelopeException {
     byte[] in = wrapped.ciphertext();
-    if (in.length != WRAPPED_BYTES || in[0] != LAYOUT_VERSION) {
+    if (in.length <= OVERHEAD_BYTES || in[0] != LAYOUT_VERSION) {
       throw invalid();
     }
     try {
