@@ -76,13 +76,14 @@ final class CryptoOperations {
   /** Decrypts and encrypts again inside the key server: the plaintext never leaves it. */
   private ObjectNode reEncrypt(Call call) throws EnvelopeException {
     KmsRequest request = call.request();
+    String destinationRef = request.requiredString("DestinationKeyId");
     WrappedKey wrapped = blob(request, "CiphertextBlob");
     EncryptionContext sourceContext = request.context("SourceEncryptionContext");
     EncryptionContext destinationContext = context(call, "DestinationEncryptionContext");
     request.requireSymmetricAlgorithm("SourceEncryptionAlgorithm");
     request.requireSymmetricAlgorithm("DestinationEncryptionAlgorithm");
     checkSameKey(request.string("SourceKeyId"), wrapped);
-    String destinationId = ids.resolve(keys, request.requiredString("DestinationKeyId"));
+    String destinationId = ids.resolve(keys, destinationRef);
     String destinationArn = call.useKey(destinationId);
     String sourceArn = call.useSourceKey(wrapped.rootKeyId());
     byte[] plaintext = call.secret(keys.decryptBytes(wrapped, sourceContext));

@@ -203,14 +203,20 @@ public final class KeyServer implements AutoCloseable {
   }
 
   private void respondError(Context ctx, KmsError error, String message, String requestId) throws IOException {
-    ObjectNode body = KmsRequest.JSON.createObjectNode().put("__type", error.type()).put("message", message);
-    ctx.res().setHeader("x-amzn-ErrorType", error.type());
-    respond(ctx, error.status(), body, requestId);
+    respondError(ctx, error.status(), error, message, requestId);
   }
 
+  private void respondError(Context ctx, int status, KmsError error, String message, String requestId)
+      throws IOException {
+    ObjectNode body = KmsRequest.JSON.createObjectNode().put("__type", error.type()).put("message", message);
+    ctx.res().setHeader("x-amzn-ErrorType", error.type());
+    respond(ctx, status, body, requestId);
+  }
+
+  /** Any other path or method: Javalin's 404 or 405, with a KMS error body rather than its own page. */
   private void answerOutsideApi(Context ctx) throws IOException {
     if (!ctx.res().isCommitted()) {
-      respondError(ctx, KmsError.UNKNOWN_OPERATION, "The AWS KMS API is served by POST / only",
+      respondError(ctx, ctx.statusCode(), KmsError.UNKNOWN_OPERATION, "The AWS KMS API is served by POST / only",
           UUID.randomUUID().toString());
     }
   }

@@ -53,9 +53,20 @@ final class SignedHttp {
     return send(request.getUri(), request.headers(), body);
   }
 
+  /** Sends the body as a stream of unknown length: chunked, with no Content-Length. */
+  static Response sendChunked(SdkHttpFullRequest request, byte[] body) throws IOException, InterruptedException {
+    return send(request.getUri(), request.headers(),
+        HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body)));
+  }
+
   static Response send(URI uri, Map<String, List<String>> headers, byte[] body)
       throws IOException, InterruptedException {
-    HttpRequest.Builder builder = HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    return send(uri, headers, HttpRequest.BodyPublishers.ofByteArray(body));
+  }
+
+  private static Response send(URI uri, Map<String, List<String>> headers, HttpRequest.BodyPublisher body)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder builder = HttpRequest.newBuilder(uri).POST(body);
     Set<String> restricted = Set.of("host", "content-length", "connection", "expect", "upgrade");
     headers.forEach((name, values) -> {
       if (!restricted.contains(name.toLowerCase(java.util.Locale.ROOT))) {
