@@ -115,6 +115,8 @@ public final class KeyServer implements AutoCloseable {
     HttpServletRequest req = ctx.req();
     AuditRecord record = new AuditRecord(clock.instant(), UUID.randomUUID().toString(), req.getRemoteAddr());
     Call call = null;
+    ObjectNode response;
+    KmsError error = null;
     try {
       String authorization = req.getHeader("Authorization");
       if (authorization != null) {
@@ -132,29 +134,36 @@ public final class KeyServer implements AutoCloseable {
       }
       caller.checkOperation(name);
       call = new Call(name, KmsRequest.parse(body), caller, record, ids);
-      ObjectNode response;
       try {
         response = operation.apply(call);
       } catch (EnvelopeException e) {
-        if (EnvelopeErrors.toKms(e).error().status() >= 500) {
+        KmsException kms = EnvelopeErrors.toKms(e);
+        if (kms.error().status() >= 500) {
           LOG.error("request {}: the key service failed: {} [{}]", record.requestId(), e.getMessage(),
               e.code().id());
         }
-        throw EnvelopeErrors.toKms(e);
+        throw kms;
       }
-      respond(ctx, 200, response, record.requestId());
     } catch (KmsException e) {
-      record.error(e.error());
-      respondError(ctx, e.error(), e.getMessage(), record.requestId());
+      error = e.error();
+      response = errorBody(error, e.getMessage());
     } catch (RuntimeException e) {
-      record.error(KmsError.INTERNAL);
       LOG.error("request " + record.requestId() + " failed", e);
-      respondError(ctx, KmsError.INTERNAL, "Internal error; see the key server's log", record.requestId());
+      error = KmsError.INTERNAL;
+      response = errorBody(error, "Internal error; see the key server's log");
+    }
+    // The audit line is written before the answer leaves: nothing is released that is not on record.
+    if (error != null) {
+      record.error(error);
+      ctx.res().setHeader("x-amzn-ErrorType", error.type());
+    }
+    audit.write(record);
+    try {
+      respond(ctx, error == null ? 200 : error.status(), response, record.requestId());
     } finally {
       if (call != null) {
         call.wipeSecrets();
       }
-      audit.write(record);
     }
   }
 
@@ -208,9 +217,12 @@ public final class KeyServer implements AutoCloseable {
 
   private void respondError(Context ctx, int status, KmsError error, String message, String requestId)
       throws IOException {
-    ObjectNode body = KmsRequest.JSON.createObjectNode().put("__type", error.type()).put("message", message);
     ctx.res().setHeader("x-amzn-ErrorType", error.type());
-    respond(ctx, status, body, requestId);
+    respond(ctx, status, errorBody(error, message), requestId);
+  }
+
+  private static ObjectNode errorBody(KmsError error, String message) {
+    return KmsRequest.JSON.createObjectNode().put("__type", error.type()).put("message", message);
   }
 
   /** Any other path or method: Javalin's 404 or 405, with a KMS error body rather than its own page. */
