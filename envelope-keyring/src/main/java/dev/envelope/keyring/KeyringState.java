@@ -137,7 +137,7 @@ record KeyringState(int format, List<Key> keys) {
 
   /**
    * One version of a root key: 32 bytes of AES key material (base64 in the JSON), and {@code wraps}, an
-   * upper bound on the number of keys it has wrapped (reserved in blocks, see {@link WrapBudget}).
+   * upper bound on the number of keys it has wrapped (reserved in blocks, see {@link dev.envelope.core.WrapBudget}).
    */
   record Version(int version, Instant createdAt, byte[] material, long wraps) {
     Version withWraps(long newWraps) {

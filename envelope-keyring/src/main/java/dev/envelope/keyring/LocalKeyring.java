@@ -7,6 +7,7 @@ import dev.envelope.core.ErrorCode;
 import dev.envelope.core.ManagedKeyRules;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.RootKey;
+import dev.envelope.core.WrapBudget;
 import dev.envelope.core.WrappedKey;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -41,11 +42,8 @@ public final class LocalKeyring implements ManagedKeyService {
   public static final String NAME = "local";
   /** Where the keyring lives unless {@code ENVELOPE_HOME} says otherwise. */
   public static final String DEFAULT_HOME = "envelope-data";
-  /**
-   * Wraps allowed under one key version (2^30): with random 96-bit nonces the chance of a repeated nonce
-   * stays below 2^-33, far inside NIST SP 800-38D's 2^-32 bound for 2^32 messages.
-   */
-  public static final long DEFAULT_WRAPS_PER_VERSION = 1L << 30;
+  /** Wraps allowed under one key version before it is rotated: {@value WrapBudget#DEFAULT_WRAPS_PER_VERSION}. */
+  public static final long DEFAULT_WRAPS_PER_VERSION = WrapBudget.DEFAULT_WRAPS_PER_VERSION;
   private static final int MAX_DESCRIPTION_CHARS = 8192;
   private static final SecureRandom RANDOM = new SecureRandom();
 
