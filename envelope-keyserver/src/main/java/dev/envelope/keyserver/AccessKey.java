@@ -14,9 +14,9 @@ import java.util.Set;
  * @param allowedOperations KMS operation names this key may call, or empty for all
  * @param allowedKeys canonical root key ids this key may use, or empty for all
  */
-record AccessKey(String id, String secret, String name, Instant createdAt, Set<String> allowedOperations,
+public record AccessKey(String id, String secret, String name, Instant createdAt, Set<String> allowedOperations,
     Set<String> allowedKeys) {
-  AccessKey {
+  public AccessKey {
     allowedOperations = Set.copyOf(allowedOperations);
     allowedKeys = Set.copyOf(allowedKeys);
   }
