@@ -123,11 +123,12 @@ public final class KeyServer implements AutoCloseable {
         Matcher claimed = CLAIMED_ACCESS_KEY.matcher(authorization);
         record.accessKeyId(claimed.find() ? claimed.group(1) : null);
       }
-      byte[] body = readBody(req);
-      AccessKey caller = verifier.verify(signedRequest(req, body));
       String target = req.getHeader("X-Amz-Target");
-      String name = target.startsWith(TARGET_PREFIX) ? target.substring(TARGET_PREFIX.length()) : target;
-      record.operation(name);
+      String name = target != null && target.startsWith(TARGET_PREFIX) ? target.substring(TARGET_PREFIX.length())
+          : target;
+      record.operation(name); // as claimed until the signature is checked; the outcome says whether it was
+      byte[] body = readBody(req);
+      AccessKey caller = verifier.verify(signedRequest(req, body)); // x-amz-target is among the signed headers
       Operation operation = operations.get(name);
       if (!target.startsWith(TARGET_PREFIX) || operation == null) {
         throw KmsError.UNKNOWN_OPERATION.exception("Unknown operation " + target);
