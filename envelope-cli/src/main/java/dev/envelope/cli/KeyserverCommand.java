@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code envelope keyserver}: serves the AWS KMS API over the local keyring (or, later, the HSM), and manages
+ * {@code envelope keyserver}: serves the AWS KMS API over the local keyring or the HSM ({@link KeyBackend}), and manages
  * the access keys clients sign with. The key server's files live in {@code $ENVELOPE_HOME/keyserver/}.
  */
 @Command(name = "keyserver", mixinStandardHelpOptions = true,
@@ -51,8 +51,9 @@ final class KeyserverCommand implements Callable<Integer> {
   @Option(names = "--host", paramLabel = "H", description = "address to bind (default: ${DEFAULT-VALUE})")
   String host = KeyServerSettings.DEFAULT_HOST;
 
-  @Option(names = "--keys", paramLabel = "local|pkcs11", description = "key service (default: ${DEFAULT-VALUE})")
-  String keys = "local";
+  @Option(names = "--keys", paramLabel = "local|pkcs11",
+      description = "key service (default: ENVELOPE_KEYS, else local; pkcs11 reads ENVELOPE_PKCS11_*)")
+  String keys;
 
   @Option(names = "--region", paramLabel = "R", description = "region in key ARNs and signatures (default: ${DEFAULT-VALUE})")
   String region = KeyServerSettings.DEFAULT_REGION;
@@ -100,7 +101,7 @@ final class KeyserverCommand implements Callable<Integer> {
       }, "keyserver-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
       parent.cli.stderr().println("envelope keyserver: serving the AWS KMS API on " + server.endpoint()
-          + " (keys: " + keys + ", region " + region + ", account " + account + ")");
+ + " (keys: " + service.name() + ", region " + region + ", account " + account + ")");
       parent.cli.stderr().println("envelope keyserver: access keys in " + settings.credentialsFile()
           + ", audit log " + settings.auditLogFile().toAbsolutePath());
       try {
@@ -117,15 +118,7 @@ final class KeyserverCommand implements Callable<Integer> {
   }
 
   private ManagedKeyService openKeys() throws EnvelopeException {
-    switch (keys) {
-      case "local":
-        return parent.cli.keyring(parent.home, false);
-      case "pkcs11":
-        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "--keys pkcs11 is not wired into the key server"
-            + " yet (it waits for the CLI's key service selection); use --keys local");
-      default:
-        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "--keys must be local or pkcs11, not '" + keys + "'");
-    }
+    return KeyBackend.open(parent.cli.env(), keys, parent.home, false, parent.cli.stderr());
   }
 
   private String tlsPassword() throws EnvelopeException, IOException {

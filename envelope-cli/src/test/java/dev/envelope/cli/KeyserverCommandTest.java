@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.envelope.keyring.Keyrings;
+import dev.envelope.pkcs11.SoftHsmToken;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -71,17 +72,35 @@ class KeyserverCommandTest {
   @Test
   void theServerAnswersKmsRequestsUntilItsThreadIsInterrupted() throws Exception {
     assertEquals(0, cli().run("keys", "create").status); // a keyring to serve
+    CliRunner runner = cli();
+    assertTrue(serveAndProbe(runner, "--port", "0").contains("keys: local"));
+    assertTrue(Files.exists(home.resolve("keyserver/audit.log")));
+  }
+
+  @Test
+  void theServerRunsOverTheHsmWithKeysPkcs11() throws Exception {
+    CliRunner runner = cli();
+    runner.env.putAll(SoftHsmToken.environment(SoftHsmToken.CLI));
+    assertTrue(serveAndProbe(runner, "--port", "0", "--keys", "pkcs11").contains("keys: pkcs11"));
+  }
+
+  /** Serves in a thread, checks an unsigned request is refused in KMS terms, stops; returns stderr. */
+  private static String serveAndProbe(CliRunner runner, String... options) throws Exception {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     AtomicInteger status = new AtomicInteger(-1);
-    Cli cli = new Cli(cli().env, new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
+    Cli cli = new Cli(runner.env, new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
         new PrintStream(err, true, StandardCharsets.UTF_8));
-    Thread serving = new Thread(() -> status.set(cli.run("keyserver", "--port", "0")));
+    String[] args = new String[options.length + 1];
+    args[0] = "keyserver";
+    System.arraycopy(options, 0, args, 1, options.length);
+    Thread serving = new Thread(() -> status.set(cli.run(args)));
     serving.start();
     Matcher endpoint = Pattern.compile("on (http://127\\.0\\.0\\.1:\\d+)").matcher("");
-    for (int i = 0; i < 200 && !endpoint.reset(err.toString(StandardCharsets.UTF_8)).find(); i++) {
+    for (int i = 0; i < 300 && serving.isAlive() && !endpoint.reset(err.toString(StandardCharsets.UTF_8)).find(); i++) {
       Thread.sleep(50);
     }
-    assertTrue(endpoint.reset(err.toString(StandardCharsets.UTF_8)).find(), err.toString(StandardCharsets.UTF_8));
+    String log = err.toString(StandardCharsets.UTF_8);
+    assertTrue(endpoint.reset(log).find(), log);
     HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
         URI.create(endpoint.group(1) + "/")).header("X-Amz-Target", "TrentService.ListKeys")
         .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
@@ -89,7 +108,7 @@ class KeyserverCommandTest {
     assertTrue(response.body().contains("MissingAuthenticationTokenException"), response.body());
     serving.interrupt();
     serving.join(10_000);
-    assertEquals(0, status.get());
-    assertTrue(Files.exists(home.resolve("keyserver/audit.log")));
+    assertEquals(0, status.get(), log);
+    return log;
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.envelope.core.KeyRecord;
 import dev.envelope.core.ManagedKeyService.KeyState;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,7 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The keyring's JSON document (docs/FORMAT.md, section 5), written and read with Jackson's streaming API.
@@ -30,7 +33,7 @@ final class KeyringJson {
       g.writeStartObject();
       g.writeNumberField("format", KeyringState.FORMAT);
       g.writeArrayFieldStart("keys");
-      for (KeyringState.Key key : state.keys()) {
+      for (KeyRecord key : state.keys()) {
         g.writeStartObject();
         g.writeStringField("id", key.id());
         g.writeArrayFieldStart("aliases");
@@ -50,11 +53,11 @@ final class KeyringJson {
         }
         g.writeNumberField("currentVersion", key.currentVersion());
         g.writeArrayFieldStart("versions");
-        for (KeyringState.Version v : key.versions()) {
+        for (KeyRecord.Version v : key.versions()) {
           g.writeStartObject();
           g.writeNumberField("version", v.version());
           g.writeStringField("createdAt", v.createdAt().toString());
-          g.writeStringField("material", Base64.getEncoder().encodeToString(v.material()));
+          g.writeStringField("material", Base64.getEncoder().encodeToString(state.material(key.id(), v.version())));
           g.writeNumberField("wraps", v.wraps());
           g.writeEndObject();
         }
@@ -75,13 +78,14 @@ final class KeyringJson {
     try (JsonParser p = JSON.createParser(json)) {
       expect(p.nextToken(), JsonToken.START_OBJECT);
       int format = -1;
-      List<KeyringState.Key> keys = null;
+      List<KeyRecord> keys = null;
+      Map<String, byte[]> material = new HashMap<>();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         p.nextToken();
         switch (field) {
           case "format" -> format = p.getIntValue();
-          case "keys" -> keys = readKeys(p);
+          case "keys" -> keys = readKeys(p, material);
           default -> p.skipChildren();
         }
       }
@@ -91,13 +95,13 @@ final class KeyringJson {
       if (keys == null) {
         throw new IOException("no keys");
       }
-      return new KeyringState(KeyringState.FORMAT, keys);
+      return KeyringState.of(keys, material);
     }
   }
 
-  private static List<KeyringState.Key> readKeys(JsonParser p) throws IOException {
+  private static List<KeyRecord> readKeys(JsonParser p, Map<String, byte[]> material) throws IOException {
     expect(p.currentToken(), JsonToken.START_ARRAY);
-    List<KeyringState.Key> keys = new ArrayList<>();
+    List<KeyRecord> keys = new ArrayList<>();
     while (p.nextToken() == JsonToken.START_OBJECT) {
       String id = null;
       List<String> aliases = new ArrayList<>();
@@ -108,7 +112,8 @@ final class KeyringJson {
       Duration period = null;
       Instant nextRotation = null;
       int current = -1;
-      List<KeyringState.Version> versions = null;
+      List<KeyRecord.Version> versions = null;
+      Map<Integer, byte[]> versionMaterial = new HashMap<>();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         p.nextToken();
@@ -123,7 +128,7 @@ final class KeyringJson {
           case "rotationPeriodSeconds" -> period = Duration.ofSeconds(p.getLongValue());
           case "nextRotation" -> nextRotation = Instant.parse(p.getText());
           case "currentVersion" -> current = p.getIntValue();
-          case "versions" -> versions = readVersions(p);
+          case "versions" -> versions = readVersions(p, versionMaterial);
           default -> p.skipChildren();
         }
       }
@@ -135,8 +140,11 @@ final class KeyringJson {
       if ((keyState == KeyState.PENDING_DELETION) != (deletionDate != null)) {
         throw new IOException("inconsistent deletion date");
       }
-      KeyringState.Key key = new KeyringState.Key(id, aliases, description, keyState, createdAt, deletionDate,
+      KeyRecord key = new KeyRecord(id, aliases, description, keyState, createdAt, deletionDate,
           period, nextRotation, current, versions);
+      for (Map.Entry<Integer, byte[]> v : versionMaterial.entrySet()) {
+        material.put(KeyringState.slot(id, v.getKey()), v.getValue());
+      }
       if (key.current() == null) {
         throw new IOException("no current version");
       }
@@ -156,13 +164,14 @@ final class KeyringJson {
     return out;
   }
 
-  private static List<KeyringState.Version> readVersions(JsonParser p) throws IOException {
+  private static List<KeyRecord.Version> readVersions(JsonParser p, Map<Integer, byte[]> material)
+      throws IOException {
     expect(p.currentToken(), JsonToken.START_ARRAY);
-    List<KeyringState.Version> versions = new ArrayList<>();
+    List<KeyRecord.Version> versions = new ArrayList<>();
     while (p.nextToken() == JsonToken.START_OBJECT) {
       int version = -1;
       Instant createdAt = null;
-      byte[] material = null;
+      byte[] bytes = null;
       long wraps = 0; // format 1 did not count
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
@@ -170,15 +179,16 @@ final class KeyringJson {
         switch (field) {
           case "version" -> version = p.getIntValue();
           case "createdAt" -> createdAt = Instant.parse(p.getText());
-          case "material" -> material = Base64.getDecoder().decode(p.getText());
+          case "material" -> bytes = Base64.getDecoder().decode(p.getText());
           case "wraps" -> wraps = p.getLongValue();
           default -> p.skipChildren();
         }
       }
-      if (version < 1 || createdAt == null || material == null || material.length != 32 || wraps < 0) {
+      if (version < 1 || createdAt == null || bytes == null || bytes.length != 32 || wraps < 0) {
         throw new IOException("incomplete key version");
       }
-      versions.add(new KeyringState.Version(version, createdAt, material, wraps));
+      versions.add(new KeyRecord.Version(version, createdAt, wraps));
+      material.put(version, bytes);
     }
     expect(p.currentToken(), JsonToken.END_ARRAY);
     return versions;

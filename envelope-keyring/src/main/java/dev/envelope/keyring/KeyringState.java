@@ -1,163 +1,62 @@
 package dev.envelope.keyring;
 
-import dev.envelope.core.ManagedKeyService.KeyState;
-import dev.envelope.core.RootKey;
-import java.time.Duration;
+import dev.envelope.core.KeyLifecycle;
+import dev.envelope.core.KeyRecord;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Optional;
-import java.util.TreeSet;
+import java.util.Map;
 
 /**
  * The content of the keyring file, as the JSON document sealed inside it (see {@code docs/FORMAT.md},
- * section 5). Immutable; every change makes a new state, so a reader never sees half a change.
+ * section 5): the records of the root keys and the 32 bytes of AES material of each of their versions.
+ * Immutable; every change makes a new state, so a reader never sees half a change.
  */
-record KeyringState(int format, List<Key> keys) {
+record KeyringState(List<KeyRecord> keys, Map<String, byte[]> material) {
   /** The content format this build writes; it reads format 1 too. */
   static final int FORMAT = 2;
 
   static KeyringState empty() {
-    return new KeyringState(FORMAT, List.of());
+    return new KeyringState(List.of(), Map.of());
   }
 
   KeyringState {
     keys = List.copyOf(keys);
+    material = Map.copyOf(material);
   }
 
-  /** This state without the keys whose deletion date has come: their material is gone with them. */
-  KeyringState purged(Instant now) {
-    List<Key> kept = new ArrayList<>();
-    for (Key key : keys) {
-      if (!key.destroyedAt(now)) {
-        kept.add(key);
-      }
-    }
-    return new KeyringState(FORMAT, kept);
+  /** The material of a key version, or null. */
+  byte[] material(String keyId, int version) {
+    return material.get(slot(keyId, version));
   }
 
-  boolean hasDestroyed(Instant now) {
-    return keys.stream().anyMatch(k -> k.destroyedAt(now));
+  /** The name of a version's material in {@link #material()}. */
+  static String slot(String keyId, int version) {
+    return keyId + "/v" + version;
   }
 
-  KeyringState with(Key changed) {
-    List<Key> out = new ArrayList<>();
-    boolean replaced = false;
-    for (Key key : keys) {
-      if (key.id().equals(changed.id())) {
-        out.add(changed);
-        replaced = true;
-      } else {
-        out.add(key);
-      }
-    }
-    if (!replaced) {
-      out.add(changed);
-    }
-    return new KeyringState(FORMAT, out);
-  }
-
-  /**
-   * One root key and all its versions. {@code deletionDate} is set only when pending deletion;
-   * {@code rotationPeriod} and {@code nextRotation} only while automatic rotation is on.
-   */
-  record Key(String id, List<String> aliases, String description, KeyState state, Instant createdAt,
-      Instant deletionDate, Duration rotationPeriod, Instant nextRotation, int currentVersion,
-      List<Version> versions) {
-    Key {
-      aliases = List.copyOf(new TreeSet<>(aliases));
-      versions = List.copyOf(versions);
-    }
-
-    Version version(int number) {
-      for (Version v : versions) {
-        if (v.version() == number) {
-          return v;
+  /** {@code next} with the material of its versions only: the material of dropped keys is gone. */
+  static KeyringState of(List<KeyRecord> next, Map<String, byte[]> candidates) {
+    Map<String, byte[]> kept = new HashMap<>();
+    for (KeyRecord key : next) {
+      for (KeyRecord.Version v : key.versions()) {
+        byte[] bytes = candidates.get(slot(key.id(), v.version()));
+        if (bytes == null) {
+          throw new IllegalStateException("no material for version " + v.version() + " of " + key.id());
         }
+        kept.put(slot(key.id(), v.version()), bytes);
       }
-      return null;
     }
-
-    Version current() {
-      return version(currentVersion);
-    }
-
-    boolean destroyedAt(Instant now) {
-      return state == KeyState.PENDING_DELETION && deletionDate != null && !now.isBefore(deletionDate);
-    }
-
-    boolean rotationDueAt(Instant now) {
-      return nextRotation != null && !now.isBefore(nextRotation);
-    }
-
-    Key withState(KeyState newState, Instant newDeletionDate) {
-      return new Key(id, aliases, description, newState, createdAt, newDeletionDate, rotationPeriod, nextRotation,
-          currentVersion, versions);
-    }
-
-    Key withAliases(List<String> newAliases) {
-      return new Key(id, newAliases, description, state, createdAt, deletionDate, rotationPeriod, nextRotation,
-          currentVersion, versions);
-    }
-
-    Key withRotation(Duration period, Instant next) {
-      return new Key(id, aliases, description, state, createdAt, deletionDate, period, next, currentVersion,
-          versions);
-    }
-
-    /** A new current version, and when automatic rotation is next due (null when it is off). */
-    Key rotated(Version next, Instant newNextRotation) {
-      List<Version> all = new ArrayList<>(versions);
-      all.add(next);
-      return new Key(id, aliases, description, state, createdAt, deletionDate, rotationPeriod,
-          rotationPeriod == null ? null : newNextRotation, next.version(), all);
-    }
-
-    Key withVersion(Version changed) {
-      List<Version> all = new ArrayList<>();
-      for (Version v : versions) {
-        all.add(v.version() == changed.version() ? changed : v);
-      }
-      return new Key(id, aliases, description, state, createdAt, deletionDate, rotationPeriod, nextRotation,
-          currentVersion, all);
-    }
-
-    /** The public description: never the material. */
-    RootKey describe() {
-      return new RootKey(id, aliases, description, state, currentVersion, createdAt,
-          Optional.ofNullable(deletionDate), Optional.ofNullable(rotationPeriod), Optional.ofNullable(nextRotation));
-    }
-
-    @Override
-    public String toString() {
-      return "Key[" + id + ", " + state + ", version " + currentVersion + "]";
-    }
+    return new KeyringState(next, kept);
   }
 
-  /**
-   * One version of a root key: 32 bytes of AES key material (base64 in the JSON), and {@code wraps}, an
-   * upper bound on the number of keys it has wrapped (reserved in blocks, see {@link dev.envelope.core.WrapBudget}).
-   */
-  record Version(int version, Instant createdAt, byte[] material, long wraps) {
-    Version withWraps(long newWraps) {
-      return new Version(version, createdAt, material, newWraps);
-    }
+  /** This state without the keys destroyed by {@code now}, and without their material. */
+  KeyringState purged(Instant now) {
+    return of(KeyLifecycle.purged(keys, now), material);
+  }
 
-    @Override
-    public String toString() {
-      return "Version[" + version + "]";
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Version && ((Version) o).version == version && ((Version) o).wraps == wraps
-          && Arrays.equals(((Version) o).material, material);
-    }
-
-    @Override
-    public int hashCode() {
-      return version;
-    }
+  @Override
+  public String toString() {
+    return "KeyringState[" + keys.size() + " keys]";
   }
 }

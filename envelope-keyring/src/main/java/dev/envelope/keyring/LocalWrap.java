@@ -1,10 +1,8 @@
 package dev.envelope.keyring;
 
-import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.core.InsecureKeyAccess;
 import dev.envelope.core.WrappedKey;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +33,7 @@ final class LocalWrap {
 
   private LocalWrap() {}
 
-  static WrappedKey wrap(String keyId, KeyringState.Version version, byte[] dataKey,
+  static WrappedKey wrap(String keyId, int version, byte[] material, byte[] dataKey,
       EncryptionContext context) {
     byte[] out = new byte[OVERHEAD_BYTES + dataKey.length];
     out[0] = LAYOUT_VERSION;
@@ -44,42 +42,32 @@ final class LocalWrap {
     System.arraycopy(nonce, 0, out, 1, NONCE_BYTES);
     try {
       Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
-      gcm.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(version.material(), "AES"), new GCMParameterSpec(128, nonce));
-      gcm.updateAAD(aad(keyId, version.version(), context));
+      gcm.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(material, "AES"), new GCMParameterSpec(128, nonce));
+      gcm.updateAAD(aad(keyId, version, context));
       gcm.doFinal(dataKey, 0, dataKey.length, out, 1 + NONCE_BYTES);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM is unavailable in this Java runtime", e);
     }
-    return WrappedKey.of(keyId, version.version(), out);
+    return WrappedKey.of(keyId, version, out);
   }
 
   /** Returns the plaintext data key; the caller zeroes it. */
-  static byte[] unwrap(String keyId, KeyringState.Version version, WrappedKey wrapped,
-      EncryptionContext context) throws EnvelopeException {
+  static byte[] unwrap(String keyId, byte[] material, WrappedKey wrapped, EncryptionContext context)
+      throws EnvelopeException {
     byte[] in = wrapped.ciphertext();
     if (in.length <= OVERHEAD_BYTES || in[0] != LAYOUT_VERSION) {
       throw invalid();
     }
     try {
       Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
-      gcm.init(Cipher.DECRYPT_MODE, new SecretKeySpec(version.material(), "AES"),
+      gcm.init(Cipher.DECRYPT_MODE, new SecretKeySpec(material, "AES"),
           new GCMParameterSpec(128, in, 1, NONCE_BYTES));
-      gcm.updateAAD(aad(keyId, version.version(), context));
+      gcm.updateAAD(aad(keyId, wrapped.rootKeyVersion(), context));
       return gcm.doFinal(in, 1 + NONCE_BYTES, in.length - 1 - NONCE_BYTES);
     } catch (AEADBadTagException e) {
       throw invalid();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM is unavailable in this Java runtime", e);
-    }
-  }
-
-  static WrappedKey rewrap(DataKey key, String keyId, KeyringState.Version version,
-      EncryptionContext context) {
-    byte[] plaintext = key.copyPlaintext(InsecureKeyAccess.get());
-    try {
-      return wrap(keyId, version, plaintext, context);
-    } finally {
-      java.util.Arrays.fill(plaintext, (byte) 0);
     }
   }
 

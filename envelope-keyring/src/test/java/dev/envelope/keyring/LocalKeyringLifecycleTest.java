@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.InsecureKeyAccess;
+import dev.envelope.core.KeyRecord;
 import dev.envelope.core.ManagedKeyService.KeyState;
 import dev.envelope.core.MutableClock;
 import dev.envelope.core.RootKey;
@@ -50,7 +51,7 @@ class LocalKeyringLifecycleTest {
         .collect(Collectors.groupingBy(WrappedKey::rootKeyVersion, Collectors.counting()));
     assertTrue(perVersion.values().stream().allMatch(n -> n <= 100), perVersion.toString());
     assertTrue(keyring.describeKey(id).currentVersion() >= 5, perVersion.toString());
-    for (KeyringState.Version v : storedKey(id).versions()) {
+    for (KeyRecord.Version v : storedKey(id).versions()) {
       assertTrue(v.wraps() <= 100, "version " + v.version() + " counted " + v.wraps());
       assertTrue(v.wraps() >= perVersion.getOrDefault(v.version(), 0L), "version " + v.version()
           + " counted " + v.wraps() + " but wrapped " + perVersion.get(v.version()));
@@ -139,12 +140,12 @@ class LocalKeyringLifecycleTest {
     }
   }
 
-  private KeyringState.Key storedKey(String id) throws Exception {
+  private KeyRecord storedKey(String id) throws Exception {
     return new KeyringFile(home, master).read().keys().stream().filter(k -> k.id().equals(id)).findFirst()
         .orElseThrow();
   }
 
   private List<String> storedIds() throws Exception {
-    return new KeyringFile(home, master).read().keys().stream().map(KeyringState.Key::id).toList();
+    return new KeyringFile(home, master).read().keys().stream().map(KeyRecord::id).toList();
   }
 }

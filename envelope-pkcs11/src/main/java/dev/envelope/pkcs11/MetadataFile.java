@@ -3,6 +3,7 @@ package dev.envelope.pkcs11;
 import dev.envelope.core.AtomicFile;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
+import dev.envelope.core.KeyRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -16,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.Key;
 import java.security.MessageDigest;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -68,7 +70,7 @@ final class MetadataFile {
   }
 
   /** Reads and authenticates the metadata; a missing file is no keys at all. */
-  Pkcs11State read() throws EnvelopeException {
+  List<KeyRecord> read() throws EnvelopeException {
     byte[] bytes;
     try {
       if (Files.size(file) > MAX_FILE_BYTES) {
@@ -76,7 +78,7 @@ final class MetadataFile {
       }
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
-      return Pkcs11State.empty();
+      return List.of();
     } catch (IOException e) {
       throw Pkcs11Config.unavailable("cannot read the PKCS#11 key metadata " + file + ": " + e.getMessage());
     }
@@ -105,10 +107,10 @@ final class MetadataFile {
     }
   }
 
-  /** Authenticates and writes {@code state} atomically. Call under {@link #lock()}. */
-  void write(Pkcs11State state) throws EnvelopeException {
+  /** Authenticates and writes {@code keys} atomically. Call under {@link #lock()}. */
+  void write(List<KeyRecord> keys) throws EnvelopeException {
     try {
-      byte[] json = MetadataJson.write(state);
+      byte[] json = MetadataJson.write(keys);
       byte[] body = ByteBuffer.allocate(PREFIX_BYTES + json.length).put(MAGIC).put((byte) VERSION)
           .putInt(json.length).put(json).array();
       Key macKey = token.key(HMAC_LABEL);

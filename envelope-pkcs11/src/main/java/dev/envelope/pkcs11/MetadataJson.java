@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.envelope.core.KeyRecord;
 import dev.envelope.core.ManagedKeyService.KeyState;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,13 +25,13 @@ final class MetadataJson {
 
   private MetadataJson() {}
 
-  static byte[] write(Pkcs11State state) throws IOException {
+  static byte[] write(List<KeyRecord> keys) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
       g.writeNumberField("format", FORMAT);
       g.writeArrayFieldStart("keys");
-      for (Pkcs11State.Key key : state.keys()) {
+      for (KeyRecord key : keys) {
         g.writeStartObject();
         g.writeStringField("id", key.id());
         g.writeArrayFieldStart("aliases");
@@ -50,7 +51,7 @@ final class MetadataJson {
         }
         g.writeNumberField("currentVersion", key.currentVersion());
         g.writeArrayFieldStart("versions");
-        for (Pkcs11State.Version v : key.versions()) {
+        for (KeyRecord.Version v : key.versions()) {
           g.writeStartObject();
           g.writeNumberField("version", v.version());
           g.writeStringField("createdAt", v.createdAt().toString());
@@ -67,11 +68,11 @@ final class MetadataJson {
   }
 
   /** Parses a metadata document of format 1; throws IOException or a RuntimeException if it is malformed. */
-  static Pkcs11State read(byte[] json) throws IOException {
+  static List<KeyRecord> read(byte[] json) throws IOException {
     try (JsonParser p = JSON.createParser(json)) {
       expect(p.nextToken(), JsonToken.START_OBJECT);
       int format = -1;
-      List<Pkcs11State.Key> keys = null;
+      List<KeyRecord> keys = null;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         p.nextToken();
@@ -87,13 +88,13 @@ final class MetadataJson {
       if (keys == null) {
         throw new IOException("no keys");
       }
-      return new Pkcs11State(keys);
+      return keys;
     }
   }
 
-  private static List<Pkcs11State.Key> readKeys(JsonParser p) throws IOException {
+  private static List<KeyRecord> readKeys(JsonParser p) throws IOException {
     expect(p.currentToken(), JsonToken.START_ARRAY);
-    List<Pkcs11State.Key> keys = new ArrayList<>();
+    List<KeyRecord> keys = new ArrayList<>();
     while (p.nextToken() == JsonToken.START_OBJECT) {
       String id = null;
       List<String> aliases = new ArrayList<>();
@@ -104,7 +105,7 @@ final class MetadataJson {
       Duration period = null;
       Instant nextRotation = null;
       int current = -1;
-      List<Pkcs11State.Version> versions = null;
+      List<KeyRecord.Version> versions = null;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         p.nextToken();
@@ -130,7 +131,7 @@ final class MetadataJson {
       if ((keyState == KeyState.PENDING_DELETION) != (deletionDate != null)) {
         throw new IOException("inconsistent deletion date");
       }
-      Pkcs11State.Key key = new Pkcs11State.Key(id, aliases, description, keyState, createdAt, deletionDate,
+      KeyRecord key = new KeyRecord(id, aliases, description, keyState, createdAt, deletionDate,
           period, nextRotation, current, versions);
       if (key.current() == null) {
         throw new IOException("no current version");
@@ -151,9 +152,9 @@ final class MetadataJson {
     return out;
   }
 
-  private static List<Pkcs11State.Version> readVersions(JsonParser p) throws IOException {
+  private static List<KeyRecord.Version> readVersions(JsonParser p) throws IOException {
     expect(p.currentToken(), JsonToken.START_ARRAY);
-    List<Pkcs11State.Version> versions = new ArrayList<>();
+    List<KeyRecord.Version> versions = new ArrayList<>();
     while (p.nextToken() == JsonToken.START_OBJECT) {
       int version = -1;
       Instant createdAt = null;
@@ -171,7 +172,7 @@ final class MetadataJson {
       if (version < 1 || createdAt == null || wraps < 0) {
         throw new IOException("incomplete key version");
       }
-      versions.add(new Pkcs11State.Version(version, createdAt, wraps));
+      versions.add(new KeyRecord.Version(version, createdAt, wraps));
     }
     expect(p.currentToken(), JsonToken.END_ARRAY);
     return versions;

@@ -66,7 +66,7 @@ class Pkcs11KeyServiceTest {
     Pkcs11KeyService keys = open();
     String id = keys.createKey("").id();
     Token token = keys.token();
-    Key material = token.key(Pkcs11State.label(id, 1));
+    Key material = token.key(Pkcs11KeyService.label(id, 1));
     assertNotNull(material);
 
     assertNull(material.getEncoded(), "the provider handed out the key's value");
@@ -101,14 +101,14 @@ class Pkcs11KeyServiceTest {
     keys.rotateKey(id);
     keys.scheduleKeyDeletion(id, 7);
     clock.advance(Duration.ofDays(7).minusSeconds(1));
-    assertNotNull(open().token().key(Pkcs11State.label(id, 1)), "destroyed before its date");
+    assertNotNull(open().token().key(Pkcs11KeyService.label(id, 1)), "destroyed before its date");
     clock.advance(Duration.ofSeconds(1));
 
     keys.createKey("a write after the date");
 
     Token fresh = open().token(); // a new provider sees only what is in the token
-    assertNull(fresh.key(Pkcs11State.label(id, 1)));
-    assertNull(fresh.key(Pkcs11State.label(id, 2)));
+    assertNull(fresh.key(Pkcs11KeyService.label(id, 1)));
+    assertNull(fresh.key(Pkcs11KeyService.label(id, 2)));
     assertFalse(Files.readString(home.resolve(MetadataFile.FILE_NAME), java.nio.charset.StandardCharsets.ISO_8859_1)
         .contains(id), "the metadata still names the destroyed key");
   }
