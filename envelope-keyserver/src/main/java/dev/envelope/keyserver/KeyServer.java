@@ -42,6 +42,7 @@ public final class KeyServer implements AutoCloseable {
       "GetKeyRotationStatus", "RotateKeyOnDemand", "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey",
       "GenerateDataKeyWithoutPlaintext", "GenerateRandom")));
   private static final String TARGET_PREFIX = "TrentService.";
+  private static final long MAX_DISCARDED_BYTES = 1 << 20;
   private static final String CONTENT_TYPE = "application/x-amz-json-1.1";
   private static final Pattern CLAIMED_ACCESS_KEY = Pattern.compile("Credential=([A-Za-z0-9]{1,128})/");
   private static final Logger LOG = LoggerFactory.getLogger(KeyServer.class);
@@ -168,18 +169,32 @@ public final class KeyServer implements AutoCloseable {
     }
   }
 
-  /** Reads the whole body, refusing one over the limit by its Content-Length or while reading it. */
+  /**
+   * Reads the whole body, refusing one over the limit. A refused body is read on and thrown away (never kept)
+   * up to {@value #MAX_DISCARDED_BYTES} bytes, so that the client, still sending, gets the error instead of a
+   * reset connection; beyond that the connection is dropped.
+   */
   private byte[] readBody(HttpServletRequest req) throws IOException {
     int max = settings.maxBodyBytes();
-    if (req.getContentLengthLong() > max) {
-      throw tooLarge(max);
-    }
     try (InputStream in = req.getInputStream()) {
+      if (req.getContentLengthLong() > max) {
+        discard(in);
+        throw tooLarge(max);
+      }
       byte[] body = in.readNBytes(max + 1);
       if (body.length > max) {
+        discard(in);
         throw tooLarge(max);
       }
       return body;
+    }
+  }
+
+  private static void discard(InputStream in) throws IOException {
+    byte[] sink = new byte[8192];
+    long total = 0;
+    for (int n; total < MAX_DISCARDED_BYTES && (n = in.read(sink)) >= 0; ) {
+      total += n;
     }
   }
 
