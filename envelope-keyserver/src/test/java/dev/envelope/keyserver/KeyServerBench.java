@@ -30,20 +30,40 @@ import software.amazon.awssdk.services.kms.model.GenerateDataKeyResponse;
  * called in-process on the key service, for the local keyring and (when SoftHSM2 is there) the PKCS#11 key
  * service, in one run. Every Decrypt checks its plaintext. Run with {@code bin/bench-keyserver}.
  *
- * <p>Usage: {@code KeyServerBench [SECONDS [CLIENTS]]} (defaults 5 and 16; 2 seconds of warm-up first).
+ * <p>Usage: {@code KeyServerBench [SECONDS [CLIENTS [WARMUP_SECONDS]]]} (defaults 5, 16 and 5). The SDK and
+ * the server share this JVM: the SDK's own client work and the JIT compiling it take most of the CPU of a
+ * request (a flight recording showed SDK frames in 2 of 5 samples, Jetty 1 in 5, Envelope's code hardly at all),
+ * so the figures say what one machine does as client and server at once. The load average is printed with them.
  */
 public final class KeyServerBench {
   private static final Map<String, String> CONTEXT = Map.of("tenant", "bench", "object", "o1");
 
+  private static int warmUpSeconds;
+  private static boolean printing;
+
   private KeyServerBench() {}
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).strip();
+    } catch (java.io.IOException e) {
+      return "unknown";
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     int clients = args.length > 1 ? Integer.parseInt(args[1]) : 16;
+    warmUpSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
     System.setProperty("http.maxConnections", String.valueOf(clients * 2)); // keep-alive for every client
     Path home = Files.createTempDirectory("keyserver-bench");
-    System.out.printf("Key server benchmark: %d concurrent clients, %d s per row after 2 s warm-up, %d cores, %s%n",
-        clients, seconds, Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.version"));
+    System.out.printf("Key server benchmark: %d concurrent clients, %d s per row after %d s warm-up, %d cores, JDK %s,"
+        + " load average before: %s%n", clients, seconds, warmUpSeconds, Runtime.getRuntime().availableProcessors(),
+        System.getProperty("java.vm.version"), loadAverage());
+    // One unprinted round first, so the JIT has compiled the SDK's and the server's paths before any row.
+    printing = false;
+    run("local", Keyrings.open(home.resolve("warm-up"), Keyrings.newMasterKeyBase64()), home, warmUpSeconds, clients);
+    printing = true;
     System.out.printf("%-8s  %-34s  %12s%n", "keys", "operation", "requests/s");
     run("local", Keyrings.open(home.resolve("local"), Keyrings.newMasterKeyBase64()), home, seconds, clients);
     if (System.getenv("SOFTHSM2_CONF") != null) {
@@ -65,7 +85,8 @@ public final class KeyServerBench {
       expected = key.copyPlaintext(dev.envelope.core.InsecureKeyAccess.get());
     }
     SdkBytes blob = SdkBytes.fromByteArray(CiphertextBlob.encode(wrapped));
-    try (KeyServerFixture fixture = KeyServerFixture.start(home.resolve(name + "-server"), keys, Clock.systemUTC())) {
+    Path serverHome = Files.createTempDirectory(home, name + "-server");
+    try (KeyServerFixture fixture = KeyServerFixture.start(serverHome, keys, Clock.systemUTC())) {
       List<KmsClient> sdk = new ArrayList<>();
       for (int i = 0; i < clients; i++) {
         sdk.add(fixture.client(fixture.accessKey.id(), fixture.accessKey.secret()));
@@ -96,9 +117,12 @@ public final class KeyServerBench {
   }
 
   private static void row(String keys, String operation, int seconds, int clients, Op op) throws Exception {
-    measure(2, clients, op);
+    measure(warmUpSeconds, clients, op);
     double perSecond = measure(seconds, clients, op);
-    System.out.printf("%-8s  %-34s  %,12.0f%n", keys, operation, perSecond);
+    if (printing) {
+      System.out.printf("%-8s  %-34s  %,12.0f   (load %s)%n", keys, operation, perSecond,
+          loadAverage().split(" ")[0]);
+    }
   }
 
   private static double measure(int seconds, int clients, Op op) throws Exception {
