@@ -29,10 +29,10 @@ import picocli.CommandLine.ParentCommand;
  * the access keys clients sign with. The key server's files live in {@code $ENVELOPE_HOME/keyserver/}.
  */
 @Command(name = "keyserver", mixinStandardHelpOptions = true,
-    description = {"Serve the AWS KMS API (JSON 1.1, Signature Version 4) over Envelope's root keys, so that",
-        "AWS SDKs and the AWS CLI use them unchanged (--endpoint-url). Loopback only unless --host says so.",
-        "Runs until interrupted (Ctrl-C, SIGTERM). Files: $ENVELOPE_HOME/keyserver/credentials.json (access",
-        "keys, 0600) and audit.log (one JSON line per request)."},
+    description = "Serve the AWS KMS API (JSON 1.1, Signature Version 4) over Envelope's root keys, so that AWS"
+        + " SDKs and the AWS CLI use them unchanged (--endpoint-url). Loopback only unless --host says so. Runs"
+        + " until interrupted (Ctrl-C, SIGTERM). Files: $ENVELOPE_HOME/keyserver/credentials.json (access keys,"
+        + " 0600) and audit.log (one JSON line per request).",
     subcommands = {KeyserverCommand.Credentials.class},
     footerHeading = "%nEnvironment:%n",
     footer = {
