@@ -3,7 +3,7 @@ package dev.envelope.cli;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
 import dev.envelope.core.InvalidCiphertextException;
-import dev.envelope.keyring.LocalKeyring;
+import dev.envelope.core.ManagedKeyService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,7 +15,6 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
-import java.util.HashMap;
 import java.util.Map;
 import picocli.CommandLine;
 
@@ -79,13 +78,12 @@ public final class Cli {
     stdout.flush();
   }
 
-  /** The local keyring; only commands that create keys may generate a try-it-out master key. */
-  LocalKeyring keyring(String homeOverride, boolean mayGenerateMasterKey) throws EnvelopeException {
-    Map<String, String> effective = new HashMap<>(env);
-    if (homeOverride != null) {
-      effective.put("ENVELOPE_HOME", homeOverride);
-    }
-    return LocalKeyring.fromEnvironment(effective, mayGenerateMasterKey, stderr);
+  /**
+   * The key service {@code ENVELOPE_KEYS} selects (the local keyring by default, see {@link KeyBackend}); only
+   * commands that create keys may generate a try-it-out master key.
+   */
+  ManagedKeyService keyring(String homeOverride, boolean mayGenerateMasterKey) throws EnvelopeException {
+    return KeyBackend.open(env, null, homeOverride, mayGenerateMasterKey, stderr);
   }
 
   private int report(Exception e) {

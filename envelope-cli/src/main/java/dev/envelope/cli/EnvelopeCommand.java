@@ -11,7 +11,8 @@ import picocli.CommandLine.ScopeType;
     versionProvider = VersionProvider.class,
     description = "Envelope encryption of files: each file gets a fresh AES-256 data key, wrapped by a root key"
         + " that never leaves the key service.",
-    subcommands = {KeysCommand.class, EncryptCommand.class, DecryptCommand.class, InspectCommand.class},
+    subcommands = {KeysCommand.class, EncryptCommand.class, DecryptCommand.class, InspectCommand.class,
+        KeyserverCommand.class},
     footerHeading = "%nEnvironment:%n",
     footer = {
         "  ENVELOPE_HOME              data directory holding the keyring (default ./envelope-data)",
@@ -33,7 +34,9 @@ import picocli.CommandLine.ScopeType;
         "  8  invalid-ciphertext  the file was modified, truncated or extended; nothing of a bad",
         "                      segment was written, and a decrypted file is not kept",
         "  9  invalid-wrapped-key the wrapped data key does not belong to this file, or is damaged",
-        " 10  unsupported-format  not an Envelope file, or a newer format version"})
+        " 10  unsupported-format  not an Envelope file, or a newer format version",
+        " 11  key-invalid-state   the key's state forbids it (pending deletion, say)",
+        " 12  already-exists   the name (an alias) is already taken"})
 final class EnvelopeCommand {
   final Cli cli;
 

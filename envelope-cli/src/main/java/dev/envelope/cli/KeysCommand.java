@@ -1,35 +1,53 @@
 package dev.envelope.cli;
 
 import dev.envelope.core.EnvelopeException;
-import dev.envelope.keyring.LocalKeyring;
-import dev.envelope.keyring.RootKeyInfo;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.core.ManagedKeyRules;
+import dev.envelope.core.ManagedKeyService;
+import dev.envelope.core.RootKey;
 import java.io.IOException;
-import java.util.List;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
 
-/** {@code envelope keys ...}: manage the root keys of the local keyring. */
+/** {@code envelope keys ...}: manage the root keys of the local keyring or of a PKCS#11 token. */
 @Command(name = "keys", mixinStandardHelpOptions = true,
-    description = "Manage the root keys in the local keyring.",
-    subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Rotate.class,
-        KeysCommand.Disable.class, KeysCommand.Enable.class})
+    description = {"Manage root keys: in the local keyring (default) or in a PKCS#11 HSM (--keys pkcs11).",
+        "PKCS#11: ENVELOPE_PKCS11_LIBRARY, ENVELOPE_PKCS11_SLOT or ENVELOPE_PKCS11_TOKEN_LABEL, and"
+            + " ENVELOPE_PKCS11_PIN or ENVELOPE_PKCS11_PIN_FILE."},
+    subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Describe.class,
+        KeysCommand.Rotate.class, KeysCommand.Rotation.class, KeysCommand.Disable.class, KeysCommand.Enable.class,
+        KeysCommand.ScheduleDeletion.class, KeysCommand.CancelDeletion.class, KeysCommand.Alias.class})
 final class KeysCommand {
   @ParentCommand
   EnvelopeCommand parent;
 
-  LocalKeyring keyring() throws EnvelopeException {
-    return parent.cli.keyring(parent.home, false);
+  @Option(names = "--keys", paramLabel = "SERVICE", scope = ScopeType.INHERIT,
+      description = "the key service: local or pkcs11 (default: ENVELOPE_KEYS, else local)")
+  String backend;
+
+  ManagedKeyService keys() throws EnvelopeException {
+    return KeyBackend.open(parent.cli.env(), backend, parent.home, false, parent.cli.stderr());
   }
 
-  LocalKeyring keyringForNewKeys() throws EnvelopeException {
-    return parent.cli.keyring(parent.home, true);
+  void println(String line) throws IOException {
+    parent.cli.println(line);
   }
 
-  Cli cli() {
-    return parent.cli;
+  /** A key reference argument, shared by the subcommands that act on one key. */
+  abstract static class OnOneKey implements Callable<Integer> {
+    @ParentCommand
+    KeysCommand keys;
+
+    @Parameters(index = "0", paramLabel = "ID", description = "the key's id or alias")
+    String id;
   }
 
   @Command(name = "create", mixinStandardHelpOptions = true,
@@ -39,80 +57,215 @@ final class KeysCommand {
     KeysCommand keys;
 
     @Option(names = "--alias", paramLabel = "NAME",
-        description = "a name usable instead of the id: letters, digits, . _ / -, at most 128 characters")
+        description = "a name usable instead of the id: letters, digits, . _ / -, at most 256 characters")
     String alias;
+
+    @Option(names = "--description", paramLabel = "TEXT", defaultValue = "", description = "free text")
+    String description;
 
     @Override
     public Integer call() throws EnvelopeException, IOException {
-      RootKeyInfo key = keys.keyringForNewKeys().createKey(alias);
-      keys.cli().println(key.id());
+      if (alias != null) {
+        ManagedKeyRules.checkAlias(alias); // before the key exists: a bad alias leaves no key behind
+      }
+      ManagedKeyService service = KeyBackend.open(keys.parent.cli.env(), keys.backend, keys.parent.home, true,
+          keys.parent.cli.stderr());
+      if (alias != null) {
+        requireFree(service, alias);
+      }
+      RootKey key = service.createKey(description);
+      if (alias != null) {
+        service.createAlias(alias, key.id());
+      }
+      keys.println(key.id());
       return 0;
+    }
+
+    private static void requireFree(ManagedKeyService service, String alias) throws EnvelopeException {
+      try {
+        String owner = service.resolveKeyId(alias);
+        throw new EnvelopeException(ErrorCode.ALREADY_EXISTS, "the alias '" + alias + "' already names root key "
+            + owner);
+      } catch (EnvelopeException e) {
+        if (e.code() != ErrorCode.KEY_NOT_FOUND) {
+          throw e;
+        }
+      }
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the root keys.")
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      description = "List the root keys: state, current version, rotation, deletion date, aliases.")
   static final class ListKeys implements Callable<Integer> {
     @ParentCommand
     KeysCommand keys;
 
     @Override
     public Integer call() throws EnvelopeException, IOException {
-      List<RootKeyInfo> all = keys.keyring().listKeys();
-      String format = "%-36s  %-8s  %7s  %-20s  %s";
-      keys.cli().println(String.format(format, "ID", "STATE", "VERSION", "CREATED", "ALIAS"));
-      for (RootKeyInfo key : all) {
-        keys.cli().println(String.format(format, key.id(), key.state().name().toLowerCase(),
-            key.currentVersion(), key.createdAt(), key.alias().orElse("")));
+      String format = "%-36s  %-16s  %7s  %-8s  %-20s  %-20s  %s";
+      keys.println(String.format(Locale.ROOT, format, "ID", "STATE", "VERSION", "ROTATION", "CREATED", "DELETION",
+          "ALIASES"));
+      for (RootKey key : keys.keys().listKeys()) {
+        keys.println(String.format(Locale.ROOT, format, key.id(), state(key), key.currentVersion(),
+            key.rotationPeriod().map(p -> p.toDays() + "d").orElse("off"), time(key.createdAt()),
+            key.deletionDate().map(KeysCommand::time).orElse("-"), String.join(",", key.aliases())));
       }
       return 0;
     }
   }
 
-  @Command(name = "rotate", mixinStandardHelpOptions = true,
-      description = "Add a new version to a root key; new data keys use it, old versions still decrypt.")
-  static final class Rotate implements Callable<Integer> {
-    @ParentCommand
-    KeysCommand keys;
+  @Command(name = "describe", mixinStandardHelpOptions = true, description = "Show everything about one root key.")
+  static final class Describe extends OnOneKey {
+    @Override
+    public Integer call() throws EnvelopeException, IOException {
+      RootKey key = keys.keys().describeKey(id);
+      keys.println("id:               " + key.id());
+      keys.println("aliases:          " + String.join(", ", key.aliases()));
+      keys.println("description:      " + Printable.of(key.description()));
+      keys.println("state:            " + state(key));
+      keys.println("current version:  " + key.currentVersion() + " (versions 1 to " + key.currentVersion()
+          + " decrypt)");
+      keys.println("created:          " + time(key.createdAt()));
+      keys.println("rotation:         " + key.rotationPeriod().map(p -> "every " + p.toDays() + " days, next "
+          + time(key.nextRotation().orElseThrow())).orElse("off"));
+      keys.println("deletion:         " + key.deletionDate().map(KeysCommand::time).orElse("-"));
+      return 0;
+    }
+  }
 
-    @Parameters(paramLabel = "ID", description = "the key's id or alias")
-    String id;
+  @Command(name = "rotate", mixinStandardHelpOptions = true,
+      description = "Add a new version to a root key now; new data keys use it, old versions still decrypt.")
+  static final class Rotate extends OnOneKey {
+    @Override
+    public Integer call() throws EnvelopeException, IOException {
+      RootKey key = keys.keys().rotateKey(id);
+      keys.println("rotated " + key.id() + ": new data keys now use version " + key.currentVersion());
+      return 0;
+    }
+  }
+
+  @Command(name = "rotation", mixinStandardHelpOptions = true,
+      description = "Turn automatic rotation on (every --period-days, at the first use after it is due) or off.")
+  static final class Rotation extends OnOneKey {
+    @Parameters(index = "1", paramLabel = "on|off", description = "on or off")
+    String onOff;
+
+    @Option(names = "--period-days", paramLabel = "DAYS", defaultValue = "365",
+        description = "days between rotations, 90 to 2560 (default: ${DEFAULT-VALUE})")
+    int periodDays;
 
     @Override
     public Integer call() throws EnvelopeException, IOException {
-      RootKeyInfo key = keys.keyring().rotateKey(id);
-      keys.cli().println("rotated " + key.id() + ": new data keys now use version " + key.currentVersion());
+      Duration period;
+      switch (onOff) {
+        case "on" -> period = Duration.ofDays(periodDays);
+        case "off" -> period = null;
+        default -> throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "say 'on' or 'off', not '" + onOff + "'");
+      }
+      RootKey key = keys.keys().setAutomaticRotation(id, period);
+      keys.println(key.rotationPeriod().map(p -> "automatic rotation of " + key.id() + " every " + p.toDays()
+          + " days, next at the first use after " + time(key.nextRotation().orElseThrow()))
+          .orElse("automatic rotation of " + key.id() + " is off"));
       return 0;
     }
   }
 
   @Command(name = "disable", mixinStandardHelpOptions = true,
       description = "Disable a root key: it neither makes nor unwraps data keys until enabled.")
-  static final class Disable implements Callable<Integer> {
-    @ParentCommand
-    KeysCommand keys;
-
-    @Parameters(paramLabel = "ID", description = "the key's id or alias")
-    String id;
-
+  static final class Disable extends OnOneKey {
     @Override
     public Integer call() throws EnvelopeException, IOException {
-      keys.cli().println("disabled " + keys.keyring().disableKey(id).id());
+      keys.println("disabled " + keys.keys().disableKey(id).id());
       return 0;
     }
   }
 
   @Command(name = "enable", mixinStandardHelpOptions = true, description = "Enable a disabled root key.")
-  static final class Enable implements Callable<Integer> {
-    @ParentCommand
-    KeysCommand keys;
+  static final class Enable extends OnOneKey {
+    @Override
+    public Integer call() throws EnvelopeException, IOException {
+      keys.println("enabled " + keys.keys().enableKey(id).id());
+      return 0;
+    }
+  }
 
-    @Parameters(paramLabel = "ID", description = "the key's id or alias")
-    String id;
+  @Command(name = "schedule-deletion", mixinStandardHelpOptions = true,
+      description = {"Schedule the destruction of a root key and all its versions: every file under it becomes"
+          + " undecryptable for good.", "Until then the key refuses all use, and cancel-deletion brings it back."})
+  static final class ScheduleDeletion extends OnOneKey {
+    @Option(names = "--pending-days", paramLabel = "DAYS", defaultValue = "30",
+        description = "days before the destruction, 7 to 30 (default: ${DEFAULT-VALUE})")
+    int pendingDays;
 
     @Override
     public Integer call() throws EnvelopeException, IOException {
-      keys.cli().println("enabled " + keys.keyring().enableKey(id).id());
+      RootKey key = keys.keys().scheduleKeyDeletion(id, pendingDays);
+      keys.println("root key " + key.id() + " will be destroyed at " + time(key.deletionDate().orElseThrow())
+          + "; until then 'envelope keys cancel-deletion " + key.id() + "' keeps it");
       return 0;
     }
+  }
+
+  @Command(name = "cancel-deletion", mixinStandardHelpOptions = true,
+      description = "Cancel a scheduled deletion; the key comes back disabled.")
+  static final class CancelDeletion extends OnOneKey {
+    @Override
+    public Integer call() throws EnvelopeException, IOException {
+      RootKey key = keys.keys().cancelKeyDeletion(id);
+      keys.println("deletion of " + key.id() + " cancelled; it is disabled: 'envelope keys enable " + key.id()
+          + "' to use it again");
+      return 0;
+    }
+  }
+
+  @Command(name = "alias", mixinStandardHelpOptions = true, description = "Create or delete key aliases.",
+      subcommands = {Alias.CreateAlias.class, Alias.DeleteAlias.class})
+  static final class Alias {
+    @ParentCommand
+    KeysCommand keys;
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Point a new alias at a root key.")
+    static final class CreateAlias implements Callable<Integer> {
+      @ParentCommand
+      Alias alias;
+
+      @Parameters(index = "0", paramLabel = "NAME", description = "the alias: letters, digits, . _ / -")
+      String name;
+
+      @Parameters(index = "1", paramLabel = "ID", description = "the key's id or one of its aliases")
+      String id;
+
+      @Override
+      public Integer call() throws EnvelopeException, IOException {
+        ManagedKeyService service = alias.keys.keys();
+        service.createAlias(name, id);
+        alias.keys.println("alias " + name + " -> " + service.resolveKeyId(name));
+        return 0;
+      }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete an alias; the key stays.")
+    static final class DeleteAlias implements Callable<Integer> {
+      @ParentCommand
+      Alias alias;
+
+      @Parameters(index = "0", paramLabel = "NAME", description = "the alias")
+      String name;
+
+      @Override
+      public Integer call() throws EnvelopeException, IOException {
+        alias.keys.keys().deleteAlias(name);
+        alias.keys.println("deleted alias " + name);
+        return 0;
+      }
+    }
+  }
+
+  static String state(RootKey key) {
+    return key.state().name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  static String time(Instant instant) {
+    return instant.truncatedTo(ChronoUnit.SECONDS).toString();
   }
 }

@@ -125,7 +125,7 @@ class CliTest {
     assertError(cli.run("encrypt", "--key", "files", "--segment-size", "lots", plain.toString(), "o"), 2, "invalid-argument");
     assertError(cli.run("encrypt", plain.toString(), "o"), 2, "invalid-argument");
     assertError(cli.run("frobnicate"), 2, "invalid-argument");
-    assertError(cli.run("keys", "create", "--alias", "files"), 2, "invalid-argument");
+    assertError(cli.run("keys", "create", "--alias", "files"), 12, "already-exists");
     assertError(cli.run("keys", "create", "--alias", "../etc"), 2, "invalid-argument");
     assertError(cli.run("decrypt", plain.toString(), "o"), 10, "unsupported-format");
     assertError(cli.run("inspect", plain.toString()), 10, "unsupported-format");

@@ -101,11 +101,7 @@ final class KeyringFile {
           new GCMParameterSpec(TAG_BITS, sealed, PREFIX_BYTES, NONCE_BYTES));
       gcm.updateAAD(sealed, 0, PREFIX_BYTES);
       json = gcm.doFinal(sealed, PREFIX_BYTES + NONCE_BYTES, sealed.length - PREFIX_BYTES - NONCE_BYTES);
-      KeyringState state = KeyringJson.read(json);
-      if (state.format() != KeyringState.FORMAT || state.keys() == null) {
-        throw unreadable("its content format is not supported by this build");
-      }
-      return state;
+      return KeyringJson.read(json);
     } catch (GeneralSecurityException e) {
       throw unreadable("it is damaged (authentication failed)");
     } catch (IOException | RuntimeException e) {

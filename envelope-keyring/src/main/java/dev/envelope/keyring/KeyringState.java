@@ -1,59 +1,62 @@
 package dev.envelope.keyring;
 
+import dev.envelope.core.KeyLifecycle;
+import dev.envelope.core.KeyRecord;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The content of the keyring file, as the JSON document sealed inside it (see {@code docs/FORMAT.md}).
- * Immutable; changes make a new state.
+ * The content of the keyring file, as the JSON document sealed inside it (see {@code docs/FORMAT.md},
+ * section 5): the records of the root keys and the 32 bytes of AES material of each of their versions.
+ * Immutable; every change makes a new state, so a reader never sees half a change.
  */
-record KeyringState(int format, List<RootKey> keys) {
-  static final int FORMAT = 1;
+record KeyringState(List<KeyRecord> keys, Map<String, byte[]> material) {
+  /** The content format this build writes; it reads format 1 too. */
+  static final int FORMAT = 2;
 
   static KeyringState empty() {
-    return new KeyringState(FORMAT, List.of());
+    return new KeyringState(List.of(), Map.of());
   }
 
   KeyringState {
     keys = List.copyOf(keys);
+    material = Map.copyOf(material);
   }
 
-  /** One root key and all its versions. */
-    record RootKey(String id, String alias, KeyState state, String createdAt, int currentVersion,
-      List<Version> versions) {
-    RootKey {
-      versions = List.copyOf(versions);
-    }
+  /** The material of a key version, or null. */
+  byte[] material(String keyId, int version) {
+    return material.get(slot(keyId, version));
+  }
 
-    Version version(int number) {
-      for (Version v : versions) {
-        if (v.version() == number) {
-          return v;
+  /** The name of a version's material in {@link #material()}. */
+  static String slot(String keyId, int version) {
+    return keyId + "/v" + version;
+  }
+
+  /** {@code next} with the material of its versions only: the material of dropped keys is gone. */
+  static KeyringState of(List<KeyRecord> next, Map<String, byte[]> candidates) {
+    Map<String, byte[]> kept = new HashMap<>();
+    for (KeyRecord key : next) {
+      for (KeyRecord.Version v : key.versions()) {
+        byte[] bytes = candidates.get(slot(key.id(), v.version()));
+        if (bytes == null) {
+          throw new IllegalStateException("no material for version " + v.version() + " of " + key.id());
         }
+        kept.put(slot(key.id(), v.version()), bytes);
       }
-      return null;
     }
-
-    RootKey withState(KeyState newState) {
-      return new RootKey(id, alias, newState, createdAt, currentVersion, versions);
-    }
+    return new KeyringState(next, kept);
   }
 
-  /** One version of a root key: 32 bytes of AES key material (base64 in the JSON). */
-  record Version(int version, String createdAt, byte[] material) {
-    @Override
-    public String toString() {
-      return "Version[" + version + "]";
-    }
+  /** This state without the keys destroyed by {@code now}, and without their material. */
+  KeyringState purged(Instant now) {
+    return of(KeyLifecycle.purged(keys, now), material);
+  }
 
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof Version && ((Version) o).version == version
-          && java.util.Arrays.equals(((Version) o).material, material);
-    }
-
-    @Override
-    public int hashCode() {
-      return version;
-    }
+  @Override
+  public String toString() {
+    return "KeyringState[" + keys.size() + " keys]";
   }
 }

@@ -4,59 +4,82 @@ import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.core.KeyService;
+import dev.envelope.core.KeyLifecycle;
+import dev.envelope.core.KeyRecord;
+import dev.envelope.core.ManagedKeyRules;
+import dev.envelope.core.ManagedKeyService;
+import dev.envelope.core.RootKey;
+import dev.envelope.core.WrapBudget;
 import dev.envelope.core.WrappedKey;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.UUID;
-import java.util.function.UnaryOperator;
-import java.util.regex.Pattern;
 
 /**
- * The local key service: AES-256 root keys with ids, aliases and versions, kept in one keyring file under
- * the Envelope home directory and sealed by a {@link MasterKey}. Data keys are wrapped with AES-256-GCM
- * under the current version of a root key, with the root key id, version and encryption context as
- * associated data ({@link LocalWrap}).
+ * The local key service: AES-256 root keys with ids, aliases, versions, states and rotation schedules, kept
+ * in one keyring file under the Envelope home directory and sealed by a {@link MasterKey}. Data keys and small
+ * secrets are wrapped with AES-256-GCM under the current version of a root key, with the root key id, version
+ * and encryption context as associated data ({@link LocalWrap}). The life of the keys (states, deletion,
+ * rotation, aliases, wrap counts) follows {@link KeyLifecycle}; this class stores it.
  *
  * <h2>Security guarantees</h2>
  * Root key material never leaves this class: not in return values, exceptions or {@code toString}. Every
- * change is read-modify-write under an inter-process lock and lands atomically, so concurrent CLI processes
- * do not lose each other's changes and a crash leaves the previous keyring intact. Other processes' changes
- * (a disabled key, say) are seen at the next operation. Thread-safe.
+ * change is read-modify-write under an inter-process lock and lands atomically, so concurrent processes do
+ * not lose each other's changes and a crash leaves the previous keyring or the new one, never a broken one.
+ * Other processes' changes (a disabled key, say) are seen at the next operation. A key whose deletion date
+ * has passed is treated as gone at once, and its material is purged from the file at the next write (or
+ * open). A version is rotated before it wraps {@link #DEFAULT_WRAPS_PER_VERSION} keys, and automatic rotation
+ * happens at the first use after it is due. Thread-safe.
  */
-public final class LocalKeyring implements KeyService {
+public final class LocalKeyring implements ManagedKeyService {
   /** The key service name written into file headers. */
   public static final String NAME = "local";
   /** Where the keyring lives unless {@code ENVELOPE_HOME} says otherwise. */
   public static final String DEFAULT_HOME = "envelope-data";
-
-  private static final Pattern UUID_SHAPE = Pattern.compile(
-      "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", Pattern.CASE_INSENSITIVE);
-  private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/-]{0,127}");
+  /** Wraps allowed under one key version before it is rotated: {@value WrapBudget#DEFAULT_WRAPS_PER_VERSION}. */
+  public static final long DEFAULT_WRAPS_PER_VERSION = WrapBudget.DEFAULT_WRAPS_PER_VERSION;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final KeyringFile file;
+  private final KeyLifecycle keys;
   private volatile Loaded loaded;
+  /** Material made during the update in progress (guarded by this). */
+  private Map<String, byte[]> pending;
 
-  private LocalKeyring(KeyringFile file, Loaded loaded) {
+  private LocalKeyring(KeyringFile file, Clock clock, long wrapsPerVersion, Loaded loaded) {
     this.file = file;
     this.loaded = loaded;
+    this.keys = new KeyLifecycle(new Store(), this::makeMaterial, clock, wrapsPerVersion);
   }
 
   /** Opens (without creating) the keyring in {@code home}, sealed by {@code master}. */
   public static LocalKeyring open(Path home, MasterKey master) throws EnvelopeException {
+    return open(home, master, Clock.systemUTC());
+  }
+
+  /** As {@link #open(Path, MasterKey)}, reading the time (deletion dates, rotation) from {@code clock}. */
+  public static LocalKeyring open(Path home, MasterKey master, Clock clock) throws EnvelopeException {
+    return open(home, master, clock, DEFAULT_WRAPS_PER_VERSION);
+  }
+
+  /** As {@link #open(Path, MasterKey, Clock)} with another wrap limit per version (tests lower it). */
+  static LocalKeyring open(Path home, MasterKey master, Clock clock, long wrapsPerVersion)
+      throws EnvelopeException {
     KeyringFile file = new KeyringFile(home, master);
     Object stamp = file.stamp();
-    return new LocalKeyring(file, new Loaded(file.read(), stamp));
+    LocalKeyring keyring = new LocalKeyring(file, clock, wrapsPerVersion, new Loaded(file.read(), stamp));
+    if (keyring.keys.hasDestroyed(keyring.loaded.state.keys())) {
+      keyring.keys.purge();
+    }
+    return keyring;
   }
 
   /**
@@ -90,17 +113,14 @@ public final class LocalKeyring implements KeyService {
     return NAME;
   }
 
-  // ---- the KeyService seam ----
+  // ---- using keys ----
 
   @Override
   public DataKey generateDataKey(String rootKey, EncryptionContext context) throws EnvelopeException {
-    KeyringState.RootKey key = usable(rootKey);
-    KeyringState.Version version = key.version(key.currentVersion());
     byte[] plaintext = new byte[DataKey.SIZE_BYTES];
     RANDOM.nextBytes(plaintext);
     try {
-      WrappedKey wrapped = LocalWrap.wrap(key.id(), version, plaintext, context);
-      return DataKey.of(plaintext, wrapped);
+      return DataKey.of(plaintext, wrapUnder(rootKey, plaintext, context));
     } finally {
       Arrays.fill(plaintext, (byte) 0);
     }
@@ -108,18 +128,11 @@ public final class LocalKeyring implements KeyService {
 
   @Override
   public DataKey decrypt(WrappedKey wrapped, EncryptionContext context) throws EnvelopeException {
-    KeyringState.RootKey key = usable(wrapped.rootKeyId());
-    if (!key.id().equals(wrapped.rootKeyId())) {
-      // An alias in a wrapped key would let a re-pointed alias change what a file decrypts under.
-      throw notFound(wrapped.rootKeyId());
-    }
-    KeyringState.Version version = key.version(wrapped.rootKeyVersion());
-    if (version == null) {
-      throw new EnvelopeException(ErrorCode.KEY_NOT_FOUND, "root key " + key.id() + " has no version "
-          + wrapped.rootKeyVersion());
-    }
-    byte[] plaintext = LocalWrap.unwrap(key.id(), version, wrapped, context);
+    byte[] plaintext = unwrap(wrapped, context);
     try {
+      if (plaintext.length != DataKey.SIZE_BYTES) {
+        throw new EnvelopeException(ErrorCode.INVALID_WRAPPED_KEY, "the wrapped key holds no data key");
+      }
       return DataKey.of(plaintext, wrapped);
     } finally {
       Arrays.fill(plaintext, (byte) 0);
@@ -129,63 +142,101 @@ public final class LocalKeyring implements KeyService {
   @Override
   public WrappedKey reEncrypt(WrappedKey wrapped, EncryptionContext context, String newRootKey)
       throws EnvelopeException {
-    KeyringState.RootKey target = usable(newRootKey);
-    try (DataKey key = decrypt(wrapped, context)) {
-      return LocalWrap.rewrap(key, target.id(), target.version(target.currentVersion()), context);
+    keys.usable(newRootKey); // the target's errors first: nothing is unwrapped for a target that cannot take it
+    byte[] plaintext = unwrap(wrapped, context);
+    try {
+      return wrapUnder(newRootKey, plaintext, context);
+    } finally {
+      Arrays.fill(plaintext, (byte) 0);
     }
   }
 
-  // ---- managing root keys ----
+  @Override
+  public WrappedKey encrypt(String keyRef, byte[] plaintext, EncryptionContext context) throws EnvelopeException {
+    ManagedKeyRules.checkPlaintext(plaintext);
+    return wrapUnder(keyRef, plaintext, context);
+  }
 
-  /** Creates a root key (version 1, enabled), optionally with an alias. */
-  public RootKeyInfo createKey(String alias) throws EnvelopeException {
-    if (alias != null) {
-      checkAlias(alias);
+  @Override
+  public byte[] decryptBytes(WrappedKey wrapped, EncryptionContext context) throws EnvelopeException {
+    return unwrap(wrapped, context);
+  }
+
+  private WrappedKey wrapUnder(String keyRef, byte[] plaintext, EncryptionContext context)
+      throws EnvelopeException {
+    KeyLifecycle.WrapTarget target = keys.wrapTarget(keyRef);
+    return LocalWrap.wrap(target.keyId(), target.version(), material(target.keyId(), target.version()), plaintext,
+        context);
+  }
+
+  private byte[] unwrap(WrappedKey wrapped, EncryptionContext context) throws EnvelopeException {
+    KeyRecord key = keys.forUnwrap(wrapped);
+    return LocalWrap.unwrap(key.id(), material(key.id(), wrapped.rootKeyVersion()), wrapped, context);
+  }
+
+  private byte[] material(String keyId, int version) throws EnvelopeException {
+    byte[] material = loaded.state.material(keyId, version);
+    if (material == null) { // destroyed by another process between the lookup and now
+      throw ManagedKeyRules.notFound(keyId);
     }
-    String id = UUID.randomUUID().toString();
-    mutate(state -> {
-      List<KeyringState.RootKey> keys = new ArrayList<>(state.keys());
-      keys.add(new KeyringState.RootKey(id, alias, KeyState.ENABLED, now(), 1, List.of(newVersion(1))));
-      return new KeyringState(state.format(), keys);
-    }, alias);
-    return info(find(loaded.state, id));
+    return material;
   }
 
-  /** All root keys, oldest first. */
-  public List<RootKeyInfo> listKeys() throws EnvelopeException {
-    refresh();
-    List<RootKeyInfo> out = new ArrayList<>();
-    for (KeyringState.RootKey key : loaded.state.keys()) {
-      out.add(info(key));
-    }
-    return out;
+  // ---- managing keys: see KeyLifecycle ----
+
+  @Override
+  public RootKey createKey(String description) throws EnvelopeException {
+    return keys.createKey(description);
   }
 
-  /** Describes one root key, by id or alias. */
-  public RootKeyInfo describeKey(String idOrAlias) throws EnvelopeException {
-    return info(existing(idOrAlias));
+  @Override
+  public List<RootKey> listKeys() throws EnvelopeException {
+    return keys.listKeys();
   }
 
-  /** Adds a new version, which wraps all new data keys from now on; older versions still unwrap. */
-  public RootKeyInfo rotateKey(String idOrAlias) throws EnvelopeException {
-    String id = existing(idOrAlias).id();
-    mutate(state -> replace(state, id, key -> {
-      List<KeyringState.Version> versions = new ArrayList<>(key.versions());
-      int next = key.currentVersion() + 1;
-      versions.add(newVersion(next));
-      return new KeyringState.RootKey(key.id(), key.alias(), key.state(), key.createdAt(), next, versions);
-    }), null);
-    return describeKey(id);
+  @Override
+  public RootKey describeKey(String keyRef) throws EnvelopeException {
+    return keys.describeKey(keyRef);
   }
 
-  /** Disables a root key: it neither makes nor unwraps data keys until enabled again. */
-  public RootKeyInfo disableKey(String idOrAlias) throws EnvelopeException {
-    return setState(idOrAlias, KeyState.DISABLED);
+  @Override
+  public RootKey enableKey(String keyRef) throws EnvelopeException {
+    return keys.enableKey(keyRef);
   }
 
-  /** Enables a disabled root key. */
-  public RootKeyInfo enableKey(String idOrAlias) throws EnvelopeException {
-    return setState(idOrAlias, KeyState.ENABLED);
+  @Override
+  public RootKey disableKey(String keyRef) throws EnvelopeException {
+    return keys.disableKey(keyRef);
+  }
+
+  @Override
+  public RootKey scheduleKeyDeletion(String keyRef, int pendingDays) throws EnvelopeException {
+    return keys.scheduleKeyDeletion(keyRef, pendingDays);
+  }
+
+  @Override
+  public RootKey cancelKeyDeletion(String keyRef) throws EnvelopeException {
+    return keys.cancelKeyDeletion(keyRef);
+  }
+
+  @Override
+  public RootKey setAutomaticRotation(String keyRef, Duration period) throws EnvelopeException {
+    return keys.setAutomaticRotation(keyRef, period);
+  }
+
+  @Override
+  public RootKey rotateKey(String keyRef) throws EnvelopeException {
+    return keys.rotateKey(keyRef);
+  }
+
+  @Override
+  public void createAlias(String alias, String keyRef) throws EnvelopeException {
+    keys.createAlias(alias, keyRef);
+  }
+
+  @Override
+  public void deleteAlias(String alias) throws EnvelopeException {
+    keys.deleteAlias(alias);
   }
 
   @Override
@@ -193,27 +244,40 @@ public final class LocalKeyring implements KeyService {
     return "LocalKeyring[" + file.path() + "]";
   }
 
-  private RootKeyInfo setState(String idOrAlias, KeyState state) throws EnvelopeException {
-    String id = existing(idOrAlias).id();
-    mutate(s -> replace(s, id, key -> key.withState(state)), null);
-    return describeKey(id);
+  // ---- the file ----
+
+  /** Called by KeyLifecycle inside update: 32 random bytes for the new version. */
+  private void makeMaterial(String keyId, int version) {
+    byte[] material = new byte[32];
+    RANDOM.nextBytes(material);
+    pending.put(KeyringState.slot(keyId, version), material);
   }
 
-  private synchronized void mutate(UnaryOperator<KeyringState> change, String newAlias)
-      throws EnvelopeException {
-    try (KeyringFile.WriteLock lock = file.lock()) {
-      KeyringState current = file.read(); // the latest, whatever other processes did
-      if (newAlias != null) {
-        for (KeyringState.RootKey key : current.keys()) {
-          if (newAlias.equals(key.alias())) {
-            throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "the alias '" + newAlias
-                + "' is already used by root key " + key.id());
+  /** The keyring file as {@link KeyLifecycle}'s store. */
+  private final class Store implements KeyLifecycle.Store {
+    @Override
+    public List<KeyRecord> keys() throws EnvelopeException {
+      refresh();
+      return loaded.state.keys();
+    }
+
+    /** Read, purge what is due, change, write: all under the write lock, on the latest file. */
+    @Override
+    public void update(KeyLifecycle.Change change) throws EnvelopeException {
+      synchronized (LocalKeyring.this) {
+        try (KeyringFile.WriteLock lock = file.lock()) {
+          Instant now = keys.clock().instant();
+          KeyringState current = file.read().purged(now);
+          pending = new HashMap<>(current.material());
+          try {
+            KeyringState next = KeyringState.of(change.apply(current.keys(), now), pending);
+            file.write(next);
+            loaded = new Loaded(next, file.stamp());
+          } finally {
+            pending = null;
           }
         }
       }
-      KeyringState next = change.apply(current);
-      file.write(next);
-      loaded = new Loaded(next, file.stamp());
     }
   }
 
@@ -225,70 +289,6 @@ public final class LocalKeyring implements KeyService {
         loaded = new Loaded(file.read(), stamp);
       }
     }
-  }
-
-  private KeyringState.RootKey existing(String idOrAlias) throws EnvelopeException {
-    refresh();
-    KeyringState.RootKey key = find(loaded.state, idOrAlias);
-    if (key == null) {
-      throw notFound(idOrAlias);
-    }
-    return key;
-  }
-
-  private KeyringState.RootKey usable(String idOrAlias) throws EnvelopeException {
-    KeyringState.RootKey key = existing(idOrAlias);
-    if (key.state() != KeyState.ENABLED) {
-      throw new EnvelopeException(ErrorCode.KEY_DISABLED, "root key " + key.id()
-          + (key.alias() == null ? "" : " (" + key.alias() + ")") + " is disabled");
-    }
-    return key;
-  }
-
-  private static KeyringState.RootKey find(KeyringState state, String idOrAlias) {
-    boolean byId = UUID_SHAPE.matcher(idOrAlias).matches();
-    for (KeyringState.RootKey key : state.keys()) {
-      if (byId ? key.id().equalsIgnoreCase(idOrAlias) : idOrAlias.equals(key.alias())) {
-        return key;
-      }
-    }
-    return null;
-  }
-
-  private static KeyringState replace(KeyringState state, String id,
-      UnaryOperator<KeyringState.RootKey> change) {
-    List<KeyringState.RootKey> keys = new ArrayList<>();
-    for (KeyringState.RootKey key : state.keys()) {
-      keys.add(key.id().equals(id) ? change.apply(key) : key);
-    }
-    return new KeyringState(state.format(), keys);
-  }
-
-  private static void checkAlias(String alias) throws EnvelopeException {
-    if (!ALIAS.matcher(alias).matches() || UUID_SHAPE.matcher(alias).matches()) {
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "an alias is 1 to 128 characters of letters,"
-          + " digits and . _ / -, starting with a letter or digit, and must not look like a key id");
-    }
-  }
-
-  private static EnvelopeException notFound(String idOrAlias) {
-    String shown = idOrAlias.length() > 80 ? idOrAlias.substring(0, 80) + "..." : idOrAlias;
-    return new EnvelopeException(ErrorCode.KEY_NOT_FOUND, "no root key with id or alias '" + shown + "'");
-  }
-
-  private static KeyringState.Version newVersion(int number) {
-    byte[] material = new byte[32];
-    RANDOM.nextBytes(material);
-    return new KeyringState.Version(number, now(), material);
-  }
-
-  private static String now() {
-    return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-  }
-
-  private static RootKeyInfo info(KeyringState.RootKey key) {
-    return new RootKeyInfo(key.id(), Optional.ofNullable(key.alias()), key.state(), key.currentVersion(),
-        Instant.parse(key.createdAt()));
   }
 
   private static final class Loaded {

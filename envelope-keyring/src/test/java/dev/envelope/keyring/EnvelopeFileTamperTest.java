@@ -55,7 +55,7 @@ class EnvelopeFileTamperTest {
   @BeforeEach
   void encryptAFileOfFiveSegments() throws Exception {
     keyring = Keyrings.open(dir.resolve("home"), master);
-    keyId = keyring.createKey("files").id();
+    keyId = Keyrings.createKey(keyring, "files");
     envelope = Envelope.create(keyring).withSegmentSize(SEGMENT);
     plaintext = new byte[FIRST_PLAINTEXT + 3 * OTHER_PLAINTEXT + 1000];
     new Random(7).nextBytes(plaintext);

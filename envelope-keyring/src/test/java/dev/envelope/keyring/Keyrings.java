@@ -25,6 +25,13 @@ public final class Keyrings {
     return LocalKeyring.fromEnvironment(env(home, masterKeyBase64), silent());
   }
 
+  /** Creates a root key with one alias and returns its id. */
+  public static String createKey(LocalKeyring keyring, String alias) throws Exception {
+    String id = keyring.createKey("").id();
+    keyring.createAlias(alias, id);
+    return id;
+  }
+
   public static PrintStream silent() {
     return new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
   }

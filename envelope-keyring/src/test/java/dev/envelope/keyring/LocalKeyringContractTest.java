@@ -1,40 +1,22 @@
 package dev.envelope.keyring;
 
-import dev.envelope.core.KeyService;
 import dev.envelope.core.KeyServiceContract;
+import dev.envelope.core.ManagedKeyService;
+import dev.envelope.core.ManagedKeyServiceContract;
+import dev.envelope.core.MutableClock;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The local keyring keeps the {@link KeyService} contract, on a real keyring file. */
-class LocalKeyringContractTest extends KeyServiceContract {
+/**
+ * The local keyring keeps the {@link ManagedKeyServiceContract} and, through it, the
+ * {@link KeyServiceContract}, on a real keyring file.
+ */
+class LocalKeyringContractTest extends ManagedKeyServiceContract {
   @TempDir
   Path home;
 
-  private LocalKeyring keyring;
-
   @Override
-  protected KeyService keyService() throws Exception {
-    keyring = Keyrings.open(home, Keyrings.newMasterKeyBase64());
-    return keyring;
-  }
-
-  @Override
-  protected String createRootKey() throws Exception {
-    return keyring.createKey(null).id();
-  }
-
-  @Override
-  protected void disableRootKey(String id) throws Exception {
-    keyring.disableKey(id);
-  }
-
-  @Override
-  protected void enableRootKey(String id) throws Exception {
-    keyring.enableKey(id);
-  }
-
-  @Override
-  protected void rotateRootKey(String id) throws Exception {
-    keyring.rotateKey(id);
+  protected ManagedKeyService managedKeyService(MutableClock clock) throws Exception {
+    return LocalKeyring.open(home, MasterKey.fromBase64(Keyrings.newMasterKeyBase64(), "test"), clock);
   }
 }

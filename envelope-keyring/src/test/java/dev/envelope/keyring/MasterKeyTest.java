@@ -91,7 +91,7 @@ class MasterKeyTest {
     for (int i = 0; i < 8; i++) {
       ids.add(pool.submit(() -> {
         LocalKeyring keyring = LocalKeyring.fromEnvironment(Map.of("ENVELOPE_HOME", home.toString()), warn);
-        keyring.createKey(null);
+        keyring.createKey("");
         return MasterKey.resolve(home, Map.of(), false, warn).id();
       }));
     }

@@ -1,0 +1,154 @@
+package dev.envelope.keyserver;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.envelope.core.EncryptionContext;
+import java.io.IOException;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The JSON body of one KMS request, read field by field with KMS's error types: a body that is not a JSON
+ * object, or a field of the wrong JSON type or with bad base64, is a {@code SerializationException}; a missing
+ * required field or a value out of range is a {@code ValidationException}. Unknown fields are ignored, as the
+ * real service does. Error messages name fields, never their values.
+ */
+final class KmsRequest {
+  static final ObjectMapper JSON = new ObjectMapper();
+
+  private final JsonNode body;
+
+  private KmsRequest(JsonNode body) {
+    this.body = body;
+  }
+
+  static KmsRequest parse(byte[] body) {
+    if (body.length == 0) {
+      return new KmsRequest(JSON.createObjectNode());
+    }
+    JsonNode node;
+    try {
+      node = JSON.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw KmsError.SERIALIZATION.exception("The request body is not valid JSON");
+    } catch (IOException e) {
+      throw KmsError.SERIALIZATION.exception("The request body could not be read as JSON");
+    }
+    if (node == null || !node.isObject()) {
+      throw KmsError.SERIALIZATION.exception("The request body must be a JSON object");
+    }
+    return new KmsRequest(node);
+  }
+
+  Optional<String> string(String name) {
+    JsonNode node = field(name);
+    if (node == null) {
+      return Optional.empty();
+    }
+    if (!node.isTextual()) {
+      throw wrongType(name, "a string");
+    }
+    return Optional.of(node.textValue());
+  }
+
+  String requiredString(String name) {
+    return string(name).orElseThrow(() -> missing(name));
+  }
+
+  Optional<Integer> integer(String name, int min, int max) {
+    JsonNode node = field(name);
+    if (node == null) {
+      return Optional.empty();
+    }
+    if (!node.isIntegralNumber() || !node.canConvertToInt()) {
+      throw wrongType(name, "an integer");
+    }
+    int value = node.intValue();
+    if (value < min || value > max) {
+      throw KmsError.VALIDATION.exception("1 validation error detected: Value at '" + name
+          + "' failed to satisfy constraint: Member must be between " + min + " and " + max);
+    }
+    return Optional.of(value);
+  }
+
+  Optional<Boolean> bool(String name) {
+    JsonNode node = field(name);
+    if (node == null) {
+      return Optional.empty();
+    }
+    if (!node.isBoolean()) {
+      throw wrongType(name, "a boolean");
+    }
+    return Optional.of(node.booleanValue());
+  }
+
+  /** A base64 blob of {@code min} to {@code max} bytes. The caller owns (and should zero) the array. */
+  byte[] requiredBlob(String name, int min, int max) {
+    String text = requiredString(name);
+    byte[] bytes;
+    try {
+      bytes = Base64.getDecoder().decode(text);
+    } catch (IllegalArgumentException e) {
+      throw KmsError.SERIALIZATION.exception("Field " + name + " is not valid base64");
+    }
+    if (bytes.length < min || bytes.length > max) {
+      java.util.Arrays.fill(bytes, (byte) 0);
+      throw KmsError.VALIDATION.exception("1 validation error detected: Value at '" + name
+          + "' failed to satisfy constraint: Member must have length between " + min + " and " + max
+          + " bytes");
+    }
+    return bytes;
+  }
+
+  /** The encryption context in field {@code name}; absent means the empty context. */
+  EncryptionContext context(String name) {
+    JsonNode node = field(name);
+    if (node == null) {
+      return EncryptionContext.empty();
+    }
+    if (!node.isObject()) {
+      throw wrongType(name, "a map of strings");
+    }
+    Map<String, String> map = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      if (!entry.getValue().isTextual()) {
+        throw wrongType(name, "a map of strings");
+      }
+      map.put(entry.getKey(), entry.getValue().textValue());
+    }
+    try {
+      return EncryptionContext.of(map);
+    } catch (IllegalArgumentException e) {
+      throw KmsError.VALIDATION.exception("Invalid " + name + ": " + e.getMessage());
+    }
+  }
+
+  /** Checks {@code EncryptionAlgorithm}-like fields: symmetric keys only do {@code SYMMETRIC_DEFAULT}. */
+  void requireSymmetricAlgorithm(String name) {
+    string(name).ifPresent(algorithm -> {
+      if (!algorithm.equals("SYMMETRIC_DEFAULT")) {
+        throw KmsError.INVALID_KEY_USAGE.exception("Symmetric keys support only the SYMMETRIC_DEFAULT "
+            + name);
+      }
+    });
+  }
+
+  private JsonNode field(String name) {
+    JsonNode node = body.get(name);
+    return node == null || node.isNull() ? null : node;
+  }
+
+  private static KmsException missing(String name) {
+    return KmsError.VALIDATION.exception("1 validation error detected: Value null at '" + name
+        + "' failed to satisfy constraint: Member must not be null");
+  }
+
+  private static KmsException wrongType(String name, String expected) {
+    return KmsError.SERIALIZATION.exception("Field " + name + " must be " + expected);
+  }
+}

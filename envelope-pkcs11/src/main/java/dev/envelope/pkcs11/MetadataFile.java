@@ -1,0 +1,191 @@
+package dev.envelope.pkcs11;
+
+import dev.envelope.core.AtomicFile;
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.core.KeyRecord;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.Key;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The PKCS#11 key metadata file, {@code $ENVELOPE_HOME/pkcs11-keys}: {@code magic "\x89ENP" | version 1 |
+ * u32 length | JSON | HMAC-SHA256 of everything before}, the HMAC computed inside the token under a
+ * non-extractable key ({@value #HMAC_LABEL}). Whoever can write the file but cannot use the token cannot
+ * forge an alias, a state or a version list. Written atomically through {@link AtomicFile}; a
+ * {@code pkcs11-keys.lock} file serialises writers across processes.
+ *
+ * <h2>Restrictions</h2>
+ * The HMAC does not stop a rollback: an older authentic file put back in place is accepted (a disabled key
+ * could come back enabled). Destroyed keys never come back: their token objects are gone.
+ */
+final class MetadataFile {
+  static final String FILE_NAME = "pkcs11-keys";
+  static final String LOCK_NAME = "pkcs11-keys.lock";
+  static final String HMAC_LABEL = "envelope/metadata-hmac";
+  private static final byte[] MAGIC = {(byte) 0x89, 'E', 'N', 'P'};
+  private static final int VERSION = 1;
+  private static final int PREFIX_BYTES = MAGIC.length + 1 + 4;
+  private static final int MAC_BYTES = 32;
+  private static final int MAX_FILE_BYTES = 64 * 1024 * 1024;
+  private static final ConcurrentMap<String, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+
+  private final Path home;
+  private final Path file;
+  private final Token token;
+
+  MetadataFile(Path home, Token token) {
+    this.home = home;
+    this.file = home.resolve(FILE_NAME);
+    this.token = token;
+  }
+
+  Path path() {
+    return file;
+  }
+
+  /** Identifies the file's current content cheaply: it changes with every write (a rename is a new inode). */
+  Object stamp() {
+    try {
+      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+      return Arrays.asList(a.fileKey(), a.lastModifiedTime(), a.size());
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** Reads and authenticates the metadata; a missing file is no keys at all. */
+  List<KeyRecord> read() throws EnvelopeException {
+    byte[] bytes;
+    try {
+      if (Files.size(file) > MAX_FILE_BYTES) {
+        throw unreadable("it is larger than any metadata file Envelope writes");
+      }
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw Pkcs11Config.unavailable("cannot read the PKCS#11 key metadata " + file + ": " + e.getMessage());
+    }
+    if (bytes.length < PREFIX_BYTES + MAC_BYTES || !Arrays.equals(Arrays.copyOf(bytes, MAGIC.length), MAGIC)) {
+      throw unreadable("it is not an Envelope PKCS#11 metadata file, or it is damaged");
+    }
+    if (bytes[MAGIC.length] != VERSION) {
+      throw unreadable("its format version " + bytes[MAGIC.length] + " is not supported by this build");
+    }
+    int length = ByteBuffer.wrap(bytes, MAGIC.length + 1, 4).getInt();
+    if (length < 0 || length != bytes.length - PREFIX_BYTES - MAC_BYTES) {
+      throw unreadable("it is damaged (its length does not match)");
+    }
+    Key macKey = token.key(HMAC_LABEL);
+    if (macKey == null) {
+      throw unreadable("the key that authenticates it is not in " + token.name() + " (another token?)");
+    }
+    byte[] expected = token.hmac(macKey, Arrays.copyOf(bytes, PREFIX_BYTES + length));
+    if (!MessageDigest.isEqual(expected, Arrays.copyOfRange(bytes, PREFIX_BYTES + length, bytes.length))) {
+      throw unreadable("it was modified or damaged (authentication failed)");
+    }
+    try {
+      return MetadataJson.read(Arrays.copyOfRange(bytes, PREFIX_BYTES, PREFIX_BYTES + length));
+    } catch (IOException | RuntimeException e) {
+      throw unreadable("its content is malformed");
+    }
+  }
+
+  /** Authenticates and writes {@code keys} atomically. Call under {@link #lock()}. */
+  void write(List<KeyRecord> keys) throws EnvelopeException {
+    try {
+      byte[] json = MetadataJson.write(keys);
+      byte[] body = ByteBuffer.allocate(PREFIX_BYTES + json.length).put(MAGIC).put((byte) VERSION)
+          .putInt(json.length).put(json).array();
+      Key macKey = token.key(HMAC_LABEL);
+      if (macKey == null) {
+        macKey = token.generateHmac(HMAC_LABEL);
+      }
+      byte[] mac = token.hmac(macKey, body);
+      createPrivateDirectory(home);
+      try (AtomicFile out = AtomicFile.create(file, AtomicFile.privateFile())) {
+        out.stream().write(body);
+        out.stream().write(mac);
+        out.commit();
+      }
+    } catch (IOException e) {
+      throw new EnvelopeException(ErrorCode.IO, "cannot write the PKCS#11 key metadata " + file + ": "
+          + e.getMessage());
+    }
+  }
+
+  /** The write lock: an exclusive lock across processes, and across instances within this JVM. */
+  interface WriteLock extends AutoCloseable {
+    @Override
+    void close() throws EnvelopeException;
+  }
+
+  /**
+   * Takes the write lock. File locks belong to the whole JVM (a second {@code lock()} on the same file from
+   * this JVM throws), so threads and instances of one JVM first queue on a lock of their own.
+   */
+  WriteLock lock() throws EnvelopeException {
+    ReentrantLock local;
+    try {
+      createPrivateDirectory(home);
+      local = JVM_LOCKS.computeIfAbsent(home.toRealPath().toString(), k -> new ReentrantLock());
+    } catch (IOException e) {
+      throw new EnvelopeException(ErrorCode.IO, "cannot lock the key metadata in " + home + ": " + e.getMessage());
+    }
+    local.lock();
+    FileChannel channel = null;
+    try {
+      channel = FileChannel.open(home.resolve(LOCK_NAME), Set.of(StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      FileLock lock = channel.lock();
+      FileChannel held = channel;
+      return () -> {
+        try {
+          lock.release();
+          held.close();
+        } catch (IOException e) {
+          throw new EnvelopeException(ErrorCode.IO, "cannot unlock the key metadata in " + home + ": "
+              + e.getMessage());
+        } finally {
+          local.unlock();
+        }
+      };
+    } catch (IOException | RuntimeException e) {
+      try {
+        if (channel != null) {
+          channel.close();
+        }
+      } catch (IOException ignored) {
+        // the lock failure is what matters
+      }
+      local.unlock();
+      throw new EnvelopeException(ErrorCode.IO, "cannot lock the key metadata in " + home + ": " + e.getMessage());
+    }
+  }
+
+  private EnvelopeException unreadable(String why) {
+    return Pkcs11Config.unavailable("cannot open the PKCS#11 key metadata " + file + ": " + why);
+  }
+
+  private static void createPrivateDirectory(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+  }
+}

@@ -1,0 +1,186 @@
+package dev.envelope.pkcs11;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.envelope.core.KeyRecord;
+import dev.envelope.core.ManagedKeyService.KeyState;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The JSON document inside the PKCS#11 metadata file (docs/FORMAT.md, section 6): the keyring's format 2
+ * schema without key material. Jackson's streaming API, as the keyring does, for the CLI's start-up time.
+ * Unknown fields are skipped, so later versions may add some.
+ */
+final class MetadataJson {
+  static final int FORMAT = 1;
+
+  private static final JsonFactory JSON = new JsonFactory();
+
+  private MetadataJson() {}
+
+  static byte[] write(List<KeyRecord> keys) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeNumberField("format", FORMAT);
+      g.writeArrayFieldStart("keys");
+      for (KeyRecord key : keys) {
+        g.writeStartObject();
+        g.writeStringField("id", key.id());
+        g.writeArrayFieldStart("aliases");
+        for (String alias : key.aliases()) {
+          g.writeString(alias);
+        }
+        g.writeEndArray();
+        g.writeStringField("description", key.description());
+        g.writeStringField("state", key.state().name());
+        g.writeStringField("createdAt", key.createdAt().toString());
+        if (key.deletionDate() != null) {
+          g.writeStringField("deletionDate", key.deletionDate().toString());
+        }
+        if (key.rotationPeriod() != null) {
+          g.writeNumberField("rotationPeriodSeconds", key.rotationPeriod().getSeconds());
+          g.writeStringField("nextRotation", key.nextRotation().toString());
+        }
+        g.writeNumberField("currentVersion", key.currentVersion());
+        g.writeArrayFieldStart("versions");
+        for (KeyRecord.Version v : key.versions()) {
+          g.writeStartObject();
+          g.writeNumberField("version", v.version());
+          g.writeStringField("createdAt", v.createdAt().toString());
+          g.writeNumberField("wraps", v.wraps());
+          g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+      g.writeEndObject();
+    }
+    return out.toByteArray();
+  }
+
+  /** Parses a metadata document of format 1; throws IOException or a RuntimeException if it is malformed. */
+  static List<KeyRecord> read(byte[] json) throws IOException {
+    try (JsonParser p = JSON.createParser(json)) {
+      expect(p.nextToken(), JsonToken.START_OBJECT);
+      int format = -1;
+      List<KeyRecord> keys = null;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        p.nextToken();
+        switch (field) {
+          case "format" -> format = p.getIntValue();
+          case "keys" -> keys = readKeys(p);
+          default -> p.skipChildren();
+        }
+      }
+      if (format != FORMAT) {
+        throw new IOException("content format " + format);
+      }
+      if (keys == null) {
+        throw new IOException("no keys");
+      }
+      return keys;
+    }
+  }
+
+  private static List<KeyRecord> readKeys(JsonParser p) throws IOException {
+    expect(p.currentToken(), JsonToken.START_ARRAY);
+    List<KeyRecord> keys = new ArrayList<>();
+    while (p.nextToken() == JsonToken.START_OBJECT) {
+      String id = null;
+      List<String> aliases = new ArrayList<>();
+      String description = "";
+      String state = null;
+      Instant createdAt = null;
+      Instant deletionDate = null;
+      Duration period = null;
+      Instant nextRotation = null;
+      int current = -1;
+      List<KeyRecord.Version> versions = null;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        p.nextToken();
+        switch (field) {
+          case "id" -> id = p.getText();
+          case "aliases" -> aliases.addAll(readStrings(p));
+          case "description" -> description = p.getText();
+          case "state" -> state = p.getText();
+          case "createdAt" -> createdAt = Instant.parse(p.getText());
+          case "deletionDate" -> deletionDate = Instant.parse(p.getText());
+          case "rotationPeriodSeconds" -> period = Duration.ofSeconds(p.getLongValue());
+          case "nextRotation" -> nextRotation = Instant.parse(p.getText());
+          case "currentVersion" -> current = p.getIntValue();
+          case "versions" -> versions = readVersions(p);
+          default -> p.skipChildren();
+        }
+      }
+      if (id == null || state == null || createdAt == null || versions == null || current < 1
+          || (period == null) != (nextRotation == null)) {
+        throw new IOException("incomplete root key");
+      }
+      KeyState keyState = KeyState.valueOf(state);
+      if ((keyState == KeyState.PENDING_DELETION) != (deletionDate != null)) {
+        throw new IOException("inconsistent deletion date");
+      }
+      KeyRecord key = new KeyRecord(id, aliases, description, keyState, createdAt, deletionDate,
+          period, nextRotation, current, versions);
+      if (key.current() == null) {
+        throw new IOException("no current version");
+      }
+      keys.add(key);
+    }
+    expect(p.currentToken(), JsonToken.END_ARRAY);
+    return keys;
+  }
+
+  private static List<String> readStrings(JsonParser p) throws IOException {
+    expect(p.currentToken(), JsonToken.START_ARRAY);
+    List<String> out = new ArrayList<>();
+    while (p.nextToken() == JsonToken.VALUE_STRING) {
+      out.add(p.getText());
+    }
+    expect(p.currentToken(), JsonToken.END_ARRAY);
+    return out;
+  }
+
+  private static List<KeyRecord.Version> readVersions(JsonParser p) throws IOException {
+    expect(p.currentToken(), JsonToken.START_ARRAY);
+    List<KeyRecord.Version> versions = new ArrayList<>();
+    while (p.nextToken() == JsonToken.START_OBJECT) {
+      int version = -1;
+      Instant createdAt = null;
+      long wraps = -1;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        p.nextToken();
+        switch (field) {
+          case "version" -> version = p.getIntValue();
+          case "createdAt" -> createdAt = Instant.parse(p.getText());
+          case "wraps" -> wraps = p.getLongValue();
+          default -> p.skipChildren();
+        }
+      }
+      if (version < 1 || createdAt == null || wraps < 0) {
+        throw new IOException("incomplete key version");
+      }
+      versions.add(new KeyRecord.Version(version, createdAt, wraps));
+    }
+    expect(p.currentToken(), JsonToken.END_ARRAY);
+    return versions;
+  }
+
+  private static void expect(JsonToken actual, JsonToken expected) throws IOException {
+    if (actual != expected) {
+      throw new IOException("expected " + expected + ", found " + actual);
+    }
+  }
+}
