@@ -11,7 +11,8 @@ import picocli.CommandLine.ScopeType;
     versionProvider = VersionProvider.class,
     description = "Envelope encryption of files: each file gets a fresh AES-256 data key, wrapped by a root key"
         + " that never leaves the key service.",
-    subcommands = {KeysCommand.class, EncryptCommand.class, DecryptCommand.class, InspectCommand.class},
+    subcommands = {KeysCommand.class, EncryptCommand.class, DecryptCommand.class, InspectCommand.class,
+        ServeCommand.class},
     footerHeading = "%nEnvironment:%n",
     footer = {
         "  ENVELOPE_HOME              data directory holding the keyring (default ./envelope-data)",
