@@ -2,7 +2,7 @@ package dev.envelope.cli;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.keyring.LocalKeyring;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.server.EnvelopeServer;
 import dev.envelope.server.ServerSettings;
 import dev.envelope.server.Setting;
@@ -55,7 +55,7 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws EnvelopeException, IOException, InterruptedException {
     Cli cli = parent.cli;
     ServerSettings settings = ServerSettings.resolve(flags(), config, cli.env());
-    LocalKeyring keyring = cli.keyring(settings.home().toString(), true);
+    ManagedKeyService keyring = cli.keyring(settings.home().toString(), true);
     ensureRootKey(keyring, settings.rootKey());
     LocalStores stores = LocalStores.open(settings.home());
     FileService files = FileService.builder().keyService(keyring, settings.rootKey()).blobStore(stores.blobs())
@@ -102,7 +102,7 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   /** The root key named by the settings, created under that alias on first start. */
-  private static void ensureRootKey(LocalKeyring keyring, String rootKey) throws EnvelopeException {
+  private static void ensureRootKey(ManagedKeyService keyring, String rootKey) throws EnvelopeException {
     try {
       keyring.describeKey(rootKey);
     } catch (EnvelopeException e) {

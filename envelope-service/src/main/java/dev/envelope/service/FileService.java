@@ -140,6 +140,10 @@ public final class FileService {
       throw new EnvelopeException(ErrorCode.UNSUPPORTED_FORMAT,
           "file " + id + " has format " + file.formatVersion() + ", which this version does not read");
     }
+    if (!file.keyService().equals(keys.name())) {
+      throw new EnvelopeException(ErrorCode.UNSUPPORTED_FORMAT, "file " + id + " was wrapped by the "
+          + file.keyService() + " key service, and this service uses " + keys.name());
+    }
     DataKey key;
     try {
       key = keys.decrypt(file.wrappedKey(), context);
