@@ -1,0 +1,52 @@
+package dev.envelope.server;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.service.AccessTokens;
+import dev.envelope.service.Principal;
+import dev.envelope.service.Role;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import java.util.Locale;
+
+/**
+ * Bearer authentication in front of a handler: {@code Authorization: Bearer <token>} is checked by
+ * {@link AccessTokens#authenticate}, and the handler gets the {@link Principal}. Which roles may do what is the
+ * file service's rule; only the token API, which {@code AccessTokens} leaves to its caller, asks for a role
+ * here.
+ */
+final class Authenticated {
+  private final AccessTokens tokens;
+
+  Authenticated(AccessTokens tokens) {
+    this.tokens = tokens;
+  }
+
+  /** A handler that needs to know who is calling. */
+  @FunctionalInterface
+  interface PrincipalHandler {
+    void handle(Context ctx, Principal caller) throws Exception;
+  }
+
+  /** {@code handler} for any valid token. */
+  Handler any(PrincipalHandler handler) {
+    return ctx -> handler.handle(ctx, authenticate(ctx));
+  }
+
+  /** {@code handler} for a valid token whose role includes {@code role}. */
+  Handler role(Role role, PrincipalHandler handler) {
+    return ctx -> {
+      Principal caller = authenticate(ctx);
+      caller.require(role);
+      handler.handle(ctx, caller);
+    };
+  }
+
+  private Principal authenticate(Context ctx) throws EnvelopeException {
+    String header = ctx.header("Authorization");
+    if (header == null || header.length() < 7 || !header.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
+      throw new EnvelopeException(ErrorCode.UNAUTHENTICATED, "a valid bearer token is required");
+    }
+    return tokens.authenticate(header.substring(7).strip());
+  }
+}

@@ -1,0 +1,142 @@
+package dev.envelope.server;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.core.InvalidCiphertextException;
+import dev.envelope.service.Download;
+import dev.envelope.service.FileRecord;
+import dev.envelope.service.FileService;
+import dev.envelope.service.Principal;
+import io.javalin.http.Context;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.http.ByteRange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code GET} and {@code HEAD /v1/files/{id}}: the plaintext, whole or one byte range.
+ *
+ * <p>Everything that can fail before the first byte (owner, wrapped key, blob length, range) fails before the
+ * status is sent, as a problem. After that, a failure cannot be reported in-band: the response has a
+ * {@code Content-Length}, and the connection is closed under it, so that no client can take a tampered file
+ * (an {@link InvalidCiphertextException}, logged as a security event) or a cut one for a complete one.
+ *
+ * <p>Several ranges in one {@code Range} header are answered with the whole file (200), which RFC 9110
+ * allows: multipart/byteranges would only add a format every client must parse for no gain here. A
+ * {@code Range} that is not a syntactically valid {@code bytes=} range is ignored (200), as RFC 9110 says; a
+ * valid one outside the file is {@code 416}.
+ */
+final class Downloads {
+  private static final Logger LOG = LoggerFactory.getLogger(Downloads.class);
+  private static final Logger SECURITY = LoggerFactory.getLogger("dev.envelope.security");
+  /** One or more {@code first-[last]} or {@code -suffix}; numbers short enough not to overflow. */
+  private static final Pattern RANGE = Pattern.compile(
+      "bytes=\\s*(\\d{1,18}-\\d{0,18}|-\\d{1,18})\\s*(,\\s*(\\d{1,18}-\\d{0,18}|-\\d{1,18})\\s*)*");
+
+  private final FileService files;
+
+  Downloads(FileService files) {
+    this.files = files;
+  }
+
+  void head(Context ctx, Principal caller) throws EnvelopeException {
+    FileRecord file = files.describe(caller, ctx.pathParam("id"));
+    describe(ctx.res(), file);
+    ctx.res().setContentLengthLong(file.size());
+  }
+
+  void get(Context ctx, Principal caller) throws EnvelopeException {
+    try (Download download = files.download(caller, ctx.pathParam("id"))) {
+      FileRecord file = download.file();
+      HttpServletResponse res = ctx.res();
+      List<ByteRange> ranges = requestedRanges(ctx, file);
+      if (ranges != null && ranges.isEmpty()) {
+        res.setHeader("Content-Range", ByteRange.toNonSatisfiableHeaderValue(file.size()));
+        throw new EnvelopeException(ErrorCode.RANGE_NOT_SATISFIABLE,
+            "the range is outside the file, which has " + file.size() + " bytes");
+      }
+      describe(res, file);
+      if (ranges == null || ranges.size() > 1) {
+        res.setStatus(200);
+        res.setContentLengthLong(file.size());
+        stream(ctx, file, download::writeTo);
+      } else {
+        ByteRange range = ranges.get(0);
+        res.setStatus(206);
+        res.setHeader("Content-Range", range.toHeaderValue(file.size()));
+        res.setContentLengthLong(range.getLength());
+        stream(ctx, file, out -> download.writeRange(out, range.first(), range.getLength()));
+      }
+    }
+  }
+
+  /** The headers GET and HEAD share. */
+  private static void describe(HttpServletResponse res, FileRecord file) {
+    res.setContentType(file.contentType());
+    res.setHeader("Content-Disposition", ContentDisposition.attachment(file.name()));
+    res.setHeader("X-Content-Type-Options", "nosniff");
+    res.setHeader("Content-Security-Policy", "sandbox");
+    res.setHeader("Accept-Ranges", "bytes");
+    res.setHeader("ETag", etag(file));
+    res.setHeader("Cache-Control", "private, no-cache");
+  }
+
+  /** The file's id: its content never changes, so the id is a strong validator. */
+  private static String etag(FileRecord file) {
+    return "\"" + file.id() + "\"";
+  }
+
+  /** Null for the whole file; empty when the range is valid but unsatisfiable. */
+  private static List<ByteRange> requestedRanges(Context ctx, FileRecord file) {
+    List<String> headers = java.util.Collections.list(ctx.req().getHeaders("Range"));
+    if (headers.size() != 1 || !RANGE.matcher(headers.get(0).strip()).matches()) {
+      return null;
+    }
+    String ifRange = ctx.header("If-Range");
+    if (ifRange != null && !ifRange.strip().equals(etag(file))) {
+      return null;
+    }
+    return ByteRange.parse(headers, file.size());
+  }
+
+  @FunctionalInterface
+  private interface Body {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  private static void stream(Context ctx, FileRecord file, Body body) throws EnvelopeException {
+    try {
+      OutputStream out = ctx.res().getOutputStream();
+      body.writeTo(out);
+      out.flush();
+    } catch (InvalidCiphertextException e) {
+      SECURITY.warn("security: file {} (tenant {}) failed authentication while streaming; response aborted: {}",
+          file.id(), file.tenant(), e.getMessage());
+      abort(ctx, ErrorCode.INVALID_CIPHERTEXT, "file " + file.id() + " is damaged");
+    } catch (Download.SinkException e) {
+      LOG.debug("client went away while downloading file {}: {}", file.id(), e.getMessage());
+      abort(ctx, ErrorCode.IO, "the client went away");
+    } catch (IOException e) {
+      String incident = Incidents.log(LOG, "reading file " + file.id() + " failed mid-stream", e);
+      abort(ctx, ErrorCode.UNAVAILABLE, "the file could not be read (incident " + incident + ")");
+    }
+  }
+
+  /**
+   * Ends a failed download: as a problem if nothing was sent yet, else by closing the connection under the
+   * response, so that the client sees it cut short rather than a clean end.
+   */
+  private static void abort(Context ctx, ErrorCode code, String detail) throws EnvelopeException {
+    if (!ctx.res().isCommitted()) {
+      ctx.res().reset();
+      throw new EnvelopeException(code, detail);
+    }
+    ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData().getConnection()
+        .getEndPoint().close();
+  }
+}

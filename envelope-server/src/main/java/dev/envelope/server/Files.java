@@ -1,0 +1,59 @@
+package dev.envelope.server;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.service.FilePage;
+import dev.envelope.service.FileRecord;
+import dev.envelope.service.FileService;
+import dev.envelope.service.MetadataStore;
+import dev.envelope.service.Principal;
+import io.javalin.http.Context;
+import java.io.IOException;
+
+/** {@code GET /v1/files}, {@code GET /v1/files/{id}/metadata} and {@code DELETE /v1/files/{id}}. */
+final class Files {
+  static final int DEFAULT_LIMIT = 100;
+
+  private final FileService files;
+
+  Files(FileService files) {
+    this.files = files;
+  }
+
+  void list(Context ctx, Principal caller) throws EnvelopeException, IOException {
+    FilePage page = files.list(caller, ctx.queryParam("cursor"), limit(ctx.queryParam("limit")));
+    ObjectNode json = Json.MAPPER.createObjectNode();
+    ArrayNode list = json.putArray("files");
+    for (FileRecord file : page.files()) {
+      list.add(Json.file(file));
+    }
+    json.put("nextCursor", page.nextCursor().orElse(null));
+    Json.send(ctx, 200, json);
+  }
+
+  void metadata(Context ctx, Principal caller) throws EnvelopeException, IOException {
+    Json.send(ctx, 200, Json.file(files.describe(caller, ctx.pathParam("id"))));
+  }
+
+  void delete(Context ctx, Principal caller) throws EnvelopeException {
+    files.delete(caller, ctx.pathParam("id"));
+    ctx.status(204);
+  }
+
+  private static int limit(String text) throws EnvelopeException {
+    if (text == null) {
+      return DEFAULT_LIMIT;
+    }
+    try {
+      int limit = Integer.parseInt(text);
+      if (limit >= 1 && limit <= MetadataStore.MAX_PAGE) {
+        return limit;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "limit must be a number from 1 to " + MetadataStore.MAX_PAGE);
+  }
+}

@@ -1,0 +1,214 @@
+package dev.envelope.server;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.Locale;
+import org.eclipse.jetty.http.MultiPart;
+import org.eclipse.jetty.io.Content;
+
+/**
+ * The {@code file} part of a {@code multipart/form-data} body, as a stream, with no part ever spooled to disk
+ * or held whole in memory (security invariant 4: no plaintext byte on disk).
+ *
+ * <p>Design: pull, on the request thread. {@link #content()} is the stream that {@code FileService.upload}
+ * reads; each time it runs dry it reads one buffer ({@value #BUFFER} bytes) of the request body and feeds it to
+ * Jetty's low-level {@link MultiPart.Parser}, whose listener copies the {@code file} part's bytes into
+ * {@link #pending} and drops every other part's. One body buffer yields at most one buffer of content, so
+ * memory is bounded by two buffers whatever the size of the upload, and no second thread or pipe is needed.
+ *
+ * <p>The stream ends only when the whole multipart body has been parsed to its closing boundary: a body cut
+ * short, a malformed one, or a second {@code file} part fails the read, so the upload is not stored. Jetty
+ * swallows exceptions thrown by listener callbacks, so failures are kept in {@link #failure} and thrown after
+ * each {@code parse}.
+ */
+final class MultipartUpload implements MultiPart.Parser.Listener {
+  static final String FIELD = "file";
+  private static final int BUFFER = 64 * 1024;
+  private static final int MAX_PARTS = 16;
+  private static final int MAX_PART_HEADERS = 16 * 1024;
+
+  private final InputStream body;
+  private final MultiPart.Parser parser;
+  private final byte[] buffer = new byte[BUFFER];
+  private ByteBuffer pending = ByteBuffer.allocate(0);
+  private Throwable failure;
+  private boolean bodyEnded;
+  private boolean complete;
+  // The part being parsed.
+  private String disposition;
+  private String contentType;
+  private boolean inFilePart;
+  // The file part.
+  private boolean fileStarted;
+  private boolean fileEnded;
+  private String fileName;
+  private String fileContentType;
+
+  /** The malformed body; its message is fit for a problem's detail. */
+  static final class MalformedException extends IOException {
+    MalformedException(String message) {
+      super(message);
+    }
+  }
+
+  private MultipartUpload(InputStream body, String boundary) {
+    this.body = body;
+    this.parser = new MultiPart.Parser(boundary, this);
+    parser.setMaxParts(MAX_PARTS);
+    parser.setPartHeadersMaxLength(MAX_PART_HEADERS);
+  }
+
+  /**
+   * Reads {@code body} up to the headers of its {@code file} part.
+   *
+   * @throws MalformedException if there is no boundary, no {@code file} part, or the body is malformed
+   */
+  static MultipartUpload open(InputStream body, String contentType) throws IOException {
+    String boundary;
+    try {
+      boundary = MultiPart.extractBoundary(contentType);
+    } catch (RuntimeException e) {
+      boundary = null;
+    }
+    if (boundary == null || boundary.isEmpty() || boundary.length() > 70) {
+      throw new MalformedException("a multipart/form-data body needs a boundary of 1 to 70 characters");
+    }
+    MultipartUpload upload = new MultipartUpload(body, boundary);
+    while (!upload.fileStarted) {
+      if (upload.complete || !upload.pump()) {
+        throw new MalformedException("the multipart body has no '" + FIELD + "' part");
+      }
+    }
+    return upload;
+  }
+
+  /** The name the {@code file} part gives, or null. */
+  String fileName() {
+    return fileName;
+  }
+
+  /** The media type the {@code file} part gives, or null. */
+  String contentType() {
+    return fileContentType;
+  }
+
+  /** The content of the {@code file} part; it ends after the whole body parsed cleanly. */
+  InputStream content() {
+    return new InputStream() {
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+          return 0;
+        }
+        while (!pending.hasRemaining()) {
+          if (fileEnded && complete) {
+            return -1;
+          }
+          if (!pump()) {
+            throw new MalformedException("the multipart body ended before its closing boundary");
+          }
+        }
+        int n = Math.min(len, pending.remaining());
+        pending.get(b, off, n);
+        return n;
+      }
+    };
+  }
+
+  /** Feeds one buffer of the body to the parser; false once the body has ended. */
+  private boolean pump() throws IOException {
+    if (bodyEnded) {
+      return false;
+    }
+    int n = body.read(buffer);
+    if (n < 0) {
+      bodyEnded = true;
+      parser.parse(Content.Chunk.EOF);
+    } else {
+      parser.parse(Content.Chunk.from(ByteBuffer.wrap(buffer, 0, n), false));
+    }
+    if (failure != null) {
+      throw new MalformedException(failure instanceof EOFException
+          ? "the multipart body ended before its closing boundary"
+          : "the multipart body is malformed (" + failure.getMessage() + ")");
+    }
+    return true;
+  }
+
+  // ---- the parser's listener: state changes only (Jetty swallows what these throw) ----
+
+  @Override
+  public void onPartBegin() {
+    disposition = null;
+    contentType = null;
+  }
+
+  @Override
+  public void onPartHeader(String name, String value) {
+    String header = name.toLowerCase(Locale.ROOT);
+    if (header.equals("content-disposition")) {
+      disposition = value;
+    } else if (header.equals("content-type")) {
+      contentType = value;
+    }
+  }
+
+  @Override
+  public void onPartHeaders() {
+    try {
+      inFilePart = disposition != null
+          && FIELD.equals(ContentDisposition.parameters(disposition).get("name"));
+      if (inFilePart && fileStarted) {
+        failure = new IllegalStateException("more than one '" + FIELD + "' part");
+      } else if (inFilePart) {
+        fileStarted = true;
+        fileName = ContentDisposition.fileName(disposition);
+        fileContentType = contentType;
+      }
+    } catch (IllegalArgumentException e) {
+      failure = e;
+    }
+  }
+
+  @Override
+  public void onPartContent(Content.Chunk chunk) {
+    try {
+      if (inFilePart && failure == null) {
+        ByteBuffer content = chunk.getByteBuffer();
+        ByteBuffer joined = ByteBuffer.allocate(pending.remaining() + content.remaining());
+        joined.put(pending).put(content).flip();
+        pending = joined;
+      }
+    } finally {
+      chunk.release();
+    }
+  }
+
+  @Override
+  public void onPartEnd() {
+    if (inFilePart) {
+      fileEnded = true;
+      inFilePart = false;
+    }
+  }
+
+  @Override
+  public void onComplete() {
+    complete = true;
+  }
+
+  @Override
+  public void onFailure(Throwable cause) {
+    if (failure == null) {
+      failure = cause;
+    }
+  }
+}

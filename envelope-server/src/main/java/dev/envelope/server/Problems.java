@@ -1,0 +1,72 @@
+package dev.envelope.server;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every error becomes one RFC 9457 problem, mapped once here: service errors by their {@link ErrorCode},
+ * Javalin's own (unknown route, wrong method) by status, and anything unexpected as a 500 with an incident id.
+ * Responses never carry a stack trace, a class name or a path of the server.
+ */
+final class Problems {
+  private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
+  private static final Logger SECURITY = LoggerFactory.getLogger("dev.envelope.security");
+
+  private Problems() {}
+
+  static void register(RoutesConfig routes) {
+    routes.exception(EnvelopeException.class, (e, ctx) -> {
+      if (e.code() == ErrorCode.UNSUPPORTED_FORMAT) {
+        // The other integrity failures are logged where they are found, with what was wrong.
+        SECURITY.warn("security: {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+      } else if (e.code() == ErrorCode.INTERNAL) {
+        String incident = Incidents.log(LOG, ctx.method() + " " + ctx.path() + " failed", e);
+        send(ctx, Problem.of(ErrorCode.INTERNAL, "an internal error occurred (incident " + incident + ")"));
+        return;
+      }
+      send(ctx, Problem.of(e.code(), e.getMessage()));
+    });
+    routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromStatus(e.getStatus())));
+    routes.exception(Exception.class, (e, ctx) -> {
+      String incident = Incidents.log(LOG, ctx.method() + " " + ctx.path() + " failed", e);
+      send(ctx, Problem.of(ErrorCode.INTERNAL, "an internal error occurred (incident " + incident + ")"));
+    });
+  }
+
+  /** Javalin's own answers (no such route, wrong method, a bad request Jetty noticed) as problems. */
+  static Problem fromStatus(int status) {
+    return switch (status) {
+      case 404 -> Problem.of(ErrorCode.NOT_FOUND, "no such resource");
+      case 405 -> new Problem(405, Problem.METHOD_NOT_ALLOWED, "this resource does not take that method");
+      case 413 -> Problem.of(ErrorCode.TOO_LARGE, "the request is too large");
+      case 503 -> Problem.of(ErrorCode.UNAVAILABLE, "the service is not available now");
+      default -> status >= 400 && status < 500
+          ? new Problem(status, ErrorCode.INVALID_ARGUMENT.id(), "the request is malformed")
+          : Problem.of(ErrorCode.INTERNAL, "an internal error occurred");
+    };
+  }
+
+  /** Writes {@code problem} as the response. */
+  static void send(Context ctx, Problem problem) {
+    if (ctx.res().isCommitted()) {
+      // Too late for a problem; Downloads closes the connection itself before this can happen.
+      return;
+    }
+    if (problem.status() == 401) {
+      ctx.header("WWW-Authenticate", "Bearer");
+    }
+    ctx.header("Cache-Control", "no-store");
+    try {
+      ctx.status(problem.status()).contentType(Problem.MEDIA_TYPE)
+          .result(Json.MAPPER.writeValueAsBytes(problem.toJson()));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}

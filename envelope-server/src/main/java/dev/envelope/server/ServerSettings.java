@@ -1,0 +1,302 @@
+package dev.envelope.server;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The settings of {@code envelope serve}, from one documented source order: command-line flags, then
+ * environment variables ({@code ENVELOPE_*}), then a config file, then the defaults. The config file is a Java
+ * properties file ({@code port = 8080}, keys as in {@link Setting#key()}), named by {@code --config FILE} or
+ * {@code ENVELOPE_CONFIG}, else {@code $ENVELOPE_HOME/envelope.conf} when that exists. Every bad value is one
+ * {@link ErrorCode#INVALID_ARGUMENT} line naming where it came from and which setting it is.
+ */
+public final class ServerSettings {
+  static final String DEFAULT_HOST = "127.0.0.1";
+  static final int DEFAULT_PORT = 8080;
+  static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+  static final Duration DEFAULT_ORPHAN_GRACE = Duration.ofHours(1);
+  static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofMinutes(10);
+  /** The config file looked for in the home when none is named. */
+  public static final String DEFAULT_CONFIG_FILE = "envelope.conf";
+  /** The variable that names a config file, as {@code --config} does. */
+  public static final String CONFIG_VARIABLE = "ENVELOPE_CONFIG";
+  private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
+  private static final Pattern SIZE = Pattern.compile("(\\d{1,18})([KMG]?)", Pattern.CASE_INSENSITIVE);
+
+  /** Each setting: its config-file key, flag, variable, default and meaning. */
+  public enum Setting {
+    HOME("home", "ENVELOPE_HOME", "./envelope-data", "data directory: keyring, master key, blobs, metadata"),
+    HOST("host", "ENVELOPE_HOST", DEFAULT_HOST, "address to listen on"),
+    PORT("port", "ENVELOPE_PORT", "8080", "port to listen on, 0 for any free port"),
+    MAX_UPLOAD("max-upload", "ENVELOPE_MAX_UPLOAD", "unlimited",
+        "largest upload in bytes, with an optional K, M or G suffix (powers of 1024)"),
+    ROOT_KEY("root-key", "ENVELOPE_ROOT_KEY", "envelope-files",
+        "id or alias of the root key that wraps every file's data key (created on first start)"),
+    ORPHAN_GRACE("orphan-grace", "ENVELOPE_ORPHAN_GRACE", "1h",
+        "age after which a blob without a row (a failed upload) is removed; 90s, 10m, 1h, 2d"),
+    SWEEP_INTERVAL("sweep-interval", "ENVELOPE_SWEEP_INTERVAL", "10m", "how often to look for such blobs"),
+    IDLE_TIMEOUT("idle-timeout", "ENVELOPE_IDLE_TIMEOUT", "30s",
+        "how long a connection may stall before it is closed");
+
+    private final String key;
+    private final String variable;
+    private final String defaultValue;
+    private final String description;
+
+    Setting(String key, String variable, String defaultValue, String description) {
+      this.key = key;
+      this.variable = variable;
+      this.defaultValue = defaultValue;
+      this.description = description;
+    }
+
+    /** The key in the config file. */
+    public String key() {
+      return key;
+    }
+
+    /** The command-line flag. */
+    public String flag() {
+      return "--" + key;
+    }
+
+    /** The environment variable. */
+    public String variable() {
+      return variable;
+    }
+
+    public String defaultValue() {
+      return defaultValue;
+    }
+
+    public String description() {
+      return description;
+    }
+  }
+
+  private final Path home;
+  private final String host;
+  private final int port;
+  private final long maxUploadBytes;
+  private final String rootKey;
+  private final Duration orphanGrace;
+  private final Duration sweepInterval;
+  private final Duration idleTimeout;
+  private final Optional<Path> configFile;
+
+  private ServerSettings(Sources sources) throws EnvelopeException {
+    this.home = Path.of(sources.value(Setting.HOME));
+    this.host = sources.value(Setting.HOST);
+    this.port = (int) sources.parse(Setting.PORT, "a port number from 0 to 65535", text -> {
+      int port = Integer.parseInt(text);
+      return port >= 0 && port <= 65535 ? (long) port : null;
+    });
+    this.maxUploadBytes = sources.parse(Setting.MAX_UPLOAD, "a size such as 500M, 2G or 1048576, or unlimited",
+        ServerSettings::size);
+    this.rootKey = sources.value(Setting.ROOT_KEY);
+    this.orphanGrace = Duration.ofMillis(sources.parse(Setting.ORPHAN_GRACE,
+        "a duration such as 90s, 10m, 1h or 2d", text -> millis(text, true)));
+    this.sweepInterval = Duration.ofMillis(sources.parse(Setting.SWEEP_INTERVAL,
+        "a positive duration such as 90s, 10m or 1h", text -> millis(text, false)));
+    this.idleTimeout = Duration.ofMillis(sources.parse(Setting.IDLE_TIMEOUT,
+        "a positive duration such as 30s or 5m", text -> millis(text, false)));
+    this.configFile = sources.configFile;
+    if (host.isBlank()) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, sources.where(Setting.HOST) + ": the host is empty");
+    }
+  }
+
+  /**
+   * Resolves the settings.
+   *
+   * @param flags the values given on the command line, by setting
+   * @param configFlag the {@code --config} value, or null
+   * @param env the environment
+   */
+  public static ServerSettings resolve(Map<Setting, String> flags, String configFlag, Map<String, String> env)
+      throws EnvelopeException {
+    return new ServerSettings(Sources.load(new EnumMap<>(flags), configFlag, env));
+  }
+
+  public Path home() {
+    return home;
+  }
+
+  public String host() {
+    return host;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** The largest upload in bytes; {@link Long#MAX_VALUE} for no limit. */
+  public long maxUploadBytes() {
+    return maxUploadBytes;
+  }
+
+  public String rootKey() {
+    return rootKey;
+  }
+
+  public Duration orphanGrace() {
+    return orphanGrace;
+  }
+
+  public Duration sweepInterval() {
+    return sweepInterval;
+  }
+
+  public Duration idleTimeout() {
+    return idleTimeout;
+  }
+
+  /** The config file that was read, if one was. */
+  public Optional<Path> configFile() {
+    return configFile;
+  }
+
+  /** The help text: every setting with its flag, variable, config key and default, and the source order. */
+  public static String help() {
+    StringBuilder out = new StringBuilder();
+    out.append("Settings (first found wins: flag, environment variable, config file, default):\n");
+    for (Setting s : Setting.values()) {
+      out.append(String.format(Locale.ROOT, "  %-18s %-24s %-15s default %s%n      %s%n",
+          s.flag(), s.variable(), s.key() + "=", s.defaultValue(), s.description()));
+    }
+    out.append(String.format(Locale.ROOT, "  %-18s %-24s %-15s default %s%n      %s%n", "--config FILE",
+        CONFIG_VARIABLE, "", "$ENVELOPE_HOME/" + DEFAULT_CONFIG_FILE + " if it exists",
+        "a Java properties file of the settings above, keys as shown (port=8080)"));
+    return out.toString();
+  }
+
+  private static Long size(String text) {
+    if (text.equalsIgnoreCase("unlimited")) {
+      return Long.MAX_VALUE;
+    }
+    Matcher m = SIZE.matcher(text);
+    if (!m.matches()) {
+      return null;
+    }
+    int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {
+      case "K" -> 10;
+      case "M" -> 20;
+      case "G" -> 30;
+      default -> 0;
+    };
+    long value = Long.parseLong(m.group(1));
+    return value > (Long.MAX_VALUE >> shift) ? null : value << shift;
+  }
+
+  private static Long millis(String text, boolean zeroAllowed) {
+    Matcher m = DURATION.matcher(text);
+    if (!m.matches()) {
+      return null;
+    }
+    long n = Long.parseLong(m.group(1));
+    long ms = switch (m.group(2)) {
+      case "ms" -> n;
+      case "s" -> n * 1000;
+      case "m" -> n * 60_000;
+      case "h" -> n * 3_600_000;
+      default -> n * 86_400_000;
+    };
+    return ms == 0 && !zeroAllowed ? null : ms;
+  }
+
+  /** Where each value comes from, in precedence order. */
+  private static final class Sources {
+    private final Map<Setting, String> flags;
+    private final Map<String, String> env;
+    private final Properties file;
+    private final Optional<Path> configFile;
+
+    private Sources(Map<Setting, String> flags, Map<String, String> env, Properties file, Optional<Path> configFile) {
+      this.flags = flags;
+      this.env = env;
+      this.file = file;
+      this.configFile = configFile;
+    }
+
+    static Sources load(Map<Setting, String> flags, String configFlag, Map<String, String> env)
+        throws EnvelopeException {
+      Sources withoutFile = new Sources(flags, env, new Properties(), Optional.empty());
+      String named = configFlag != null ? configFlag : env.get(CONFIG_VARIABLE);
+      Path path = named != null ? Path.of(named)
+          : Path.of(withoutFile.value(Setting.HOME)).resolve(DEFAULT_CONFIG_FILE);
+      if (named == null && !Files.exists(path)) {
+        return withoutFile;
+      }
+      String source = configFlag != null ? "--config " + named
+          : named != null ? CONFIG_VARIABLE + " file " + named : "config file " + path;
+      Properties file = new Properties();
+      try (Reader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+        file.load(in);
+      } catch (IOException | IllegalArgumentException e) {
+        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, source + ": cannot be read ("
+            + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()) + ")");
+      }
+      for (String key : file.stringPropertyNames()) {
+        if (java.util.Arrays.stream(Setting.values()).noneMatch(s -> s.key().equals(key))) {
+          throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, source + ": unknown setting '" + key + "'");
+        }
+      }
+      return new Sources(flags, env, file, Optional.of(path));
+    }
+
+    String value(Setting s) {
+      String flag = flags.get(s);
+      if (flag != null) {
+        return flag;
+      }
+      String variable = env.get(s.variable());
+      if (variable != null) {
+        return variable;
+      }
+      String fromFile = file.getProperty(s.key());
+      return fromFile != null ? fromFile.strip() : s.defaultValue();
+    }
+
+    String where(Setting s) {
+      if (flags.get(s) != null) {
+        return "flag " + s.flag();
+      }
+      if (env.get(s.variable()) != null) {
+        return "environment variable " + s.variable();
+      }
+      if (file.getProperty(s.key()) != null) {
+        return "config file " + configFile.orElseThrow() + ", setting " + s.key();
+      }
+      return "default of " + s.key();
+    }
+
+    long parse(Setting s, String expected, java.util.function.Function<String, Long> parser)
+        throws EnvelopeException {
+      String text = value(s).strip();
+      Long value;
+      try {
+        value = parser.apply(text);
+      } catch (NumberFormatException e) {
+        value = null;
+      }
+      if (value == null) {
+        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
+            where(s) + ": '" + text + "' is not " + expected);
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package dev.envelope.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.service.AccessTokens;
+import dev.envelope.service.Principal;
+import dev.envelope.service.Role;
+import dev.envelope.service.TokenRecord;
+import io.javalin.http.Context;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The admin API: {@code POST /v1/tokens}, {@code GET /v1/tokens[?tenant=]}, {@code DELETE /v1/tokens/{id}}. */
+final class Tokens {
+  private static final Logger LOG = LoggerFactory.getLogger(Tokens.class);
+
+  private final AccessTokens tokens;
+
+  Tokens(AccessTokens tokens) {
+    this.tokens = tokens;
+  }
+
+  void create(Context ctx, Principal caller) throws EnvelopeException, IOException {
+    JsonNode body = Json.readObject(ctx);
+    String tenant = text(body, "tenant", true);
+    Role role;
+    try {
+      role = Role.parse(text(body, "role", true));
+    } catch (IllegalArgumentException e) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, e.getMessage());
+    }
+    AccessTokens.IssuedToken issued = tokens.create(tenant, role, text(body, "name", false));
+    LOG.info("token {} ({} for tenant {}) created by token {}", issued.record().id(), role.id(), tenant,
+        caller.tokenId());
+    ObjectNode json = Json.token(issued.record());
+    json.remove("revokedAt");
+    json.put("token", issued.token());
+    ctx.header("Location", "/v1/tokens/" + issued.record().id());
+    ctx.header("Cache-Control", "no-store");
+    Json.send(ctx, 201, json);
+  }
+
+  void list(Context ctx, Principal caller) throws EnvelopeException, IOException {
+    ObjectNode json = Json.MAPPER.createObjectNode();
+    ArrayNode list = json.putArray("tokens");
+    for (TokenRecord token : tokens.list(ctx.queryParam("tenant"))) {
+      list.add(Json.token(token));
+    }
+    Json.send(ctx, 200, json);
+  }
+
+  void revoke(Context ctx, Principal caller) throws EnvelopeException {
+    tokens.revoke(ctx.pathParam("id"));
+    LOG.info("token {} revoked by token {}", ctx.pathParam("id"), caller.tokenId());
+    ctx.status(204);
+  }
+
+  private static String text(JsonNode body, String field, boolean required) throws EnvelopeException {
+    JsonNode value = body.get(field);
+    if (value == null || value.isNull()) {
+      if (required) {
+        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "'" + field + "' is required");
+      }
+      return null;
+    }
+    if (!value.isTextual()) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "'" + field + "' must be a string");
+    }
+    return value.textValue();
+  }
+}

@@ -1,0 +1,83 @@
+package dev.envelope.server;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.service.FileRecord;
+import dev.envelope.service.FileService;
+import dev.envelope.service.Principal;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
+
+/**
+ * {@code POST /v1/files}: a raw body (the name from {@code ?name=} or {@code Content-Disposition}, the type
+ * from {@code Content-Type}) or a {@code multipart/form-data} body with a {@code file} part. Either way the
+ * body streams into {@link FileService#upload}; nothing is buffered whole.
+ */
+final class Uploads {
+  /** Room for the boundaries and part headers of a multipart body around a file at the size limit. */
+  static final long MULTIPART_OVERHEAD = 64 * 1024;
+
+  private final FileService files;
+
+  Uploads(FileService files) {
+    this.files = files;
+  }
+
+  void upload(Context ctx, Principal caller) throws EnvelopeException, IOException {
+    String type = ctx.header("Content-Type");
+    boolean multipart = type != null && type.strip().toLowerCase(Locale.ROOT).startsWith("multipart/form-data");
+    refuseTooLarge(ctx.req().getContentLengthLong(), multipart);
+    FileRecord stored = multipart ? multipart(ctx, caller, type) : raw(ctx, caller, type);
+    ctx.header("Location", "/v1/files/" + stored.id());
+    Json.send(ctx, 201, Json.file(stored));
+  }
+
+  private FileRecord raw(Context ctx, Principal caller, String type) throws EnvelopeException, IOException {
+    String name = ctx.queryParam("name");
+    if (name == null) {
+      name = fileName(ctx.header("Content-Disposition"));
+    }
+    try (InputStream body = ctx.bodyInputStream()) {
+      return files.upload(caller, name, type, body);
+    }
+  }
+
+  private FileRecord multipart(Context ctx, Principal caller, String type) throws EnvelopeException, IOException {
+    MultipartUpload upload;
+    try {
+      upload = MultipartUpload.open(ctx.bodyInputStream(), type);
+    } catch (MultipartUpload.MalformedException e) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, e.getMessage());
+    }
+    String name = ctx.queryParam("name") != null ? ctx.queryParam("name") : upload.fileName();
+    try {
+      return files.upload(caller, name, upload.contentType(), upload.content());
+    } catch (EnvelopeException e) {
+      // The service reports any failure of its source as IO; say what was wrong with the body when we know.
+      if (e.code() == ErrorCode.IO && e.getCause() instanceof MultipartUpload.MalformedException) {
+        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, e.getCause().getMessage());
+      }
+      throw e;
+    }
+  }
+
+  /** A declared length over the limit is refused before a byte is read. */
+  private void refuseTooLarge(long declared, boolean multipart) throws EnvelopeException {
+    long limit = files.maxUploadBytes();
+    long allowed = multipart && limit < Long.MAX_VALUE - MULTIPART_OVERHEAD ? limit + MULTIPART_OVERHEAD : limit;
+    if (declared > allowed) {
+      throw new EnvelopeException(ErrorCode.TOO_LARGE,
+          "the upload (" + declared + " bytes) is larger than the limit of " + limit + " bytes");
+    }
+  }
+
+  private static String fileName(String contentDisposition) throws EnvelopeException {
+    try {
+      return ContentDisposition.fileName(contentDisposition);
+    } catch (IllegalArgumentException e) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package dev.envelope.server;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.keyring.Keyrings;
+import dev.envelope.keyring.LocalKeyring;
+import dev.envelope.service.AccessTokens;
+import dev.envelope.service.BlobStore;
+import dev.envelope.service.FileService;
+import dev.envelope.service.MetadataStore;
+import dev.envelope.service.Role;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * A real server on a random port over a keyring and stores in a temporary home, with a real HTTP client and
+ * tokens of each role. Small segments (4 KiB) put segment boundaries where tests can afford to cross them.
+ */
+final class TestServer implements AutoCloseable {
+  static final int SEGMENT = 4096;
+  /** Plaintext bytes in the first segment (the stream header takes 40) and in each later one. */
+  static final int FIRST_SEGMENT_PLAINTEXT = SEGMENT - 16 - 40;
+  static final int SEGMENT_PLAINTEXT = SEGMENT - 16;
+
+  final Path home;
+  final MemoryStores stores;
+  final FileService files;
+  final AccessTokens tokens;
+  final EnvelopeServer server;
+  final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  final String admin;
+  final String writer;
+  final String reader;
+
+  private TestServer(long maxUpload) throws Exception {
+    home = Files.createTempDirectory("envelope-server-test");
+    LocalKeyring keyring = Keyrings.open(home, Keyrings.newMasterKeyBase64());
+    keyring.createKey("envelope-files");
+    stores = new MemoryStores();
+    files = FileService.builder().keyService(keyring, "envelope-files").blobStore(blobs()).metadataStore(metadata())
+        .segmentSize(SEGMENT).maxUploadBytes(maxUpload).build();
+    tokens = new AccessTokens(stores, Clock.systemUTC());
+    server = EnvelopeServer.builder(files, tokens).listen("127.0.0.1", 0).build().start();
+    admin = token("default", Role.ADMIN);
+    writer = token("default", Role.WRITE);
+    reader = token("default", Role.READ);
+  }
+
+  static TestServer start() throws Exception {
+    return new TestServer(Long.MAX_VALUE);
+  }
+
+  static TestServer withMaxUpload(long bytes) throws Exception {
+    return new TestServer(bytes);
+  }
+
+  BlobStore blobs() {
+    return stores;
+  }
+
+  MetadataStore metadata() {
+    return stores;
+  }
+
+  String token(String tenant, Role role) throws EnvelopeException {
+    return tokens.create(tenant, role, "test").token();
+  }
+
+  URI uri(String path) {
+    return URI.create(server.url() + path);
+  }
+
+  /** A request to {@code path} with {@code token} (none when null). */
+  HttpRequest.Builder request(String path, String token) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofMinutes(2));
+    return token == null ? b : b.header("Authorization", "Bearer " + token);
+  }
+
+  HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
+    return http.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<byte[]> sendBytes(HttpRequest request) throws IOException, InterruptedException {
+    return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  @Override
+  public void close() throws IOException {
+    server.stop();
+    try (Stream<Path> walk = Files.walk(home)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}
