@@ -1,0 +1,83 @@
+package dev.envelope.service.local;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * The embedded stores of one Envelope home, opened and closed together: ciphertext in {@code <home>/blobs}
+ * ({@link DirectoryBlobStore}), file rows and tokens in {@code <home>/envelope.db} ({@link
+ * SqliteMetadataStore}). {@code envelope serve} and the {@code envelope tokens} commands open the same home.
+ */
+public final class LocalStores implements AutoCloseable {
+  /** The blob directory, under the home. */
+  public static final String BLOBS = "blobs";
+  /** The SQLite file, under the home. */
+  public static final String DATABASE = "envelope.db";
+
+  private final DirectoryBlobStore blobs;
+  private final SqliteMetadataStore metadata;
+
+  private LocalStores(DirectoryBlobStore blobs, SqliteMetadataStore metadata) {
+    this.blobs = blobs;
+    this.metadata = metadata;
+  }
+
+  /**
+   * Opens both stores under {@code home}, creating what is missing owner-only (directories 0700, the database
+   * 0600).
+   *
+   * @throws EnvelopeException {@link ErrorCode#IO} if the home or the blob directory cannot be created or
+   *     opened; the codes of {@link SqliteMetadataStore#open} for the database
+   */
+  public static LocalStores open(Path home) throws EnvelopeException {
+    Path dir = home.toAbsolutePath().normalize();
+    DirectoryBlobStore blobs;
+    try {
+      if (!Files.isDirectory(dir)) {
+        if (Files.getFileStore(DirectoryBlobStore.existingAncestor(dir)).supportsFileAttributeView("posix")) {
+          Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+          Files.createDirectories(dir);
+        }
+      }
+      blobs = DirectoryBlobStore.open(dir.resolve(BLOBS));
+    } catch (IOException e) {
+      throw new EnvelopeException(ErrorCode.IO, "cannot open the blob directory under " + dir + ": " + e, e);
+    }
+    try {
+      return new LocalStores(blobs, SqliteMetadataStore.open(dir.resolve(DATABASE)));
+    } catch (EnvelopeException | RuntimeException e) {
+      blobs.close();
+      throw e;
+    }
+  }
+
+  /** The ciphertext store. */
+  public DirectoryBlobStore blobs() {
+    return blobs;
+  }
+
+  /** The file rows; the same object as {@link #tokens()}. */
+  public SqliteMetadataStore metadata() {
+    return metadata;
+  }
+
+  /** The tokens; the same object as {@link #metadata()}. */
+  public SqliteMetadataStore tokens() {
+    return metadata;
+  }
+
+  /** Closes both stores; pending metadata writes are finished first. */
+  @Override
+  public void close() {
+    try {
+      metadata.close();
+    } finally {
+      blobs.close();
+    }
+  }
+}

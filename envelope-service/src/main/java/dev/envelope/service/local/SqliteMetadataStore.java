@@ -1,0 +1,349 @@
+package dev.envelope.service.local;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.core.WrappedKey;
+import dev.envelope.service.FilePage;
+import dev.envelope.service.FileRecord;
+import dev.envelope.service.MetadataStore;
+import dev.envelope.service.Role;
+import dev.envelope.service.TokenRecord;
+import dev.envelope.service.TokenStore;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * File rows and tokens in one SQLite file ({@code $ENVELOPE_HOME/envelope.db}, 0600), in WAL mode with
+ * {@code synchronous=FULL}: a row is on disk when {@link #insert} returns, and survives {@code kill -9} and a
+ * power cut. Writes go through one connection on one thread that commits them in groups ({@link
+ * SqliteWriter}); reads run in parallel on a few more connections ({@link SqliteReaders}). The schema is
+ * versioned ({@link SqliteSchema}); listings page by key set with an opaque {@link PageCursor}.
+ *
+ * <p>Failures of the database are {@link ErrorCode#UNAVAILABLE} with a message that names neither SQL nor
+ * files; the {@link SQLException} is the cause, for logs.
+ */
+public final class SqliteMetadataStore implements MetadataStore, TokenStore {
+  private static final int READERS = 4;
+  private static final int BUSY_TIMEOUT_MILLIS = 10_000;
+  private static final String FILE_COLUMNS = "id, tenant, name, content_type, size, created_at, key_service, "
+      + "root_key_id, root_key_version, wrapped_key, format_version, segment_size";
+  private static final String TOKEN_COLUMNS = "id, tenant, role, name, secret_hash, created_at, revoked_at";
+  private static final String SQLITE_CONSTRAINT_PRIMARYKEY = "SQLITE_CONSTRAINT_PRIMARYKEY";
+
+  private final SqliteWriter writer;
+  private final SqliteReaders readers;
+
+  private SqliteMetadataStore(SqliteWriter writer, SqliteReaders readers) {
+    this.writer = writer;
+    this.readers = readers;
+  }
+
+  /**
+   * Opens (creating it 0600 when missing) and migrates the database file.
+   *
+   * @throws EnvelopeException {@link ErrorCode#UNAVAILABLE} if it cannot be opened,
+   *     {@link ErrorCode#UNSUPPORTED_FORMAT} if a newer version of Envelope wrote it
+   */
+  public static SqliteMetadataStore open(Path file) throws EnvelopeException {
+    Path path = file.toAbsolutePath().normalize();
+    Connection connection = null;
+    try {
+      createPrivately(path);
+      connection = connect(path);
+      try (Statement statement = connection.createStatement()) {
+        statement.execute("PRAGMA journal_mode = WAL"); // stored in the file: set once, kept by every connection
+      }
+      SqliteSchema.migrate(connection);
+    } catch (IOException | SQLException e) {
+      closeQuietly(connection);
+      throw new EnvelopeException(ErrorCode.UNAVAILABLE,
+          "cannot open the metadata database " + path + ": " + e.getMessage(), e);
+    } catch (EnvelopeException | RuntimeException e) {
+      closeQuietly(connection);
+      throw e;
+    }
+    SqliteWriter writer = new SqliteWriter(connection, "envelope-sqlite-writer");
+    return new SqliteMetadataStore(writer, new SqliteReaders(() -> readConnection(path), READERS));
+  }
+
+  @Override
+  public void insert(FileRecord file) throws EnvelopeException {
+    write("a file with id " + file.id() + " already exists", c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "INSERT INTO files (" + FILE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        s.setString(1, file.id());
+        s.setString(2, file.tenant());
+        s.setString(3, file.name());
+        s.setString(4, file.contentType());
+        s.setLong(5, file.size());
+        s.setLong(6, file.createdAt().toEpochMilli());
+        s.setString(7, file.keyService());
+        s.setString(8, file.wrappedKey().rootKeyId());
+        s.setInt(9, file.wrappedKey().rootKeyVersion());
+        s.setBytes(10, file.wrappedKey().ciphertext());
+        s.setInt(11, file.formatVersion());
+        s.setInt(12, file.segmentSize());
+        return s.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public Optional<FileRecord> get(String tenant, String id) throws EnvelopeException {
+    return read(c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT " + FILE_COLUMNS + " FROM files WHERE tenant = ? AND id = ?")) {
+        s.setString(1, tenant);
+        s.setString(2, id);
+        try (ResultSet rows = s.executeQuery()) {
+          return rows.next() ? Optional.of(fileRecord(rows)) : Optional.empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public FilePage list(String tenant, String cursor, int limit) throws EnvelopeException {
+    if (limit < 1 || limit > MAX_PAGE) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "limit must be between 1 and " + MAX_PAGE);
+    }
+    PageCursor after = cursor == null ? null : PageCursor.decode(tenant, cursor);
+    List<FileRecord> rows = read(c -> {
+      String sql = "SELECT " + FILE_COLUMNS + " FROM files WHERE tenant = ?"
+          + (after == null ? "" : " AND (created_at, id) < (?, ?)")
+          + " ORDER BY created_at DESC, id DESC LIMIT ?";
+      try (PreparedStatement s = c.prepareStatement(sql)) {
+        int i = 1;
+        s.setString(i++, tenant);
+        if (after != null) {
+          s.setLong(i++, after.createdAtMillis());
+          s.setString(i++, after.id());
+        }
+        s.setInt(i, limit + 1); // one more than asked: tells whether there is a next page
+        List<FileRecord> found = new ArrayList<>();
+        try (ResultSet result = s.executeQuery()) {
+          while (result.next()) {
+            found.add(fileRecord(result));
+          }
+        }
+        return found;
+      }
+    });
+    if (rows.size() <= limit) {
+      return new FilePage(rows, Optional.empty());
+    }
+    FileRecord last = rows.get(limit - 1);
+    String next = new PageCursor(last.createdAt().toEpochMilli(), last.id()).encode(tenant);
+    return new FilePage(rows.subList(0, limit), Optional.of(next));
+  }
+
+  @Override
+  public boolean delete(String tenant, String id) throws EnvelopeException {
+    return write(null, c -> {
+      try (PreparedStatement s = c.prepareStatement("DELETE FROM files WHERE tenant = ? AND id = ?")) {
+        s.setString(1, tenant);
+        s.setString(2, id);
+        return s.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public boolean exists(String id) throws EnvelopeException {
+    return read(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM files WHERE id = ?")) {
+        s.setString(1, id);
+        try (ResultSet rows = s.executeQuery()) {
+          return rows.next();
+        }
+      }
+    });
+  }
+
+  @Override
+  public void insertToken(TokenRecord token) throws EnvelopeException {
+    write("a token with id " + token.id() + " already exists", c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "INSERT INTO tokens (" + TOKEN_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        s.setString(1, token.id());
+        s.setString(2, token.tenant());
+        s.setString(3, token.role().id());
+        s.setString(4, token.name());
+        s.setBytes(5, token.secretHash());
+        s.setLong(6, token.createdAt().toEpochMilli());
+        if (token.revokedAt().isPresent()) {
+          s.setLong(7, token.revokedAt().get().toEpochMilli());
+        } else {
+          s.setNull(7, java.sql.Types.INTEGER);
+        }
+        return s.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public Optional<TokenRecord> findToken(String id) throws EnvelopeException {
+    List<TokenRecord> found = tokens("WHERE id = ?", id);
+    return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+  }
+
+  @Override
+  public List<TokenRecord> listTokens(String tenant) throws EnvelopeException {
+    return tenant == null ? tokens("") : tokens("WHERE tenant = ?", tenant);
+  }
+
+  @Override
+  public boolean revokeToken(String id, Instant at) throws EnvelopeException {
+    return write(null, c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?")) {
+        s.setLong(1, at.toEpochMilli());
+        s.setString(2, id);
+        return s.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public boolean hasTokens() throws EnvelopeException {
+    return read(c -> {
+      try (Statement s = c.createStatement(); ResultSet rows = s.executeQuery("SELECT EXISTS (SELECT 1 FROM tokens)")) {
+        return rows.next() && rows.getBoolean(1);
+      }
+    });
+  }
+
+  @Override
+  public void checkReady() throws EnvelopeException {
+    if (!writer.isAlive()) {
+      throw new EnvelopeException(ErrorCode.UNAVAILABLE, "the metadata database is closed");
+    }
+    read(c -> {
+      try (Statement s = c.createStatement(); ResultSet rows = s.executeQuery("SELECT count(*) FROM files WHERE 0")) {
+        return rows.next();
+      }
+    });
+  }
+
+  /** Finishes pending writes and closes every connection. */
+  @Override
+  public void close() {
+    writer.close();
+    readers.close();
+  }
+
+  private List<TokenRecord> tokens(String where, String... args) throws EnvelopeException {
+    return read(c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT " + TOKEN_COLUMNS + " FROM tokens " + where + " ORDER BY created_at, id")) {
+        for (int i = 0; i < args.length; i++) {
+          s.setString(i + 1, args[i]);
+        }
+        List<TokenRecord> found = new ArrayList<>();
+        try (ResultSet rows = s.executeQuery()) {
+          while (rows.next()) {
+            long revoked = rows.getLong(7);
+            Optional<Instant> revokedAt = rows.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(revoked));
+            found.add(new TokenRecord(rows.getString(1), rows.getString(2), Role.parse(rows.getString(3)),
+                rows.getString(4), rows.getBytes(5), Instant.ofEpochMilli(rows.getLong(6)), revokedAt));
+          }
+        }
+        return found;
+      }
+    });
+  }
+
+  private static FileRecord fileRecord(ResultSet rows) throws SQLException {
+    return new FileRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4),
+        rows.getLong(5), Instant.ofEpochMilli(rows.getLong(6)), rows.getString(7),
+        WrappedKey.of(rows.getString(8), rows.getInt(9), rows.getBytes(10)), rows.getInt(11), rows.getInt(12));
+  }
+
+  private <T> T read(SqliteReaders.Read<T> query) throws EnvelopeException {
+    try {
+      return readers.read(query);
+    } catch (SQLException e) {
+      throw unavailable(e);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw damaged(e);
+    }
+  }
+
+  /** Runs a write; a duplicate primary key is {@link ErrorCode#ALREADY_EXISTS} with {@code duplicateMessage}. */
+  private <T> T write(String duplicateMessage, SqliteWriter.Write<T> statement) throws EnvelopeException {
+    try {
+      return writer.submit(statement);
+    } catch (org.sqlite.SQLiteException e) {
+      if (duplicateMessage != null && e.getResultCode().name().equals(SQLITE_CONSTRAINT_PRIMARYKEY)) {
+        throw new EnvelopeException(ErrorCode.ALREADY_EXISTS, duplicateMessage, e);
+      }
+      throw unavailable(e);
+    } catch (SQLException e) {
+      throw unavailable(e);
+    }
+  }
+
+  private static EnvelopeException unavailable(SQLException e) {
+    return new EnvelopeException(ErrorCode.UNAVAILABLE, "the metadata database is not available now", e);
+  }
+
+  private static EnvelopeException damaged(RuntimeException e) {
+    return new EnvelopeException(ErrorCode.INTERNAL, "a row of the metadata database is damaged", e);
+  }
+
+  private static Connection connect(Path path) throws SQLException {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
+    config.enforceForeignKeys(true);
+    // As a file: URI, percent-encoded: the driver would read a '?' in a plain path as the start of parameters.
+    return config.createConnection("jdbc:sqlite:" + path.toUri());
+  }
+
+  private static Connection readConnection(Path path) throws SQLException {
+    Connection connection = connect(path);
+    try (Statement s = connection.createStatement()) {
+      s.execute("PRAGMA query_only = true"); // a read connection that tried to write would be a bug
+    } catch (SQLException e) {
+      closeQuietly(connection);
+      throw e;
+    }
+    return connection;
+  }
+
+  /** Creates the file owner-only before SQLite does (SQLite would use 0644); its -wal and -shm copy the mode. */
+  private static void createPrivately(Path path) throws IOException {
+    try {
+      if (Files.getFileStore(path.getParent()).supportsFileAttributeView("posix")) {
+        Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      } else {
+        Files.createFile(path);
+      }
+    } catch (FileAlreadyExistsException e) {
+      // an existing database keeps the mode it has
+    }
+  }
+
+  private static void closeQuietly(Connection connection) {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        // already failing
+      }
+    }
+  }
+}

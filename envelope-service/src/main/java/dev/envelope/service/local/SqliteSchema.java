@@ -1,0 +1,94 @@
+package dev.envelope.service.local;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The schema of {@code envelope.db} and its migrations. The schema version is SQLite's {@code user_version}
+ * (0 in a new file): migration {@code n} (1-based) takes the database from version {@code n - 1} to {@code n}
+ * in one transaction, the version bump included, so a crash mid-migration leaves the old version whole.
+ * Migrations are only ever appended, never edited: a database written by any release opens in every later
+ * one. A database newer than this code is refused, never written to.
+ */
+final class SqliteSchema {
+  private static final List<List<String>> MIGRATIONS = List.of(
+      // 1: files and tokens
+      List.of(
+          """
+          CREATE TABLE files (
+            id               TEXT    NOT NULL PRIMARY KEY,
+            tenant           TEXT    NOT NULL,
+            name             TEXT    NOT NULL,
+            content_type     TEXT    NOT NULL,
+            size             INTEGER NOT NULL CHECK (size >= 0),
+            created_at       INTEGER NOT NULL,
+            key_service      TEXT    NOT NULL,
+            root_key_id      TEXT    NOT NULL,
+            root_key_version INTEGER NOT NULL,
+            wrapped_key      BLOB    NOT NULL,
+            format_version   INTEGER NOT NULL,
+            segment_size     INTEGER NOT NULL
+          ) STRICT""",
+          "CREATE INDEX files_by_tenant_newest ON files (tenant, created_at DESC, id DESC)",
+          """
+          CREATE TABLE tokens (
+            id          TEXT    NOT NULL PRIMARY KEY,
+            tenant      TEXT    NOT NULL,
+            role        TEXT    NOT NULL CHECK (role IN ('read', 'write', 'admin')),
+            name        TEXT    NOT NULL,
+            secret_hash BLOB    NOT NULL CHECK (length(secret_hash) = 32),
+            created_at  INTEGER NOT NULL,
+            revoked_at  INTEGER
+          ) STRICT""",
+          "CREATE INDEX tokens_by_tenant ON tokens (tenant, created_at, id)"));
+
+  private SqliteSchema() {}
+
+  /** The schema version this code writes. */
+  static int latest() {
+    return MIGRATIONS.size();
+  }
+
+  /** Brings the database up to {@link #latest()}; safe when another process migrates at the same time. */
+  static void migrate(Connection connection) throws SQLException, EnvelopeException {
+    try (Statement statement = connection.createStatement()) {
+      checkNotNewer(version(statement));
+      while (version(statement) < latest()) {
+        statement.execute("BEGIN IMMEDIATE"); // takes the write lock: one migrating process at a time
+        try {
+          int current = version(statement); // another process may have migrated meanwhile
+          checkNotNewer(current);
+          if (current < latest()) {
+            for (String sql : MIGRATIONS.get(current)) {
+              statement.execute(sql);
+            }
+            statement.execute("PRAGMA user_version = " + (current + 1));
+          }
+          statement.execute("COMMIT");
+        } catch (SQLException | RuntimeException e) {
+          statement.execute("ROLLBACK");
+          throw e;
+        }
+      }
+    }
+  }
+
+  static int version(Statement statement) throws SQLException {
+    try (ResultSet rows = statement.executeQuery("PRAGMA user_version")) {
+      rows.next();
+      return rows.getInt(1);
+    }
+  }
+
+  private static void checkNotNewer(int version) throws EnvelopeException {
+    if (version > latest()) {
+      throw new EnvelopeException(ErrorCode.UNSUPPORTED_FORMAT, "the metadata database has schema version "
+          + version + ", newer than this version of Envelope knows (" + latest() + "): upgrade Envelope");
+    }
+  }
+}

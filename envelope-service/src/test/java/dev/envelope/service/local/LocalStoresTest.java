@@ -1,0 +1,66 @@
+package dev.envelope.service.local;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.service.BlobWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalStoresTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void open_createsAnOwnerOnlyHomeWithBlobsAndDatabase() throws Exception {
+    Path home = dir.resolve("a/new/home");
+    try (LocalStores stores = LocalStores.open(home)) {
+      stores.blobs().checkReady();
+      stores.metadata().checkReady();
+      assertTrue(stores.tokens() == stores.metadata());
+    }
+    assertEquals("rwx------", mode(home));
+    assertEquals("rwx------", mode(home.resolve(LocalStores.BLOBS)));
+    assertEquals("rw-------", mode(home.resolve(LocalStores.DATABASE)));
+  }
+
+  @Test
+  void reopenedHome_keepsItsBlobs() throws Exception {
+    try (LocalStores stores = LocalStores.open(dir); BlobWriter writer = stores.blobs().create("b1")) {
+      writer.write(new byte[] {7});
+      writer.commit();
+    }
+    try (LocalStores stores = LocalStores.open(dir); InputStream in = stores.blobs().read("b1", 0, 10)) {
+      assertArrayEquals(new byte[] {7}, in.readAllBytes());
+    }
+  }
+
+  @Test
+  void close_closesBoth() throws Exception {
+    LocalStores stores = LocalStores.open(dir);
+    stores.close();
+    assertThrows(IOException.class, stores.blobs()::checkReady);
+    EnvelopeException e = assertThrows(EnvelopeException.class, stores.metadata()::checkReady);
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+  }
+
+  @Test
+  void homeThatIsAFile_isAClearIoError() throws Exception {
+    Path file = Files.createFile(dir.resolve("not-a-dir"));
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> LocalStores.open(file));
+    assertEquals(ErrorCode.IO, e.code());
+  }
+
+  private static String mode(Path path) throws IOException {
+    return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+  }
+}

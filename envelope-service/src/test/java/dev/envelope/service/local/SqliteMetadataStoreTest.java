@@ -1,0 +1,181 @@
+package dev.envelope.service.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.service.FileRecord;
+import dev.envelope.service.MetadataStore;
+import dev.envelope.service.MetadataStoreContract;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteMetadataStoreTest extends MetadataStoreContract {
+  private static final Instant T0 = Instant.parse("2026-05-06T07:08:09.010Z");
+
+  @TempDir
+  Path home;
+
+  @Override
+  protected MetadataStore newStore() throws EnvelopeException {
+    return SqliteMetadataStore.open(database());
+  }
+
+  private Path database() {
+    return home.resolve("envelope.db");
+  }
+
+  @Test
+  void newDatabase_isMigratedToTheLatestSchema() throws Exception {
+    assertEquals(SqliteSchema.latest(), query("PRAGMA user_version"));
+    assertEquals(1, query("SELECT count(*) FROM sqlite_master WHERE name = 'files_by_tenant_newest'"));
+  }
+
+  @Test
+  void emptyFile_isMigrated() throws Exception {
+    Path empty = home.resolve("empty.db");
+    Files.createFile(empty);
+    try (SqliteMetadataStore store = SqliteMetadataStore.open(empty)) {
+      store.insert(file("acme", "f1", T0));
+    }
+    assertEquals(SqliteSchema.latest(), query(empty, "PRAGMA user_version"));
+  }
+
+  @Test
+  void reopenedDatabase_keepsItsRows_andIsNotMigratedAgain() throws Exception {
+    FileRecord file = file("acme", "f1", T0);
+    store().insert(file);
+    store().close();
+    try (SqliteMetadataStore again = SqliteMetadataStore.open(database())) {
+      assertEquals(Optional.of(file), again.get("acme", "f1"));
+    }
+  }
+
+  @Test
+  void databaseOfANewerSchema_isRefusedClearly() throws Exception {
+    store().close();
+    execute("PRAGMA user_version = " + (SqliteSchema.latest() + 1));
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> SqliteMetadataStore.open(database()));
+    assertEquals(ErrorCode.UNSUPPORTED_FORMAT, e.code());
+    assertTrue(e.getMessage().contains("newer than this version of Envelope"), e.getMessage());
+  }
+
+  @Test
+  void notADatabase_isRefusedClearly() throws Exception {
+    Path garbage = home.resolve("garbage.db");
+    Files.write(garbage, "this is not a database, it is a text file that is long enough".repeat(100)
+        .getBytes(StandardCharsets.US_ASCII));
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> SqliteMetadataStore.open(garbage));
+    assertEquals(ErrorCode.UNAVAILABLE, e.code());
+    assertTrue(e.getMessage().startsWith("cannot open the metadata database"), e.getMessage());
+  }
+
+  @Test
+  void database_isInWalMode() throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + database());
+        Statement s = c.createStatement(); ResultSet rows = s.executeQuery("PRAGMA journal_mode")) {
+      rows.next();
+      assertEquals("wal", rows.getString(1));
+    }
+  }
+
+  @Test
+  void databaseAndItsLogs_areOwnerOnly() throws Exception {
+    store().insert(file("acme", "f1", T0));
+    store().get("acme", "f1");
+    for (String name : List.of("envelope.db", "envelope.db-wal", "envelope.db-shm")) {
+      assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve(name))),
+          name);
+    }
+  }
+
+  @Test
+  void pathWithQuestionMarkAndSpaces_isUsedAsItIs() throws Exception {
+    Path odd = Files.createDirectory(home.resolve("odd ?mode=memory&x=1 dir"));
+    try (SqliteMetadataStore store = SqliteMetadataStore.open(odd.resolve("envelope.db"))) {
+      store.insert(file("acme", "f1", T0));
+    }
+    assertTrue(Files.size(odd.resolve("envelope.db")) > 0);
+  }
+
+  @Test
+  void cursorOfAnotherTenant_isInvalidArgument() throws EnvelopeException {
+    store().insert(file("acme", "f1", T0));
+    store().insert(file("acme", "f2", T0));
+    String cursor = store().list("acme", null, 1).nextCursor().orElseThrow();
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store().list("globex", cursor, 10));
+  }
+
+  @Test
+  void closedStore_isUnavailable_withoutSqlInTheMessage() throws EnvelopeException {
+    store().close();
+    EnvelopeException read = assertThrows(EnvelopeException.class, () -> store().get("acme", "f1"));
+    EnvelopeException write = assertThrows(EnvelopeException.class, () -> store().insert(file("acme", "f1", T0)));
+    for (EnvelopeException e : List.of(read, write)) {
+      assertEquals(ErrorCode.UNAVAILABLE, e.code());
+      assertEquals("the metadata database is not available now", e.getMessage());
+    }
+    assertCode(ErrorCode.UNAVAILABLE, store()::checkReady);
+  }
+
+  @Test
+  void acknowledgedRows_surviveKill9OfTheWritingProcess() throws Exception {
+    store().close();
+    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), SqliteInsertChild.class.getName(), database().toString())
+        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    List<String> acknowledged = new ArrayList<>();
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while (acknowledged.size() < 200 && (line = out.readLine()) != null) {
+        acknowledged.add(line);
+      }
+      child.destroyForcibly(); // SIGKILL: no shutdown hook, no close, writers mid-commit
+      assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+    }
+    assertEquals(200, acknowledged.size(), "the child acknowledged 200 rows before it was killed");
+    try (SqliteMetadataStore store = SqliteMetadataStore.open(database())) {
+      for (String id : acknowledged) {
+        assertTrue(store.get("acme", id).isPresent(), id);
+      }
+    }
+  }
+
+  private int query(String sql) throws SQLException {
+    return query(database(), sql);
+  }
+
+  private static int query(Path db, String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+        Statement s = c.createStatement(); ResultSet rows = s.executeQuery(sql)) {
+      rows.next();
+      return rows.getInt(1);
+    }
+  }
+
+  private void execute(String sql) throws SQLException, IOException {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + database());
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+}
