@@ -94,7 +94,7 @@ final class Downloads {
   /** Null for the whole file; empty when the range is valid but unsatisfiable. */
   private static List<ByteRange> requestedRanges(Context ctx, FileRecord file) {
     List<String> headers = java.util.Collections.list(ctx.req().getHeaders("Range"));
-    if (headers.size() != 1 || !RANGE.matcher(headers.get(0).strip()).matches()) {
+    if (headers.size() != 1 || !isValid(headers.get(0).strip())) {
       return null;
     }
     String ifRange = ctx.header("If-Range");
@@ -102,6 +102,20 @@ final class Downloads {
       return null;
     }
     return ByteRange.parse(headers, file.size());
+  }
+
+  /** RFC 9110 syntax, and no {@code first-last} with last before first (such a header is invalid, not empty). */
+  private static boolean isValid(String range) {
+    if (!RANGE.matcher(range).matches()) {
+      return false;
+    }
+    for (String spec : range.substring("bytes=".length()).split(",")) {
+      String[] ends = spec.strip().split("-", -1);
+      if (!ends[0].isEmpty() && !ends[1].isEmpty() && Long.parseLong(ends[0]) > Long.parseLong(ends[1])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @FunctionalInterface

@@ -50,6 +50,7 @@ public final class EnvelopeServer implements AutoCloseable {
       config.http.compressionStrategy = CompressionStrategy.NONE;
       config.http.prefer405over404 = true;
       config.jetty.threadPool = threadPool();
+      config.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblems()));
       config.jetty.addConnector((server, http) -> {
         http.setSendServerVersion(false);
         connector = new ServerConnector(server, new HttpConnectionFactory(http));

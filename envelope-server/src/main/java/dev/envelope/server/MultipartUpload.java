@@ -180,15 +180,12 @@ final class MultipartUpload implements MultiPart.Parser.Listener {
 
   @Override
   public void onPartContent(Content.Chunk chunk) {
-    try {
-      if (inFilePart && failure == null) {
-        ByteBuffer content = chunk.getByteBuffer();
-        ByteBuffer joined = ByteBuffer.allocate(pending.remaining() + content.remaining());
-        joined.put(pending).put(content).flip();
-        pending = joined;
-      }
-    } finally {
-      chunk.release();
+    // Not released: it is a slice of our own heap buffer, which the parser releases itself.
+    if (inFilePart && failure == null) {
+      ByteBuffer content = chunk.getByteBuffer();
+      ByteBuffer joined = ByteBuffer.allocate(pending.remaining() + content.remaining());
+      joined.put(pending).put(content).flip();
+      pending = joined;
     }
   }
 

@@ -1,0 +1,153 @@
+package dev.envelope.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.envelope.service.Role;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class AccessTest {
+  private static TestServer t;
+  private static String id;
+
+  @BeforeAll
+  static void start() throws Exception {
+    t = TestServer.start();
+    id = RoundTripTest.upload(t, "secret.txt", "mine".getBytes()).get("id").asText();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    t.close();
+  }
+
+  private static HttpResponse<String> get(String path, String authorization) throws Exception {
+    HttpRequest.Builder b = t.request(path, null);
+    if (authorization != null) {
+      b.header("Authorization", authorization);
+    }
+    return t.send(b.build());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Bearer env1.aaaaaaaaaaaaaaaa.short",
+      "Bearer env1.aaaaaaaaaaaaaaaa.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})
+  void aMissingOrWrongTokenIs401WithAChallenge(String authorization) throws Exception {
+    HttpResponse<String> r = get("/v1/files/" + id, authorization.isEmpty() ? null : authorization);
+
+    assertEquals(401, r.statusCode());
+    assertEquals("Bearer", r.headers().firstValue("WWW-Authenticate").orElseThrow());
+    assertEquals("unauthenticated", Json.MAPPER.readTree(r.body()).get("code").asText());
+  }
+
+  @Test
+  void aTokenWithAWrongSecretIs401() throws Exception {
+    String good = t.token("default", Role.READ);
+    String forged = good.substring(0, good.length() - 2) + (good.endsWith("AA") ? "BB" : "AA");
+
+    assertEquals(200, get("/v1/files/" + id, "Bearer " + good).statusCode());
+    assertEquals(401, get("/v1/files/" + id, "Bearer " + forged).statusCode());
+  }
+
+  @Test
+  void aRevokedTokenIs401FromThenOn() throws Exception {
+    String token = t.token("default", Role.READ);
+    String tokenId = token.split("\\.")[1];
+    assertEquals(200, get("/v1/files", "Bearer " + token).statusCode());
+
+    HttpResponse<String> revoke = t.send(t.request("/v1/tokens/" + tokenId, t.admin).DELETE().build());
+
+    assertEquals(204, revoke.statusCode());
+    assertEquals(401, get("/v1/files", "Bearer " + token).statusCode());
+  }
+
+  @Test
+  void aReadOnlyTokenCannotWrite() throws Exception {
+    HttpResponse<String> upload = t.send(t.request("/v1/files?name=x", t.reader)
+        .POST(HttpRequest.BodyPublishers.ofString("x")).build());
+    HttpResponse<String> delete = t.send(t.request("/v1/files/" + id, t.reader).DELETE().build());
+
+    assertEquals(403, upload.statusCode());
+    assertEquals("forbidden", Json.MAPPER.readTree(upload.body()).get("code").asText());
+    assertEquals(403, delete.statusCode());
+    assertEquals(200, get("/v1/files/" + id, "Bearer " + t.reader).statusCode(), "the file is still there");
+  }
+
+  @Test
+  void onlyAdminsManageTokens() throws Exception {
+    assertEquals(403, t.send(t.request("/v1/tokens", t.writer).build()).statusCode());
+    assertEquals(403, t.send(t.request("/v1/tokens", t.writer)
+        .POST(HttpRequest.BodyPublishers.ofString("{\"tenant\":\"x\",\"role\":\"admin\"}")).build()).statusCode());
+  }
+
+  @Test
+  void anotherTenantsFileAnswersExactlyLikeAMissingOne() throws Exception {
+    String other = t.token("other", Role.WRITE);
+    String missing = "aaaaaaaaaaaaaaaaaaaaaaaaaa";
+    for (String path : new String[] {"/v1/files/", "/v1/files/%s/metadata"}) {
+      String theirs = path.contains("%s") ? String.format(path, id) : path + id;
+      String none = path.contains("%s") ? String.format(path, missing) : path + missing;
+      HttpResponse<String> foreign = t.send(t.request(theirs, other).build());
+      HttpResponse<String> absent = t.send(t.request(none, other).build());
+      assertEquals(404, foreign.statusCode());
+      assertEquals(absent.body().replace(missing, id), foreign.body());
+    }
+    HttpResponse<String> delete = t.send(t.request("/v1/files/" + id, other).DELETE().build());
+    assertEquals(404, delete.statusCode());
+    assertEquals(0, Json.MAPPER.readTree(t.send(t.request("/v1/files", other).build()).body()).get("files").size());
+    assertEquals(200, get("/v1/files/" + id, "Bearer " + t.reader).statusCode(), "the owner still has it");
+  }
+
+  @Test
+  void aMalformedIdIsAPlain404() throws Exception {
+    HttpResponse<String> r = t.send(t.request("/v1/files/..%2F..%2Fetc%2Fpasswd", t.reader).build());
+
+    assertEquals(404, r.statusCode());
+  }
+
+  @Test
+  void adminsCreateListAndRevokeTokens() throws Exception {
+    HttpResponse<String> created = t.send(t.request("/v1/tokens", t.admin).POST(HttpRequest.BodyPublishers.ofString(
+        "{\"tenant\":\"acme\",\"role\":\"write\",\"name\":\"ci\"}")).build());
+    JsonNode token = Json.MAPPER.readTree(created.body());
+
+    assertEquals(201, created.statusCode(), created.body());
+    assertEquals(java.util.Set.of("id", "tenant", "role", "name", "createdAt", "token"), RoundTripTest.fields(token));
+    assertEquals("acme", token.get("tenant").asText());
+    assertEquals("write", token.get("role").asText());
+    String text = token.get("token").asText();
+    assertEquals(201, t.send(t.request("/v1/files?name=a", text)
+        .POST(HttpRequest.BodyPublishers.ofString("a")).build()).statusCode());
+
+    JsonNode listed = Json.MAPPER.readTree(t.send(t.request("/v1/tokens?tenant=acme", t.admin).build()).body());
+    assertEquals(1, listed.get("tokens").size());
+    JsonNode entry = listed.get("tokens").get(0);
+    assertEquals(java.util.Set.of("id", "tenant", "role", "name", "createdAt", "revokedAt"), RoundTripTest.fields(entry));
+    assertTrue(entry.get("revokedAt").isNull());
+    assertTrue(!listed.toString().contains(text.split("\\.")[2]), "never the secret");
+
+    assertEquals(204, t.send(t.request("/v1/tokens/" + token.get("id").asText(), t.admin).DELETE().build())
+        .statusCode());
+    JsonNode after = Json.MAPPER.readTree(t.send(t.request("/v1/tokens?tenant=acme", t.admin).build()).body());
+    assertTrue(after.get("tokens").get(0).get("revokedAt").isTextual());
+    assertEquals(404, t.send(t.request("/v1/tokens/zzzzzzzzzzzzzzzz", t.admin).DELETE().build()).statusCode());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "not json", "[]", "{\"tenant\":\"acme\"}", "{\"tenant\":\"acme\",\"role\":\"root\"}",
+      "{\"tenant\":\"ACME!\",\"role\":\"read\"}", "{\"tenant\":5,\"role\":\"read\"}"})
+  void badTokenRequestsAre400(String body) throws Exception {
+    HttpResponse<String> r = t.send(t.request("/v1/tokens", t.admin).POST(HttpRequest.BodyPublishers.ofString(body))
+        .build());
+
+    assertEquals(400, r.statusCode(), r.body());
+    assertEquals("invalid-argument", Json.MAPPER.readTree(r.body()).get("code").asText());
+  }
+}

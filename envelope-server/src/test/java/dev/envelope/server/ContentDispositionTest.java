@@ -1,0 +1,47 @@
+package dev.envelope.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ContentDispositionTest {
+  @Test
+  void filenameStarIsPreferredOverFilename() {
+    assertEquals("€ rates.txt",
+        ContentDisposition.fileName("attachment; filename=\"EUR rates.txt\"; filename*=UTF-8''%e2%82%ac%20rates.txt"));
+    assertEquals("€ rates.txt",
+        ContentDisposition.fileName("attachment; filename*=UTF-8''%E2%82%AC%20rates.txt; filename=\"x\""));
+  }
+
+  @Test
+  void quotedNamesMayHoldSemicolonsAndEscapes() {
+    assertEquals("a;b\"c.txt", ContentDisposition.fileName("form-data; name=\"file\"; filename=\"a;b\\\"c.txt\""));
+    assertEquals("plain.txt", ContentDisposition.fileName("attachment; filename=plain.txt"));
+    assertEquals("latin é", ContentDisposition.fileName("attachment; filename*=iso-8859-1'en'latin%20%E9"));
+  }
+
+  @Test
+  void noNameIsNull() {
+    assertNull(ContentDisposition.fileName(null));
+    assertNull(ContentDisposition.fileName("inline"));
+    assertNull(ContentDisposition.fileName("form-data; name=\"file\""));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"attachment; filename=\"open", "attachment; filename*=UTF-8''%zz",
+      "attachment; filename*=UTF-8''%C3", "attachment; filename*=KOI8-R''x", "attachment; filename*=nolang"})
+  void malformedHeadersAreRefused(String header) {
+    assertThrows(IllegalArgumentException.class, () -> ContentDisposition.fileName(header));
+  }
+
+  @Test
+  void theDownloadHeaderKeepsOldClientsSafeAndNewOnesExact() {
+    assertEquals("attachment; filename=\"_.txt\"; filename*=UTF-8''%D0%96.txt", ContentDisposition.attachment("Ж.txt"));
+    assertEquals("attachment; filename=\"a_ _ b_\"; filename*=UTF-8''a%22%20%5C%20b%25",
+        ContentDisposition.attachment("a\" \\ b%"));
+  }
+}

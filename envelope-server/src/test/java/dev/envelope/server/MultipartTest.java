@@ -1,0 +1,138 @@
+package dev.envelope.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Collections;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class MultipartTest {
+  static final String BOUNDARY = "----envelope-test-boundary";
+  private static TestServer t;
+
+  @BeforeAll
+  static void start() throws Exception {
+    t = TestServer.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    t.close();
+  }
+
+  static byte[] part(String name, String filename, String type, byte[] content) {
+    String headers = "--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"" + name + "\""
+        + (filename == null ? "" : "; filename=\"" + filename + "\"") + "\r\n"
+        + (type == null ? "" : "Content-Type: " + type + "\r\n") + "\r\n";
+    return concat(headers.getBytes(StandardCharsets.UTF_8), content, "\r\n".getBytes(StandardCharsets.UTF_8));
+  }
+
+  static byte[] end() {
+    return ("--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] p : parts) {
+      out.writeBytes(p);
+    }
+    return out.toByteArray();
+  }
+
+  private static HttpResponse<String> post(byte[] body) throws Exception {
+    return post(HttpRequest.BodyPublishers.ofByteArray(body));
+  }
+
+  private static HttpResponse<String> post(HttpRequest.BodyPublisher body) throws Exception {
+    return t.send(t.request("/v1/files", t.writer).header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
+        .POST(body).build());
+  }
+
+  private static int storedFiles() {
+    return t.stores.rows.size();
+  }
+
+  @Test
+  void theFilePartIsStoredWithItsNameAndType() throws Exception {
+    byte[] content = RoundTripTest.random(20_000, 5);
+    byte[] body = concat(part("note", null, null, "ignored field".getBytes()),
+        part("file", "Фото.jpg", "image/jpeg", content), part("after", null, null, "also ignored".getBytes()), end());
+
+    HttpResponse<String> r = post(body);
+
+    assertEquals(201, r.statusCode(), r.body());
+    JsonNode json = Json.MAPPER.readTree(r.body());
+    assertEquals("Фото.jpg", json.get("name").asText());
+    assertEquals("image/jpeg", json.get("contentType").asText());
+    byte[] back = t.sendBytes(t.request("/v1/files/" + json.get("id").asText(), t.reader).build()).body();
+    assertArrayEquals(content, back);
+  }
+
+  @Test
+  void aContentThatLooksLikeABoundaryPrefixSurvives() throws Exception {
+    byte[] content = ("\r\n--" + BOUNDARY.substring(0, 10) + "\r\n-\r").getBytes(StandardCharsets.UTF_8);
+
+    HttpResponse<String> r = post(concat(part("file", "tricky", null, content), end()));
+
+    assertEquals(201, r.statusCode(), r.body());
+    String id = Json.MAPPER.readTree(r.body()).get("id").asText();
+    assertArrayEquals(content, t.sendBytes(t.request("/v1/files/" + id, t.reader).build()).body());
+  }
+
+  @Test
+  void aLargeFilePartStreamsThrough() throws Exception {
+    long size = 20L << 20;
+    MessageDigest sent = MessageDigest.getInstance("SHA-256");
+    byte[] head = ("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big\"\r\n\r\n")
+        .getBytes(StandardCharsets.UTF_8);
+    byte[] tail = concat("\r\n".getBytes(StandardCharsets.UTF_8), end());
+    HttpResponse<String> r = post(HttpRequest.BodyPublishers.ofInputStream(() -> new SequenceInputStream(
+        Collections.enumeration(List.<InputStream>of(new java.io.ByteArrayInputStream(head),
+            new RoundTripTest.GeneratedStream(size, sent), new java.io.ByteArrayInputStream(tail))))));
+
+    assertEquals(201, r.statusCode(), r.body());
+    String id = Json.MAPPER.readTree(r.body()).get("id").asText();
+    byte[] back = t.sendBytes(t.request("/v1/files/" + id, t.reader).build()).body();
+    assertEquals(size, back.length);
+    assertArrayEquals(sent.digest(), MessageDigest.getInstance("SHA-256").digest(back));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"noFilePart", "noClosingBoundary", "cutInsideTheFile", "twoFileParts", "garbage",
+      "badHeaders", "noBoundaryParameter"})
+  void malformedBodiesAre400AndStoreNothing(String kind) throws Exception {
+    byte[] file = part("file", "f.txt", "text/plain", "content".getBytes());
+    byte[] body = switch (kind) {
+      case "noFilePart" -> concat(part("other", null, null, "x".getBytes()), end());
+      case "noClosingBoundary" -> file;
+      case "cutInsideTheFile" -> java.util.Arrays.copyOf(file, file.length - 5);
+      case "twoFileParts" -> concat(file, part("file", "g.txt", null, "y".getBytes()), end());
+      case "garbage" -> "this is not multipart at all".getBytes();
+      case "badHeaders" -> concat(("--" + BOUNDARY + "\r\nno colon here\r\n\r\nx\r\n").getBytes(), end());
+      default -> concat(file, end());
+    };
+    int before = storedFiles();
+
+    HttpResponse<String> r = kind.equals("noBoundaryParameter")
+        ? t.send(t.request("/v1/files", t.writer).header("Content-Type", "multipart/form-data")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build())
+        : post(body);
+
+    assertEquals(400, r.statusCode(), r.body());
+    assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElseThrow());
+    assertEquals(before, storedFiles());
+  }
+}

@@ -1,0 +1,111 @@
+package dev.envelope.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import java.util.stream.Stream;
+
+/** Names are data, never paths: any acceptable name round-trips exactly, through both kinds of header. */
+class NamesTest {
+  private static TestServer t;
+
+  @BeforeAll
+  static void start() throws Exception {
+    t = TestServer.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    t.close();
+  }
+
+  private static HttpResponse<String> uploadNamed(String name) throws Exception {
+    return t.send(t.request("/v1/files?name=" + URLEncoder.encode(name, StandardCharsets.UTF_8), t.writer)
+        .POST(HttpRequest.BodyPublishers.ofString("x")).build());
+  }
+
+  static Stream<String> acceptedNames() {
+    return Stream.of("../../etc/passwd", "a/b\\c", "..", "Отчёт за 2026.pdf", "報告書.txt", "تقرير.docx",
+        "emoji 😀 file", "quote\" and ; semicolon", "100% sure", "x".repeat(1024), "é".repeat(512));
+  }
+
+  @ParameterizedTest
+  @MethodSource("acceptedNames")
+  void acceptedNamesRoundTripThroughContentDisposition(String name) throws Exception {
+    HttpResponse<String> up = uploadNamed(name);
+    assertEquals(201, up.statusCode(), up.body());
+    String id = Json.MAPPER.readTree(up.body()).get("id").asText();
+    assertEquals(name, Json.MAPPER.readTree(up.body()).get("name").asText());
+
+    HttpResponse<String> down = t.send(t.request("/v1/files/" + id, t.reader).build());
+    String disposition = down.headers().firstValue("Content-Disposition").orElseThrow();
+
+    assertEquals(name, ContentDisposition.fileName(disposition));
+    assertTrue(disposition.chars().allMatch(c -> c >= 0x20 && c < 0x7f), "the header is plain ASCII");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"nul\u0000byte", "new\nline", "carriage\rreturn", "tab\there", "bell\u0007",
+      "rtl\u202eexe.txt", "del\u007f"})
+  void namesWithControlCharactersAreRefused(String name) throws Exception {
+    HttpResponse<String> r = uploadNamed(name);
+
+    assertEquals(400, r.statusCode());
+    assertEquals("invalid-argument", Json.MAPPER.readTree(r.body()).get("code").asText());
+  }
+
+  @Test
+  void aNameOverTheLimitIsRefused() throws Exception {
+    HttpResponse<String> r = uploadNamed("n".repeat(1025));
+
+    assertEquals(413, r.statusCode());
+    assertEquals("too-large", Json.MAPPER.readTree(r.body()).get("code").asText());
+  }
+
+  @Test
+  void aTenKilobyteNameIsRefusedWhereverItComesFrom() throws Exception {
+    String name = "n".repeat(10 * 1024);
+    byte[] multipart = MultipartTest.concat(MultipartTest.part("file", name, null, "x".getBytes()), MultipartTest.end());
+
+    HttpResponse<String> inQuery = uploadNamed(name);
+    HttpResponse<String> inPart = t.send(t.request("/v1/files", t.writer)
+        .header("Content-Type", "multipart/form-data; boundary=" + MultipartTest.BOUNDARY)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(multipart)).build());
+
+    assertEquals(414, inQuery.statusCode(), "longer than any request line Jetty takes");
+    assertEquals("application/problem+json", inQuery.headers().firstValue("Content-Type").orElseThrow());
+    assertEquals(413, inPart.statusCode(), inPart.body());
+    assertEquals("too-large", Json.MAPPER.readTree(inPart.body()).get("code").asText());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"Отчёт.pdf", "../x", "報告書.txt"})
+  void aRawUploadMayNameItselfWithContentDisposition(String name) throws Exception {
+    HttpResponse<String> r = t.send(t.request("/v1/files", t.writer)
+        .header("Content-Disposition", ContentDisposition.attachment(name))
+        .POST(HttpRequest.BodyPublishers.ofString("x")).build());
+
+    assertEquals(201, r.statusCode(), r.body());
+    assertEquals(name, Json.MAPPER.readTree(r.body()).get("name").asText());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "attachment"})
+  void anUnnamedUploadIsRefused(String disposition) throws Exception {
+    HttpRequest.Builder b = t.request("/v1/files", t.writer).POST(HttpRequest.BodyPublishers.ofString("x"));
+    if (!disposition.isEmpty()) {
+      b.header("Content-Disposition", disposition);
+    }
+    assertEquals(400, t.send(b.build()).statusCode());
+  }
+}
