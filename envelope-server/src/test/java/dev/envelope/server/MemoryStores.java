@@ -102,7 +102,10 @@ final class MemoryStores implements BlobStore, MetadataStore, TokenStore {
   }
 
   @Override
-  public FilePage list(String tenant, String cursor, int limit) {
+  public FilePage list(String tenant, String cursor, int limit) throws EnvelopeException {
+    if (cursor != null && !cursor.matches("\\d{1,9}")) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "not a cursor of this store");
+    }
     List<FileRecord> all = new ArrayList<>(rows.values().stream().filter(r -> r.tenant().equals(tenant)).toList());
     all.sort(Comparator.comparing(FileRecord::createdAt).thenComparing(FileRecord::id).reversed());
     int from = cursor == null ? 0 : Integer.parseInt(cursor);
