@@ -20,8 +20,9 @@ import picocli.CommandLine.ScopeType;
         "  ENVELOPE_MASTER_KEY_FILE   file holding that base64 text (use one of the two)",
         "                             With neither, the first use generates ENVELOPE_HOME/master.key:",
         "                             fine for trying Envelope out, not for production.",
-        "  ENVELOPE_SERVER            the server of upload, download, ls, rm (default http://127.0.0.1:8080)",
-        "  ENVELOPE_TOKEN             the bearer token those commands send (or --token-file FILE)",
+        "  ENVELOPE_SERVER            the server of upload, download, ls and rm",
+        "                             (default http://127.0.0.1:8080)",
+        "  ENVELOPE_TOKEN             the bearer token they send (or --token-file FILE)",
         "  ENVELOPE_TOKEN_FILE        a file holding that token",
         "  ENVELOPE_DEBUG=1           print stack traces of errors",
         "",
@@ -38,12 +39,12 @@ import picocli.CommandLine.ScopeType;
         "                      segment was written, and a decrypted file is not kept",
         "  9  invalid-wrapped-key the wrapped data key does not belong to this file, or is damaged",
         " 10  unsupported-format  not an Envelope file, or a newer format version",
-        " 13  not-found        no such file or token (another tenant's file looks exactly like a missing one)",
+        " 13  not-found        no such file or token (or not one of yours)",
         " 14  unauthenticated  no token, or a wrong, unknown or revoked one",
-        " 15  forbidden        the token's role does not allow that (read < write < admin)",
+        " 15  forbidden        the token's role does not allow that",
         " 16  too-large        the upload is larger than the server accepts",
         " 17  range-not-satisfiable  the byte range lies outside the file",
-        " 18  unavailable      the server (or one of its stores) cannot be reached or did not answer in time"})
+        " 18  unavailable      the server cannot be reached, or did not answer in time"})
 final class EnvelopeCommand {
   final Cli cli;
 

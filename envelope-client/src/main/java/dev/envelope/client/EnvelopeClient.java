@@ -129,6 +129,9 @@ public final class EnvelopeClient {
    * arrived and is on disk; a failed download leaves no file, and an existing {@code target} untouched.
    */
   public long download(String id, Path target) throws EnvelopeClientException {
+    if (java.nio.file.Files.isDirectory(target)) {
+      throw new EnvelopeClientException(ErrorCode.IO, 0, "cannot write " + target + ": it is a directory");
+    }
     try (AtomicFile file = AtomicFile.create(target, AtomicFile.privateFile())) {
       long length = download(id, file.stream());
       file.commit();
