@@ -7,6 +7,7 @@ import dev.envelope.core.ErrorCode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLConnection;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -48,8 +49,11 @@ final class UploadCommand implements Callable<Integer> {
     if (!stdin && Files.isDirectory(path)) {
       throw new IOException(file + " is a directory");
     }
-    if (!stdin && !Files.isReadable(path)) {
+    if (!stdin && !Files.exists(path)) {
       throw new NoSuchFileException(file);
+    }
+    if (!stdin && !Files.isReadable(path)) {
+      throw new AccessDeniedException(file);
     }
     String storedName = name != null ? name : path.getFileName().toString();
     String mediaType = type != null ? type : URLConnection.guessContentTypeFromName(storedName);

@@ -108,6 +108,15 @@ class ClientCommandsTest {
   }
 
   @Test
+  void uploadingWhatIsNotAFileFailsBeforeAnyRequest() {
+    CliRunner.Result missing = cli.run("upload", dir.resolve("nope").toString());
+    assertError(missing, 3, "io");
+    assertTrue(missing.stderr.contains("no such file: " + dir.resolve("nope")), missing.stderr);
+    assertError(cli.run("upload", dir.toString()), 3, "io");
+    assertEquals(1, cli.run("ls").out().lines().count(), "nothing was stored: the header alone");
+  }
+
+  @Test
   void lsShowsATableWithEscapedNamesAndJsonWithTheNamesAsStored() throws Exception {
     String name = "отчёт \\ ../q1.pdf";
     String id = upload("upload", plain.toString(), "--name", name);
