@@ -94,7 +94,7 @@ public final class AccessTokens {
 
   /** Revokes a token; {@link ErrorCode#NOT_FOUND} if there is none with that id. */
   public TokenRecord revoke(String id) throws EnvelopeException {
-    if (id == null || !id.matches("[a-z2-7]{16}") || !store.revokeToken(id, clock.instant())) {
+    if (id == null || !id.matches("[a-z2-7]{16}") || !store.revokeToken(id, clock.instant().truncatedTo(ChronoUnit.MILLIS))) {
       throw new EnvelopeException(ErrorCode.NOT_FOUND, "no token with that id");
     }
     return store.findToken(id).orElseThrow();

@@ -32,9 +32,10 @@ public interface BlobStore extends AutoCloseable {
 
   /**
    * The bytes of a blob from {@code offset}, at most {@code length} of them (fewer if the blob ends first).
-   * The caller closes the stream.
+   * The caller closes the stream. An offset at or past the end gives an empty stream.
    *
    * @throws NoSuchBlobException if there is no blob under the key
+   * @throws IllegalArgumentException if {@code offset} or {@code length} is negative
    */
   InputStream read(String key, long offset, long length) throws IOException;
 
@@ -50,7 +51,10 @@ public interface BlobStore extends AutoCloseable {
 
   /**
    * For maintenance (the orphan sweeper): committed blobs in ascending key order, starting after
-   * {@code afterKey} ({@code null} for the first page), at most {@code limit} of them.
+   * {@code afterKey} ({@code null} for the first page; it need not exist), at most {@code limit} of them. A
+   * page shorter than {@code limit} is the last one.
+   *
+   * @throws IllegalArgumentException if {@code limit < 1} or {@code afterKey} is not a valid key
    */
   List<BlobInfo> list(String afterKey, int limit) throws IOException;
 

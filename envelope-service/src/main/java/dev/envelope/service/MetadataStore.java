@@ -30,8 +30,9 @@ public interface MetadataStore extends AutoCloseable {
   /**
    * A page of the tenant's files, newest first.
    *
-   * @param cursor {@code null} for the first page, else a {@link FilePage#nextCursor()} from this store
-   * @param limit 1 to {@link #MAX_PAGE}
+   * @param cursor {@code null} for the first page, else a {@link FilePage#nextCursor()} from this store;
+   *     anything else (garbled, truncated, made up) is {@link dev.envelope.core.ErrorCode#INVALID_ARGUMENT}
+   * @param limit 1 to {@link #MAX_PAGE}; outside that, {@link dev.envelope.core.ErrorCode#INVALID_ARGUMENT}
    */
   FilePage list(String tenant, String cursor, int limit) throws EnvelopeException;
 

@@ -16,8 +16,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,10 +74,10 @@ public final class DirectoryBlobStore implements BlobStore {
    */
   public static DirectoryBlobStore open(Path root) throws IOException {
     Path dir = root.toAbsolutePath().normalize();
-    boolean posix = Files.getFileStore(existingAncestor(dir)).supportsFileAttributeView("posix");
+    boolean posix = PrivateFiles.posix(dir);
     DirectoryBlobStore store = new DirectoryBlobStore(dir, posix);
-    store.createDirectory(dir);
-    store.createDirectory(store.temp);
+    PrivateFiles.createDirectory(dir, posix);
+    PrivateFiles.createDirectory(store.temp, posix);
     // Whatever fan-out directories exist now become durable with this one sync of the root.
     AtomicFile.syncDirectory(dir);
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
@@ -107,7 +105,7 @@ public final class DirectoryBlobStore implements BlobStore {
     RANDOM.nextBytes(random);
     Path file = temp.resolve(TEMP_PREFIX + HexFormat.of().formatHex(random));
     Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    FileChannel channel = FileChannel.open(file, options, fileAttributes());
+    FileChannel channel = FileChannel.open(file, options, PrivateFiles.fileAttributes(posix));
     inFlight.add(file);
     return new DirectoryBlobWriter(this, key, file, channel);
   }
@@ -190,7 +188,7 @@ public final class DirectoryBlobStore implements BlobStore {
     }
     Path probe = temp.resolve(TEMP_PREFIX + "ready-" + HexFormat.of().formatHex(randomBytes(4)));
     try {
-      Files.createFile(probe, fileAttributes());
+      Files.createFile(probe, PrivateFiles.fileAttributes(posix));
     } catch (IOException e) {
       throw new IOException("the blob directory is not writable", e);
     } finally {
@@ -233,7 +231,7 @@ public final class DirectoryBlobStore implements BlobStore {
     String dirName = fanOutDir(key);
     Path dir = root.resolve(dirName);
     if (!durableDirs.contains(dirName)) {
-      createDirectory(dir);
+      PrivateFiles.createDirectory(dir, posix);
       AtomicFile.syncDirectory(root);
       durableDirs.add(dirName);
     }
@@ -294,38 +292,10 @@ public final class DirectoryBlobStore implements BlobStore {
     return found;
   }
 
-  private void createDirectory(Path dir) throws IOException {
-    try {
-      if (posix) {
-        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      } else {
-        Files.createDirectory(dir);
-      }
-    } catch (FileAlreadyExistsException e) {
-      if (!Files.isDirectory(dir)) {
-        throw e;
-      }
-    }
-  }
-
-  private FileAttribute<?>[] fileAttributes() {
-    return posix
-        ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
-        : new FileAttribute<?>[0];
-  }
-
   private void ensureOpen() throws IOException {
     if (closed) {
       throw new IOException("the blob store is closed");
     }
-  }
-
-  static Path existingAncestor(Path dir) {
-    Path p = dir;
-    while (p != null && !Files.exists(p)) {
-      p = p.getParent();
-    }
-    return p == null ? dir : p;
   }
 
   private static byte[] randomBytes(int n) {

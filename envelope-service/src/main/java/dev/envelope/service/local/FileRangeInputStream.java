@@ -13,6 +13,7 @@ import java.util.Objects;
 final class FileRangeInputStream extends InputStream {
   private final FileChannel channel;
   private final long end;
+  private final byte[] one = new byte[1];
   private long position;
 
   /** Takes ownership of {@code channel}. The range is cut at the end of the file. */
@@ -31,7 +32,6 @@ final class FileRangeInputStream extends InputStream {
 
   @Override
   public int read() throws IOException {
-    byte[] one = new byte[1];
     return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
   }
 

@@ -3,9 +3,7 @@ package dev.envelope.service.local;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The embedded stores of one Envelope home, opened and closed together: ciphertext in {@code <home>/blobs}
@@ -37,13 +35,7 @@ public final class LocalStores implements AutoCloseable {
     Path dir = home.toAbsolutePath().normalize();
     DirectoryBlobStore blobs;
     try {
-      if (!Files.isDirectory(dir)) {
-        if (Files.getFileStore(DirectoryBlobStore.existingAncestor(dir)).supportsFileAttributeView("posix")) {
-          Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } else {
-          Files.createDirectories(dir);
-        }
-      }
+      PrivateFiles.createDirectories(dir, PrivateFiles.posix(dir));
       blobs = DirectoryBlobStore.open(dir.resolve(BLOBS));
     } catch (IOException e) {
       throw new EnvelopeException(ErrorCode.IO, "cannot open the blob directory under " + dir + ": " + e, e);

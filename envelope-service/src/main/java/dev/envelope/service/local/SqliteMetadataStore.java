@@ -10,20 +10,19 @@ import dev.envelope.service.Role;
 import dev.envelope.service.TokenRecord;
 import dev.envelope.service.TokenStore;
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
 
 /**
  * File rows and tokens in one SQLite file ({@code $ENVELOPE_HOME/envelope.db}, 0600), in WAL mode with
@@ -37,11 +36,9 @@ import org.sqlite.SQLiteConfig;
  */
 public final class SqliteMetadataStore implements MetadataStore, TokenStore {
   private static final int READERS = 4;
-  private static final int BUSY_TIMEOUT_MILLIS = 10_000;
   private static final String FILE_COLUMNS = "id, tenant, name, content_type, size, created_at, key_service, "
       + "root_key_id, root_key_version, wrapped_key, format_version, segment_size";
   private static final String TOKEN_COLUMNS = "id, tenant, role, name, secret_hash, created_at, revoked_at";
-  private static final String SQLITE_CONSTRAINT_PRIMARYKEY = "SQLITE_CONSTRAINT_PRIMARYKEY";
 
   private final SqliteWriter writer;
   private final SqliteReaders readers;
@@ -61,22 +58,21 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore {
     Path path = file.toAbsolutePath().normalize();
     Connection connection = null;
     try {
-      createPrivately(path);
-      connection = connect(path);
+      connection = SqliteConnections.open(path);
       try (Statement statement = connection.createStatement()) {
         statement.execute("PRAGMA journal_mode = WAL"); // stored in the file: set once, kept by every connection
       }
       SqliteSchema.migrate(connection);
     } catch (IOException | SQLException e) {
-      closeQuietly(connection);
+      SqliteConnections.closeQuietly(connection);
       throw new EnvelopeException(ErrorCode.UNAVAILABLE,
           "cannot open the metadata database " + path + ": " + e.getMessage(), e);
     } catch (EnvelopeException | RuntimeException e) {
-      closeQuietly(connection);
+      SqliteConnections.closeQuietly(connection);
       throw e;
     }
     SqliteWriter writer = new SqliteWriter(connection, "envelope-sqlite-writer");
-    return new SqliteMetadataStore(writer, new SqliteReaders(() -> readConnection(path), READERS));
+    return new SqliteMetadataStore(writer, new SqliteReaders(() -> SqliteConnections.openForReading(path), READERS));
   }
 
   @Override
@@ -187,7 +183,7 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore {
         if (token.revokedAt().isPresent()) {
           s.setLong(7, token.revokedAt().get().toEpochMilli());
         } else {
-          s.setNull(7, java.sql.Types.INTEGER);
+          s.setNull(7, Types.INTEGER);
         }
         return s.executeUpdate();
       }
@@ -286,8 +282,8 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore {
   private <T> T write(String duplicateMessage, SqliteWriter.Write<T> statement) throws EnvelopeException {
     try {
       return writer.submit(statement);
-    } catch (org.sqlite.SQLiteException e) {
-      if (duplicateMessage != null && e.getResultCode().name().equals(SQLITE_CONSTRAINT_PRIMARYKEY)) {
+    } catch (SQLiteException e) {
+      if (duplicateMessage != null && e.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY) {
         throw new EnvelopeException(ErrorCode.ALREADY_EXISTS, duplicateMessage, e);
       }
       throw unavailable(e);
@@ -302,48 +298,5 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore {
 
   private static EnvelopeException damaged(RuntimeException e) {
     return new EnvelopeException(ErrorCode.INTERNAL, "a row of the metadata database is damaged", e);
-  }
-
-  private static Connection connect(Path path) throws SQLException {
-    SQLiteConfig config = new SQLiteConfig();
-    config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-    config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
-    config.enforceForeignKeys(true);
-    // As a file: URI, percent-encoded: the driver would read a '?' in a plain path as the start of parameters.
-    return config.createConnection("jdbc:sqlite:" + path.toUri());
-  }
-
-  private static Connection readConnection(Path path) throws SQLException {
-    Connection connection = connect(path);
-    try (Statement s = connection.createStatement()) {
-      s.execute("PRAGMA query_only = true"); // a read connection that tried to write would be a bug
-    } catch (SQLException e) {
-      closeQuietly(connection);
-      throw e;
-    }
-    return connection;
-  }
-
-  /** Creates the file owner-only before SQLite does (SQLite would use 0644); its -wal and -shm copy the mode. */
-  private static void createPrivately(Path path) throws IOException {
-    try {
-      if (Files.getFileStore(path.getParent()).supportsFileAttributeView("posix")) {
-        Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      } else {
-        Files.createFile(path);
-      }
-    } catch (FileAlreadyExistsException e) {
-      // an existing database keeps the mode it has
-    }
-  }
-
-  private static void closeQuietly(Connection connection) {
-    if (connection != null) {
-      try {
-        connection.close();
-      } catch (SQLException e) {
-        // already failing
-      }
-    }
   }
 }

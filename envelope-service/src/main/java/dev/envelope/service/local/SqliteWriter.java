@@ -110,19 +110,29 @@ final class SqliteWriter implements AutoCloseable {
 
   private void run() {
     List<Task<?>> batch = new ArrayList<>();
-    boolean stop = false;
-    while (!stop) {
-      batch.clear();
-      try {
-        batch.add(queue.take());
-      } catch (InterruptedException e) {
-        continue; // only close() stops the writer
+    try {
+      boolean stop = false;
+      while (!stop) {
+        batch.clear();
+        try {
+          batch.add(queue.take());
+        } catch (InterruptedException e) {
+          continue; // only close() stops the writer
+        }
+        queue.drainTo(batch, MAX_BATCH - 1);
+        stop = batch.remove(STOP);
+        if (!batch.isEmpty()) {
+          commit(batch);
+        }
       }
-      queue.drainTo(batch, MAX_BATCH - 1);
-      stop = batch.remove(STOP);
-      if (!batch.isEmpty()) {
-        commit(batch);
+    } finally {
+      // Normally nothing is left; after an Error (out of memory) no caller may wait forever.
+      synchronized (this) {
+        closed = true;
       }
+      SQLException stopped = new SQLException("the metadata writer has stopped");
+      batch.forEach(task -> task.result.completeExceptionally(stopped));
+      queue.forEach(task -> task.result.completeExceptionally(stopped));
     }
   }
 

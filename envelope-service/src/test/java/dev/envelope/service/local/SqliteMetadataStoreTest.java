@@ -99,6 +99,22 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
   }
 
   @Test
+  void everyConnection_commitsDurably_waitsWhenBusy_andEnforcesForeignKeys() throws Exception {
+    try (Connection c = SqliteConnections.open(database())) {
+      assertEquals(2, query(c, "PRAGMA synchronous"), "FULL");
+      assertEquals(SqliteConnections.BUSY_TIMEOUT_MILLIS, query(c, "PRAGMA busy_timeout"));
+      assertEquals(1, query(c, "PRAGMA foreign_keys"));
+    }
+  }
+
+  @Test
+  void readConnections_refuseToWrite() throws Exception {
+    try (Connection c = SqliteConnections.openForReading(database()); Statement s = c.createStatement()) {
+      assertThrows(SQLException.class, () -> s.execute("DELETE FROM files"));
+    }
+  }
+
+  @Test
   void databaseAndItsLogs_areOwnerOnly() throws Exception {
     store().insert(file("acme", "f1", T0));
     store().get("acme", "f1");
@@ -165,8 +181,13 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
   }
 
   private static int query(Path db, String sql) throws SQLException {
-    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
-        Statement s = c.createStatement(); ResultSet rows = s.executeQuery(sql)) {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+      return query(c, sql);
+    }
+  }
+
+  private static int query(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement(); ResultSet rows = s.executeQuery(sql)) {
       rows.next();
       return rows.getInt(1);
     }

@@ -1,0 +1,58 @@
+package dev.envelope.service.local;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.sqlite.SQLiteConfig;
+
+/** How every connection to {@code envelope.db} is opened, so that none misses a setting. */
+final class SqliteConnections {
+  static final int BUSY_TIMEOUT_MILLIS = 10_000;
+
+  private SqliteConnections() {}
+
+  /**
+   * A connection with the per-connection settings: {@code synchronous=FULL} (a commit waits for the WAL to
+   * reach the disk), a busy timeout (another process, such as {@code envelope tokens}, may hold the write
+   * lock for a moment) and foreign keys enforced. Creates the file owner-only first if it is missing, since
+   * SQLite would create it 0644; its {@code -wal} and {@code -shm} files copy the database's mode.
+   */
+  static Connection open(Path file) throws SQLException, IOException {
+    PrivateFiles.createFileIfMissing(file, PrivateFiles.posix(file));
+    SQLiteConfig config = new SQLiteConfig();
+    config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+    config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
+    config.enforceForeignKeys(true);
+    // As a file: URI, percent-encoded: the driver would read a '?' in a plain path as the start of parameters.
+    return config.createConnection("jdbc:sqlite:" + file.toUri());
+  }
+
+  /** A connection that refuses to write: a read connection that tried would be a bug. */
+  static Connection openForReading(Path file) throws SQLException {
+    Connection connection;
+    try {
+      connection = open(file);
+    } catch (IOException e) {
+      throw new SQLException("cannot open the metadata database", e);
+    }
+    try (Statement s = connection.createStatement()) {
+      s.execute("PRAGMA query_only = true");
+    } catch (SQLException e) {
+      closeQuietly(connection);
+      throw e;
+    }
+    return connection;
+  }
+
+  static void closeQuietly(Connection connection) {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        // already failing, or nothing left to lose
+      }
+    }
+  }
+}
