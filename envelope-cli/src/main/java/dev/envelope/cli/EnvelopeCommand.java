@@ -12,7 +12,8 @@ import picocli.CommandLine.ScopeType;
     description = "Envelope encryption of files: each file gets a fresh AES-256 data key, wrapped by a root key"
         + " that never leaves the key service.",
     subcommands = {KeysCommand.class, EncryptCommand.class, DecryptCommand.class, InspectCommand.class,
-        UploadCommand.class, DownloadCommand.class, ListCommand.class, RemoveCommand.class, TokensCommand.class},
+        ServeCommand.class, UploadCommand.class, DownloadCommand.class, ListCommand.class, RemoveCommand.class,
+        TokensCommand.class},
     footerHeading = "%nEnvironment:%n",
     footer = {
         "  ENVELOPE_HOME              data directory holding the keyring (default ./envelope-data)",

@@ -128,7 +128,9 @@ public final class ServerSettings {
    */
   public static ServerSettings resolve(Map<Setting, String> flags, String configFlag, Map<String, String> env)
       throws EnvelopeException {
-    return new ServerSettings(Sources.load(new EnumMap<>(flags), configFlag, env));
+    Map<Setting, String> copy = new EnumMap<>(Setting.class);
+    copy.putAll(flags);
+    return new ServerSettings(Sources.load(copy, configFlag, env));
   }
 
   public Path home() {
@@ -169,18 +171,32 @@ public final class ServerSettings {
     return configFile;
   }
 
-  /** The help text: every setting with its flag, variable, config key and default, and the source order. */
+  /**
+   * The help text about sources: their order, and the config file's format. (The flags themselves, with their
+   * variables and defaults, are listed by the command from {@link Setting}.) Lines fit 80 columns.
+   */
   public static String help() {
-    StringBuilder out = new StringBuilder();
-    out.append("Settings (first found wins: flag, environment variable, config file, default):\n");
+    StringBuilder keys = new StringBuilder("  ");
+    int lineStart = 0;
     for (Setting s : Setting.values()) {
-      out.append(String.format(Locale.ROOT, "  %-18s %-24s %-15s default %s%n      %s%n",
-          s.flag(), s.variable(), s.key() + "=", s.defaultValue(), s.description()));
+      if (keys.length() - lineStart + s.key().length() > 76) {
+        keys.append("\n  ");
+        lineStart = keys.length() - 2;
+      }
+      keys.append(s.key()).append(s.ordinal() < Setting.values().length - 1 ? ", " : "");
     }
-    out.append(String.format(Locale.ROOT, "  %-18s %-24s %-15s default %s%n      %s%n", "--config FILE",
-        CONFIG_VARIABLE, "", "$ENVELOPE_HOME/" + DEFAULT_CONFIG_FILE + " if it exists",
-        "a Java properties file of the settings above, keys as shown (port=8080)"));
-    return out.toString();
+    return String.join("\n",
+        "Each setting is taken from the first of: its flag, its environment variable,",
+        "the config file, its default. --home is " + Setting.HOME.variable() + ", default "
+            + Setting.HOME.defaultValue() + ".",
+        "The config file (--config FILE, or " + CONFIG_VARIABLE + ", or",
+        "$ENVELOPE_HOME/" + DEFAULT_CONFIG_FILE + " when it exists) is a Java properties file whose",
+        "keys are the flag names without the dashes:",
+        keys.toString(),
+        "for example:",
+        "  port = 8443",
+        "  max-upload = 2G",
+        "Sizes take K, M or G (powers of 1024); durations are 500ms, 90s, 10m, 1h, 2d.");
   }
 
   private static Long size(String text) {

@@ -56,15 +56,15 @@ class ContentLengthLiesTest {
 
   @Test
   void aBodyShorterThanAnnouncedStoresNothing() throws Exception {
-    int filesBefore = t.stores.rows.size();
-    int blobsBefore = t.stores.blobs.size();
+    int filesBefore = t.fileCount();
+    int blobsBefore = t.blobCount();
 
     String answer = exchange(head(100_000, "short"), new byte[60_000], true);
 
     assertTrue(!answer.startsWith("HTTP/1.1 201"), answer);
     Thread.sleep(200);
-    assertEquals(filesBefore, t.stores.rows.size());
-    assertEquals(blobsBefore, t.stores.blobs.size());
+    assertEquals(filesBefore, t.fileCount());
+    assertEquals(blobsBefore, t.blobCount());
   }
 
   @Test
@@ -96,7 +96,7 @@ class ContentLengthLiesTest {
         assertTrue(text.startsWith("HTTP/1.1 413"), text);
         assertTrue(text.contains("\"code\":\"too-large\""), text);
       }
-      assertEquals(0, limited.stores.blobs.size());
+      assertEquals(0, limited.blobCount());
     }
   }
 
@@ -108,8 +108,8 @@ class ContentLengthLiesTest {
               () -> new java.io.ByteArrayInputStream(new byte[5000]))).build());
 
       assertEquals(413, r.statusCode());
-      assertEquals(0, limited.stores.blobs.size());
-      assertEquals(0, limited.stores.rows.size());
+      assertEquals(0, limited.blobCount());
+      assertEquals(0, limited.fileCount());
     }
   }
 }

@@ -61,8 +61,8 @@ class MultipartTest {
         .POST(body).build());
   }
 
-  private static int storedFiles() {
-    return t.stores.rows.size();
+  private static int storedFiles() throws Exception {
+    return t.fileCount();
   }
 
   @Test

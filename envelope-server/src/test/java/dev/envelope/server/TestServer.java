@@ -8,6 +8,7 @@ import dev.envelope.service.BlobStore;
 import dev.envelope.service.FileService;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.Role;
+import dev.envelope.service.local.LocalStores;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,7 +32,7 @@ final class TestServer implements AutoCloseable {
   static final int SEGMENT_PLAINTEXT = SEGMENT - 16;
 
   final Path home;
-  final MemoryStores stores;
+  final LocalStores stores;
   final FileService files;
   final AccessTokens tokens;
   final EnvelopeServer server;
@@ -44,10 +45,10 @@ final class TestServer implements AutoCloseable {
     home = Files.createTempDirectory("envelope-server-test");
     LocalKeyring keyring = Keyrings.open(home, Keyrings.newMasterKeyBase64());
     keyring.createKey("envelope-files");
-    stores = new MemoryStores();
+    stores = LocalStores.open(home);
     files = FileService.builder().keyService(keyring, "envelope-files").blobStore(blobs()).metadataStore(metadata())
         .segmentSize(SEGMENT).maxUploadBytes(maxUpload).build();
-    tokens = new AccessTokens(stores, Clock.systemUTC());
+    tokens = new AccessTokens(stores.tokens(), Clock.systemUTC());
     server = EnvelopeServer.builder(files, tokens).listen("127.0.0.1", 0).build().start();
     admin = token("default", Role.ADMIN);
     writer = token("default", Role.WRITE);
@@ -63,11 +64,21 @@ final class TestServer implements AutoCloseable {
   }
 
   BlobStore blobs() {
-    return stores;
+    return stores.blobs();
   }
 
   MetadataStore metadata() {
-    return stores;
+    return stores.metadata();
+  }
+
+  /** Rows of tenant {@code default}. */
+  int fileCount() throws EnvelopeException {
+    return metadata().list("default", null, MetadataStore.MAX_PAGE).files().size();
+  }
+
+  /** Blobs of every tenant. */
+  int blobCount() throws IOException {
+    return blobs().list(null, 10_000).size();
   }
 
   String token(String tenant, Role role) throws EnvelopeException {
@@ -95,6 +106,7 @@ final class TestServer implements AutoCloseable {
   @Override
   public void close() throws IOException {
     server.stop();
+    stores.close();
     try (Stream<Path> walk = Files.walk(home)) {
       walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }

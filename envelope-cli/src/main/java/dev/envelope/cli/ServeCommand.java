@@ -1,0 +1,164 @@
+package dev.envelope.cli;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.keyring.LocalKeyring;
+import dev.envelope.server.EnvelopeServer;
+import dev.envelope.server.ServerSettings;
+import dev.envelope.server.ServerSettings.Setting;
+import dev.envelope.service.AccessTokens;
+import dev.envelope.service.FileService;
+import dev.envelope.service.Role;
+import dev.envelope.service.local.LocalStores;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code envelope serve}: the file service over HTTP on the embedded defaults (local keyring, a directory of
+ * blobs, a SQLite file), all under the home. On first start it makes the master key (loudly), the root key and
+ * an admin token, which it prints once. Runs until Ctrl-C or SIGTERM, then stops cleanly.
+ *
+ * <p>The setting options are made from {@link ServerSettings.Setting}, so the flags, the help and the settings
+ * cannot drift apart; {@code --home} is the top-level option every subcommand shares.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true, modelTransformer = ServeCommand.SettingOptions.class,
+    description = "Run the Envelope file service (HTTP API v1) on the embedded stores under the home. The"
+        + " first start generates the master key (unless ENVELOPE_MASTER_KEY or ENVELOPE_MASTER_KEY_FILE is"
+        + " set), the root key, and an admin token for tenant 'default', printed once. When ready it prints"
+        + " 'listening on http://HOST:PORT'. Ctrl-C or SIGTERM stops it cleanly.")
+final class ServeCommand implements Callable<Integer> {
+  static final String FIRST_TENANT = "default";
+
+  @ParentCommand
+  EnvelopeCommand parent;
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "settings file (Java properties); default $ENVELOPE_HOME/envelope.conf if it exists")
+  String config;
+
+  @Override
+  public Integer call() throws EnvelopeException, IOException, InterruptedException {
+    Cli cli = parent.cli;
+    ServerSettings settings = ServerSettings.resolve(flags(), config, cli.env());
+    LocalKeyring keyring = cli.keyring(settings.home().toString(), true);
+    ensureRootKey(keyring, settings.rootKey());
+    LocalStores stores = LocalStores.open(settings.home());
+    FileService files = FileService.builder().keyService(keyring, settings.rootKey()).blobStore(stores.blobs())
+        .metadataStore(stores.metadata()).maxUploadBytes(settings.maxUploadBytes()).build();
+    AccessTokens tokens = new AccessTokens(stores.tokens(), Clock.systemUTC());
+    EnvelopeServer server;
+    try {
+      server = EnvelopeServer.builder(files, tokens).settings(settings).build().start();
+    } catch (RuntimeException e) {
+      stores.close();
+      throw new EnvelopeException(ErrorCode.UNAVAILABLE, "cannot listen on " + settings.host() + ":"
+          + settings.port() + " (" + rootCause(e) + ")");
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.stop();
+      stores.close();
+      cli.stderr().println("envelope: stopped");
+      stopped.countDown();
+    }, "envelope-shutdown"));
+    if (!tokens.any()) {
+      // Only after the server is up: a token printed by a server that then failed to start would be lost.
+      printFirstToken(cli, tokens.create(FIRST_TENANT, Role.ADMIN, "first admin (envelope serve)").token(),
+          server.url());
+    }
+    warnIfExposed(cli, settings.host());
+    cli.println("listening on " + server.url());
+    stopped.await();
+    return 0;
+  }
+
+  private Map<Setting, String> flags() {
+    Map<Setting, String> flags = new EnumMap<>(Setting.class);
+    for (Setting s : Setting.values()) {
+      OptionSpec option = spec.findOption(s.flag());
+      if (s != Setting.HOME && option != null && option.getValue() != null) {
+        flags.put(s, option.getValue());
+      }
+    }
+    if (parent.home != null) {
+      flags.put(Setting.HOME, parent.home);
+    }
+    return flags;
+  }
+
+  /** The root key named by the settings, created under that alias on first start. */
+  private static void ensureRootKey(LocalKeyring keyring, String rootKey) throws EnvelopeException {
+    try {
+      keyring.describeKey(rootKey);
+    } catch (EnvelopeException e) {
+      if (e.code() != ErrorCode.KEY_NOT_FOUND) {
+        throw e;
+      }
+      keyring.createKey(rootKey);
+    }
+  }
+
+  private static void printFirstToken(Cli cli, String token, String url) throws IOException {
+    cli.println("");
+    cli.println("First start: created an admin token for tenant '" + FIRST_TENANT + "'. It is shown only now;");
+    cli.println("Envelope stores only its hash. Keep it somewhere safe:");
+    cli.println("");
+    cli.println("    " + token);
+    cli.println("");
+    cli.println("Use it as a bearer token, for example:");
+    cli.println("    export ENVELOPE_TOKEN='" + token + "'");
+    cli.println("    curl -H \"Authorization: Bearer $ENVELOPE_TOKEN\" " + url + "/v1/files");
+    cli.println("Make tokens for people and programs with POST /v1/tokens (or 'envelope tokens create').");
+    cli.println("");
+  }
+
+  private static void warnIfExposed(Cli cli, String host) {
+    try {
+      if (!InetAddress.getByName(host).isLoopbackAddress()) {
+        cli.stderr().println("envelope: warning: listening on " + host + " without TLS: tokens and files cross"
+            + " the network in clear text. Put a TLS-terminating proxy in front.");
+      }
+    } catch (IOException e) {
+      // The server is already listening on it; the warning is only advice.
+    }
+  }
+
+  private static String rootCause(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+
+  /** Adds one option per setting, and the settings table to the help. */
+  static final class SettingOptions implements CommandLine.IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      for (Setting s : Setting.values()) {
+        if (s != Setting.HOME) {
+          spec.addOption(OptionSpec.builder(s.flag()).paramLabel(s.key().toUpperCase(java.util.Locale.ROOT)
+              .replace('-', '_')).type(String.class).description(s.description()
+                  + " (" + s.variable() + ", default " + s.defaultValue() + ")").build());
+        }
+      }
+      spec.usageMessage().footerHeading("%n").footer(ServerSettings.help().replace("%", "%%").split("\n"));
+      return spec;
+    }
+  }
+}
