@@ -58,6 +58,11 @@ class ProgressTest {
   }
 
   @Test
+  void aTestRunsStderrIsAPipeNotATerminal() {
+    assertEquals(false, Main.stderrIsTerminal(), "surefire pipes a forked JVM's stderr");
+  }
+
+  @Test
   void withoutATerminalThereIsNoBar() {
     Cli cli = new Cli(java.util.Map.of(), java.io.InputStream.nullInputStream(), new ByteArrayOutputStream(),
         new PrintStream(err, true, StandardCharsets.UTF_8), false);
