@@ -78,8 +78,12 @@ public final class DirectoryBlobStore implements BlobStore {
     DirectoryBlobStore store = new DirectoryBlobStore(dir, posix);
     PrivateFiles.createDirectory(dir, posix);
     PrivateFiles.createDirectory(store.temp, posix);
-    // Whatever fan-out directories exist now become durable with this one sync of the root.
+    // Whatever fan-out directories exist now become durable with this one sync of the root, and the root
+    // with the sync of its parent.
     AtomicFile.syncDirectory(dir);
+    if (dir.getParent() != null) {
+      AtomicFile.syncDirectory(dir.getParent());
+    }
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path entry : entries) {
         store.durableDirs.add(entry.getFileName().toString());

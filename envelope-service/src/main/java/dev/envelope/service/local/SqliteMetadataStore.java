@@ -59,8 +59,13 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore {
     Connection connection = null;
     try {
       connection = SqliteConnections.open(path);
-      try (Statement statement = connection.createStatement()) {
-        statement.execute("PRAGMA journal_mode = WAL"); // stored in the file: set once, kept by every connection
+      try (Statement statement = connection.createStatement();
+          ResultSet mode = statement.executeQuery("PRAGMA journal_mode = WAL")) {
+        // Stored in the file: set once, kept by every connection. SQLite answers with the mode it is in,
+        // which is not WAL where the file system cannot share memory between processes.
+        if (!mode.next() || !"wal".equalsIgnoreCase(mode.getString(1))) {
+          throw new SQLException("SQLite cannot use WAL mode for this file");
+        }
       }
       SqliteSchema.migrate(connection);
     } catch (IOException | SQLException e) {
