@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -41,7 +42,7 @@ final class TestServer implements AutoCloseable {
   final String writer;
   final String reader;
 
-  private TestServer(long maxUpload) throws Exception {
+  private TestServer(long maxUpload, Consumer<EnvelopeServer.Builder> configure) throws Exception {
     home = Files.createTempDirectory("envelope-server-test");
     LocalKeyring keyring = Keyrings.open(home, Keyrings.newMasterKeyBase64());
     keyring.createKey("envelope-files");
@@ -49,18 +50,24 @@ final class TestServer implements AutoCloseable {
     files = FileService.builder().keyService(keyring, "envelope-files").blobStore(blobs()).metadataStore(metadata())
         .segmentSize(SEGMENT).maxUploadBytes(maxUpload).build();
     tokens = new AccessTokens(stores.tokens(), Clock.systemUTC());
-    server = EnvelopeServer.builder(files, tokens).listen("127.0.0.1", 0).build().start();
+    EnvelopeServer.Builder builder = EnvelopeServer.builder(files, tokens).listen("127.0.0.1", 0);
+    configure.accept(builder);
+    server = builder.build().start();
     admin = token("default", Role.ADMIN);
     writer = token("default", Role.WRITE);
     reader = token("default", Role.READ);
   }
 
   static TestServer start() throws Exception {
-    return new TestServer(Long.MAX_VALUE);
+    return new TestServer(Long.MAX_VALUE, b -> {});
+  }
+
+  static TestServer configured(Consumer<EnvelopeServer.Builder> configure) throws Exception {
+    return new TestServer(Long.MAX_VALUE, configure);
   }
 
   static TestServer withMaxUpload(long bytes) throws Exception {
-    return new TestServer(bytes);
+    return new TestServer(bytes, b -> {});
   }
 
   BlobStore blobs() {

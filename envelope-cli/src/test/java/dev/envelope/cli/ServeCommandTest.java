@@ -1,0 +1,55 @@
+package dev.envelope.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.envelope.keyring.Keyrings;
+import dev.envelope.server.ServerSettings.Setting;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code envelope serve} in-process, for what ends before it listens (the process IT covers the rest). */
+class ServeCommandTest {
+  @TempDir
+  Path home;
+
+  @Test
+  void helpListsEverySettingWithItsFlagVariableAndDefault() {
+    CliRunner.Result r = new CliRunner(home, null).run("serve", "--help");
+    String help = new String(r.stdout, StandardCharsets.UTF_8);
+
+    assertEquals(0, r.status);
+    for (Setting s : Setting.values()) {
+      assertTrue(help.contains(s.flag()), s.flag());
+      assertTrue(help.contains(s.variable()), s.variable());
+      assertTrue(help.contains(s.defaultValue()), s.defaultValue());
+    }
+    assertTrue(help.contains("--config"), help);
+    assertTrue(help.contains("ENVELOPE_CONFIG"), help);
+  }
+
+  @Test
+  void aBadSettingIsOneLineNamingItsSource() {
+    CliRunner runner = new CliRunner(home, Keyrings.newMasterKeyBase64());
+    runner.env.put("ENVELOPE_MAX_UPLOAD", "a lot");
+
+    CliRunner.Result r = runner.run("serve");
+
+    assertEquals(2, r.status);
+    assertEquals("envelope: error: environment variable ENVELOPE_MAX_UPLOAD: 'a lot' is not a size such as 500M,"
+        + " 2G or 1048576, or unlimited [invalid-argument]\n", r.stderr);
+  }
+
+  @Test
+  void aFlagOverridesTheEnvironment() {
+    CliRunner runner = new CliRunner(home, Keyrings.newMasterKeyBase64());
+    runner.env.put("ENVELOPE_PORT", "8080");
+
+    CliRunner.Result r = runner.run("serve", "--port", "not-a-port");
+
+    assertEquals(2, r.status);
+    assertTrue(r.stderr.startsWith("envelope: error: flag --port: 'not-a-port'"), r.stderr);
+  }
+}
