@@ -5,7 +5,7 @@ import dev.envelope.core.ErrorCode;
 import dev.envelope.keyring.LocalKeyring;
 import dev.envelope.server.EnvelopeServer;
 import dev.envelope.server.ServerSettings;
-import dev.envelope.server.ServerSettings.Setting;
+import dev.envelope.server.Setting;
 import dev.envelope.service.AccessTokens;
 import dev.envelope.service.FileService;
 import dev.envelope.service.Role;
@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
  * blobs, a SQLite file), all under the home. On first start it makes the master key (loudly), the root key and
  * an admin token, which it prints once. Runs until Ctrl-C or SIGTERM, then stops cleanly.
  *
- * <p>The setting options are made from {@link ServerSettings.Setting}, so the flags, the help and the settings
+ * <p>The setting options are made from {@link Setting}, so the flags, the help and the settings
  * cannot drift apart; {@code --home} is the top-level option every subcommand shares.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, modelTransformer = ServeCommand.SettingOptions.class,

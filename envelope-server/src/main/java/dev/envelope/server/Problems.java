@@ -32,7 +32,13 @@ final class Problems {
       }
       send(ctx, Problem.of(e.code(), e.getMessage()));
     });
-    routes.exception(HttpResponseException.class, (e, ctx) -> send(ctx, fromStatus(e.getStatus())));
+    routes.exception(HttpResponseException.class, (e, ctx) -> {
+      String allowed = e.getDetails().get("availableMethods");
+      if (e.getStatus() == 405 && allowed != null) {
+        ctx.header("Allow", allowed); // RFC 9110: a 405 says what the resource does take
+      }
+      send(ctx, fromStatus(e.getStatus()));
+    });
     routes.exception(Exception.class, (e, ctx) -> {
       String incident = Incidents.log(LOG, ctx.method() + " " + ctx.path() + " failed", e);
       send(ctx, Problem.of(ErrorCode.INTERNAL, "an internal error occurred (incident " + incident + ")"));

@@ -79,6 +79,15 @@ class ProblemShapeTest {
         || r.body().contains(t.home.toString()), r.body());
   }
 
+  @Test
+  void aWrongMethodSaysWhichOnesTheResourceTakes() throws Exception {
+    HttpResponse<String> r = t.send(t.request("/v1/files", t.reader).PUT(HttpRequest.BodyPublishers.ofString("x"))
+        .build());
+
+    assertEquals(405, r.statusCode());
+    assertEquals("GET, POST", r.headers().firstValue("Allow").orElseThrow());
+  }
+
   @ParameterizedTest
   @EnumSource(ErrorCode.class)
   void everyErrorCodeHasAStatusAndATitleOfItsOwnFamily(ErrorCode code) {

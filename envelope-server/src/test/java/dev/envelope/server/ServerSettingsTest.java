@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.server.ServerSettings.Setting;
+import dev.envelope.server.Setting;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
