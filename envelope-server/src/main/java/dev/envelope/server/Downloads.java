@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.regex.Pattern;
-import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.http.ByteRange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -150,7 +149,6 @@ final class Downloads {
       ctx.res().reset();
       throw new EnvelopeException(code, detail);
     }
-    ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData().getConnection()
-        .getEndPoint().close();
+    Problems.closeConnection(ctx);
   }
 }

@@ -6,6 +6,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,10 +59,17 @@ final class Problems {
     };
   }
 
+  /** Closes the connection under a response already under way, so the client sees it cut short. */
+  static void closeConnection(Context ctx) {
+    ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData().getConnection()
+        .getEndPoint().close();
+  }
+
   /** Writes {@code problem} as the response. */
   static void send(Context ctx, Problem problem) {
     if (ctx.res().isCommitted()) {
-      // Too late for a problem; Downloads closes the connection itself before this can happen.
+      // Too late for a problem: a download failed in a way Downloads did not foresee. Never a clean end.
+      closeConnection(ctx);
       return;
     }
     if (problem.status() == 401) {

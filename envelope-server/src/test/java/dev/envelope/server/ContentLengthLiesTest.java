@@ -81,6 +81,18 @@ class ContentLengthLiesTest {
   }
 
   @Test
+  void aContentLengthThatIsNotANumberIsA400Problem() throws Exception {
+    String head = "POST /v1/files?name=x HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + t.writer
+        + "\r\nContent-Length: ten\r\nConnection: close\r\n\r\n";
+
+    String answer = exchange(head, "0123456789".getBytes(StandardCharsets.US_ASCII), false);
+
+    assertTrue(answer.startsWith("HTTP/1.1 400"), answer);
+    assertTrue(answer.contains("Content-Type: application/problem+json"), answer);
+    assertTrue(answer.contains("\"code\":\"invalid-argument\""), answer);
+  }
+
+  @Test
   void aDeclaredLengthOverTheLimitIsRefusedBeforeTheBody() throws Exception {
     try (TestServer limited = TestServer.withMaxUpload(1000)) {
       try (Socket socket = new Socket("127.0.0.1", limited.server.port())) {

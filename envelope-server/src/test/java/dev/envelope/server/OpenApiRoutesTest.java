@@ -49,7 +49,7 @@ class OpenApiRoutesTest {
 
   private static Set<String> documented(JsonNode doc) {
     Set<String> routes = new TreeSet<>();
-    doc.get("paths").fields().forEachRemaining(path -> path.getValue().fieldNames().forEachRemaining(method -> {
+    doc.get("paths").properties().forEach(path -> path.getValue().fieldNames().forEachRemaining(method -> {
       if (OPERATIONS.contains(method)) {
         routes.add(method.toUpperCase(Locale.ROOT) + " " + path.getKey());
       }
@@ -59,7 +59,7 @@ class OpenApiRoutesTest {
 
   private static void collectRefs(JsonNode node, Set<String> refs) {
     if (node.isObject()) {
-      node.fields().forEachRemaining(f -> {
+      node.properties().forEach(f -> {
         if (f.getKey().equals("$ref")) {
           refs.add(f.getValue().asText());
         } else {
