@@ -28,12 +28,22 @@ public final class Cli {
   private final InputStream stdin;
   private final OutputStream stdout;
   private final PrintStream stderr;
+  private final boolean terminal;
 
   public Cli(Map<String, String> env, InputStream stdin, OutputStream stdout, PrintStream stderr) {
+    this(env, stdin, stdout, stderr, false);
+  }
+
+  /**
+   * @param terminal whether a person watches stderr: only then do long transfers draw a progress bar there
+   */
+  public Cli(Map<String, String> env, InputStream stdin, OutputStream stdout, PrintStream stderr,
+      boolean terminal) {
     this.env = env;
     this.stdin = stdin;
     this.stdout = stdout;
     this.stderr = stderr;
+    this.terminal = terminal;
   }
 
   /** Runs {@code args} and returns the exit status. */
@@ -70,6 +80,10 @@ public final class Cli {
 
   PrintStream stderr() {
     return stderr;
+  }
+
+  boolean terminal() {
+    return terminal;
   }
 
   /** Prints a line for the user on stdout. */

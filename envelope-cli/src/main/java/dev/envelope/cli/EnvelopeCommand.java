@@ -12,7 +12,8 @@ import picocli.CommandLine.ScopeType;
     description = "Envelope encryption of files: each file gets a fresh AES-256 data key, wrapped by a root key"
         + " that never leaves the key service.",
     subcommands = {KeysCommand.class, EncryptCommand.class, DecryptCommand.class, InspectCommand.class,
-        KeyserverCommand.class, ServeCommand.class},
+        KeyserverCommand.class, ServeCommand.class, UploadCommand.class, DownloadCommand.class, ListCommand.class,
+        RemoveCommand.class, TokensCommand.class},
     footerHeading = "%nEnvironment:%n",
     footer = {
         "  ENVELOPE_HOME              data directory holding the keyring (default ./envelope-data)",
@@ -20,6 +21,10 @@ import picocli.CommandLine.ScopeType;
         "  ENVELOPE_MASTER_KEY_FILE   file holding that base64 text (use one of the two)",
         "                             With neither, the first use generates ENVELOPE_HOME/master.key:",
         "                             fine for trying Envelope out, not for production.",
+        "  ENVELOPE_SERVER            the server of upload, download, ls and rm",
+        "                             (default http://127.0.0.1:8080)",
+        "  ENVELOPE_TOKEN             the bearer token they send (or --token-file FILE)",
+        "  ENVELOPE_TOKEN_FILE        a file holding that token",
         "  ENVELOPE_DEBUG=1           print stack traces of errors",
         "",
         "Errors are one line on stderr, 'envelope: error: MESSAGE [CODE]', and these exit statuses:",
@@ -36,7 +41,13 @@ import picocli.CommandLine.ScopeType;
         "  9  invalid-wrapped-key the wrapped data key does not belong to this file, or is damaged",
         " 10  unsupported-format  not an Envelope file, or a newer format version",
         " 11  key-invalid-state   the key's state forbids it (pending deletion, say)",
-        " 12  already-exists   the name (an alias) is already taken"})
+        " 12  already-exists   the name (an alias) is already taken",
+        " 13  not-found        no such file or token (or not one of yours)",
+        " 14  unauthenticated  no token, or a wrong, unknown or revoked one",
+        " 15  forbidden        the token's role does not allow that",
+        " 16  too-large        the upload is larger than the server accepts",
+        " 17  range-not-satisfiable  the byte range lies outside the file",
+        " 18  unavailable      the server cannot be reached, or did not answer in time"})
 final class EnvelopeCommand {
   final Cli cli;
 

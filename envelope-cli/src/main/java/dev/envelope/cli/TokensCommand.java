@@ -1,0 +1,134 @@
+package dev.envelope.cli;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.keyring.LocalKeyring;
+import dev.envelope.service.AccessTokens;
+import dev.envelope.service.Role;
+import dev.envelope.service.TokenRecord;
+import dev.envelope.service.local.LocalStores;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code envelope tokens ...}: the local token admin. It works on the data directory itself (the SQLite file
+ * the server reads), so it needs no server and no admin token: whoever may read the data directory is the
+ * operator already. SQLite's WAL makes it safe beside a running server.
+ *
+ * <p>It refuses a data directory that does not exist, the default included: a token made where no server
+ * looks would open nothing, and the person would find out only when the server refuses it.
+ */
+@Command(name = "tokens", mixinStandardHelpOptions = true,
+    description = {"Manage the bearer tokens of the data directory (--home/ENVELOPE_HOME); no server needed.",
+        "Run it on the server's machine with the server's data directory; it is safe while the server runs."},
+    subcommands = {TokensCommand.Create.class, TokensCommand.ListTokens.class, TokensCommand.Revoke.class})
+final class TokensCommand {
+  @ParentCommand
+  EnvelopeCommand parent;
+
+  /** The token admin over the data directory's stores; the caller closes the stores. */
+  LocalStores open() throws EnvelopeException {
+    Map<String, String> env = new HashMap<>(parent.cli.env());
+    if (parent.home != null) {
+      env.put("ENVELOPE_HOME", parent.home);
+    }
+    Path home = LocalKeyring.home(env);
+    if (!Files.isDirectory(home)) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "no data directory at " + home.toAbsolutePath()
+          + ": give the server's --home (or ENVELOPE_HOME), or start 'envelope serve' once to create it");
+    }
+    return LocalStores.open(home);
+  }
+
+  static AccessTokens tokens(LocalStores stores) {
+    return new AccessTokens(stores.tokens(), Clock.systemUTC());
+  }
+
+  @Command(name = "create", mixinStandardHelpOptions = true,
+      description = {"Create a token; prints it alone on stdout. This is the only time it is shown: only its"
+          + " hash is stored.", "Its id (the part after 'env1.') names it in 'tokens list' and 'tokens revoke'."})
+  static final class Create implements Callable<Integer> {
+    @ParentCommand
+    TokensCommand tokens;
+
+    @Option(names = "--tenant", required = true, paramLabel = "TENANT",
+        description = "whose files it opens: 1 to 64 of a-z 0-9 . _ -, starting with a letter or digit")
+    String tenant;
+
+    @Option(names = "--role", required = true, paramLabel = "ROLE",
+        description = "read (list, download), write (also upload, delete) or admin (also manage tokens)")
+    String role;
+
+    @Option(names = "--name", paramLabel = "NAME", defaultValue = "",
+        description = "a label for people, shown by 'tokens list'")
+    String name;
+
+    @Override
+    public Integer call() throws EnvelopeException, IOException {
+      Role parsed = Role.parse(role); // IllegalArgumentException: invalid-argument
+      String token;
+      try (LocalStores stores = tokens.open()) {
+        token = tokens(stores).create(tenant, parsed, name).token();
+      }
+      tokens.parent.cli.println(token);
+      return 0;
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      description = "List the tokens (never their text or hash), oldest first, revoked ones too.")
+  static final class ListTokens implements Callable<Integer> {
+    private static final String ROW = "%-16s  %-16s  %-5s  %-7s  %-20s  %s";
+
+    @ParentCommand
+    TokensCommand tokens;
+
+    @Option(names = "--tenant", paramLabel = "TENANT", description = "only this tenant's tokens")
+    String tenant;
+
+    @Override
+    public Integer call() throws EnvelopeException, IOException {
+      List<TokenRecord> all;
+      try (LocalStores stores = tokens.open()) {
+        all = tokens(stores).list(tenant);
+      }
+      Cli cli = tokens.parent.cli;
+      cli.println(String.format(ROW, "ID", "TENANT", "ROLE", "STATE", "CREATED", "NAME"));
+      for (TokenRecord t : all) {
+        cli.println(String.format(ROW, t.id(), t.tenant(), t.role().id(), t.revoked() ? "revoked" : "active",
+            t.createdAt().truncatedTo(ChronoUnit.SECONDS), Printable.of(t.name())));
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "revoke", mixinStandardHelpOptions = true,
+      description = "Revoke a token: the server refuses it from the next request on.")
+  static final class Revoke implements Callable<Integer> {
+    @ParentCommand
+    TokensCommand tokens;
+
+    @Parameters(paramLabel = "ID", description = "the token's id, as 'tokens list' shows it")
+    String id;
+
+    @Override
+    public Integer call() throws EnvelopeException, IOException {
+      try (LocalStores stores = tokens.open()) {
+        tokens(stores).revoke(id);
+      }
+      tokens.parent.cli.println("revoked " + id);
+      return 0;
+    }
+  }
+}

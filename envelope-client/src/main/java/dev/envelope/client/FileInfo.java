@@ -1,0 +1,23 @@
+package dev.envelope.client;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A stored file as the server describes it.
+ *
+ * @param id the file's id, as {@link EnvelopeClient#download} and {@link EnvelopeClient#delete} take it
+ * @param name the name given at upload: data, never a path; may hold any printable Unicode text, so escape
+ *     it before showing it on a terminal or in HTML
+ * @param size the plaintext size in bytes
+ * @param contentType the media type given at upload
+ * @param createdAt when the upload was acknowledged
+ */
+public record FileInfo(String id, String name, long size, String contentType, Instant createdAt) {
+  public FileInfo {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(contentType, "contentType");
+    Objects.requireNonNull(createdAt, "createdAt");
+  }
+}

@@ -1,0 +1,125 @@
+package dev.envelope.client;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.envelope.core.ErrorCode;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The API's JSON bodies, read field by field through the tree model: a newer server may add members, which
+ * are ignored; a missing or mistyped member is an {@link ErrorCode#INTERNAL} "unexpected answer", never a
+ * half-filled record.
+ */
+final class Json {
+  static final ObjectMapper MAPPER = new ObjectMapper();
+
+  private Json() {}
+
+  static JsonNode parse(byte[] body) throws EnvelopeClientException {
+    try {
+      return MAPPER.readTree(body);
+    } catch (IOException e) {
+      throw unexpected("its body is not JSON");
+    }
+  }
+
+  /** The body's JSON, or null if it is not JSON. */
+  static JsonNode parseQuietly(byte[] body) {
+    try {
+      return MAPPER.readTree(body);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  static byte[] write(ObjectNode node) {
+    try {
+      return MAPPER.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("an ObjectNode always serializes", e);
+    }
+  }
+
+  static FileInfo file(JsonNode node) throws EnvelopeClientException {
+    return new FileInfo(text(node, "id"), text(node, "name"), number(node, "size"), text(node, "contentType"),
+        instant(node, "createdAt"));
+  }
+
+  static FilePage page(JsonNode node) throws EnvelopeClientException {
+    List<FileInfo> files = new ArrayList<>();
+    for (JsonNode file : array(node, "files")) {
+      files.add(file(file));
+    }
+    JsonNode next = node.get("nextCursor");
+    if (next != null && !next.isNull() && !next.isTextual()) {
+      throw unexpected("its nextCursor is not text");
+    }
+    return new FilePage(files, next == null || next.isNull() ? Optional.empty() : Optional.of(next.asText()));
+  }
+
+  static TokenInfo token(JsonNode node) throws EnvelopeClientException {
+    JsonNode revoked = node.get("revokedAt");
+    Optional<Instant> revokedAt = revoked == null || revoked.isNull()
+        ? Optional.empty() : Optional.of(instant(node, "revokedAt"));
+    JsonNode name = node.get("name");
+    return new TokenInfo(text(node, "id"), text(node, "tenant"), text(node, "role"),
+        name == null || name.isNull() ? "" : text(node, "name"), instant(node, "createdAt"), revokedAt);
+  }
+
+  static List<TokenInfo> tokens(JsonNode node) throws EnvelopeClientException {
+    List<TokenInfo> tokens = new ArrayList<>();
+    for (JsonNode token : array(node, "tokens")) {
+      tokens.add(token(token));
+    }
+    return tokens;
+  }
+
+  static NewToken newToken(JsonNode node) throws EnvelopeClientException {
+    return new NewToken(token(node), text(node, "token"));
+  }
+
+  private static JsonNode array(JsonNode node, String field) throws EnvelopeClientException {
+    JsonNode value = node.get(field);
+    if (value == null || !value.isArray()) {
+      throw unexpected("it has no " + field + " array");
+    }
+    return value;
+  }
+
+  private static String text(JsonNode node, String field) throws EnvelopeClientException {
+    JsonNode value = node.get(field);
+    if (value == null || !value.isTextual()) {
+      throw unexpected("its " + field + " is missing or not text");
+    }
+    return value.asText();
+  }
+
+  private static long number(JsonNode node, String field) throws EnvelopeClientException {
+    JsonNode value = node.get(field);
+    if (value == null || !value.canConvertToExactIntegral() || !value.canConvertToLong() || value.asLong() < 0) {
+      throw unexpected("its " + field + " is missing or not a size");
+    }
+    return value.asLong();
+  }
+
+  private static Instant instant(JsonNode node, String field) throws EnvelopeClientException {
+    String text = text(node, field);
+    try {
+      return Instant.parse(text);
+    } catch (DateTimeParseException e) {
+      throw unexpected("its " + field + " is not an ISO-8601 instant");
+    }
+  }
+
+  static EnvelopeClientException unexpected(String what) {
+    return new EnvelopeClientException(ErrorCode.INTERNAL, 0,
+        "unexpected answer from the server (" + what + "): is it an Envelope server of a compatible version?");
+  }
+}
