@@ -25,7 +25,7 @@ final class RunningServer implements AutoCloseable {
   RunningServer(Path home) throws Exception {
     this.home = Files.createDirectories(home);
     LocalKeyring keyring = Keyrings.open(home, masterKey);
-    keyring.createKey("files");
+    keyring.createAlias("files", keyring.createKey("file service").id());
     stores = LocalStores.open(home);
     FileService files = FileService.builder().keyService(keyring, "files").blobStore(stores.blobs())
         .metadataStore(stores.metadata()).segmentSize(4096).build();
