@@ -128,7 +128,13 @@ public final class KeyServer implements AutoCloseable {
       String name = target != null && target.startsWith(TARGET_PREFIX) ? target.substring(TARGET_PREFIX.length())
           : target;
       record.operation(name); // as claimed until the signature is checked; the outcome says whether it was
-      byte[] body = readBody(req);
+      byte[] body;
+      try {
+        body = readBody(req);
+      } catch (IOException e) {
+        // The client stopped sending (or went away): still a request, so it is refused on the record.
+        throw KmsError.VALIDATION.exception("The request body ended before its declared length");
+      }
       AccessKey caller = verifier.verify(signedRequest(req, body)); // x-amz-target is among the signed headers
       Operation operation = operations.get(name);
       if (!target.startsWith(TARGET_PREFIX) || operation == null) {

@@ -147,7 +147,12 @@ final class SigV4Verifier {
   }
 
   private static String decode(String s) {
-    return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    try {
+      return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      // No client signs what it cannot have encoded: a bad signature, not a failure of the server.
+      throw invalid("The query string is not validly percent-encoded");
+    }
   }
 
   /** RFC 3986 percent-encoding of everything but unreserved characters (and {@code /} in paths). */

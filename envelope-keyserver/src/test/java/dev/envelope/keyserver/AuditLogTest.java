@@ -70,6 +70,31 @@ class AuditLogTest {
   }
 
   @Test
+  void aRequestWhoseBodyNeverArrivesIsRecordedToo() throws Exception {
+    String claimed = "TrentService.CutShort" + System.nanoTime();
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", fixture.endpoint().getPort())) {
+      socket.getOutputStream().write(("POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: " + claimed
+          + "\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: 100\r\n\r\n{\"Ke")
+          .getBytes(StandardCharsets.US_ASCII));
+      socket.shutdownOutput();
+      socket.getInputStream().readAllBytes();
+    }
+    String operation = claimed.substring("TrentService.".length());
+    JsonNode found = null;
+    for (int i = 0; i < 50 && found == null; i++) {
+      for (String line : fixture.auditLines()) {
+        JsonNode json = KmsRequest.JSON.readTree(line);
+        if (operation.equals(json.path("operation").asText())) {
+          found = json;
+        }
+      }
+      Thread.sleep(100);
+    }
+    assertTrue(found != null, "no audit line for the request");
+    assertEquals("error", found.get("outcome").asText());
+  }
+
+  @Test
   void anUnauthenticatedRequestIsRecordedWithTheAccessKeyItClaimed() throws Exception {
     try (var stranger = fixture.client("ENVKCLAIMEDCLAIMED00", "x")) {
       assertThrows(Exception.class, () -> stranger.generateRandom(b -> b.numberOfBytes(8)));

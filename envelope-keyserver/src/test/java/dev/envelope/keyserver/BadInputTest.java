@@ -127,6 +127,28 @@ class BadInputTest {
   }
 
   @Test
+  void aQueryStringWithBrokenPercentEncodingIsABadSignatureNotAnInternalError() throws Exception {
+    byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+    var signed = SignedHttp.sign(fixture.endpoint(), "TrentService.GenerateRandom", body, fixture.accessKey.id(),
+        fixture.accessKey.secret(), Clock.systemUTC());
+    // The JDK's client will not send "%zz", so the request goes over a plain socket.
+    StringBuilder request = new StringBuilder("POST /?a=%zz HTTP/1.1\r\n");
+    signed.headers().forEach((name, values) -> values.forEach(v -> request.append(name).append(": ").append(v)
+        .append("\r\n")));
+    request.append("Content-Length: ").append(body.length).append("\r\nConnection: close\r\n\r\n{}");
+    String response;
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", fixture.endpoint().getPort())) {
+      socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
+      response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+    String status = response.substring(0, response.indexOf("\r\n"));
+    String json = response.substring(response.indexOf("\r\n\r\n") + 4);
+
+    assertEquals("HTTP/1.1 400 Bad Request", status, response);
+    assertEquals("InvalidSignatureException", KmsRequest.JSON.readTree(json).get("__type").asText(), json);
+  }
+
+  @Test
   void otherPathsAndMethodsAnswerInKmsTermsToo() throws Exception {
     var response = SignedHttp.send(fixture.endpoint().resolve("/elsewhere"), Map.of(), new byte[0]);
     assertEquals(404, response.status());

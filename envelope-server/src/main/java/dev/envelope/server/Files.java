@@ -23,7 +23,8 @@ final class Files {
   }
 
   void list(Context ctx, Principal caller) throws EnvelopeException, IOException {
-    FilePage page = files.list(caller, ctx.queryParam("cursor"), limit(ctx.queryParam("limit")));
+    FilePage page = files.list(caller, QueryParameters.first(ctx, "cursor"),
+        limit(QueryParameters.first(ctx, "limit")));
     ObjectNode json = Json.MAPPER.createObjectNode();
     ArrayNode list = json.putArray("files");
     for (FileRecord file : page.files()) {

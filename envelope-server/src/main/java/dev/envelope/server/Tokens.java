@@ -47,7 +47,7 @@ final class Tokens {
   void list(Context ctx, Principal caller) throws EnvelopeException, IOException {
     ObjectNode json = Json.MAPPER.createObjectNode();
     ArrayNode list = json.putArray("tokens");
-    for (TokenRecord token : tokens.list(ctx.queryParam("tenant"))) {
+    for (TokenRecord token : tokens.list(QueryParameters.first(ctx, "tenant"))) {
       list.add(Json.token(token));
     }
     Json.send(ctx, 200, json);

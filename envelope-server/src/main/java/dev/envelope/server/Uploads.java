@@ -35,7 +35,7 @@ final class Uploads {
   }
 
   private FileRecord raw(Context ctx, Principal caller, String type) throws EnvelopeException, IOException {
-    String name = ctx.queryParam("name");
+    String name = QueryParameters.first(ctx, "name");
     if (name == null) {
       name = fileName(ctx.header("Content-Disposition"));
     }
@@ -51,7 +51,8 @@ final class Uploads {
     } catch (MultipartUpload.MalformedException e) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, e.getMessage());
     }
-    String name = ctx.queryParam("name") != null ? ctx.queryParam("name") : upload.fileName();
+    String named = QueryParameters.first(ctx, "name");
+    String name = named != null ? named : upload.fileName();
     try {
       return files.upload(caller, name, upload.contentType(), upload.content());
     } catch (EnvelopeException e) {

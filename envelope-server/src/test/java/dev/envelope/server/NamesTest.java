@@ -101,6 +101,39 @@ class NamesTest {
     assertEquals(name, Json.MAPPER.readTree(r.body()).get("name").asText());
   }
 
+  @Test
+  void aQueryNameIsUtf8WhateverCharsetTheBodyDeclares() throws Exception {
+    for (String type : new String[] {"text/plain; charset=iso-8859-1", "text/plain; charset=utf-16"}) {
+      HttpResponse<String> r = t.send(t.request("/v1/files?name=%C3%A9t%C3%A9.txt", t.writer)
+          .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofString("x")).build());
+
+      assertEquals(201, r.statusCode(), r.body());
+      assertEquals("\u00e9t\u00e9.txt", Json.MAPPER.readTree(r.body()).get("name").asText(), type);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"%C3%28", "%ED%A0%80", "a%FFb"})
+  void aQueryNameThatIsNotPercentEncodedUtf8IsRefused(String encoded) throws Exception {
+    HttpResponse<String> r = t.send(t.request("/v1/files?name=" + encoded, t.writer)
+        .POST(HttpRequest.BodyPublishers.ofString("x")).build());
+
+    assertEquals(400, r.statusCode(), r.body());
+    assertTrue(Json.MAPPER.readTree(r.body()).get("detail").asText().contains("UTF-8"), r.body());
+  }
+
+  @Test
+  void anUnknownBodyCharsetDropsNoQueryParameter() throws Exception {
+    HttpResponse<String> up = t.send(t.request("/v1/files?name=kept", t.writer)
+        .header("Content-Type", "text/plain; charset=no-such-charset")
+        .POST(HttpRequest.BodyPublishers.ofString("x")).build());
+    HttpResponse<String> tokens = t.send(t.request("/v1/tokens?tenant=nobody-here", t.admin)
+        .header("Content-Type", "text/plain; charset=no-such-charset").build());
+
+    assertEquals(201, up.statusCode(), up.body());
+    assertEquals(0, Json.MAPPER.readTree(tokens.body()).get("tokens").size(), "the tenant filter applies");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"", "attachment"})
   void anUnnamedUploadIsRefused(String disposition) throws Exception {
