@@ -28,6 +28,17 @@ public record AccessKey(String id, String secret, String name, Instant createdAt
     }
   }
 
+  /**
+   * Refuses an operation that makes a new key when this access key is limited to listed keys: the new key
+   * could never be on its list, and making it anyway would let a narrow credential fill the key service.
+   */
+  void checkMayCreateKeys(String operation) {
+    if (!allowedKeys.isEmpty()) {
+      throw KmsError.ACCESS_DENIED.exception("Access key " + id + " is limited to listed keys and is not "
+          + "authorized to perform kms:" + operation);
+    }
+  }
+
   void checkKey(String operation, String keyId, String keyArn) {
     if (!allowedKeys.isEmpty() && !allowedKeys.contains(keyId)) {
       throw KmsError.ACCESS_DENIED.exception("Access key " + id + " is not authorized to perform kms:"

@@ -46,6 +46,11 @@ final class Call {
     return arn;
   }
 
+  /** Checks that the caller may create keys (a caller limited to listed keys may not). */
+  void createsKey() {
+    caller.checkMayCreateKeys(operation);
+  }
+
   /** As {@link #useKey}, for the key a ReEncrypt decrypts with. */
   String useSourceKey(String keyId) {
     String arn = ids.keyArn(keyId);

@@ -52,6 +52,7 @@ final class KeyOperations {
   }
 
   private ObjectNode createKey(Call call) throws EnvelopeException {
+    call.createsKey();
     KmsRequest request = call.request();
     requireValue(request, "KeyUsage", "ENCRYPT_DECRYPT");
     requireValue(request, "KeySpec", "SYMMETRIC_DEFAULT");

@@ -210,4 +210,15 @@ class KmsErrorsTest {
           .destinationKeyId(allowed)));
     }
   }
+
+  @Test
+  void anAccessKeyLimitedToSomeKeys_cannotCreateKeys_andNoKeyIsLeftBehind() throws Exception {
+    String allowed = newKey();
+    AccessKey limited = fixture.credentials.create("one-key", Set.of(), Set.of(allowed));
+    int before = kms.listKeys().keys().size();
+    try (KmsClient client = fixture.client(limited.id(), limited.secret())) {
+      failsWithCode("AccessDeniedException", () -> client.createKey(b -> b.description("no")));
+    }
+    assertEquals(before, kms.listKeys().keys().size(), "the refused CreateKey created nothing");
+  }
 }

@@ -43,6 +43,10 @@ final class Authenticated {
   }
 
   private Principal authenticate(Context ctx) throws EnvelopeException {
+    // Two Authorization headers: proxies disagree on which one counts, so neither does.
+    if (java.util.Collections.list(ctx.req().getHeaders("Authorization")).size() > 1) {
+      throw new EnvelopeException(ErrorCode.UNAUTHENTICATED, "a request may carry only one Authorization header");
+    }
     String header = ctx.header("Authorization");
     if (header == null || header.length() < 7 || !header.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
       throw new EnvelopeException(ErrorCode.UNAUTHENTICATED, "a valid bearer token is required");

@@ -48,6 +48,28 @@ class AccessTest {
   }
 
   @Test
+  void twoAuthorizationHeadersAre401_evenWhenOneIsGood() throws Exception {
+    String good = t.token("default", Role.READ);
+    HttpResponse<String> r = t.send(t.request("/v1/files/" + id, null)
+        .header("Authorization", "Bearer " + good).header("Authorization", "Bearer env1.x").build());
+
+    assertEquals(401, r.statusCode());
+    assertEquals(200, get("/v1/files/" + id, "Bearer " + good).statusCode());
+  }
+
+  @Test
+  void readinessIs503WhenTheRootKeyCannotBeUsed_andSaysNothingMore() throws Exception {
+    try (TestServer own = TestServer.start()) {
+      own.keyring.disableKey("envelope-files");
+      HttpResponse<String> r = own.send(own.request("/readyz", null).build());
+
+      assertEquals(503, r.statusCode());
+      assertEquals("unavailable", Json.MAPPER.readTree(r.body()).get("code").asText());
+      assertTrue(!r.body().contains("envelope-files") && !r.body().contains("disabled"), r.body());
+    }
+  }
+
+  @Test
   void aTokenWithAWrongSecretIs401() throws Exception {
     String good = t.token("default", Role.READ);
     String forged = good.substring(0, good.length() - 2) + (good.endsWith("AA") ? "BB" : "AA");

@@ -33,6 +33,7 @@ final class TestServer implements AutoCloseable {
   static final int SEGMENT_PLAINTEXT = SEGMENT - 16;
 
   final Path home;
+  final LocalKeyring keyring;
   final LocalStores stores;
   final FileService files;
   final AccessTokens tokens;
@@ -44,7 +45,7 @@ final class TestServer implements AutoCloseable {
 
   private TestServer(long maxUpload, Consumer<EnvelopeServer.Builder> configure) throws Exception {
     home = Files.createTempDirectory("envelope-server-test");
-    LocalKeyring keyring = Keyrings.open(home, Keyrings.newMasterKeyBase64());
+    keyring = Keyrings.open(home, Keyrings.newMasterKeyBase64());
     keyring.createAlias("envelope-files", keyring.createKey("file service").id());
     stores = LocalStores.open(home);
     files = FileService.builder().keyService(keyring, "envelope-files").blobStore(blobs()).metadataStore(metadata())
