@@ -69,9 +69,8 @@ public final class PeersBench implements BenchExtension {
             + DEFAULT_FILE_MIB + "; --quick: " + QUICK_FILE_MIB + "); 3x N MiB of files"),
         new ExtraOption(PROCESS_REPS, 1, 100, "measured whole-process rounds after 1 warm-up (default "
             + DEFAULT_PROCESS_REPS + "; --quick: 1, no warm-up)"),
-        new ExtraOption(HTTP_MIB, 0, 16 * 1024, "file size of the HTTP rows in MiB (default " + DEFAULT_HTTP_MIB
-            + "; --quick: " + QUICK_HTTP_MIB + "; min 2); 0 skips the HTTP sections. Needs N MiB of heap and 5x N"
-            + " MiB of disk"),
+        new ExtraOption(HTTP_MIB, 0, 16 * 1024, "HTTP rows' file in MiB (default " + DEFAULT_HTTP_MIB + "; --quick: "
+            + QUICK_HTTP_MIB + "; min 2; 0 skips them); N MiB of heap, 6x N of disk"),
         new ExtraOption(HTTP_SECONDS, 1, 600, "measured seconds of the 4 KiB uploads (default "
             + DEFAULT_HTTP_SECONDS + "; --quick: 1)"));
   }
