@@ -91,8 +91,11 @@ final class Baselines {
     return seconds;
   }
 
-  /** Seconds to write {@link #size} bytes to a new file in {@code dir} in 1 MiB writes, fsync included. */
-  double durableWrite(Path dir) throws IOException {
+  /**
+   * Writes {@link #size} bytes to a new file in {@code dir} in 1 MiB writes and fsyncs it; returns the seconds
+   * of the writes (into the page cache) and of the fsync.
+   */
+  double[] durableWrite(Path dir) throws IOException {
     Path file = dir.resolve("disk-baseline.bin");
     ByteBuffer buffer = ByteBuffer.wrap(plaintext, 0, Sizes.MIB);
     long start = System.nanoTime();
@@ -104,9 +107,11 @@ final class Baselines {
             out.write(buffer);
           }
         }
+        long written = System.nanoTime();
         out.force(true);
+        // The delete is outside the time, as it is outside dd's.
+        return new double[] {(written - start) / 1e9, (System.nanoTime() - written) / 1e9};
       }
-      return (System.nanoTime() - start) / 1e9; // the delete is outside the time, as it is outside dd's
     } finally {
       Files.deleteIfExists(file);
     }
@@ -167,6 +172,7 @@ final class Baselines {
         }
       }, "fsync-baseline-" + t));
     }
+    double cpu = HttpLoad.ownCpuSeconds();
     long start = System.nanoTime();
     workers.forEach(Thread::start);
     Thread.sleep((long) (seconds * 1000));
@@ -175,16 +181,17 @@ final class Baselines {
       w.join();
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
+    double cores = (HttpLoad.ownCpuSeconds() - cpu) / elapsed;
     ProcessBench.deleteTree(where);
     if (!failures.isEmpty()) {
       throw failures.get(0);
     }
     double[] all = latencies.stream().flatMapToDouble(Arrays::stream).sorted().toArray();
-    return new SmallFiles(all.length / elapsed, all);
+    return new SmallFiles(all.length / elapsed, all, cores);
   }
 
-  /** Small durable files: the rate per second and every latency in ms, sorted. */
-  record SmallFiles(double perSecond, double[] sortedMillis) {}
+  /** Small durable files: the rate per second, every latency in ms (sorted), CPU cores used (kernel included). */
+  record SmallFiles(double perSecond, double[] sortedMillis, double cores) {}
 
   /** Writes into the pieces in order. */
   private static final class PiecesSink extends OutputStream {

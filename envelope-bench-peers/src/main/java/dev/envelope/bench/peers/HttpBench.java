@@ -44,6 +44,8 @@ final class HttpBench {
     final List<Double> encrypt = new ArrayList<>();
     final List<Double> decrypt = new ArrayList<>();
     final List<Double> disk = new ArrayList<>();
+    final List<Double> diskWrite = new ArrayList<>();
+    final List<Double> diskFsync = new ArrayList<>();
     final List<HttpLoad.Transfer> upload = new ArrayList<>();
     final List<HttpLoad.Transfer> download = new ArrayList<>();
   }
@@ -137,7 +139,7 @@ final class HttpBench {
       double encrypt = baselines.encrypt();
       double decrypt = baselines.decrypt();
       System.gc(); // the baselines' garbage is collected here, not inside the client's or disk's timing
-      double disk = baselines.durableWrite(dir);
+      double[] disk = baselines.durableWrite(dir);
       HttpLoad.Transfer up = load.upload(source, size);
       HttpLoad.Transfer down = load.download(up.id(), size);
       load.verify(up.id(), size, sha256);
@@ -145,7 +147,9 @@ final class HttpBench {
       if (measured) {
         samples.encrypt.add(encrypt);
         samples.decrypt.add(decrypt);
-        samples.disk.add(disk);
+        samples.disk.add(disk[0] + disk[1]);
+        samples.diskWrite.add(disk[0]);
+        samples.diskFsync.add(disk[1]);
         samples.upload.add(up);
         samples.download.add(down);
       }

@@ -84,13 +84,19 @@ final class HttpReport {
         up, up / enc, enc, THROUGHPUT_GOAL, met(up / enc >= THROUGHPUT_GOAL), paired(size, s.upload, s.encrypt)));
     bigLines.add(fmt("Upload against the disk: %.2fx its durable write rate (%.0f MB/s); the disk alone would cap"
         + " the upload at %.2fx the in-process encrypt", up / disk, disk, disk / enc));
+    double write = median(s.diskWrite);
+    double sync = median(s.diskFsync);
+    bigLines.add(fmt("The disk baseline, split (medians): %.2f s writing the fresh file into the page cache, %.2f s in"
+        + " fsync. A fresh file needs fresh page-cache memory, which on a virtual machine that hands freed memory"
+        + " back to its host costs page faults; the upload's blob is a fresh file too", write, sync));
     if (up / enc < THROUGHPUT_GOAL) {
       double cores = cpu(s.upload, HttpLoad.Transfer::serverCpu);
       bigLines.add(up / disk >= 0.75
-          ? fmt("What dominated the upload: the disk (the upload runs at %.2fx of what write + fsync allows here;"
-              + " an acknowledged upload is durable, so it cannot beat the disk)", up / disk)
-          : fmt("What dominated the upload: not the disk (%.2fx of its rate); the server used %.2f cores: one request"
-              + " thread reads the socket, encrypts and writes in turn, then fsyncs the whole blob at the end",
+          ? fmt("What dominated the upload: the durable write of a fresh file (the upload ran at %.2fx the rate of"
+              + " the dd-style baseline, whose time went mostly to %s), not the cipher; the server used %.2f cores,"
+              + " the kernel's page-cache work included", up / disk, write >= sync ? "the page cache" : "fsync", cores)
+          : fmt("What dominated the upload: not the durable write (%.2fx of its rate); the server used %.2f cores:"
+              + " one request thread reads the socket, encrypts and writes in turn, then fsyncs the blob at the end",
               up / disk, cores));
     }
     bigLines.add(fmt("Verdict, download: %.0f MB/s, %.2fx the in-process decrypt (%.0f MB/s): the goal of >= %.1fx"
@@ -118,16 +124,18 @@ final class HttpReport {
     if (u.perSecond() < UPLOADS_GOAL) {
       int cpus = Runtime.getRuntime().availableProcessors();
       boolean saturated = u.serverCores() + u.clientCores() >= 0.85 * cpus;
+      String cpu = fmt("server %.2f + clients %.2f of %d cores, kernel included; %.1f ms of server CPU per upload",
+          u.serverCores(), u.clientCores(), cpus, u.serverCores() / u.perSecond() * 1000);
       String disk = blobStore == null ? "" : fmt("; the blob store's durable sequence alone (no HTTP, crypto or"
-          + " SQLite) ran at %.0f/s with %d threads on this disk in this run, %s the goal, and the uploads reached"
-          + " %.2fx of it", blobStore.perSecond(), HttpBench.CLIENTS, blobStore.perSecond() < UPLOADS_GOAL
-              ? "below" : "above", u.perSecond() / blobStore.perSecond());
-      otherLines.add("What dominated the small uploads: fsync, "
-          + (blobStore != null && blobStore.perSecond() < UPLOADS_GOAL ? "first: " : "")
-          + "each upload waits for two fsyncs of the blob store (the blob, then its directory after the link) and"
-          + " a share of SQLite's grouped commit" + disk + fmt("; the CPU %s (server %.2f + clients %.2f of %d"
-          + " cores, the kernel's file-system work included)", saturated ? "is saturated too" : "is not saturated",
-          u.serverCores(), u.clientCores(), cpus));
+          + " SQLite) ran at %.0f/s with %d threads, %s the goal, using %.2f cores (%.1f ms of CPU per file, nearly"
+          + " all in the kernel's file system)", blobStore.perSecond(), HttpBench.CLIENTS,
+          blobStore.perSecond() < UPLOADS_GOAL ? "below" : "above", blobStore.cores(),
+          blobStore.cores() / blobStore.perSecond() * 1000);
+      String fsyncs = "each upload waits for two fsyncs of the blob store (the blob, then its directory after the"
+          + " link) and a share of SQLite's grouped commit";
+      otherLines.add(saturated
+          ? "What dominated the small uploads: the CPU, the machine is saturated (" + cpu + "); " + fsyncs + disk
+          : "What dominated the small uploads: waiting on fsync, not the CPU (" + cpu + "); " + fsyncs + disk);
     }
   }
 
@@ -166,7 +174,7 @@ final class HttpReport {
     }
     double[] ms = files.sortedMillis();
     other.add(label, Integer.toString(ms.length), f0(files.perSecond()), f2(pct(ms, 50)), f2(pct(ms, 99)),
-        f2(max(ms)), "", "");
+        f2(max(ms)), "", f2(files.cores()));
   }
 
   private String smallLabel() {
@@ -218,7 +226,8 @@ final class HttpReport {
             + " and compared byte for byte with the same slice of the original. Anything else prints FAILED.",
         "HTTP CPU cores = CPU seconds (user + system) of the process over the row's wall clock: the server's from"
             + " /proc, curl's as this JVM's reaped children, the JDK client's as this JVM's own (range-read"
-            + " client figures include the checks). 2 cores in all: when server + client approach 2, the machine,"
+            + " client figures include the checks; the disk rows' figure, in the client column, is this JVM doing"
+            + " the disk work). 2 cores in all: when server + client approach 2, the machine,"
             + " not the server, is the limit.",
         "HTTP baselines: the in-process rows stream through Envelope's cipher (64 KiB segments, the server's)"
             + " in 64 KiB writes and reads, from 16 MiB of random data repeated, into and out of memory; the disk"
