@@ -31,6 +31,11 @@ import org.slf4j.LoggerFactory;
 public final class EnvelopeServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EnvelopeServer.class);
   static final int MAX_THREADS = 128;
+  /**
+   * Bytes Jetty reads from a connection at a time (its default is 8 KiB): an upload body then reaches the
+   * copy loop in reads as large as its 64 KiB buffer and the cipher's segment, not in eighths of one.
+   */
+  static final int UPLOAD_READ_BUFFER = 64 * 1024;
   static final int MIN_THREADS = 8;
 
   private final FileService files;
@@ -53,7 +58,9 @@ public final class EnvelopeServer implements AutoCloseable {
       config.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblems()));
       config.jetty.addConnector((server, http) -> {
         http.setSendServerVersion(false);
-        connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        HttpConnectionFactory http1 = new HttpConnectionFactory(http);
+        http1.setInputBufferSize(UPLOAD_READ_BUFFER);
+        connector = new ServerConnector(server, http1);
         connector.setHost(b.host);
         connector.setPort(b.port);
         connector.setIdleTimeout(b.idleTimeout.toMillis());

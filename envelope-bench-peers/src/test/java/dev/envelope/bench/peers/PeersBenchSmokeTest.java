@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.envelope.bench.BenchExtension.Section;
 import dev.envelope.bench.BenchResult;
 import dev.envelope.bench.CipherBench;
+import dev.envelope.bench.Options;
 import dev.envelope.bench.Table;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs everything {@code bin/bench} runs, in-process at {@code --quick} sizes (a 2 MiB array, a 4 MiB file,
- * one repetition), and checks that the peers' rows are there with numbers and that nothing FAILED. It asserts
+ * one repetition; a real server for a 4 MiB file, 1 s of small uploads and 5 range reads), and checks that the
+ * peers' and the server's rows are there with numbers and that nothing FAILED. It asserts
  * nothing about speed. {@code age} may be missing on a build machine: its rows must then say "not available".
  */
 class PeersBenchSmokeTest {
@@ -33,7 +35,7 @@ class PeersBenchSmokeTest {
   private static final Pattern FIGURE = Pattern.compile("\\d+(\\.\\d+)?(-\\d+(\\.\\d+)?)?");
 
   @Test
-  void quickRunHasTheEsdkAndWholeProcessRowsWithNumbers(@TempDir Path dir) throws Exception {
+  void quickRunHasTheEsdkWholeProcessAndHttpRowsWithNumbers(@TempDir Path dir) throws Exception {
     assertTrue(Files.isRegularFile(CLI_JAR), CLI_JAR + " is missing: build envelope-cli first (mvn verify does)");
     Path markdown = dir.resolve("BENCH.md");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -59,7 +61,7 @@ class PeersBenchSmokeTest {
 
     // The whole-process table: envelope measured; openssl (the baseline) and age measured where installed,
     // "not available" where not; peak RSS needs /usr/bin/time (Debian package time).
-    assertEquals(1, result.sections().size());
+    assertEquals(3, result.sections().size(), "whole-process, then the two HTTP sections");
     Section process = result.sections().get(0);
     assertTrue(process.ok(), printed);
     List<String[]> rows = process.table().rows();
@@ -91,7 +93,44 @@ class PeersBenchSmokeTest {
       assertEquals("1.00", rows.get(0)[5], "openssl is the baseline of the whole-process table");
     }
 
+    // The HTTP sections: a real server, every row measured (curl's rows "not available" without curl).
+    Section big = result.sections().get(1);
+    Section small = result.sections().get(2);
+    assertTrue(big.ok() && small.ok(), printed);
+    boolean curlInstalled = ProcessBench.onPath("curl") != null;
+    List<String[]> bigRows = big.table().rows();
+    assertEquals(5, bigRows.size(), printed);
+    for (String[] row : bigRows) {
+      if (!curlInstalled) {
+        assertEquals(ProcessBench.NOT_AVAILABLE, row[1], printed);
+        continue;
+      }
+      String[] figures = row.clone();
+      for (int c = 3; c < figures.length; c++) {
+        figures[c] = figures[c].isEmpty() ? "0" : figures[c]; // baseline rows have no ratio to another
+      }
+      assertFigures(big.table(), figures, 1, printed);
+    }
+    List<String[]> smallRows = small.table().rows();
+    assertEquals(4, smallRows.size(), printed);
+    assertTrue(smallRows.get(2)[0].startsWith("4 KiB uploads, 16 concurrent clients")
+        && smallRows.get(3)[0].startsWith("1 MiB range reads"), printed);
+    for (String[] row : smallRows) {
+      String[] figures = row.clone();
+      for (int c = 6; c < figures.length; c++) {
+        figures[c] = figures[c].isEmpty() ? "0" : figures[c]; // the disk rows have no CPU columns
+      }
+      assertFigures(small.table(), figures, 1, printed);
+    }
+    assertEquals("5", smallRows.get(3)[1], "--quick reads 5 ranges");
+    assertTrue(small.lines().stream().anyMatch(l -> l.startsWith("Verdict, 4 KiB uploads with 16 concurrent clients"))
+        && small.lines().stream().anyMatch(l -> l.startsWith("Verdict, 1 MiB range reads")), printed);
+    assertTrue(!curlInstalled || big.lines().stream().anyMatch(l -> l.startsWith("Verdict, upload:"))
+        && big.lines().stream().anyMatch(l -> l.startsWith("Verdict, download:")), printed);
+
     String md = Files.readString(markdown);
+    assertTrue(md.contains("## Server over HTTP: upload and download")
+        && md.contains("## Server over HTTP: small uploads and range reads"), md);
     assertTrue(md.contains("## Whole-process file encryption") && md.contains("| AWS ESDK")
         && md.contains("JVM command line") && md.contains("CPU"), md);
   }
@@ -107,6 +146,30 @@ class PeersBenchSmokeTest {
     assertEquals(2, envelopeRows.size());
     envelopeRows.forEach(r -> assertEquals(BenchResult.FAILED, r[2]));
     assertTrue(section.lines().stream().anyMatch(l -> l.contains(BenchResult.FAILED)), section.lines().toString());
+  }
+
+  @Test
+  void aServerThatCannotStartFailsBothHttpSections() throws Exception {
+    List<Section> sections = new HttpBench(Path.of("no-such-dir", "envelope.jar"),
+        new PrintStream(new ByteArrayOutputStream())).run(HttpBench.Plan.of(2, 1, true));
+    assertEquals(2, sections.size());
+    for (Section s : sections) {
+      assertFalse(s.ok(), s.title());
+      assertTrue(s.failures().get(0).contains("envelope.jar is missing"), s.failures().toString());
+      assertTrue(s.table().rows().stream().anyMatch(r -> r[1].equals(BenchResult.FAILED)), s.title());
+    }
+  }
+
+  @Test
+  void httpMibZeroSkipsTheHttpSectionsAndOneIsAUsageError() throws Exception {
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+    BenchResult skipped = CipherBench.run(new String[] {"--quick", "--http-mib", "0", "--file-mib", "1"}, quiet, quiet,
+        new PeersBench(CLI_JAR));
+    assertTrue(skipped.ok());
+    assertEquals(List.of("Whole-process file encryption"), skipped.sections().stream().map(Section::title).toList());
+    Options.UsageException e = assertThrows(Options.UsageException.class, () -> CipherBench.run(
+        new String[] {"--quick", "--http-mib", "1"}, quiet, quiet, new PeersBench(CLI_JAR)));
+    assertTrue(e.getMessage().contains("--http-mib must be 0 (skip) or at least 2"), e.getMessage());
   }
 
   @Test
@@ -143,6 +206,7 @@ class PeersBenchSmokeTest {
     String usage = out.toString(StandardCharsets.UTF_8);
     assertTrue(help.ok());
     assertTrue(usage.startsWith("Usage: PeersBench"), usage);
+    assertTrue(usage.contains(PeersBench.HTTP_MIB + " N") && usage.contains(PeersBench.HTTP_SECONDS + " N"), usage);
     assertTrue(usage.contains(PeersBench.PROCESS_REPS + " N") && usage.contains(PeersBench.FILE_MIB + " N")
         && usage.contains("--size-mib N"), usage);
     assertFalse(usage.contains("null"), usage);

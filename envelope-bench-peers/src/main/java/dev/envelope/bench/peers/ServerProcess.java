@@ -1,0 +1,163 @@
+package dev.envelope.bench.peers;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real {@code envelope serve} process on a free loopback port, in a fresh home with a throwaway master key:
+ * the shaded CLI jar on the JDK running the bench, with {@link #JVM_OPTIONS}. Its stdout gives the first admin
+ * token and the URL; its stderr (one log line per upload) goes to a file in the home's directory. Closing it
+ * stops the server with SIGTERM (its shutdown hook closes the stores), forcibly after 30 s.
+ */
+final class ServerProcess implements AutoCloseable {
+  /**
+   * A fixed 512 MiB heap (memory stays flat whatever the file size, and a fixed size keeps heap resizing out
+   * of the figures) and the parallel collector: a server wants throughput, and on 2 cores it collects with
+   * both. bin/envelope's serial collector suits its short single-threaded commands, not 16 clients.
+   */
+  static final List<String> JVM_OPTIONS = List.of("-Xms512m", "-Xmx512m", "-XX:+UseParallelGC");
+  private static final Pattern TOKEN = Pattern.compile("^\\s+(env1\\.[a-z2-7]{16}\\.[A-Za-z0-9_-]{43})$");
+  private static final Pattern LISTENING = Pattern.compile("^listening on (http://\\S+)$");
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+  private final Process process;
+  private final String url;
+  private final String token;
+  private final Path stderr;
+  private final Thread killer;
+
+  private ServerProcess(Process process, String url, String token, Path stderr, Thread killer) {
+    this.process = process;
+    this.url = url;
+    this.token = token;
+    this.stderr = stderr;
+    this.killer = killer;
+  }
+
+  /** Starts the server with its home at {@code home} (created by the server) and waits until it listens. */
+  static ServerProcess start(Path jar, Path home) throws IOException, InterruptedException {
+    if (!Files.isRegularFile(jar)) {
+      throw new IOException(jar + " is missing: build it with mvn -pl envelope-cli -am package");
+    }
+    byte[] master = new byte[32];
+    new SecureRandom().nextBytes(master);
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(JVM_OPTIONS);
+    command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "serve", "--host", "127.0.0.1", "--port", "0"));
+    Path stderr = home.resolveSibling(home.getFileName() + "-stderr.log");
+    ProcessBuilder builder = new ProcessBuilder(command).redirectError(stderr.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    builder.environment().keySet().removeIf(k -> k.startsWith("ENVELOPE_"));
+    builder.environment().put("ENVELOPE_HOME", home.toString());
+    builder.environment().put("ENVELOPE_MASTER_KEY", Base64.getEncoder().encodeToString(master));
+    Process process = builder.start();
+    // Never leave a server behind, whatever happens to the bench.
+    Thread killer = new Thread(process::destroyForcibly, "envelope-bench-server-killer");
+    Runtime.getRuntime().addShutdownHook(killer);
+    CompletableFuture<String[]> ready = CompletableFuture.supplyAsync(() -> readUntilListening(process));
+    try {
+      String[] found = ready.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      if (found == null) {
+        throw new IOException("envelope serve exited before listening: " + lastLine(stderr));
+      }
+      if (found[1] == null) {
+        throw new IOException("envelope serve printed no first admin token (is its home fresh?)");
+      }
+      return new ServerProcess(process, found[0], found[1], stderr, killer);
+    } catch (java.util.concurrent.ExecutionException | TimeoutException | IOException e) {
+      process.destroyForcibly();
+      process.waitFor();
+      Runtime.getRuntime().removeShutdownHook(killer);
+      if (e instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("envelope serve did not start within " + START_TIMEOUT.toSeconds() + " s: "
+          + lastLine(stderr), e);
+    }
+  }
+
+  /** {url, token} once "listening on" is printed; null if stdout ends first. Then drains stdout. */
+  private static String[] readUntilListening(Process process) {
+    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    String token = null;
+    try {
+      for (String line = out.readLine(); line != null; line = out.readLine()) {
+        Matcher t = TOKEN.matcher(line);
+        if (t.matches()) {
+          token = t.group(1);
+        }
+        Matcher l = LISTENING.matcher(line);
+        if (l.matches()) {
+          Thread drain = new Thread(() -> {
+            try {
+              out.transferTo(java.io.Writer.nullWriter());
+            } catch (IOException e) {
+              // the server is gone
+            }
+          }, "envelope-bench-server-stdout");
+          drain.setDaemon(true);
+          drain.start();
+          return new String[] {l.group(1), token};
+        }
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    return null;
+  }
+
+  String url() {
+    return url;
+  }
+
+  /** The first admin token (tenant {@code default}). */
+  String token() {
+    return token;
+  }
+
+  /** CPU seconds (user and system) the server has used so far; NaN if the OS does not say. */
+  double cpuSeconds() {
+    return process.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+  }
+
+  /** Throws if the server died, naming the last line of its log. */
+  void checkAlive() throws IOException {
+    if (!process.isAlive()) {
+      throw new IOException("envelope serve died (exit status " + process.exitValue() + "): " + lastLine(stderr));
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      process.waitFor();
+    }
+    Runtime.getRuntime().removeShutdownHook(killer);
+  }
+
+  private static String lastLine(Path file) {
+    try {
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      return lines.isEmpty() ? "(nothing on stderr)" : lines.get(lines.size() - 1).strip();
+    } catch (IOException e) {
+      return "(stderr unreadable)";
+    }
+  }
+}
