@@ -8,9 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.envelope.keyring.Keyrings;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -31,8 +29,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -45,9 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
  * without a row is removed by the orphan sweeper once its grace period has passed, while blobs with rows stay.
  */
 class ServerCrashIT {
-  private static final Path JAR = Path.of("target", "envelope.jar");
-  private static final Pattern LISTENING = Pattern.compile("listening on (http://\\S+)");
-  private static final Pattern TOKEN = Pattern.compile("^\\s+(env1\\.[a-z2-7]{16}\\.[A-Za-z0-9_-]{43})$");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int UPLOADERS = 6;
 
@@ -58,13 +51,10 @@ class ServerCrashIT {
   private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(10)).build();
 
-  private record Server(Process process, String url, List<String> stdout) {}
-
   @Test
   void killDashNineDuringUploads_losesNoAcknowledgedFile_leavesNoBrokenRow_andOrphansAreSwept() throws Exception {
-    Server first = serve("1h");
-    String token = first.stdout().stream().map(TOKEN::matcher).filter(Matcher::matches).map(m -> m.group(1))
-        .findFirst().orElseThrow(() -> new AssertionError(first.stdout()));
+    ServeProcess first = serve("1h");
+    String token = first.firstToken().orElseThrow(() -> new AssertionError(first.stdout()));
 
     Map<String, byte[]> acknowledged = new ConcurrentHashMap<>();
     AtomicBoolean stop = new AtomicBoolean();
@@ -110,7 +100,7 @@ class ServerCrashIT {
     Files.write(orphanPath, new byte[100]);
     Files.setLastModifiedTime(orphanPath, FileTime.from(Instant.now().minusSeconds(3600)));
 
-    Server again = serve("1s");
+    ServeProcess again = serve("1s");
     try {
       for (Map.Entry<String, byte[]> file : acknowledged.entrySet()) {
         HttpResponse<byte[]> down = get(again, token, "/v1/files/" + file.getKey());
@@ -139,34 +129,17 @@ class ServerCrashIT {
     }
   }
 
-  private Server serve(String orphanGrace) throws IOException {
-    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx128m", "-XX:+UseSerialGC", "-jar", JAR.toAbsolutePath().toString(), "serve", "--port", "0",
-        "--orphan-grace", orphanGrace, "--sweep-interval", "1s");
-    ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().put("ENVELOPE_HOME", dir.resolve("home").toString());
-    builder.environment().put("ENVELOPE_MASTER_KEY", master);
-    builder.redirectError(dir.resolve("stderr-" + System.nanoTime()).toFile());
-    Process process = builder.start();
-    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    List<String> lines = new ArrayList<>();
-    for (String line; (line = out.readLine()) != null; ) {
-      lines.add(line);
-      Matcher m = LISTENING.matcher(line);
-      if (m.matches()) {
-        return new Server(process, m.group(1), lines);
-      }
-    }
-    throw new AssertionError("serve ended without listening: " + lines + " "
-        + Files.readString(builder.redirectError().file().toPath()));
+  private ServeProcess serve(String orphanGrace) throws IOException {
+    return ServeProcess.start(dir.resolve("home"), master, dir, "128m", "--orphan-grace", orphanGrace,
+        "--sweep-interval", "1s");
   }
 
-  private HttpResponse<byte[]> get(Server server, String token, String path) throws Exception {
+  private HttpResponse<byte[]> get(ServeProcess server, String token, String path) throws Exception {
     return http.send(HttpRequest.newBuilder(URI.create(server.url() + path)).header("Authorization", "Bearer " + token)
         .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
-  private List<String> listAll(Server server, String token) throws Exception {
+  private List<String> listAll(ServeProcess server, String token) throws Exception {
     List<String> ids = new ArrayList<>();
     String cursor = null;
     do {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
+import dev.envelope.core.MutableClock;
 import dev.envelope.service.local.SqliteMetadataStore;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package dev.envelope.service;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.KeyService;
+import dev.envelope.core.MutableClock;
 import dev.envelope.keyring.Keyrings;
 import dev.envelope.keyring.LocalKeyring;
 import dev.envelope.service.local.LocalStores;
