@@ -47,7 +47,7 @@ public final class Download implements AutoCloseable {
   /** Streams the whole plaintext ({@code file().size()} bytes) to {@code out}. */
   public void writeTo(OutputStream out) throws IOException {
     try (InputStream plain = cipher.newDecryptingStream(key, context, blobs.read(file.id(), 0, ciphertextSize))) {
-      long copied = copy(plain, out, Long.MAX_VALUE);
+      long copied = copy(plain, out);
       if (copied != file.size()) {
         throw new InvalidCiphertextException("file " + file.id() + " decrypted to " + copied
             + " bytes instead of " + file.size());
@@ -91,11 +91,11 @@ public final class Download implements AutoCloseable {
     key.close();
   }
 
-  private static long copy(InputStream in, OutputStream out, long max) throws IOException {
+  private static long copy(InputStream in, OutputStream out) throws IOException {
     byte[] buffer = new byte[Streams.BUFFER];
     long total = 0;
     int n;
-    while (total < max && (n = in.read(buffer)) >= 0) {
+    while ((n = in.read(buffer)) >= 0) {
       write(out, buffer, n);
       total += n;
     }

@@ -37,7 +37,6 @@ import org.slf4j.LoggerFactory;
 public final class FileService {
   static final Logger SECURITY = LoggerFactory.getLogger("dev.envelope.security");
   private static final Logger LOG = LoggerFactory.getLogger(FileService.class);
-  private static final int COPY_BUFFER = 64 * 1024;
 
   private final KeyService keys;
   private final String rootKey;

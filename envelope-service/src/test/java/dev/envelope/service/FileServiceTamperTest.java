@@ -132,6 +132,17 @@ class FileServiceTamperTest {
   }
 
   @Test
+  void aRowWrappedByAnotherKindOfKeyService_isRefusedClearly_beforeAnyUnwrap() throws Exception {
+    String id = fx.upload(random(100, 9)).id();
+    try (Connection c = fx.sql();
+        var update = c.prepareStatement("UPDATE files SET key_service = 'pkcs11' WHERE id = ?")) {
+      update.setString(1, id);
+      assertEquals(1, update.executeUpdate());
+    }
+    assertCode(ErrorCode.UNSUPPORTED_FORMAT, () -> fx.service.download(READER, id));
+  }
+
+  @Test
   void rowMovedToAnotherTenant_doesNotDecrypt() throws Exception {
     String id = fx.upload(random(100, 9)).id();
     try (Connection c = fx.sql(); PreparedStatement s = c.prepareStatement("UPDATE files SET tenant = 'globex'")) {
