@@ -6,11 +6,28 @@ ensure_build_tools() {
   install_debian_packages "${missing[@]}"
 }
 
-# Used by bin/test: the PKCS#11 key service's tests run against a real SoftHSM2 token.
+# Used by bin/test: the tests run against real servers and devices, never mocks: a SoftHSM2 token (PKCS#11),
+# a throwaway PostgreSQL cluster, dynalite (a DynamoDB stand-in, from npm) and S3Proxy (from Maven Central, in
+# the build). Each test starts its own on loopback on a free port and stops it afterwards.
 ensure_test_tools() {
   local missing=()
   command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
   install_debian_packages "${missing[@]}"
+  ensure_dynalite
+}
+
+# dynalite 4 (npm) under ~/.cache/envelope-test-tools, where the DynamoDB tests look for it
+# (ENVELOPE_DYNALITE overrides: the path of its cli.js).
+DYNALITE_VERSION=4.0.0
+ensure_dynalite() {
+  local dir="${HOME}/.cache/envelope-test-tools/dynalite-${DYNALITE_VERSION}"
+  [ -f "$dir/node_modules/dynalite/cli.js" ] && return 0
+  echo "envelope: installing dynalite ${DYNALITE_VERSION} from npm into $dir (the DynamoDB stand-in)" >&2
+  mkdir -p "$dir"
+  npm install --silent --no-audit --no-fund --prefix "$dir" "dynalite@${DYNALITE_VERSION}" >&2
 }
 
 install_debian_packages() {
