@@ -65,6 +65,12 @@ final class Problems {
         .getEndPoint().close();
   }
 
+  /**
+   * The {@code Retry-After} of every 503, in seconds: long enough for a key service's or a store's retry
+   * budget (10 s at most) to pass, short enough that clients come back soon after the dependency does.
+   */
+  static final long RETRY_AFTER_SECONDS = 5;
+
   /** Writes {@code problem} as the response. */
   static void send(Context ctx, Problem problem) {
     if (ctx.res().isCommitted()) {
@@ -74,6 +80,10 @@ final class Problems {
     }
     if (problem.status() == 401) {
       ctx.header("WWW-Authenticate", "Bearer");
+    }
+    if (problem.status() == 503) {
+      // A store or the key service is down or throttling: say when to come back (RFC 9110 §10.2.3).
+      ctx.header("Retry-After", Long.toString(RETRY_AFTER_SECONDS));
     }
     ctx.header("Cache-Control", "no-store");
     try {

@@ -45,6 +45,7 @@ public final class ServerSettings {
   private final Duration sweepInterval;
   private final Duration idleTimeout;
   private final Optional<Path> configFile;
+  private final Sources sources;
 
   private ServerSettings(Sources sources) throws EnvelopeException {
     this.home = Path.of(sources.value(Setting.HOME));
@@ -63,6 +64,7 @@ public final class ServerSettings {
     this.idleTimeout = Duration.ofMillis(sources.parse(Setting.IDLE_TIMEOUT,
         "a positive duration such as 30s or 5m", text -> millis(text, false)));
     this.configFile = sources.configFile;
+    this.sources = sources;
     if (host.isBlank()) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, sources.where(Setting.HOST) + ": the host is empty");
     }
@@ -113,6 +115,41 @@ public final class ServerSettings {
 
   public Duration idleTimeout() {
     return idleTimeout;
+  }
+
+  /**
+   * The raw value of any setting (stripped of surrounding blanks), for the settings that another module
+   * parses, such as the backends'. Empty when unset and without a default.
+   */
+  public String value(Setting setting) {
+    return sources.value(setting).strip();
+  }
+
+  /** Where the value of {@code setting} came from, for error messages ("flag --port", "config file X, ..."). */
+  public String where(Setting setting) {
+    return sources.where(setting);
+  }
+
+  /** A size setting (K, M or G suffix), checked against {@code min} and {@code max}. */
+  public long size(Setting setting, long min, long max) throws EnvelopeException {
+    return sources.parse(setting, "a size from " + min + " to " + max + " bytes (K, M or G suffix)", text -> {
+      Long v = text.equalsIgnoreCase("unlimited") ? null : size(text);
+      return v != null && v >= min && v <= max ? v : null;
+    });
+  }
+
+  /** A whole-number setting, checked against {@code min} and {@code max}. */
+  public int integer(Setting setting, int min, int max) throws EnvelopeException {
+    return (int) sources.parse(setting, "a whole number from " + min + " to " + max, text -> {
+      long v = Long.parseLong(text);
+      return v >= min && v <= max ? v : null;
+    });
+  }
+
+  /** A boolean setting: true or false. */
+  public boolean bool(Setting setting) throws EnvelopeException {
+    return sources.parse(setting, "true or false", text -> text.equalsIgnoreCase("true") ? 1L
+        : text.equalsIgnoreCase("false") ? 0L : null) == 1L;
   }
 
   /** The config file that was read, if one was. */

@@ -64,8 +64,26 @@ class AccessTest {
       HttpResponse<String> r = own.send(own.request("/readyz", null).build());
 
       assertEquals(503, r.statusCode());
+      assertEquals("5", r.headers().firstValue("Retry-After").orElse(null));
       assertEquals("unavailable", Json.MAPPER.readTree(r.body()).get("code").asText());
       assertTrue(!r.body().contains("envelope-files") && !r.body().contains("disabled"), r.body());
+    }
+  }
+
+  @Test
+  void anUploadTheKeyServiceCannotServeIs503WithRetryAfter_andNoOtherAnswerHasOne() throws Exception {
+    try (TestServer own = TestServer.start()) {
+      HttpResponse<String> ok = own.send(own.request("/v1/files?name=a", own.writer)
+          .POST(HttpRequest.BodyPublishers.ofString("a")).build());
+      own.keyring.disableKey("envelope-files");
+      HttpResponse<String> r = own.send(own.request("/v1/files?name=b", own.writer)
+          .POST(HttpRequest.BodyPublishers.ofString("b")).build());
+
+      assertEquals(201, ok.statusCode());
+      assertTrue(ok.headers().firstValue("Retry-After").isEmpty());
+      assertEquals(503, r.statusCode());
+      assertEquals("5", r.headers().firstValue("Retry-After").orElse(null));
+      assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""));
     }
   }
 
