@@ -2,14 +2,12 @@ package dev.envelope.cli;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.core.ManagedKeyService;
 import dev.envelope.server.EnvelopeServer;
 import dev.envelope.server.ServerSettings;
 import dev.envelope.server.Setting;
 import dev.envelope.service.AccessTokens;
 import dev.envelope.service.FileService;
 import dev.envelope.service.Role;
-import dev.envelope.service.local.LocalStores;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Clock;
@@ -34,7 +32,8 @@ import picocli.CommandLine.Spec;
  * cannot drift apart; {@code --home} is the top-level option every subcommand shares.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, modelTransformer = ServeCommand.SettingOptions.class,
-    description = "Run the Envelope file service (HTTP API v1) on the embedded stores under the home. The"
+    description = "Run the Envelope file service (HTTP API v1): on the embedded stores under the home by default,"
+        + " or on S3, PostgreSQL or DynamoDB and AWS KMS (settings blob, metadata, keys). The"
         + " first start generates the master key (unless ENVELOPE_MASTER_KEY or ENVELOPE_MASTER_KEY_FILE is"
         + " set), the root key, and an admin token for tenant 'default', printed once. When ready it prints"
         + " 'listening on http://HOST:PORT'. Ctrl-C or SIGTERM stops it cleanly.")
@@ -55,12 +54,14 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws EnvelopeException, IOException, InterruptedException {
     Cli cli = parent.cli;
     ServerSettings settings = ServerSettings.resolve(flags(), config, cli.env());
-    ManagedKeyService keyring = cli.keyring(settings.home().toString(), true);
-    ensureRootKey(keyring, settings.rootKey());
-    LocalStores stores = LocalStores.open(settings.home());
-    FileService files = FileService.builder().keyService(keyring, settings.rootKey()).blobStore(stores.blobs())
-        .metadataStore(stores.metadata()).maxUploadBytes(settings.maxUploadBytes()).build();
-    AccessTokens tokens = new AccessTokens(stores.tokens(), Clock.systemUTC());
+    String mixed = Backends.mixedWarning(settings);
+    if (mixed != null) {
+      cli.stderr().println("envelope: " + mixed);
+    }
+    Backends stores = Backends.open(settings, cli);
+    FileService files = FileService.builder().keyService(stores.keys, settings.rootKey()).blobStore(stores.blobs)
+        .metadataStore(stores.metadata).maxUploadBytes(settings.maxUploadBytes()).build();
+    AccessTokens tokens = new AccessTokens(stores.tokens, Clock.systemUTC());
     EnvelopeServer server;
     try {
       server = EnvelopeServer.builder(files, tokens).settings(settings).build().start();
@@ -99,27 +100,6 @@ final class ServeCommand implements Callable<Integer> {
       flags.put(Setting.HOME, parent.home);
     }
     return flags;
-  }
-
-  /** The root key named by the settings, created under that alias on first start. */
-  private static void ensureRootKey(ManagedKeyService keyring, String rootKey) throws EnvelopeException {
-    try {
-      keyring.describeKey(rootKey);
-    } catch (EnvelopeException e) {
-      if (e.code() != ErrorCode.KEY_NOT_FOUND) {
-        throw e;
-      }
-      String id = keyring.createKey("root key of the file service (envelope serve)").id();
-      try {
-        keyring.createAlias(rootKey, id);
-      } catch (EnvelopeException raced) {
-        if (raced.code() != ErrorCode.ALREADY_EXISTS) {
-          throw raced;
-        }
-        // Another process created it first: use theirs; ours stays unused.
-        keyring.describeKey(rootKey);
-      }
-    }
   }
 
   private static void printFirstToken(Cli cli, String token, String url) throws IOException {
@@ -163,7 +143,8 @@ final class ServeCommand implements Callable<Integer> {
         if (s != Setting.HOME) {
           spec.addOption(OptionSpec.builder(s.flag()).paramLabel(s.key().toUpperCase(java.util.Locale.ROOT)
               .replace('-', '_')).type(String.class).description(s.description()
-                  + " (" + s.variable() + ", default " + s.defaultValue() + ")").build());
+                  + " (" + s.variable() + (s.defaultValue().isEmpty() ? "" : ", default " + s.defaultValue())
+                  + ")").build());
         }
       }
       spec.usageMessage().footerHeading("%n").footer(ServerSettings.help().replace("%", "%%").split("\n"));

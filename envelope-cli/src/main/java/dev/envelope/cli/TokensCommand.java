@@ -2,14 +2,17 @@ package dev.envelope.cli;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.keyring.LocalKeyring;
+import dev.envelope.server.ServerSettings;
+import dev.envelope.server.Setting;
 import dev.envelope.service.AccessTokens;
 import dev.envelope.service.Role;
 import dev.envelope.service.TokenRecord;
-import dev.envelope.service.local.LocalStores;
+import dev.envelope.service.TokenStore;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.EnumMap;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
@@ -22,9 +25,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code envelope tokens ...}: the local token admin. It works on the data directory itself (the SQLite file
- * the server reads), so it needs no server and no admin token: whoever may read the data directory is the
- * operator already. SQLite's WAL makes it safe beside a running server.
+ * {@code envelope tokens ...}: the operator's token admin. It works on the server's token store itself (the
+ * SQLite file in the data directory, or the PostgreSQL or DynamoDB store named by the server's settings), so it
+ * needs no server and no admin token: whoever may open that store is the operator already. SQLite's WAL makes
+ * it safe beside a running server; the shared stores are made for many clients.
  *
  * <p>It refuses a data directory that does not exist, the default included: a token made where no server
  * looks would open nothing, and the person would find out only when the server refuses it.
@@ -37,21 +41,44 @@ final class TokensCommand {
   @ParentCommand
   EnvelopeCommand parent;
 
-  /** The token admin over the data directory's stores; the caller closes the stores. */
-  LocalStores open() throws EnvelopeException {
+  @Option(names = "--config", paramLabel = "FILE", description = "the server's settings file, to reach the"
+      + " token store it uses (metadata = sqlite, postgres or dynamodb); default as for 'envelope serve'")
+  String config;
+
+  /** The server's token store: the SQLite file in the home, or the shared PostgreSQL or DynamoDB store. */
+  Stores open() throws EnvelopeException {
     Map<String, String> env = new HashMap<>(parent.cli.env());
     if (parent.home != null) {
       env.put("ENVELOPE_HOME", parent.home);
     }
-    Path home = LocalKeyring.home(env);
-    if (!Files.isDirectory(home)) {
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "no data directory at " + home.toAbsolutePath()
-          + ": give the server's --home (or ENVELOPE_HOME), or start 'envelope serve' once to create it");
+    Map<Setting, String> flags = new EnumMap<>(Setting.class);
+    if (parent.home != null) {
+      flags.put(Setting.HOME, parent.home);
     }
-    return LocalStores.open(home);
+    ServerSettings settings = ServerSettings.resolve(flags, config, env);
+    if (settings.value(Setting.METADATA).equalsIgnoreCase("sqlite") && !Files.isDirectory(settings.home())) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "no data directory at "
+          + settings.home().toAbsolutePath() + ": give the server's --home (or ENVELOPE_HOME), or start"
+          + " 'envelope serve' once to create it");
+    }
+    Deque<AutoCloseable> opened = new ArrayDeque<>();
+    Backends.MetadataAndTokens rows = Backends.openMetadata(settings, env, opened);
+    return new Stores(rows.tokens(), (AutoCloseable) rows.metadata());
   }
 
-  static AccessTokens tokens(LocalStores stores) {
+  /** The open token store; closing it closes the store. */
+  record Stores(TokenStore tokens, AutoCloseable closer) implements AutoCloseable {
+    @Override
+    public void close() {
+      try {
+        closer.close();
+      } catch (Exception e) {
+        // Nothing was written after the command's own call returned.
+      }
+    }
+  }
+
+  static AccessTokens tokens(Stores stores) {
     return new AccessTokens(stores.tokens(), Clock.systemUTC());
   }
 
@@ -78,7 +105,7 @@ final class TokensCommand {
     public Integer call() throws EnvelopeException, IOException {
       Role parsed = Role.parse(role); // IllegalArgumentException: invalid-argument
       String token;
-      try (LocalStores stores = tokens.open()) {
+      try (Stores stores = tokens.open()) {
         token = tokens(stores).create(tenant, parsed, name).token();
       }
       tokens.parent.cli.println(token);
@@ -100,7 +127,7 @@ final class TokensCommand {
     @Override
     public Integer call() throws EnvelopeException, IOException {
       List<TokenRecord> all;
-      try (LocalStores stores = tokens.open()) {
+      try (Stores stores = tokens.open()) {
         all = tokens(stores).list(tenant);
       }
       Cli cli = tokens.parent.cli;
@@ -124,7 +151,7 @@ final class TokensCommand {
 
     @Override
     public Integer call() throws EnvelopeException, IOException {
-      try (LocalStores stores = tokens.open()) {
+      try (Stores stores = tokens.open()) {
         tokens(stores).revoke(id);
       }
       tokens.parent.cli.println("revoked " + id);

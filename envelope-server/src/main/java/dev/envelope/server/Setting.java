@@ -31,6 +31,8 @@ public enum Setting {
       "URL of an S3-compatible store; empty for AWS S3"),
   S3_PATH_STYLE("s3-path-style", "ENVELOPE_S3_PATH_STYLE", "false",
       "true for path-style requests, which most S3-compatible stores need"),
+  S3_PROFILE("s3-profile", "ENVELOPE_S3_PROFILE", "",
+      "AWS profile (~/.aws/credentials) to sign S3 requests with; empty: the SDK's default credentials"),
   S3_PART_SIZE("s3-part-size", "ENVELOPE_S3_PART_SIZE", "8M",
       "multipart upload part size, 5M to 5G; an upload holds about (parallelism + 1) parts in memory"),
   S3_PARALLELISM("s3-parallelism", "ENVELOPE_S3_PARALLELISM", "4", "parts of one upload in flight, 1 to 64"),
@@ -38,6 +40,8 @@ public enum Setting {
       "DynamoDB table (metadata = dynamodb; made by 'envelope admin init-dynamodb')"),
   DYNAMODB_ENDPOINT("dynamodb-endpoint", "ENVELOPE_DYNAMODB_ENDPOINT", "",
       "URL of a DynamoDB-compatible endpoint; empty for AWS"),
+  DYNAMODB_PROFILE("dynamodb-profile", "ENVELOPE_DYNAMODB_PROFILE", "",
+      "AWS profile to sign DynamoDB requests with; empty: the SDK's default credentials"),
   POSTGRES_URL("postgres-url", "ENVELOPE_POSTGRES_URL", "",
       "JDBC URL (metadata = postgres), such as jdbc:postgresql://db.internal:5432/envelope"),
   POSTGRES_USER("postgres-user", "ENVELOPE_POSTGRES_USER", "envelope", "PostgreSQL user"),
@@ -46,7 +50,9 @@ public enum Setting {
   POSTGRES_POOL_SIZE("postgres-pool-size", "ENVELOPE_POSTGRES_POOL_SIZE", "16",
       "connections to PostgreSQL per node, 1 to 1000"),
   KMS_ENDPOINT("kms-endpoint", "ENVELOPE_KMS_ENDPOINT", "",
-      "URL of AWS KMS or of an Envelope key server (keys = aws-kms); empty for AWS KMS");
+      "URL of AWS KMS or of an Envelope key server (keys = aws-kms); empty for AWS KMS"),
+  KMS_PROFILE("kms-profile", "ENVELOPE_KMS_PROFILE", "",
+      "AWS profile to sign KMS requests with; empty: the SDK's default credentials");
 
   private final String key;
   private final String variable;

@@ -1,0 +1,337 @@
+package dev.envelope.cli;
+
+import dev.envelope.awskms.AwsKmsConfig;
+import dev.envelope.awskms.AwsKmsKeyService;
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.core.KeyService;
+import dev.envelope.core.ManagedKeyService;
+import dev.envelope.dynamodb.DynamoDbConfig;
+import dev.envelope.dynamodb.DynamoDbMetadataStore;
+import dev.envelope.postgres.PostgresConfig;
+import dev.envelope.postgres.PostgresMetadataStore;
+import dev.envelope.s3.S3BlobStore;
+import dev.envelope.s3.S3BlobStoreConfig;
+import dev.envelope.server.ServerSettings;
+import dev.envelope.server.Setting;
+import dev.envelope.service.BlobStore;
+import dev.envelope.service.MetadataStore;
+import dev.envelope.service.TokenStore;
+import dev.envelope.service.local.DirectoryBlobStore;
+import dev.envelope.service.local.LocalStores;
+import dev.envelope.service.local.SqliteMetadataStore;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Locale;
+import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+
+/**
+ * The three backends of {@code envelope serve}, chosen by the settings {@code keys} ({@code local}, {@code
+ * pkcs11}, {@code aws-kms}), {@code blob} ({@code fs}, {@code s3}) and {@code metadata} ({@code sqlite},
+ * {@code postgres}, {@code dynamodb}), opened and closed together. Every bad or missing setting is one
+ * {@link ErrorCode#INVALID_ARGUMENT} line that names the setting and where its value came from.
+ *
+ * <p>AWS credentials always come from the AWS SDK's default provider chain (environment, profile, container or
+ * instance role), never from Envelope's settings; the region from {@code aws-region}, else the SDK's default
+ * chain. The PostgreSQL password comes from {@code ENVELOPE_POSTGRES_PASSWORD} or the file named by {@code
+ * postgres-password-file}, never from a flag (flags show in {@code ps}).
+ */
+final class Backends implements AutoCloseable {
+  static final String ENV_POSTGRES_PASSWORD = "ENVELOPE_POSTGRES_PASSWORD";
+
+  final KeyService keys;
+  final BlobStore blobs;
+  final MetadataStore metadata;
+  final TokenStore tokens;
+  /** Whether rows live in a store other nodes share (postgres, dynamodb). */
+  final boolean sharedMetadata;
+  private final Deque<AutoCloseable> opened;
+
+  private Backends(KeyService keys, BlobStore blobs, MetadataStore metadata, TokenStore tokens,
+      boolean sharedMetadata, Deque<AutoCloseable> opened) {
+    this.keys = keys;
+    this.blobs = blobs;
+    this.metadata = metadata;
+    this.tokens = tokens;
+    this.sharedMetadata = sharedMetadata;
+    this.opened = opened;
+  }
+
+  /**
+   * Opens the key service (making the root key on first start for {@code local} and {@code pkcs11}; checking
+   * that it exists and may be used for {@code aws-kms}), then the blob store, then the metadata store. On any
+   * failure, what was opened is closed again.
+   */
+  static Backends open(ServerSettings settings, Cli cli) throws EnvelopeException {
+    Deque<AutoCloseable> opened = new ArrayDeque<>();
+    try {
+      KeyService keys = openKeys(settings, cli, opened);
+      BlobStore blobs = openBlobs(settings, opened);
+      MetadataAndTokens rows = openMetadata(settings, cli.env(), opened);
+      return new Backends(keys, blobs, rows.metadata, rows.tokens, rows.shared, opened);
+    } catch (EnvelopeException | RuntimeException e) {
+      closeAll(opened);
+      throw e;
+    }
+  }
+
+  /** The warnings a node on these settings should print: a shared store beside a node-local one. */
+  static String mixedWarning(ServerSettings settings) {
+    String blob = choice(settings, Setting.BLOB);
+    String metadata = choice(settings, Setting.METADATA);
+    String keys = choice(settings, Setting.KEYS);
+    boolean sharedRows = !metadata.equals("sqlite");
+    if (sharedRows && (blob.equals("fs") || !keys.equals("aws-kms"))) {
+      return "warning: file rows are in a shared store (" + metadata + ") but "
+          + (blob.equals("fs") ? "ciphertext is in this node's directory" : "root keys are in this node's "
+              + keys + " key service")
+          + ": other nodes will list files they cannot read. Use blob = s3 and keys = aws-kms on every node.";
+    }
+    return null;
+  }
+
+  private static KeyService openKeys(ServerSettings settings, Cli cli, Deque<AutoCloseable> opened)
+      throws EnvelopeException {
+    String choice = choice(settings, Setting.KEYS);
+    switch (choice) {
+      case KeyBackend.LOCAL, KeyBackend.PKCS11 -> {
+        ManagedKeyService keyring = KeyBackend.open(cli.env(), choice, settings.home().toString(), true,
+            cli.stderr());
+        ensureRootKey(keyring, settings.rootKey());
+        return keyring;
+      }
+      case "aws-kms" -> {
+        AwsKmsConfig.Builder config = AwsKmsConfig.builder();
+        uri(settings, Setting.KMS_ENDPOINT).ifPresent(config::endpoint);
+        region(settings).ifPresent(config::region);
+        profile(settings, Setting.KMS_PROFILE).ifPresent(config::credentials);
+        AwsKmsKeyService kms = AwsKmsKeyService.create(config.build());
+        opened.push(kms);
+        try {
+          kms.describeRootKey(settings.rootKey());
+        } catch (EnvelopeException e) {
+          throw new EnvelopeException(e.code(), "root key '" + settings.rootKey() + "' ("
+              + settings.where(Setting.ROOT_KEY) + "): " + e.getMessage()
+              + (e.code() == ErrorCode.KEY_NOT_FOUND && !settings.rootKey().startsWith("alias/")
+                  && !settings.rootKey().startsWith("arn:")
+                  ? "; with keys = aws-kms name it by key id, ARN or alias/NAME" : ""), e);
+        }
+        return kms;
+      }
+      default -> throw invalid(settings, Setting.KEYS, "local, pkcs11 or aws-kms");
+    }
+  }
+
+  private static BlobStore openBlobs(ServerSettings settings, Deque<AutoCloseable> opened)
+      throws EnvelopeException {
+    switch (choice(settings, Setting.BLOB)) {
+      case "fs" -> {
+        Path dir = settings.home().toAbsolutePath().normalize().resolve(LocalStores.BLOBS);
+        try {
+          DirectoryBlobStore blobs = DirectoryBlobStore.open(dir);
+          opened.push(blobs);
+          return blobs;
+        } catch (IOException e) {
+          throw new EnvelopeException(ErrorCode.IO, "cannot open the blob directory " + dir + ": " + e, e);
+        }
+      }
+      case "s3" -> {
+        String bucket = required(settings, Setting.S3_BUCKET, "blob = s3");
+        S3BlobStoreConfig.Builder config = S3BlobStoreConfig.builder().bucket(bucket)
+            .prefix(settings.value(Setting.S3_PREFIX))
+            .pathStyle(settings.bool(Setting.S3_PATH_STYLE))
+            .partSize(settings.size(Setting.S3_PART_SIZE, 5L << 20, 5L << 30))
+            .parallelism(settings.integer(Setting.S3_PARALLELISM, 1, 64));
+        uri(settings, Setting.S3_ENDPOINT).ifPresent(config::endpoint);
+        region(settings).ifPresent(config::region);
+        profile(settings, Setting.S3_PROFILE).ifPresent(config::credentials);
+        try {
+          S3BlobStore blobs = S3BlobStore.create(config.build());
+          opened.push(blobs);
+          return blobs;
+        } catch (IllegalArgumentException e) {
+          throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "blob = s3: " + e.getMessage(), e);
+        }
+      }
+      default -> throw invalid(settings, Setting.BLOB, "fs or s3");
+    }
+  }
+
+  /** The file rows and the tokens: one store, which {@code envelope tokens} opens too. */
+  record MetadataAndTokens(MetadataStore metadata, TokenStore tokens, boolean shared) {}
+
+  static MetadataAndTokens openMetadata(ServerSettings settings, Map<String, String> env,
+      Deque<AutoCloseable> opened)
+      throws EnvelopeException {
+    switch (choice(settings, Setting.METADATA)) {
+      case "sqlite" -> {
+        SqliteMetadataStore store = SqliteMetadataStore.open(
+            settings.home().toAbsolutePath().normalize().resolve(LocalStores.DATABASE));
+        opened.push(store);
+        return new MetadataAndTokens(store, store, false);
+      }
+      case "postgres" -> {
+        String url = required(settings, Setting.POSTGRES_URL, "metadata = postgres");
+        PostgresConfig.Builder config = PostgresConfig.builder().jdbcUrl(url)
+            .user(settings.value(Setting.POSTGRES_USER))
+            .maxPoolSize(settings.integer(Setting.POSTGRES_POOL_SIZE, 1, 1000));
+        String password = postgresPassword(settings, env);
+        if (password != null) {
+          config.password(password);
+        }
+        PostgresMetadataStore store;
+        try {
+          store = PostgresMetadataStore.open(config.build());
+        } catch (IllegalArgumentException e) {
+          throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "metadata = postgres: " + e.getMessage(), e);
+        }
+        opened.push(store);
+        return new MetadataAndTokens(store, store, true);
+      }
+      case "dynamodb" -> {
+        DynamoDbMetadataStore store = DynamoDbMetadataStore.open(dynamoDbConfig(settings));
+        opened.push(store);
+        return new MetadataAndTokens(store, store, true);
+      }
+      default -> throw invalid(settings, Setting.METADATA, "sqlite, postgres or dynamodb");
+    }
+  }
+
+  static DynamoDbConfig dynamoDbConfig(ServerSettings settings) throws EnvelopeException {
+    DynamoDbConfig.Builder config = DynamoDbConfig.builder().table(settings.value(Setting.DYNAMODB_TABLE));
+    uri(settings, Setting.DYNAMODB_ENDPOINT).ifPresent(config::endpoint);
+    region(settings).ifPresent(config::region);
+    profile(settings, Setting.DYNAMODB_PROFILE).ifPresent(config::credentials);
+    try {
+      return config.build();
+    } catch (IllegalArgumentException e) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, settings.where(Setting.DYNAMODB_TABLE) + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static String postgresPassword(ServerSettings settings, Map<String, String> env) throws EnvelopeException {
+    String file = settings.value(Setting.POSTGRES_PASSWORD_FILE);
+    if (!file.isEmpty()) {
+      try {
+        return Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+      } catch (IOException | RuntimeException e) {
+        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, settings.where(Setting.POSTGRES_PASSWORD_FILE)
+            + ": cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
+      }
+    }
+    return env.get(ENV_POSTGRES_PASSWORD);
+  }
+
+  /** Makes the root key under its alias on first start (local and pkcs11 only). */
+  static void ensureRootKey(ManagedKeyService keyring, String rootKey) throws EnvelopeException {
+    try {
+      keyring.describeKey(rootKey);
+    } catch (EnvelopeException e) {
+      if (e.code() != ErrorCode.KEY_NOT_FOUND) {
+        throw e;
+      }
+      String id = keyring.createKey("root key of the file service (envelope serve)").id();
+      try {
+        keyring.createAlias(rootKey, id);
+      } catch (EnvelopeException raced) {
+        if (raced.code() != ErrorCode.ALREADY_EXISTS) {
+          throw raced;
+        }
+        // Another process created it first: use theirs; ours stays unused.
+        keyring.describeKey(rootKey);
+      }
+    }
+  }
+
+  private static String choice(ServerSettings settings, Setting setting) {
+    return settings.value(setting).toLowerCase(Locale.ROOT);
+  }
+
+  private static String required(ServerSettings settings, Setting setting, String because)
+      throws EnvelopeException {
+    String value = settings.value(setting);
+    if (value.isEmpty()) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, because + " needs " + setting.key() + " (flag "
+          + setting.flag() + ", " + setting.variable() + " or '" + setting.key() + " = ...' in the config file)");
+    }
+    return value;
+  }
+
+  private static java.util.Optional<URI> uri(ServerSettings settings, Setting setting) throws EnvelopeException {
+    String text = settings.value(setting);
+    if (text.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    try {
+      URI uri = new URI(text);
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null
+          || uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+        throw new URISyntaxException(text, "not an http(s) URL with a host");
+      }
+      return java.util.Optional.of(uri);
+    } catch (URISyntaxException e) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, settings.where(setting) + ": '" + text
+          + "' is not an http:// or https:// URL with a host");
+    }
+  }
+
+  private static java.util.Optional<String> region(ServerSettings settings) throws EnvelopeException {
+    String region = settings.value(Setting.AWS_REGION);
+    if (region.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    if (!region.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, settings.where(Setting.AWS_REGION) + ": '"
+          + region + "' is not a region name such as eu-west-1");
+    }
+    return java.util.Optional.of(region);
+  }
+
+  /**
+   * The credentials of a named AWS profile, for stores that sign with keys of their own (an S3-compatible
+   * store and a key server, say); empty means the SDK's default chain. The profile is read lazily, on first
+   * use, from the SDK's usual files ({@code AWS_SHARED_CREDENTIALS_FILE}, {@code ~/.aws/credentials}).
+   */
+  private static java.util.Optional<AwsCredentialsProvider> profile(ServerSettings settings, Setting setting)
+      throws EnvelopeException {
+    String name = settings.value(setting);
+    if (name.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    if (!name.matches("[A-Za-z0-9_.-]{1,64}")) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, settings.where(setting) + ": '" + name
+          + "' is not a profile name");
+    }
+    return java.util.Optional.of(ProfileCredentialsProvider.create(name));
+  }
+
+  private static EnvelopeException invalid(ServerSettings settings, Setting setting, String expected) {
+    return new EnvelopeException(ErrorCode.INVALID_ARGUMENT, settings.where(setting) + ": '"
+        + settings.value(setting) + "' is not " + expected);
+  }
+
+  private static void closeAll(Deque<AutoCloseable> opened) {
+    while (!opened.isEmpty()) {
+      try {
+        opened.pop().close();
+      } catch (Exception e) {
+        // Closing after a failure or at shutdown: the first failure is what the user needs to see.
+      }
+    }
+  }
+
+  /** Closes the stores and the key service, the metadata store first (it finishes pending writes). */
+  @Override
+  public void close() {
+    closeAll(opened);
+  }
+}
