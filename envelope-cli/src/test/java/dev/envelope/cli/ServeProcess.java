@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,12 +31,19 @@ record ServeProcess(Process process, String url, List<String> stdout) {
    * {@code ENVELOPE_MASTER_KEY} set; its stderr goes to a new file in {@code logs}.
    */
   static ServeProcess start(Path home, String masterKey, Path logs, String heap, String... args) throws IOException {
+    return start(home, masterKey, logs, heap, Map.of(), args);
+  }
+
+  /** As above, with more environment variables (the backends' settings, AWS profiles). */
+  static ServeProcess start(Path home, String masterKey, Path logs, String heap, Map<String, String> env,
+      String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx" + heap, "-XX:+UseSerialGC", "-jar", JAR.toAbsolutePath().toString(), "serve", "--port", "0"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("ENVELOPE_HOME", home.toString());
     builder.environment().put("ENVELOPE_MASTER_KEY", masterKey);
+    builder.environment().putAll(env);
     builder.redirectError(logs.resolve("stderr-" + System.nanoTime()).toFile());
     Process process = builder.start();
     BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));

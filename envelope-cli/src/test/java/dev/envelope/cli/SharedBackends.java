@@ -1,0 +1,146 @@
+package dev.envelope.cli;
+
+import dev.envelope.awskms.KmsFixture;
+import dev.envelope.dynamodb.DynaliteFixture;
+import dev.envelope.postgres.PostgresFixture;
+import dev.envelope.s3.S3ProxyFixture;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The shared backends of a cluster of {@code envelope serve} nodes, each a real server on loopback: S3Proxy (S3),
+ * Envelope's key server (AWS KMS, reached by the nodes' real {@code KmsClient}), and dynalite (DynamoDB) or a
+ * throwaway PostgreSQL cluster. {@link #env()} is what a node needs to use them: the backend settings as
+ * {@code ENVELOPE_*} variables, and an AWS credentials file with one profile per service that checks signatures
+ * (S3Proxy's keys, the key server's access key), the way an operator would configure it.
+ */
+final class SharedBackends implements AutoCloseable {
+  enum Metadata { DYNAMODB, POSTGRES }
+
+  static final String BUCKET = "envelope-it";
+  static final String TABLE = "envelope";
+  static final String ROOT_ALIAS = "alias/envelope-files";
+
+  final Metadata metadata;
+  final S3ProxyFixture s3;
+  final KmsFixture kms;
+  final DynaliteFixture dynamo;
+  final PostgresFixture postgres;
+  private final String database;
+  private final Path awsFiles;
+
+  private SharedBackends(Metadata metadata, S3ProxyFixture s3, KmsFixture kms, DynaliteFixture dynamo,
+      PostgresFixture postgres, String database, Path awsFiles) {
+    this.metadata = metadata;
+    this.s3 = s3;
+    this.kms = kms;
+    this.dynamo = dynamo;
+    this.postgres = postgres;
+    this.database = database;
+    this.awsFiles = awsFiles;
+  }
+
+  static SharedBackends start(Metadata metadata, Path dir) throws Exception {
+    S3ProxyFixture s3 = null;
+    KmsFixture kms = null;
+    DynaliteFixture dynamo = null;
+    PostgresFixture postgres = null;
+    try {
+      s3 = S3ProxyFixture.start(Files.createDirectories(dir.resolve("s3")));
+      s3.createBucket(BUCKET);
+      kms = KmsFixture.start(Files.createDirectories(dir.resolve("kms")));
+      kms.createAlias(ROOT_ALIAS, kms.createKey());
+      String database = null;
+      if (metadata == Metadata.DYNAMODB) {
+        dynamo = DynaliteFixture.start(Files.createDirectories(dir.resolve("dynamo")));
+      } else {
+        postgres = PostgresFixture.start(Files.createDirectories(dir.resolve("postgres")));
+        database = postgres.createDatabase();
+      }
+      Path aws = Files.createDirectories(dir.resolve("aws"));
+      Files.writeString(aws.resolve("credentials"), String.join("\n",
+          "[store]", "aws_access_key_id = " + s3.accessKey(), "aws_secret_access_key = " + s3.secretKey(),
+          "[keys]", "aws_access_key_id = " + kms.accessKeyId(), "aws_secret_access_key = " + kms.secretKey(),
+          "[dynamo]", "aws_access_key_id = AKIDYNALITEANYKEY", "aws_secret_access_key = dynalite-checks-none",
+          ""), StandardCharsets.UTF_8);
+      Files.writeString(aws.resolve("config"), "", StandardCharsets.UTF_8);
+      return new SharedBackends(metadata, s3, kms, dynamo, postgres, database, aws);
+    } catch (Exception | Error e) {
+      for (AutoCloseable c : new AutoCloseable[] {postgres, dynamo, kms, s3}) {
+        if (c != null) {
+          try {
+            c.close();
+          } catch (Exception suppressed) {
+            e.addSuppressed(suppressed);
+          }
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** The environment of a node on these backends. */
+  Map<String, String> env() {
+    Map<String, String> env = new HashMap<>();
+    env.put("AWS_SHARED_CREDENTIALS_FILE", awsFiles.resolve("credentials").toString());
+    env.put("AWS_CONFIG_FILE", awsFiles.resolve("config").toString());
+    env.remove("AWS_ACCESS_KEY_ID");
+    env.put("ENVELOPE_AWS_REGION", "us-east-1");
+    env.put("ENVELOPE_BLOB", "s3");
+    env.put("ENVELOPE_S3_BUCKET", BUCKET);
+    env.put("ENVELOPE_S3_PREFIX", "files/");
+    env.put("ENVELOPE_S3_ENDPOINT", s3.endpoint().toString());
+    env.put("ENVELOPE_S3_PATH_STYLE", "true");
+    env.put("ENVELOPE_S3_PROFILE", "store");
+    env.put("ENVELOPE_KEYS", "aws-kms");
+    env.put("ENVELOPE_KMS_ENDPOINT", kms.endpoint().toString());
+    env.put("ENVELOPE_KMS_PROFILE", "keys");
+    env.put("ENVELOPE_ROOT_KEY", ROOT_ALIAS);
+    if (metadata == Metadata.DYNAMODB) {
+      env.put("ENVELOPE_METADATA", "dynamodb");
+      env.put("ENVELOPE_DYNAMODB_TABLE", TABLE);
+      env.put("ENVELOPE_DYNAMODB_ENDPOINT", dynamo.endpoint().toString());
+      env.put("ENVELOPE_DYNAMODB_PROFILE", "dynamo");
+    } else {
+      env.put("ENVELOPE_METADATA", "postgres");
+      env.put("ENVELOPE_POSTGRES_URL", postgres.jdbcUrl(database));
+      env.put("ENVELOPE_POSTGRES_USER", postgres.user());
+      env.put("ENVELOPE_POSTGRES_PASSWORD", postgres.password());
+    }
+    return env;
+  }
+
+  /** Stops the metadata store's server (dynalite or PostgreSQL). */
+  void stopMetadata() throws Exception {
+    if (dynamo != null) {
+      dynamo.stop();
+    } else {
+      postgres.stop();
+    }
+  }
+
+  void restartMetadata() throws Exception {
+    if (dynamo != null) {
+      dynamo.restart();
+    } else {
+      postgres.restart();
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    for (AutoCloseable c : new AutoCloseable[] {postgres, dynamo, kms, s3}) {
+      if (c != null) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          // Best effort: each fixture also stops its server when the JVM exits.
+        }
+      }
+    }
+  }
+}
