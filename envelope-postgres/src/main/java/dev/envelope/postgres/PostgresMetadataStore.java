@@ -40,7 +40,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *       {@link SQLException} is the cause, for logs.
  *   <li>Nothing is kept broken: the pool checks a connection before handing it out and replaces dead ones, and
  *       a statement that fails because its connection broke (a server restart) is tried again, at most twice,
- *       on a new connection. The same store object works again as soon as the server is back.
+ *       on a new connection. The same store object works again once the server is back: the pool tries new
+ *       connections with a backoff that grows to at most 5 s (HikariCP's), so within about 5 s.
  *   <li>An insert whose connection broke may have been committed without our hearing of it. It is tried again:
  *       the second insert waits for the first one's transaction, and a duplicate that is field for field the
  *       row we were inserting counts as success. Only when no retry reaches the server does the caller get
@@ -336,11 +337,14 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
 
   // --- running statements
 
-  /** Runs {@code sql}, again on a new connection (at most {@value #ATTEMPTS} tries) when its connection broke. */
+  /**
+   * Runs {@code sql}, again on a new connection (at most {@value #ATTEMPTS} tries) when its connection broke.
+   * Failing to get a connection is not retried: the pool has already tried for the whole connection timeout.
+   */
   private <T> T run(Sql<T> sql) throws EnvelopeException {
     for (int attempt = 1; ; attempt++) {
-      try {
-        return attempt(sql);
+      try (Connection connection = connection()) {
+        return sql.apply(connection);
       } catch (SQLException e) {
         if (attempt >= ATTEMPTS || !PostgresErrors.isBrokenConnection(e) || pool.isClosed()) {
           throw translate(e);
@@ -351,14 +355,14 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
   }
 
   /**
-   * Runs an insert; a duplicate key is {@link ErrorCode#ALREADY_EXISTS}, except on a retry after a broken
-   * connection, where a duplicate for which {@code isOurs} holds is the first try's row: success.
+   * Runs an insert like {@link #run}; a duplicate key is {@link ErrorCode#ALREADY_EXISTS}, except on a retry
+   * after a broken connection, where a duplicate for which {@code isOurs} holds is the first try's row: success.
    */
   private void insertOnce(String duplicateMessage, Sql<Integer> insert, Sql<Boolean> isOurs)
       throws EnvelopeException {
     for (int attempt = 1; ; attempt++) {
-      try {
-        attempt(insert);
+      try (Connection connection = connection()) {
+        insert.apply(connection);
         return;
       } catch (SQLException e) {
         if (PostgresErrors.UNIQUE_VIOLATION.equals(e.getSQLState())) {
@@ -375,9 +379,12 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
     }
   }
 
-  private <T> T attempt(Sql<T> sql) throws SQLException {
-    try (Connection connection = pool.getConnection()) {
-      return sql.apply(connection);
+  /** A pooled connection, or UNAVAILABLE once the pool's connection timeout has passed without one. */
+  private Connection connection() throws EnvelopeException {
+    try {
+      return pool.getConnection();
+    } catch (SQLException e) {
+      throw translate(e);
     }
   }
 
