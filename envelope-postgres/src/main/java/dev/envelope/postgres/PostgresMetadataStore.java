@@ -57,7 +57,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class PostgresMetadataStore implements MetadataStore, TokenStore {
   /** Longest id or tenant in UTF-8 bytes: keeps index rows well under PostgreSQL's limit (about 2.7 kB). */
-  public static final int MAX_KEY_BYTES = 1024;
+  public static final int MAX_KEY_BYTES = PostgresText.MAX_KEY_BYTES;
 
   private static final String FILE_COLUMNS = "id, tenant, name, content_type, size, created_at, key_service, "
       + "root_key_id, root_key_version, wrapped_key, format_version, segment_size";
@@ -134,12 +134,12 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
 
   @Override
   public void insert(FileRecord given) throws EnvelopeException {
-    checkKey("id", given.id());
-    checkKey("tenant", given.tenant());
-    checkText("name", given.name());
-    checkText("content type", given.contentType());
-    checkText("key service", given.keyService());
-    checkText("root key id", given.wrappedKey().rootKeyId());
+    PostgresText.checkKey("id", given.id());
+    PostgresText.checkKey("tenant", given.tenant());
+    PostgresText.checkText("name", given.name());
+    PostgresText.checkText("content type", given.contentType());
+    PostgresText.checkText("key service", given.keyService());
+    PostgresText.checkText("root key id", given.wrappedKey().rootKeyId());
     FileRecord file = new FileRecord(given.id(), given.tenant(), given.name(), given.contentType(), given.size(),
         millis(given.createdAt()), given.keyService(), given.wrappedKey(), given.formatVersion(),
         given.segmentSize());
@@ -165,7 +165,7 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
 
   @Override
   public Optional<FileRecord> get(String tenant, String id) throws EnvelopeException {
-    if (!isStorableKey(tenant) || !isStorableKey(id)) {
+    if (!PostgresText.isStorableKey(tenant) || !PostgresText.isStorableKey(id)) {
       return Optional.empty(); // no such row can exist
     }
     return run(c -> fileById(c, id).filter(f -> f.tenant().equals(tenant)));
@@ -177,12 +177,12 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "limit must be between 1 and " + MAX_PAGE);
     }
     PostgresPageCursor after = cursor == null ? null : PostgresPageCursor.decode(tenant, cursor);
-    if (after != null && (!isStorableKey(after.id()) || !inRange(after.createdAtMillis()))) {
+    if (after != null && (!PostgresText.isStorableKey(after.id()) || !inRange(after.createdAtMillis()))) {
       // A cursor with a valid check but values this store never writes: only a forger makes one.
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
           "the cursor is not one this server made for your listing: start again without a cursor");
     }
-    if (!isStorableKey(tenant)) {
+    if (!PostgresText.isStorableKey(tenant)) {
       return new FilePage(List.of(), Optional.empty());
     }
     List<FileRecord> rows = run(c -> {
@@ -216,7 +216,7 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
 
   @Override
   public boolean delete(String tenant, String id) throws EnvelopeException {
-    if (!isStorableKey(tenant) || !isStorableKey(id)) {
+    if (!PostgresText.isStorableKey(tenant) || !PostgresText.isStorableKey(id)) {
       return false;
     }
     // Retried like a read: a retry after a lost answer may say false about a row the first try deleted,
@@ -232,7 +232,7 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
 
   @Override
   public boolean exists(String id) throws EnvelopeException {
-    if (!isStorableKey(id)) {
+    if (!PostgresText.isStorableKey(id)) {
       return false;
     }
     return run(c -> {
@@ -247,9 +247,9 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
 
   @Override
   public void insertToken(TokenRecord token) throws EnvelopeException {
-    checkKey("token id", token.id());
-    checkKey("tenant", token.tenant());
-    checkText("token name", token.name());
+    PostgresText.checkKey("token id", token.id());
+    PostgresText.checkKey("tenant", token.tenant());
+    PostgresText.checkText("token name", token.name());
     Instant createdAt = millis(token.createdAt());
     Optional<Instant> revokedAt = token.revokedAt().isPresent()
         ? Optional.of(millis(token.revokedAt().get())) : Optional.empty();
@@ -273,7 +273,7 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
 
   @Override
   public Optional<TokenRecord> findToken(String id) throws EnvelopeException {
-    if (!isStorableKey(id)) {
+    if (!PostgresText.isStorableKey(id)) {
       return Optional.empty();
     }
     return run(c -> tokens(c, "WHERE id = ?", id).stream().findFirst());
@@ -284,12 +284,12 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
     if (tenant == null) {
       return run(c -> tokens(c, ""));
     }
-    return isStorableKey(tenant) ? run(c -> tokens(c, "WHERE tenant = ?", tenant)) : List.of();
+    return PostgresText.isStorableKey(tenant) ? run(c -> tokens(c, "WHERE tenant = ?", tenant)) : List.of();
   }
 
   @Override
   public boolean revokeToken(String id, Instant at) throws EnvelopeException {
-    if (!isStorableKey(id)) {
+    if (!PostgresText.isStorableKey(id)) {
       return false;
     }
     Instant when = millis(at);
@@ -346,7 +346,7 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
       try (Connection connection = connection()) {
         return sql.apply(connection);
       } catch (SQLException e) {
-        if (attempt >= ATTEMPTS || !PostgresErrors.isBrokenConnection(e) || pool.isClosed()) {
+        if (attempt >= ATTEMPTS || !retryable(e)) {
           throw translate(e);
         }
         pause(attempt);
@@ -371,12 +371,25 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
           }
           throw new EnvelopeException(ErrorCode.ALREADY_EXISTS, duplicateMessage, e);
         }
-        if (attempt >= ATTEMPTS || !PostgresErrors.isBrokenConnection(e) || pool.isClosed()) {
+        if (attempt >= ATTEMPTS || !retryable(e)) {
           throw translate(e);
         }
         pause(attempt);
       }
     }
+  }
+
+  /**
+   * Whether a failure is a broken connection that another connection may cure. One broken connection means
+   * the others, opened before the same restart, are likely broken too: they are all retired (idle ones now,
+   * busy ones when returned), so the retry gets a new one instead of the next dead one.
+   */
+  private boolean retryable(SQLException e) {
+    if (!PostgresErrors.isBrokenConnection(e) || pool.isClosed()) {
+      return false;
+    }
+    pool.getHikariPoolMXBean().softEvictConnections();
+    return true;
   }
 
   /** A pooled connection, or UNAVAILABLE once the pool's connection timeout has passed without one. */
@@ -467,51 +480,6 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
 
   private static boolean inRange(long epochMillis) {
     return epochMillis >= EARLIEST.toEpochMilli() && epochMillis <= LATEST.toEpochMilli();
-  }
-
-  // --- text PostgreSQL can store
-
-  private static void checkKey(String what, String value) throws EnvelopeException {
-    checkText(what, value);
-    if (utf8Length(value) > MAX_KEY_BYTES) {
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
-          "the " + what + " is longer than " + MAX_KEY_BYTES + " bytes of UTF-8");
-    }
-  }
-
-  private static void checkText(String what, String value) throws EnvelopeException {
-    if (value.indexOf('\0') >= 0) {
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
-          "the " + what + " contains a NUL character, which PostgreSQL cannot store");
-    }
-    if (!isWellFormed(value)) {
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "the " + what + " is not valid Unicode (a lone surrogate)");
-    }
-  }
-
-  private static boolean isStorableKey(String value) {
-    return value.indexOf('\0') < 0 && isWellFormed(value) && utf8Length(value) <= MAX_KEY_BYTES;
-  }
-
-  private static boolean isWellFormed(String value) {
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static int utf8Length(String value) {
-    int bytes = 0;
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3; // a pair counts 4
-    }
-    return bytes;
   }
 
   private static SQLException sqlCause(Throwable e) {
