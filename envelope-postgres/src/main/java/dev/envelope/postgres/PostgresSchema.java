@@ -1,0 +1,122 @@
+package dev.envelope.postgres;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The tables of the PostgreSQL metadata store and their migrations. The schema version is the highest
+ * {@code version} in {@code envelope_schema_version} (0 when the table is missing or empty): migration {@code n}
+ * (1-based) takes the database from version {@code n - 1} to {@code n} in one transaction, its row in the
+ * version table included, so a failure mid-migration leaves the old version whole (PostgreSQL's DDL is
+ * transactional). Every transaction first takes a transaction-scoped advisory lock, so nodes starting at once
+ * migrate one after the other and each sees the others' work. Migrations are only ever appended, never
+ * edited. Ids and tenants are {@code COLLATE "C"}: they sort by code point, as in SQLite and in the keyset
+ * cursor, whatever the database's locale. A database newer than this code is refused, never written to.
+ */
+final class PostgresSchema {
+  /** Key of the advisory lock that serialises migrations (any fixed number; this one spells "envelope"). */
+  static final long MIGRATION_LOCK = 0x656e76656c6f7065L;
+
+  private static final List<List<String>> MIGRATIONS = List.of(
+      // 1: files and tokens, like SQLite's
+      List.of(
+          """
+          CREATE TABLE files (
+            id               text COLLATE "C" NOT NULL PRIMARY KEY,
+            tenant           text COLLATE "C" NOT NULL,
+            name             text        NOT NULL,
+            content_type     text        NOT NULL,
+            size             bigint      NOT NULL CHECK (size >= 0),
+            created_at       timestamptz(3) NOT NULL,
+            key_service      text        NOT NULL,
+            root_key_id      text        NOT NULL,
+            root_key_version integer     NOT NULL,
+            wrapped_key      bytea       NOT NULL,
+            format_version   integer     NOT NULL,
+            segment_size     integer     NOT NULL
+          )""",
+          "CREATE INDEX files_by_tenant_newest ON files (tenant, created_at DESC, id DESC)",
+          """
+          CREATE TABLE tokens (
+            id          text COLLATE "C" NOT NULL PRIMARY KEY,
+            tenant      text COLLATE "C" NOT NULL,
+            role        text        NOT NULL CHECK (role IN ('read', 'write', 'admin')),
+            name        text        NOT NULL,
+            secret_hash bytea       NOT NULL CHECK (length(secret_hash) = 32),
+            created_at  timestamptz(3) NOT NULL,
+            revoked_at  timestamptz(3)
+          )""",
+          "CREATE INDEX tokens_by_tenant ON tokens (tenant, created_at, id)"));
+
+  private PostgresSchema() {}
+
+  /** The schema version this code writes. */
+  static int latest() {
+    return MIGRATIONS.size();
+  }
+
+  /**
+   * Brings the database up to {@link #latest()}, creating {@code schema} first when given; safe when other
+   * nodes migrate at the same time. The connection is in auto-commit mode and is left so.
+   */
+  static void migrate(Connection connection, Optional<String> schema) throws SQLException, EnvelopeException {
+    connection.setAutoCommit(false);
+    try (Statement statement = connection.createStatement()) {
+      while (true) {
+        try {
+          statement.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
+          if (schema.isPresent()) {
+            statement.execute("CREATE SCHEMA IF NOT EXISTS " + schema.get()); // the name is checked: [a-z0-9_]
+          }
+          statement.execute("CREATE TABLE IF NOT EXISTS envelope_schema_version ("
+              + "version integer NOT NULL PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+          int current = version(statement);
+          checkNotNewer(current);
+          if (current == latest()) {
+            connection.commit();
+            return;
+          }
+          for (String sql : MIGRATIONS.get(current)) {
+            statement.execute(sql);
+          }
+          statement.execute("INSERT INTO envelope_schema_version (version) VALUES (" + (current + 1) + ")");
+          connection.commit();
+        } catch (SQLException | EnvelopeException | RuntimeException e) {
+          rollbackQuietly(connection);
+          throw e;
+        }
+      }
+    } finally {
+      connection.setAutoCommit(true);
+    }
+  }
+
+  /** The version recorded in the database (the version table must exist). */
+  static int version(Statement statement) throws SQLException {
+    try (ResultSet rows = statement.executeQuery("SELECT coalesce(max(version), 0) FROM envelope_schema_version")) {
+      rows.next();
+      return rows.getInt(1);
+    }
+  }
+
+  private static void checkNotNewer(int version) throws EnvelopeException {
+    if (version > latest()) {
+      throw new EnvelopeException(ErrorCode.UNSUPPORTED_FORMAT, "the PostgreSQL metadata database has schema "
+          + "version " + version + ", newer than this version of Envelope knows (" + latest() + "): upgrade Envelope");
+    }
+  }
+
+  private static void rollbackQuietly(Connection connection) {
+    try {
+      connection.rollback();
+    } catch (SQLException e) {
+      // the connection is broken; the server rolls the transaction back itself
+    }
+  }
+}

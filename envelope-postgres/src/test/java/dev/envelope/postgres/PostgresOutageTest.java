@@ -1,0 +1,212 @@
+package dev.envelope.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.core.WrappedKey;
+import dev.envelope.service.FileRecord;
+import dev.envelope.service.Role;
+import dev.envelope.service.TokenRecord;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The store when PostgreSQL is down, restarts, refuses the login, or hangs: every call ends within its bound
+ * as {@link ErrorCode#UNAVAILABLE}, no message holds the password, and the same store recovers on its own.
+ * The timeouts below are hang detectors, far above the configured bounds, not measurements.
+ */
+class PostgresOutageTest {
+  private static final Instant T0 = Instant.parse("2026-05-06T07:08:09.010Z");
+  private static final Duration HANG = Duration.ofSeconds(60);
+  @TempDir
+  static Path dir;
+  private static PostgresFixture postgres;
+
+  @BeforeAll
+  static void startPostgres() {
+    postgres = PostgresFixture.start(dir.resolve("pg"));
+  }
+
+  @AfterAll
+  static void stopPostgres() {
+    postgres.close();
+  }
+
+  @AfterEach
+  void serverRunsAgain() {
+    postgres.restart();
+  }
+
+  @Test
+  void stoppedServer_isUnavailable_withinTheBound_andTheSameStoreRecoversAfterRestart() throws Exception {
+    PostgresConfig base = postgres.config(postgres.createDatabase());
+    PostgresConfig quick = PostgresConfig.builder(base.jdbcUrl()).user(base.user()).password(base.password())
+        .connectionTimeout(Duration.ofMillis(500)).build();
+    try (PostgresMetadataStore store = PostgresMetadataStore.open(quick)) {
+      store.insert(file("before"));
+      postgres.stop();
+      List<Executable> calls = List.of(
+          () -> store.insert(file("during")),
+          () -> store.get("acme", "before"),
+          () -> store.list("acme", null, 10),
+          () -> store.delete("acme", "before"),
+          () -> store.exists("before"),
+          store::checkReady,
+          () -> store.insertToken(token("aaaaaaaaaaaaaaaa")),
+          () -> store.findToken("aaaaaaaaaaaaaaaa"),
+          () -> store.listTokens(null),
+          () -> store.revokeToken("aaaaaaaaaaaaaaaa", T0),
+          store::hasTokens);
+      for (Executable call : calls) {
+        assertUnavailableWithoutPassword(call);
+      }
+      postgres.restart();
+      awaitReady(store); // the pool retries new connections with a backoff of up to 5 s
+      assertEquals(Optional.of(file("before")), store.get("acme", "before"));
+      store.insert(file("after"));
+      assertEquals(2, store.list("acme", null, 10).files().size());
+      assertFalse(store.exists("during"));
+    }
+  }
+
+  @Test
+  void connectionsCutUnderTheStore_areReplaced_withoutAFailedCall() throws Exception {
+    String db = postgres.createDatabase();
+    try (PostgresMetadataStore store = PostgresMetadataStore.open(postgres.config(db))) {
+      for (int round = 0; round < 5; round++) {
+        store.insert(file("f" + round)); // warms the pool's connections, used again at once below
+        terminateConnections(db);
+        store.insert(file("g" + round));
+        assertTrue(store.exists("f" + round));
+        terminateConnections(db);
+        assertEquals(2 * (round + 1), store.list("acme", null, 100).files().size());
+      }
+    }
+  }
+
+  @Test
+  void openingWhileTheServerIsDown_isUnavailable_andSaysWhy() {
+    String db = postgres.createDatabase();
+    postgres.stop();
+    EnvelopeException e = assertUnavailableWithoutPassword(() -> PostgresMetadataStore.open(postgres.config(db)));
+    assertTrue(e.getMessage().contains("cannot be reached"), e.getMessage());
+    assertTrue(e.getMessage().contains(postgres.jdbcUrl(db)), e.getMessage());
+  }
+
+  @Test
+  void wrongPassword_isUnavailable_andSaysSo_withoutEitherPassword() {
+    PostgresConfig good = postgres.config(postgres.createDatabase());
+    String wrong = "wrong-" + postgres.password();
+    PostgresConfig bad = PostgresConfig.builder(good.jdbcUrl()).user(good.user()).password(wrong).build();
+    EnvelopeException e = assertUnavailableWithoutPassword(() -> PostgresMetadataStore.open(bad));
+    assertTrue(e.getMessage().contains("refused the user name or password"), e.getMessage());
+    assertFalse(stackTrace(e).contains(wrong), "the wrong password must not show either");
+  }
+
+  @Test
+  void unknownUser_andMissingDatabase_sayWhatIsWrong() {
+    PostgresConfig good = postgres.config(postgres.createDatabase());
+    PostgresConfig nobody = PostgresConfig.builder(good.jdbcUrl()).user("nobody").password(postgres.password()).build();
+    assertTrue(assertUnavailableWithoutPassword(() -> PostgresMetadataStore.open(nobody)).getMessage()
+        .contains("refused the user name or password"));
+    PostgresConfig missing = postgres.config("no_such_database");
+    assertTrue(assertUnavailableWithoutPassword(() -> PostgresMetadataStore.open(missing)).getMessage()
+        .contains("the database does not exist"));
+  }
+
+  @Test
+  void statementStuckBehindALock_isCancelledByTheStatementTimeout() throws Exception {
+    String db = postgres.createDatabase();
+    PostgresConfig base = postgres.config(db);
+    PostgresConfig quick = PostgresConfig.builder(base.jdbcUrl()).user(base.user()).password(base.password())
+        .statementTimeout(Duration.ofSeconds(1)).build();
+    try (PostgresMetadataStore store = PostgresMetadataStore.open(quick);
+        Connection locker = DriverManager.getConnection(base.jdbcUrl(), base.user(), base.password())) {
+      locker.setAutoCommit(false);
+      try (Statement s = locker.createStatement()) {
+        s.execute("LOCK TABLE files IN ACCESS EXCLUSIVE MODE");
+        assertUnavailableWithoutPassword(() -> store.get("acme", "f1"));
+        locker.rollback();
+      }
+      store.insert(file("f1"));
+      assertTrue(store.exists("f1"));
+    }
+  }
+
+  @Test
+  void closedStore_isUnavailable() throws Exception {
+    PostgresMetadataStore store = PostgresMetadataStore.open(postgres.config(postgres.createDatabase()));
+    store.close();
+    EnvelopeException e = assertUnavailableWithoutPassword(() -> store.get("acme", "f1"));
+    assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    assertUnavailableWithoutPassword(() -> store.insert(file("f1")));
+  }
+
+  /** Waits until the store answers again; fails after {@link #HANG}. */
+  private static void awaitReady(PostgresMetadataStore store) throws InterruptedException {
+    long deadline = System.nanoTime() + HANG.toNanos();
+    while (true) {
+      try {
+        store.checkReady();
+        return;
+      } catch (EnvelopeException e) {
+        assertEquals(ErrorCode.UNAVAILABLE, e.code(), e.getMessage());
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("the store did not recover in " + HANG, e);
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  private static EnvelopeException assertUnavailableWithoutPassword(Executable call) {
+    EnvelopeException e = assertTimeoutPreemptively(HANG, () -> assertThrows(EnvelopeException.class, call));
+    assertEquals(ErrorCode.UNAVAILABLE, e.code(), e.getMessage());
+    assertFalse(stackTrace(e).contains(postgres.password()), "the password shows in " + stackTrace(e));
+    return e;
+  }
+
+  private static String stackTrace(Throwable e) {
+    StringWriter text = new StringWriter();
+    e.printStackTrace(new PrintWriter(text));
+    return text.toString();
+  }
+
+  private static void terminateConnections(String db) throws Exception {
+    try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(db), postgres.user(), postgres.password());
+        PreparedStatement s = c.prepareStatement("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            + "WHERE datname = ? AND pid <> pg_backend_pid()")) {
+      s.setString(1, db);
+      s.executeQuery().close();
+    }
+  }
+
+  private static FileRecord file(String id) {
+    return new FileRecord(id, "acme", "name", "text/plain", 1, T0, "local", WrappedKey.of("root", 1, new byte[] {1}),
+        FileRecord.FORMAT_VERSION, 65536);
+  }
+
+  private static TokenRecord token(String id) {
+    return new TokenRecord(id, "acme", Role.READ, "", new byte[32], T0, Optional.empty());
+  }
+}

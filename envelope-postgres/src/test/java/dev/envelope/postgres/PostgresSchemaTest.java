@@ -1,0 +1,163 @@
+package dev.envelope.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.core.WrappedKey;
+import dev.envelope.service.FileRecord;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Versioned migrations of the PostgreSQL store. */
+class PostgresSchemaTest {
+  private static final Instant T0 = Instant.parse("2026-05-06T07:08:09.010Z");
+  @TempDir
+  static Path dir;
+  private static PostgresFixture postgres;
+
+  @BeforeAll
+  static void startPostgres() {
+    postgres = PostgresFixture.start(dir.resolve("pg"));
+  }
+
+  @AfterAll
+  static void stopPostgres() {
+    postgres.close();
+  }
+
+  @Test
+  void freshDatabase_isMigratedToTheLatestVersion_oneRowPerMigration() throws Exception {
+    String db = postgres.createDatabase();
+    PostgresMetadataStore.open(postgres.config(db)).close();
+    assertEquals(versions(PostgresSchema.latest()), strings(db, "SELECT version FROM envelope_schema_version ORDER BY version"));
+    assertEquals(List.of("files_by_tenant_newest", "tokens_by_tenant"), strings(db,
+        "SELECT indexname FROM pg_indexes WHERE indexname IN ('files_by_tenant_newest', 'tokens_by_tenant') ORDER BY 1"));
+  }
+
+  @Test
+  void reopenedDatabase_keepsItsRows_andIsNotMigratedAgain() throws Exception {
+    String db = postgres.createDatabase();
+    FileRecord file = file("f1");
+    try (PostgresMetadataStore store = PostgresMetadataStore.open(postgres.config(db))) {
+      store.insert(file);
+    }
+    try (PostgresMetadataStore store = PostgresMetadataStore.open(postgres.config(db))) {
+      assertEquals(Optional.of(file), store.get("acme", "f1"));
+    }
+    assertEquals(versions(PostgresSchema.latest()), strings(db, "SELECT version FROM envelope_schema_version ORDER BY version"));
+  }
+
+  @Test
+  void databaseOfANewerSchema_isRefusedClearly_andLeftAlone() throws Exception {
+    String db = postgres.createDatabase();
+    PostgresMetadataStore.open(postgres.config(db)).close();
+    int newer = PostgresSchema.latest() + 1;
+    execute(db, "INSERT INTO envelope_schema_version (version) VALUES (" + newer + ")");
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> PostgresMetadataStore.open(postgres.config(db)));
+    assertEquals(ErrorCode.UNSUPPORTED_FORMAT, e.code());
+    assertTrue(e.getMessage().contains("schema version " + newer + ", newer than this version of Envelope"),
+        e.getMessage());
+    List<String> all = versions(PostgresSchema.latest());
+    all.add(String.valueOf(newer));
+    assertEquals(all, strings(db, "SELECT version FROM envelope_schema_version ORDER BY version"));
+  }
+
+  @Test
+  void storesOpeningAtOnce_onAFreshDatabase_migrateItOnce() throws Exception {
+    String db = postgres.createDatabase();
+    int nodes = 6;
+    ExecutorService pool = Executors.newFixedThreadPool(nodes);
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<PostgresMetadataStore>> opened = new ArrayList<>();
+    try {
+      for (int i = 0; i < nodes; i++) {
+        opened.add(pool.submit(() -> {
+          go.await();
+          return PostgresMetadataStore.open(postgres.config(db));
+        }));
+      }
+      go.countDown();
+      List<PostgresMetadataStore> stores = new ArrayList<>();
+      for (Future<PostgresMetadataStore> f : opened) {
+        stores.add(f.get(60, TimeUnit.SECONDS));
+      }
+      for (int i = 0; i < nodes; i++) {
+        stores.get(i).insert(file("f" + i));
+      }
+      assertEquals(nodes, stores.get(0).list("acme", null, 100).files().size());
+      stores.forEach(PostgresMetadataStore::close);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(versions(PostgresSchema.latest()), strings(db, "SELECT version FROM envelope_schema_version ORDER BY version"));
+  }
+
+  @Test
+  void schemaOption_putsTheTablesThere_andSchemasAreIndependent() throws Exception {
+    String db = postgres.createDatabase();
+    PostgresConfig base = postgres.config(db);
+    PostgresConfig blue = PostgresConfig.builder(base.jdbcUrl()).user(base.user()).password(base.password())
+        .schema("blue").build();
+    PostgresConfig green = PostgresConfig.builder(base.jdbcUrl()).user(base.user()).password(base.password())
+        .schema("green").build();
+    try (PostgresMetadataStore b = PostgresMetadataStore.open(blue);
+        PostgresMetadataStore g = PostgresMetadataStore.open(green)) {
+      b.insert(file("f1"));
+      assertEquals(Optional.empty(), g.get("acme", "f1"));
+      assertTrue(b.exists("f1"));
+    }
+    assertEquals(List.of("blue", "green"), strings(db,
+        "SELECT table_schema FROM information_schema.tables WHERE table_name = 'files' ORDER BY 1"));
+  }
+
+  private static List<String> versions(int upTo) {
+    List<String> v = new ArrayList<>();
+    for (int i = 1; i <= upTo; i++) {
+      v.add(String.valueOf(i));
+    }
+    return v;
+  }
+
+  private static FileRecord file(String id) {
+    return new FileRecord(id, "acme", "name", "text/plain", 1, T0, "local", WrappedKey.of("root", 1, new byte[] {1}),
+        FileRecord.FORMAT_VERSION, 65536);
+  }
+
+  static List<String> strings(String db, String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(db), postgres.user(), postgres.password());
+        Statement s = c.createStatement(); ResultSet rows = s.executeQuery(sql)) {
+      List<String> found = new ArrayList<>();
+      while (rows.next()) {
+        found.add(rows.getString(1));
+      }
+      return found;
+    }
+  }
+
+  private static void execute(String db, String sql) throws SQLException {
+    try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(db), postgres.user(), postgres.password());
+        Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+}
