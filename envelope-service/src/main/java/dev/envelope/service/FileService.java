@@ -91,7 +91,16 @@ public final class FileService {
     }
     try {
       metadata.insert(record);
-    } catch (EnvelopeException | RuntimeException e) {
+    } catch (EnvelopeException e) {
+      if (e.code() == ErrorCode.UNAVAILABLE) {
+        // The store may have committed the row and lost only its answer: deleting the blob now could leave a
+        // row pointing at nothing. The orphan sweeper removes the blob after the grace period if no row came.
+        LOG.warn("upload {}: the metadata store did not confirm the row; the blob stays for the sweeper", id);
+      } else {
+        deleteBlobQuietly(id);
+      }
+      throw e;
+    } catch (RuntimeException e) {
       deleteBlobQuietly(id);
       throw e;
     }

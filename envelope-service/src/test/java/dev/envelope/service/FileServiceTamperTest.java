@@ -187,11 +187,12 @@ class FileServiceTamperTest {
   }
 
   @Test
-  void metadataStoreFailure_failsTheUpload_andRemovesItsBlob() throws Exception {
+  void metadataStoreFailure_failsTheUpload_andLeavesTheBlobToTheSweeper() throws Exception {
     fx.stores.metadata().close();
     assertCode(ErrorCode.UNAVAILABLE,
         () -> fx.service.upload(WRITER, "x", null, new ByteArrayInputStream(random(100, 14))));
-    assertEquals(0, fx.everyBlobFile().size());
+    // An unavailable store may have committed the row: the blob stays (UncertainInsertTest shows the rest).
+    assertEquals(1, fx.everyBlobFile().size());
   }
 
   private void flipByteAt(String id, long offset) throws Exception {
