@@ -36,6 +36,7 @@ public final class DynaliteFixture implements AutoCloseable {
   private final int port;
   private final Thread killer;
   private volatile Process process;
+  private volatile boolean frozen;
 
   private DynaliteFixture(Path cli, Path dataDir, Path log, int port) {
     this.cli = cli;
@@ -104,6 +105,23 @@ public final class DynaliteFixture implements AutoCloseable {
     launch();
   }
 
+  /**
+   * Suspends dynalite (SIGSTOP) without closing its socket: connections are still accepted by the kernel and
+   * nothing answers, like a DynamoDB that hangs. {@link #thaw()}, {@link #stop()} and {@link #close()} undo it.
+   */
+  public void freeze() {
+    signal("-STOP");
+    frozen = true;
+  }
+
+  /** Resumes a {@link #freeze() frozen} dynalite. */
+  public void thaw() {
+    if (frozen) {
+      signal("-CONT");
+      frozen = false;
+    }
+  }
+
   /** Stops dynalite for good and deletes its log; the data directory is left to its owner. */
   @Override
   public void close() {
@@ -149,6 +167,24 @@ public final class DynaliteFixture implements AutoCloseable {
         + START_WITHIN_MS + " ms: " + logTail());
   }
 
+  private void signal(String signal) {
+    Process p = process;
+    if (p == null) {
+      throw new IllegalStateException("dynalite is not running");
+    }
+    try {
+      Process kill = new ProcessBuilder("kill", signal, Long.toString(p.pid())).inheritIO().start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill " + signal + " " + p.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
   private boolean answers() {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
@@ -162,6 +198,10 @@ public final class DynaliteFixture implements AutoCloseable {
     Process p = process;
     if (p == null) {
       return;
+    }
+    if (frozen) {
+      p.destroyForcibly(); // a stopped process would not act on SIGTERM
+      frozen = false;
     }
     p.destroy();
     try {
