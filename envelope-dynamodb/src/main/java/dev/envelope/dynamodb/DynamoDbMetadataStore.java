@@ -49,7 +49,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * Ids are 1 to {@value Items#MAX_ID_BYTES} bytes of UTF-8, names at most {@value FileNames#MAX_NAME_BYTES}
  * bytes, media types and key service names at most {@value #MAX_TEXT_BYTES}; tenants follow {@link Tenants}.
  * The largest row those allow (with a {@value dev.envelope.core.WrappedKey#MAX_CIPHERTEXT_BYTES}-byte wrapped
- * key and a 2048-character root key id) is about 30 KB, far under DynamoDB's 400 KB per item. Inserting a row
+ * key and a 2048-character root key id) is about 17 KB of UTF-8 and binary, far under DynamoDB's 400 KB per item. Inserting a row
  * outside the limits is {@link ErrorCode#INVALID_ARGUMENT}; reading with an id or tenant that cannot exist
  * finds nothing.
  *
