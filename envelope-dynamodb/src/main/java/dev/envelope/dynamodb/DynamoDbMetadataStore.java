@@ -1,0 +1,321 @@
+package dev.envelope.dynamodb;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.service.FileNames;
+import dev.envelope.service.FilePage;
+import dev.envelope.service.FileRecord;
+import dev.envelope.service.MetadataStore;
+import dev.envelope.service.Tenants;
+import dev.envelope.service.TokenRecord;
+import dev.envelope.service.TokenStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+
+/**
+ * File rows and tokens in one DynamoDB table, shared by every node of a cluster. The table is made once by
+ * {@link #createTable} ({@code envelope admin init-dynamodb}); {@link #open} only checks that it is there and
+ * has the right shape ({@link TableSchema}), and never creates or changes it.
+ *
+ * <h2>How it maps the seams</h2>
+ * <ul>
+ *   <li>One item per file, partition key {@code f#<id>}: {@link #get} and {@link #exists} are one strongly
+ *       consistent GetItem; {@link #get} compares the tenant, so another tenant's row answers like a missing
+ *       one. {@link #insert} is one PutItem conditioned on {@code attribute_not_exists(pk)}: an id is never
+ *       overwritten, and a taken id is {@link ErrorCode#ALREADY_EXISTS}. {@link #delete} is one DeleteItem
+ *       conditioned on the tenant. One item per write means no transaction is ever needed.
+ *   <li>{@link #list} queries the global secondary index {@code files-newest-first} backwards. Global
+ *       secondary indexes are <b>eventually consistent</b>: a file just uploaded, or just deleted, may be
+ *       missing from (or still in) a listing for a short time, usually well under a second on AWS (dynalite
+ *       updates them at once). Reads of one file by id never have that delay. The cursor is the opaque,
+ *       checked {@link ListCursor}.
+ *   <li>One item per token, partition key {@code t#<id>}: {@link #findToken}, run on every request, is one
+ *       consistent GetItem on a partition of its own. {@link #listTokens} and {@link #hasTokens} query the
+ *       index {@code tokens-oldest-first} (eventually consistent too: a token made a moment ago on another node
+ *       may be missing from a listing; checking a token by id is not affected).
+ * </ul>
+ *
+ * <h2>Limits</h2>
+ * Ids are 1 to {@value Items#MAX_ID_BYTES} bytes of UTF-8, names at most {@value FileNames#MAX_NAME_BYTES}
+ * bytes, media types and key service names at most {@value #MAX_TEXT_BYTES}; tenants follow {@link Tenants}.
+ * The largest row those allow (with a {@value dev.envelope.core.WrappedKey#MAX_CIPHERTEXT_BYTES}-byte wrapped
+ * key and a 2048-character root key id) is about 17 KB of UTF-8 and binary, far under DynamoDB's 400 KB per item. Inserting a row
+ * outside the limits is {@link ErrorCode#INVALID_ARGUMENT}; reading with an id or tenant that cannot exist
+ * finds nothing.
+ *
+ * <h2>Failures</h2>
+ * Every call is bounded in time and retried by the SDK as {@link DynamoDbConfig} says; when that is not enough
+ * it is {@link ErrorCode#UNAVAILABLE}. The store keeps no state between calls besides the SDK's connection
+ * pool, so it works again as soon as DynamoDB does. Thread-safe.
+ */
+public final class DynamoDbMetadataStore implements MetadataStore, TokenStore {
+  /** The longest media type and key service name, in UTF-8 bytes. */
+  public static final int MAX_TEXT_BYTES = 1024;
+
+  private final DynamoDbCalls calls;
+
+  private DynamoDbMetadataStore(DynamoDbCalls calls) {
+    this.calls = calls;
+  }
+
+  /**
+   * Connects to the configured table after checking (DescribeTable) that it exists with Envelope's keys and
+   * indexes. Never creates the table.
+   *
+   * @throws EnvelopeException {@link ErrorCode#INVALID_ARGUMENT} if the table is missing (the message says to
+   *     run {@code envelope admin init-dynamodb}) or has another shape, or no region is configured;
+   *     {@link ErrorCode#UNAVAILABLE} if DynamoDB cannot be reached
+   */
+  public static DynamoDbMetadataStore open(DynamoDbConfig config) throws EnvelopeException {
+    DynamoDbCalls calls = DynamoDbCalls.open(config);
+    try {
+      DynamoDbTables.check(calls);
+      return new DynamoDbMetadataStore(calls);
+    } catch (EnvelopeException | RuntimeException e) {
+      calls.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Creates Envelope's table (on-demand capacity, both indexes) and waits until it and its indexes are
+   * ACTIVE. Not idempotent, on purpose: a table that is already there is {@link ErrorCode#ALREADY_EXISTS}, and
+   * the message says whether it has the shape {@link #open} expects, so an operator never mistakes someone
+   * else's table for a fresh one.
+   *
+   * @throws EnvelopeException {@link ErrorCode#ALREADY_EXISTS}; {@link ErrorCode#UNAVAILABLE} if DynamoDB
+   *     cannot be reached or the table does not become active in time
+   */
+  public static void createTable(DynamoDbConfig config) throws EnvelopeException {
+    try (DynamoDbCalls calls = DynamoDbCalls.open(config)) {
+      DynamoDbTables.create(calls);
+    }
+  }
+
+  @Override
+  public void insert(FileRecord file) throws EnvelopeException {
+    checkId(file.id(), "file");
+    checkTenant(file.tenant());
+    checkText(file.name(), FileNames.MAX_NAME_BYTES, "a file name");
+    checkText(file.contentType(), MAX_TEXT_BYTES, "a content type");
+    checkText(file.keyService(), MAX_TEXT_BYTES, "a key service name");
+    Map<String, AttributeValue> item = Items.fileItem(file);
+    putNew(item, "a file with id " + file.id() + " already exists", "store a file row");
+  }
+
+  @Override
+  public Optional<FileRecord> get(String tenant, String id) throws EnvelopeException {
+    if (!Items.isValidId(id) || !Tenants.isValid(tenant)) {
+      return Optional.empty();
+    }
+    Map<String, AttributeValue> item = getItem(Items.fileKey(id), "read a file row");
+    if (item == null || !item.containsKey(TableSchema.TENANT) || !tenant.equals(item.get(TableSchema.TENANT).s())) {
+      return Optional.empty();
+    }
+    return Optional.of(parse(() -> Items.fileRecord(item), "file row"));
+  }
+
+  @Override
+  public FilePage list(String tenant, String cursor, int limit) throws EnvelopeException {
+    if (limit < 1 || limit > MAX_PAGE) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "limit must be between 1 and " + MAX_PAGE);
+    }
+    if (tenant == null) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "a listing needs a tenant");
+    }
+    ListCursor after = cursor == null ? null : ListCursor.decode(tenant, cursor);
+    if (!Tenants.isValid(tenant)) {
+      return new FilePage(List.of(), Optional.empty());
+    }
+    Map<String, AttributeValue> start = after == null ? null
+        : Items.fileIndexPosition(tenant, after.createdAtMillis(), after.id());
+    // One more than asked says whether there is a next page. A query page stops at 1 MB, so loop.
+    List<FileRecord> rows = new ArrayList<>();
+    do {
+      QueryRequest request = QueryRequest.builder().tableName(calls.table()).indexName(TableSchema.FILES_INDEX)
+          .keyConditionExpression("#t = :t").expressionAttributeNames(Map.of("#t", TableSchema.TENANT))
+          .expressionAttributeValues(Map.of(":t", Items.s(tenant))).scanIndexForward(false)
+          .limit(limit + 1 - rows.size()).exclusiveStartKey(start).build();
+      QueryResponse response = calls.call("list files", () -> calls.client().query(request));
+      for (Map<String, AttributeValue> item : response.items()) {
+        rows.add(parse(() -> Items.fileRecord(item), "file row"));
+      }
+      start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+          ? response.lastEvaluatedKey() : null;
+    } while (rows.size() <= limit && start != null);
+    if (rows.size() <= limit) {
+      return new FilePage(rows, Optional.empty());
+    }
+    FileRecord last = rows.get(limit - 1);
+    String next = new ListCursor(last.createdAt().toEpochMilli(), last.id()).encode(tenant);
+    return new FilePage(rows.subList(0, limit), Optional.of(next));
+  }
+
+  @Override
+  public boolean delete(String tenant, String id) throws EnvelopeException {
+    if (!Items.isValidId(id) || !Tenants.isValid(tenant)) {
+      return false;
+    }
+    try {
+      calls.client().deleteItem(b -> b.tableName(calls.table()).key(Items.fileKey(id))
+          .conditionExpression("#t = :t").expressionAttributeNames(Map.of("#t", TableSchema.TENANT))
+          .expressionAttributeValues(Map.of(":t", Items.s(tenant))));
+      return true;
+    } catch (ConditionalCheckFailedException e) {
+      return false; // no such row, or another tenant's
+    } catch (SdkException e) {
+      throw calls.failure("delete a file row", e);
+    }
+  }
+
+  @Override
+  public boolean exists(String id) throws EnvelopeException {
+    return Items.isValidId(id) && getItem(Items.fileKey(id), "look up a file row") != null;
+  }
+
+  @Override
+  public void checkReady() throws EnvelopeException {
+    // A data-plane read, not DescribeTable: cheap, and not subject to the control plane's low rate limits.
+    getItem(Map.of(TableSchema.PK, Items.s("ready#")), "check the metadata table");
+  }
+
+  @Override
+  public void insertToken(TokenRecord token) throws EnvelopeException {
+    checkId(token.id(), "token");
+    checkTenant(token.tenant());
+    checkText(token.name(), MAX_TEXT_BYTES, "a token name");
+    putNew(Items.tokenItem(token), "a token with id " + token.id() + " already exists", "store a token");
+  }
+
+  @Override
+  public Optional<TokenRecord> findToken(String id) throws EnvelopeException {
+    if (!Items.isValidId(id)) {
+      return Optional.empty();
+    }
+    Map<String, AttributeValue> item = getItem(Items.tokenKey(id), "look up a token");
+    return item == null ? Optional.empty() : Optional.of(parse(() -> Items.tokenRecord(item), "token"));
+  }
+
+  @Override
+  public List<TokenRecord> listTokens(String tenant) throws EnvelopeException {
+    List<TokenRecord> tokens = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    do {
+      QueryResponse response = queryTokens(start, null);
+      for (Map<String, AttributeValue> item : response.items()) {
+        TokenRecord token = parse(() -> Items.tokenRecord(item), "token");
+        if (tenant == null || tenant.equals(token.tenant())) {
+          tokens.add(token);
+        }
+      }
+      start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+          ? response.lastEvaluatedKey() : null;
+    } while (start != null);
+    // The index already sorts so; sorting again keeps the contract's order exact whatever its collation.
+    tokens.sort(Comparator.comparing(TokenRecord::createdAt).thenComparing(TokenRecord::id));
+    return tokens;
+  }
+
+  @Override
+  public boolean revokeToken(String id, Instant at) throws EnvelopeException {
+    if (!Items.isValidId(id)) {
+      return false;
+    }
+    try {
+      calls.client().updateItem(b -> b.tableName(calls.table()).key(Items.tokenKey(id))
+          .conditionExpression("attribute_exists(#pk)")
+          .updateExpression("SET #r = if_not_exists(#r, :at)")
+          .expressionAttributeNames(Map.of("#pk", TableSchema.PK, "#r", "revokedAt"))
+          .expressionAttributeValues(Map.of(":at", Items.n(at.toEpochMilli()))));
+      return true;
+    } catch (ConditionalCheckFailedException e) {
+      return false;
+    } catch (SdkException e) {
+      throw calls.failure("revoke a token", e);
+    }
+  }
+
+  @Override
+  public boolean hasTokens() throws EnvelopeException {
+    return queryTokens(null, 1).count() > 0;
+  }
+
+  /** Closes the SDK client and its connections. */
+  @Override
+  public void close() {
+    calls.close();
+  }
+
+  @Override
+  public String toString() {
+    return "DynamoDbMetadataStore[table=" + calls.table() + "]";
+  }
+
+  private QueryResponse queryTokens(Map<String, AttributeValue> start, Integer limit) throws EnvelopeException {
+    QueryRequest request = QueryRequest.builder().tableName(calls.table()).indexName(TableSchema.TOKENS_INDEX)
+        .keyConditionExpression("#l = :all").expressionAttributeNames(Map.of("#l", TableSchema.TOKEN_LIST))
+        .expressionAttributeValues(Map.of(":all", Items.s("all"))).scanIndexForward(true)
+        .limit(limit).exclusiveStartKey(start).build();
+    return calls.call("list tokens", () -> calls.client().query(request));
+  }
+
+  private void putNew(Map<String, AttributeValue> item, String duplicate, String what) throws EnvelopeException {
+    try {
+      calls.client().putItem(b -> b.tableName(calls.table()).item(item)
+          .conditionExpression("attribute_not_exists(#pk)").expressionAttributeNames(Map.of("#pk", TableSchema.PK)));
+    } catch (ConditionalCheckFailedException e) {
+      throw new EnvelopeException(ErrorCode.ALREADY_EXISTS, duplicate, e);
+    } catch (SdkException e) {
+      throw calls.failure(what, e);
+    }
+  }
+
+  private Map<String, AttributeValue> getItem(Map<String, AttributeValue> key, String what)
+      throws EnvelopeException {
+    var response = calls.call(what, () -> calls.client().getItem(b -> b.tableName(calls.table()).key(key)
+        .consistentRead(true)));
+    return response.hasItem() && !response.item().isEmpty() ? response.item() : null;
+  }
+
+  private interface Parse<T> {
+    T run();
+  }
+
+  private static <T> T parse(Parse<T> parse, String what) throws EnvelopeException {
+    try {
+      return parse.run();
+    } catch (RuntimeException e) {
+      throw new EnvelopeException(ErrorCode.INTERNAL, "a " + what + " in the DynamoDB table is damaged", e);
+    }
+  }
+
+  private static void checkId(String id, String what) throws EnvelopeException {
+    if (!Items.isValidId(id)) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
+          "a " + what + " id is 1 to " + Items.MAX_ID_BYTES + " bytes of UTF-8");
+    }
+  }
+
+  private static void checkTenant(String tenant) throws EnvelopeException {
+    if (!Tenants.isValid(tenant)) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
+          "a tenant is 1 to 64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit");
+    }
+  }
+
+  private static void checkText(String text, int maxBytes, String what) throws EnvelopeException {
+    if (text.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, what + " may be at most " + maxBytes + " bytes");
+    }
+  }
+}
