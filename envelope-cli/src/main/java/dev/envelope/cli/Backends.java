@@ -180,7 +180,7 @@ final class Backends implements AutoCloseable {
       }
       case "postgres" -> {
         String url = required(settings, Setting.POSTGRES_URL, "metadata = postgres");
-        PostgresConfig.Builder config = PostgresConfig.builder().jdbcUrl(url)
+        PostgresConfig.Builder config = PostgresConfig.builder(url)
             .user(settings.value(Setting.POSTGRES_USER))
             .maxPoolSize(settings.integer(Setting.POSTGRES_POOL_SIZE, 1, 1000));
         String password = postgresPassword(settings, env);
@@ -206,7 +206,7 @@ final class Backends implements AutoCloseable {
   }
 
   static DynamoDbConfig dynamoDbConfig(ServerSettings settings) throws EnvelopeException {
-    DynamoDbConfig.Builder config = DynamoDbConfig.builder().table(settings.value(Setting.DYNAMODB_TABLE));
+    DynamoDbConfig.Builder config = DynamoDbConfig.builder().tableName(settings.value(Setting.DYNAMODB_TABLE));
     uri(settings, Setting.DYNAMODB_ENDPOINT).ifPresent(config::endpoint);
     region(settings).ifPresent(config::region);
     profile(settings, Setting.DYNAMODB_PROFILE).ifPresent(config::credentials);

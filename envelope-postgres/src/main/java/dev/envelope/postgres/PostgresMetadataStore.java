@@ -11,6 +11,7 @@ import dev.envelope.service.MetadataStore;
 import dev.envelope.service.Role;
 import dev.envelope.service.TokenRecord;
 import dev.envelope.service.TokenStore;
+import dev.envelope.service.local.PageCursor;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -176,7 +177,7 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
     if (limit < 1 || limit > MAX_PAGE) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "limit must be between 1 and " + MAX_PAGE);
     }
-    PostgresPageCursor after = cursor == null ? null : PostgresPageCursor.decode(tenant, cursor);
+    PageCursor after = cursor == null ? null : PageCursor.decode(tenant, cursor);
     if (after != null && (!PostgresText.isStorableKey(after.id()) || !inRange(after.createdAtMillis()))) {
       // A cursor with a valid check but values this store never writes: only a forger makes one.
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
@@ -210,7 +211,7 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
       return new FilePage(rows, Optional.empty());
     }
     FileRecord last = rows.get(limit - 1);
-    String next = new PostgresPageCursor(last.createdAt().toEpochMilli(), last.id()).encode(tenant);
+    String next = new PageCursor(last.createdAt().toEpochMilli(), last.id()).encode(tenant);
     return new FilePage(rows.subList(0, limit), Optional.of(next));
   }
 

@@ -11,6 +11,7 @@ import dev.envelope.core.WrappedKey;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.Role;
 import dev.envelope.service.TokenRecord;
+import dev.envelope.service.local.PageCursor;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -68,9 +69,9 @@ class PostgresMetadataStoreTest {
   @Test
   void cursorWithAValidCheck_butValuesNoStoreWrites_isInvalidArgument() {
     // Whoever knows the format can make the check: such a cursor must still fail cleanly, not in the driver.
-    for (PostgresPageCursor forged : List.of(new PostgresPageCursor(Long.MAX_VALUE, "f1"),
-        new PostgresPageCursor(Long.MIN_VALUE, "f1"), new PostgresPageCursor(0, "f\0"),
-        new PostgresPageCursor(0, "x".repeat(PostgresMetadataStore.MAX_KEY_BYTES + 1)))) {
+    for (PageCursor forged : List.of(new PageCursor(Long.MAX_VALUE, "f1"),
+        new PageCursor(Long.MIN_VALUE, "f1"), new PageCursor(0, "f\0"),
+        new PageCursor(0, "x".repeat(PostgresMetadataStore.MAX_KEY_BYTES + 1)))) {
       assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.list("acme", forged.encode("acme"), 10));
     }
   }
@@ -79,7 +80,7 @@ class PostgresMetadataStoreTest {
   void cursorWithAValidCheck_andPlausibleValues_onlyPagesTheTenantsOwnFiles() throws EnvelopeException {
     store.insert(file("acme", "a1", T0));
     store.insert(file("globex", "g1", T0.minusSeconds(1)));
-    String forged = new PostgresPageCursor(T0.plusSeconds(1).toEpochMilli(), "zzz").encode("acme");
+    String forged = new PageCursor(T0.plusSeconds(1).toEpochMilli(), "zzz").encode("acme");
     assertEquals(List.of("a1"), store.list("acme", forged, 10).files().stream().map(FileRecord::id).toList());
   }
 

@@ -18,12 +18,12 @@ import java.util.Base64;
  * need not be: a client that forges a cursor only pages its own files. It makes a garbled cursor, or one
  * made for another tenant, a clear {@link ErrorCode#INVALID_ARGUMENT} instead of a silently wrong page.
  */
-record PageCursor(long createdAtMillis, String id) {
+public record PageCursor(long createdAtMillis, String id) {
   private static final byte VERSION = 1;
   private static final int CHECK_BYTES = 8;
   private static final int MAX_TEXT = 1024;
 
-  String encode(String tenant) {
+  public String encode(String tenant) {
     byte[] idBytes = id.getBytes(StandardCharsets.UTF_8);
     ByteBuffer payload = ByteBuffer.allocate(1 + 8 + idBytes.length + CHECK_BYTES);
     payload.put(VERSION).putLong(createdAtMillis).put(idBytes);
@@ -31,7 +31,7 @@ record PageCursor(long createdAtMillis, String id) {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(payload.array());
   }
 
-  static PageCursor decode(String tenant, String text) throws EnvelopeException {
+  public static PageCursor decode(String tenant, String text) throws EnvelopeException {
     if (text.isEmpty() || text.length() > MAX_TEXT) {
       throw invalid();
     }
