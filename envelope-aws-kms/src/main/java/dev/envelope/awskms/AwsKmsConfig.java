@@ -120,7 +120,9 @@ public record AwsKmsConfig(Optional<URI> endpoint, Optional<String> region,
   }
 
   private static void positive(String name, Duration d) {
-    Objects.requireNonNull(d, name);
+    if (d == null) {
+      throw new IllegalArgumentException(name + " must be given");
+    }
     if (d.isNegative() || d.isZero() || d.compareTo(MAX_TIMEOUT) > 0) {
       throw new IllegalArgumentException(name + " must be more than 0 and at most " + MAX_TIMEOUT + ": " + d);
     }
