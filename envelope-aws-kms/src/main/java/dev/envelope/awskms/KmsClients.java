@@ -4,7 +4,6 @@ import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -14,7 +13,11 @@ import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.kms.KmsClientBuilder;
 
-/** Builds the SDK client an {@link AwsKmsConfig} describes; see there for the retry and timeout choices. */
+/**
+ * Builds the SDK client an {@link AwsKmsConfig} describes; see there for the retry and timeout choices. The
+ * standard strategy already retries attempt timeouts (a server that accepts and never answers), I/O errors,
+ * 5xx and throttling; only its attempts and back-offs are set here.
+ */
 final class KmsClients {
   record Built(KmsClient client, String region) {}
 
@@ -31,8 +34,6 @@ final class KmsClients {
         .backoffStrategy(BackoffStrategy.exponentialDelay(config.baseDelay(), config.maxBackoff()))
         .throttlingBackoffStrategy(
             BackoffStrategy.exponentialDelay(config.throttlingBaseDelay(), config.maxBackoff()))
-        // A server that accepts and never answers is as transient as one that refuses: try another attempt.
-        .retryOnExceptionInstanceOf(ApiCallAttemptTimeoutException.class)
         .build();
     KmsClientBuilder builder = KmsClient.builder()
         .httpClientBuilder(http)
