@@ -107,6 +107,23 @@ class S3BlobStoreFailureTest {
   }
 
   @Test
+  void slowReader_isNotCutByTheRequestTimeout() throws Exception {
+    s3.createBucket("slow");
+    S3BlobStoreConfig config = s3.storeConfig("slow").requestTimeout(Duration.ofMillis(300)).build();
+    try (S3BlobStore store = S3BlobStore.create(config)) {
+      byte[] data = S3BlobStoreTest.random(4 * PART, 3);
+      put(store, "slow", data);
+      try (InputStream in = store.read("slow", 0, Long.MAX_VALUE)) {
+        byte[] head = in.readNBytes(1000);
+        Thread.sleep(2_000); // past the call timeout (3 x 300 ms) of the GET that opened the stream
+        byte[] rest = in.readAllBytes();
+        assertEquals(data.length, head.length + rest.length);
+        assertArrayEquals(java.util.Arrays.copyOfRange(data, 1000, data.length), rest);
+      }
+    }
+  }
+
+  @Test
   void endpointThatNeverAnswers_timesOut() throws Exception {
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
       List<Socket> held = new ArrayList<>();
