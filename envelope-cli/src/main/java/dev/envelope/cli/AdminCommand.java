@@ -48,7 +48,7 @@ final class AdminCommand {
     String region;
 
     @Override
-    public Integer call() throws EnvelopeException {
+    public Integer call() throws EnvelopeException, java.io.IOException {
       Cli cli = admin.parent.cli;
       Map<Setting, String> flags = new EnumMap<>(Setting.class);
       if (table != null) {

@@ -145,7 +145,7 @@ final class Backends implements AutoCloseable {
       }
       case "s3" -> {
         String bucket = required(settings, Setting.S3_BUCKET, "blob = s3");
-        S3BlobStoreConfig.Builder config = S3BlobStoreConfig.builder().bucket(bucket)
+        S3BlobStoreConfig.Builder config = S3BlobStoreConfig.builder(bucket)
             .prefix(settings.value(Setting.S3_PREFIX))
             .pathStyle(settings.bool(Setting.S3_PATH_STYLE))
             .partSize(settings.size(Setting.S3_PART_SIZE, 5L << 20, 5L << 30))
@@ -153,13 +153,21 @@ final class Backends implements AutoCloseable {
         uri(settings, Setting.S3_ENDPOINT).ifPresent(config::endpoint);
         region(settings).ifPresent(config::region);
         profile(settings, Setting.S3_PROFILE).ifPresent(config::credentials);
+        S3BlobStore blobs;
         try {
-          S3BlobStore blobs = S3BlobStore.create(config.build());
-          opened.push(blobs);
-          return blobs;
+          blobs = S3BlobStore.create(config.build());
         } catch (IllegalArgumentException e) {
           throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "blob = s3: " + e.getMessage(), e);
         }
+        opened.push(blobs);
+        try {
+          // Like the metadata store and the key service: reachable at start, or the node does not start (a
+          // wrong bucket or endpoint is found now, not at the first upload). Later outages answer 503.
+          blobs.checkReady();
+        } catch (IOException e) {
+          throw new EnvelopeException(ErrorCode.UNAVAILABLE, "blob = s3: " + e.getMessage(), e);
+        }
+        return blobs;
       }
       default -> throw invalid(settings, Setting.BLOB, "fs or s3");
     }

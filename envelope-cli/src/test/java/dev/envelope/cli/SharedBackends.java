@@ -52,7 +52,7 @@ final class SharedBackends implements AutoCloseable {
     try {
       s3 = S3ProxyFixture.start(Files.createDirectories(dir.resolve("s3")));
       s3.createBucket(BUCKET);
-      kms = KmsFixture.start(Files.createDirectories(dir.resolve("kms")));
+      kms = KmsFixture.start();
       kms.createAlias(ROOT_ALIAS, kms.createKey());
       String database = null;
       if (metadata == Metadata.DYNAMODB) {
