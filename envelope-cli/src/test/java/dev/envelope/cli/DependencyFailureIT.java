@@ -109,6 +109,7 @@ abstract class DependencyFailureIT extends ClusterBase {
     JsonNode problem = JSON.readTree(body);
     assertEquals("unavailable", problem.get("code").asText().replace("keyring-unavailable", "unavailable"), body);
     assertFalse(body.contains("Exception") || body.contains("\tat "), "no stack trace: " + body);
+    assertFalse(body.contains("127.0.0.1"), "no internal endpoint in a client's answer: " + body);
   }
 
   /** The node may need a moment (a pool's reconnect, a cached readiness) once the dependency is back. */

@@ -14,12 +14,23 @@ final class Incidents {
 
   private Incidents() {}
 
+  /** An expected operational failure (a dependency down): one WARN line with its incident id, no stack trace. */
+  static String warn(Logger log, String what) {
+    String incident = newId();
+    log.warn("incident {}: {}", incident, what);
+    return incident;
+  }
+
   /** Logs {@code failure} as an error under a new incident id, and returns the id. */
   static String log(Logger log, String what, Throwable failure) {
-    byte[] id = new byte[6];
-    RANDOM.nextBytes(id);
-    String incident = HexFormat.of().formatHex(id);
+    String incident = newId();
     log.error("incident {}: {}", incident, what, failure);
     return incident;
+  }
+
+  private static String newId() {
+    byte[] id = new byte[6];
+    RANDOM.nextBytes(id);
+    return HexFormat.of().formatHex(id);
   }
 }

@@ -30,6 +30,13 @@ final class Problems {
         String incident = Incidents.log(LOG, ctx.method() + " " + ctx.path() + " failed", e);
         send(ctx, Problem.of(ErrorCode.INTERNAL, "an internal error occurred (incident " + incident + ")"));
         return;
+      } else if (Problem.status(e.code()) == 503) {
+        // A dependency is down, throttling or misconfigured. Its message names internal endpoints, keys and
+        // tables: that is for the operator's log, not for every client. The code still says which kind.
+        String incident = Incidents.warn(LOG, ctx.method() + " " + ctx.path() + ": " + e.getMessage());
+        send(ctx, Problem.of(e.code(), "a store or the key service cannot serve this now; try again later"
+            + " (incident " + incident + ")"));
+        return;
       }
       send(ctx, Problem.of(e.code(), e.getMessage()));
     });

@@ -84,6 +84,10 @@ class AccessTest {
       assertEquals(503, r.statusCode());
       assertEquals("5", r.headers().firstValue("Retry-After").orElse(null));
       assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElse(""));
+      String detail = Json.MAPPER.readTree(r.body()).get("detail").asText();
+      assertTrue(detail.matches("a store or the key service cannot serve this now; try again later"
+          + " \\(incident [0-9a-f]{12}\\)"), "names no key, endpoint or table: " + detail);
+      assertEquals("key-disabled", Json.MAPPER.readTree(r.body()).get("code").asText());
     }
   }
 
