@@ -87,8 +87,15 @@ abstract class ClusterBase {
 
   /** A node on the shared backends, with its own (unused) home; extra arguments go to {@code serve}. */
   ServeProcess node(String name, String... args) throws IOException {
+    return node(name, Map.of(), args);
+  }
+
+  /** As {@link #node(String, String...)}, with some of the backends' variables replaced. */
+  ServeProcess node(String name, Map<String, String> overrides, String... args) throws IOException {
     Path home = Files.createDirectories(dir.resolve("node-" + name + "-" + System.nanoTime()));
-    return ServeProcess.start(home, "unused-by-aws-kms", dir, "512m", backends.env(), args);
+    Map<String, String> env = new java.util.HashMap<>(backends.env());
+    env.putAll(overrides);
+    return ServeProcess.start(home, "unused-by-aws-kms", dir, "512m", env, args);
   }
 
   /** The first admin token, printed by the first node that ever started on these backends. */

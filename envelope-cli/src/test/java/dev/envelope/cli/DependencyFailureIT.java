@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.envelope.core.testing.FaultyHttpProxy;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -96,8 +98,49 @@ abstract class DependencyFailureIT extends ClusterBase {
     assertEveryRowHasItsBlob();
   }
 
+  @Test
+  void s3AndKmsAnsweringErrors_are503_retriedWithinBounds_andTheNodeRecovers() throws Exception {
+    try (FaultyHttpProxy s3 = FaultyHttpProxy.start(backends.s3.endpoint());
+         FaultyHttpProxy kms = FaultyHttpProxy.start(backends.kms.endpoint())) {
+      ServeProcess c = node("c", Map.of("ENVELOPE_S3_ENDPOINT", s3.endpoint().toString(),
+          "ENVELOPE_KMS_ENDPOINT", kms.endpoint().toString()));
+      try {
+        String kept = upload(c, "kept", random(20_000, 41));
+
+        s3.respond(500, Map.of("Content-Type", "application/xml"),
+            "<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>");
+        s3.resetRequests();
+        assertUnavailable(tryUpload(c, "while-s3-fails", random(30_000, 42)));
+        assertTrue(s3.requests() > 1, "S3's 500 was retried: " + s3.requests() + " request(s)");
+        s3.respond(503, Map.of("Content-Type", "application/xml"),
+            "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>");
+        assertUnavailable(get(c, "/v1/files/" + kept));
+        s3.passThrough();
+
+        kms.respond(400, Map.of("Content-Type", "application/x-amz-json-1.1"),
+            "{\"__type\":\"ThrottlingException\",\"message\":\"Rate exceeded\"}");
+        kms.resetRequests();
+        assertUnavailable(tryUpload(c, "while-kms-throttles", random(30_000, 43)));
+        assertTrue(kms.requests() > 1, "KMS throttling was retried: " + kms.requests() + " request(s)");
+        kms.passThrough();
+
+        assertEquals(200, get(c, "/v1/files/" + kept).statusCode());
+        String after = upload(c, "after", random(30_000, 44));
+        assertEquals(200, get(c, "/v1/files/" + after).statusCode());
+        assertEveryRowHasItsBlob();
+      } finally {
+        c.process().destroy();
+        c.process().waitFor(30, TimeUnit.SECONDS);
+      }
+    }
+  }
+
   private HttpResponse<byte[]> tryUpload(String name, byte[] content) throws Exception {
-    return http().send(request(a, "/v1/files?name=" + name).POST(HttpRequest.BodyPublishers.ofByteArray(content))
+    return tryUpload(a, name, content);
+  }
+
+  private HttpResponse<byte[]> tryUpload(ServeProcess node, String name, byte[] content) throws Exception {
+    return http().send(request(node, "/v1/files?name=" + name).POST(HttpRequest.BodyPublishers.ofByteArray(content))
         .build(), HttpResponse.BodyHandlers.ofByteArray());
   }
 
