@@ -71,6 +71,7 @@ final class Backends implements AutoCloseable {
    * failure, what was opened is closed again.
    */
   static Backends open(ServerSettings settings, Cli cli) throws EnvelopeException {
+    checkChoices(settings);
     Deque<AutoCloseable> opened = new ArrayDeque<>();
     try {
       KeyService keys = openKeys(settings, cli, opened);
@@ -83,8 +84,14 @@ final class Backends implements AutoCloseable {
     }
   }
 
-  /** The warnings a node on these settings should print: a shared store beside a node-local one. */
-  static String mixedWarning(ServerSettings settings) {
+  /**
+   * Checks the three choices before anything is opened (a wrong one must not leave a new keyring behind), and
+   * returns the warning a node on these settings should print, or null: a shared store beside a node-local one.
+   */
+  static String checkChoices(ServerSettings settings) throws EnvelopeException {
+    checkChoice(settings, Setting.BLOB, "fs or s3", "fs", "s3");
+    checkChoice(settings, Setting.METADATA, "sqlite, postgres or dynamodb", "sqlite", "postgres", "dynamodb");
+    checkChoice(settings, Setting.KEYS, "local, pkcs11 or aws-kms", KeyBackend.LOCAL, KeyBackend.PKCS11, "aws-kms");
     String blob = choice(settings, Setting.BLOB);
     String metadata = choice(settings, Setting.METADATA);
     String keys = choice(settings, Setting.KEYS);
@@ -257,6 +264,13 @@ final class Backends implements AutoCloseable {
         // Another process created it first: use theirs; ours stays unused.
         keyring.describeKey(rootKey);
       }
+    }
+  }
+
+  private static void checkChoice(ServerSettings settings, Setting setting, String expected, String... choices)
+      throws EnvelopeException {
+    if (!java.util.List.of(choices).contains(choice(settings, setting))) {
+      throw invalid(settings, setting, expected);
     }
   }
 

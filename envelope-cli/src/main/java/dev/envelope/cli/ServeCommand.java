@@ -54,7 +54,7 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws EnvelopeException, IOException, InterruptedException {
     Cli cli = parent.cli;
     ServerSettings settings = ServerSettings.resolve(flags(), config, cli.env());
-    String mixed = Backends.mixedWarning(settings);
+    String mixed = Backends.checkChoices(settings);
     if (mixed != null) {
       cli.stderr().println("envelope: " + mixed);
     }

@@ -148,8 +148,12 @@ public final class ServerSettings {
 
   /** A boolean setting: true or false. */
   public boolean bool(Setting setting) throws EnvelopeException {
-    return sources.parse(setting, "true or false", text -> text.equalsIgnoreCase("true") ? 1L
-        : text.equalsIgnoreCase("false") ? 0L : null) == 1L;
+    return sources.parse(setting, "true or false", text -> {
+      if (text.equalsIgnoreCase("true")) {
+        return Long.valueOf(1);
+      }
+      return text.equalsIgnoreCase("false") ? Long.valueOf(0) : null;
+    }) == 1L;
   }
 
   /** The config file that was read, if one was. */
