@@ -8,14 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,12 +24,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Two {@code envelope serve} processes sharing one S3 (S3Proxy), one metadata store (dynalite or PostgreSQL,
@@ -92,6 +83,23 @@ abstract class MultiNodeIT extends ClusterBase {
         HttpResponse.BodyHandlers.discarding()).statusCode());
     assertEquals(401, http().send(HttpRequest.newBuilder(URI.create(a.url() + "/v1/files"))
         .header("Authorization", "Bearer " + other).build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+  }
+
+  @Test
+  void envelopeTokensOnTheSharedStore_makesATokenEveryNodeAccepts() throws Exception {
+    Process create = envelope(backends.env(), "tokens", "create", "--tenant", "ops", "--role", "read",
+        "--name", "made by the operator");
+    String out = new String(create.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(create.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(create.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, create.exitValue(), err);
+    String opsToken = out.strip();
+
+    for (ServeProcess node : new ServeProcess[] {a, b}) {
+      HttpResponse<String> list = http().send(HttpRequest.newBuilder(URI.create(node.url() + "/v1/files"))
+          .header("Authorization", "Bearer " + opsToken).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, list.statusCode(), list.body());
+    }
   }
 
   @Test
