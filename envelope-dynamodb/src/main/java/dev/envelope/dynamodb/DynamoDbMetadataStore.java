@@ -274,6 +274,13 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore {
       calls.client().putItem(b -> b.tableName(calls.table()).item(item)
           .conditionExpression("attribute_not_exists(#pk)").expressionAttributeNames(Map.of("#pk", TableSchema.PK)));
     } catch (ConditionalCheckFailedException e) {
+      // A retry (the SDK's) after an attempt whose answer was lost meets the row that attempt wrote: if the
+      // item there is ours field for field, the put succeeded. Answering "taken" would make the file service
+      // delete the blob of a row that is in the table.
+      if (e.numAttempts() != null && e.numAttempts() > 1
+          && item.equals(getItem(Map.of(TableSchema.PK, item.get(TableSchema.PK)), what))) {
+        return;
+      }
       throw new EnvelopeException(ErrorCode.ALREADY_EXISTS, duplicate, e);
     } catch (SdkException e) {
       throw calls.failure(what, e);

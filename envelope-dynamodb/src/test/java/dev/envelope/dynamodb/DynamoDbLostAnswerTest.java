@@ -1,0 +1,119 @@
+package dev.envelope.dynamodb;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.WrappedKey;
+import dev.envelope.keyring.Keyrings;
+import dev.envelope.keyring.LocalKeyring;
+import dev.envelope.service.Download;
+import dev.envelope.service.FileRecord;
+import dev.envelope.service.FileService;
+import dev.envelope.service.Principal;
+import dev.envelope.service.Role;
+import dev.envelope.service.TokenRecord;
+import dev.envelope.service.local.DirectoryBlobStore;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A conditional PutItem that DynamoDB carried out but whose answer was lost on the way back: the SDK retries,
+ * and the retry meets its own row ({@code ConditionalCheckFailedException}). That must not read as "the id is
+ * taken": the file service would then delete the blob of a row that is in the table.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class DynamoDbLostAnswerTest {
+  private static final Instant T0 = Instant.parse("2026-07-08T09:10:11.012Z");
+  private static final AtomicInteger TABLES = new AtomicInteger();
+  @TempDir
+  static Path data;
+  @TempDir
+  Path home;
+  private static DynaliteFixture dynalite;
+  private LostAnswerProxy proxy;
+  private DynamoDbMetadataStore store;
+
+  @BeforeAll
+  static void startDynalite() {
+    dynalite = DynaliteFixture.start(data.resolve("dynalite"));
+  }
+
+  @AfterAll
+  static void stopDynalite() {
+    dynalite.close();
+  }
+
+  @BeforeEach
+  void open() throws Exception {
+    String table = "lost-answer-" + TABLES.incrementAndGet();
+    DynamoDbMetadataStore.createTable(dynalite.config(table));
+    proxy = LostAnswerProxy.start(dynalite.endpoint());
+    store = DynamoDbMetadataStore.open(DynamoDbConfig.builder().tableName(table).endpoint(proxy.endpoint())
+        .region(dynalite.region()).credentials(dynalite.credentials()).build());
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    store.close();
+    proxy.close();
+  }
+
+  @Test
+  void insertWhoseAnswerWasLost_succeedsOnTheRetry() throws EnvelopeException {
+    FileRecord file = new FileRecord("f1", "acme", "report.pdf", "application/pdf", 42, T0, "local",
+        WrappedKey.of("root", 1, "wrapped".getBytes(StandardCharsets.UTF_8)), FileRecord.FORMAT_VERSION, 65536);
+    proxy.dropAnswers("DynamoDB_20120810.PutItem", 1);
+
+    store.insert(file);
+
+    assertEquals(1, proxy.dropped(), "the first answer was lost");
+    assertEquals(Optional.of(file), store.get("acme", "f1"));
+  }
+
+  @Test
+  void tokenWhoseAnswerWasLost_succeedsOnTheRetry() throws EnvelopeException {
+    TokenRecord token = new TokenRecord("t1", "acme", Role.WRITE, "ci", new byte[32], T0, Optional.empty());
+    proxy.dropAnswers("DynamoDB_20120810.PutItem", 1);
+
+    store.insertToken(token);
+
+    assertEquals(1, proxy.dropped());
+    assertEquals(Optional.of(token).map(TokenRecord::id), store.findToken("t1").map(TokenRecord::id));
+  }
+
+  @Test
+  void uploadWhoseRowAnswerWasLost_isAcknowledgedAndReadable() throws Exception {
+    LocalKeyring keyring = Keyrings.open(home.resolve("keys"), Keyrings.newMasterKeyBase64());
+    String root = keyring.createKey("files").id();
+    try (DirectoryBlobStore blobs = DirectoryBlobStore.open(home.resolve("blobs"))) {
+      FileService service = FileService.builder().keyService(keyring, root).blobStore(blobs).metadataStore(store)
+          .build();
+      Principal writer = Principal.of("acme", Role.ADMIN);
+      byte[] content = "the row made it, its first answer did not".getBytes(StandardCharsets.UTF_8);
+      proxy.dropAnswers("DynamoDB_20120810.PutItem", 1);
+
+      FileRecord row = service.upload(writer, "f.txt", null, new ByteArrayInputStream(content));
+
+      assertEquals(1, proxy.dropped());
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      try (Download d = service.download(writer, row.id())) {
+        d.writeTo(out);
+      }
+      assertArrayEquals(content, out.toByteArray());
+    }
+  }
+}
