@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  *
  * <h2>Restrictions</h2>
  * The password is never part of {@link #toString()}; the URL may not carry one either (it would be printed
- * wherever the URL is), so a URL with a {@code password} parameter is refused.
+ * wherever the URL is), so a URL with a {@code password} or {@code sslpassword} parameter, or with user
+ * information before the host, is refused.
  *
  * @param jdbcUrl {@code jdbc:postgresql://host[:port]/database[?parameters]}
  * @param user the role to log in as
@@ -47,7 +48,9 @@ public record PostgresConfig(String jdbcUrl, String user, String password, int m
 
   private static final String PREFIX = "jdbc:postgresql://";
   private static final Pattern SCHEMA = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
-  private static final Pattern PASSWORD_IN_URL = Pattern.compile("(?i)[?&;]password=");
+  // password= and sslpassword= (the client key's passphrase) parameters, and user:password@ before the host
+  // (which the driver refuses, after which the URL, secret and all, would be printed in the error).
+  private static final Pattern PASSWORD_IN_URL = Pattern.compile("(?i)[?&;](ssl)?password=|^jdbc:postgresql://[^/?]*@");
 
   public PostgresConfig {
     Objects.requireNonNull(jdbcUrl, "jdbcUrl");

@@ -43,7 +43,9 @@ class PostgresConfigTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"jdbc:postgresql://db/x?password=s3cr3t", "jdbc:postgresql://db/x?user=a&password=s3cr3t",
-      "jdbc:postgresql://db/x?PASSWORD=s3cr3t"})
+      "jdbc:postgresql://db/x?PASSWORD=s3cr3t", "jdbc:postgresql://db/x?sslpassword=s3cr3t",
+      "jdbc:postgresql://db/x?user=a&sslPassword=s3cr3t", "jdbc:postgresql://bob:s3cr3t@db/x",
+      "jdbc:postgresql://bob:s3cr3t@db:5432/x?ssl=true"})
   void urlWithAPassword_isRefused_withoutEchoingIt(String url) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PostgresConfig.builder(url).build());
     assertFalse(e.getMessage().contains("s3cr3t"), e.getMessage());
