@@ -120,7 +120,13 @@ final class Backends implements AutoCloseable {
         uri(settings, Setting.KMS_ENDPOINT).ifPresent(config::endpoint);
         region(settings).ifPresent(config::region);
         profile(settings, Setting.KMS_PROFILE).ifPresent(config::credentials);
-        AwsKmsKeyService kms = AwsKmsKeyService.create(config.build());
+        AwsKmsConfig built;
+        try {
+          built = config.build();
+        } catch (IllegalArgumentException e) {
+          throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "keys = aws-kms: " + e.getMessage(), e);
+        }
+        AwsKmsKeyService kms = AwsKmsKeyService.create(built);
         opened.push(kms);
         try {
           kms.describeRootKey(settings.rootKey());
@@ -179,6 +185,18 @@ final class Backends implements AutoCloseable {
       default -> throw invalid(settings, Setting.BLOB, "fs or s3");
     }
   }
+
+  /**
+   * The orphan grace period: the setting, or, when it is left at its default and ciphertext is in S3, one day.
+   * S3 dates a multipart object by the start of its upload, so a blob whose upload took longer than the grace
+   * would look old the moment it is committed, and a sweeper on any node could take it before its row comes.
+   */
+  static java.time.Duration orphanGrace(ServerSettings settings) {
+    boolean isDefault = settings.where(Setting.ORPHAN_GRACE).startsWith("default");
+    return isDefault && choice(settings, Setting.BLOB).equals("s3") ? S3_ORPHAN_GRACE : settings.orphanGrace();
+  }
+
+  static final java.time.Duration S3_ORPHAN_GRACE = java.time.Duration.ofDays(1);
 
   /** The file rows and the tokens: one store, which {@code envelope tokens} opens too. */
   record MetadataAndTokens(MetadataStore metadata, TokenStore tokens, boolean shared) {}
@@ -301,8 +319,10 @@ final class Backends implements AutoCloseable {
       }
       return java.util.Optional.of(uri);
     } catch (URISyntaxException e) {
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, settings.where(setting) + ": '" + text
-          + "' is not an http:// or https:// URL with a host");
+      // Never echo a URL that may carry user info: "http://KEY:SECRET@host" must not reach a log.
+      String shown = text.contains("@") ? "the value" : "'" + text + "'";
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, settings.where(setting) + ": " + shown
+          + " is not an http:// or https:// URL with a host (and without user info, query or fragment)");
     }
   }
 
@@ -311,7 +331,7 @@ final class Backends implements AutoCloseable {
     if (region.isEmpty()) {
       return java.util.Optional.empty();
     }
-    if (!region.matches("[a-z0-9][a-z0-9-]{0,62}")) {
+    if (!region.matches("[a-z]{2}(-[a-z0-9]+){1,4}")) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, settings.where(Setting.AWS_REGION) + ": '"
           + region + "' is not a region name such as eu-west-1");
     }

@@ -64,7 +64,8 @@ final class ServeCommand implements Callable<Integer> {
     AccessTokens tokens = new AccessTokens(stores.tokens, Clock.systemUTC());
     EnvelopeServer server;
     try {
-      server = EnvelopeServer.builder(files, tokens).settings(settings).build().start();
+      server = EnvelopeServer.builder(files, tokens).settings(settings)
+          .orphanSweep(Backends.orphanGrace(settings), settings.sweepInterval()).build().start();
     } catch (RuntimeException e) {
       stores.close();
       throw new EnvelopeException(ErrorCode.UNAVAILABLE, "cannot listen on " + settings.host() + ":"

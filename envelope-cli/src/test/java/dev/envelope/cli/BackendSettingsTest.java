@@ -70,9 +70,18 @@ class BackendSettingsTest {
     assertInvalid(serve("--blob", "s3", "--s3-bucket", "b-1", "--s3-path-style", "yes"),
         "flag --s3-path-style: 'yes' is not true or false");
     assertInvalid(serve("--blob", "s3", "--s3-bucket", "b-1", "--s3-endpoint", "file:///etc/passwd"),
-        "flag --s3-endpoint: 'file:///etc/passwd' is not an http:// or https:// URL with a host");
-    assertInvalid(serve("--blob", "s3", "--s3-bucket", "b-1", "--s3-endpoint", "http://user:pw@host"),
-        "flag --s3-endpoint: 'http://user:pw@host' is not an http:// or https:// URL with a host");
+        "flag --s3-endpoint: 'file:///etc/passwd' is not an http:// or https:// URL with a host (and without user"
+            + " info, query or fragment)");
+    CliRunner.Result withSecret = serve("--blob", "s3", "--s3-bucket", "b-1", "--s3-endpoint",
+        "http://AKID:s3cr3t-in-url@host");
+    assertInvalid(withSecret, "flag --s3-endpoint: the value is not an http:// or https:// URL with a host (and"
+        + " without user info, query or fragment)");
+    assertFalse(withSecret.stderr.contains("s3cr3t-in-url"), withSecret.stderr);
+    assertInvalid(serve("--keys", "aws-kms", "--kms-endpoint", "http://127.0.0.1:1/?x=1"),
+        "flag --kms-endpoint: 'http://127.0.0.1:1/?x=1' is not an http:// or https:// URL with a host (and"
+            + " without user info, query or fragment)");
+    assertInvalid(serve("--keys", "aws-kms", "--aws-region", "local"),
+        "flag --aws-region: 'local' is not a region name such as eu-west-1");
     assertInvalid(serve("--blob", "s3", "--s3-bucket", "b-1", "--aws-region", "eu west 1"),
         "flag --aws-region: 'eu west 1' is not a region name such as eu-west-1");
     assertInvalid(serve("--blob", "s3", "--s3-bucket", "b-1", "--s3-profile", "x;rm -rf"),
@@ -117,6 +126,21 @@ class BackendSettingsTest {
 
     assertInvalid(r, "blob = s3 needs s3-bucket (flag --s3-bucket, ENVELOPE_S3_BUCKET or 's3-bucket = ...' in the"
         + " config file)");
+  }
+
+  @Test
+  void orphanGrace_defaultsToADayOnS3_andASetValueWins() throws Exception {
+    java.util.Map<String, String> env = java.util.Map.of("ENVELOPE_HOME", home.toString());
+    java.util.Map<dev.envelope.server.Setting, String> flags = new java.util.EnumMap<>(dev.envelope.server.Setting.class);
+
+    assertEquals(java.time.Duration.ofHours(1), Backends.orphanGrace(dev.envelope.server.ServerSettings.resolve(flags,
+        null, env)));
+    flags.put(dev.envelope.server.Setting.BLOB, "s3");
+    assertEquals(java.time.Duration.ofDays(1), Backends.orphanGrace(dev.envelope.server.ServerSettings.resolve(flags,
+        null, env)));
+    flags.put(dev.envelope.server.Setting.ORPHAN_GRACE, "2h");
+    assertEquals(java.time.Duration.ofHours(2), Backends.orphanGrace(dev.envelope.server.ServerSettings.resolve(flags,
+        null, env)));
   }
 
   @Test

@@ -99,11 +99,16 @@ abstract class DependencyFailureIT extends ClusterBase {
   }
 
   @Test
-  void s3AndKmsAnsweringErrors_are503_retriedWithinBounds_andTheNodeRecovers() throws Exception {
+  void s3KmsAndDynamoDbAnsweringErrors_are503_retriedWithinBounds_andTheNodeRecovers() throws Exception {
     try (FaultyHttpProxy s3 = FaultyHttpProxy.start(backends.s3.endpoint());
          FaultyHttpProxy kms = FaultyHttpProxy.start(backends.kms.endpoint())) {
-      ServeProcess c = node("c", Map.of("ENVELOPE_S3_ENDPOINT", s3.endpoint().toString(),
-          "ENVELOPE_KMS_ENDPOINT", kms.endpoint().toString()));
+      FaultyHttpProxy dynamo = backends.dynamo == null ? null : FaultyHttpProxy.start(backends.dynamo.endpoint());
+      Map<String, String> endpoints = new java.util.HashMap<>(Map.of(
+          "ENVELOPE_S3_ENDPOINT", s3.endpoint().toString(), "ENVELOPE_KMS_ENDPOINT", kms.endpoint().toString()));
+      if (dynamo != null) {
+        endpoints.put("ENVELOPE_DYNAMODB_ENDPOINT", dynamo.endpoint().toString());
+      }
+      ServeProcess c = node("c", endpoints);
       try {
         String kept = upload(c, "kept", random(20_000, 41));
 
@@ -124,6 +129,19 @@ abstract class DependencyFailureIT extends ClusterBase {
         assertTrue(kms.requests() > 1, "KMS throttling was retried: " + kms.requests() + " request(s)");
         kms.passThrough();
 
+        if (dynamo != null) {
+          dynamo.respond(500, Map.of("Content-Type", "application/x-amz-json-1.0"),
+              "{\"__type\":\"com.amazonaws.dynamodb.v20120810#InternalServerError\",\"message\":\"boom\"}");
+          dynamo.resetRequests();
+          assertUnavailable(tryUpload(c, "while-dynamodb-fails", random(30_000, 45)));
+          assertTrue(dynamo.requests() > 1, "DynamoDB's 500 was retried: " + dynamo.requests() + " request(s)");
+          dynamo.respond(400, Map.of("Content-Type", "application/x-amz-json-1.0"),
+              "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException\","
+                  + "\"message\":\"slow down\"}");
+          assertUnavailable(get(c, "/v1/files/" + kept));
+          dynamo.passThrough();
+        }
+
         assertEquals(200, get(c, "/v1/files/" + kept).statusCode());
         String after = upload(c, "after", random(30_000, 44));
         assertEquals(200, get(c, "/v1/files/" + after).statusCode());
@@ -131,6 +149,9 @@ abstract class DependencyFailureIT extends ClusterBase {
       } finally {
         c.process().destroy();
         c.process().waitFor(30, TimeUnit.SECONDS);
+        if (dynamo != null) {
+          dynamo.close();
+        }
       }
     }
   }

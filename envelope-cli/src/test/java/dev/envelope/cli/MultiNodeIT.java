@@ -159,7 +159,7 @@ abstract class MultiNodeIT extends ClusterBase {
       ServeProcess target = u % 2 == 0 ? a : b;
       Thread t = new Thread(() -> {
         while (!stop.get()) {
-          byte[] content = new byte[1 + random.nextInt(12_000_000)];
+          byte[] content = new byte[1 + random.nextInt(4_000_000)];
           random.nextBytes(content);
           try {
             HttpResponse<String> up = http().send(request(target, "/v1/files?name=load").timeout(Duration.ofSeconds(120))

@@ -133,12 +133,19 @@ public final class S3BlobStore implements BlobStore {
     return new S3BlobStore(Objects.requireNonNull(client, "client"), false, config);
   }
 
+  /** The connection pool's size: above a node's request threads, whatever they do. */
+  static final int MAX_CONNECTIONS = 512;
+
   private static S3Client newClient(S3BlobStoreConfig config) {
     ApacheHttpClient.Builder http = ApacheHttpClient.builder()
         .connectionTimeout(config.connectTimeout())
         .socketTimeout(config.readTimeout())
         .connectionAcquisitionTimeout(config.requestTimeout())
-        .maxConnections(Math.max(50, 4 * config.parallelism()));
+        // Each download holds a connection for as long as it streams, and a node serves up to 128 requests at
+        // once (its request threads), uploads with up to `parallelism` parts in flight each: the pool must not
+        // be what makes the 51st slow download fail. Connections are made on demand, so a large cap costs
+        // nothing idle.
+        .maxConnections(Math.max(MAX_CONNECTIONS, 4 * config.parallelism()));
     S3ClientBuilder builder = S3Client.builder()
         .httpClientBuilder(http)
         .region(region(config))

@@ -14,7 +14,8 @@ public enum Setting {
       "id or alias of the root key that wraps every file's data key (created on first start by local and"
           + " pkcs11; with aws-kms a key id, ARN or alias/NAME that must exist)"),
   ORPHAN_GRACE("orphan-grace", "ENVELOPE_ORPHAN_GRACE", "1h",
-      "age after which a blob without a row (a failed upload) is removed; 90s, 10m, 1h, 2d"),
+      "age after which a blob without a row (a failed upload) is removed; 90s, 10m, 1h, 2d (default 1d"
+          + " with blob = s3: longer than any upload)"),
   SWEEP_INTERVAL("sweep-interval", "ENVELOPE_SWEEP_INTERVAL", "10m", "how often to look for such blobs"),
   IDLE_TIMEOUT("idle-timeout", "ENVELOPE_IDLE_TIMEOUT", "30s",
       "how long a connection may stall before it is closed"),
