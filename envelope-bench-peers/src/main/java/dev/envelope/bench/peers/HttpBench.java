@@ -158,13 +158,13 @@ final class HttpBench {
   }
 
   /** {@value #DIR_VARIABLE} if set, else java.io.tmpdir; never /dev/shm on purpose. */
-  private static Path parentDirectory() {
+  static Path parentDirectory() {
     String chosen = System.getenv(DIR_VARIABLE);
     return Path.of(chosen != null && !chosen.isBlank() ? chosen : System.getProperty("java.io.tmpdir"));
   }
 
   /** Writes random bytes, fsyncs them (no writeback overlaps the timed runs) and returns their SHA-256. */
-  private static byte[] writeRandom(Path file, long size) throws IOException {
+  static byte[] writeRandom(Path file, long size) throws IOException {
     ByteBuffer buffer = ByteBuffer.allocate(Sizes.MIB);
     SplittableRandom random = new SplittableRandom();
     MessageDigest digest;

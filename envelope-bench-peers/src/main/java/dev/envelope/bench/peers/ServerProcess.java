@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -50,6 +51,14 @@ final class ServerProcess implements AutoCloseable {
 
   /** Starts the server with its home at {@code home} (created by the server) and waits until it listens. */
   static ServerProcess start(Path jar, Path home) throws IOException, InterruptedException {
+    return start(jar, home, Map.of());
+  }
+
+  /**
+   * As {@link #start(Path, Path)}, with more environment variables (the backend settings and AWS profile files
+   * of a node on the scale-out backends, say); they are set after the home and the master key, so they win.
+   */
+  static ServerProcess start(Path jar, Path home, Map<String, String> env) throws IOException, InterruptedException {
     if (!Files.isRegularFile(jar)) {
       throw new IOException(jar + " is missing: build it with mvn -pl envelope-cli -am package");
     }
@@ -65,6 +74,7 @@ final class ServerProcess implements AutoCloseable {
     builder.environment().keySet().removeIf(k -> k.startsWith("ENVELOPE_"));
     builder.environment().put("ENVELOPE_HOME", home.toString());
     builder.environment().put("ENVELOPE_MASTER_KEY", Base64.getEncoder().encodeToString(master));
+    builder.environment().putAll(env);
     Process process = builder.start();
     // Never leave a server behind, whatever happens to the bench.
     Thread killer = new Thread(process::destroyForcibly, "envelope-bench-server-killer");
