@@ -6,6 +6,7 @@ import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.EnvelopeCipher;
 import dev.envelope.core.WrappedKey;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
@@ -122,10 +123,36 @@ public final class CipherBench {
     out.print(text);
     out.flush();
     if (options.markdown != null) {
-      Files.writeString(options.markdown, report.markdown());
+      Files.writeString(options.markdown, report.markdown() + keptSections(options.markdown));
       log.println("bench: wrote " + options.markdown);
     }
     return new BenchResult(ok, rows, rangeRows, report.throughput(), report.ranges(), verdicts, sections, text);
+  }
+
+  /**
+   * The sections of an existing report that other benchmarks own (framed by a {@code <!-- BEGIN ...} line and a
+   * {@code <!-- END ... -->} line, such as bin/bench-scaleout's), so that rewriting the report keeps them.
+   */
+  static String keptSections(java.nio.file.Path file) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      return "";
+    }
+    String text = Files.readString(file);
+    StringBuilder kept = new StringBuilder();
+    int from = 0;
+    while (true) {
+      int begin = text.indexOf("<!-- BEGIN ", from);
+      if (begin < 0 || (begin > 0 && text.charAt(begin - 1) != '\n')) {
+        return kept.toString();
+      }
+      int end = text.indexOf("<!-- END ", begin);
+      int endOfLine = end < 0 ? -1 : text.indexOf('\n', end);
+      if (endOfLine < 0) {
+        return kept.toString();
+      }
+      kept.append('\n').append(text, begin, endOfLine + 1);
+      from = endOfLine + 1;
+    }
   }
 
   /** The built-in contenders, with the extension's {@code peers} right after Tink's row. */

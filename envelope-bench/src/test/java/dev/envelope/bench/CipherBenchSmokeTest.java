@@ -30,6 +30,19 @@ class CipherBenchSmokeTest {
   private static final Pattern RANGE = Pattern.compile("\\d+(\\.\\d+)?-\\d+(\\.\\d+)?");
 
   @Test
+  void rewritingTheReport_keepsSectionsOtherBenchmarksOwn(@TempDir Path dir) throws Exception {
+    Path report = dir.resolve("BENCHMARKS.md");
+    Files.writeString(report, "# old report\n\nold rows\n\n<!-- BEGIN other (written by bin/x) -->\n## Other\n\n"
+        + "| a | 1 |\n<!-- END other -->\n");
+
+    assertEquals("\n<!-- BEGIN other (written by bin/x) -->\n## Other\n\n| a | 1 |\n<!-- END other -->\n",
+        CipherBench.keptSections(report));
+    assertEquals("", CipherBench.keptSections(dir.resolve("missing.md")));
+    Files.writeString(report, "# no sections\n");
+    assertEquals("", CipherBench.keptSections(report));
+  }
+
+  @Test
   void quickRunReportsEveryRowWithNumbers(@TempDir Path dir) throws Exception {
     Path markdown = dir.resolve("BENCH.md");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
