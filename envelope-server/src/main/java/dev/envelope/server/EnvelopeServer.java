@@ -41,6 +41,9 @@ public final class EnvelopeServer implements AutoCloseable {
   private final FileService files;
   private final Javalin app;
   private final Duration orphanGrace;
+  /** The name of the orphan sweeper's thread. */
+  static final String SWEEPER_THREAD = "envelope-orphan-sweeper";
+
   private final Duration sweepInterval;
   private ScheduledExecutorService sweeper;
   private ServerConnector connector;
@@ -110,14 +113,23 @@ public final class EnvelopeServer implements AutoCloseable {
   public EnvelopeServer start() {
     CipherWarmUp.startInBackground();
     app.start();
+    if (sweepInterval.isZero()) {
+      LOG.info("orphan sweeper off (sweep-interval = off): another node, or nobody, removes failed uploads");
+      return this;
+    }
     sweeper = Executors.newSingleThreadScheduledExecutor(task -> {
-      Thread thread = new Thread(task, "envelope-orphan-sweeper");
+      Thread thread = new Thread(task, SWEEPER_THREAD);
       thread.setDaemon(true);
       return thread;
     });
     long every = sweepInterval.toMillis();
     sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
     return this;
+  }
+
+  /** Whether this server runs the orphan sweeper (for tests). */
+  boolean sweeps() {
+    return sweeper != null && !sweeper.isShutdown();
   }
 
   private void sweep() {
@@ -194,13 +206,16 @@ public final class EnvelopeServer implements AutoCloseable {
       return this;
     }
 
-    /** How old a blob without a row must be before the sweeper removes it, and how often it looks. */
+    /**
+     * How old a blob without a row must be before the sweeper removes it, and how often it looks
+     * ({@link Duration#ZERO}: never, on this node).
+     */
     public Builder orphanSweep(Duration grace, Duration interval) {
       if (grace.isNegative()) {
         throw new IllegalArgumentException("the orphan grace must not be negative");
       }
       this.orphanGrace = grace;
-      this.sweepInterval = positive(interval, "sweepInterval");
+      this.sweepInterval = interval.isZero() ? interval : positive(interval, "sweepInterval");
       return this;
     }
 

@@ -60,7 +60,8 @@ public final class ServerSettings {
     this.orphanGrace = Duration.ofMillis(sources.parse(Setting.ORPHAN_GRACE,
         "a duration such as 90s, 10m, 1h or 2d", text -> millis(text, true)));
     this.sweepInterval = Duration.ofMillis(sources.parse(Setting.SWEEP_INTERVAL,
-        "a positive duration such as 90s, 10m or 1h", text -> millis(text, false)));
+        "a positive duration such as 90s, 10m or 1h, or off",
+        text -> text.equalsIgnoreCase("off") ? Long.valueOf(0) : millis(text, false)));
     this.idleTimeout = Duration.ofMillis(sources.parse(Setting.IDLE_TIMEOUT,
         "a positive duration such as 30s or 5m", text -> millis(text, false)));
     this.configFile = sources.configFile;
@@ -109,6 +110,7 @@ public final class ServerSettings {
     return orphanGrace;
   }
 
+  /** How often the orphan sweeper runs; {@link Duration#ZERO} when it is off (sweep-interval = off). */
   public Duration sweepInterval() {
     return sweepInterval;
   }

@@ -16,7 +16,8 @@ public enum Setting {
   ORPHAN_GRACE("orphan-grace", "ENVELOPE_ORPHAN_GRACE", "1h",
       "age after which a blob without a row (a failed upload) is removed; 90s, 10m, 1h, 2d (default 1d"
           + " with blob = s3: longer than any upload)"),
-  SWEEP_INTERVAL("sweep-interval", "ENVELOPE_SWEEP_INTERVAL", "10m", "how often to look for such blobs"),
+  SWEEP_INTERVAL("sweep-interval", "ENVELOPE_SWEEP_INTERVAL", "10m",
+      "how often to look for such blobs; off on all nodes of a cluster but one, to list a big bucket once"),
   IDLE_TIMEOUT("idle-timeout", "ENVELOPE_IDLE_TIMEOUT", "30s",
       "how long a connection may stall before it is closed"),
   BLOB("blob", "ENVELOPE_BLOB", "fs", "where ciphertext lives: fs (a directory under the home) or s3"),

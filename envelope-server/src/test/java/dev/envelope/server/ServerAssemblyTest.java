@@ -1,6 +1,7 @@
 package dev.envelope.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -31,6 +32,15 @@ class ServerAssemblyTest {
 
       assertEquals(1, t.blobCount());
       assertEquals(200, t.send(t.request("/v1/files/" + kept, t.reader).build()).statusCode());
+    }
+  }
+
+  @Test
+  void aZeroSweepInterval_turnsTheSweeperOffOnThisNode() throws Exception {
+    try (TestServer off = TestServer.configured(b -> b.orphanSweep(Duration.ZERO, Duration.ZERO));
+         TestServer on = TestServer.configured(b -> b.orphanSweep(Duration.ZERO, Duration.ofMinutes(1)))) {
+      assertFalse(off.server.sweeps());
+      assertTrue(on.server.sweeps());
     }
   }
 
@@ -70,7 +80,7 @@ class ServerAssemblyTest {
       EnvelopeServer.Builder b = EnvelopeServer.builder(t.files, t.tokens);
       assertThrows(IllegalArgumentException.class, () -> b.idleTimeout(Duration.ZERO));
       assertThrows(IllegalArgumentException.class, () -> b.orphanSweep(Duration.ofSeconds(-1), Duration.ofMinutes(1)));
-      assertThrows(IllegalArgumentException.class, () -> b.orphanSweep(Duration.ZERO, Duration.ZERO));
+      assertThrows(IllegalArgumentException.class, () -> b.orphanSweep(Duration.ZERO, Duration.ofSeconds(-1)));
     }
   }
 }

@@ -120,6 +120,14 @@ class ServerSettingsTest {
         fromFile.getMessage());
   }
 
+  @Test
+  void sweepIntervalOff_isZero() throws Exception {
+    env.put("ENVELOPE_SWEEP_INTERVAL", "off");
+    assertEquals(Duration.ZERO, resolve(null).sweepInterval());
+    env.put("ENVELOPE_SWEEP_INTERVAL", "OFF");
+    assertEquals(Duration.ZERO, resolve(null).sweepInterval());
+  }
+
   @ParameterizedTest
   @CsvSource({"ENVELOPE_PORT, 65536", "ENVELOPE_PORT, -1", "ENVELOPE_MAX_UPLOAD, 99999999999G",
       "ENVELOPE_IDLE_TIMEOUT, 30", "ENVELOPE_ORPHAN_GRACE, 1w", "ENVELOPE_SWEEP_INTERVAL, 0m", "ENVELOPE_HOST, ' '"})
