@@ -51,17 +51,14 @@ final class Backends implements AutoCloseable {
   final BlobStore blobs;
   final MetadataStore metadata;
   final TokenStore tokens;
-  /** Whether rows live in a store other nodes share (postgres, dynamodb). */
-  final boolean sharedMetadata;
   private final Deque<AutoCloseable> opened;
 
   private Backends(KeyService keys, BlobStore blobs, MetadataStore metadata, TokenStore tokens,
-      boolean sharedMetadata, Deque<AutoCloseable> opened) {
+      Deque<AutoCloseable> opened) {
     this.keys = keys;
     this.blobs = blobs;
     this.metadata = metadata;
     this.tokens = tokens;
-    this.sharedMetadata = sharedMetadata;
     this.opened = opened;
   }
 
@@ -77,7 +74,7 @@ final class Backends implements AutoCloseable {
       KeyService keys = openKeys(settings, cli, opened);
       BlobStore blobs = openBlobs(settings, opened);
       MetadataAndTokens rows = openMetadata(settings, cli.env(), opened);
-      return new Backends(keys, blobs, rows.metadata, rows.tokens, rows.shared, opened);
+      return new Backends(keys, blobs, rows.metadata, rows.tokens, opened);
     } catch (EnvelopeException | RuntimeException e) {
       closeAll(opened);
       throw e;
@@ -199,7 +196,7 @@ final class Backends implements AutoCloseable {
   static final java.time.Duration S3_ORPHAN_GRACE = java.time.Duration.ofDays(1);
 
   /** The file rows and the tokens: one store, which {@code envelope tokens} opens too. */
-  record MetadataAndTokens(MetadataStore metadata, TokenStore tokens, boolean shared) {}
+  record MetadataAndTokens(MetadataStore metadata, TokenStore tokens) {}
 
   static MetadataAndTokens openMetadata(ServerSettings settings, Map<String, String> env,
       Deque<AutoCloseable> opened)
@@ -209,7 +206,7 @@ final class Backends implements AutoCloseable {
         SqliteMetadataStore store = SqliteMetadataStore.open(
             settings.home().toAbsolutePath().normalize().resolve(LocalStores.DATABASE));
         opened.push(store);
-        return new MetadataAndTokens(store, store, false);
+        return new MetadataAndTokens(store, store);
       }
       case "postgres" -> {
         String url = required(settings, Setting.POSTGRES_URL, "metadata = postgres");
@@ -227,12 +224,12 @@ final class Backends implements AutoCloseable {
           throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "metadata = postgres: " + e.getMessage(), e);
         }
         opened.push(store);
-        return new MetadataAndTokens(store, store, true);
+        return new MetadataAndTokens(store, store);
       }
       case "dynamodb" -> {
         DynamoDbMetadataStore store = DynamoDbMetadataStore.open(dynamoDbConfig(settings));
         opened.push(store);
-        return new MetadataAndTokens(store, store, true);
+        return new MetadataAndTokens(store, store);
       }
       default -> throw invalid(settings, Setting.METADATA, "sqlite, postgres or dynamodb");
     }
