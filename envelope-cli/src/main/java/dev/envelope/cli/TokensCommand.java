@@ -5,16 +5,16 @@ import dev.envelope.core.ErrorCode;
 import dev.envelope.server.ServerSettings;
 import dev.envelope.server.Setting;
 import dev.envelope.service.AccessTokens;
+import dev.envelope.service.MetadataStore;
 import dev.envelope.service.Role;
 import dev.envelope.service.TokenRecord;
 import dev.envelope.service.TokenStore;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.EnumMap;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.ScopeType;
 
 /**
  * {@code envelope tokens ...}: the operator's token admin. It works on the server's token store itself (the
@@ -41,7 +42,8 @@ final class TokensCommand {
   @ParentCommand
   EnvelopeCommand parent;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "the server's settings file, to reach the"
+  @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "the server's settings file, to reach the"
       + " token store it uses (metadata = sqlite, postgres or dynamodb); default as for 'envelope serve'")
   String config;
 
@@ -61,20 +63,15 @@ final class TokensCommand {
           + settings.home().toAbsolutePath() + ": give the server's --home (or ENVELOPE_HOME), or start"
           + " 'envelope serve' once to create it");
     }
-    Deque<AutoCloseable> opened = new ArrayDeque<>();
-    Backends.MetadataAndTokens rows = Backends.openMetadata(settings, env, opened);
-    return new Stores(rows.tokens(), (AutoCloseable) rows.metadata());
+    Backends.MetadataAndTokens rows = Backends.openMetadata(settings, env, new ArrayDeque<>());
+    return new Stores(rows.tokens(), rows.metadata());
   }
 
-  /** The open token store; closing it closes the store. */
-  record Stores(TokenStore tokens, AutoCloseable closer) implements AutoCloseable {
+  /** The open token store; closing it closes the store (its pending writes finished first). */
+  record Stores(TokenStore tokens, MetadataStore store) implements AutoCloseable {
     @Override
     public void close() {
-      try {
-        closer.close();
-      } catch (Exception e) {
-        // Nothing was written after the command's own call returned.
-      }
+      store.close();
     }
   }
 
