@@ -9,6 +9,7 @@ import dev.envelope.service.MetadataStore;
 import dev.envelope.service.Tenants;
 import dev.envelope.service.TokenRecord;
 import dev.envelope.service.TokenStore;
+import dev.envelope.service.local.PageCursor;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,7 +39,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  *       secondary indexes are <b>eventually consistent</b>: a file just uploaded, or just deleted, may be
  *       missing from (or still in) a listing for a short time, usually well under a second on AWS (dynalite
  *       updates them at once). Reads of one file by id never have that delay. The cursor is the opaque,
- *       checked {@link ListCursor}.
+ *       checked {@link PageCursor} the SQLite and PostgreSQL stores use too.
  *   <li>One item per token, partition key {@code t#<id>}: {@link #findToken}, run on every request, is one
  *       consistent GetItem on a partition of its own. {@link #listTokens} and {@link #hasTokens} query the
  *       index {@code tokens-oldest-first} (eventually consistent too: a token made a moment ago on another node
@@ -133,7 +134,12 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore {
     if (tenant == null) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "a listing needs a tenant");
     }
-    ListCursor after = cursor == null ? null : ListCursor.decode(tenant, cursor);
+    PageCursor after = cursor == null ? null : PageCursor.decode(tenant, cursor);
+    if (after != null && !Items.isValidId(after.id())) {
+      // A checked cursor whose id no file can have: forged with a valid check. Refused like any other.
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
+          "the cursor is not one this server made for your listing: start again without a cursor");
+    }
     if (!Tenants.isValid(tenant)) {
       return new FilePage(List.of(), Optional.empty());
     }
@@ -157,7 +163,7 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore {
       return new FilePage(rows, Optional.empty());
     }
     FileRecord last = rows.get(limit - 1);
-    String next = new ListCursor(last.createdAt().toEpochMilli(), last.id()).encode(tenant);
+    String next = new PageCursor(last.createdAt().toEpochMilli(), last.id()).encode(tenant);
     return new FilePage(rows.subList(0, limit), Optional.of(next));
   }
 

@@ -13,6 +13,7 @@ import dev.envelope.service.FileRecord;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.Role;
 import dev.envelope.service.TokenRecord;
+import dev.envelope.service.local.PageCursor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -235,18 +236,18 @@ class DynamoDbMetadataStoreTest {
       store.insert(file("globex", "g" + i, T0.plusSeconds(i)));
     }
     // Someone who knows the format can make a cursor that checks out: it names acme's row but is globex's.
-    String forged = new ListCursor(T0.plusSeconds(2).toEpochMilli(), "a2").encode("globex");
+    String forged = new PageCursor(T0.plusSeconds(2).toEpochMilli(), "a2").encode("globex");
     assertEquals(List.of("g1", "g0"), ids(store.list("globex", forged, 10)));
-    String fromTheTop = new ListCursor(Long.MAX_VALUE, "zzz").encode("globex");
+    String fromTheTop = new PageCursor(Long.MAX_VALUE, "zzz").encode("globex");
     assertEquals(List.of("g2", "g1", "g0"), ids(store.list("globex", fromTheTop, 10)));
-    String pastTheEnd = new ListCursor(Long.MIN_VALUE, "a").encode("globex");
+    String pastTheEnd = new PageCursor(Long.MIN_VALUE, "a").encode("globex");
     assertEquals(List.of(), ids(store.list("globex", pastTheEnd, 10)));
   }
 
   @Test
   void aCursorWithAGoodCheckButAnImpossibleId_isInvalidArgument() throws EnvelopeException {
     store.insert(file("acme", "a0", T0));
-    String longId = new ListCursor(T0.toEpochMilli(), "x".repeat(Items.MAX_ID_BYTES + 1)).encode("acme");
+    String longId = new PageCursor(T0.toEpochMilli(), "x".repeat(Items.MAX_ID_BYTES + 1)).encode("acme");
     assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.list("acme", longId, 10));
     assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.list("acme", "A".repeat(2000), 10));
   }
