@@ -78,6 +78,35 @@ final class Problems {
    */
   static final long RETRY_AFTER_SECONDS = 5;
 
+  /**
+   * How much of a request body no one read (an upload refused before its first byte: 401, 403, a bad name) the
+   * server takes in and discards before it answers. A client is still sending such a body; if the server
+   * answered and closed with it unread, the close could reset the connection under the client, which would
+   * then see a network failure instead of the answer. A body declared larger than this is not waited for
+   * (the server answers and closes at once: it does not take in gigabytes to refuse them, and the client may be
+   * waiting for the answer before it sends); a chunked one is taken in up to this much.
+   */
+  static final int DRAIN_LIMIT = 1 << 20;
+
+  private static void drainUnreadBody(Context ctx) {
+    long declared = ctx.req().getContentLengthLong();
+    if (declared == 0 || declared > DRAIN_LIMIT || ctx.req().getHeader("Expect") != null) {
+      // Nothing to take in; or too much, answered at once; or a client waiting for "100 Continue" before it
+      // sends the body, which must not be invited for a refusal.
+      return;
+    }
+    try {
+      java.io.InputStream body = ctx.req().getInputStream();
+      byte[] buffer = new byte[64 * 1024];
+      long drained = 0;
+      for (int n; drained < DRAIN_LIMIT && (n = body.read(buffer)) >= 0; ) {
+        drained += n;
+      }
+    } catch (IOException | RuntimeException e) {
+      // A body that cannot be read (cut, timed out, already failed) leaves nothing to take in.
+    }
+  }
+
   /** Writes {@code problem} as the response. */
   static void send(Context ctx, Problem problem) {
     if (ctx.res().isCommitted()) {
@@ -85,6 +114,7 @@ final class Problems {
       closeConnection(ctx);
       return;
     }
+    drainUnreadBody(ctx);
     if (problem.status() == 401) {
       ctx.header("WWW-Authenticate", "Bearer");
     }

@@ -125,6 +125,24 @@ class AccessTest {
   }
 
   @Test
+  void aRefusedUpload_alwaysGetsItsAnswer_neverAResetConnection() throws Exception {
+    // The refusal comes before the body is read. The client is still sending it: unless the server takes in
+    // what is small enough before it answers, its close can reset the connection under the client, which then
+    // sees a network failure instead of the 403 or 401.
+    for (int size : new int[] {1, 1000, 64 * 1024, 256 * 1024}) {
+      for (int i = 0; i < 20; i++) {
+        HttpResponse<String> forbidden = t.send(t.request("/v1/files?name=x", t.reader)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[size])).build());
+        HttpResponse<String> anonymous = t.send(t.request("/v1/files?name=x", null)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[size])).build());
+
+        assertEquals(403, forbidden.statusCode(), "size " + size);
+        assertEquals(401, anonymous.statusCode(), "size " + size);
+      }
+    }
+  }
+
+  @Test
   void onlyAdminsManageTokens() throws Exception {
     assertEquals(403, t.send(t.request("/v1/tokens", t.writer).build()).statusCode());
     assertEquals(403, t.send(t.request("/v1/tokens", t.writer)
