@@ -41,7 +41,9 @@ public enum ErrorCode {
   /** The requested byte range lies outside the file. */
   RANGE_NOT_SATISFIABLE("range-not-satisfiable", 17),
   /** A store or the key service cannot be reached now; trying again later may work. */
-  UNAVAILABLE("unavailable", 18);
+  UNAVAILABLE("unavailable", 18),
+  /** Too many failed attempts (authentications) from one client: it may try again after a while. */
+  THROTTLED("throttled", 19);
 
   private final String id;
   private final int exitCode;

@@ -7,19 +7,26 @@ import dev.envelope.service.Principal;
 import dev.envelope.service.Role;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
+import dev.envelope.http.AuthenticationFailures;
+import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Bearer authentication in front of a handler: {@code Authorization: Bearer <token>} is checked by
- * {@link AccessTokens#authenticate}, and the handler gets the {@link Principal}. Which roles may do what is the
+ * {@link AccessTokens#authenticate}, and the handler gets the {@link Principal}. Failures are counted per client
+ * address ({@link AuthenticationFailures}); an address past its budget is answered 429 before its token is
+ * looked at. Which roles may do what is the
  * file service's rule; only the token API, which {@code AccessTokens} leaves to its caller, asks for a role
  * here.
  */
 final class Authenticated {
   private final AccessTokens tokens;
+  private final AuthenticationFailures failures;
 
-  Authenticated(AccessTokens tokens) {
+  Authenticated(AccessTokens tokens, AuthenticationFailures failures) {
     this.tokens = tokens;
+    this.failures = failures;
   }
 
   /** A handler that needs to know who is calling. */
@@ -43,6 +50,24 @@ final class Authenticated {
   }
 
   private Principal authenticate(Context ctx) throws EnvelopeException {
+    String address = ctx.req().getRemoteAddr();
+    Optional<Duration> throttled = failures.throttled(address);
+    if (throttled.isPresent()) {
+      ctx.header("Retry-After", Long.toString(Math.max(1, (throttled.get().toMillis() + 999) / 1000)));
+      throw new EnvelopeException(ErrorCode.THROTTLED, "too many failed authentications from this address; try"
+          + " again after the time in Retry-After");
+    }
+    try {
+      return check(ctx);
+    } catch (EnvelopeException e) {
+      if (e.code() == ErrorCode.UNAUTHENTICATED) {
+        failures.failed(address, ctx.method() + " " + ctx.path() + ": " + e.getMessage());
+      }
+      throw e;
+    }
+  }
+
+  private Principal check(Context ctx) throws EnvelopeException {
     // Two Authorization headers: proxies disagree on which one counts, so neither does.
     if (java.util.Collections.list(ctx.req().getHeaders("Authorization")).size() > 1) {
       throw new EnvelopeException(ErrorCode.UNAUTHENTICATED, "a request may carry only one Authorization header");

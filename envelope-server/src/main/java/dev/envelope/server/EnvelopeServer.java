@@ -6,15 +6,16 @@ import dev.envelope.service.FileService;
 import dev.envelope.service.Role;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
+import dev.envelope.http.AuthenticationFailures;
+import dev.envelope.http.HttpGuards;
+import dev.envelope.http.HttpLimits;
 import io.javalin.config.RoutesConfig;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,20 +24,18 @@ import org.slf4j.LoggerFactory;
  * {@link #routes} is the whole API in one place. Start it with {@link #start()}; port 0 picks a free port,
  * which {@link #port()} then tells.
  *
- * <p>Threads: every transfer holds a Jetty thread for its duration (blocking streams, which keep memory per
- * transfer at a few buffers), so the pool is sized for concurrent transfers, not for cores:
- * {@value #MAX_THREADS} threads serve 50+ concurrent clients on 2 cores with room for Jetty's selector and
- * acceptor, and queue the rest; crypto and disk, not threads, set the throughput.
+ * <p>Bounds ({@link HttpLimits}, installed by {@link HttpGuards}): every transfer holds a request thread for its
+ * duration (blocking streams, which keep memory per transfer at a few buffers), a virtual one where the JDK has
+ * them; connections are capped in all and per client address, a transfer must keep a minimum data rate, and a
+ * client that has not authenticated never holds a thread (its refused body is taken in without one).
  */
 public final class EnvelopeServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EnvelopeServer.class);
-  static final int MAX_THREADS = 128;
   /**
    * Bytes Jetty reads from a connection at a time (its default is 8 KiB): an upload body then reaches the
    * copy loop in reads as large as its 64 KiB buffer and the cipher's segment, not in eighths of one.
    */
   static final int UPLOAD_READ_BUFFER = 64 * 1024;
-  static final int MIN_THREADS = 8;
 
   private final FileService files;
   private final Javalin app;
@@ -45,42 +44,34 @@ public final class EnvelopeServer implements AutoCloseable {
   static final String SWEEPER_THREAD = "envelope-orphan-sweeper";
 
   private final Duration sweepInterval;
+  private final HttpGuards.Listener listener;
   private ScheduledExecutorService sweeper;
-  private ServerConnector connector;
 
   private EnvelopeServer(Builder b) {
     this.files = b.files;
     this.orphanGrace = b.orphanGrace;
     this.sweepInterval = b.sweepInterval;
+    HttpGuards.Listener[] made = new HttpGuards.Listener[1];
+    AuthenticationFailures failures = new AuthenticationFailures(b.limits.authFailuresPerMinute());
     this.app = Javalin.create(config -> {
       config.startup.showJavalinBanner = false;
       config.startup.showOldJavalinVersionWarning = false;
       config.http.compressionStrategy = CompressionStrategy.NONE;
       config.http.prefer405over404 = true;
-      config.jetty.threadPool = threadPool();
-      config.jetty.modifyServer(server -> server.setErrorHandler(new JettyProblems()));
-      config.jetty.addConnector((server, http) -> {
-        http.setSendServerVersion(false);
-        HttpConnectionFactory http1 = new HttpConnectionFactory(http);
-        http1.setInputBufferSize(UPLOAD_READ_BUFFER);
-        connector = new ServerConnector(server, http1);
-        connector.setHost(b.host);
-        connector.setPort(b.port);
-        connector.setIdleTimeout(b.idleTimeout.toMillis());
-        return connector;
-      });
+      made[0] = HttpGuards.install(config, new HttpGuards.Listen("envelope-http", b.host, b.port,
+          UPLOAD_READ_BUFFER, Optional.empty()), b.limits, Problems.errorFormat());
       Problems.register(config.routes);
-      routes(config.routes, new Authenticated(b.tokens), b.files, b.tokens);
+      routes(config.routes, new Authenticated(b.tokens, failures), b.files, new Tokens(b.tokens, b.json));
     });
+    this.listener = made[0];
   }
 
   /** The API: every route, its authentication and its handler. */
-  private static void routes(RoutesConfig r, Authenticated auth, FileService files, AccessTokens tokens) {
+  private static void routes(RoutesConfig r, Authenticated auth, FileService files, Tokens admin) {
     Health health = new Health(files);
     Uploads uploads = new Uploads(files);
     Downloads downloads = new Downloads(files);
     Files metadata = new Files(files);
-    Tokens admin = new Tokens(tokens);
     OpenApi openApi = new OpenApi();
 
     r.get("/healthz", health::live);
@@ -97,12 +88,6 @@ public final class EnvelopeServer implements AutoCloseable {
     r.post("/v1/tokens", auth.role(Role.ADMIN, admin::create));
     r.get("/v1/tokens", auth.role(Role.ADMIN, admin::list));
     r.delete("/v1/tokens/{id}", auth.role(Role.ADMIN, admin::revoke));
-  }
-
-  private static QueuedThreadPool threadPool() {
-    QueuedThreadPool pool = new QueuedThreadPool(MAX_THREADS, MIN_THREADS, 60_000);
-    pool.setName("envelope-http");
-    return pool;
   }
 
   public static Builder builder(FileService files, AccessTokens tokens) {
@@ -146,12 +131,12 @@ public final class EnvelopeServer implements AutoCloseable {
 
   /** The port the server listens on (the one picked when it was asked for port 0). */
   public int port() {
-    return connector.getLocalPort();
+    return listener.port();
   }
 
   /** The host the server listens on. */
   public String host() {
-    return connector.getHost();
+    return listener.host();
   }
 
   /** {@code http://host:port}, for people and for clients. */
@@ -184,7 +169,8 @@ public final class EnvelopeServer implements AutoCloseable {
     private final AccessTokens tokens;
     private String host = ServerSettings.DEFAULT_HOST;
     private int port = ServerSettings.DEFAULT_PORT;
-    private Duration idleTimeout = ServerSettings.DEFAULT_IDLE_TIMEOUT;
+    private HttpLimits limits = HttpLimits.defaults();
+    private JsonRequests json = JsonRequests.DEFAULTS;
     private Duration orphanGrace = ServerSettings.DEFAULT_ORPHAN_GRACE;
     private Duration sweepInterval = ServerSettings.DEFAULT_SWEEP_INTERVAL;
 
@@ -200,9 +186,9 @@ public final class EnvelopeServer implements AutoCloseable {
       return this;
     }
 
-    /** How long a connection may stall (no byte either way) before it is closed. */
-    public Builder idleTimeout(Duration idleTimeout) {
-      this.idleTimeout = positive(idleTimeout, "idleTimeout");
+    /** The bounds on connections, threads, headers, time, data rate and failed authentications. */
+    public Builder limits(HttpLimits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
       return this;
     }
 
@@ -221,7 +207,8 @@ public final class EnvelopeServer implements AutoCloseable {
 
     /** Applies the settings that concern the server itself. */
     public Builder settings(ServerSettings settings) {
-      return listen(settings.host(), settings.port()).idleTimeout(settings.idleTimeout())
+      json = settings.jsonRequests();
+      return listen(settings.host(), settings.port()).limits(settings.httpLimits())
           .orphanSweep(settings.orphanGrace(), settings.sweepInterval());
     }
 

@@ -3,13 +3,10 @@ package dev.envelope.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.TokenRecord;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -21,8 +18,6 @@ import java.time.format.DateTimeFormatter;
 final class Json {
   static final ObjectMapper MAPPER = new ObjectMapper();
   static final String MEDIA_TYPE = "application/json";
-  /** Token requests are tiny; anything larger is not one. */
-  private static final int MAX_REQUEST_BYTES = 16 * 1024;
   private static final DateTimeFormatter RFC_3339_MILLIS =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
 
@@ -59,28 +54,5 @@ final class Json {
   /** Answers {@code status} with a JSON body. */
   static void send(Context ctx, int status, JsonNode body) throws IOException {
     ctx.status(status).contentType(MEDIA_TYPE).result(MAPPER.writeValueAsBytes(body));
-  }
-
-  /** Reads a small JSON object from the request; anything else is {@link ErrorCode#INVALID_ARGUMENT}. */
-  static JsonNode readObject(Context ctx) throws EnvelopeException {
-    byte[] body;
-    try (InputStream in = ctx.bodyInputStream()) {
-      body = in.readNBytes(MAX_REQUEST_BYTES + 1);
-    } catch (IOException e) {
-      throw new EnvelopeException(ErrorCode.IO, "the request body could not be read");
-    }
-    if (body.length > MAX_REQUEST_BYTES) {
-      throw new EnvelopeException(ErrorCode.TOO_LARGE, "the request body is larger than " + MAX_REQUEST_BYTES
-          + " bytes");
-    }
-    try {
-      JsonNode node = MAPPER.readTree(body);
-      if (node == null || !node.isObject()) {
-        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "the request body must be a JSON object");
-      }
-      return node;
-    } catch (IOException e) {
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "the request body is not valid JSON");
-    }
   }
 }

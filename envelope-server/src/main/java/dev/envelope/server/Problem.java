@@ -6,8 +6,9 @@ import java.util.Locale;
 
 /**
  * An RFC 9457 problem: what every error response of the API carries, as {@code application/problem+json}.
- * The {@code code} is stable (an {@link ErrorCode#id()}, or {@value #METHOD_NOT_ALLOWED} for the one HTTP-only
- * case) and the {@code type} URI is derived from it, so clients can switch on either.
+ * The {@code code} is stable (an {@link ErrorCode#id()}, or {@value #METHOD_NOT_ALLOWED} and
+ * {@value #NOT_IMPLEMENTED} for the HTTP-only cases) and the {@code type} URI is derived from it, so clients can
+ * switch on either.
  *
  * @param status the HTTP status
  * @param code the stable code
@@ -16,8 +17,10 @@ import java.util.Locale;
 record Problem(int status, String code, String detail) {
   static final String MEDIA_TYPE = "application/problem+json";
   static final String TYPE_PREFIX = "https://envelope.dev/problems/";
-  /** The one code without an {@link ErrorCode}: a route that exists, asked with a method it does not take. */
+  /** A code without an {@link ErrorCode}: a route that exists, asked with a method it does not take. */
   static final String METHOD_NOT_ALLOWED = "method-not-allowed";
+  /** A code without an {@link ErrorCode}: a transfer coding the server does not implement (501). */
+  static final String NOT_IMPLEMENTED = "not-implemented";
 
   /** The problem of a service error, with the status its code maps to. */
   static Problem of(ErrorCode code, String detail) {
@@ -34,6 +37,7 @@ record Problem(int status, String code, String detail) {
       case ALREADY_EXISTS -> 409;
       case TOO_LARGE -> 413;
       case RANGE_NOT_SATISFIABLE -> 416;
+      case THROTTLED -> 429;
       case UNAVAILABLE, KEYRING_UNAVAILABLE, KEY_DISABLED, KEY_NOT_FOUND, KEY_INVALID_STATE -> 503;
       // context-mismatch cannot come from a request (the server chooses every context): like the other
       // integrity failures it means the stored data is not what was written.
@@ -59,6 +63,8 @@ record Problem(int status, String code, String detail) {
       case "too-large" -> "Too large";
       case "range-not-satisfiable" -> "Range not satisfiable";
       case METHOD_NOT_ALLOWED -> "Method not allowed";
+      case NOT_IMPLEMENTED -> "Not implemented";
+      case "throttled" -> "Too many requests";
       case "invalid-ciphertext", "invalid-wrapped-key", "unsupported-format", "context-mismatch" ->
           "Stored file failed its integrity check";
       case "unavailable", "keyring-unavailable", "key-disabled", "key-not-found", "key-invalid-state" ->

@@ -6,7 +6,9 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
+import dev.envelope.http.ErrorFormat;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.http.BadMessageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +42,11 @@ final class Problems {
       }
       send(ctx, Problem.of(e.code(), e.getMessage()));
     });
+    routes.exception(BadMessageException.class, (e, ctx) -> {
+      // Jetty's verdict on the request itself, met while reading its body: too slow (408), malformed (400).
+      LOG.debug("{} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+      send(ctx, fromStatus(e.getCode()));
+    });
     routes.exception(HttpResponseException.class, (e, ctx) -> {
       String allowed = e.getDetails().get("availableMethods");
       if (e.getStatus() == 405 && allowed != null) {
@@ -58,11 +65,33 @@ final class Problems {
     return switch (status) {
       case 404 -> Problem.of(ErrorCode.NOT_FOUND, "no such resource");
       case 405 -> new Problem(405, Problem.METHOD_NOT_ALLOWED, "this resource does not take that method");
+      case 408 -> Problem.of(ErrorCode.IO, "the request body did not arrive in time (too slow, or stalled)");
       case 413 -> Problem.of(ErrorCode.TOO_LARGE, "the request is too large");
+      case 414, 431 -> new Problem(status, ErrorCode.TOO_LARGE.id(), "the request line or headers are too long");
       case 503 -> Problem.of(ErrorCode.UNAVAILABLE, "the service is not available now");
       default -> status >= 400 && status < 500
           ? new Problem(status, ErrorCode.INVALID_ARGUMENT.id(), "the request is malformed")
           : Problem.of(ErrorCode.INTERNAL, "an internal error occurred");
+    };
+  }
+
+  /**
+   * The server's refusals made outside the API's handlers ({@link dev.envelope.http.HttpGuards}: method
+   * overrides, transfer codings, Jetty's own errors), as problems.
+   */
+  static ErrorFormat errorFormat() {
+    return (request, refusal) -> {
+      Problem problem = switch (refusal.reason()) {
+        case METHOD_OVERRIDE -> Problem.of(ErrorCode.INVALID_ARGUMENT, refusal.message());
+        case TRANSFER_CODING -> new Problem(501, Problem.NOT_IMPLEMENTED, refusal.message());
+        case THROTTLED -> Problem.of(ErrorCode.THROTTLED, refusal.message());
+        case TOO_LARGE, MALFORMED -> fromStatus(refusal.status());
+      };
+      try {
+        return new ErrorFormat.Body(Problem.MEDIA_TYPE, Json.MAPPER.writeValueAsBytes(problem.toJson()));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
     };
   }
 
@@ -78,35 +107,6 @@ final class Problems {
    */
   static final long RETRY_AFTER_SECONDS = 5;
 
-  /**
-   * How much of a request body no one read (an upload refused before its first byte: 401, 403, a bad name) the
-   * server takes in and discards before it answers. A client is still sending such a body; if the server
-   * answered and closed with it unread, the close could reset the connection under the client, which would
-   * then see a network failure instead of the answer. A body declared larger than this is not waited for
-   * (the server answers and closes at once: it does not take in gigabytes to refuse them, and the client may be
-   * waiting for the answer before it sends); a chunked one is taken in up to this much.
-   */
-  static final int DRAIN_LIMIT = 1 << 20;
-
-  private static void drainUnreadBody(Context ctx) {
-    long declared = ctx.req().getContentLengthLong();
-    if (declared == 0 || declared > DRAIN_LIMIT || ctx.req().getHeader("Expect") != null) {
-      // Nothing to take in; or too much, answered at once; or a client waiting for "100 Continue" before it
-      // sends the body, which must not be invited for a refusal.
-      return;
-    }
-    try {
-      java.io.InputStream body = ctx.req().getInputStream();
-      byte[] buffer = new byte[64 * 1024];
-      long drained = 0;
-      for (int n; drained < DRAIN_LIMIT && (n = body.read(buffer)) >= 0; ) {
-        drained += n;
-      }
-    } catch (IOException | RuntimeException e) {
-      // A body that cannot be read (cut, timed out, already failed) leaves nothing to take in.
-    }
-  }
-
   /** Writes {@code problem} as the response. */
   static void send(Context ctx, Problem problem) {
     if (ctx.res().isCommitted()) {
@@ -114,7 +114,6 @@ final class Problems {
       closeConnection(ctx);
       return;
     }
-    drainUnreadBody(ctx);
     if (problem.status() == 401) {
       ctx.header("WWW-Authenticate", "Bearer");
     }

@@ -2,6 +2,7 @@ package dev.envelope.server;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
+import dev.envelope.http.HttpLimits;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,6 @@ import java.util.regex.Pattern;
 public final class ServerSettings {
   static final String DEFAULT_HOST = "127.0.0.1";
   static final int DEFAULT_PORT = 8080;
-  static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
   static final Duration DEFAULT_ORPHAN_GRACE = Duration.ofHours(1);
   static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofMinutes(10);
   /** The config file looked for in the home when none is named. */
@@ -43,7 +43,8 @@ public final class ServerSettings {
   private final String rootKey;
   private final Duration orphanGrace;
   private final Duration sweepInterval;
-  private final Duration idleTimeout;
+  private final HttpLimits httpLimits;
+  private final JsonRequests jsonRequests;
   private final Optional<Path> configFile;
   private final Sources sources;
 
@@ -62,8 +63,11 @@ public final class ServerSettings {
     this.sweepInterval = Duration.ofMillis(sources.parse(Setting.SWEEP_INTERVAL,
         "a positive duration such as 90s, 10m or 1h, or off",
         text -> text.equalsIgnoreCase("off") ? Long.valueOf(0) : millis(text, false)));
-    this.idleTimeout = Duration.ofMillis(sources.parse(Setting.IDLE_TIMEOUT,
-        "a positive duration such as 30s or 5m", text -> millis(text, false)));
+    this.httpLimits = httpLimits(sources);
+    this.jsonRequests = new JsonRequests((int) sources.parse(Setting.MAX_JSON_SIZE,
+        "a size from 1K to 1M (K or M suffix)", text -> within(size(text), 1024, 1 << 20)),
+        (int) sources.parse(Setting.MAX_JSON_DEPTH, "a whole number from 2 to 1000",
+            text -> within(Long.parseLong(text), 2, 1000)));
     this.configFile = sources.configFile;
     this.sources = sources;
     if (host.isBlank()) {
@@ -115,8 +119,39 @@ public final class ServerSettings {
     return sweepInterval;
   }
 
-  public Duration idleTimeout() {
-    return idleTimeout;
+  /** The bounds on connections, threads, headers, time, data rate and failed authentications. */
+  public HttpLimits httpLimits() {
+    return httpLimits;
+  }
+
+  /** The bounds on JSON request bodies. */
+  public JsonRequests jsonRequests() {
+    return jsonRequests;
+  }
+
+  private static HttpLimits httpLimits(Sources sources) throws EnvelopeException {
+    String positiveDuration = "a positive duration such as 30s or 5m";
+    return new HttpLimits(
+        (int) sources.parse(Setting.MAX_CONNECTIONS, "a whole number from 1 to 1000000",
+            text -> within(Long.parseLong(text), 1, 1_000_000)),
+        (int) sources.parse(Setting.MAX_CONNECTIONS_PER_ADDRESS, "a whole number from 1 to 1000000",
+            text -> within(Long.parseLong(text), 1, 1_000_000)),
+        (int) sources.parse(Setting.MAX_THREADS, "a whole number from 8 to 10000",
+            text -> within(Long.parseLong(text), 8, 10_000)),
+        Duration.ofMillis(sources.parse(Setting.IDLE_TIMEOUT, positiveDuration, text -> millis(text, false))),
+        sources.parse(Setting.MIN_DATA_RATE, "bytes per second such as 0, 512 or 4K",
+            text -> within(size(text), 0, 1L << 30)),
+        (int) sources.parse(Setting.MAX_HEADER_SIZE, "a size from 1K to 1M (K or M suffix)",
+            text -> within(size(text), 1024, 1 << 20)),
+        sources.parse(Setting.DRAIN_LIMIT, "a size from 0 to 1G (K, M or G suffix)",
+            text -> within(size(text), 0, 1L << 30)),
+        Duration.ofMillis(sources.parse(Setting.DRAIN_TIME, positiveDuration, text -> millis(text, false))),
+        (int) sources.parse(Setting.AUTH_FAILURES, "a whole number from 1 to 1000000",
+            text -> within(Long.parseLong(text), 1, 1_000_000)));
+  }
+
+  private static Long within(Long value, long min, long max) {
+    return value != null && value >= min && value <= max ? value : null;
   }
 
   /**

@@ -19,13 +19,15 @@ final class Tokens {
   private static final Logger LOG = LoggerFactory.getLogger(Tokens.class);
 
   private final AccessTokens tokens;
+  private final JsonRequests json;
 
-  Tokens(AccessTokens tokens) {
+  Tokens(AccessTokens tokens, JsonRequests json) {
     this.tokens = tokens;
+    this.json = json;
   }
 
   void create(Context ctx, Principal caller) throws EnvelopeException, IOException {
-    JsonNode body = Json.readObject(ctx);
+    JsonNode body = json.readObject(ctx);
     String tenant = text(body, "tenant", true);
     Role role;
     try {

@@ -80,12 +80,17 @@ class NamesTest {
     HttpResponse<String> inPart = t.send(t.request("/v1/files", t.writer)
         .header("Content-Type", "multipart/form-data; boundary=" + MultipartTest.BOUNDARY)
         .POST(HttpRequest.BodyPublishers.ofByteArray(multipart)).build());
+    HttpResponse<String> inQuery = t.send(t.request("/v1/files?name=" + name, t.writer)
+        .POST(HttpRequest.BodyPublishers.ofString("x")).build());
     // Jetty closes the connection after a 414: a client of its own, so no other request can race that close.
-    HttpResponse<String> inQuery = java.net.http.HttpClient.newHttpClient().send(t.request("/v1/files?name=" + name,
-        t.writer).POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> overTheHeaderLimit = java.net.http.HttpClient.newHttpClient().send(t.request(
+        "/v1/files?name=" + name.repeat(2), t.writer).POST(HttpRequest.BodyPublishers.ofString("x")).build(),
+        HttpResponse.BodyHandlers.ofString());
 
-    assertEquals(414, inQuery.statusCode(), "longer than any request line Jetty takes");
-    assertEquals("application/problem+json", inQuery.headers().firstValue("Content-Type").orElseThrow());
+    assertEquals(413, inQuery.statusCode(), inQuery.body());
+    assertEquals("too-large", Json.MAPPER.readTree(inQuery.body()).get("code").asText());
+    assertEquals(414, overTheHeaderLimit.statusCode(), "longer than the request line the server takes (16 KiB)");
+    assertEquals("application/problem+json", overTheHeaderLimit.headers().firstValue("Content-Type").orElseThrow());
     assertEquals(413, inPart.statusCode(), inPart.body());
     assertEquals("too-large", Json.MAPPER.readTree(inPart.body()).get("code").asText());
   }

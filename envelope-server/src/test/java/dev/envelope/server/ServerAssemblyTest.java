@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import dev.envelope.http.HttpLimits;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -55,7 +56,7 @@ class ServerAssemblyTest {
 
   @Test
   void aStalledRequestIsDroppedAfterTheIdleTimeout() throws Exception {
-    try (TestServer t = TestServer.configured(b -> b.idleTimeout(Duration.ofMillis(500)))) {
+    try (TestServer t = TestServer.configured(b -> b.limits(TestServer.LIMITS.withIdleTimeout(Duration.ofMillis(500))))) {
       try (Socket socket = new Socket("127.0.0.1", t.server.port())) {
         socket.setSoTimeout(10_000);
         OutputStream out = socket.getOutputStream();
@@ -78,7 +79,7 @@ class ServerAssemblyTest {
   void theBuilderRefusesTimesThatMeanNothing() throws Exception {
     try (TestServer t = TestServer.start()) {
       EnvelopeServer.Builder b = EnvelopeServer.builder(t.files, t.tokens);
-      assertThrows(IllegalArgumentException.class, () -> b.idleTimeout(Duration.ZERO));
+      assertThrows(IllegalArgumentException.class, () -> b.limits(HttpLimits.defaults().withIdleTimeout(Duration.ZERO)));
       assertThrows(IllegalArgumentException.class, () -> b.orphanSweep(Duration.ofSeconds(-1), Duration.ofMinutes(1)));
       assertThrows(IllegalArgumentException.class, () -> b.orphanSweep(Duration.ZERO, Duration.ofSeconds(-1)));
     }

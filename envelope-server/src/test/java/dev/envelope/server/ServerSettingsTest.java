@@ -9,6 +9,7 @@ import dev.envelope.core.ErrorCode;
 import dev.envelope.server.Setting;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.envelope.http.HttpLimits;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -45,7 +46,9 @@ class ServerSettingsTest {
     assertEquals("envelope-files", s.rootKey());
     assertEquals(Duration.ofHours(1), s.orphanGrace());
     assertEquals(Duration.ofMinutes(10), s.sweepInterval());
-    assertEquals(Duration.ofSeconds(30), s.idleTimeout());
+    assertEquals(HttpLimits.defaults(), s.httpLimits(), "every bound's default is the guards' own");
+    assertEquals(JsonRequests.DEFAULTS.maxBytes(), s.jsonRequests().maxBytes());
+    assertEquals(JsonRequests.DEFAULTS.maxDepth(), s.jsonRequests().maxDepth());
     assertTrue(s.configFile().isEmpty());
     assertEquals(Path.of("./envelope-data"), ServerSettings.resolve(Map.of(), null, Map.of()).home());
   }
@@ -63,7 +66,7 @@ class ServerSettingsTest {
     assertEquals("10.0.0.2", s.host(), "environment over file");
     assertEquals(1024, s.maxUploadBytes(), "file over default");
     assertEquals("from-file", s.rootKey());
-    assertEquals(Duration.ofSeconds(30), s.idleTimeout(), "default when no source has it");
+    assertEquals(Duration.ofSeconds(30), s.httpLimits().idleTimeout(), "default when no source has it");
     assertEquals(file, s.configFile().orElseThrow());
   }
 
@@ -98,7 +101,7 @@ class ServerSettingsTest {
   void durationsTakeUnits(String text, long millis) throws Exception {
     flags.put(Setting.IDLE_TIMEOUT, text);
 
-    assertEquals(Duration.ofMillis(millis), resolve(null).idleTimeout());
+    assertEquals(Duration.ofMillis(millis), resolve(null).httpLimits().idleTimeout());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.envelope.server;
 
 import dev.envelope.core.EnvelopeException;
+import dev.envelope.http.HttpLimits;
 import dev.envelope.keyring.Keyrings;
 import dev.envelope.keyring.LocalKeyring;
 import dev.envelope.service.AccessTokens;
@@ -31,6 +32,11 @@ final class TestServer implements AutoCloseable {
   /** Plaintext bytes in the first segment (the stream header takes 40) and in each later one. */
   static final int FIRST_SEGMENT_PLAINTEXT = SEGMENT - 16 - 40;
   static final int SEGMENT_PLAINTEXT = SEGMENT - 16;
+  /**
+   * The default bounds, but a failure budget no test reaches by accident: many tests send bad tokens on
+   * purpose, all from 127.0.0.1. Tests of the throttle set their own.
+   */
+  static final HttpLimits LIMITS = HttpLimits.defaults().withAuthFailuresPerMinute(1_000_000);
 
   final Path home;
   final LocalKeyring keyring;
@@ -51,7 +57,7 @@ final class TestServer implements AutoCloseable {
     files = FileService.builder().keyService(keyring, "envelope-files").blobStore(blobs()).metadataStore(metadata())
         .segmentSize(SEGMENT).maxUploadBytes(maxUpload).build();
     tokens = new AccessTokens(stores.tokens(), Clock.systemUTC());
-    EnvelopeServer.Builder builder = EnvelopeServer.builder(files, tokens).listen("127.0.0.1", 0);
+    EnvelopeServer.Builder builder = EnvelopeServer.builder(files, tokens).listen("127.0.0.1", 0).limits(LIMITS);
     configure.accept(builder);
     server = builder.build().start();
     admin = token("default", Role.ADMIN);

@@ -12,9 +12,13 @@ final class Streams {
 
   private Streams() {}
 
-  /** An {@link IOException} of the source side of a copy (the client's body), as opposed to the sink. */
+  /**
+   * A failure of the source side of a copy (the client's body), as opposed to the sink. Any exception of the
+   * source is one: a servlet body reports a client too slow or a body cut short as a runtime exception, and it
+   * is still the client's body that failed, not the server.
+   */
   static final class SourceException extends IOException {
-    SourceException(IOException cause) {
+    SourceException(Exception cause) {
       super(cause.getMessage(), cause);
     }
   }
@@ -30,7 +34,7 @@ final class Streams {
       int n;
       try {
         n = in.read(buffer);
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
         throw new SourceException(e);
       }
       if (n < 0) {

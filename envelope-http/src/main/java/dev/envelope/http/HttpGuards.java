@@ -1,0 +1,110 @@
+package dev.envelope.http;
+
+import io.javalin.config.JavalinConfig;
+import java.util.Objects;
+import java.util.Optional;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.VirtualThreads;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * Installs the guards of an Envelope listener on a Javalin app, in one place, so that the file server and the
+ * key server keep the same bounds ({@link HttpLimits}):
+ * <ul>
+ *   <li>one connector, on the given address, with the header size, idle timeout and minimum data rate of the
+ *       limits, a cap on connections in all and one per client address;
+ *   <li>a thread pool of {@link HttpLimits#maxThreads()}, whose requests run on virtual threads where the JDK
+ *       has them (21 and later; Jetty finds out at run time, so one {@code --release 17} build serves both);
+ *   <li>{@link RequestGuard} in front of the application, and Jetty's own errors in the server's format.
+ * </ul>
+ * A client that has not authenticated never holds a thread: headers are read by Jetty's selector, the
+ * application refuses at once, and the unread body is taken in without a thread.
+ */
+public final class HttpGuards {
+  private HttpGuards() {}
+
+  /**
+   * Where and how to listen.
+   *
+   * @param name names the threads (e.g. {@code envelope-http})
+   * @param inputBufferSize bytes read from a connection at a time (0: Jetty's default)
+   * @param tls the server's certificate, for HTTPS
+   */
+  public record Listen(String name, String host, int port, int inputBufferSize,
+      Optional<SslContextFactory.Server> tls) {
+    public Listen {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(tls, "tls");
+    }
+  }
+
+  /** The connector, once Javalin has made it (after {@code start()}). */
+  public static final class Listener {
+    private volatile ServerConnector connector;
+
+    public int port() {
+      return connector.getLocalPort();
+    }
+
+    public String host() {
+      return connector.getHost();
+    }
+  }
+
+  /** Installs the guards and the connector on {@code config}; the app is then started without an address. */
+  public static Listener install(JavalinConfig config, Listen listen, HttpLimits limits, ErrorFormat errors) {
+    Listener listener = new Listener();
+    config.jetty.threadPool = threadPool(listen.name(), limits.maxThreads());
+    config.jetty.modifyServer(server -> {
+      server.setErrorHandler(new GuardedErrorHandler(errors));
+      server.setHandler(new RequestGuard(limits, errors)); // Javalin puts its servlet context inside it
+    });
+    config.jetty.addConnector((server, http) -> {
+      http.setSendServerVersion(false);
+      http.setSendXPoweredBy(false);
+      http.setRequestHeaderSize(limits.maxHeaderBytes());
+      http.setMinRequestDataRate(limits.minDataRate());
+      http.setMinResponseDataRate(limits.minDataRate());
+      HttpConnectionFactory http1 = new HttpConnectionFactory(http);
+      if (listen.inputBufferSize() > 0) {
+        http1.setInputBufferSize(listen.inputBufferSize());
+      }
+      ServerConnector connector;
+      if (listen.tls().isPresent()) {
+        http.addCustomizer(new SecureRequestCustomizer(false)); // SNI checks off: clients use IPs too
+        connector = new ServerConnector(server, new SslConnectionFactory(listen.tls().get(), "http/1.1"), http1);
+      } else {
+        connector = new ServerConnector(server, http1);
+      }
+      connector.setHost(listen.host());
+      connector.setPort(listen.port());
+      connector.setIdleTimeout(limits.idleTimeout().toMillis());
+      connector.addBean(new AddressConnectionLimit(limits.maxConnectionsPerAddress()));
+      server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
+      listener.connector = connector;
+      return connector;
+    });
+    return listener;
+  }
+
+  /** Platform threads up to {@code max}; requests on virtual threads where the JDK has them. */
+  static QueuedThreadPool threadPool(String name, int max) {
+    QueuedThreadPool pool = new QueuedThreadPool(max, Math.min(8, max), 60_000);
+    pool.setName(name);
+    if (VirtualThreads.areSupported()) {
+      pool.setVirtualThreadsExecutor(VirtualThreads.getNamedVirtualThreadsExecutor(name + "-v"));
+    }
+    return pool;
+  }
+
+  /** Whether requests run on virtual threads on this JDK. */
+  public static boolean virtualThreads() {
+    return VirtualThreads.areSupported();
+  }
+}

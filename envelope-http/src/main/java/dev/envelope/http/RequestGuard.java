@@ -1,0 +1,99 @@
+package dev.envelope.http;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * The outermost handler of an Envelope listener. It refuses, before the application sees them, requests that
+ * would make the application do something other than what their request line says: a method override header
+ * ({@code X-HTTP-Method-Override} and its kin, which Javalin would honour, so that a GET could delete), or a
+ * transfer coding the server does not implement (only {@code chunked} is; RFC 9112 wants 501 for the rest).
+ *
+ * <p>Every response, the application's included, completes through {@link UnreadBodyDrain}: a body nobody read
+ * (a refused upload) is taken in without a thread before the connection is reused or closed.
+ */
+final class RequestGuard extends Handler.Wrapper {
+  /** Headers that ask a server to take another method than the request line's; none is honoured. */
+  static final List<String> METHOD_OVERRIDES = List.of("X-HTTP-Method-Override", "X-HTTP-Method",
+      "X-Method-Override");
+
+  private final HttpLimits limits;
+  private final ErrorFormat errors;
+
+  RequestGuard(HttpLimits limits, ErrorFormat errors) {
+    this.limits = limits;
+    this.errors = errors;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    Optional<Refusal> refusal = refusalOf(request.getHeaders());
+    if (refusal.isPresent()) {
+      refuse(request, response, callback, refusal.get(), errors, limits);
+      return true;
+    }
+    return super.handle(new LeaveUnreadBodyToDrain(request), response,
+        new UnreadBodyDrain(request, callback, limits));
+  }
+
+  static Optional<Refusal> refusalOf(HttpFields headers) {
+    for (String name : METHOD_OVERRIDES) {
+      if (headers.contains(name)) {
+        return Optional.of(Refusal.of(400, Refusal.Reason.METHOD_OVERRIDE, name
+            + " is not honoured: a request's method is the one on its request line"));
+      }
+    }
+    boolean chunkedOnly = true;
+    int codings = 0;
+    for (HttpField field : headers.getFields(HttpHeader.TRANSFER_ENCODING)) {
+      for (String coding : field.getValues()) {
+        codings++;
+        chunkedOnly &= coding.strip().toLowerCase(Locale.ROOT).equals("chunked");
+      }
+    }
+    if (codings > 0 && (!chunkedOnly || codings > 1)) {
+      return Optional.of(Refusal.of(501, Refusal.Reason.TRANSFER_CODING,
+          "the only transfer coding this server implements is chunked, once"));
+    }
+    return Optional.empty();
+  }
+
+  /** Answers {@code refusal} in the server's error format, then takes in the unread body. */
+  static void refuse(Request request, Response response, Callback callback, Refusal refusal, ErrorFormat errors,
+      HttpLimits limits) {
+    ErrorFormat.Body body = errors.render(request, refusal);
+    response.setStatus(refusal.status());
+    HttpFields.Mutable headers = response.getHeaders();
+    headers.put(HttpHeader.CONTENT_TYPE, body.mediaType());
+    headers.put(HttpHeader.CACHE_CONTROL, "no-store");
+    refusal.retryAfter().ifPresent(after -> headers.put(HttpHeader.RETRY_AFTER,
+        Long.toString(Math.max(1, (after.toMillis() + 999) / 1000))));
+    response.write(true, ByteBuffer.wrap(body.bytes()), new UnreadBodyDrain(request, callback, limits));
+  }
+
+  /**
+   * The request as the application sees it, except that the servlet layer's attempt to consume an unread body
+   * when its response completes (non-blocking: what has arrived, else it fails the body as "unconsumed" and the
+   * connection is closed, reset under a client still sending) is left to {@link UnreadBodyDrain}, which runs
+   * next and takes the body in properly.
+   */
+  private static final class LeaveUnreadBodyToDrain extends Request.Wrapper {
+    LeaveUnreadBodyToDrain(Request request) {
+      super(request);
+    }
+
+    @Override
+    public boolean consumeAvailable() {
+      return true;
+    }
+  }
+}

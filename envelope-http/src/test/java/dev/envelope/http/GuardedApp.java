@@ -1,0 +1,70 @@
+package dev.envelope.http;
+
+import io.javalin.Javalin;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * A small app behind the guards, standing in for a server: {@code POST /upload} refuses without
+ * {@code Authorization: ok} before reading the body (as the file server refuses an unauthenticated upload),
+ * and otherwise reads the body to its end; {@code DELETE /thing} counts deletes; {@code GET /healthz} answers.
+ */
+final class GuardedApp implements AutoCloseable {
+  static final ErrorFormat FORMAT = (request, refusal) -> new ErrorFormat.Body("application/problem+json",
+      ("{\"status\":" + refusal.status() + ",\"reason\":\"" + refusal.reason() + "\"}")
+          .getBytes(StandardCharsets.UTF_8));
+
+  final AtomicInteger deletes = new AtomicInteger();
+  final AtomicInteger uploadFailures = new AtomicInteger();
+  final AtomicInteger uploadsRead = new AtomicInteger();
+  private final Javalin app;
+  private final HttpGuards.Listener listener;
+
+  GuardedApp(HttpLimits limits) {
+    HttpGuards.Listener[] made = new HttpGuards.Listener[1];
+    this.app = Javalin.create(cfg -> {
+      cfg.startup.showJavalinBanner = false;
+      made[0] = HttpGuards.install(cfg, new HttpGuards.Listen("guarded-test", "127.0.0.1", 0, 0,
+          Optional.empty()), limits, FORMAT);
+      cfg.routes.get("/healthz", ctx -> ctx.result("ok"));
+      cfg.routes.delete("/thing", ctx -> {
+        deletes.incrementAndGet();
+        ctx.status(204);
+      });
+      cfg.routes.get("/thing", ctx -> ctx.result("a thing"));
+      cfg.routes.post("/upload", ctx -> {
+        if (!"ok".equals(ctx.header("Authorization"))) {
+          ctx.status(401).result("no");
+          return;
+        }
+        try (InputStream body = ctx.req().getInputStream()) {
+          long n = body.transferTo(java.io.OutputStream.nullOutputStream());
+          uploadsRead.incrementAndGet();
+          ctx.status(201).result(Long.toString(n));
+        } catch (java.io.IOException e) {
+          uploadFailures.incrementAndGet();
+          throw e;
+        }
+      });
+    });
+    this.listener = made[0];
+    app.start();
+  }
+
+  int port() {
+    return listener.port();
+  }
+
+  /** Threads of the pool running a task now. */
+  int busyThreads() {
+    return ((QueuedThreadPool) app.jettyServer().server().getThreadPool()).getBusyThreads();
+  }
+
+  @Override
+  public void close() {
+    app.stop();
+  }
+}

@@ -1,0 +1,70 @@
+package dev.envelope.server;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Reads the small JSON objects of the API (the token API today) within bounds: at most {@code maxBytes}, nested
+ * at most {@code maxDepth} deep, and with no member given twice: {@code {"role":"read","role":"admin"}} is
+ * refused, not read as whichever came last (parsers disagree on which one that is).
+ */
+final class JsonRequests {
+  static final JsonRequests DEFAULTS = new JsonRequests(16 * 1024, 16);
+
+  private final int maxBytes;
+  private final int maxDepth;
+  private final ObjectMapper mapper;
+
+  /**
+   * @param maxBytes the largest body read; a larger one is {@link ErrorCode#TOO_LARGE}
+   * @param maxDepth the deepest nesting accepted
+   */
+  JsonRequests(int maxBytes, int maxDepth) {
+    this.maxBytes = maxBytes;
+    this.maxDepth = maxDepth;
+    this.mapper = JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+    mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth)
+        .build());
+  }
+
+  int maxBytes() {
+    return maxBytes;
+  }
+
+  int maxDepth() {
+    return maxDepth;
+  }
+
+  /** Reads a JSON object from the request; anything else is {@link ErrorCode#INVALID_ARGUMENT}. */
+  JsonNode readObject(Context ctx) throws EnvelopeException {
+    byte[] body;
+    try (InputStream in = ctx.bodyInputStream()) {
+      body = in.readNBytes(maxBytes + 1);
+    } catch (IOException e) {
+      throw new EnvelopeException(ErrorCode.IO, "the request body could not be read");
+    }
+    if (body.length > maxBytes) {
+      throw new EnvelopeException(ErrorCode.TOO_LARGE, "the request body is larger than " + maxBytes + " bytes");
+    }
+    JsonNode node;
+    try {
+      node = mapper.readTree(body);
+    } catch (IOException e) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "the request body is not valid JSON"
+          + (e.getMessage() != null && e.getMessage().startsWith("Duplicate field")
+              ? " (a member is given twice)" : ""));
+    }
+    if (node == null || !node.isObject()) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "the request body must be a JSON object");
+    }
+    return node;
+  }
+}
