@@ -68,6 +68,17 @@ final class KeyserverCommand implements Callable<Integer> {
       description = "serve HTTPS with this PKCS#12 key store (password from the environment, below)")
   Path tlsKeyStore;
 
+  @Option(names = "--max-body", paramLabel = "BYTES", converter = LimitOptions.SizeConverter.class,
+      description = "largest request body; a larger one is refused unread (default: 64K)")
+  long maxBody = KeyServerSettings.DEFAULT_MAX_BODY_BYTES;
+
+  @Option(names = "--max-json-depth", paramLabel = "N",
+      description = "deepest nesting of a request's JSON (default: ${DEFAULT-VALUE})")
+  int maxJsonDepth = KeyServerSettings.DEFAULT_MAX_JSON_DEPTH;
+
+  @picocli.CommandLine.Mixin
+  LimitOptions limits = new LimitOptions();
+
   /** Where the key server keeps its files: {@code keyserver/} in the Envelope home. */
   Path dir() {
     Map<String, String> env = new HashMap<>(parent.cli.env());
@@ -81,7 +92,8 @@ final class KeyserverCommand implements Callable<Integer> {
   public Integer call() throws EnvelopeException, IOException {
     KeyServerSettings settings;
     try {
-      settings = KeyServerSettings.defaults(dir()).withAddress(host, port).withArnParts(region, account);
+      settings = KeyServerSettings.defaults(dir()).withAddress(host, port).withArnParts(region, account)
+          .withBodyLimits((int) Math.min(maxBody, Integer.MAX_VALUE), maxJsonDepth).withLimits(limits.limits());
     } catch (IllegalArgumentException e) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, e.getMessage());
     }

@@ -1,5 +1,6 @@
 package dev.envelope.http;
 
+import java.util.Map;
 import org.eclipse.jetty.server.Request;
 
 /**
@@ -11,6 +12,10 @@ public interface ErrorFormat {
   /** The body of the answer to {@code request}. */
   Body render(Request request, Refusal refusal);
 
-  /** A media type and the bytes of an error body. */
-  record Body(String mediaType, byte[] bytes) {}
+  /** A media type, the bytes of an error body, and headers to send with it. */
+  record Body(String mediaType, byte[] bytes, Map<String, String> headers) {
+    public Body(String mediaType, byte[] bytes) {
+      this(mediaType, bytes, Map.of());
+    }
+  }
 }

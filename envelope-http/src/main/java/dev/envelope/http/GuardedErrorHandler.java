@@ -26,6 +26,7 @@ final class GuardedErrorHandler extends ErrorHandler {
     ErrorFormat.Body body = errors.render(request, refusal(code));
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, body.mediaType());
     response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+    body.headers().forEach(response.getHeaders()::put);
     response.write(true, ByteBuffer.wrap(body.bytes()), callback);
   }
 

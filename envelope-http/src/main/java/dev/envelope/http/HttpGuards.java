@@ -16,11 +16,12 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * Installs the guards of an Envelope listener on a Javalin app, in one place, so that the file server and the
  * key server keep the same bounds ({@link HttpLimits}):
  * <ul>
- *   <li>one connector, on the given address, with the header size, idle timeout and minimum data rate of the
- *       limits, a cap on connections in all and one per client address;
+ *   <li>one connector, on the given address, with the header size and idle timeout of the limits, a cap on
+ *       connections in all and one per client address;
  *   <li>a thread pool of {@link HttpLimits#maxThreads()}, whose requests run on virtual threads where the JDK
  *       has them (21 and later; Jetty finds out at run time, so one {@code --release 17} build serves both);
- *   <li>{@link RequestGuard} in front of the application, and Jetty's own errors in the server's format.
+ *   <li>{@link RequestGuard} in front of the application (which also keeps the minimum data rate), and Jetty's
+ *       own errors in the server's format.
  * </ul>
  * A client that has not authenticated never holds a thread: headers are read by Jetty's selector, the
  * application refuses at once, and the unread body is taken in without a thread.
@@ -69,8 +70,9 @@ public final class HttpGuards {
       http.setSendServerVersion(false);
       http.setSendXPoweredBy(false);
       http.setRequestHeaderSize(limits.maxHeaderBytes());
-      http.setMinRequestDataRate(limits.minDataRate());
-      http.setMinResponseDataRate(limits.minDataRate());
+      // Jetty's own minimum rates stay off: its request rate counts the server's time against the client (a
+      // small body read after a slow key service call was cut), and its response rate is not enforced at all.
+      // GuardedRequest and GuardedResponse keep the minimum instead.
       HttpConnectionFactory http1 = new HttpConnectionFactory(http);
       if (listen.inputBufferSize() > 0) {
         http1.setInputBufferSize(listen.inputBufferSize());

@@ -13,8 +13,10 @@ import java.time.Duration;
  * @param maxThreads platform threads serving requests; on a JDK with virtual threads, requests run on virtual
  *     threads and this bounds only Jetty's own
  * @param idleTimeout how long a connection may stall (no byte either way) before it is closed
- * @param minDataRate bytes per second a request body and a response must average, measured from the start of
- *     the request; a slower one is cut (0: no minimum)
+ * @param minDataRate bytes per second a client must move while the server waits for it (for a request body's
+ *     next bytes, or for it to take a response's), averaged over that waiting time; a slower one is cut once the
+ *     server has waited longer than {@code minDataRateGrace} (0: no minimum). The server's own time never counts.
+ * @param minDataRateGrace how long the server waits for a client before the minimum rate applies
  * @param maxHeaderBytes the largest request line plus headers; a larger one is answered 431
  * @param drainBytes how much of a refused request's unread body is taken in (without a thread) so that the
  *     client gets its answer instead of a reset connection; a body declared larger is not waited for
@@ -23,12 +25,14 @@ import java.time.Duration;
  *     refilled evenly over the minute); beyond it the address is answered 429 with {@code Retry-After}
  */
 public record HttpLimits(int maxConnections, int maxConnectionsPerAddress, int maxThreads, Duration idleTimeout,
-    long minDataRate, int maxHeaderBytes, long drainBytes, Duration drainTime, int authFailuresPerMinute) {
+    long minDataRate, Duration minDataRateGrace, int maxHeaderBytes, long drainBytes, Duration drainTime,
+    int authFailuresPerMinute) {
   public static final int DEFAULT_MAX_CONNECTIONS = 1024;
   public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
   public static final int DEFAULT_MAX_THREADS = 256;
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
   public static final long DEFAULT_MIN_DATA_RATE = 1024;
+  public static final Duration DEFAULT_MIN_DATA_RATE_GRACE = Duration.ofSeconds(10);
   public static final int DEFAULT_MAX_HEADER_BYTES = 16 * 1024;
   public static final long DEFAULT_DRAIN_BYTES = 1 << 20;
   public static final Duration DEFAULT_DRAIN_TIME = Duration.ofSeconds(5);
@@ -42,6 +46,9 @@ public record HttpLimits(int maxConnections, int maxConnectionsPerAddress, int m
     if (minDataRate < 0) {
       throw new IllegalArgumentException("minDataRate must not be negative");
     }
+    if (minDataRateGrace == null || minDataRateGrace.isNegative()) {
+      throw new IllegalArgumentException("minDataRateGrace must not be negative");
+    }
     atLeast(maxHeaderBytes, 1024, "maxHeaderBytes");
     if (drainBytes < 0) {
       throw new IllegalArgumentException("drainBytes must not be negative");
@@ -52,43 +59,43 @@ public record HttpLimits(int maxConnections, int maxConnectionsPerAddress, int m
 
   public static HttpLimits defaults() {
     return new HttpLimits(DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, DEFAULT_MAX_THREADS,
-        DEFAULT_IDLE_TIMEOUT, DEFAULT_MIN_DATA_RATE, DEFAULT_MAX_HEADER_BYTES, DEFAULT_DRAIN_BYTES,
-        DEFAULT_DRAIN_TIME, DEFAULT_AUTH_FAILURES_PER_MINUTE);
+        DEFAULT_IDLE_TIMEOUT, DEFAULT_MIN_DATA_RATE, DEFAULT_MIN_DATA_RATE_GRACE, DEFAULT_MAX_HEADER_BYTES,
+        DEFAULT_DRAIN_BYTES, DEFAULT_DRAIN_TIME, DEFAULT_AUTH_FAILURES_PER_MINUTE);
   }
 
   public HttpLimits withConnections(int total, int perAddress) {
-    return new HttpLimits(total, perAddress, maxThreads, idleTimeout, minDataRate, maxHeaderBytes, drainBytes,
-        drainTime, authFailuresPerMinute);
+    return new HttpLimits(total, perAddress, maxThreads, idleTimeout, minDataRate, minDataRateGrace,
+        maxHeaderBytes, drainBytes, drainTime, authFailuresPerMinute);
   }
 
   public HttpLimits withMaxThreads(int threads) {
     return new HttpLimits(maxConnections, maxConnectionsPerAddress, threads, idleTimeout, minDataRate,
-        maxHeaderBytes, drainBytes, drainTime, authFailuresPerMinute);
+        minDataRateGrace, maxHeaderBytes, drainBytes, drainTime, authFailuresPerMinute);
   }
 
   public HttpLimits withIdleTimeout(Duration timeout) {
     return new HttpLimits(maxConnections, maxConnectionsPerAddress, maxThreads, timeout, minDataRate,
-        maxHeaderBytes, drainBytes, drainTime, authFailuresPerMinute);
+        minDataRateGrace, maxHeaderBytes, drainBytes, drainTime, authFailuresPerMinute);
   }
 
-  public HttpLimits withMinDataRate(long bytesPerSecond) {
+  public HttpLimits withMinDataRate(long bytesPerSecond, Duration grace) {
     return new HttpLimits(maxConnections, maxConnectionsPerAddress, maxThreads, idleTimeout, bytesPerSecond,
-        maxHeaderBytes, drainBytes, drainTime, authFailuresPerMinute);
+        grace, maxHeaderBytes, drainBytes, drainTime, authFailuresPerMinute);
   }
 
   public HttpLimits withMaxHeaderBytes(int bytes) {
-    return new HttpLimits(maxConnections, maxConnectionsPerAddress, maxThreads, idleTimeout, minDataRate, bytes,
-        drainBytes, drainTime, authFailuresPerMinute);
+    return new HttpLimits(maxConnections, maxConnectionsPerAddress, maxThreads, idleTimeout, minDataRate,
+        minDataRateGrace, bytes, drainBytes, drainTime, authFailuresPerMinute);
   }
 
   public HttpLimits withDrain(long bytes, Duration time) {
     return new HttpLimits(maxConnections, maxConnectionsPerAddress, maxThreads, idleTimeout, minDataRate,
-        maxHeaderBytes, bytes, time, authFailuresPerMinute);
+        minDataRateGrace, maxHeaderBytes, bytes, time, authFailuresPerMinute);
   }
 
   public HttpLimits withAuthFailuresPerMinute(int failures) {
     return new HttpLimits(maxConnections, maxConnectionsPerAddress, maxThreads, idleTimeout, minDataRate,
-        maxHeaderBytes, drainBytes, drainTime, failures);
+        minDataRateGrace, maxHeaderBytes, drainBytes, drainTime, failures);
   }
 
   private static void atLeast(int value, int min, String name) {

@@ -18,8 +18,10 @@ import org.eclipse.jetty.util.Callback;
  * ({@code X-HTTP-Method-Override} and its kin, which Javalin would honour, so that a GET could delete), or a
  * transfer coding the server does not implement (only {@code chunked} is; RFC 9112 wants 501 for the rest).
  *
- * <p>Every response, the application's included, completes through {@link UnreadBodyDrain}: a body nobody read
- * (a refused upload) is taken in without a thread before the connection is reused or closed.
+ * <p>The application sees a {@link GuardedRequest} and a {@link GuardedResponse}, which cut a client that moves
+ * data slower than the minimum rate. Every response, the application's included, completes through {@link
+ * UnreadBodyDrain}: a body nobody read (a refused upload) is taken in without a thread before the connection is
+ * reused or closed.
  */
 final class RequestGuard extends Handler.Wrapper {
   /** Headers that ask a server to take another method than the request line's; none is honoured. */
@@ -41,8 +43,10 @@ final class RequestGuard extends Handler.Wrapper {
       refuse(request, response, callback, refusal.get(), errors, limits);
       return true;
     }
-    return super.handle(new LeaveUnreadBodyToDrain(request), response,
-        new UnreadBodyDrain(request, callback, limits));
+    long grace = limits.minDataRateGrace().toNanos();
+    GuardedRequest guarded = new GuardedRequest(request, new SlowPeerMeter(limits.minDataRate(), grace));
+    return super.handle(guarded, new GuardedResponse(guarded, response, new SlowPeerMeter(limits.minDataRate(),
+        grace)), new UnreadBodyDrain(request, callback, limits));
   }
 
   static Optional<Refusal> refusalOf(HttpFields headers) {
@@ -75,25 +79,9 @@ final class RequestGuard extends Handler.Wrapper {
     HttpFields.Mutable headers = response.getHeaders();
     headers.put(HttpHeader.CONTENT_TYPE, body.mediaType());
     headers.put(HttpHeader.CACHE_CONTROL, "no-store");
+    body.headers().forEach(headers::put);
     refusal.retryAfter().ifPresent(after -> headers.put(HttpHeader.RETRY_AFTER,
         Long.toString(Math.max(1, (after.toMillis() + 999) / 1000))));
     response.write(true, ByteBuffer.wrap(body.bytes()), new UnreadBodyDrain(request, callback, limits));
-  }
-
-  /**
-   * The request as the application sees it, except that the servlet layer's attempt to consume an unread body
-   * when its response completes (non-blocking: what has arrived, else it fails the body as "unconsumed" and the
-   * connection is closed, reset under a client still sending) is left to {@link UnreadBodyDrain}, which runs
-   * next and takes the body in properly.
-   */
-  private static final class LeaveUnreadBodyToDrain extends Request.Wrapper {
-    LeaveUnreadBodyToDrain(Request request) {
-      super(request);
-    }
-
-    @Override
-    public boolean consumeAvailable() {
-      return true;
-    }
   }
 }

@@ -20,6 +20,8 @@ final class GuardedApp implements AutoCloseable {
   final AtomicInteger deletes = new AtomicInteger();
   final AtomicInteger uploadFailures = new AtomicInteger();
   final AtomicInteger uploadsRead = new AtomicInteger();
+  final AtomicInteger downloadsCompleted = new AtomicInteger();
+  final AtomicInteger downloadFailures = new AtomicInteger();
   private final Javalin app;
   private final HttpGuards.Listener listener;
 
@@ -35,6 +37,27 @@ final class GuardedApp implements AutoCloseable {
         ctx.status(204);
       });
       cfg.routes.get("/thing", ctx -> ctx.result("a thing"));
+      cfg.routes.post("/slow-server", ctx -> {
+        Thread.sleep(1500); // the server's own time (a key service call, say) before it reads the body
+        ctx.result(Long.toString(ctx.req().getInputStream().readAllBytes().length));
+      });
+      cfg.routes.get("/slow-server", ctx -> {
+        Thread.sleep(1500); // the server's own time before it answers
+        ctx.result("late but small");
+      });
+      cfg.routes.get("/big", ctx -> {
+        try (var out = ctx.res().getOutputStream()) {
+          ctx.res().setContentLengthLong(64L << 20);
+          byte[] chunk = new byte[64 * 1024];
+          for (int i = 0; i < 1024; i++) {
+            out.write(chunk);
+          }
+          downloadsCompleted.incrementAndGet();
+        } catch (java.io.IOException e) {
+          downloadFailures.incrementAndGet();
+          throw e;
+        }
+      });
       cfg.routes.post("/upload", ctx -> {
         if (!"ok".equals(ctx.header("Authorization"))) {
           ctx.status(401).result("no");

@@ -186,7 +186,7 @@ class HttpGuardsTest {
 
   @Test
   void aSlowAuthenticatedBody_isCutAtTheMinimumDataRate_andReleasesItsThread() throws Exception {
-    GuardedApp app = app(HttpLimits.defaults().withMinDataRate(10_000));
+    GuardedApp app = app(HttpLimits.defaults().withMinDataRate(10_000, Duration.ofMillis(500)));
     RawHttp raw = connect(app, "127.0.0.2");
     raw.send("POST /upload HTTP/1.1\r\nHost: x\r\nAuthorization: ok\r\nContent-Length: 100000\r\n\r\n");
     boolean cut = false;
@@ -207,7 +207,7 @@ class HttpGuardsTest {
 
   @Test
   void aClientAboveTheMinimumDataRate_isServed() throws Exception {
-    GuardedApp app = app(HttpLimits.defaults().withMinDataRate(1024));
+    GuardedApp app = app(HttpLimits.defaults().withMinDataRate(1024, Duration.ofMillis(200)));
     RawHttp raw = connect(app, "127.0.0.2");
     raw.send("POST /upload HTTP/1.1\r\nHost: x\r\nAuthorization: ok\r\nContent-Length: 20000\r\n\r\n");
     for (int i = 0; i < 10; i++) {
@@ -240,5 +240,50 @@ class HttpGuardsTest {
     assertEquals(400, r.status());
     assertEquals("application/problem+json", r.header("Content-Type"));
     assertFalse(r.text().contains("<html"), r.text());
+  }
+
+  @Test
+  void aSmallBodyThatArrivedAtOnce_isNeverCut_howeverLongTheServerTakes() throws Exception {
+    // The server thinks for 1.5 s, far past the grace: only time spent waiting for the client counts.
+    GuardedApp app = app(HttpLimits.defaults().withMinDataRate(1 << 20, Duration.ofMillis(200)));
+    RawHttp raw = connect(app, "127.0.0.2");
+    RawHttp.Response r = raw.send("POST /slow-server HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789")
+        .read(ANSWER);
+
+    assertEquals(200, r.status(), r.text());
+    assertEquals("10", r.text());
+  }
+
+  @Test
+  void aSmallAnswerAfterALongThink_isNeverCut() throws Exception {
+    GuardedApp app = app(HttpLimits.defaults().withMinDataRate(1 << 20, Duration.ofMillis(200)));
+    RawHttp.Response r = connect(app, "127.0.0.2").send("GET /slow-server HTTP/1.1\r\nHost: x\r\n\r\n").read(ANSWER);
+
+    assertEquals(200, r.status());
+    assertEquals("late but small", r.text());
+  }
+
+  @Test
+  void aReaderThatStalls_isCutAtTheMinimumRate_andReleasesItsThread() throws Exception {
+    GuardedApp app = app(HttpLimits.defaults().withMinDataRate(1 << 20, Duration.ofMillis(500)));
+    RawHttp raw = connect(app, "127.0.0.2");
+    raw.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n"); // and then reads nothing: the socket buffers fill up
+
+    for (int i = 0; i < 200 && app.downloadFailures.get() == 0; i++) {
+      Thread.sleep(50);
+    }
+    assertEquals(1, app.downloadFailures.get(), "the download to a stalled reader was cut");
+    assertEquals(0, app.downloadsCompleted.get());
+    assertTrue(raw.closedByServer(ANSWER));
+  }
+
+  @Test
+  void aReaderAboveTheMinimumRate_getsEveryByte() throws Exception {
+    GuardedApp app = app(HttpLimits.defaults().withMinDataRate(1024, Duration.ZERO));
+    RawHttp.Response r = connect(app, "127.0.0.2").send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n").read(ANSWER);
+
+    assertEquals(200, r.status());
+    assertEquals(64 << 20, r.body().length);
+    assertEquals(1, app.downloadsCompleted.get());
   }
 }

@@ -38,6 +38,11 @@ final class AuditRecord {
     this.operation = name;
   }
 
+  /** The operation the request names (as claimed until its signature is checked). */
+  String operation() {
+    return operation;
+  }
+
   /** The key the operation used (its ARN); for ReEncrypt the destination key. */
   void keyId(String arn) {
     this.keyId = arn;

@@ -1,38 +1,53 @@
 package dev.envelope.keyserver;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ManagedKeyService;
+import dev.envelope.http.AuthenticationFailures;
+import dev.envelope.http.ErrorFormat;
+import dev.envelope.http.HttpGuards;
+import dev.envelope.http.Refusal;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.server.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The key server: the AWS KMS JSON 1.1 protocol ({@code POST /}, {@code X-Amz-Target: TrentService.<Operation>})
- * over a {@link ManagedKeyService}. One request goes: body read (bounded) → SigV4 verified → operation looked
- * up and allowed → JSON parsed → operation → response; every request, refused or not, leaves one audit line.
+ * over a {@link ManagedKeyService}. One request goes: the headers' signature claim checked (an
+ * {@code Authorization} that parses, a known access key, this region, a date within 5 minutes) → body read
+ * (bounded) → SigV4 verified over it → operation looked up and allowed → JSON parsed → operation → response;
+ * every request, refused or not, leaves one audit line, Jetty's own refusals and the guards' included.
  *
  * <h2>Security guarantees</h2>
  * Errors are {@code {"__type": ..., "message": ...}} bodies with no stack trace, file path or key material;
- * plaintexts are zeroed once written; a body larger than the limit is refused without being read.
+ * plaintexts are zeroed once written; a body larger than the limit is refused without being read. A client
+ * whose headers fail the signature claim is refused before the server waits for its body, and never holds a
+ * thread; failed authentications are throttled per address ({@link AuthenticationFailures}). The listener keeps
+ * the bounds of {@link KeyServerSettings#limits()} ({@link HttpGuards}).
  */
 public final class KeyServer implements AutoCloseable {
   /** The operations served, in the order of the AWS KMS API reference. */
@@ -42,10 +57,12 @@ public final class KeyServer implements AutoCloseable {
       "GetKeyRotationStatus", "RotateKeyOnDemand", "Encrypt", "Decrypt", "ReEncrypt", "GenerateDataKey",
       "GenerateDataKeyWithoutPlaintext", "GenerateRandom")));
   private static final String TARGET_PREFIX = "TrentService.";
-  private static final long MAX_DISCARDED_BYTES = 1 << 20;
   private static final String CONTENT_TYPE = "application/x-amz-json-1.1";
   private static final Pattern CLAIMED_ACCESS_KEY = Pattern.compile("Credential=([A-Za-z0-9]{1,128})/");
   private static final Logger LOG = LoggerFactory.getLogger(KeyServer.class);
+  /** The errors that mean "who are you?": each counts against the client's address. */
+  private static final Set<KmsError> AUTHENTICATION_ERRORS = EnumSet.of(KmsError.MISSING_AUTHENTICATION_TOKEN,
+      KmsError.INCOMPLETE_SIGNATURE, KmsError.UNRECOGNIZED_CLIENT, KmsError.INVALID_SIGNATURE);
 
   private final KeyServerSettings settings;
   private final Map<String, Operation> operations = new HashMap<>();
@@ -53,7 +70,10 @@ public final class KeyServer implements AutoCloseable {
   private final SigV4Verifier verifier;
   private final AuditLog audit;
   private final Clock clock;
+  private final ObjectMapper requestReader;
+  private final AuthenticationFailures failures;
   private Javalin app;
+  private HttpGuards.Listener listener;
 
   private KeyServer(KeyServerSettings settings, ManagedKeyService keys, AuditLog audit, Clock clock) {
     this.settings = settings;
@@ -62,6 +82,8 @@ public final class KeyServer implements AutoCloseable {
         clock);
     this.audit = audit;
     this.clock = clock;
+    this.requestReader = KmsRequest.reader(settings.maxJsonDepth());
+    this.failures = new AuthenticationFailures(settings.limits().authFailuresPerMinute());
     new KeyOperations(keys, ids).registerInto(operations);
     new CryptoOperations(keys, ids).registerInto(operations);
     if (!operations.keySet().equals(OPERATIONS)) {
@@ -80,14 +102,15 @@ public final class KeyServer implements AutoCloseable {
     server.app = Javalin.create(cfg -> {
       cfg.startup.showJavalinBanner = false;
       cfg.startup.showOldJavalinVersionWarning = false;
+      server.listener = HttpGuards.install(cfg, new HttpGuards.Listen("envelope-keyserver", settings.host(),
+          settings.port(), 0, settings.tls().map(Tls::context)), settings.limits(), server::refusal);
       cfg.routes.post("/", server::handle);
       cfg.routes.error(404, ctx -> server.answerOutsideApi(ctx));
       cfg.routes.error(405, ctx -> server.answerOutsideApi(ctx));
       cfg.routes.exception(Exception.class, (e, ctx) -> server.answerBug(e, ctx));
-      settings.tls().ifPresent(tls -> Tls.configure(cfg, settings, tls));
     });
     try {
-      server.app.start(settings.host(), settings.port());
+      server.app.start();
     } catch (RuntimeException e) {
       server.audit.close();
       throw new IOException("cannot listen on " + settings.host() + ":" + settings.port() + ": "
@@ -97,7 +120,7 @@ public final class KeyServer implements AutoCloseable {
   }
 
   public int port() {
-    return app.port();
+    return listener.port();
   }
 
   /** The URL clients set as their endpoint ({@code endpointOverride}, {@code --endpoint-url}). */
@@ -119,29 +142,27 @@ public final class KeyServer implements AutoCloseable {
     ObjectNode response;
     KmsError error = null;
     try {
-      String authorization = req.getHeader("Authorization");
-      if (authorization != null) {
-        Matcher claimed = CLAIMED_ACCESS_KEY.matcher(authorization);
-        record.accessKeyId(claimed.find() ? claimed.group(1) : null);
-      }
+      Map<String, List<String>> headers = headers(req);
+      claim(record, headers);
       String target = req.getHeader("X-Amz-Target");
-      String name = target != null && target.startsWith(TARGET_PREFIX) ? target.substring(TARGET_PREFIX.length())
-          : target;
-      record.operation(name); // as claimed until the signature is checked; the outcome says whether it was
+      String name = record.operation();
+      refuseIfThrottled(ctx, req.getRemoteAddr());
+      // Everything the headers alone can prove is checked before a byte of the body is waited for.
+      SigV4Verifier.Presented presented = authenticating(req, () -> verifier.precheck(headers));
       byte[] body;
       try {
         body = readBody(req);
-      } catch (IOException e) {
-        // The client stopped sending (or went away): still a request, so it is refused on the record.
+      } catch (IOException | RuntimeException e) {
+        // The client stopped sending, went away, or sent too slowly: still a request, refused on the record.
         throw KmsError.VALIDATION.exception("The request body ended before its declared length");
       }
-      AccessKey caller = verifier.verify(signedRequest(req, body)); // x-amz-target is among the signed headers
+      AccessKey caller = authenticating(req, () -> verifier.verify(presented, signedRequest(req, headers, body)));
       Operation operation = operations.get(name);
       if (!target.startsWith(TARGET_PREFIX) || operation == null) {
         throw KmsError.UNKNOWN_OPERATION.exception("Unknown operation " + target);
       }
       caller.checkOperation(name);
-      call = new Call(name, KmsRequest.parse(body), caller, record, ids);
+      call = new Call(name, KmsRequest.parse(body, requestReader), caller, record, ids);
       try {
         response = operation.apply(call);
       } catch (EnvelopeException e) {
@@ -175,32 +196,59 @@ public final class KeyServer implements AutoCloseable {
     }
   }
 
-  /**
-   * Reads the whole body, refusing one over the limit. A refused body is read on and thrown away (never kept)
-   * up to {@value #MAX_DISCARDED_BYTES} bytes, so that the client, still sending, gets the error instead of a
-   * reset connection; beyond that the connection is dropped.
-   */
-  private byte[] readBody(HttpServletRequest req) throws IOException {
-    int max = settings.maxBodyBytes();
-    try (InputStream in = req.getInputStream()) {
-      if (req.getContentLengthLong() > max) {
-        discard(in);
-        throw tooLarge(max);
-      }
-      byte[] body = in.readNBytes(max + 1);
-      if (body.length > max) {
-        discard(in);
-        throw tooLarge(max);
-      }
-      return body;
+  /** Records what the request claims (its access key and operation) until the signature says whether it may. */
+  private static void claim(AuditRecord record, Map<String, List<String>> headers) {
+    SignedRequest.header(headers, "authorization").ifPresent(authorization -> {
+      Matcher claimed = CLAIMED_ACCESS_KEY.matcher(authorization);
+      record.accessKeyId(claimed.find() ? claimed.group(1) : null);
+    });
+    String target = SignedRequest.header(headers, "x-amz-target").orElse(null);
+    record.operation(target != null && target.startsWith(TARGET_PREFIX) ? target.substring(TARGET_PREFIX.length())
+        : target);
+  }
+
+  private void refuseIfThrottled(Context ctx, String address) {
+    Optional<Duration> wait = failures.throttled(address);
+    if (wait.isPresent()) {
+      ctx.res().setHeader("Retry-After", Long.toString(Math.max(1, (wait.get().toMillis() + 999) / 1000)));
+      throw KmsError.THROTTLING.exception("Too many failed authentications from this address; retry after the"
+          + " seconds in Retry-After");
     }
   }
 
-  private static void discard(InputStream in) throws IOException {
-    byte[] sink = new byte[8192];
-    long total = 0;
-    for (int n; total < MAX_DISCARDED_BYTES && (n = in.read(sink)) >= 0; ) {
-      total += n;
+  /** A step of authentication; its failure counts against the client's address. */
+  private <T> T authenticating(HttpServletRequest req, Authentication<T> step) throws IOException {
+    try {
+      return step.run();
+    } catch (KmsException e) {
+      if (AUTHENTICATION_ERRORS.contains(e.error())) {
+        failures.failed(req.getRemoteAddr(), e.error().type());
+      }
+      throw e;
+    }
+  }
+
+  @FunctionalInterface
+  private interface Authentication<T> {
+    T run() throws IOException;
+  }
+
+  /**
+   * Reads the whole body, refusing one over the limit: a declared length over it before a byte is read, a chunked
+   * one as soon as it passes it. The unread rest is taken in after the answer without a thread ({@link
+   * HttpGuards}), so the client, still sending, gets the error instead of a reset connection.
+   */
+  private byte[] readBody(HttpServletRequest req) throws IOException {
+    int max = settings.maxBodyBytes();
+    if (req.getContentLengthLong() > max) {
+      throw tooLarge(max);
+    }
+    try (InputStream in = req.getInputStream()) {
+      byte[] body = in.readNBytes(max + 1);
+      if (body.length > max) {
+        throw tooLarge(max);
+      }
+      return body;
     }
   }
 
@@ -208,12 +256,17 @@ public final class KeyServer implements AutoCloseable {
     return KmsError.VALIDATION.exception("The request body is larger than " + max + " bytes");
   }
 
-  private static SignedRequest signedRequest(HttpServletRequest req, byte[] body) {
+  private static Map<String, List<String>> headers(HttpServletRequest req) {
     Map<String, List<String>> headers = new TreeMap<>();
     for (String name : Collections.list(req.getHeaderNames())) {
       headers.computeIfAbsent(name.toLowerCase(java.util.Locale.ROOT), n -> new ArrayList<>())
           .addAll(Collections.list(req.getHeaders(name)));
     }
+    return headers;
+  }
+
+  private static SignedRequest signedRequest(HttpServletRequest req, Map<String, List<String>> headers,
+      byte[] body) {
     String query = req.getQueryString();
     return new SignedRequest(req.getMethod(), req.getRequestURI(), query == null ? "" : query, headers, body);
   }
@@ -245,6 +298,32 @@ public final class KeyServer implements AutoCloseable {
 
   private static ObjectNode errorBody(KmsError error, String message) {
     return KmsRequest.JSON.createObjectNode().put("__type", error.type()).put("message", message);
+  }
+
+  /**
+   * A refusal made outside the API's handler (by the guards, or Jetty's own error for a malformed request), as a
+   * KMS error body, on the record like every other request.
+   */
+  private ErrorFormat.Body refusal(Request request, Refusal refusal) {
+    KmsError error = switch (refusal.reason()) {
+      case THROTTLED -> KmsError.THROTTLING;
+      case METHOD_OVERRIDE, TRANSFER_CODING, TOO_LARGE -> KmsError.VALIDATION;
+      case MALFORMED -> refusal.status() >= 500 ? KmsError.INTERNAL : KmsError.VALIDATION;
+    };
+    AuditRecord record = new AuditRecord(clock.instant(), UUID.randomUUID().toString(),
+        Request.getRemoteAddr(request));
+    Map<String, List<String>> headers = new TreeMap<>();
+    request.getHeaders().forEach(field -> headers.computeIfAbsent(field.getLowerCaseName(),
+        n -> new ArrayList<>()).add(field.getValue()));
+    claim(record, headers);
+    record.error(error);
+    audit.write(record);
+    try {
+      return new ErrorFormat.Body(CONTENT_TYPE, KmsRequest.JSON.writeValueAsBytes(errorBody(error,
+          refusal.message())), Map.of("x-amzn-RequestId", record.requestId(), "x-amzn-ErrorType", error.type()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Any other path or method: Javalin's 404 or 405, with a KMS error body rather than its own page. */

@@ -27,6 +27,8 @@ enum KmsError {
   INVALID_STATE("KMSInvalidStateException", 400),
   INVALID_CIPHERTEXT("InvalidCiphertextException", 400),
   INCORRECT_KEY("IncorrectKeyException", 400),
+  // Too many failed authentications from one address (the SDKs back off and retry this type).
+  THROTTLING("ThrottlingException", 429),
   // The service.
   INTERNAL("KMSInternalException", 500),
   KEY_UNAVAILABLE("KeyUnavailableException", 500);

@@ -1,8 +1,11 @@
 package dev.envelope.keyserver;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.envelope.core.EncryptionContext;
 import java.io.IOException;
 import java.util.Base64;
@@ -15,10 +18,14 @@ import java.util.Optional;
  * The JSON body of one KMS request, read field by field with KMS's error types: a body that is not a JSON
  * object, or a field of the wrong JSON type or with bad base64, is a {@code SerializationException}; a missing
  * required field or a value out of range is a {@code ValidationException}. Unknown fields are ignored, as the
- * real service does. Error messages name fields, never their values.
+ * real service does; a field given twice is a {@code SerializationException} (parsers disagree on which one
+ * counts, so neither does), and so is nesting deeper than the server's limit. Error messages name fields, never
+ * their values.
  */
 final class KmsRequest {
+  /** Writes answers (and the key server's own files); requests are read by a {@link #reader}. */
   static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper DEFAULT_READER = reader(KeyServerSettings.DEFAULT_MAX_JSON_DEPTH);
 
   private final JsonNode body;
 
@@ -26,15 +33,29 @@ final class KmsRequest {
     this.body = body;
   }
 
+  /** A mapper for untrusted request bodies: duplicate fields refused, nesting at most {@code maxDepth}. */
+  static ObjectMapper reader(int maxDepth) {
+    ObjectMapper mapper = JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+    mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth)
+        .build());
+    return mapper;
+  }
+
   static KmsRequest parse(byte[] body) {
+    return parse(body, DEFAULT_READER);
+  }
+
+  static KmsRequest parse(byte[] body, ObjectMapper reader) {
     if (body.length == 0) {
       return new KmsRequest(JSON.createObjectNode());
     }
     JsonNode node;
     try {
-      node = JSON.readTree(body);
+      node = reader.readTree(body);
     } catch (JsonProcessingException e) {
-      throw KmsError.SERIALIZATION.exception("The request body is not valid JSON");
+      throw KmsError.SERIALIZATION.exception("The request body is not valid JSON"
+          + (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")
+              ? ": a field is given twice" : ""));
     } catch (IOException e) {
       throw KmsError.SERIALIZATION.exception("The request body could not be read as JSON");
     }

@@ -62,11 +62,24 @@ final class SigV4Verifier {
 
   /** The access key that signed {@code request}, or a {@link KmsException} saying why there is none. */
   AccessKey verify(SignedRequest request) throws IOException {
-    String authorization = request.header("authorization")
+    return verify(precheck(request.headers()), request);
+  }
+
+  /**
+   * What can be checked before the body is read, from the headers alone: an {@code Authorization} header that
+   * parses and covers {@code host} and {@code x-amz-target}, an access key the server knows, a credential scope
+   * of this region and service, and a date within {@link #MAX_SKEW}. A client that fails any of these is
+   * refused before the server waits for a byte of its body.
+   *
+   * @param headers names in lower case, as in {@link SignedRequest#headers()}
+   */
+  Presented precheck(Map<String, List<String>> headers) throws IOException {
+    String authorization = SignedRequest.header(headers, "authorization")
         .orElseThrow(() -> KmsError.MISSING_AUTHENTICATION_TOKEN.exception(
             "Missing Authentication Token: requests must be signed with AWS Signature Version 4"));
     Authorization auth = Authorization.parse(authorization);
-    String amzDate = request.header("x-amz-date").orElseThrow(() -> incomplete("X-Amz-Date header is missing"));
+    String amzDate = SignedRequest.header(headers, "x-amz-date")
+        .orElseThrow(() -> incomplete("X-Amz-Date header is missing"));
     Instant signedAt;
     try {
       signedAt = LocalDateTime.parse(amzDate, AMZ_DATE).toInstant(ZoneOffset.UTC);
@@ -79,7 +92,7 @@ final class SigV4Verifier {
       }
     }
     for (String name : auth.signedHeaders()) {
-      if (request.header(name).isEmpty()) {
+      if (SignedRequest.header(headers, name).isEmpty()) {
         throw incomplete("Signed header " + name + " is not in the request");
       }
     }
@@ -95,17 +108,26 @@ final class SigV4Verifier {
       throw invalid("Signature expired: " + amzDate + " is more than 5 minutes away from the server's time "
           + AMZ_DATE.format(now.atOffset(ZoneOffset.UTC)));
     }
+    return new Presented(auth, key, amzDate);
+  }
+
+  /** Checks the signature of {@code request} (its body included) against what {@link #precheck} found. */
+  AccessKey verify(Presented presented, SignedRequest request) {
+    Authorization auth = presented.auth();
     String scope = auth.date() + "/" + auth.region() + "/" + auth.service() + "/" + auth.terminator();
-    String stringToSign = ALGORITHM + "\n" + amzDate + "\n" + scope + "\n"
+    String stringToSign = ALGORITHM + "\n" + presented.amzDate() + "\n" + scope + "\n"
         + hex(sha256(canonicalRequest(request, auth.signedHeaders()).getBytes(StandardCharsets.UTF_8)));
-    byte[] expected = HexFormat.of().formatHex(hmac(signingKey(key.secret(), auth), stringToSign))
+    byte[] expected = HexFormat.of().formatHex(hmac(signingKey(presented.key().secret(), auth), stringToSign))
         .getBytes(StandardCharsets.US_ASCII);
     if (!MessageDigest.isEqual(expected, auth.signature().getBytes(StandardCharsets.US_ASCII))) {
       throw invalid("The request signature we calculated does not match the signature you provided. Check"
           + " your AWS Secret Access Key and signing method.");
     }
-    return key;
+    return presented.key();
   }
+
+  /** The headers' claim: a parsed {@code Authorization}, its known access key, and the signing date. */
+  record Presented(Authorization auth, AccessKey key, String amzDate) {}
 
   /** The canonical request of SigV4: method, URI, query, signed headers and the hash of the body. */
   static String canonicalRequest(SignedRequest request, List<String> signedHeaders) {

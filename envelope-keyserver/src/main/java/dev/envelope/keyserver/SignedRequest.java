@@ -17,6 +17,11 @@ record SignedRequest(String method, String rawPath, String rawQuery, Map<String,
     byte[] body) {
   /** The only value of a header, if it was sent once; several values are joined by commas, as SigV4 does. */
   Optional<String> header(String lowerCaseName) {
+    return header(headers, lowerCaseName);
+  }
+
+  /** As {@link #header(String)}, in a map of headers whose names are in lower case. */
+  static Optional<String> header(Map<String, List<String>> headers, String lowerCaseName) {
     List<String> values = headers.get(lowerCaseName);
     return values == null || values.isEmpty() ? Optional.empty() : Optional.of(String.join(",", values));
   }

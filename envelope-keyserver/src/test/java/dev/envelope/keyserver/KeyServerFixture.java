@@ -1,6 +1,7 @@
 package dev.envelope.keyserver;
 
 import dev.envelope.core.ManagedKeyService;
+import dev.envelope.http.HttpLimits;
 import dev.envelope.keyring.Keyrings;
 import dev.envelope.keyring.LocalKeyring;
 import java.io.IOException;
@@ -48,8 +49,20 @@ final class KeyServerFixture implements AutoCloseable {
     return start(home, keyring, serverClock);
   }
 
+  /**
+   * The default bounds, but a failure budget no test reaches by accident: many tests sign badly on purpose, all
+   * from 127.0.0.1. Tests of the throttle set their own.
+   */
+  static final HttpLimits LIMITS = HttpLimits.defaults().withAuthFailuresPerMinute(1_000_000);
+
   static KeyServerFixture start(Path home, ManagedKeyService keys, Clock serverClock) throws Exception {
-    KeyServerSettings settings = KeyServerSettings.defaults(home.resolve("keyserver")).withAddress("127.0.0.1", 0);
+    return start(home, keys, serverClock, LIMITS);
+  }
+
+  static KeyServerFixture start(Path home, ManagedKeyService keys, Clock serverClock, HttpLimits limits)
+      throws Exception {
+    KeyServerSettings settings = KeyServerSettings.defaults(home.resolve("keyserver")).withAddress("127.0.0.1", 0)
+        .withLimits(limits);
     CredentialStore credentials = CredentialStore.at(settings.credentialsFile());
     AccessKey accessKey = credentials.create("tests", Set.of(), Set.of());
     KeyServer server = KeyServer.start(settings, keys, serverClock);

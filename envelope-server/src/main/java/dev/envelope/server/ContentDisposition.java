@@ -40,8 +40,43 @@ final class ContentDisposition {
     return extended != null ? decodeExtended(extended.strip()) : parameters.get("filename");
   }
 
+  /**
+   * The file name of a {@code multipart/form-data} part, or null if it has none. Browsers and curl write it as
+   * the HTML standard says: a quoted {@code filename} whose backslashes are plain characters (Windows paths keep
+   * them: {@code C:\Users\me\report.pdf}), with {@code "}, CR and LF sent as {@code %22}, {@code %0D} and
+   * {@code %0A}, which are decoded here (control characters are then {@code FileNames}' to refuse).
+   * {@code filename*}, which RFC 7578 leaves out but some clients send, wins when present.
+   *
+   * @throws IllegalArgumentException as {@link #fileName}
+   */
+  static String formFileName(String header) {
+    if (header == null) {
+      return null;
+    }
+    Map<String, String> parameters = formParameters(header);
+    String extended = parameters.get("filename*");
+    if (extended != null) {
+      return decodeExtended(extended.strip());
+    }
+    String name = parameters.get("filename");
+    return name == null ? null : name.replace("%22", "\"").replace("%0D", "\r").replace("%0A", "\n");
+  }
+
   /** The parameters of a header value ({@code type; key=value; key="quoted"}), keys in lower case. */
   static Map<String, String> parameters(String header) {
+    return parameters(header, true);
+  }
+
+  /** The parameters of a multipart part's {@code Content-Disposition}, backslashes as they are (HTML standard). */
+  static Map<String, String> formParameters(String header) {
+    return parameters(header, false);
+  }
+
+  /**
+   * As {@link #parameters(String)}; {@code quotedPairs} says whether a backslash in a quoted string escapes the
+   * next character (RFC 9110) or is itself (the HTML standard's multipart form data).
+   */
+  private static Map<String, String> parameters(String header, boolean quotedPairs) {
     Map<String, String> parameters = new HashMap<>();
     int at = header.indexOf(';');
     while (at >= 0 && at < header.length()) {
@@ -51,7 +86,7 @@ final class ContentDisposition {
       }
       String key = header.substring(at + 1, equals).strip().toLowerCase(Locale.ROOT);
       StringBuilder value = new StringBuilder();
-      int end = readValue(header, equals + 1, value);
+      int end = readValue(header, equals + 1, value, quotedPairs);
       parameters.putIfAbsent(key, value.toString());
       at = header.indexOf(';', end);
     }
@@ -59,7 +94,7 @@ final class ContentDisposition {
   }
 
   /** Reads a token or quoted-string from {@code from}; returns where it ended. */
-  private static int readValue(String header, int from, StringBuilder out) {
+  private static int readValue(String header, int from, StringBuilder out, boolean quotedPairs) {
     int i = from;
     while (i < header.length() && (header.charAt(i) == ' ' || header.charAt(i) == '\t')) {
       i++;
@@ -67,7 +102,7 @@ final class ContentDisposition {
     if (i < header.length() && header.charAt(i) == '"') {
       for (i++; i < header.length(); i++) {
         char c = header.charAt(i);
-        if (c == '\\' && i + 1 < header.length()) {
+        if (quotedPairs && c == '\\' && i + 1 < header.length()) {
           out.append(header.charAt(++i));
         } else if (c == '"') {
           return i + 1;

@@ -61,15 +61,17 @@ public final class EnvelopeServer implements AutoCloseable {
       made[0] = HttpGuards.install(config, new HttpGuards.Listen("envelope-http", b.host, b.port,
           UPLOAD_READ_BUFFER, Optional.empty()), b.limits, Problems.errorFormat());
       Problems.register(config.routes);
-      routes(config.routes, new Authenticated(b.tokens, failures), b.files, new Tokens(b.tokens, b.json));
+      Uploads uploads = new Uploads(b.files, b.bodies.formParts(), b.limits.maxHeaderBytes());
+      Tokens admin = new Tokens(b.tokens, new JsonRequests(b.bodies.jsonBytes(), b.bodies.jsonDepth()));
+      routes(config.routes, new Authenticated(b.tokens, failures), b.files, uploads, admin);
     });
     this.listener = made[0];
   }
 
   /** The API: every route, its authentication and its handler. */
-  private static void routes(RoutesConfig r, Authenticated auth, FileService files, Tokens admin) {
+  private static void routes(RoutesConfig r, Authenticated auth, FileService files, Uploads uploads,
+      Tokens admin) {
     Health health = new Health(files);
-    Uploads uploads = new Uploads(files);
     Downloads downloads = new Downloads(files);
     Files metadata = new Files(files);
     OpenApi openApi = new OpenApi();
@@ -170,7 +172,7 @@ public final class EnvelopeServer implements AutoCloseable {
     private String host = ServerSettings.DEFAULT_HOST;
     private int port = ServerSettings.DEFAULT_PORT;
     private HttpLimits limits = HttpLimits.defaults();
-    private JsonRequests json = JsonRequests.DEFAULTS;
+    private BodyLimits bodies = BodyLimits.DEFAULTS;
     private Duration orphanGrace = ServerSettings.DEFAULT_ORPHAN_GRACE;
     private Duration sweepInterval = ServerSettings.DEFAULT_SWEEP_INTERVAL;
 
@@ -192,6 +194,12 @@ public final class EnvelopeServer implements AutoCloseable {
       return this;
     }
 
+    /** The bounds on the request bodies the API parses. */
+    public Builder bodyLimits(BodyLimits bodies) {
+      this.bodies = Objects.requireNonNull(bodies, "bodies");
+      return this;
+    }
+
     /**
      * How old a blob without a row must be before the sweeper removes it, and how often it looks
      * ({@link Duration#ZERO}: never, on this node).
@@ -207,8 +215,7 @@ public final class EnvelopeServer implements AutoCloseable {
 
     /** Applies the settings that concern the server itself. */
     public Builder settings(ServerSettings settings) {
-      json = settings.jsonRequests();
-      return listen(settings.host(), settings.port()).limits(settings.httpLimits())
+      return listen(settings.host(), settings.port()).limits(settings.httpLimits()).bodyLimits(settings.bodyLimits())
           .orphanSweep(settings.orphanGrace(), settings.sweepInterval());
     }
 

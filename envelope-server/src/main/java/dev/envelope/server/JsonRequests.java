@@ -17,10 +17,7 @@ import java.io.InputStream;
  * refused, not read as whichever came last (parsers disagree on which one that is).
  */
 final class JsonRequests {
-  static final JsonRequests DEFAULTS = new JsonRequests(16 * 1024, 16);
-
   private final int maxBytes;
-  private final int maxDepth;
   private final ObjectMapper mapper;
 
   /**
@@ -29,19 +26,11 @@ final class JsonRequests {
    */
   JsonRequests(int maxBytes, int maxDepth) {
     this.maxBytes = maxBytes;
-    this.maxDepth = maxDepth;
     this.mapper = JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
     mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth)
         .build());
   }
 
-  int maxBytes() {
-    return maxBytes;
-  }
-
-  int maxDepth() {
-    return maxDepth;
-  }
 
   /** Reads a JSON object from the request; anything else is {@link ErrorCode#INVALID_ARGUMENT}. */
   JsonNode readObject(Context ctx) throws EnvelopeException {

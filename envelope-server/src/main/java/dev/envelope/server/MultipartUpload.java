@@ -26,8 +26,6 @@ import org.eclipse.jetty.io.Content;
 final class MultipartUpload implements MultiPart.Parser.Listener {
   static final String FIELD = "file";
   private static final int BUFFER = 64 * 1024;
-  private static final int MAX_PARTS = 16;
-  private static final int MAX_PART_HEADERS = 16 * 1024;
 
   private final InputStream body;
   private final MultiPart.Parser parser;
@@ -53,11 +51,11 @@ final class MultipartUpload implements MultiPart.Parser.Listener {
     }
   }
 
-  private MultipartUpload(InputStream body, String boundary) {
+  private MultipartUpload(InputStream body, String boundary, int maxParts, int maxPartHeaders) {
     this.body = body;
     this.parser = new MultiPart.Parser(boundary, this);
-    parser.setMaxParts(MAX_PARTS);
-    parser.setPartHeadersMaxLength(MAX_PART_HEADERS);
+    parser.setMaxParts(maxParts);
+    parser.setPartHeadersMaxLength(maxPartHeaders);
   }
 
   /**
@@ -65,7 +63,8 @@ final class MultipartUpload implements MultiPart.Parser.Listener {
    *
    * @throws MalformedException if there is no boundary, no {@code file} part, or the body is malformed
    */
-  static MultipartUpload open(InputStream body, String contentType) throws IOException {
+  static MultipartUpload open(InputStream body, String contentType, int maxParts, int maxPartHeaders)
+      throws IOException {
     String boundary;
     try {
       boundary = MultiPart.extractBoundary(contentType);
@@ -75,7 +74,7 @@ final class MultipartUpload implements MultiPart.Parser.Listener {
     if (boundary == null || boundary.isEmpty() || boundary.length() > 70) {
       throw new MalformedException("a multipart/form-data body needs a boundary of 1 to 70 characters");
     }
-    MultipartUpload upload = new MultipartUpload(body, boundary);
+    MultipartUpload upload = new MultipartUpload(body, boundary, maxParts, maxPartHeaders);
     while (!upload.fileStarted) {
       if (upload.complete || !upload.pump()) {
         throw new MalformedException("the multipart body has no '" + FIELD + "' part");
@@ -165,12 +164,12 @@ final class MultipartUpload implements MultiPart.Parser.Listener {
   public void onPartHeaders() {
     try {
       inFilePart = disposition != null
-          && FIELD.equals(ContentDisposition.parameters(disposition).get("name"));
+          && FIELD.equals(ContentDisposition.formParameters(disposition).get("name"));
       if (inFilePart && fileStarted) {
         failure = new IllegalStateException("more than one '" + FIELD + "' part");
       } else if (inFilePart) {
         fileStarted = true;
-        fileName = ContentDisposition.fileName(disposition);
+        fileName = ContentDisposition.formFileName(disposition);
         fileContentType = contentType;
       }
     } catch (IllegalArgumentException e) {

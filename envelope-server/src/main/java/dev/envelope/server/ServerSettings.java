@@ -13,6 +13,7 @@ import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -44,7 +45,7 @@ public final class ServerSettings {
   private final Duration orphanGrace;
   private final Duration sweepInterval;
   private final HttpLimits httpLimits;
-  private final JsonRequests jsonRequests;
+  private final BodyLimits bodyLimits;
   private final Optional<Path> configFile;
   private final Sources sources;
 
@@ -64,10 +65,12 @@ public final class ServerSettings {
         "a positive duration such as 90s, 10m or 1h, or off",
         text -> text.equalsIgnoreCase("off") ? Long.valueOf(0) : millis(text, false)));
     this.httpLimits = httpLimits(sources);
-    this.jsonRequests = new JsonRequests((int) sources.parse(Setting.MAX_JSON_SIZE,
+    this.bodyLimits = new BodyLimits((int) sources.parse(Setting.MAX_JSON_SIZE,
         "a size from 1K to 1M (K or M suffix)", text -> within(size(text), 1024, 1 << 20)),
         (int) sources.parse(Setting.MAX_JSON_DEPTH, "a whole number from 2 to 1000",
-            text -> within(Long.parseLong(text), 2, 1000)));
+            text -> within(Long.parseLong(text), 2, 1000)),
+        (int) sources.parse(Setting.MAX_FORM_PARTS, "a whole number from 1 to 1000",
+            text -> within(Long.parseLong(text), 1, 1000)));
     this.configFile = sources.configFile;
     this.sources = sources;
     if (host.isBlank()) {
@@ -124,9 +127,9 @@ public final class ServerSettings {
     return httpLimits;
   }
 
-  /** The bounds on JSON request bodies. */
-  public JsonRequests jsonRequests() {
-    return jsonRequests;
+  /** The bounds on the request bodies the API parses: JSON and multipart forms. */
+  public BodyLimits bodyLimits() {
+    return bodyLimits;
   }
 
   private static HttpLimits httpLimits(Sources sources) throws EnvelopeException {
@@ -141,6 +144,8 @@ public final class ServerSettings {
         Duration.ofMillis(sources.parse(Setting.IDLE_TIMEOUT, positiveDuration, text -> millis(text, false))),
         sources.parse(Setting.MIN_DATA_RATE, "bytes per second such as 0, 512 or 4K",
             text -> within(size(text), 0, 1L << 30)),
+        Duration.ofMillis(sources.parse(Setting.MIN_DATA_RATE_GRACE, "a duration such as 0s, 10s or 1m",
+            text -> millis(text, true))),
         (int) sources.parse(Setting.MAX_HEADER_SIZE, "a size from 1K to 1M (K or M suffix)",
             text -> within(size(text), 1024, 1 << 20)),
         sources.parse(Setting.DRAIN_LIMIT, "a size from 0 to 1G (K, M or G suffix)",
@@ -224,6 +229,18 @@ public final class ServerSettings {
         "  port = 8443",
         "  max-upload = 2G",
         "Sizes take K, M or G (powers of 1024); durations are 500ms, 90s, 10m, 1h, 2d.");
+  }
+
+  /** A size with an optional K, M or G suffix (powers of 1024), or {@code unlimited}; empty if it is not one. */
+  public static OptionalLong parseSize(String text) {
+    Long v = size(text.strip());
+    return v == null ? OptionalLong.empty() : OptionalLong.of(v);
+  }
+
+  /** A duration such as {@code 500ms}, {@code 90s}, {@code 10m}, {@code 1h} or {@code 2d}; empty if it is not one. */
+  public static Optional<Duration> parseDuration(String text) {
+    Long ms = millis(text.strip(), true);
+    return ms == null ? Optional.empty() : Optional.of(Duration.ofMillis(ms));
   }
 
   private static Long size(String text) {

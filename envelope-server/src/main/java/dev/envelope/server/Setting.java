@@ -27,8 +27,10 @@ public enum Setting {
   MAX_THREADS("max-threads", "ENVELOPE_MAX_THREADS", "256",
       "request threads; on Java 21+ requests run on virtual threads and this bounds only the server's own"),
   MIN_DATA_RATE("min-data-rate", "ENVELOPE_MIN_DATA_RATE", "1K",
-      "bytes per second an upload body or a download must average since the request began; a slower one is"
-          + " cut (0: no minimum)"),
+      "bytes per second a client must move while the server waits for it (an upload's body, a download's"
+          + " reader), once min-data-rate-grace of waiting is over; a slower one is cut (0: no minimum)"),
+  MIN_DATA_RATE_GRACE("min-data-rate-grace", "ENVELOPE_MIN_DATA_RATE_GRACE", "10s",
+      "how long the server waits for a client before min-data-rate applies"),
   MAX_HEADER_SIZE("max-header-size", "ENVELOPE_MAX_HEADER_SIZE", "16K",
       "largest request line plus headers, in bytes; a larger one is answered 431"),
   DRAIN_LIMIT("drain-limit", "ENVELOPE_DRAIN_LIMIT", "1M",
@@ -40,6 +42,8 @@ public enum Setting {
           + " (with Retry-After) until its budget refills"),
   MAX_JSON_SIZE("max-json-size", "ENVELOPE_MAX_JSON_SIZE", "16K", "largest JSON request body (the token API)"),
   MAX_JSON_DEPTH("max-json-depth", "ENVELOPE_MAX_JSON_DEPTH", "16", "deepest nesting of a JSON request body"),
+  MAX_FORM_PARTS("max-form-parts", "ENVELOPE_MAX_FORM_PARTS", "16",
+      "most parts of a multipart/form-data upload (each part's headers are bounded by max-header-size)"),
   BLOB("blob", "ENVELOPE_BLOB", "fs", "where ciphertext lives: fs (a directory under the home) or s3"),
   METADATA("metadata", "ENVELOPE_METADATA", "sqlite",
       "where file rows and tokens live: sqlite (a file under the home), postgres or dynamodb"),

@@ -20,9 +20,13 @@ final class Uploads {
   static final long MULTIPART_OVERHEAD = 64 * 1024;
 
   private final FileService files;
+  private final int maxParts;
+  private final int maxPartHeaders;
 
-  Uploads(FileService files) {
+  Uploads(FileService files, int maxParts, int maxPartHeaders) {
     this.files = files;
+    this.maxParts = maxParts;
+    this.maxPartHeaders = maxPartHeaders;
   }
 
   void upload(Context ctx, Principal caller) throws EnvelopeException, IOException {
@@ -47,7 +51,7 @@ final class Uploads {
   private FileRecord multipart(Context ctx, Principal caller, String type) throws EnvelopeException, IOException {
     MultipartUpload upload;
     try {
-      upload = MultipartUpload.open(ctx.bodyInputStream(), type);
+      upload = MultipartUpload.open(ctx.bodyInputStream(), type, maxParts, maxPartHeaders);
     } catch (MultipartUpload.MalformedException e) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, e.getMessage());
     }

@@ -44,4 +44,19 @@ class ContentDispositionTest {
     assertEquals("attachment; filename=\"a_ _ b_\"; filename*=UTF-8''a%22%20%5C%20b%25",
         ContentDisposition.attachment("a\" \\ b%"));
   }
+
+  @Test
+  void aFormPartsFilenameKeepsBackslashes_whileAHeadersQuotedPairEscapes() {
+    String header = "form-data; name=\"file\"; filename=\"C:\\Users\\me\\report.pdf\"";
+
+    assertEquals("C:\\Users\\me\\report.pdf", ContentDisposition.formFileName(header));
+    assertEquals("C:Usersmereport.pdf", ContentDisposition.fileName(header), "RFC 9110 quoted-pairs in a header");
+  }
+
+  @Test
+  void aFormPartsFilenameDecodesWhatBrowsersEscape() {
+    assertEquals("a\"b\r\nc", ContentDisposition.formFileName("form-data; name=\"file\"; filename=\"a%22b%0D%0Ac\""));
+    assertEquals("ü.txt", ContentDisposition.formFileName(
+        "form-data; name=\"file\"; filename=\"x\"; filename*=UTF-8''%C3%BC.txt"));
+  }
 }

@@ -93,7 +93,7 @@ class HostileClientsTest {
 
   @Test
   void slowAuthenticatedUploads_areCutAtTheMinimumRate_andTheServerKeepsAnswering() throws Exception {
-    TestServer t = server(b -> b.limits(TestServer.LIMITS.withMinDataRate(100)));
+    TestServer t = server(b -> b.limits(TestServer.LIMITS.withMinDataRate(100, Duration.ofSeconds(1))));
     List<RawHttp> slow = new ArrayList<>();
     for (int i = 0; i < 140; i++) {
       RawHttp raw = connect(t, "127.0.0." + (2 + i % 3));

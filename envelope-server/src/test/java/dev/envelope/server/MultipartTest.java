@@ -139,4 +139,44 @@ class MultipartTest {
     assertEquals("application/problem+json", r.headers().firstValue("Content-Type").orElseThrow());
     assertEquals(before, storedFiles());
   }
+
+  @Test
+  void aWindowsPathAsBrowsersSendIt_keepsItsBackslashes() throws Exception {
+    // The HTML standard: backslashes are plain characters in a form part's filename (curl -F does the same).
+    HttpResponse<String> r = post(concat(part("file", "C:\\Users\\me\\report.pdf", "application/pdf",
+        "%PDF".getBytes(StandardCharsets.UTF_8)), end()));
+
+    assertEquals(201, r.statusCode(), r.body());
+    assertEquals("C:\\Users\\me\\report.pdf", Json.MAPPER.readTree(r.body()).get("name").asText());
+  }
+
+  @Test
+  void aQuoteSentAsBrowsersEscapeIt_isAQuoteAgain() throws Exception {
+    HttpResponse<String> r = post(concat(part("file", "say %22hi%22.txt", null, new byte[] {1}), end()));
+
+    assertEquals(201, r.statusCode(), r.body());
+    assertEquals("say \"hi\".txt", Json.MAPPER.readTree(r.body()).get("name").asText());
+  }
+
+  @Test
+  void aNewlineSentAsBrowsersEscapeIt_isStillRefused() throws Exception {
+    HttpResponse<String> r = post(concat(part("file", "two%0Alines.txt", null, new byte[] {1}), end()));
+
+    assertEquals(400, r.statusCode(), r.body());
+    assertEquals("invalid-argument", Json.MAPPER.readTree(r.body()).get("code").asText());
+  }
+
+  @Test
+  void moreFormPartsThanTheLimit_areRefused() throws Exception {
+    try (TestServer few = TestServer.configured(b -> b.bodyLimits(new BodyLimits(16 * 1024, 16, 3)))) {
+      byte[] body = concat(part("a", null, null, new byte[1]), part("b", null, null, new byte[1]),
+          part("c", null, null, new byte[1]), part("file", "f", null, new byte[1]), end());
+      HttpResponse<String> r = few.send(few.request("/v1/files", few.writer)
+          .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
+          .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+
+      assertEquals(400, r.statusCode(), r.body());
+      assertEquals(0, few.fileCount());
+    }
+  }
 }

@@ -47,8 +47,7 @@ class ServerSettingsTest {
     assertEquals(Duration.ofHours(1), s.orphanGrace());
     assertEquals(Duration.ofMinutes(10), s.sweepInterval());
     assertEquals(HttpLimits.defaults(), s.httpLimits(), "every bound's default is the guards' own");
-    assertEquals(JsonRequests.DEFAULTS.maxBytes(), s.jsonRequests().maxBytes());
-    assertEquals(JsonRequests.DEFAULTS.maxDepth(), s.jsonRequests().maxDepth());
+    assertEquals(BodyLimits.DEFAULTS, s.bodyLimits());
     assertTrue(s.configFile().isEmpty());
     assertEquals(Path.of("./envelope-data"), ServerSettings.resolve(Map.of(), null, Map.of()).home());
   }
