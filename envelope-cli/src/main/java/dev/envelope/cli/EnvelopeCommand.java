@@ -47,7 +47,8 @@ import picocli.CommandLine.ScopeType;
         " 15  forbidden        the token's role does not allow that",
         " 16  too-large        the upload is larger than the server accepts",
         " 17  range-not-satisfiable  the byte range lies outside the file",
-        " 18  unavailable      the server cannot be reached, or did not answer in time"})
+        " 18  unavailable      the server cannot be reached, or did not answer in time",
+        " 20  throttled        too many failed authentications from this address; try again later"})
 final class EnvelopeCommand {
   final Cli cli;
 

@@ -7,7 +7,9 @@ import dev.envelope.server.ServerSettings;
 import dev.envelope.server.Setting;
 import dev.envelope.service.AccessTokens;
 import dev.envelope.service.FileService;
+import dev.envelope.service.Principal;
 import dev.envelope.service.Role;
+import dev.envelope.service.Tenants;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Clock;
@@ -38,7 +40,7 @@ import picocli.CommandLine.Spec;
         + " set), the root key, and an admin token for tenant 'default', printed once. When ready it prints"
         + " 'listening on http://HOST:PORT'. Ctrl-C or SIGTERM stops it cleanly.")
 final class ServeCommand implements Callable<Integer> {
-  static final String FIRST_TENANT = "default";
+  static final String FIRST_TENANT = Tenants.DEFAULT;
 
   @ParentCommand
   EnvelopeCommand parent;
@@ -80,7 +82,8 @@ final class ServeCommand implements Callable<Integer> {
     }, "envelope-shutdown"));
     if (!tokens.any()) {
       // Only after the server is up: a token printed by a server that then failed to start would be lost.
-      printFirstToken(cli, tokens.create(FIRST_TENANT, Role.ADMIN, "first admin (envelope serve)").token(),
+      printFirstToken(cli, tokens.create(Principal.localOperator(), FIRST_TENANT, Role.OPERATOR,
+          "first operator (envelope serve)").token(),
           server.url());
     }
     warnIfExposed(cli, settings.host());

@@ -6,6 +6,7 @@ import dev.envelope.server.ServerSettings;
 import dev.envelope.server.Setting;
 import dev.envelope.service.AccessTokens;
 import dev.envelope.service.MetadataStore;
+import dev.envelope.service.Principal;
 import dev.envelope.service.Role;
 import dev.envelope.service.TokenRecord;
 import dev.envelope.service.TokenStore;
@@ -91,7 +92,8 @@ final class TokensCommand {
     String tenant;
 
     @Option(names = "--role", required = true, paramLabel = "ROLE",
-        description = "read (list, download), write (also upload, delete) or admin (also manage tokens)")
+        description = "read (list, download), write (also upload, delete), admin (also manage its tenant's"
+            + " tokens) or operator (also manage every tenant's tokens)")
     String role;
 
     @Option(names = "--name", paramLabel = "NAME", defaultValue = "",
@@ -103,7 +105,7 @@ final class TokensCommand {
       Role parsed = Role.parse(role); // IllegalArgumentException: invalid-argument
       String token;
       try (Stores stores = tokens.open()) {
-        token = tokens(stores).create(tenant, parsed, name).token();
+        token = tokens(stores).create(Principal.localOperator(), tenant, parsed, name).token();
       }
       tokens.parent.cli.println(token);
       return 0;
@@ -113,7 +115,7 @@ final class TokensCommand {
   @Command(name = "list", mixinStandardHelpOptions = true,
       description = "List the tokens (never their text or hash), oldest first, revoked ones too.")
   static final class ListTokens implements Callable<Integer> {
-    private static final String ROW = "%-16s  %-16s  %-5s  %-7s  %-20s  %s";
+    private static final String ROW = "%-16s  %-16s  %-8s  %-7s  %-20s  %s";
 
     @ParentCommand
     TokensCommand tokens;
@@ -125,7 +127,7 @@ final class TokensCommand {
     public Integer call() throws EnvelopeException, IOException {
       List<TokenRecord> all;
       try (Stores stores = tokens.open()) {
-        all = tokens(stores).list(tenant);
+        all = tokens(stores).list(Principal.localOperator(), tenant);
       }
       Cli cli = tokens.parent.cli;
       cli.println(String.format(ROW, "ID", "TENANT", "ROLE", "STATE", "CREATED", "NAME"));
@@ -149,7 +151,7 @@ final class TokensCommand {
     @Override
     public Integer call() throws EnvelopeException, IOException {
       try (Stores stores = tokens.open()) {
-        tokens(stores).revoke(id);
+        tokens(stores).revoke(Principal.localOperator(), id);
       }
       tokens.parent.cli.println("revoked " + id);
       return 0;

@@ -13,6 +13,7 @@ import dev.envelope.client.NewToken;
 import dev.envelope.client.TokenInfo;
 import dev.envelope.core.ErrorCode;
 import dev.envelope.service.AccessTokens;
+import dev.envelope.service.Principal;
 import dev.envelope.service.Role;
 import dev.envelope.service.local.LocalStores;
 import java.io.ByteArrayInputStream;
@@ -47,7 +48,8 @@ class EnvelopeClientAgainstServerTest {
     server = new RunningServer(dir.resolve("home"));
     String token;
     try (LocalStores stores = LocalStores.open(server.home)) {
-      token = new AccessTokens(stores.tokens(), Clock.systemUTC()).create("client-api", Role.ADMIN, "t").token();
+      token = new AccessTokens(stores.tokens(), Clock.systemUTC()).create(Principal.localOperator(), "client-api",
+          Role.OPERATOR, "t").token();
     }
     admin = EnvelopeClient.builder(URI.create(server.url())).token(token).build();
   }

@@ -69,7 +69,8 @@ final class Problems {
       case 409: return ErrorCode.ALREADY_EXISTS;
       case 413: return ErrorCode.TOO_LARGE;
       case 416: return ErrorCode.RANGE_NOT_SATISFIABLE;
-      case 429: case 502: case 503: case 504: return ErrorCode.UNAVAILABLE;
+      case 429: return ErrorCode.THROTTLED;
+      case 502: case 503: case 504: return ErrorCode.UNAVAILABLE;
       default: return status >= 400 && status < 500 ? ErrorCode.INVALID_ARGUMENT : ErrorCode.INTERNAL;
     }
   }

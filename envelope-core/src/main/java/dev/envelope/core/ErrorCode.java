@@ -43,7 +43,7 @@ public enum ErrorCode {
   /** A store or the key service cannot be reached now; trying again later may work. */
   UNAVAILABLE("unavailable", 18),
   /** Too many failed attempts (authentications) from one client: it may try again after a while. */
-  THROTTLED("throttled", 19);
+  THROTTLED("throttled", 20);
 
   private final String id;
   private final int exitCode;

@@ -32,6 +32,10 @@ final class GuardedApp implements AutoCloseable {
       made[0] = HttpGuards.install(cfg, new HttpGuards.Listen("guarded-test", "127.0.0.1", 0, 0,
           Optional.empty()), limits, FORMAT);
       cfg.routes.get("/healthz", ctx -> ctx.result("ok"));
+      cfg.routes.get("/sleep", ctx -> {
+        Thread.sleep(300);
+        ctx.result("slept");
+      });
       cfg.routes.delete("/thing", ctx -> {
         deletes.incrementAndGet();
         ctx.status(204);
@@ -79,6 +83,10 @@ final class GuardedApp implements AutoCloseable {
 
   int port() {
     return listener.port();
+  }
+
+  int maxThreads() {
+    return ((QueuedThreadPool) app.jettyServer().server().getThreadPool()).getMaxThreads();
   }
 
   /** Threads of the pool running a task now. */

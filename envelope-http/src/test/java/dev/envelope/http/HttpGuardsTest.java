@@ -2,6 +2,7 @@ package dev.envelope.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -285,5 +286,49 @@ class HttpGuardsTest {
     assertEquals(200, r.status());
     assertEquals(64 << 20, r.body().length);
     assertEquals(1, app.downloadsCompleted.get());
+  }
+
+  @Test
+  void beyondTheConnectionCap_aNewConnectionWaits_untilOneCloses() throws Exception {
+    GuardedApp app = app(HttpLimits.defaults().withConnections(4, 64));
+    List<RawHttp> held = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      RawHttp raw = connect(app, "127.0.0.2");
+      raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+      assertEquals(200, raw.read(ANSWER).status());
+      held.add(raw);
+    }
+    RawHttp fifth = connect(app, "127.0.0.3"); // the kernel queues it; the server does not take it yet
+    fifth.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    assertThrows(java.net.SocketTimeoutException.class, () -> fifth.read(Duration.ofSeconds(1)));
+
+    held.get(0).close();
+    assertEquals(200, fifth.read(ANSWER).status(), "taken once a connection closed");
+  }
+
+  @Test
+  void moreRequestsThanThreads_queue_andAllComplete() throws Exception {
+    GuardedApp app = app(HttpLimits.defaults().withMaxThreads(16));
+    assertEquals(16, app.maxThreads());
+    java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(40);
+    try {
+      List<java.util.concurrent.Future<Integer>> answers = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        String from = "127.0.0." + (2 + i % 4);
+        answers.add(clients.submit(() -> {
+          try (RawHttp raw = RawHttp.connect(app.port(), from)) {
+            return raw.send("GET /sleep HTTP/1.1\r\nHost: x\r\n\r\n").read(ANSWER).status();
+          }
+        }));
+      }
+      int busiest = 0;
+      for (java.util.concurrent.Future<Integer> answer : answers) {
+        busiest = Math.max(busiest, app.busyThreads());
+        assertEquals(200, answer.get());
+      }
+      assertTrue(busiest <= 16, "busy threads " + busiest);
+    } finally {
+      clients.shutdownNow();
+    }
   }
 }

@@ -52,7 +52,11 @@ final class PostgresSchema {
             created_at  timestamptz(3) NOT NULL,
             revoked_at  timestamptz(3)
           )""",
-          "CREATE INDEX tokens_by_tenant ON tokens (tenant, created_at, id)"));
+          "CREATE INDEX tokens_by_tenant ON tokens (tenant, created_at, id)"),
+      // 2: the operator role (tenant admins and the operator are two roles)
+      List.of(
+          "ALTER TABLE tokens DROP CONSTRAINT tokens_role_check",
+          "ALTER TABLE tokens ADD CONSTRAINT tokens_role_check CHECK (role IN ('read', 'write', 'admin', 'operator'))"));
 
   private PostgresSchema() {}
 
@@ -66,6 +70,12 @@ final class PostgresSchema {
    * nodes migrate at the same time. The connection is in auto-commit mode and is left so.
    */
   static void migrate(Connection connection, Optional<String> schema) throws SQLException, EnvelopeException {
+    migrate(connection, schema, latest());
+  }
+
+  /** Brings the database up to {@code target} (tests make databases of earlier versions with it). */
+  static void migrate(Connection connection, Optional<String> schema, int target)
+      throws SQLException, EnvelopeException {
     connection.setAutoCommit(false);
     try (Statement statement = connection.createStatement()) {
       while (true) {
@@ -78,7 +88,7 @@ final class PostgresSchema {
               + "version integer NOT NULL PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
           int current = version(statement);
           checkNotNewer(current);
-          if (current == latest()) {
+          if (current >= target) {
             connection.commit();
             return;
           }

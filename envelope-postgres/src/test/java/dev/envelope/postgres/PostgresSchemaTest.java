@@ -8,6 +8,8 @@ import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
 import dev.envelope.core.WrappedKey;
 import dev.envelope.service.FileRecord;
+import dev.envelope.service.Role;
+import dev.envelope.service.TokenRecord;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -159,5 +161,26 @@ class PostgresSchemaTest {
         Statement s = c.createStatement()) {
       s.execute(sql);
     }
+  }
+
+  @Test
+  void aVersionOneDatabase_keepsItsTokens_andTakesTheOperatorRole() throws Exception {
+    String db = postgres.createDatabase();
+    try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(db), postgres.user(), postgres.password())) {
+      PostgresSchema.migrate(c, Optional.empty(), 1);
+    }
+    execute(db, "INSERT INTO tokens VALUES ('aaaaaaaaaaaaaaaa', 'acme', 'admin', 'old admin', '\\x"
+        + "00".repeat(32) + "', now(), NULL)");
+    assertThrows(SQLException.class, () -> execute(db, "INSERT INTO tokens VALUES ('bbbbbbbbbbbbbbbb', 'acme', "
+        + "'operator', 'x', '\\x" + "00".repeat(32) + "', now(), NULL)"), "version 1 knows no operator");
+
+    try (PostgresMetadataStore store = PostgresMetadataStore.open(postgres.config(db))) {
+      TokenRecord kept = store.findToken("aaaaaaaaaaaaaaaa").orElseThrow();
+      assertEquals(Role.ADMIN, kept.role(), "an admin token stays a tenant admin");
+      store.insertToken(new TokenRecord("bbbbbbbbbbbbbbbb", "acme", Role.OPERATOR, "ops", new byte[32], T0,
+          Optional.empty()));
+      assertEquals(Role.OPERATOR, store.findToken("bbbbbbbbbbbbbbbb").orElseThrow().role());
+    }
+    assertEquals(versions(PostgresSchema.latest()), strings(db, "SELECT version FROM envelope_schema_version ORDER BY version"));
   }
 }

@@ -43,8 +43,13 @@ final class Downloads {
     this.files = files;
   }
 
+  /**
+   * The headers of a download, after the stored ciphertext is found present and of the right length
+   * ({@link FileService#stat}); a file whose blob is missing or cut answers 500 here as on GET. HEAD does not read
+   * the ciphertext, so it cannot see a byte flipped inside: only a download can.
+   */
   void head(Context ctx, Principal caller) throws EnvelopeException {
-    FileRecord file = files.describe(caller, ctx.pathParam("id"));
+    FileRecord file = files.stat(caller, ctx.pathParam("id"));
     describe(ctx.res(), file);
     ctx.res().setContentLengthLong(file.size());
   }

@@ -14,7 +14,10 @@ import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The admin API: {@code POST /v1/tokens}, {@code GET /v1/tokens[?tenant=]}, {@code DELETE /v1/tokens/{id}}. */
+/**
+ * The token API: {@code POST /v1/tokens}, {@code GET /v1/tokens[?tenant=]}, {@code DELETE /v1/tokens/{id}}, for
+ * a tenant's admin (its own tenant) and the operator (every tenant); {@link AccessTokens} keeps that rule.
+ */
 final class Tokens {
   private static final Logger LOG = LoggerFactory.getLogger(Tokens.class);
 
@@ -28,15 +31,16 @@ final class Tokens {
 
   void create(Context ctx, Principal caller) throws EnvelopeException, IOException {
     JsonNode body = json.readObject(ctx);
-    String tenant = text(body, "tenant", true);
+    String tenant = text(body, "tenant", false);
     Role role;
     try {
       role = Role.parse(text(body, "role", true));
     } catch (IllegalArgumentException e) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, e.getMessage());
     }
-    AccessTokens.IssuedToken issued = tokens.create(tenant, role, text(body, "name", false));
-    LOG.info("token {} ({} for tenant {}) created by token {}", issued.record().id(), role.id(), tenant,
+    AccessTokens.IssuedToken issued = tokens.create(caller, tenant, role, text(body, "name", false));
+    LOG.info("token {} ({} for tenant {}) created by token {}", issued.record().id(), role.id(),
+        issued.record().tenant(),
         caller.tokenId());
     ObjectNode json = Json.token(issued.record());
     json.remove("revokedAt");
@@ -49,21 +53,22 @@ final class Tokens {
   void list(Context ctx, Principal caller) throws EnvelopeException, IOException {
     ObjectNode json = Json.MAPPER.createObjectNode();
     ArrayNode list = json.putArray("tokens");
-    for (TokenRecord token : tokens.list(QueryParameters.first(ctx, "tenant"))) {
+    for (TokenRecord token : tokens.list(caller, QueryParameters.first(ctx, "tenant"))) {
       list.add(Json.token(token));
     }
     Json.send(ctx, 200, json);
   }
 
   void revoke(Context ctx, Principal caller) throws EnvelopeException {
-    tokens.revoke(ctx.pathParam("id"));
+    tokens.revoke(caller, ctx.pathParam("id"));
     LOG.info("token {} revoked by token {}", ctx.pathParam("id"), caller.tokenId());
     ctx.status(204);
   }
 
+  /** A string member; absent is null (or refused when required), and {@code null} is refused as the schema says. */
   private static String text(JsonNode body, String field, boolean required) throws EnvelopeException {
     JsonNode value = body.get(field);
-    if (value == null || value.isNull()) {
+    if (value == null) {
       if (required) {
         throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "'" + field + "' is required");
       }

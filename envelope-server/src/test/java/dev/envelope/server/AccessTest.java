@@ -175,41 +175,81 @@ class AccessTest {
   }
 
   @Test
-  void adminsCreateListAndRevokeTokens() throws Exception {
-    HttpResponse<String> created = t.send(t.request("/v1/tokens", t.admin).POST(HttpRequest.BodyPublishers.ofString(
-        "{\"tenant\":\"acme\",\"role\":\"write\",\"name\":\"ci\"}")).build());
+  void theOperatorCreatesListsAndRevokesTokensOfAnyTenant() throws Exception {
+    HttpResponse<String> created = t.send(t.request("/v1/tokens", t.operator).POST(HttpRequest.BodyPublishers.ofString(
+        "{\"tenant\":\"initech\",\"role\":\"write\",\"name\":\"ci\"}")).build());
     JsonNode token = Json.MAPPER.readTree(created.body());
 
     assertEquals(201, created.statusCode(), created.body());
     assertEquals(java.util.Set.of("id", "tenant", "role", "name", "createdAt", "token"), RoundTripTest.fields(token));
-    assertEquals("acme", token.get("tenant").asText());
+    assertEquals("initech", token.get("tenant").asText());
     assertEquals("write", token.get("role").asText());
     String text = token.get("token").asText();
     assertEquals(201, t.send(t.request("/v1/files?name=a", text)
         .POST(HttpRequest.BodyPublishers.ofString("a")).build()).statusCode());
 
-    JsonNode listed = Json.MAPPER.readTree(t.send(t.request("/v1/tokens?tenant=acme", t.admin).build()).body());
+    JsonNode listed = Json.MAPPER.readTree(t.send(t.request("/v1/tokens?tenant=initech", t.operator).build()).body());
     assertEquals(1, listed.get("tokens").size());
     JsonNode entry = listed.get("tokens").get(0);
     assertEquals(java.util.Set.of("id", "tenant", "role", "name", "createdAt", "revokedAt"), RoundTripTest.fields(entry));
     assertTrue(entry.get("revokedAt").isNull());
     assertTrue(!listed.toString().contains(text.split("\\.")[2]), "never the secret");
 
-    assertEquals(204, t.send(t.request("/v1/tokens/" + token.get("id").asText(), t.admin).DELETE().build())
+    assertEquals(204, t.send(t.request("/v1/tokens/" + token.get("id").asText(), t.operator).DELETE().build())
         .statusCode());
-    JsonNode after = Json.MAPPER.readTree(t.send(t.request("/v1/tokens?tenant=acme", t.admin).build()).body());
+    JsonNode after = Json.MAPPER.readTree(t.send(t.request("/v1/tokens?tenant=initech", t.operator).build()).body());
     assertTrue(after.get("tokens").get(0).get("revokedAt").isTextual());
-    assertEquals(404, t.send(t.request("/v1/tokens/zzzzzzzzzzzzzzzz", t.admin).DELETE().build()).statusCode());
+    assertEquals(404, t.send(t.request("/v1/tokens/zzzzzzzzzzzzzzzz", t.operator).DELETE().build()).statusCode());
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"", "not json", "[]", "{\"tenant\":\"acme\"}", "{\"tenant\":\"acme\",\"role\":\"root\"}",
-      "{\"tenant\":\"ACME!\",\"role\":\"read\"}", "{\"tenant\":5,\"role\":\"read\"}"})
+      "{\"tenant\":\"ACME!\",\"role\":\"read\"}", "{\"tenant\":5,\"role\":\"read\"}",
+      "{\"role\":\"read\",\"name\":null}", "{\"tenant\":null,\"role\":\"read\"}",
+      "{\"role\":\"read\",\"role\":\"operator\"}", "{\"role\":\"read\",\"name\":\"\u202eexe.txt\"}",
+      "{\"role\":\"read\",\"name\":{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":{\"i\":{\"j\":{\"k\":"
+          + "{\"l\":{\"m\":{\"n\":{\"o\":{\"p\":{}}}}}}}}}}}}}}}}}}"})
   void badTokenRequestsAre400(String body) throws Exception {
-    HttpResponse<String> r = t.send(t.request("/v1/tokens", t.admin).POST(HttpRequest.BodyPublishers.ofString(body))
+    int before = t.tokens.list(dev.envelope.service.Principal.localOperator(), null).size();
+    HttpResponse<String> r = t.send(t.request("/v1/tokens", t.operator).POST(HttpRequest.BodyPublishers.ofString(body))
         .build());
 
     assertEquals(400, r.statusCode(), r.body());
     assertEquals("invalid-argument", Json.MAPPER.readTree(r.body()).get("code").asText());
+    assertEquals(before, t.tokens.list(dev.envelope.service.Principal.localOperator(), null).size(), "no token made");
+  }
+
+  @Test
+  void aTenantAdmin_managesItsOwnTenant_andNothingBeyondIt() throws Exception {
+    String theirs = t.token("acme", Role.WRITE);
+    String theirsId = theirs.split("\\.")[1];
+    String operatorsId = t.operator.split("\\.")[1]; // an operator token of tenant default, the admin's own
+
+    HttpResponse<String> own = t.send(t.request("/v1/tokens", t.admin)
+        .POST(HttpRequest.BodyPublishers.ofString("{\"role\":\"read\",\"name\":\"mine\"}")).build());
+    assertEquals(201, own.statusCode(), own.body());
+    assertEquals("default", Json.MAPPER.readTree(own.body()).get("tenant").asText(), "its own tenant by default");
+
+    for (String body : new String[] {"{\"tenant\":\"acme\",\"role\":\"read\"}",
+        "{\"tenant\":\"acme\",\"role\":\"admin\"}", "{\"role\":\"operator\"}",
+        "{\"tenant\":\"default\",\"role\":\"operator\"}"}) {
+      HttpResponse<String> r = t.send(t.request("/v1/tokens", t.admin).POST(HttpRequest.BodyPublishers.ofString(body))
+          .build());
+      assertEquals(403, r.statusCode(), body + " " + r.body());
+      assertEquals("forbidden", Json.MAPPER.readTree(r.body()).get("code").asText());
+    }
+    assertEquals(403, t.send(t.request("/v1/tokens?tenant=acme", t.admin).build()).statusCode());
+    JsonNode mine = Json.MAPPER.readTree(t.send(t.request("/v1/tokens", t.admin).build()).body()).get("tokens");
+    mine.forEach(token -> assertEquals("default", token.get("tenant").asText(), "only its own tenant's tokens"));
+    mine.forEach(token -> assertTrue(!token.get("role").asText().equals("operator"), "and no operator's"));
+    HttpResponse<String> revokeTheirs = t.send(t.request("/v1/tokens/" + theirsId, t.admin).DELETE().build());
+    HttpResponse<String> revokeMissing = t.send(t.request("/v1/tokens/zzzzzzzzzzzzzzzz", t.admin).DELETE().build());
+    assertEquals(404, revokeTheirs.statusCode());
+    assertEquals(revokeMissing.body(), revokeTheirs.body(), "another tenant's token answers like a missing one");
+    assertEquals(404, t.send(t.request("/v1/tokens/" + operatorsId, t.admin).DELETE().build()).statusCode(),
+        "not even the operator's first token");
+
+    assertEquals(200, get("/v1/files", "Bearer " + theirs).statusCode(), "their token still works");
+    assertEquals(200, get("/v1/tokens", "Bearer " + t.operator).statusCode(), "and so does the operator's");
   }
 }

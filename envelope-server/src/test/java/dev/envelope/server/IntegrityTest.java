@@ -110,4 +110,36 @@ class IntegrityTest {
     return new FileRecord(row.id(), row.tenant(), row.name(), row.contentType(), row.size(), row.createdAt(),
         row.keyService(), keyFrom.wrappedKey(), row.formatVersion(), row.segmentSize());
   }
+
+  private static void truncate(String id, long by) throws IOException {
+    byte[] blob;
+    try (InputStream in = t.blobs().read(id, 0, Long.MAX_VALUE)) {
+      blob = in.readAllBytes();
+    }
+    t.blobs().delete(id);
+    try (BlobWriter writer = t.blobs().create(id)) {
+      writer.write(blob, 0, (int) (blob.length - by));
+      writer.commit();
+    }
+  }
+
+  @Test
+  void headOnAMissingOrCutBlob_isAnIntegrityFailure_notA200FromTheRow() throws Exception {
+    String cut = RoundTripTest.upload(t, "cut", RoundTripTest.random(10_000, 21)).get("id").asText();
+    String gone = RoundTripTest.upload(t, "gone", RoundTripTest.random(10_000, 22)).get("id").asText();
+    String whole = RoundTripTest.upload(t, "whole", RoundTripTest.random(10_000, 23)).get("id").asText();
+    truncate(cut, 1);
+    t.blobs().delete(gone);
+
+    for (String id : new String[] {cut, gone}) {
+      HttpResponse<String> head = t.send(t.request("/v1/files/" + id, t.reader)
+          .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+      assertEquals(500, head.statusCode(), id);
+      assertEquals("application/problem+json", head.headers().firstValue("Content-Type").orElseThrow());
+    }
+    HttpResponse<String> ok = t.send(t.request("/v1/files/" + whole, t.reader)
+        .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()).build());
+    assertEquals(200, ok.statusCode());
+    assertEquals("10000", ok.headers().firstValue("Content-Length").orElseThrow());
+  }
 }

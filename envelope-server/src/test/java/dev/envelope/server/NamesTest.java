@@ -132,7 +132,7 @@ class NamesTest {
     HttpResponse<String> up = t.send(t.request("/v1/files?name=kept", t.writer)
         .header("Content-Type", "text/plain; charset=no-such-charset")
         .POST(HttpRequest.BodyPublishers.ofString("x")).build());
-    HttpResponse<String> tokens = t.send(t.request("/v1/tokens?tenant=nobody-here", t.admin)
+    HttpResponse<String> tokens = t.send(t.request("/v1/tokens?tenant=nobody-here", t.operator)
         .header("Content-Type", "text/plain; charset=no-such-charset").build());
 
     assertEquals(201, up.statusCode(), up.body());

@@ -8,6 +8,7 @@ import dev.envelope.service.AccessTokens;
 import dev.envelope.service.BlobStore;
 import dev.envelope.service.FileService;
 import dev.envelope.service.MetadataStore;
+import dev.envelope.service.Principal;
 import dev.envelope.service.Role;
 import dev.envelope.service.local.LocalStores;
 import java.io.IOException;
@@ -45,6 +46,7 @@ final class TestServer implements AutoCloseable {
   final AccessTokens tokens;
   final EnvelopeServer server;
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  final String operator;
   final String admin;
   final String writer;
   final String reader;
@@ -60,6 +62,7 @@ final class TestServer implements AutoCloseable {
     EnvelopeServer.Builder builder = EnvelopeServer.builder(files, tokens).listen("127.0.0.1", 0).limits(LIMITS);
     configure.accept(builder);
     server = builder.build().start();
+    operator = token("default", Role.OPERATOR);
     admin = token("default", Role.ADMIN);
     writer = token("default", Role.WRITE);
     reader = token("default", Role.READ);
@@ -96,7 +99,7 @@ final class TestServer implements AutoCloseable {
   }
 
   String token(String tenant, Role role) throws EnvelopeException {
-    return tokens.create(tenant, role, "test").token();
+    return tokens.create(Principal.localOperator(), tenant, role, "test").token();
   }
 
   URI uri(String path) {

@@ -21,12 +21,22 @@ import java.util.regex.Pattern;
  *
  * <p>Every way a token can be wrong (missing, malformed, unknown id, wrong secret, revoked) gets the same
  * {@link ErrorCode#UNAUTHENTICATED} answer, so an attacker learns nothing from the difference.
+ *
+ * <h2>Who may manage tokens</h2>
+ * Authority has one scope. A tenant's admin ({@link Role#ADMIN}) creates, lists and revokes the tokens of its own
+ * tenant only, and never makes, sees or revokes an operator token (those are the installation's, whatever tenant
+ * they hold); another tenant's token, or an operator's, answers {@link ErrorCode#NOT_FOUND}, exactly like a
+ * missing one, and naming another tenant is {@link ErrorCode#FORBIDDEN}. Only an operator
+ * ({@link Role#OPERATOR}, or {@link Principal#localOperator()}: the local CLI) acts across tenants and makes
+ * operator tokens. The rule lives here, not in an adapter, so every way in keeps it.
  */
 public final class AccessTokens {
   private static final String PREFIX = "env1.";
   private static final Pattern SHAPE = Pattern.compile("env1\\.([a-z2-7]{16})\\.([A-Za-z0-9_-]{43})");
   private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** The longest token name, in characters. */
+  public static final int MAX_NAME = 200;
 
   private final TokenStore store;
   private final Clock clock;
@@ -45,16 +55,29 @@ public final class AccessTokens {
     }
   }
 
-  /** Makes a token for a tenant with a role; its text is returned once and never stored. */
-  public IssuedToken create(String tenant, Role role, String name) throws EnvelopeException {
-    if (!Tenants.isValid(tenant)) {
+  /**
+   * Makes a token for a tenant with a role on behalf of {@code caller}; its text is returned once and never
+   * stored.
+   *
+   * @param tenant whose token it is; null for the caller's own tenant
+   * @param name a label for people (null: none)
+   * @throws EnvelopeException {@link ErrorCode#FORBIDDEN} when the caller may not make it, {@link
+   *     ErrorCode#INVALID_ARGUMENT} for a bad tenant or name
+   */
+  public IssuedToken create(Principal caller, String tenant, Role role, String name) throws EnvelopeException {
+    String owner = tenant == null ? caller.tenant() : tenant;
+    if (!Tenants.isValid(owner)) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
           "a tenant is 1 to 64 of a-z, 0-9, '.', '_' and '-', starting with a letter or digit");
     }
     String label = name == null ? "" : name;
-    if (label.length() > 200 || label.chars().anyMatch(Character::isISOControl)) {
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
-          "a token name is at most 200 characters, without control characters");
+    if (label.length() > MAX_NAME || DisplayText.problem(label).isPresent()) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "a token name is at most " + MAX_NAME
+          + " characters, without control characters or bidirectional overrides");
+    }
+    authorize(caller, owner);
+    if (role == Role.OPERATOR && !caller.isOperator()) {
+      throw new EnvelopeException(ErrorCode.FORBIDDEN, "only an operator makes operator tokens");
     }
     char[] id = new char[16];
     for (int i = 0; i < id.length; i++) {
@@ -63,7 +86,7 @@ public final class AccessTokens {
     byte[] secret = new byte[32];
     RANDOM.nextBytes(secret);
     String secretText = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-    TokenRecord record = new TokenRecord(new String(id), tenant, role, label, sha256(secretText),
+    TokenRecord record = new TokenRecord(new String(id), owner, role, label, sha256(secretText),
         clock.instant().truncatedTo(ChronoUnit.MILLIS), Optional.empty());
     store.insertToken(record);
     return new IssuedToken(record, PREFIX + record.id() + "." + secretText);
@@ -87,15 +110,35 @@ public final class AccessTokens {
     return new Principal(record.tenant(), record.role(), record.id());
   }
 
-  /** Tokens of one tenant, or of all when {@code tenant} is null, revoked ones included. */
-  public List<TokenRecord> list(String tenant) throws EnvelopeException {
-    return store.listTokens(tenant);
+  /**
+   * Tokens the caller may see, revoked ones included: of {@code tenant}, or when it is null, of every tenant for
+   * an operator and of its own for a tenant admin.
+   */
+  public List<TokenRecord> list(Principal caller, String tenant) throws EnvelopeException {
+    if (caller.isOperator()) {
+      return store.listTokens(tenant);
+    }
+    authorize(caller, tenant == null ? caller.tenant() : tenant);
+    return store.listTokens(caller.tenant()).stream().filter(t -> t.role() != Role.OPERATOR).toList();
   }
 
-  /** Revokes a token; {@link ErrorCode#NOT_FOUND} if there is none with that id. */
-  public TokenRecord revoke(String id) throws EnvelopeException {
-    if (id == null || !id.matches("[a-z2-7]{16}") || !store.revokeToken(id, clock.instant().truncatedTo(ChronoUnit.MILLIS))) {
-      throw new EnvelopeException(ErrorCode.NOT_FOUND, "no token with that id");
+  /**
+   * Revokes a token on behalf of {@code caller}; {@link ErrorCode#NOT_FOUND} if there is none with that id, or
+   * if it is another tenant's and the caller is not an operator (the same answer, so ids of other tenants
+   * cannot be probed).
+   */
+  public TokenRecord revoke(Principal caller, String id) throws EnvelopeException {
+    requireAdmin(caller);
+    if (id == null || !id.matches("[a-z2-7]{16}")) {
+      throw noSuchToken();
+    }
+    Optional<TokenRecord> found = store.findToken(id);
+    if (found.isEmpty() || !caller.isOperator() && (!found.get().tenant().equals(caller.tenant())
+        || found.get().role() == Role.OPERATOR)) {
+      throw noSuchToken();
+    }
+    if (!store.revokeToken(id, clock.instant().truncatedTo(ChronoUnit.MILLIS))) {
+      throw noSuchToken();
     }
     return store.findToken(id).orElseThrow();
   }
@@ -103,6 +146,22 @@ public final class AccessTokens {
   /** Whether any token exists (the server makes the first admin token when none does). */
   public boolean any() throws EnvelopeException {
     return store.hasTokens();
+  }
+
+  /** An admin may act on {@code tenant} if it is an operator, or it is its own tenant. */
+  private static void authorize(Principal caller, String tenant) throws EnvelopeException {
+    requireAdmin(caller);
+    if (!caller.isOperator() && !caller.tenant().equals(tenant)) {
+      throw new EnvelopeException(ErrorCode.FORBIDDEN, "a tenant's admin manages the tokens of its own tenant only");
+    }
+  }
+
+  private static void requireAdmin(Principal caller) throws EnvelopeException {
+    caller.require(Role.ADMIN);
+  }
+
+  private static EnvelopeException noSuchToken() {
+    return new EnvelopeException(ErrorCode.NOT_FOUND, "no token with that id");
   }
 
   private static EnvelopeException unauthenticated() {

@@ -3,15 +3,14 @@ package dev.envelope.service;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
  * The rules for what a client may call a file, and for the media type it gives. A name is data, never a path:
  * "../x" or "a/b" are fine names, stored and returned as they are. What is refused is what cannot be shown or
- * sent back safely: control characters (NUL included), the bidirectional overrides and isolates that make
- * "txt.exe" look like "exe.txt", line and paragraph separators, unpaired surrogates, and names over
- * {@value #MAX_NAME_BYTES} bytes of UTF-8.
+ * sent back safely ({@link DisplayText}: control characters, bidirectional overrides and isolates, line and
+ * paragraph separators, unpaired surrogates), and names over {@value #MAX_NAME_BYTES} bytes of UTF-8.
  */
 public final class FileNames {
   /** The longest name, in UTF-8 bytes (as S3 object keys). */
@@ -30,16 +29,9 @@ public final class FileNames {
     if (name == null || name.isEmpty()) {
       throw invalid("a file needs a name");
     }
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      if (Character.isISOControl(c) || isSpoofing(c)) {
-        throw invalid(String.format(Locale.ROOT, "a file name may not contain control characters (U+%04X)", (int) c));
-      }
-      if (Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        throw invalid("a file name must be valid Unicode");
-      }
+    Optional<String> problem = DisplayText.problem(name);
+    if (problem.isPresent()) {
+      throw invalid("a file name " + problem.get());
     }
     if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
       throw new EnvelopeException(ErrorCode.TOO_LARGE,
@@ -62,10 +54,6 @@ public final class FileNames {
           + MAX_CONTENT_TYPE + " characters");
     }
     return trimmed;
-  }
-
-  private static boolean isSpoofing(char c) {
-    return (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069') || c == '\u2028' || c == '\u2029';
   }
 
   private static EnvelopeException invalid(String message) {

@@ -164,22 +164,7 @@ public final class FileService {
     }
     try {
       EnvelopeCipher fileCipher = EnvelopeCipher.withSegmentSize(file.segmentSize());
-      long expected = fileCipher.ciphertextSize(file.size());
-      long actual = blobs.size(file.id());
-      if (actual != expected) {
-        SECURITY.warn("security: the blob of file {} (tenant {}) is {} bytes, its row says {}: truncated, "
-            + "extended or swapped", file.id(), file.tenant(), actual, expected);
-        throw new EnvelopeException(ErrorCode.INVALID_CIPHERTEXT,
-            "file " + id + " is damaged: its stored ciphertext has the wrong length");
-      }
-      return new Download(file, key, context, fileCipher, blobs, expected);
-    } catch (NoSuchBlobException e) {
-      key.close();
-      SECURITY.warn("security: file {} (tenant {}) has a row but no blob", file.id(), file.tenant());
-      throw new EnvelopeException(ErrorCode.INVALID_CIPHERTEXT, "file " + id + " is damaged: its ciphertext is missing");
-    } catch (IOException e) {
-      key.close();
-      throw unavailable("the blob store cannot be read", e);
+      return new Download(file, key, context, fileCipher, blobs, checkBlob(file));
     } catch (EnvelopeException | RuntimeException e) {
       key.close();
       throw e;
@@ -190,6 +175,40 @@ public final class FileService {
   public FileRecord describe(Principal caller, String id) throws EnvelopeException {
     caller.require(Role.READ);
     return find(caller, id);
+  }
+
+  /**
+   * The row of a file the caller may read, once its stored ciphertext is known to be there with the length the
+   * row implies: what {@code HEAD} promises. It neither unwraps the data key nor authenticates the content (that
+   * would read the whole blob): a file swapped for another of the same length, or flipped inside, passes here
+   * and fails on download. {@link ErrorCode#INVALID_CIPHERTEXT} when the blob is missing or of another length.
+   */
+  public FileRecord stat(Principal caller, String id) throws EnvelopeException {
+    FileRecord file = describe(caller, id);
+    checkBlob(file);
+    return file;
+  }
+
+  /** Checks the blob of {@code file} is there with the length its row implies, and returns that length. */
+  private long checkBlob(FileRecord file) throws EnvelopeException {
+    long expected = EnvelopeCipher.withSegmentSize(file.segmentSize()).ciphertextSize(file.size());
+    long actual;
+    try {
+      actual = blobs.size(file.id());
+    } catch (NoSuchBlobException e) {
+      SECURITY.warn("security: file {} (tenant {}) has a row but no blob", file.id(), file.tenant());
+      throw new EnvelopeException(ErrorCode.INVALID_CIPHERTEXT,
+          "file " + file.id() + " is damaged: its ciphertext is missing");
+    } catch (IOException e) {
+      throw unavailable("the blob store cannot be read", e);
+    }
+    if (actual != expected) {
+      SECURITY.warn("security: the blob of file {} (tenant {}) is {} bytes, its row says {}: truncated, "
+          + "extended or swapped", file.id(), file.tenant(), actual, expected);
+      throw new EnvelopeException(ErrorCode.INVALID_CIPHERTEXT,
+          "file " + file.id() + " is damaged: its stored ciphertext has the wrong length");
+    }
+    return expected;
   }
 
   /** A page of the caller's files, newest first. */

@@ -19,9 +19,26 @@ public record Principal(String tenant, Role role, String tokenId) {
     Objects.requireNonNull(tokenId, "tokenId");
   }
 
+  /** The token id by which {@link #localOperator()} appears in logs. */
+  public static final String LOCAL = "local";
+
   /** A caller of an embedding application, not authenticated by a token. */
   public static Principal of(String tenant, Role role) {
     return new Principal(tenant, role, "");
+  }
+
+  /**
+   * The installation's operator acting locally: the {@code envelope tokens} command on the server's machine, or
+   * an embedding application. Whoever may open the stores is the operator already. Its own tenant is {@code
+   * default}.
+   */
+  public static Principal localOperator() {
+    return new Principal(Tenants.DEFAULT, Role.OPERATOR, LOCAL);
+  }
+
+  /** Whether this caller may act across tenants. */
+  public boolean isOperator() {
+    return role == Role.OPERATOR;
   }
 
   /** Throws {@link ErrorCode#FORBIDDEN} unless this caller's role includes {@code needed}. */

@@ -7,6 +7,8 @@ public final class Tenants {
   /** Lower-case letters, digits, '.', '_' and '-', 1 to 64 characters, starting with a letter or digit. */
   public static final String PATTERN = "[a-z0-9][a-z0-9._-]{0,63}";
   private static final Pattern COMPILED = Pattern.compile(PATTERN);
+  /** The tenant of the first token a new installation makes, and of the local operator. */
+  public static final String DEFAULT = "default";
 
   private Tenants() {}
 

@@ -28,6 +28,7 @@ class AccessTokensTest {
   private SqliteMetadataStore store;
   private final MutableClock clock = new MutableClock(Instant.parse("2026-07-08T09:10:11.123456Z"));
   private AccessTokens tokens;
+  private static final Principal OPERATOR = Principal.localOperator();
 
   @BeforeEach
   void open() throws EnvelopeException {
@@ -42,7 +43,7 @@ class AccessTokensTest {
 
   @Test
   void issuedToken_authenticatesAsItsTenantAndRole() throws EnvelopeException {
-    AccessTokens.IssuedToken issued = tokens.create("acme", Role.WRITE, "deploy");
+    AccessTokens.IssuedToken issued = tokens.create(OPERATOR, "acme", Role.WRITE, "deploy");
     assertTrue(issued.token().matches("env1\\.[a-z2-7]{16}\\.[A-Za-z0-9_-]{43}"), issued.token());
     assertEquals(new Principal("acme", Role.WRITE, issued.record().id()), tokens.authenticate(issued.token()));
     assertEquals(Instant.parse("2026-07-08T09:10:11.123Z"), issued.record().createdAt());
@@ -51,7 +52,7 @@ class AccessTokensTest {
 
   @Test
   void everyBadToken_getsTheSameAnswer() throws EnvelopeException {
-    String good = tokens.create("acme", Role.READ, "").token();
+    String good = tokens.create(OPERATOR, "acme", Role.READ, "").token();
     String id = good.substring(5, 21);
     String secret = good.substring(22);
     String otherSecret = (secret.charAt(0) == 'A' ? "B" : "A") + secret.substring(1);
@@ -66,37 +67,101 @@ class AccessTokensTest {
 
   @Test
   void revokedToken_noLongerAuthenticates_andKeepsItsFirstRevocationTime() throws EnvelopeException {
-    AccessTokens.IssuedToken issued = tokens.create("acme", Role.ADMIN, "ops");
+    AccessTokens.IssuedToken issued = tokens.create(OPERATOR, "acme", Role.ADMIN, "ops");
     Instant first = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-    assertTrue(tokens.revoke(issued.record().id()).revoked());
+    assertTrue(tokens.revoke(OPERATOR, issued.record().id()).revoked());
     clock.advance(Duration.ofHours(1));
-    assertEquals(Optional.of(first), tokens.revoke(issued.record().id()).revokedAt());
+    assertEquals(Optional.of(first), tokens.revoke(OPERATOR, issued.record().id()).revokedAt());
     assertCode(ErrorCode.UNAUTHENTICATED, () -> tokens.authenticate(issued.token()));
   }
 
   @Test
   void revokingAnUnknownOrMalformedId_isNotFound() {
-    assertCode(ErrorCode.NOT_FOUND, () -> tokens.revoke("aaaaaaaaaaaaaaaa"));
-    assertCode(ErrorCode.NOT_FOUND, () -> tokens.revoke("../x"));
-    assertCode(ErrorCode.NOT_FOUND, () -> tokens.revoke(null));
+    assertCode(ErrorCode.NOT_FOUND, () -> tokens.revoke(OPERATOR, "aaaaaaaaaaaaaaaa"));
+    assertCode(ErrorCode.NOT_FOUND, () -> tokens.revoke(OPERATOR, "../x"));
+    assertCode(ErrorCode.NOT_FOUND, () -> tokens.revoke(OPERATOR, null));
   }
 
   @Test
   void badTenantOrName_isInvalidArgument() {
-    assertCode(ErrorCode.INVALID_ARGUMENT, () -> tokens.create("Acme", Role.READ, ""));
-    assertCode(ErrorCode.INVALID_ARGUMENT, () -> tokens.create("../x", Role.READ, ""));
-    assertCode(ErrorCode.INVALID_ARGUMENT, () -> tokens.create("acme", Role.READ, "a\nb"));
-    assertCode(ErrorCode.INVALID_ARGUMENT, () -> tokens.create("acme", Role.READ, "x".repeat(201)));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> tokens.create(OPERATOR, "Acme", Role.READ, ""));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> tokens.create(OPERATOR, "../x", Role.READ, ""));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> tokens.create(OPERATOR, "acme", Role.READ, "a\nb"));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> tokens.create(OPERATOR, "acme", Role.READ, "x".repeat(201)));
+    for (String spoof : List.of("\u202eexe.txt", "a\u2066b", "a\u2028b", "\ud800")) {
+      assertCode(ErrorCode.INVALID_ARGUMENT, () -> tokens.create(OPERATOR, "acme", Role.READ, spoof));
+    }
   }
 
   @Test
   void list_andAny_seeTheStoredTokens() throws EnvelopeException {
     assertFalse(tokens.any());
-    tokens.create("acme", Role.READ, "a");
+    tokens.create(OPERATOR, "acme", Role.READ, "a");
     clock.advance(Duration.ofSeconds(1));
-    tokens.create("globex", Role.READ, "b");
+    tokens.create(OPERATOR, "globex", Role.READ, "b");
     assertTrue(tokens.any());
-    assertEquals(List.of("a"), tokens.list("acme").stream().map(TokenRecord::name).toList());
-    assertEquals(List.of("a", "b"), tokens.list(null).stream().map(TokenRecord::name).toList());
+    assertEquals(List.of("a"), tokens.list(OPERATOR, "acme").stream().map(TokenRecord::name).toList());
+    assertEquals(List.of("a", "b"), tokens.list(OPERATOR, null).stream().map(TokenRecord::name).toList());
+  }
+
+  private Principal caller(String tenant, Role role) throws EnvelopeException {
+    return tokens.authenticate(tokens.create(OPERATOR, tenant, role, tenant + " " + role.id()).token());
+  }
+
+  @Test
+  void aTenantAdmin_managesItsOwnTenantsTokens() throws EnvelopeException {
+    Principal admin = caller("acme", Role.ADMIN);
+
+    AccessTokens.IssuedToken made = tokens.create(admin, null, Role.WRITE, "ci");
+    assertEquals("acme", made.record().tenant(), "no tenant: the admin's own");
+    assertEquals("acme", tokens.create(admin, "acme", Role.ADMIN, "another admin").record().tenant());
+    assertEquals(List.of("acme"), tokens.list(admin, null).stream().map(TokenRecord::tenant).distinct().toList());
+    assertTrue(tokens.revoke(admin, made.record().id()).revoked());
+  }
+
+  @Test
+  void aTenantAdmin_cannotActOnAnotherTenant() throws EnvelopeException {
+    Principal admin = caller("acme", Role.ADMIN);
+    Principal theirs = caller("globex", Role.ADMIN);
+    AccessTokens.IssuedToken victim = tokens.create(OPERATOR, "globex", Role.WRITE, "theirs");
+    AccessTokens.IssuedToken operatorsOwn = tokens.create(OPERATOR, "default", Role.OPERATOR, "first operator");
+
+    assertCode(ErrorCode.FORBIDDEN, () -> tokens.create(admin, "globex", Role.READ, "mine now"));
+    assertCode(ErrorCode.FORBIDDEN, () -> tokens.list(admin, "globex"));
+    assertCode(ErrorCode.NOT_FOUND, () -> tokens.revoke(admin, victim.record().id()));
+    assertCode(ErrorCode.NOT_FOUND, () -> tokens.revoke(admin, operatorsOwn.record().id()));
+    assertCode(ErrorCode.NOT_FOUND, () -> tokens.revoke(admin, theirs.tokenId()));
+    assertCode(ErrorCode.FORBIDDEN, () -> tokens.create(admin, "acme", Role.OPERATOR, "promote myself"));
+    AccessTokens.IssuedToken operatorInAcme = tokens.create(OPERATOR, "acme", Role.OPERATOR, "ops in acme");
+    // An operator token is the installation's, even in the admin's own tenant.
+    assertCode(ErrorCode.NOT_FOUND, () -> tokens.revoke(admin, operatorInAcme.record().id()));
+    assertFalse(tokens.list(admin, null).stream().anyMatch(t -> t.role() == Role.OPERATOR), "nor does it see one");
+
+    assertEquals("globex", tokens.authenticate(victim.token()).tenant(), "their token still works");
+    assertEquals(Role.OPERATOR, tokens.authenticate(operatorsOwn.token()).role());
+    assertTrue(tokens.list(admin, null).stream().allMatch(t -> t.tenant().equals("acme")));
+    assertEquals(1, tokens.list(admin, "acme").size(), "its own token, the only one of acme");
+  }
+
+  @Test
+  void readersAndWriters_manageNoTokensAtAll() throws EnvelopeException {
+    for (Role role : List.of(Role.READ, Role.WRITE)) {
+      Principal caller = caller("acme", role);
+      assertCode(ErrorCode.FORBIDDEN, () -> tokens.create(caller, null, Role.READ, "x"));
+      assertCode(ErrorCode.FORBIDDEN, () -> tokens.list(caller, null));
+      assertCode(ErrorCode.FORBIDDEN, () -> tokens.revoke(caller, caller.tokenId()));
+    }
+  }
+
+  @Test
+  void anOperator_managesEveryTenant_andMakesOperators() throws EnvelopeException {
+    Principal operator = caller("default", Role.OPERATOR);
+    AccessTokens.IssuedToken theirs = tokens.create(operator, "globex", Role.ADMIN, "their admin");
+    AccessTokens.IssuedToken another = tokens.create(operator, null, Role.OPERATOR, "second operator");
+
+    assertEquals(Role.OPERATOR, tokens.authenticate(another.token()).role());
+    assertEquals(List.of("default", "globex"), tokens.list(operator, null).stream().map(TokenRecord::tenant)
+        .distinct().sorted().toList());
+    assertTrue(tokens.revoke(operator, theirs.record().id()).revoked());
   }
 }

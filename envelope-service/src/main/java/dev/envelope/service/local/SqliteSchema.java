@@ -45,6 +45,23 @@ final class SqliteSchema {
             created_at  INTEGER NOT NULL,
             revoked_at  INTEGER
           ) STRICT""",
+          "CREATE INDEX tokens_by_tenant ON tokens (tenant, created_at, id)"),
+      // 2: the operator role (tenant admins and the operator are two roles; SQLite changes a CHECK only by
+      // rebuilding the table)
+      List.of(
+          """
+          CREATE TABLE tokens_v2 (
+            id          TEXT    NOT NULL PRIMARY KEY,
+            tenant      TEXT    NOT NULL,
+            role        TEXT    NOT NULL CHECK (role IN ('read', 'write', 'admin', 'operator')),
+            name        TEXT    NOT NULL,
+            secret_hash BLOB    NOT NULL CHECK (length(secret_hash) = 32),
+            created_at  INTEGER NOT NULL,
+            revoked_at  INTEGER
+          ) STRICT""",
+          "INSERT INTO tokens_v2 SELECT id, tenant, role, name, secret_hash, created_at, revoked_at FROM tokens",
+          "DROP TABLE tokens",
+          "ALTER TABLE tokens_v2 RENAME TO tokens",
           "CREATE INDEX tokens_by_tenant ON tokens (tenant, created_at, id)"));
 
   private SqliteSchema() {}
@@ -56,14 +73,19 @@ final class SqliteSchema {
 
   /** Brings the database up to {@link #latest()}; safe when another process migrates at the same time. */
   static void migrate(Connection connection) throws SQLException, EnvelopeException {
+    migrate(connection, latest());
+  }
+
+  /** Brings the database up to {@code target} (tests make databases of earlier versions with it). */
+  static void migrate(Connection connection, int target) throws SQLException, EnvelopeException {
     try (Statement statement = connection.createStatement()) {
       checkNotNewer(version(statement));
-      while (version(statement) < latest()) {
+      while (version(statement) < target) {
         statement.execute("BEGIN IMMEDIATE"); // takes the write lock: one migrating process at a time
         try {
           int current = version(statement); // another process may have migrated meanwhile
           checkNotNewer(current);
-          if (current < latest()) {
+          if (current < target) {
             for (String sql : MIGRATIONS.get(current)) {
               statement.execute(sql);
             }

@@ -9,6 +9,8 @@ import dev.envelope.core.ErrorCode;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.MetadataStoreContract;
+import dev.envelope.service.Role;
+import dev.envelope.service.TokenRecord;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -196,6 +198,34 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
   private void execute(String sql) throws SQLException, IOException {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + database());
         Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  @Test
+  void aVersionOneDatabase_keepsItsTokens_andTakesTheOperatorRole() throws Exception {
+    Path old = home.resolve("v1.db");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + old)) {
+      SqliteSchema.migrate(c, 1);
+      execute(c, "INSERT INTO tokens VALUES ('aaaaaaaaaaaaaaaa', 'acme', 'admin', 'old admin', zeroblob(32), 1, NULL)");
+      assertThrows(SQLException.class, () -> execute(c, "INSERT INTO tokens VALUES ('bbbbbbbbbbbbbbbb', 'acme', "
+          + "'operator', 'x', zeroblob(32), 1, NULL)"), "version 1 knows no operator");
+    }
+
+    try (SqliteMetadataStore store = SqliteMetadataStore.open(old)) {
+      TokenRecord kept = store.findToken("aaaaaaaaaaaaaaaa").orElseThrow();
+      assertEquals(Role.ADMIN, kept.role(), "an admin token stays a tenant admin");
+      assertEquals("old admin", kept.name());
+      store.insertToken(new TokenRecord("bbbbbbbbbbbbbbbb", "acme", Role.OPERATOR, "ops", new byte[32], T0,
+          java.util.Optional.empty()));
+      assertEquals(Role.OPERATOR, store.findToken("bbbbbbbbbbbbbbbb").orElseThrow().role());
+    }
+    assertEquals(SqliteSchema.latest(), query(old, "PRAGMA user_version"));
+    assertEquals(1, query(old, "SELECT count(*) FROM sqlite_master WHERE name = 'tokens_by_tenant'"));
+  }
+
+  private static void execute(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement()) {
       s.execute(sql);
     }
   }
