@@ -47,7 +47,9 @@ import picocli.CommandLine.ScopeType;
         " 15  forbidden        the token's role does not allow that",
         " 16  too-large        the upload is larger than the server accepts",
         " 17  range-not-satisfiable  the byte range lies outside the file",
-        " 18  unavailable      the server cannot be reached, or did not answer in time"})
+        " 18  unavailable      the server cannot be reached, or did not answer in time",
+        " 19  insecure-file    a file of keys, secrets or audit records that others could change",
+        "                      (or read, for a secret): the message says how to fix its mode"})
 final class EnvelopeCommand {
   final Cli cli;
 
