@@ -91,6 +91,7 @@ public final class PrivateFiles {
 
   /** Opens {@code file} for writing, creating it 0600 if missing: lock files and append-only logs. */
   public static FileChannel openForWriting(Path file, OpenOption... more) throws IOException {
+    // CREATE_NEW among more wins over CREATE, as FileChannel.open documents.
     Set<OpenOption> options = new HashSet<>(Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE));
     options.addAll(Set.of(more));
     return FileChannel.open(file, options, attributes(posix(file), FILE_MODE));
@@ -179,13 +180,13 @@ public final class PrivateFiles {
     return posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(mode)} : new FileAttribute<?>[0];
   }
 
-  /** Whether the file system that holds (or will hold) {@code path} has POSIX modes. */
-  private static boolean posix(Path path) throws IOException {
-    Path p = path.toAbsolutePath();
-    while (p.getParent() != null && !Files.exists(p)) {
-      p = p.getParent();
-    }
-    return Files.getFileStore(p).supportsFileAttributeView("posix");
+  /**
+   * Whether {@code path}'s file system has POSIX modes. Asked of the file system, not of the file store:
+   * Linux's file stores answer yes to every mount anyway, and finding one reads the whole mount table, too
+   * slow for a check made on every request.
+   */
+  private static boolean posix(Path path) {
+    return path.getFileSystem().supportedFileAttributeViews().contains("posix");
   }
 
   /** The user id this JVM runs as, looked up once, and only where files have owners to compare it with. */
