@@ -55,11 +55,11 @@ public final class KeyServer implements AutoCloseable {
   private final Clock clock;
   private Javalin app;
 
-  private KeyServer(KeyServerSettings settings, ManagedKeyService keys, AuditLog audit, Clock clock) {
+  private KeyServer(KeyServerSettings settings, ManagedKeyService keys, CredentialStore credentials,
+      AuditLog audit, Clock clock) {
     this.settings = settings;
     this.ids = new KeyIds(settings.region(), settings.account());
-    this.verifier = new SigV4Verifier(settings.region(), CredentialStore.at(settings.credentialsFile())::find,
-        clock);
+    this.verifier = new SigV4Verifier(settings.region(), credentials::find, clock);
     this.audit = audit;
     this.clock = clock;
     new KeyOperations(keys, ids).registerInto(operations);
@@ -69,14 +69,23 @@ public final class KeyServer implements AutoCloseable {
     }
   }
 
-  /** Starts a key server on the settings' address; {@link #close()} stops it. */
-  public static KeyServer start(KeyServerSettings settings, ManagedKeyService keys) throws IOException {
+  /**
+   * Starts a key server on the settings' address; {@link #close()} stops it.
+   *
+   * @throws EnvelopeException {@link dev.envelope.core.ErrorCode#INSECURE_FILE} if someone else could change
+   *     the audit log or the credentials file (or read the latter), or their directories
+   */
+  public static KeyServer start(KeyServerSettings settings, ManagedKeyService keys)
+      throws IOException, EnvelopeException {
     return start(settings, keys, Clock.systemUTC());
   }
 
   /** As {@link #start(KeyServerSettings, ManagedKeyService)}, with the clock signatures are checked against. */
-  static KeyServer start(KeyServerSettings settings, ManagedKeyService keys, Clock clock) throws IOException {
-    KeyServer server = new KeyServer(settings, keys, AuditLog.open(settings.auditLogFile()), clock);
+  static KeyServer start(KeyServerSettings settings, ManagedKeyService keys, Clock clock)
+      throws IOException, EnvelopeException {
+    CredentialStore credentials = CredentialStore.at(settings.credentialsFile());
+    credentials.list(); // an unsafe or unreadable file fails the start, not every request after it
+    KeyServer server = new KeyServer(settings, keys, credentials, AuditLog.open(settings.auditLogFile()), clock);
     server.app = Javalin.create(cfg -> {
       cfg.startup.showJavalinBanner = false;
       cfg.startup.showOldJavalinVersionWarning = false;
@@ -135,7 +144,7 @@ public final class KeyServer implements AutoCloseable {
         // The client stopped sending (or went away): still a request, so it is refused on the record.
         throw KmsError.VALIDATION.exception("The request body ended before its declared length");
       }
-      AccessKey caller = verifier.verify(signedRequest(req, body)); // x-amz-target is among the signed headers
+      AccessKey caller = authenticate(signedRequest(req, body), record);
       Operation operation = operations.get(name);
       if (!target.startsWith(TARGET_PREFIX) || operation == null) {
         throw KmsError.UNKNOWN_OPERATION.exception("Unknown operation " + target);
@@ -172,6 +181,19 @@ public final class KeyServer implements AutoCloseable {
       if (call != null) {
         call.wipeSecrets();
       }
+    }
+  }
+
+  /** The caller; x-amz-target is among the headers the signature covers. */
+  private AccessKey authenticate(SignedRequest request, AuditRecord record) {
+    try {
+      return verifier.verify(request);
+    } catch (IOException | EnvelopeException e) {
+      // The access keys cannot be read or trusted (insecure-file): nobody is let in, and the operator is told
+      // why and how to fix it; the client learns only that the server is at fault.
+      LOG.error("request {}: cannot check the signature against the access keys: {}", record.requestId(),
+          e.getMessage());
+      throw KmsError.INTERNAL.exception("The key server cannot check credentials now; see the key server's log");
     }
   }
 
