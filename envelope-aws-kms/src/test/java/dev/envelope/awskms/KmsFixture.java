@@ -1,5 +1,6 @@
 package dev.envelope.awskms;
 
+import dev.envelope.core.EnvelopeException;
 import dev.envelope.keyring.LocalKeyring;
 import dev.envelope.keyring.MasterKey;
 import dev.envelope.keyserver.AccessKey;
@@ -154,7 +155,11 @@ public final class KmsFixture implements AutoCloseable {
       throw new IllegalStateException("the fixture is closed");
     }
     stop();
-    server = KeyServer.start(settings, keyring);
+    try {
+      server = KeyServer.start(settings, keyring);
+    } catch (EnvelopeException e) { // the fixture's own files: only a broken fixture gets here
+      throw new IOException(e.getMessage(), e);
+    }
   }
 
   public synchronized boolean isRunning() {

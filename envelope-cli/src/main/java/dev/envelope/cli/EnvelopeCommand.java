@@ -18,7 +18,8 @@ import picocli.CommandLine.ScopeType;
     footer = {
         "  ENVELOPE_HOME              data directory holding the keyring (default ./envelope-data)",
         "  ENVELOPE_MASTER_KEY        base64 of the 32-byte master key that seals the keyring",
-        "  ENVELOPE_MASTER_KEY_FILE   file holding that base64 text (use one of the two)",
+        "  ENVELOPE_MASTER_KEY_FILE   file holding that base64 text (use one of the two);",
+        "                             yours, mode 0600 or 0400, or it is refused",
         "                             With neither, the first use generates ENVELOPE_HOME/master.key:",
         "                             fine for trying Envelope out, not for production.",
         "  ENVELOPE_SERVER            the server of upload, download, ls and rm",
@@ -48,6 +49,8 @@ import picocli.CommandLine.ScopeType;
         " 16  too-large        the upload is larger than the server accepts",
         " 17  range-not-satisfiable  the byte range lies outside the file",
         " 18  unavailable      the server cannot be reached, or did not answer in time",
+        " 19  insecure-file    a file of keys, secrets or audit records that others could change",
+        "                      (or read, for a secret): the message says how to fix its mode",
         " 20  throttled        too many failed authentications from this address; try again later"})
 final class EnvelopeCommand {
   final Cli cli;

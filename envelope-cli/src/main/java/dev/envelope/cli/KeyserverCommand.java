@@ -209,7 +209,7 @@ final class KeyserverCommand implements Callable<Integer> {
       Credentials credentials;
 
       @Override
-      public Integer call() throws IOException {
+      public Integer call() throws EnvelopeException, IOException {
         String format = "%-20s  %-20s  %-24s  %s";
         credentials.cli().println(String.format(format, "ACCESS KEY ID", "CREATED", "NAME", "ALLOWED"));
         for (AccessKey key : credentials.store().list()) {

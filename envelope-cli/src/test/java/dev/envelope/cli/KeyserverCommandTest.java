@@ -56,6 +56,18 @@ class KeyserverCommandTest {
   }
 
   @Test
+  void aCredentialsFileOthersMayRead_isRefusedWithStatus19AndOneLine() throws Exception {
+    assertEquals(0, cli().run("keyserver", "credentials", "create").status);
+    Path file = home.resolve("keyserver/credentials.json");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+    CliRunner.Result listed = cli().run("keyserver", "credentials", "list");
+    assertEquals(19, listed.status, listed.toString());
+    assertEquals("envelope: error: refusing to use the key server credentials file " + file + ": it holds a secret"
+        + " and group or others may read it (mode 0644); make it owner-only: chmod 600 " + file.toRealPath()
+        + " [insecure-file]\n", listed.stderr);
+  }
+
+  @Test
   void anUnknownOperationInAnAllowListIsRefused() {
     CliRunner.Result result = cli().run("keyserver", "credentials", "create", "--allow-operation", "Sign");
     assertEquals(2, result.status);

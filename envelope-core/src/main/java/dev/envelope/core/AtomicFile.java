@@ -73,9 +73,9 @@ public final class AtomicFile implements Closeable {
     return new AtomicFile(absolute, temp, channel);
   }
 
-  /** Owner read and write only. */
+  /** Owner read and write only: {@link PrivateFiles#fileMode()}. */
   public static Set<PosixFilePermission> privateFile() {
-    return PosixFilePermissions.fromString("rw-------");
+    return PrivateFiles.fileMode();
   }
 
   /** The stream to write the content to. Closing it does not commit. */

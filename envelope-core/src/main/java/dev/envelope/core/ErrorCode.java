@@ -42,6 +42,11 @@ public enum ErrorCode {
   RANGE_NOT_SATISFIABLE("range-not-satisfiable", 17),
   /** A store or the key service cannot be reached now; trying again later may work. */
   UNAVAILABLE("unavailable", 18),
+  /**
+   * A file holding keys, secrets or audit records that someone else could change (another user owns it, or
+   * group or others may write it or its directory), or a plaintext secret others may read: refused, never used.
+   */
+  INSECURE_FILE("insecure-file", 19),
   /** Too many failed attempts (authentications) from one client: it may try again after a while. */
   THROTTLED("throttled", 20);
 

@@ -3,6 +3,7 @@ package dev.envelope.keyring;
 import dev.envelope.core.AtomicFile;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
+import dev.envelope.core.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -10,14 +11,11 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -28,7 +26,9 @@ import javax.crypto.spec.GCMParameterSpec;
  * The sealed keyring file: {@code magic "\x89ENK" | version 1 | master key id (8) | nonce (12) |
  * AES-256-GCM(master key, JSON state)}, with everything before the ciphertext as associated data, so the
  * file is authenticated as a whole. Written atomically through {@link AtomicFile}; a {@code keyring.lock}
- * file serialises writers across processes.
+ * file serialises writers across processes. Every read first refuses a keyring someone else could change
+ * ({@link PrivateFiles#checkOwnerOnly}): the seal stops a forgery but not a rollback to an older keyring, in
+ * which a deleted key lives again.
  */
 final class KeyringFile {
   static final String FILE_NAME = "keyring";
@@ -71,6 +71,7 @@ final class KeyringFile {
   KeyringState read() throws EnvelopeException {
     byte[] sealed;
     try {
+      PrivateFiles.checkOwnerOnly(file, "keyring");
       if (Files.size(file) > MAX_FILE_BYTES) {
         throw unreadable("it is larger than any keyring Envelope writes");
       }
@@ -126,8 +127,8 @@ final class KeyringFile {
       gcm.init(Cipher.ENCRYPT_MODE, master.secretKey(), new GCMParameterSpec(TAG_BITS, nonce));
       gcm.updateAAD(prefix);
       byte[] sealed = gcm.doFinal(json);
-      createPrivateDirectory(home);
-      try (AtomicFile out = AtomicFile.create(file, AtomicFile.privateFile())) {
+      PrivateFiles.createDirectories(home);
+      try (AtomicFile out = AtomicFile.create(file, PrivateFiles.fileMode())) {
         out.stream().write(prefix);
         out.stream().write(nonce);
         out.stream().write(sealed);
@@ -162,19 +163,14 @@ final class KeyringFile {
   static WriteLock lock(Path home) throws EnvelopeException {
     ReentrantLock local;
     try {
-      createPrivateDirectory(home);
+      PrivateFiles.createDirectories(home);
       local = JVM_LOCKS.computeIfAbsent(home.toRealPath().toString(), k -> new ReentrantLock());
     } catch (IOException e) {
       throw new EnvelopeException(ErrorCode.IO, "cannot lock the keyring in " + home + ": " + e.getMessage());
     }
     local.lock();
     try {
-      Path lockFile = home.resolve(LOCK_NAME);
-      Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileChannel channel = home.getFileSystem().supportedFileAttributeViews().contains("posix")
-          ? FileChannel.open(lockFile, options, PosixFilePermissions.asFileAttribute(
-              PosixFilePermissions.fromString("rw-------")))
-          : FileChannel.open(lockFile, options);
+      FileChannel channel = PrivateFiles.openForWriting(home.resolve(LOCK_NAME));
       try {
         FileLock lock = channel.lock();
         return () -> {
@@ -204,17 +200,5 @@ final class KeyringFile {
   private EnvelopeException unreadable(String why) {
     return new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE, "cannot open the keyring " + file + ": " + why
         + ". Check that the master key is the one that sealed it.");
-  }
-
-  static void createPrivateDirectory(Path dir) throws IOException {
-    if (Files.isDirectory(dir)) {
-      return;
-    }
-    if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
-          PosixFilePermissions.fromString("rwx------")));
-    } else {
-      Files.createDirectories(dir);
-    }
   }
 }

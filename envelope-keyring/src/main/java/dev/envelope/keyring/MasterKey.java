@@ -3,6 +3,7 @@ package dev.envelope.keyring;
 import dev.envelope.core.AtomicFile;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
+import dev.envelope.core.PrivateFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -10,14 +11,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Map;
-import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -25,7 +24,9 @@ import javax.crypto.spec.SecretKeySpec;
  * The 256-bit key that seals the local keyring file. It comes from, in this order:
  * {@code ENVELOPE_MASTER_KEY} (base64), {@code ENVELOPE_MASTER_KEY_FILE} (a file holding the base64 text),
  * or, for trying Envelope out, a generated file {@code master.key} beside the keyring (mode 0600, announced
- * loudly). In production the master key must live somewhere other than the keyring it seals.
+ * loudly). In production the master key must live somewhere other than the keyring it seals. A master key
+ * file is refused unless only its owner, the user Envelope runs as, can read or change it
+ * ({@link PrivateFiles#checkSecret}): a key file of mode 0644 is an error, as it is to ssh.
  *
  * <p>{@link #toString()} shows only the key's {@linkplain #id() id}; {@link #close()} zeroes it.
  */
@@ -115,8 +116,7 @@ public final class MasterKey implements AutoCloseable {
             + ENV_KEY_FILE + " to the master key that sealed it");
       }
       MasterKey key = generate();
-      try (AtomicFile out = AtomicFile.create(generated, Set.of(PosixFilePermission.OWNER_READ,
-          PosixFilePermission.OWNER_WRITE))) {
+      try (AtomicFile out = AtomicFile.create(generated, PrivateFiles.fileMode())) {
         OutputStream stream = out.stream();
         stream.write((Base64.getEncoder().encodeToString(key.key) + "\n").getBytes(StandardCharsets.US_ASCII));
         out.commit();
@@ -141,6 +141,7 @@ public final class MasterKey implements AutoCloseable {
         throw new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE, "the master key file " + path
             + " must be a regular file of at most " + MAX_FILE_BYTES + " bytes holding the key in base64");
       }
+      PrivateFiles.checkSecret(path, "master key file");
       byte[] content = Files.readAllBytes(path);
       try {
         return fromBase64(new String(content, StandardCharsets.US_ASCII), source);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
+import dev.envelope.core.testing.FileModes;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -67,13 +68,62 @@ class MasterKeyTest {
   @Test
   void aKeyFileIsReadAndBothSourcesAtOnceAreRefused() throws Exception {
     String key = Keyrings.newMasterKeyBase64();
-    Path file = Files.writeString(home.resolve("mk"), key + "\n");
+    Path file = FileModes.set(Files.writeString(home.resolve("mk"), key + "\n"), "rw-------");
     assertEquals(MasterKey.fromBase64(key, "x").id(),
         MasterKey.resolve(home, Map.of(MasterKey.ENV_KEY_FILE, file.toString()), true, warn).id());
     assertEquals(ErrorCode.KEYRING_UNAVAILABLE, assertThrows(EnvelopeException.class, () -> MasterKey.resolve(home,
         Map.of(MasterKey.ENV_KEY_FILE, home.resolve("missing").toString()), true, warn)).code());
     assertEquals(ErrorCode.KEYRING_UNAVAILABLE, assertThrows(EnvelopeException.class, () -> MasterKey.resolve(home,
         Map.of(MasterKey.ENV_KEY_FILE, file.toString(), MasterKey.ENV_KEY, key), true, warn)).code());
+  }
+
+  @Test
+  void aMasterKeyFileReadableByOthers_isRefused() throws Exception {
+    Path file = FileModes.set(Files.writeString(home.resolve("mk"), Keyrings.newMasterKeyBase64()), "rw-r--r--");
+    EnvelopeException e = assertThrows(EnvelopeException.class,
+        () -> MasterKey.resolve(home, Map.of(MasterKey.ENV_KEY_FILE, file.toString()), false, warn));
+    assertEquals(ErrorCode.INSECURE_FILE, e.code());
+    assertEquals("refusing to use the master key file " + file + ": it holds a secret and group or others may"
+        + " read it (mode 0644); make it owner-only: chmod 600 " + file.toRealPath(), e.getMessage());
+    FileModes.set(file, "r--------");
+    MasterKey.resolve(home, Map.of(MasterKey.ENV_KEY_FILE, file.toString()), false, warn);
+  }
+
+  @Test
+  void aGeneratedMasterKeyFileMadeGroupReadable_isRefused() throws Exception {
+    MasterKey.resolve(home, Map.of(), true, warn);
+    FileModes.set(home.resolve(MasterKey.DEFAULT_FILE_NAME), "rw-r-----");
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> MasterKey.resolve(home, Map.of(), true, warn));
+    assertEquals(ErrorCode.INSECURE_FILE, e.code());
+  }
+
+  @Test
+  void aMasterKeyFileOthersMayWrite_isRefused() throws Exception {
+    Path file = FileModes.set(Files.writeString(home.resolve("mk"), Keyrings.newMasterKeyBase64()), "rw--w--w-");
+    EnvelopeException e = assertThrows(EnvelopeException.class,
+        () -> MasterKey.resolve(home, Map.of(MasterKey.ENV_KEY_FILE, file.toString()), false, warn));
+    assertEquals(ErrorCode.INSECURE_FILE, e.code());
+    assertTrue(e.getMessage().contains("group or others may write it (mode 0622)"), e.getMessage());
+  }
+
+  @Test
+  void aMasterKeyFileOfAnotherUser_isRefused() throws Exception {
+    Path file = FileModes.set(Files.writeString(home.resolve("mk"), Keyrings.newMasterKeyBase64()), "rw-------");
+    FileModes.giveToNobody(file);
+    EnvelopeException e = assertThrows(EnvelopeException.class,
+        () -> MasterKey.resolve(home, Map.of(MasterKey.ENV_KEY_FILE, file.toString()), false, warn));
+    assertEquals(ErrorCode.INSECURE_FILE, e.code());
+    assertTrue(e.getMessage().contains("belongs to uid 65534"), e.getMessage());
+  }
+
+  @Test
+  void aMasterKeyFileInADirectoryOthersMayWrite_isRefused() throws Exception {
+    Path open = FileModes.set(Files.createDirectory(home.resolve("open")), "rwxrwxrwx");
+    Path file = FileModes.set(Files.writeString(open.resolve("mk"), Keyrings.newMasterKeyBase64()), "rw-------");
+    EnvelopeException e = assertThrows(EnvelopeException.class,
+        () -> MasterKey.resolve(home, Map.of(MasterKey.ENV_KEY_FILE, file.toString()), false, warn));
+    assertEquals(ErrorCode.INSECURE_FILE, e.code());
+    assertTrue(e.getMessage().contains("its directory " + open.toRealPath()), e.getMessage());
   }
 
   @Test

@@ -1,23 +1,26 @@
 package dev.envelope.keyserver;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.PrivateFiles;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
 
 /**
  * The audit log: one JSON line per request (see {@code docs/FORMAT.md}), appended to an owner-only file with
  * one {@code write} per line, so lines of concurrent requests never interleave and a crash loses at most the
  * lines still in the page cache (lines are not fsynced one by one: that would cost a disk flush per request).
- * A failed write is reported on stderr and does not fail the request.
+ * A failed write is reported on stderr and does not fail the request. The log is refused at open when
+ * someone else could change it or its directory ({@link PrivateFiles#checkOwnerOnly}); others may read it.
  */
 final class AuditLog implements Closeable {
+  private static final String WHAT = "audit log";
   private final Path file;
   private final FileChannel channel;
 
@@ -26,12 +29,25 @@ final class AuditLog implements Closeable {
     this.channel = channel;
   }
 
-  static AuditLog open(Path file) throws IOException {
+  /**
+   * Opens (creating it 0600, and its directories 0700, when missing) the log to append to.
+   *
+   * @throws EnvelopeException {@link dev.envelope.core.ErrorCode#INSECURE_FILE} if someone else could change
+   *     the log or its directory: records anyone could rewrite prove nothing
+   */
+  static AuditLog open(Path file) throws IOException, EnvelopeException {
     Path absolute = file.toAbsolutePath();
-    Files.createDirectories(absolute.getParent());
-    FileChannel channel = FileChannel.open(absolute,
-        Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
-        PosixFilePermissions.asFileAttribute(dev.envelope.core.AtomicFile.privateFile()));
+    PrivateFiles.createDirectories(absolute.getParent());
+    if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
+      PrivateFiles.checkOwnerOnly(absolute, WHAT); // before opening: a link planted there is not followed
+    }
+    FileChannel channel = PrivateFiles.openForWriting(absolute, StandardOpenOption.APPEND);
+    try {
+      PrivateFiles.checkOwnerOnly(absolute, WHAT); // a new log too: its directory may be anyone's
+    } catch (IOException | EnvelopeException | RuntimeException e) {
+      channel.close();
+      throw e;
+    }
     return new AuditLog(absolute, channel);
   }
 

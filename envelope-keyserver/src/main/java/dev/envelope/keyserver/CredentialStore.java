@@ -4,15 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.envelope.core.AtomicFile;
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.PrivateFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,11 +28,19 @@ import java.util.function.UnaryOperator;
  * atomically on every change under an exclusive lock on a sibling {@code .lock} file, so that
  * {@code envelope keyserver credentials ...} can run while the server does. The server re-reads the file when
  * its modification time or size changes, so a revoked key stops working on the next request.
+ *
+ * <h2>Security guarantees</h2>
+ * The file holds secrets in plaintext, and whoever can write it can let any key in. Every use of it (each
+ * request's lookup, not only each re-read, and each change) first refuses it with
+ * {@link dev.envelope.core.ErrorCode#INSECURE_FILE} unless only its owner, the user the server runs as, can
+ * read or change it or its directory ({@link PrivateFiles#checkSecret}): a server whose file was replaced
+ * by another user's, or made writable by others, stops authenticating anyone at once.
  */
 public final class CredentialStore {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   static final String ID_PREFIX = "ENVK";
+  private static final String WHAT = "key server credentials file";
 
   private final Path file;
   private volatile Snapshot snapshot = new Snapshot(null, List.of());
@@ -53,12 +61,12 @@ public final class CredentialStore {
   }
 
   /** The access key with this id, as the file says now. */
-  Optional<AccessKey> find(String id) throws IOException {
+  Optional<AccessKey> find(String id) throws IOException, EnvelopeException {
     return current().stream().filter(k -> k.id().equals(id)).findFirst();
   }
 
   /** Every access key, oldest first. */
-  public List<AccessKey> list() throws IOException {
+  public List<AccessKey> list() throws IOException, EnvelopeException {
     return current();
   }
 
@@ -69,7 +77,7 @@ public final class CredentialStore {
    * @param allowedKeys canonical root key ids, or empty for all
    */
   public AccessKey create(String name, Set<String> allowedOperations, Set<String> allowedKeys)
-      throws IOException {
+      throws IOException, EnvelopeException {
     AccessKey key = new AccessKey(ID_PREFIX + random(16), secret(), name, Instant.now(), allowedOperations,
         allowedKeys);
     update(keys -> {
@@ -81,7 +89,7 @@ public final class CredentialStore {
   }
 
   /** Removes an access key; false if there was none with that id. */
-  public boolean revoke(String id) throws IOException {
+  public boolean revoke(String id) throws IOException, EnvelopeException {
     boolean[] found = {false};
     update(keys -> {
       List<AccessKey> fewer = new ArrayList<>(keys);
@@ -91,9 +99,11 @@ public final class CredentialStore {
     return found[0];
   }
 
-  private List<AccessKey> current() throws IOException {
+  private List<AccessKey> current() throws IOException, EnvelopeException {
     Object version;
     try {
+      // On every lookup, not only when the content changed: a chmod or chown leaves the stamp as it was.
+      PrivateFiles.checkSecret(file, WHAT);
       BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
       version = List.of(attributes.lastModifiedTime(), attributes.size(), String.valueOf(attributes.fileKey()));
     } catch (NoSuchFileException e) {
@@ -107,15 +117,19 @@ public final class CredentialStore {
     return seen.keys();
   }
 
-  private void update(UnaryOperator<List<AccessKey>> change) throws IOException {
-    Files.createDirectories(file.getParent());
+  private void update(UnaryOperator<List<AccessKey>> change) throws IOException, EnvelopeException {
+    PrivateFiles.createDirectories(file.getParent());
     Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
-    try (FileChannel lockChannel = FileChannel.open(lockFile, Set.of(StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(AtomicFile.privateFile()));
-        FileLock lock = lockChannel.lock()) {
-      List<AccessKey> keys = Files.exists(file) ? read() : List.of();
+    try (FileChannel lockChannel = PrivateFiles.openForWriting(lockFile); FileLock lock = lockChannel.lock()) {
+      List<AccessKey> keys;
+      try {
+        PrivateFiles.checkSecret(file, WHAT); // else keys someone else put in would be rewritten as ours
+        keys = read();
+      } catch (NoSuchFileException e) {
+        keys = List.of();
+      }
       byte[] json = write(change.apply(keys));
-      try (AtomicFile out = AtomicFile.create(file, AtomicFile.privateFile())) {
+      try (AtomicFile out = AtomicFile.create(file, PrivateFiles.fileMode())) {
         out.stream().write(json);
         out.commit();
       }

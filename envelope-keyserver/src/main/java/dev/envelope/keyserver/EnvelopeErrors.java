@@ -19,7 +19,7 @@ final class EnvelopeErrors {
       case INVALID_ARGUMENT -> KmsError.VALIDATION;
       case INVALID_WRAPPED_KEY, INVALID_CIPHERTEXT, CONTEXT_MISMATCH, UNSUPPORTED_FORMAT ->
           KmsError.INVALID_CIPHERTEXT;
-      case KEYRING_UNAVAILABLE -> KmsError.KEY_UNAVAILABLE;
+      case KEYRING_UNAVAILABLE, INSECURE_FILE -> KmsError.KEY_UNAVAILABLE;
       default -> KmsError.INTERNAL; // IO, INTERNAL and codes added later
     };
     if (error.status() >= 500) {

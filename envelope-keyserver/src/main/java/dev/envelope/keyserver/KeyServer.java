@@ -75,11 +75,11 @@ public final class KeyServer implements AutoCloseable {
   private Javalin app;
   private HttpGuards.Listener listener;
 
-  private KeyServer(KeyServerSettings settings, ManagedKeyService keys, AuditLog audit, Clock clock) {
+  private KeyServer(KeyServerSettings settings, ManagedKeyService keys, CredentialStore credentials,
+      AuditLog audit, Clock clock) {
     this.settings = settings;
     this.ids = new KeyIds(settings.region(), settings.account());
-    this.verifier = new SigV4Verifier(settings.region(), CredentialStore.at(settings.credentialsFile())::find,
-        clock);
+    this.verifier = new SigV4Verifier(settings.region(), credentials::find, clock);
     this.audit = audit;
     this.clock = clock;
     this.requestReader = KmsRequest.reader(settings.maxJsonDepth());
@@ -91,14 +91,23 @@ public final class KeyServer implements AutoCloseable {
     }
   }
 
-  /** Starts a key server on the settings' address; {@link #close()} stops it. */
-  public static KeyServer start(KeyServerSettings settings, ManagedKeyService keys) throws IOException {
+  /**
+   * Starts a key server on the settings' address; {@link #close()} stops it.
+   *
+   * @throws EnvelopeException {@link dev.envelope.core.ErrorCode#INSECURE_FILE} if someone else could change
+   *     the audit log or the credentials file (or read the latter), or their directories
+   */
+  public static KeyServer start(KeyServerSettings settings, ManagedKeyService keys)
+      throws IOException, EnvelopeException {
     return start(settings, keys, Clock.systemUTC());
   }
 
   /** As {@link #start(KeyServerSettings, ManagedKeyService)}, with the clock signatures are checked against. */
-  static KeyServer start(KeyServerSettings settings, ManagedKeyService keys, Clock clock) throws IOException {
-    KeyServer server = new KeyServer(settings, keys, AuditLog.open(settings.auditLogFile()), clock);
+  static KeyServer start(KeyServerSettings settings, ManagedKeyService keys, Clock clock)
+      throws IOException, EnvelopeException {
+    CredentialStore credentials = CredentialStore.at(settings.credentialsFile());
+    credentials.list(); // an unsafe or unreadable file fails the start, not every request after it
+    KeyServer server = new KeyServer(settings, keys, credentials, AuditLog.open(settings.auditLogFile()), clock);
     server.app = Javalin.create(cfg -> {
       cfg.startup.showJavalinBanner = false;
       cfg.startup.showOldJavalinVersionWarning = false;
@@ -148,7 +157,7 @@ public final class KeyServer implements AutoCloseable {
       String name = record.operation();
       refuseIfThrottled(ctx, req.getRemoteAddr());
       // Everything the headers alone can prove is checked before a byte of the body is waited for.
-      SigV4Verifier.Presented presented = authenticating(req, () -> verifier.precheck(headers));
+      SigV4Verifier.Presented presented = authenticating(req, record, () -> verifier.precheck(headers));
       byte[] body;
       try {
         body = readBody(req);
@@ -156,7 +165,8 @@ public final class KeyServer implements AutoCloseable {
         // The client stopped sending, went away, or sent too slowly: still a request, refused on the record.
         throw KmsError.VALIDATION.exception("The request body ended before its declared length");
       }
-      AccessKey caller = authenticating(req, () -> verifier.verify(presented, signedRequest(req, headers, body)));
+      AccessKey caller = authenticating(req, record,
+          () -> verifier.verify(presented, signedRequest(req, headers, body)));
       Operation operation = operations.get(name);
       if (!target.startsWith(TARGET_PREFIX) || operation == null) {
         throw KmsError.UNKNOWN_OPERATION.exception("Unknown operation " + target);
@@ -216,8 +226,12 @@ public final class KeyServer implements AutoCloseable {
     }
   }
 
-  /** A step of authentication; its failure counts against the client's address. */
-  private <T> T authenticating(HttpServletRequest req, Authentication<T> step) throws IOException {
+  /**
+   * A step of authentication (x-amz-target is among the headers the signature covers). Its failure counts
+   * against the client's address. When the access keys cannot be read or trusted (insecure-file), nobody is let
+   * in, and the operator is told why and how to fix it; the client learns only that the server is at fault.
+   */
+  private <T> T authenticating(HttpServletRequest req, AuditRecord record, Authentication<T> step) {
     try {
       return step.run();
     } catch (KmsException e) {
@@ -225,12 +239,16 @@ public final class KeyServer implements AutoCloseable {
         failures.failed(req.getRemoteAddr(), e.error().type());
       }
       throw e;
+    } catch (IOException | EnvelopeException e) {
+      LOG.error("request {}: cannot check the signature against the access keys: {}", record.requestId(),
+          e.getMessage());
+      throw KmsError.INTERNAL.exception("The key server cannot check credentials now; see the key server's log");
     }
   }
 
   @FunctionalInterface
   private interface Authentication<T> {
-    T run() throws IOException;
+    T run() throws IOException, EnvelopeException;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.envelope.keyserver;
 
+import dev.envelope.core.EnvelopeException;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +48,7 @@ final class SigV4Verifier {
 
   /** Where the verifier finds access keys; the store is re-read when it changes. */
   interface AccessKeys {
-    Optional<AccessKey> find(String id) throws IOException;
+    Optional<AccessKey> find(String id) throws IOException, EnvelopeException;
   }
 
   private final String region;
@@ -61,7 +62,7 @@ final class SigV4Verifier {
   }
 
   /** The access key that signed {@code request}, or a {@link KmsException} saying why there is none. */
-  AccessKey verify(SignedRequest request) throws IOException {
+  AccessKey verify(SignedRequest request) throws IOException, EnvelopeException {
     return verify(precheck(request.headers()), request);
   }
 
@@ -73,7 +74,7 @@ final class SigV4Verifier {
    *
    * @param headers names in lower case, as in {@link SignedRequest#headers()}
    */
-  Presented precheck(Map<String, List<String>> headers) throws IOException {
+  Presented precheck(Map<String, List<String>> headers) throws IOException, EnvelopeException {
     String authorization = SignedRequest.header(headers, "authorization")
         .orElseThrow(() -> KmsError.MISSING_AUTHENTICATION_TOKEN.exception(
             "Missing Authentication Token: requests must be signed with AWS Signature Version 4"));

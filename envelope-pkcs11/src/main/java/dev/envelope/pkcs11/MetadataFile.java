@@ -4,6 +4,7 @@ import dev.envelope.core.AtomicFile;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
 import dev.envelope.core.KeyRecord;
+import dev.envelope.core.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -11,14 +12,11 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.Key;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -28,7 +26,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * u32 length | JSON | HMAC-SHA256 of everything before}, the HMAC computed inside the token under a
  * non-extractable key ({@value #HMAC_LABEL}). Whoever can write the file but cannot use the token cannot
  * forge an alias, a state or a version list. Written atomically through {@link AtomicFile}; a
- * {@code pkcs11-keys.lock} file serialises writers across processes.
+ * {@code pkcs11-keys.lock} file serialises writers across processes. Every read first refuses a file
+ * someone else could change ({@link PrivateFiles#checkOwnerOnly}), since the HMAC does not stop a rollback.
  *
  * <h2>Restrictions</h2>
  * The HMAC does not stop a rollback: an older authentic file put back in place is accepted (a disabled key
@@ -73,6 +72,7 @@ final class MetadataFile {
   List<KeyRecord> read() throws EnvelopeException {
     byte[] bytes;
     try {
+      PrivateFiles.checkOwnerOnly(file, "PKCS#11 key metadata");
       if (Files.size(file) > MAX_FILE_BYTES) {
         throw unreadable("it is larger than any metadata file Envelope writes");
       }
@@ -118,8 +118,8 @@ final class MetadataFile {
         macKey = token.generateHmac(HMAC_LABEL);
       }
       byte[] mac = token.hmac(macKey, body);
-      createPrivateDirectory(home);
-      try (AtomicFile out = AtomicFile.create(file, AtomicFile.privateFile())) {
+      PrivateFiles.createDirectories(home);
+      try (AtomicFile out = AtomicFile.create(file, PrivateFiles.fileMode())) {
         out.stream().write(body);
         out.stream().write(mac);
         out.commit();
@@ -143,7 +143,7 @@ final class MetadataFile {
   WriteLock lock() throws EnvelopeException {
     ReentrantLock local;
     try {
-      createPrivateDirectory(home);
+      PrivateFiles.createDirectories(home);
       local = JVM_LOCKS.computeIfAbsent(home.toRealPath().toString(), k -> new ReentrantLock());
     } catch (IOException e) {
       throw new EnvelopeException(ErrorCode.IO, "cannot lock the key metadata in " + home + ": " + e.getMessage());
@@ -151,8 +151,7 @@ final class MetadataFile {
     local.lock();
     FileChannel channel = null;
     try {
-      channel = FileChannel.open(home.resolve(LOCK_NAME), Set.of(StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      channel = PrivateFiles.openForWriting(home.resolve(LOCK_NAME));
       FileLock lock = channel.lock();
       FileChannel held = channel;
       return () -> {
@@ -181,11 +180,5 @@ final class MetadataFile {
 
   private EnvelopeException unreadable(String why) {
     return Pkcs11Config.unavailable("cannot open the PKCS#11 key metadata " + file + ": " + why);
-  }
-
-  private static void createPrivateDirectory(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    }
   }
 }

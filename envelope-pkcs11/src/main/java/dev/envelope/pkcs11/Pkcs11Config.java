@@ -2,6 +2,7 @@ package dev.envelope.pkcs11;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
+import dev.envelope.core.PrivateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +16,8 @@ import java.util.Objects;
  * label), the user PIN, and the directory that holds the key metadata file.
  *
  * <p>The PIN comes from {@value #ENV_PIN} or from the file named by {@value #ENV_PIN_FILE}, never from a
- * command-line flag (which {@code ps} shows to every user). {@link #toString()} never shows it.
+ * command-line flag (which {@code ps} shows to every user); a PIN file others may read or change is refused
+ * ({@link PrivateFiles#checkSecret}). {@link #toString()} never shows it.
  */
 public final class Pkcs11Config {
   public static final String ENV_LIBRARY = "ENVELOPE_PKCS11_LIBRARY";
@@ -109,6 +111,7 @@ public final class Pkcs11Config {
         throw unavailable("the PIN file " + path + " must be a regular file of at most " + MAX_PIN_FILE_BYTES
             + " bytes");
       }
+      PrivateFiles.checkSecret(path, "PIN file");
       byte[] content = Files.readAllBytes(path);
       try {
         String text = new String(content, StandardCharsets.UTF_8).strip();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
+import dev.envelope.core.testing.FileModes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -29,11 +30,31 @@ class Pkcs11ConfigTest {
 
   @Test
   void aTokenLabelAndAPinFile() throws Exception {
-    Path pinFile = Files.writeString(dir.resolve("pin"), "5678\n");
+    Path pinFile = FileModes.set(Files.writeString(dir.resolve("pin"), "5678\n"), "rw-------");
     Pkcs11Config config = Pkcs11Config.fromEnvironment(env(Pkcs11Config.ENV_TOKEN_LABEL, "hsm-a",
         Pkcs11Config.ENV_PIN_FILE, pinFile.toString()), dir);
     assertEquals("hsm-a", config.tokenLabel());
     assertEquals("5678", new String(config.pin()));
+  }
+
+  @Test
+  void aPinFileReadableByOthers_isRefused() throws Exception {
+    Path pinFile = FileModes.set(Files.writeString(dir.resolve("pin"), "5678\n"), "rw-r--r--");
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> Pkcs11Config.fromEnvironment(
+        env(Pkcs11Config.ENV_SLOT, "1", Pkcs11Config.ENV_PIN_FILE, pinFile.toString()), dir));
+    assertEquals(ErrorCode.INSECURE_FILE, e.code());
+    assertTrue(e.getMessage().startsWith("refusing to use the PIN file " + pinFile + ": it holds a secret")
+        && e.getMessage().endsWith("chmod 600 " + pinFile.toRealPath()), e.getMessage());
+    assertFalse(e.getMessage().contains("5678"));
+  }
+
+  @Test
+  void aPinFileOfAnotherUser_isRefused() throws Exception {
+    Path pinFile = FileModes.set(Files.writeString(dir.resolve("pin"), "5678\n"), "rw-------");
+    FileModes.giveToNobody(pinFile);
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> Pkcs11Config.fromEnvironment(
+        env(Pkcs11Config.ENV_SLOT, "1", Pkcs11Config.ENV_PIN_FILE, pinFile.toString()), dir));
+    assertEquals(ErrorCode.INSECURE_FILE, e.code());
   }
 
   @Test

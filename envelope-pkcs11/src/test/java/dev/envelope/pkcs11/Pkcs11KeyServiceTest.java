@@ -16,6 +16,7 @@ import dev.envelope.core.InsecureKeyAccess;
 import dev.envelope.core.MutableClock;
 import dev.envelope.core.RootKey;
 import dev.envelope.core.WrappedKey;
+import dev.envelope.core.testing.FileModes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.Key;
@@ -191,6 +192,30 @@ class Pkcs11KeyServiceTest {
     assertEquals("pkcs11", keys.name());
     assertFalse(keys.toString().contains(SoftHsmToken.PIN), keys.toString());
     assertFalse(SoftHsmToken.config(SoftHsmToken.MAIN, home).toString().contains(SoftHsmToken.PIN));
+  }
+
+  @Test
+  void metadataOthersMayWrite_isRefused() throws Exception {
+    open().createKey("");
+    Path file = home.resolve(MetadataFile.FILE_NAME);
+    for (String mode : new String[] {"rw-rw----", "rw-r--rw-"}) {
+      FileModes.set(file, mode);
+      EnvelopeException e = assertThrows(EnvelopeException.class, this::open, mode);
+      assertEquals(ErrorCode.INSECURE_FILE, e.code(), e.getMessage());
+      assertTrue(e.getMessage().startsWith("refusing to use the PKCS#11 key metadata " + file), e.getMessage());
+    }
+    FileModes.set(file, "rw-r--r--"); // others may read it: it names keys, it holds none
+    open();
+  }
+
+  @Test
+  void metadataOfAnotherUser_orInAHomeOthersMayWrite_isRefused() throws Exception {
+    open().createKey("");
+    FileModes.set(home, "rwxrwxrwx");
+    assertEquals(ErrorCode.INSECURE_FILE, assertThrows(EnvelopeException.class, this::open).code());
+    FileModes.set(home, "rwx------");
+    FileModes.giveToNobody(home.resolve(MetadataFile.FILE_NAME));
+    assertEquals(ErrorCode.INSECURE_FILE, assertThrows(EnvelopeException.class, this::open).code());
   }
 
   private Pkcs11KeyService open() throws Exception {

@@ -38,7 +38,9 @@ record Problem(int status, String code, String detail) {
       case TOO_LARGE -> 413;
       case RANGE_NOT_SATISFIABLE -> 416;
       case THROTTLED -> 429;
-      case UNAVAILABLE, KEYRING_UNAVAILABLE, KEY_DISABLED, KEY_NOT_FOUND, KEY_INVALID_STATE -> 503;
+      // insecure-file: a keyring or database the operator must chmod; the server is misconfigured, like a
+      // keyring it cannot open, and the file's path is for its log, not for clients.
+      case UNAVAILABLE, KEYRING_UNAVAILABLE, KEY_DISABLED, KEY_NOT_FOUND, KEY_INVALID_STATE, INSECURE_FILE -> 503;
       // context-mismatch cannot come from a request (the server chooses every context): like the other
       // integrity failures it means the stored data is not what was written.
       case INVALID_CIPHERTEXT, INVALID_WRAPPED_KEY, UNSUPPORTED_FORMAT, CONTEXT_MISMATCH, INTERNAL -> 500;
@@ -67,7 +69,7 @@ record Problem(int status, String code, String detail) {
       case "throttled" -> "Too many requests";
       case "invalid-ciphertext", "invalid-wrapped-key", "unsupported-format", "context-mismatch" ->
           "Stored file failed its integrity check";
-      case "unavailable", "keyring-unavailable", "key-disabled", "key-not-found", "key-invalid-state" ->
+      case "unavailable", "keyring-unavailable", "key-disabled", "key-not-found", "key-invalid-state", "insecure-file" ->
           "Service unavailable";
       default -> "Internal error";
     };

@@ -108,5 +108,6 @@ class ProblemShapeTest {
     assertEquals(500, Problem.status(ErrorCode.UNSUPPORTED_FORMAT));
     assertEquals(503, Problem.status(ErrorCode.KEY_DISABLED));
     assertEquals(503, Problem.status(ErrorCode.KEYRING_UNAVAILABLE));
+    assertEquals(503, Problem.status(ErrorCode.INSECURE_FILE));
   }
 }

@@ -1,6 +1,7 @@
 package dev.envelope.service.local;
 
 import dev.envelope.core.AtomicFile;
+import dev.envelope.core.PrivateFiles;
 import dev.envelope.service.BlobExistsException;
 import dev.envelope.service.BlobInfo;
 import dev.envelope.service.BlobStore;
@@ -56,17 +57,15 @@ public final class DirectoryBlobStore implements BlobStore {
 
   private final Path root;
   private final Path temp;
-  private final boolean posix;
   /** Fan-out directories whose entry in the root is known to be on disk. */
   private final Set<String> durableDirs = ConcurrentHashMap.newKeySet();
   /** Temporary files of writers alive in this process: never stale, whatever their age. */
   private final Set<Path> inFlight = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
-  private DirectoryBlobStore(Path root, boolean posix) {
+  private DirectoryBlobStore(Path root) {
     this.root = root;
     this.temp = root.resolve(TEMP_DIR);
-    this.posix = posix;
   }
 
   /**
@@ -74,10 +73,8 @@ public final class DirectoryBlobStore implements BlobStore {
    */
   public static DirectoryBlobStore open(Path root) throws IOException {
     Path dir = root.toAbsolutePath().normalize();
-    boolean posix = PrivateFiles.posix(dir);
-    DirectoryBlobStore store = new DirectoryBlobStore(dir, posix);
-    PrivateFiles.createDirectory(dir, posix);
-    PrivateFiles.createDirectory(store.temp, posix);
+    DirectoryBlobStore store = new DirectoryBlobStore(dir);
+    PrivateFiles.createDirectories(store.temp);
     // Whatever fan-out directories exist now become durable with this one sync of the root, and the root
     // with the sync of its parent.
     AtomicFile.syncDirectory(dir);
@@ -108,8 +105,7 @@ public final class DirectoryBlobStore implements BlobStore {
     byte[] random = new byte[16];
     RANDOM.nextBytes(random);
     Path file = temp.resolve(TEMP_PREFIX + HexFormat.of().formatHex(random));
-    Set<StandardOpenOption> options = Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    FileChannel channel = FileChannel.open(file, options, PrivateFiles.fileAttributes(posix));
+    FileChannel channel = PrivateFiles.openForWriting(file, StandardOpenOption.CREATE_NEW);
     inFlight.add(file);
     return new DirectoryBlobWriter(this, key, file, channel);
   }
@@ -192,7 +188,7 @@ public final class DirectoryBlobStore implements BlobStore {
     }
     Path probe = temp.resolve(TEMP_PREFIX + "ready-" + HexFormat.of().formatHex(randomBytes(4)));
     try {
-      Files.createFile(probe, PrivateFiles.fileAttributes(posix));
+      PrivateFiles.openForWriting(probe, StandardOpenOption.CREATE_NEW).close();
     } catch (IOException e) {
       throw new IOException("the blob directory is not writable", e);
     } finally {
@@ -235,7 +231,7 @@ public final class DirectoryBlobStore implements BlobStore {
     String dirName = fanOutDir(key);
     Path dir = root.resolve(dirName);
     if (!durableDirs.contains(dirName)) {
-      PrivateFiles.createDirectory(dir, posix);
+      PrivateFiles.createDirectories(dir);
       AtomicFile.syncDirectory(root);
       durableDirs.add(dirName);
     }

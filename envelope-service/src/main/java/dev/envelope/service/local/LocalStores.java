@@ -2,6 +2,7 @@ package dev.envelope.service.local;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
+import dev.envelope.core.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -35,7 +36,7 @@ public final class LocalStores implements AutoCloseable {
     Path dir = home.toAbsolutePath().normalize();
     DirectoryBlobStore blobs;
     try {
-      PrivateFiles.createDirectories(dir, PrivateFiles.posix(dir));
+      PrivateFiles.createDirectories(dir);
       blobs = DirectoryBlobStore.open(dir.resolve(BLOBS));
     } catch (IOException e) {
       throw new EnvelopeException(ErrorCode.IO, "cannot open the blob directory under " + dir + ": " + e, e);

@@ -1,17 +1,38 @@
 package dev.envelope.service.local;
 
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.PrivateFiles;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import org.sqlite.SQLiteConfig;
 
 /** How every connection to {@code envelope.db} is opened, so that none misses a setting. */
 final class SqliteConnections {
   static final int BUSY_TIMEOUT_MILLIS = 10_000;
+  private static final String WHAT = "metadata database";
 
   private SqliteConnections() {}
+
+  /**
+   * Creates the database file owner-only if it is missing, and refuses it, or its WAL files, when someone
+   * else could change them: what SQLite reads from the WAL is part of the database.
+   */
+  static void createOrCheck(Path file) throws EnvelopeException, IOException {
+    PrivateFiles.createFileIfMissing(file);
+    PrivateFiles.checkOwnerOnly(file, WHAT);
+    for (String log : List.of("-wal", "-shm")) {
+      try {
+        PrivateFiles.checkOwnerOnly(file.resolveSibling(file.getFileName() + log), WHAT);
+      } catch (NoSuchFileException e) {
+        // SQLite makes it when it needs it, with the database's mode
+      }
+    }
+  }
 
   /**
    * A connection with the per-connection settings: {@code synchronous=FULL} (a commit waits for the WAL to
@@ -20,7 +41,7 @@ final class SqliteConnections {
    * SQLite would create it 0644; its {@code -wal} and {@code -shm} files copy the database's mode.
    */
   static Connection open(Path file) throws SQLException, IOException {
-    PrivateFiles.createFileIfMissing(file, PrivateFiles.posix(file));
+    PrivateFiles.createFileIfMissing(file);
     SQLiteConfig config = new SQLiteConfig();
     config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
     config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);

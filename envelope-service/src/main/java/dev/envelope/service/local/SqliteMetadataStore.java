@@ -49,15 +49,19 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore {
   }
 
   /**
-   * Opens (creating it 0600 when missing) and migrates the database file.
+   * Opens (creating it 0600 when missing) and migrates the database file. It holds the tokens' hashes, so
+   * whoever could write it could make themselves an operator: it and its WAL files are refused unless only
+   * their owner can change them ({@link SqliteConnections#createOrCheck}).
    *
    * @throws EnvelopeException {@link ErrorCode#UNAVAILABLE} if it cannot be opened,
-   *     {@link ErrorCode#UNSUPPORTED_FORMAT} if a newer version of Envelope wrote it
+   *     {@link ErrorCode#UNSUPPORTED_FORMAT} if a newer version of Envelope wrote it,
+   *     {@link ErrorCode#INSECURE_FILE} if someone else could change it
    */
   public static SqliteMetadataStore open(Path file) throws EnvelopeException {
     Path path = file.toAbsolutePath().normalize();
     Connection connection = null;
     try {
+      SqliteConnections.createOrCheck(path);
       connection = SqliteConnections.open(path);
       try (Statement statement = connection.createStatement();
           ResultSet mode = statement.executeQuery("PRAGMA journal_mode = WAL")) {

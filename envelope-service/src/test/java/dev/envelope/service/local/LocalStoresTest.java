@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
+import dev.envelope.core.testing.FileModes;
 import dev.envelope.service.BlobWriter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,6 +59,14 @@ class LocalStoresTest {
     Path file = Files.createFile(dir.resolve("not-a-dir"));
     EnvelopeException e = assertThrows(EnvelopeException.class, () -> LocalStores.open(file));
     assertEquals(ErrorCode.IO, e.code());
+  }
+
+  @Test
+  void aHomeOthersMayWrite_isRefused_andNothingIsStoredInIt() throws Exception {
+    Path home = FileModes.set(Files.createDirectory(dir.resolve("open")), "rwxrwxrwx");
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> LocalStores.open(home));
+    assertEquals(ErrorCode.INSECURE_FILE, e.code());
+    assertTrue(e.getMessage().contains("chmod go-w " + home.toRealPath()), e.getMessage());
   }
 
   private static String mode(Path path) throws IOException {

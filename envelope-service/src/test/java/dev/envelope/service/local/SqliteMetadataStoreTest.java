@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
+import dev.envelope.core.testing.FileModes;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.MetadataStoreContract;
@@ -124,6 +125,38 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
       assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve(name))),
           name);
     }
+  }
+
+  @Test
+  void aDatabaseOthersMayWrite_isRefused() throws Exception {
+    store().close();
+    for (String mode : List.of("rw-rw----", "rw-r--rw-")) {
+      FileModes.set(database(), mode);
+      EnvelopeException e = assertThrows(EnvelopeException.class, () -> SqliteMetadataStore.open(database()));
+      assertEquals(ErrorCode.INSECURE_FILE, e.code(), mode);
+      assertTrue(e.getMessage().contains("metadata database " + database())
+          && e.getMessage().contains("chmod 600"), e.getMessage());
+    }
+    FileModes.set(database(), "rw-r--r--"); // readable is fine: it holds no secret in plaintext
+    SqliteMetadataStore.open(database()).close();
+  }
+
+  @Test
+  void aWriteAheadLogOthersMayWrite_isRefused() throws Exception {
+    store().insert(file("acme", "f1", T0));
+    FileModes.set(home.resolve("envelope.db-wal"), "rw-rw-rw-");
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> SqliteMetadataStore.open(database()));
+    assertEquals(ErrorCode.INSECURE_FILE, e.code());
+    assertTrue(e.getMessage().contains("envelope.db-wal"), e.getMessage());
+  }
+
+  @Test
+  void aDatabaseOfAnotherUser_isRefused() throws Exception {
+    store().close();
+    FileModes.giveToNobody(database());
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> SqliteMetadataStore.open(database()));
+    assertEquals(ErrorCode.INSECURE_FILE, e.code());
+    assertTrue(e.getMessage().contains("belongs to uid 65534"), e.getMessage());
   }
 
   @Test
