@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.envelope.core.AtomicFile;
 import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.core.ManagedKeyRules;
 import dev.envelope.core.PrivateFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -74,18 +76,35 @@ public final class CredentialStore {
    * Adds a fresh access key and returns it: the only time its secret is handed out.
    *
    * @param allowedOperations KMS operation names, or empty for all
-   * @param allowedKeys canonical root key ids, or empty for all
+   * @param allowedKeys root key ids (or key ARNs, which name one), or empty for all. An alias is refused
+   *     ({@link ErrorCode#INVALID_ARGUMENT}): it could be pointed at another key later, and the allow list is
+   *     checked against the key a request resolves to, so an alias in it would never match.
    */
   public AccessKey create(String name, Set<String> allowedOperations, Set<String> allowedKeys)
       throws IOException, EnvelopeException {
-    AccessKey key = new AccessKey(ID_PREFIX + random(16), secret(), name, Instant.now(), allowedOperations,
-        allowedKeys);
+    Set<String> ids = new TreeSet<>();
+    for (String allowed : allowedKeys) {
+      ids.add(keyIdOf(allowed));
+    }
+    AccessKey key = new AccessKey(ID_PREFIX + random(16), secret(), name, Instant.now(), allowedOperations, ids);
     update(keys -> {
       List<AccessKey> more = new ArrayList<>(keys);
       more.add(key);
       return more;
     });
     return key;
+  }
+
+  /** The key id an allow-list entry names: a key id, or a key ARN's id; anything else is refused. */
+  private static String keyIdOf(String allowed) throws EnvelopeException {
+    String id = allowed.startsWith("arn:") && allowed.contains(":key/")
+        ? allowed.substring(allowed.lastIndexOf(":key/") + ":key/".length()) : allowed;
+    if (!ManagedKeyRules.isKeyIdShaped(id)) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "'" + allowed + "' is not a key id: an access key's"
+          + " allowed keys are named by id or key ARN ('envelope keys list' shows them), never by alias, which"
+          + " could be pointed at another key later");
+    }
+    return id;
   }
 
   /** Removes an access key; false if there was none with that id. */

@@ -21,6 +21,7 @@ import java.util.Map;
 final class KeyOperations {
   private final ManagedKeyService keys;
   private final KeyIds ids;
+  private final Paging paging = new Paging();
 
   KeyOperations(ManagedKeyService keys, KeyIds ids) {
     this.keys = keys;
@@ -75,7 +76,7 @@ final class KeyOperations {
     all.sort(Comparator.comparing(RootKey::id));
     ObjectNode response = KmsRequest.JSON.createObjectNode();
     ArrayNode array = response.putArray("Keys");
-    for (RootKey key : Paging.page(all, RootKey::id, call.request(), response)) {
+    for (RootKey key : paging.page("ListKeys", all, RootKey::id, call.request(), response)) {
       array.addObject().put("KeyId", key.id()).put("KeyArn", ids.keyArn(key.id()));
     }
     return response;
@@ -148,7 +149,7 @@ final class KeyOperations {
     aliases.sort(Comparator.comparing(a -> a[0]));
     ObjectNode response = KmsRequest.JSON.createObjectNode();
     ArrayNode array = response.putArray("Aliases");
-    for (String[] alias : Paging.page(aliases, a -> a[0], call.request(), response)) {
+    for (String[] alias : paging.page("ListAliases " + onlyKey, aliases, a -> a[0], call.request(), response)) {
       array.addObject().put("AliasName", ids.aliasName(alias[0])).put("AliasArn", ids.aliasArn(alias[0]))
           .put("TargetKeyId", alias[1]);
     }

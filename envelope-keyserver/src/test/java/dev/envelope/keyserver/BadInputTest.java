@@ -127,6 +127,23 @@ class BadInputTest {
   }
 
   @Test
+  void aWellFormedMarkerTheServerDidNotMake_isAnInvalidMarker_notAnEmptyLastPage() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      fixture.keyring.createKey("marker " + i);
+    }
+    String made = fixture.kms.listKeys(b -> b.limit(1)).nextMarker();
+    String forged = java.util.Base64.getUrlEncoder().withoutPadding()
+        .encodeToString("ffffffff-ffff-ffff-ffff-ffffffffffff".getBytes(StandardCharsets.UTF_8));
+    String altered = (made.charAt(0) == 'A' ? "B" : "A") + made.substring(1);
+
+    answers("InvalidMarkerException", "ListKeys", "{\"Marker\":\"" + forged + "\"}");
+    answers("InvalidMarkerException", "ListKeys", "{\"Marker\":\"" + altered + "\"}");
+    answers("InvalidMarkerException", "ListAliases", "{\"Marker\":\"" + made + "\"}");
+    assertEquals(200, SignedHttp.post(fixture, "TrentService.ListKeys", "{\"Marker\":\"" + made + "\"}").status(),
+        "the marker it made still works");
+  }
+
+  @Test
   void aQueryStringWithBrokenPercentEncodingIsABadSignatureNotAnInternalError() throws Exception {
     byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
     var signed = SignedHttp.sign(fixture.endpoint(), "TrentService.GenerateRandom", body, fixture.accessKey.id(),

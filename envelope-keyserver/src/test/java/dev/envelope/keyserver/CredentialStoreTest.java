@@ -124,4 +124,19 @@ class CredentialStoreTest {
           files.map(p -> p.getFileName().toString()).collect(java.util.stream.Collectors.toSet()));
     }
   }
+
+  @Test
+  void anAllowListNamesKeysByIdOrArn_neverByAlias() throws Exception {
+    CredentialStore store = CredentialStore.at(dir.resolve("keyserver/credentials.json"));
+    String id = "5b4c7a4e-0d2f-4c8c-9d3b-6a2d1f0e9c11";
+
+    AccessKey byArn = store.create("arn", Set.of(), Set.of("arn:aws:kms:us-east-1:111122223333:key/" + id));
+    assertEquals(Set.of(id), byArn.allowedKeys(), "an ARN is kept as the id it names");
+    for (String notAnId : List.of("alias/files", "files", "arn:aws:kms:us-east-1:111122223333:alias/files", "")) {
+      EnvelopeException e = assertThrows(EnvelopeException.class, () -> store.create("x", Set.of(), Set.of(notAnId)));
+      assertEquals(ErrorCode.INVALID_ARGUMENT, e.code(), notAnId);
+      assertTrue(e.getMessage().contains("never by alias"), e.getMessage());
+    }
+    assertEquals(1, store.list().size(), "nothing was stored for the refused ones");
+  }
 }
