@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -192,12 +193,19 @@ class PostgresOutageTest {
     return text.toString();
   }
 
+  /**
+   * Terminates every other backend on {@code db}, and fails unless there was one: the store has just used its
+   * pool, so its connections must be among them, or the test would cut nothing and prove nothing.
+   */
   private static void terminateConnections(String db) throws Exception {
     try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(db), postgres.user(), postgres.password());
-        PreparedStatement s = c.prepareStatement("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            + "WHERE datname = ? AND pid <> pg_backend_pid()")) {
+        PreparedStatement s = c.prepareStatement("SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) "
+            + "FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()")) {
       s.setString(1, db);
-      s.executeQuery().close();
+      try (ResultSet killed = s.executeQuery()) {
+        assertTrue(killed.next());
+        assertTrue(killed.getLong(1) > 0, "no connection of the store's pool was open on " + db + " to cut");
+      }
     }
   }
 
