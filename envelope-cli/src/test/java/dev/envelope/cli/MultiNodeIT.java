@@ -2,6 +2,7 @@ package dev.envelope.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -16,14 +17,18 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +36,8 @@ import org.junit.jupiter.api.Test;
  * Two {@code envelope serve} processes sharing one S3 (S3Proxy), one metadata store (dynalite or PostgreSQL,
  * by subclass) and one key server, each a real server on loopback: what one node stores, the other serves;
  * tokens work across nodes; 32 concurrent clients over both nodes lose nothing; and stopping a node with
- * {@code kill -9} in the middle of uploads loses no acknowledged upload and leaves no row without its blob.
+ * {@code kill -9} in the middle of uploads loses no acknowledged upload, leaves no row without its blob, and
+ * leaves the other node serving: every upload it is sent, before and after, answers 201.
  */
 abstract class MultiNodeIT extends ClusterBase {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -150,48 +156,73 @@ abstract class MultiNodeIT extends ClusterBase {
   }
 
   @Test
-  void killingNodeAMidLoad_losesNoAcknowledgedUpload_andLeavesNoRowWithoutItsBlob() throws Exception {
+  void killingNodeAMidLoad_losesNoAcknowledgedUpload_nodeBKeepsServing_andNoRowLacksItsBlob() throws Exception {
     Map<String, byte[]> acknowledged = new ConcurrentHashMap<>();
+    Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
     AtomicBoolean stop = new AtomicBoolean();
+    AtomicBoolean aKilled = new AtomicBoolean(); // set just before the SIGKILL
+    AtomicBoolean aDead = new AtomicBoolean(); // set once the process is gone
+    AtomicInteger acknowledgedByBAfterADied = new AtomicInteger();
     List<Thread> uploaders = new ArrayList<>();
     for (int u = 0; u < 8; u++) {
       Random random = new Random(100 + u);
       ServeProcess target = u % 2 == 0 ? a : b;
+      String node = target == a ? "A" : "B";
       Thread t = new Thread(() -> {
         while (!stop.get()) {
+          boolean startedAfterADied = aDead.get();
           byte[] content = new byte[1 + random.nextInt(4_000_000)];
           random.nextBytes(content);
+          HttpResponse<String> up;
           try {
-            HttpResponse<String> up = http().send(request(target, "/v1/files?name=load").timeout(Duration.ofSeconds(120))
+            up = http().send(request(target, "/v1/files?name=load").timeout(Duration.ofSeconds(120))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(content)).build(), HttpResponse.BodyHandlers.ofString());
-            if (up.statusCode() == 201) {
-              acknowledged.put(JSON.readTree(up.body()).get("id").asText(), sha256(content));
-            }
           } catch (IOException e) {
-            if (target == b) {
-              throw new java.io.UncheckedIOException("node B failed an upload", e);
+            if (target == a && aKilled.get()) {
+              return; // node A died under (or before) this upload: it was never acknowledged
             }
-            // node A died under this upload: it was never acknowledged; go on against a dead node until stopped
+            failures.add(new AssertionError("node " + node + " failed an upload", e));
+            return;
           } catch (InterruptedException e) {
             return;
           }
+          if (up.statusCode() != 201) {
+            failures.add(new AssertionError("node " + node + " answered " + up.statusCode() + ": " + up.body()));
+            return;
+          }
+          try {
+            acknowledged.put(JSON.readTree(up.body()).get("id").asText(), sha256(content));
+          } catch (IOException e) {
+            failures.add(new AssertionError("node " + node + " answered 201 with " + up.body(), e));
+            return;
+          }
+          if (target == b && startedAfterADied) {
+            acknowledgedByBAfterADied.incrementAndGet();
+          }
         }
-      });
+      }, "uploader-" + u + "-node-" + node);
       t.start();
       uploaders.add(t);
     }
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    while (acknowledged.size() < 20 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
+    try {
+      awaitOrFail(() -> acknowledged.size() >= 20, failures, "20 acknowledged uploads before the kill");
+      aKilled.set(true);
+      a.process().destroyForcibly(); // SIGKILL, mid-upload
+      assertTrue(a.process().waitFor(30, TimeUnit.SECONDS));
+      aDead.set(true);
+      // The promise: B goes on serving alone. Uploads begun after A died must be acknowledged by B.
+      awaitOrFail(() -> acknowledgedByBAfterADied.get() >= 8, failures,
+          "8 uploads acknowledged by node B after node A died");
+    } finally {
+      stop.set(true);
+      for (Thread t : uploaders) {
+        t.join(TimeUnit.SECONDS.toMillis(120));
+      }
     }
-    a.process().destroyForcibly(); // SIGKILL, mid-upload
-    assertTrue(a.process().waitFor(30, TimeUnit.SECONDS));
-    Thread.sleep(1000); // B goes on alone for a moment
-    stop.set(true);
     for (Thread t : uploaders) {
-      t.join(TimeUnit.SECONDS.toMillis(120));
+      assertFalse(t.isAlive(), t.getName() + " is still uploading");
     }
-    assertTrue(acknowledged.size() >= 20, "enough uploads were acknowledged before the kill");
+    assertNoFailures(failures);
 
     for (Map.Entry<String, byte[]> file : acknowledged.entrySet()) {
       HttpResponse<byte[]> down = get(b, "/v1/files/" + file.getKey());
@@ -203,4 +234,25 @@ abstract class MultiNodeIT extends ClusterBase {
     }
   }
 
+  /** Waits until {@code done}, failing at once when an uploader failed, or after 120 s without it. */
+  private static void awaitOrFail(BooleanSupplier done, Queue<Throwable> failures, String what)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!done.getAsBoolean()) {
+      assertNoFailures(failures);
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no " + what + " within 120 s");
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  private static void assertNoFailures(Queue<Throwable> failures) {
+    if (!failures.isEmpty()) {
+      AssertionError all = new AssertionError(failures.size() + " upload(s) failed; the first: "
+          + failures.peek().getMessage(), failures.peek());
+      failures.stream().skip(1).forEach(all::addSuppressed);
+      throw all;
+    }
+  }
 }
