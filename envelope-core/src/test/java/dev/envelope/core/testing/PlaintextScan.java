@@ -1,15 +1,17 @@
 package dev.envelope.core.testing;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * A test tool, not production code: looks for plaintext at rest. It reads every regular file under some roots
@@ -43,7 +44,8 @@ public final class PlaintextScan {
   /** How much of a plaintext is looked for: one period and the two bytes the other alignments need. */
   private static final int NEEDLE = MARKER + 2;
   private static final int CHUNK = 1 << 20;
-  private static final int MAX_HITS = 20;
+  /** Hits recorded per needle form and file: enough to see a leak, few enough to list every leaking file. */
+  private static final int MAX_HITS = 3;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final List<Needle> needles = new ArrayList<>();
@@ -62,7 +64,7 @@ public final class PlaintextScan {
   /**
    * What a scan found and how much it read.
    *
-   * @param hits the first {@value #MAX_HITS} hits of each needle form
+   * @param hits the first {@value #MAX_HITS} hits of each needle form in each file
    * @param bytesUnder bytes read under each root, in the order given
    */
   public record Result(List<Hit> hits, Map<Path, Long> bytesUnder) {
@@ -151,19 +153,44 @@ public final class PlaintextScan {
     for (Path root : roots) {
       long bytes = 0;
       if (Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(root)) {
-          files = walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).toList();
-        } catch (UncheckedIOException e) {
-          throw e.getCause();
-        }
-        for (Path file : files) {
+        for (Path file : regularFiles(root)) {
           bytes += scanFile(file, byFirstByte, longest, chunk, hits);
         }
       }
       bytesUnder.put(root, bytes);
     }
     return new Result(List.copyOf(hits), bytesUnder);
+  }
+
+  /** The regular files under {@code root} (or root itself), links not followed; what vanishes meanwhile is left out. */
+  private static List<Path> regularFiles(Path root) throws IOException {
+    List<Path> files = new ArrayList<>();
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+        if (attributes.isRegularFile()) {
+          files.add(file);
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+        if (e instanceof NoSuchFileException) {
+          return FileVisitResult.CONTINUE;
+        }
+        throw e;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+        if (e != null && !(e instanceof NoSuchFileException)) {
+          throw e;
+        }
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    return files;
   }
 
   /** Bytes read from {@code file}; 0 if it vanished. */
@@ -192,7 +219,7 @@ public final class PlaintextScan {
           List<Needle> candidates = byFirstByte[b[i] & 0xff];
           if (candidates != null) {
             for (Needle needle : candidates) {
-              if (matches(b, i, filled, needle.bytes()) && count(hits, needle) < MAX_HITS) {
+              if (matches(b, i, filled, needle.bytes()) && count(hits, needle, file) < MAX_HITS) {
                 hits.add(new Hit(needle.label(), needle.form(), file, base + i));
               }
             }
@@ -222,8 +249,9 @@ public final class PlaintextScan {
     return true;
   }
 
-  private static long count(List<Hit> hits, Needle needle) {
-    return hits.stream().filter(h -> h.label().equals(needle.label()) && h.form().equals(needle.form())).count();
+  private static long count(List<Hit> hits, Needle needle, Path file) {
+    return hits.stream().filter(h -> h.label().equals(needle.label()) && h.form().equals(needle.form())
+        && h.file().equals(file)).count();
   }
 
   private static byte[] ascii(String text) {
