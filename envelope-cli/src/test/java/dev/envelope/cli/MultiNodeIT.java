@@ -7,14 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.envelope.core.testing.PlaintextScan;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -37,7 +43,8 @@ import org.junit.jupiter.api.Test;
  * by subclass) and one key server, each a real server on loopback: what one node stores, the other serves;
  * tokens work across nodes; 32 concurrent clients over both nodes lose nothing; and stopping a node with
  * {@code kill -9} in the middle of uploads loses no acknowledged upload, leaves no row without its blob, and
- * leaves the other node serving: every upload it is sent, before and after, answers 201.
+ * leaves the other node serving: every upload it is sent, before and after, answers 201. Uploads through both
+ * nodes and the command line leave no plaintext in any file of the cluster.
  */
 abstract class MultiNodeIT extends ClusterBase {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -232,6 +239,84 @@ abstract class MultiNodeIT extends ClusterBase {
     for (String id : listAll(b)) {
       assertEquals(200, get(b, "/v1/files/" + id).statusCode(), "every listed file is readable");
     }
+  }
+
+  /**
+   * No plaintext byte on disk (invariant 4) on the scale-out stores: a 9 MiB file (two S3 parts) and a short one
+   * go up raw through node A, a 1 MiB one as multipart through node B, and one more through {@code envelope
+   * upload -} from stdin to node B; each comes back through the other node. Then every file under the cluster's
+   * directory is scanned for each plaintext, raw, hex or base64: S3Proxy's objects, the metadata store's files
+   * (dynalite's LevelDB, or PostgreSQL's whole data directory after a checkpoint), each node's home and own
+   * temporary directory, the command's temporary directory, the logs. The scan must find each upload's name
+   * (stored in the clear) among the metadata store's files and read at least the files' size in S3Proxy's.
+   */
+  @Test
+  void uploadsThroughBothNodesAndTheCommandLine_leaveNoPlaintextOnAnyDisk() throws Exception {
+    Map<String, byte[]> plaintexts = new LinkedHashMap<>();
+    Map<String, String> names = new LinkedHashMap<>();
+    Map<String, String> ids = new LinkedHashMap<>();
+    Map<String, ServeProcess> uploadedTo = new LinkedHashMap<>();
+    for (String label : List.of("a 9 MiB raw upload", "a short raw upload", "a multipart upload",
+        "envelope upload")) {
+      plaintexts.put(label, label.startsWith("a short") ? random(33, System.nanoTime())
+          : PlaintextScan.repeatedMarker(label.startsWith("a 9 MiB") ? 9 << 20 : 1 << 20));
+      names.put(label, "file-" + HexFormat.of().formatHex(random(8, System.nanoTime())) + ".bin");
+    }
+    ids.put("a 9 MiB raw upload", upload(a, names.get("a 9 MiB raw upload"), plaintexts.get("a 9 MiB raw upload")));
+    uploadedTo.put("a 9 MiB raw upload", a);
+    ids.put("a short raw upload", upload(a, names.get("a short raw upload"), plaintexts.get("a short raw upload")));
+    uploadedTo.put("a short raw upload", a);
+    ids.put("a multipart upload", multipartUpload(b, names.get("a multipart upload"),
+        plaintexts.get("a multipart upload")));
+    uploadedTo.put("a multipart upload", b);
+    Path cliTmp = Files.createDirectories(dir.resolve("cli-tmp-" + System.nanoTime()));
+    ids.put("envelope upload", new String(EnvelopeJar.run(Map.of("ENVELOPE_SERVER", b.url(), "ENVELOPE_TOKEN", token,
+        "TMPDIR", cliTmp.toString()), cliTmp, plaintexts.get("envelope upload"), "upload", "-", "--name",
+        names.get("envelope upload")), StandardCharsets.UTF_8).strip());
+    uploadedTo.put("envelope upload", b);
+
+    assertNoPlaintextOnDisk(plaintexts, names, "after the uploads");
+    for (Map.Entry<String, String> file : ids.entrySet()) {
+      ServeProcess other = uploadedTo.get(file.getKey()) == a ? b : a;
+      HttpResponse<byte[]> down = get(other, "/v1/files/" + file.getValue());
+      assertEquals(200, down.statusCode());
+      assertArrayEquals(plaintexts.get(file.getKey()), down.body(), file.getKey() + " read back on the other node");
+    }
+    assertNoPlaintextOnDisk(plaintexts, names, "after the downloads");
+  }
+
+  private void assertNoPlaintextOnDisk(Map<String, byte[]> plaintexts, Map<String, String> names, String when)
+      throws IOException {
+    backends.flushMetadata();
+    PlaintextScan scan = PlaintextScan.create();
+    plaintexts.forEach(scan::plaintext);
+    names.values().forEach(name -> scan.verbatim(name, name.getBytes(StandardCharsets.UTF_8)));
+    PlaintextScan.Result found = scan.scan(List.of(backends.s3.dataDir(), dir));
+
+    for (String label : plaintexts.keySet()) {
+      assertEquals(List.of(), found.of(label), label + ", " + when);
+    }
+    long uploaded = plaintexts.values().stream().mapToLong(p -> p.length).sum();
+    assertTrue(found.bytesUnder().get(backends.s3.dataDir()) >= uploaded, "the scan read only "
+        + found.bytesUnder() + " under S3Proxy's data directory, less than the " + uploaded + " bytes uploaded");
+    for (String name : names.values()) {
+      assertTrue(found.of(name).stream().anyMatch(hit -> hit.file().startsWith(backends.rowFiles())),
+          "the scan did not find the row of " + name + " under " + backends.rowFiles() + ", " + when);
+    }
+  }
+
+  private String multipartUpload(ServeProcess node, String name, byte[] content) throws Exception {
+    String boundary = "----envelope-multinode";
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + name
+        + "\"\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+    body.writeBytes(content);
+    body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    HttpResponse<String> up = http().send(request(node, "/v1/files")
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(201, up.statusCode(), up.body());
+    return JSON.readTree(up.body()).get("id").asText();
   }
 
   /** Waits until {@code done}, failing at once when an uploader failed, or after 120 s without it. */

@@ -9,7 +9,6 @@ import dev.envelope.core.testing.PlaintextScan;
 import dev.envelope.keyring.Keyrings;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,7 +22,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -43,7 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NoPlaintextOnDiskIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Path JAR = Path.of("target", "envelope.jar");
   private static final String BOUNDARY = "----envelope-plaintext-scan";
 
   @TempDir
@@ -165,36 +162,9 @@ class NoPlaintextOnDiskIT {
     names.add(name);
   }
 
-  /**
-   * Runs {@code envelope ARGS} from the shaded jar with {@code stdin}, its temporary directory {@code tmp}, and
-   * {@code env}; its stdout (as ISO-8859-1, byte for byte) once it exited with 0.
-   */
-  private String run(Map<String, String> env, Path tmp, byte[] stdin, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Djava.io.tmpdir=" + tmp, "-XX:-UsePerfData", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar",
-        JAR.toAbsolutePath().toString()));
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command);
-    builder.environment().keySet().removeIf(k -> k.startsWith("ENVELOPE_"));
-    builder.environment().putAll(env);
-    Process p = builder.start();
-    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
-    try (OutputStream in = p.getOutputStream()) {
-      in.write(stdin);
-    }
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "envelope " + String.join(" ", args) + " did not finish");
-    assertEquals(0, p.exitValue(), "envelope " + String.join(" ", args) + ": "
-        + new String(err.get(), StandardCharsets.UTF_8));
-    return new String(out.get(), StandardCharsets.ISO_8859_1);
-  }
-
-  private static byte[] readAll(java.io.InputStream in) {
-    try {
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+  /** {@link EnvelopeJar#run}, its stdout as ISO-8859-1 (byte for byte). */
+  private static String run(Map<String, String> env, Path tmp, byte[] stdin, String... args) throws Exception {
+    return new String(EnvelopeJar.run(env, tmp, stdin, args), StandardCharsets.ISO_8859_1);
   }
 
   private static String name() {
