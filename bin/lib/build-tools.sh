@@ -8,13 +8,19 @@ ensure_build_tools() {
 
 # Used by bin/test: the tests run against real servers and devices, never mocks: a SoftHSM2 token (PKCS#11),
 # a throwaway PostgreSQL cluster, dynalite (a DynamoDB stand-in, from npm) and S3Proxy (from Maven Central, in
-# the build). Each test starts its own on loopback on a free port and stops it afterwards.
+# the build). Each test starts its own on loopback on a free port and stops it afterwards. The benchmark's smoke
+# test runs Envelope beside openssl and age, reads peak memory through /usr/bin/time and drives the server with
+# curl: it fails when one of them is missing, so they are installed here too.
 ensure_test_tools() {
   local missing=()
   command -v softhsm2-util >/dev/null 2>&1 || missing+=(softhsm2)
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
   command -v node >/dev/null 2>&1 || missing+=(nodejs)
   command -v npm >/dev/null 2>&1 || missing+=(npm)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  { command -v age >/dev/null 2>&1 && command -v age-keygen >/dev/null 2>&1; } || missing+=(age)
+  [ -x /usr/bin/time ] || missing+=(time)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
   install_debian_packages "${missing[@]}"
   ensure_dynalite
 }

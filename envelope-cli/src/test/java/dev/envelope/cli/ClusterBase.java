@@ -80,12 +80,19 @@ abstract class ClusterBase {
     return node(name, Map.of(), args);
   }
 
-  /** As {@link #node(String, String...)}, with some of the backends' variables replaced. */
+  /**
+   * As {@link #node(String, String...)}, with some of the backends' variables replaced. Each node has a
+   * temporary directory of its own beside its home ({@code java.io.tmpdir} and {@code TMPDIR}).
+   */
   ServeProcess node(String name, Map<String, String> overrides, String... args) throws IOException {
-    Path home = Files.createDirectories(dir.resolve("node-" + name + "-" + System.nanoTime()));
+    String node = "node-" + name + "-" + System.nanoTime();
+    Path home = Files.createDirectories(dir.resolve(node));
+    Path tmp = Files.createDirectories(dir.resolve(node + "-tmp"));
     Map<String, String> env = new java.util.HashMap<>(backends.env());
+    env.put("TMPDIR", tmp.toString());
     env.putAll(overrides);
-    return ServeProcess.start(home, "unused-by-aws-kms", dir, "512m", env, args);
+    return ServeProcess.start(home, "unused-by-aws-kms", dir,
+        List.of("-Xmx512m", "-Djava.io.tmpdir=" + tmp, "-XX:-UsePerfData"), env, args);
   }
 
   /** The first admin token, printed by the first node that ever started on these backends. */

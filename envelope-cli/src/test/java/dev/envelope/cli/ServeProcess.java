@@ -37,8 +37,15 @@ record ServeProcess(Process process, String url, List<String> stdout) {
   /** As above, with more environment variables (the backends' settings, AWS profiles). */
   static ServeProcess start(Path home, String masterKey, Path logs, String heap, Map<String, String> env,
       String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + heap, "-XX:+UseSerialGC", "-jar", JAR.toAbsolutePath().toString(), "serve", "--port", "0"));
+    return start(home, masterKey, logs, List.of("-Xmx" + heap), env, args);
+  }
+
+  /** As above, with the JVM's options in full: the heap, and any others (a temporary directory of its own). */
+  static ServeProcess start(Path home, String masterKey, Path logs, List<String> jvmOptions, Map<String, String> env,
+      String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-XX:+UseSerialGC", "-jar", JAR.toAbsolutePath().toString(), "serve", "--port", "0"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("ENVELOPE_HOME", home.toString());

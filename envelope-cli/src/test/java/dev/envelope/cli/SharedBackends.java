@@ -32,10 +32,12 @@ final class SharedBackends implements AutoCloseable {
   final PostgresFixture postgres;
   private final String database;
   private final Path awsFiles;
+  private final Path dynamoDir;
 
   private SharedBackends(Metadata metadata, S3ProxyFixture s3, KmsFixture kms, DynaliteFixture dynamo,
-      PostgresFixture postgres, String database, Path awsFiles) {
+      PostgresFixture postgres, String database, Path awsFiles, Path dynamoDir) {
     this.metadata = metadata;
+    this.dynamoDir = dynamoDir;
     this.s3 = s3;
     this.kms = kms;
     this.dynamo = dynamo;
@@ -55,8 +57,9 @@ final class SharedBackends implements AutoCloseable {
       kms = KmsFixture.start();
       kms.createAlias(ROOT_ALIAS, kms.createKey());
       String database = null;
+      Path dynamoDir = dir.resolve("dynamo");
       if (metadata == Metadata.DYNAMODB) {
-        dynamo = DynaliteFixture.start(Files.createDirectories(dir.resolve("dynamo")));
+        dynamo = DynaliteFixture.start(Files.createDirectories(dynamoDir));
       } else {
         postgres = PostgresFixture.start(Files.createDirectories(dir.resolve("postgres")));
         database = postgres.createDatabase();
@@ -68,7 +71,7 @@ final class SharedBackends implements AutoCloseable {
           "[dynamo]", "aws_access_key_id = AKIDYNALITEANYKEY", "aws_secret_access_key = dynalite-checks-none",
           ""), StandardCharsets.UTF_8);
       Files.writeString(aws.resolve("config"), "", StandardCharsets.UTF_8);
-      return new SharedBackends(metadata, s3, kms, dynamo, postgres, database, aws);
+      return new SharedBackends(metadata, s3, kms, dynamo, postgres, database, aws, dynamoDir);
     } catch (Exception | Error e) {
       for (AutoCloseable c : new AutoCloseable[] {postgres, dynamo, kms, s3}) {
         if (c != null) {
@@ -112,6 +115,18 @@ final class SharedBackends implements AutoCloseable {
       env.put("ENVELOPE_POSTGRES_PASSWORD", postgres.password());
     }
     return env;
+  }
+
+  /** Where the metadata store keeps its rows on disk: dynalite's {@code --path}, or PostgreSQL's data directory. */
+  Path rowFiles() {
+    return dynamo != null ? dynamoDir : postgres.dataDir();
+  }
+
+  /** Makes committed rows reach the metadata store's files (a PostgreSQL checkpoint; dynalite writes at once). */
+  void flushMetadata() {
+    if (postgres != null) {
+      postgres.checkpoint();
+    }
   }
 
   /** Stops the metadata store's server (dynalite or PostgreSQL). */

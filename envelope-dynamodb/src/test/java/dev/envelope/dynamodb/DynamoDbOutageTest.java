@@ -30,13 +30,21 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * DynamoDB going away and coming back, with a dynalite of its own: stopped (connections refused) and frozen
  * (connections accepted, no answer). Every call must end in {@link ErrorCode#UNAVAILABLE} within its bounds,
- * and the same store object must work again once dynalite is back. The class timeout only guards against a
- * hang; no test measures time.
+ * and the same store object must work again once dynalite is back. "Within its bounds" is measured: each
+ * failing call must end within the configured call timeout ({@link DynamoDbConfig#callTimeout()}, retries
+ * included) plus {@link #SLACK}. The class timeout only stops a test that would otherwise never end.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class DynamoDbOutageTest {
   private static final Instant T0 = Instant.parse("2026-07-08T09:10:11.012Z");
   private static final String SECRET = "dynalite-dummy-secret";
+  /**
+   * Added to the call timeout before a call counts as too slow: generous, for a shared and noisy machine, yet
+   * well below what an ignored bound costs (the frozen case then waits attempt after attempt, or forever).
+   */
+  private static final Duration SLACK = Duration.ofSeconds(3);
+  /** The call timeout of {@link #shortBounds}: every retry and backoff of one call included. */
+  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(3);
   @TempDir
   static Path data;
   private static DynaliteFixture dynalite;
@@ -128,9 +136,17 @@ class DynamoDbOutageTest {
     assertUnavailable(store::hasTokens);
   }
 
-  /** UNAVAILABLE, with a message that names the table and holds no secret, down the whole cause chain. */
+  /**
+   * UNAVAILABLE within the configured call timeout (plus {@link #SLACK}), with a message that names the table
+   * and holds no secret, down the whole cause chain.
+   */
   private static void assertUnavailable(Executable call) {
+    long start = System.nanoTime();
     EnvelopeException e = assertCode(ErrorCode.UNAVAILABLE, call);
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+    assertTrue(took.compareTo(CALL_TIMEOUT.plus(SLACK)) <= 0, "the call failed after " + took.toMillis()
+        + " ms; its configured bound is " + CALL_TIMEOUT.toMillis() + " ms (" + SLACK.toMillis()
+        + " ms of slack allowed)");
     assertTrue(e.getMessage().contains("DynamoDB"), e.getMessage());
     for (Throwable t = e; t != null; t = t.getCause()) {
       assertFalse(String.valueOf(t.getMessage()).contains(SECRET), t.toString());
@@ -140,7 +156,7 @@ class DynamoDbOutageTest {
   /** Bounds short enough for a quick test; the defaults are the same shape, only longer. */
   private static DynamoDbConfig shortBounds(DynamoDbConfig c) {
     return new DynamoDbConfig(c.tableName(), c.endpoint(), c.region(), c.credentials(), Duration.ofMillis(500),
-        Duration.ofMillis(800), Duration.ofSeconds(3), 3);
+        Duration.ofMillis(800), CALL_TIMEOUT, 3);
   }
 
   private static FileRecord file(String id) {

@@ -130,6 +130,20 @@ public final class PostgresFixture implements AutoCloseable {
         .connectionTimeout(Duration.ofSeconds(2)).build();
   }
 
+  /** The cluster's data directory (owned by the {@code postgres} user when the JVM runs as root). */
+  public Path dataDir() {
+    return data;
+  }
+
+  /**
+   * Runs {@code CHECKPOINT} as the superuser: what is committed reaches the WAL and data files on disk (this
+   * cluster runs with {@code synchronous_commit=off}), so a test can look at them.
+   */
+  public synchronized void checkpoint() {
+    run(List.of(bin.resolve("psql").toString(), "-h", dir.toString(), "-p", String.valueOf(port), "-U", "postgres",
+        "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", "CHECKPOINT"));
+  }
+
   /** Stops the server (fast shutdown: open connections are cut). The data stays. */
   public synchronized void stop() {
     if (running) {

@@ -98,6 +98,29 @@ final class TestServer implements AutoCloseable {
     return blobs().list(null, 10_000).size();
   }
 
+  /**
+   * Waits until some file under the blob directory (a blob, or one being written) holds at least {@code bytes},
+   * for at most 20 s (less than Jetty's 30 s idle timeout, so a client holding its body back meanwhile is not
+   * cut off); the size of the largest one then.
+   */
+  long awaitBlobFileOf(long bytes) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    long largest;
+    while ((largest = largestBlobFile()) < bytes && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    return largest;
+  }
+
+  private long largestBlobFile() {
+    // A file can be renamed or removed while we look: it then counts as empty, or this look as finding none.
+    try (Stream<Path> files = Files.walk(home.resolve(LocalStores.BLOBS))) {
+      return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).max().orElse(0);
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return 0;
+    }
+  }
+
   String token(String tenant, Role role) throws EnvelopeException {
     return tokens.create(Principal.localOperator(), tenant, role, "test").token();
   }

@@ -27,12 +27,26 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs everything {@code bin/bench} runs, in-process at {@code --quick} sizes (a 2 MiB array, a 4 MiB file,
  * one repetition; a real server for a 4 MiB file, 1 s of small uploads and 5 range reads), and checks that the
  * peers' and the server's rows are there with numbers and that nothing FAILED. It asserts
- * nothing about speed. {@code age} may be missing on a build machine: its rows must then say "not available".
+ * nothing about speed. Every peer tool must be installed ({@code bin/test} installs them): a missing one fails
+ * the test rather than leave its rows "not available", which would measure nothing.
  */
 class PeersBenchSmokeTest {
   /** Built by envelope-cli's package phase, before this module (it is a test-scope dependency). */
   private static final Path CLI_JAR = Path.of("..", "envelope-cli", "target", "envelope.jar");
   private static final Pattern FIGURE = Pattern.compile("\\d+(\\.\\d+)?(-\\d+(\\.\\d+)?)?");
+  /** The tools the benchmark runs beside Envelope, and the Debian package of each (bin/test installs them). */
+  private static final Map<String, String> PEERS = Map.of("openssl", "openssl", "age", "age",
+      "age-keygen", "age", "curl", "curl");
+
+  @Test
+  void everyPeerToolIsInstalled() {
+    for (Map.Entry<String, String> tool : PEERS.entrySet()) {
+      assertTrue(ProcessBench.onPath(tool.getKey()) != null, tool.getKey() + " is not on the PATH: bin/test installs"
+          + " it (Debian package " + tool.getValue() + "); without it this smoke test would measure nothing");
+    }
+    assertTrue(Files.isExecutable(Path.of("/usr/bin/time")), "/usr/bin/time is missing: bin/test installs it"
+        + " (Debian package time); without it no peak memory is measured");
+  }
 
   @Test
   void quickRunHasTheEsdkWholeProcessAndHttpRowsWithNumbers(@TempDir Path dir) throws Exception {
@@ -59,8 +73,8 @@ class PeersBenchSmokeTest {
     }
     assertEquals(4, result.verdicts().stream().filter(v -> v.startsWith("Versus AWS ESDK")).count(), printed);
 
-    // The whole-process table: envelope measured; openssl (the baseline) and age measured where installed,
-    // "not available" where not; peak RSS needs /usr/bin/time (Debian package time).
+    // The whole-process table: envelope, openssl (the baseline) and age all measured, with peak RSS (through
+    // /usr/bin/time) in every row.
     assertEquals(3, result.sections().size(), "whole-process, then the two HTTP sections");
     Section process = result.sections().get(0);
     assertTrue(process.ok(), printed);
@@ -68,43 +82,18 @@ class PeersBenchSmokeTest {
     assertEquals(6, rows.size(), printed);
     assertTrue(rows.get(0)[0].startsWith("openssl enc") && rows.get(2)[0].startsWith("envelope")
         && rows.get(4)[0].startsWith("age"), printed);
-    boolean opensslInstalled = ProcessBench.onPath("openssl") != null;
-    boolean ageInstalled = ProcessBench.onPath("age") != null && ProcessBench.onPath("age-keygen") != null;
-    boolean rssMeasured = Files.isExecutable(Path.of("/usr/bin/time"));
-    for (int i = 0; i < rows.size(); i++) {
-      String[] row = rows.get(i);
-      boolean installed = i < 2 ? opensslInstalled : i < 4 || ageInstalled;
-      if (!installed) {
-        assertEquals(ProcessBench.NOT_AVAILABLE, row[2], printed);
-        continue;
-      }
-      String[] figures = row.clone();
-      if (!opensslInstalled) {
-        assertEquals("n/a", figures[5], printed); // no baseline, no ratio
-        figures[5] = "0";
-      }
-      if (!rssMeasured) {
-        assertEquals("n/a", figures[6], printed);
-        figures[6] = "0";
-      }
-      assertFigures(process.table(), figures, 2, printed);
+    for (String[] row : rows) {
+      assertFigures(process.table(), row, 2, printed);
     }
-    if (opensslInstalled) {
-      assertEquals("1.00", rows.get(0)[5], "openssl is the baseline of the whole-process table");
-    }
+    assertEquals("1.00", rows.get(0)[5], "openssl is the baseline of the whole-process table");
 
-    // The HTTP sections: a real server, every row measured (curl's rows "not available" without curl).
+    // The HTTP sections: a real server, every row measured (the big transfers through curl).
     Section big = result.sections().get(1);
     Section small = result.sections().get(2);
     assertTrue(big.ok() && small.ok(), printed);
-    boolean curlInstalled = ProcessBench.onPath("curl") != null;
     List<String[]> bigRows = big.table().rows();
     assertEquals(5, bigRows.size(), printed);
     for (String[] row : bigRows) {
-      if (!curlInstalled) {
-        assertEquals(ProcessBench.NOT_AVAILABLE, row[1], printed);
-        continue;
-      }
       String[] figures = row.clone();
       for (int c = 3; c < figures.length; c++) {
         figures[c] = figures[c].isEmpty() ? "0" : figures[c]; // baseline rows have no ratio to another
@@ -125,7 +114,7 @@ class PeersBenchSmokeTest {
     assertEquals("5", smallRows.get(3)[1], "--quick reads 5 ranges");
     assertTrue(small.lines().stream().anyMatch(l -> l.startsWith("Verdict, 4 KiB uploads with 16 concurrent clients"))
         && small.lines().stream().anyMatch(l -> l.startsWith("Verdict, 1 MiB range reads")), printed);
-    assertTrue(!curlInstalled || big.lines().stream().anyMatch(l -> l.startsWith("Verdict, upload:"))
+    assertTrue(big.lines().stream().anyMatch(l -> l.startsWith("Verdict, upload:"))
         && big.lines().stream().anyMatch(l -> l.startsWith("Verdict, download:")), printed);
 
     String md = Files.readString(markdown);

@@ -1,0 +1,57 @@
+package dev.envelope.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** The shaded {@code envelope.jar} run as a command, for the process tests. */
+final class EnvelopeJar {
+  private static final Path JAR = Path.of("target", "envelope.jar");
+
+  private EnvelopeJar() {}
+
+  /**
+   * Runs {@code envelope ARGS} with {@code stdin}, a {@code java.io.tmpdir} of its own, and {@code env} as its
+   * only {@code ENVELOPE_*} variables; fails unless it exits with 0 within 60 s.
+   *
+   * @return what it wrote to stdout
+   */
+  static byte[] run(Map<String, String> env, Path tmp, byte[] stdin, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Djava.io.tmpdir=" + tmp, "-XX:-UsePerfData", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar",
+        JAR.toAbsolutePath().toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().keySet().removeIf(k -> k.startsWith("ENVELOPE_"));
+    builder.environment().putAll(env);
+    Process p = builder.start();
+    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
+    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+    try (OutputStream in = p.getOutputStream()) {
+      in.write(stdin);
+    }
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "envelope " + String.join(" ", args) + " did not finish");
+    assertEquals(0, p.exitValue(), "envelope " + String.join(" ", args) + ": "
+        + new String(err.get(), StandardCharsets.UTF_8));
+    return out.get();
+  }
+
+  private static byte[] readAll(InputStream in) {
+    try {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
