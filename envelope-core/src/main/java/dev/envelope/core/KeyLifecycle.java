@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -170,7 +171,7 @@ public final class KeyLifecycle {
     RootKey[] created = new RootKey[1];
     store.update((keys, now) -> {
       maker.make(id, 1);
-      KeyRecord key = new KeyRecord(id, List.of(), text, KeyState.ENABLED, now, null, null, null, 1,
+      KeyRecord key = new KeyRecord(id, List.of(), Map.of(), text, KeyState.ENABLED, now, null, null, null, 1,
           List.of(new KeyRecord.Version(1, now, 0)));
       created[0] = key.describe();
       return with(keys, key);
@@ -247,9 +248,7 @@ public final class KeyLifecycle {
         throw ManagedKeyRules.notFound(keyRef);
       }
       ManagedKeyRules.requireNotPendingDeletion(key.state(), key.id());
-      List<String> aliases = new ArrayList<>(key.aliases());
-      aliases.add(alias);
-      return with(keys, key.withAliases(aliases));
+      return with(keys, key.withAlias(alias, now));
     });
   }
 
@@ -259,9 +258,7 @@ public final class KeyLifecycle {
       if (key == null) {
         throw new EnvelopeException(ErrorCode.KEY_NOT_FOUND, "no alias '" + alias + "'");
       }
-      List<String> aliases = new ArrayList<>(key.aliases());
-      aliases.remove(alias);
-      return with(keys, key.withAliases(aliases));
+      return with(keys, key.withoutAlias(alias));
     });
   }
 

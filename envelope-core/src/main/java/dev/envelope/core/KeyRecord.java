@@ -4,8 +4,11 @@ import dev.envelope.core.ManagedKeyService.KeyState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -14,11 +17,14 @@ import java.util.TreeSet;
  * store it. Immutable: every change makes a new record. {@code deletionDate} is set only when pending deletion;
  * {@code rotationPeriod} and {@code nextRotation} only while automatic rotation is on.
  */
-public record KeyRecord(String id, List<String> aliases, String description, KeyState state, Instant createdAt,
-    Instant deletionDate, Duration rotationPeriod, Instant nextRotation, int currentVersion,
-    List<Version> versions) {
+public record KeyRecord(String id, List<String> aliases, Map<String, Instant> aliasCreatedAt, String description,
+    KeyState state, Instant createdAt, Instant deletionDate, Duration rotationPeriod, Instant nextRotation,
+    int currentVersion, List<Version> versions) {
   public KeyRecord {
     aliases = List.copyOf(new TreeSet<>(aliases));
+    TreeMap<String, Instant> dates = new TreeMap<>(aliasCreatedAt);
+    dates.keySet().retainAll(aliases);
+    aliasCreatedAt = Collections.unmodifiableMap(dates);
     versions = List.copyOf(versions);
   }
 
@@ -44,25 +50,38 @@ public record KeyRecord(String id, List<String> aliases, String description, Key
   }
 
   public KeyRecord withState(KeyState newState, Instant newDeletionDate) {
-    return new KeyRecord(id, aliases, description, newState, createdAt, newDeletionDate, rotationPeriod, nextRotation,
+    return new KeyRecord(id, aliases, aliasCreatedAt, description, newState, createdAt, newDeletionDate,
+        rotationPeriod, nextRotation, currentVersion, versions);
+  }
+
+  /** With {@code alias} added, made at {@code at}. */
+  public KeyRecord withAlias(String alias, Instant at) {
+    List<String> more = new ArrayList<>(aliases);
+    more.add(alias);
+    Map<String, Instant> dates = new TreeMap<>(aliasCreatedAt);
+    dates.put(alias, at);
+    return new KeyRecord(id, more, dates, description, state, createdAt, deletionDate, rotationPeriod, nextRotation,
         currentVersion, versions);
   }
 
-  public KeyRecord withAliases(List<String> newAliases) {
-    return new KeyRecord(id, newAliases, description, state, createdAt, deletionDate, rotationPeriod, nextRotation,
-        currentVersion, versions);
+  /** With {@code alias} removed. */
+  public KeyRecord withoutAlias(String alias) {
+    List<String> fewer = new ArrayList<>(aliases);
+    fewer.remove(alias);
+    return new KeyRecord(id, fewer, aliasCreatedAt, description, state, createdAt, deletionDate, rotationPeriod,
+        nextRotation, currentVersion, versions);
   }
 
   public KeyRecord withRotation(Duration period, Instant next) {
-    return new KeyRecord(id, aliases, description, state, createdAt, deletionDate, period, next, currentVersion,
-        versions);
+    return new KeyRecord(id, aliases, aliasCreatedAt, description, state, createdAt, deletionDate, period, next,
+        currentVersion, versions);
   }
 
   /** A new current version, and when automatic rotation is next due (null when it is off). */
   public KeyRecord rotated(Version next, Instant newNextRotation) {
     List<Version> all = new ArrayList<>(versions);
     all.add(next);
-    return new KeyRecord(id, aliases, description, state, createdAt, deletionDate, rotationPeriod,
+    return new KeyRecord(id, aliases, aliasCreatedAt, description, state, createdAt, deletionDate, rotationPeriod,
         rotationPeriod == null ? null : newNextRotation, next.version(), all);
   }
 
@@ -71,13 +90,13 @@ public record KeyRecord(String id, List<String> aliases, String description, Key
     for (Version v : versions) {
       all.add(v.version() == changed.version() ? changed : v);
     }
-    return new KeyRecord(id, aliases, description, state, createdAt, deletionDate, rotationPeriod, nextRotation,
-        currentVersion, all);
+    return new KeyRecord(id, aliases, aliasCreatedAt, description, state, createdAt, deletionDate, rotationPeriod,
+        nextRotation, currentVersion, all);
   }
 
   /** The public description: never the material. */
   public RootKey describe() {
-    return new RootKey(id, aliases, description, state, currentVersion, createdAt,
+    return new RootKey(id, aliases, aliasCreatedAt, description, state, currentVersion, createdAt,
         Optional.ofNullable(deletionDate), Optional.ofNullable(rotationPeriod), Optional.ofNullable(nextRotation));
   }
 

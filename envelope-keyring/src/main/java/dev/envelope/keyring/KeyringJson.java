@@ -41,6 +41,13 @@ final class KeyringJson {
           g.writeString(alias);
         }
         g.writeEndArray();
+        if (!key.aliasCreatedAt().isEmpty()) {
+          g.writeObjectFieldStart("aliasCreatedAt");
+          for (Map.Entry<String, Instant> alias : key.aliasCreatedAt().entrySet()) {
+            g.writeStringField(alias.getKey(), alias.getValue().toString());
+          }
+          g.writeEndObject();
+        }
         g.writeStringField("description", key.description());
         g.writeStringField("state", key.state().name());
         g.writeStringField("createdAt", key.createdAt().toString());
@@ -105,6 +112,7 @@ final class KeyringJson {
     while (p.nextToken() == JsonToken.START_OBJECT) {
       String id = null;
       List<String> aliases = new ArrayList<>();
+      Map<String, Instant> aliasCreatedAt = new HashMap<>();
       String description = "";
       String state = null;
       Instant createdAt = null;
@@ -121,6 +129,7 @@ final class KeyringJson {
           case "id" -> id = p.getText();
           case "alias" -> aliases.add(p.getText()); // format 1: at most one
           case "aliases" -> aliases.addAll(readStrings(p));
+          case "aliasCreatedAt" -> readInstants(p, aliasCreatedAt);
           case "description" -> description = p.getText();
           case "state" -> state = p.getText();
           case "createdAt" -> createdAt = Instant.parse(p.getText());
@@ -140,7 +149,7 @@ final class KeyringJson {
       if ((keyState == KeyState.PENDING_DELETION) != (deletionDate != null)) {
         throw new IOException("inconsistent deletion date");
       }
-      KeyRecord key = new KeyRecord(id, aliases, description, keyState, createdAt, deletionDate,
+      KeyRecord key = new KeyRecord(id, aliases, aliasCreatedAt, description, keyState, createdAt, deletionDate,
           period, nextRotation, current, versions);
       for (Map.Entry<Integer, byte[]> v : versionMaterial.entrySet()) {
         material.put(KeyringState.slot(id, v.getKey()), v.getValue());
@@ -152,6 +161,17 @@ final class KeyringJson {
     }
     expect(p.currentToken(), JsonToken.END_ARRAY);
     return keys;
+  }
+
+  /** An object of name to instant, as {@code aliasCreatedAt}: optional, added in a later release of format 2. */
+  private static void readInstants(JsonParser p, Map<String, Instant> out) throws IOException {
+    expect(p.currentToken(), JsonToken.START_OBJECT);
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      expect(p.nextToken(), JsonToken.VALUE_STRING);
+      out.put(name, Instant.parse(p.getText()));
+    }
+    expect(p.currentToken(), JsonToken.END_OBJECT);
   }
 
   private static List<String> readStrings(JsonParser p) throws IOException {

@@ -46,6 +46,9 @@ class LocalKeyringTest {
     LocalKeyring reopened = Keyrings.open(home, master);
     assertEquals(List.of(id), reopened.listKeys().stream().map(RootKey::id).toList());
     assertEquals(List.of("payroll"), reopened.describeKey(id).aliases());
+    assertEquals(keyring.describeKey(id).aliasCreatedAt(), reopened.describeKey(id).aliasCreatedAt(),
+        "when each alias was made is kept too");
+    assertEquals(1, reopened.describeKey(id).aliasCreatedAt().size());
     try (DataKey again = reopened.decrypt(key.wrapped(), context)) {
       assertArrayEquals(key.copyPlaintext(InsecureKeyAccess.get()), again.copyPlaintext(InsecureKeyAccess.get()));
     }

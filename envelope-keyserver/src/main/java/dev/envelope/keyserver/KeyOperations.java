@@ -140,21 +140,25 @@ final class KeyOperations {
 
   private ObjectNode listAliases(Call call) throws EnvelopeException {
     String onlyKey = call.request().string("KeyId").isPresent() ? key(call) : null;
-    List<String[]> aliases = new ArrayList<>(); // {alias, key id}
+    List<Map.Entry<String, RootKey>> aliases = new ArrayList<>(); // alias -> its key
     for (RootKey key : keys.listKeys()) {
       if (onlyKey == null || onlyKey.equals(key.id())) {
-        key.aliases().forEach(alias -> aliases.add(new String[] {alias, key.id()}));
+        key.aliases().forEach(alias -> aliases.add(Map.entry(alias, key)));
       }
     }
-    aliases.sort(Comparator.comparing(a -> a[0]));
+    aliases.sort(Map.Entry.comparingByKey());
     ObjectNode response = KmsRequest.JSON.createObjectNode();
     ArrayNode array = response.putArray("Aliases");
-    for (String[] alias : paging.page("ListAliases " + onlyKey, aliases, a -> a[0], call.request(), response)) {
-      array.addObject().put("AliasName", ids.aliasName(alias[0])).put("AliasArn", ids.aliasArn(alias[0]))
-          .put("TargetKeyId", alias[1]);
+    for (Map.Entry<String, RootKey> alias : paging.page("ListAliases " + onlyKey, aliases, Map.Entry::getKey,
+        call.request(), response)) {
+      // An alias is never re-pointed here (no UpdateAlias): it was last updated when it was made.
+      double created = epochSeconds(alias.getValue().aliasCreatedAt(alias.getKey()));
+      array.addObject().put("AliasName", ids.aliasName(alias.getKey())).put("AliasArn", ids.aliasArn(alias.getKey()))
+          .put("TargetKeyId", alias.getValue().id()).put("CreationDate", created).put("LastUpdatedDate", created);
     }
     return response;
   }
+
 
   /** The {@code KeyMetadata} structure of CreateKey and DescribeKey. */
   private ObjectNode metadata(RootKey key) {

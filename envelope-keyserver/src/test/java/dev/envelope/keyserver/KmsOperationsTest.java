@@ -113,6 +113,13 @@ class KmsOperationsTest {
     assertEquals(List.of("alias/team/a", "alias/team/b"), aliases.stream().map(AliasListEntry::aliasName).toList());
     assertEquals("arn:aws:kms:us-east-1:111122223333:alias/team/a", aliases.get(0).aliasArn());
     assertEquals(id, aliases.get(0).targetKeyId());
+    java.time.Instant keyMade = kms.describeKey(b -> b.keyId(id)).keyMetadata().creationDate();
+    for (AliasListEntry alias : aliases) {
+      assertTrue(alias.creationDate() != null && !alias.creationDate().isBefore(keyMade.minusSeconds(1)),
+          alias.toString());
+      assertTrue(alias.creationDate().isBefore(java.time.Instant.now().plusSeconds(60)), alias.toString());
+      assertEquals(alias.creationDate(), alias.lastUpdatedDate(), "never re-pointed, so last updated when made");
+    }
     kms.deleteAlias(b -> b.aliasName("alias/team/a"));
     assertEquals(List.of("alias/team/b"),
         kms.listAliases(b -> b.keyId(id)).aliases().stream().map(AliasListEntry::aliasName).toList());

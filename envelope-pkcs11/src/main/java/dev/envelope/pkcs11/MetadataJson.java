@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The JSON document inside the PKCS#11 metadata file (docs/FORMAT.md, section 6): the keyring's format 2
@@ -39,6 +41,13 @@ final class MetadataJson {
           g.writeString(alias);
         }
         g.writeEndArray();
+        if (!key.aliasCreatedAt().isEmpty()) {
+          g.writeObjectFieldStart("aliasCreatedAt");
+          for (Map.Entry<String, Instant> alias : key.aliasCreatedAt().entrySet()) {
+            g.writeStringField(alias.getKey(), alias.getValue().toString());
+          }
+          g.writeEndObject();
+        }
         g.writeStringField("description", key.description());
         g.writeStringField("state", key.state().name());
         g.writeStringField("createdAt", key.createdAt().toString());
@@ -98,6 +107,7 @@ final class MetadataJson {
     while (p.nextToken() == JsonToken.START_OBJECT) {
       String id = null;
       List<String> aliases = new ArrayList<>();
+      Map<String, Instant> aliasCreatedAt = new HashMap<>();
       String description = "";
       String state = null;
       Instant createdAt = null;
@@ -112,6 +122,7 @@ final class MetadataJson {
         switch (field) {
           case "id" -> id = p.getText();
           case "aliases" -> aliases.addAll(readStrings(p));
+          case "aliasCreatedAt" -> readInstants(p, aliasCreatedAt);
           case "description" -> description = p.getText();
           case "state" -> state = p.getText();
           case "createdAt" -> createdAt = Instant.parse(p.getText());
@@ -131,7 +142,7 @@ final class MetadataJson {
       if ((keyState == KeyState.PENDING_DELETION) != (deletionDate != null)) {
         throw new IOException("inconsistent deletion date");
       }
-      KeyRecord key = new KeyRecord(id, aliases, description, keyState, createdAt, deletionDate,
+      KeyRecord key = new KeyRecord(id, aliases, aliasCreatedAt, description, keyState, createdAt, deletionDate,
           period, nextRotation, current, versions);
       if (key.current() == null) {
         throw new IOException("no current version");
@@ -140,6 +151,17 @@ final class MetadataJson {
     }
     expect(p.currentToken(), JsonToken.END_ARRAY);
     return keys;
+  }
+
+  /** An object of name to instant, as {@code aliasCreatedAt}: optional, added in a later release of format 2. */
+  private static void readInstants(JsonParser p, Map<String, Instant> out) throws IOException {
+    expect(p.currentToken(), JsonToken.START_OBJECT);
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      expect(p.nextToken(), JsonToken.VALUE_STRING);
+      out.put(name, Instant.parse(p.getText()));
+    }
+    expect(p.currentToken(), JsonToken.END_OBJECT);
   }
 
   private static List<String> readStrings(JsonParser p) throws IOException {
