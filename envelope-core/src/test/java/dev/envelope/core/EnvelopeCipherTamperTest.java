@@ -6,6 +6,7 @@ import static dev.envelope.core.CipherFixtures.randomBytes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -159,6 +160,34 @@ class EnvelopeCipherTamperTest {
     StreamTamperHarness.Tamper tamper = lax.truncations().get(0);
 
     assertThrows(AssertionFailedError.class, () -> lax.assertRejected(tamper));
+  }
+
+  @Test
+  void theHarness_readingOneByteAtATime_catchesABugThatOnlySmallReadsHave() throws Exception {
+    // A stream that turns a failure into a clean end when asked for fewer than 8 bytes: reading 1000 bytes at a
+    // time never sees it; reading one byte at a time must.
+    StreamTamperHarness harness = harness(PARTIAL_LAST);
+    StreamTamperHarness.Decryptor buggy = in -> new java.io.FilterInputStream(CIPHER.newDecryptingStream(key,
+        CONTEXT, in)) {
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        try {
+          return super.read(b, off, len);
+        } catch (InvalidCiphertextException e) {
+          if (len < 8) {
+            return -1;
+          }
+          throw e;
+        }
+      }
+    };
+    StreamTamperHarness wrapped = new StreamTamperHarness(harness.plaintext(), harness.ciphertext(), 0, 4096, 40, 16,
+        buggy);
+    StreamTamperHarness.Tamper cut = wrapped.truncations().get(wrapped.truncations().size() - 1);
+
+    wrapped.assertRejected(cut); // at the default read size the bug does not show
+    assertThrows(AssertionFailedError.class, () -> wrapped.withReadSize(1).assertRejected(cut));
+    assertTrue(wrapped.readSizes().contains(1));
   }
 
   private void assertRejectedUnder(String name, EncryptionContext other) {

@@ -38,7 +38,10 @@ import org.opentest4j.AssertionFailedError;
  *       or in being the last one);</li>
  *   <li>the failure is sticky: a later read throws again instead of returning end of stream.</li>
  * </ul>
- * The reader reads in chunks of {@value #READ_CHUNK} bytes and records everything it is given.
+ * The reader reads in chunks of {@value #READ_CHUNK} bytes and records everything it is given; {@link
+ * #dynamicTests()} runs everything again reading 1 byte at a time, 7, and one less than, exactly and one more
+ * than a segment's plaintext ({@link #readSizes()}), because the bugs of a stream live at its boundaries (Okio's
+ * {@code ONE_BYTE_AT_A_TIME}).
  *
  * <p>Layout: {@code prefixBytes} of anything (a file header; 0 for a raw stream) followed by segments of
  * {@code segmentSize} ciphertext bytes, the last one possibly shorter. The first segment starts with a
@@ -46,7 +49,7 @@ import org.opentest4j.AssertionFailedError;
  * prefix counts as damage to the first segment.
  */
 public class StreamTamperHarness {
-  /** The reader asks for this many bytes per read. */
+  /** The reader asks for this many bytes per read, unless {@linkplain #withReadSize told otherwise}. */
   public static final int READ_CHUNK = 1000;
   /** Bytes whose every bit {@link #standardBitFlipPositions()} flips, from the start of the ciphertext. */
   public static final int LEADING_BYTES_TO_FLIP = 64;
@@ -77,16 +80,20 @@ public class StreamTamperHarness {
   private final Decryptor decryptor;
   private final Predicate<Throwable> isRejection;
   private final String rejectionName;
+  private final int readSize;
 
   public StreamTamperHarness(byte[] plaintext, byte[] ciphertext, int prefixBytes, int segmentSize,
       int streamHeaderBytes, int tagBytes, Decryptor decryptor) {
     this(plaintext, ciphertext, prefixBytes, segmentSize, streamHeaderBytes, tagBytes, decryptor,
-        t -> t instanceof InvalidCiphertextException, InvalidCiphertextException.class.getSimpleName());
+        t -> t instanceof InvalidCiphertextException, InvalidCiphertextException.class.getSimpleName(), READ_CHUNK);
   }
 
   private StreamTamperHarness(byte[] plaintext, byte[] ciphertext, int prefixBytes, int segmentSize,
       int streamHeaderBytes, int tagBytes, Decryptor decryptor, Predicate<Throwable> isRejection,
-      String rejectionName) {
+      String rejectionName, int readSize) {
+    if (readSize < 1) {
+      throw new IllegalArgumentException("readSize must be at least 1");
+    }
     if (prefixBytes < 0 || segmentSize <= streamHeaderBytes + tagBytes || streamHeaderBytes < 0 || tagBytes < 0) {
       throw new IllegalArgumentException("impossible segment layout");
     }
@@ -99,6 +106,7 @@ public class StreamTamperHarness {
     this.decryptor = Objects.requireNonNull(decryptor);
     this.isRejection = isRejection;
     this.rejectionName = rejectionName;
+    this.readSize = readSize;
   }
 
   /**
@@ -116,7 +124,22 @@ public class StreamTamperHarness {
   /** The same harness, accepting as a rejection what {@code isRejection} accepts (e.g. a module's own type). */
   public StreamTamperHarness withRejection(Predicate<Throwable> isRejection, String description) {
     return new StreamTamperHarness(plaintext, ciphertext, prefixBytes, segmentSize, streamHeaderBytes, tagBytes,
-        decryptor, isRejection, description);
+        decryptor, isRejection, description, readSize);
+  }
+
+  /** The same harness, its reader asking for {@code bytes} per read. */
+  public StreamTamperHarness withReadSize(int bytes) {
+    return new StreamTamperHarness(plaintext, ciphertext, prefixBytes, segmentSize, streamHeaderBytes, tagBytes,
+        decryptor, isRejection, rejectionName, bytes);
+  }
+
+  /**
+   * The read sizes {@link #dynamicTests()} tries besides {@value #READ_CHUNK}: one byte at a time, 7, and one
+   * less than, exactly and one more than the plaintext of a full segment.
+   */
+  public List<Integer> readSizes() {
+    int segmentPlaintext = segmentSize - tagBytes;
+    return List.copyOf(new TreeSet<>(List.of(1, 7, segmentPlaintext - 1, segmentPlaintext, segmentPlaintext + 1)));
   }
 
   public byte[] plaintext() {
@@ -351,7 +374,7 @@ public class StreamTamperHarness {
   private void assertStaysFailed(String name, InputStream stream) {
     for (int attempt = 0; attempt < 2; attempt++) {
       try {
-        int n = attempt == 0 ? stream.read(new byte[READ_CHUNK]) : stream.read();
+        int n = attempt == 0 ? stream.read(new byte[readSize]) : stream.read();
         fail(name + ": a read after the failure returned " + n + " instead of throwing");
       } catch (IOException | RuntimeException e) {
         if (!isRejection.test(e)) {
@@ -380,7 +403,7 @@ public class StreamTamperHarness {
     if (reading.stream() != null) {
       IOException again = null;
       try {
-        reading.stream().read(new byte[READ_CHUNK]);
+        reading.stream().read(new byte[readSize]);
       } catch (IOException e) {
         again = e;
       }
@@ -408,8 +431,17 @@ public class StreamTamperHarness {
     return new ArrayList<>(offsets);
   }
 
-  /** All of the above as JUnit dynamic tests: return it from a {@code @TestFactory}. */
+  /**
+   * All of the above as JUnit dynamic tests, at this harness's read size and then again at each of {@link
+   * #readSizes()}: return it from a {@code @TestFactory}.
+   */
   public Stream<DynamicNode> dynamicTests() {
+    return Stream.concat(atThisReadSize(), Stream.of(dynamicContainer("read sizes", readSizes().stream()
+        .map(size -> dynamicContainer("reading " + size + " bytes at a time",
+            withReadSize(size).atThisReadSize())))));
+  }
+
+  private Stream<DynamicNode> atThisReadSize() {
     return Stream.of(
         dynamicTest("the untampered ciphertext decrypts", this::assertIntact),
         dynamicContainer("bit flips", standardBitFlipPositions().stream().map(p -> dynamicTest(
@@ -437,9 +469,9 @@ public class StreamTamperHarness {
     InputStream stream = null;
     try {
       stream = decryptor.open(source);
-      byte[] buffer = new byte[READ_CHUNK];
+      byte[] buffer = new byte[readSize];
       int emptyReads = 0;
-      for (int n; (n = stream.read(buffer, 0, READ_CHUNK)) != -1; ) {
+      for (int n; (n = stream.read(buffer, 0, readSize)) != -1; ) {
         if (n == 0 && ++emptyReads > 1000) {
           fail("the decrypting stream keeps returning 0 bytes");
         }
