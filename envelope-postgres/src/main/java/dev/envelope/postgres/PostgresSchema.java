@@ -56,7 +56,8 @@ final class PostgresSchema {
       // 2: the operator role (tenant admins and the operator are two roles)
       List.of(
           "ALTER TABLE tokens DROP CONSTRAINT tokens_role_check",
-          "ALTER TABLE tokens ADD CONSTRAINT tokens_role_check CHECK (role IN ('read', 'write', 'admin', 'operator'))"));
+          "ALTER TABLE tokens ADD CONSTRAINT tokens_role_check"
+              + " CHECK (role IN ('read', 'write', 'admin', 'operator'))"));
 
   private PostgresSchema() {}
 
