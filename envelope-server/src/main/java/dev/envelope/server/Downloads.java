@@ -154,6 +154,6 @@ final class Downloads {
       ctx.res().reset();
       throw new EnvelopeException(code, detail);
     }
-    Problems.closeConnection(ctx);
+    CommittedResponses.cutShort(ctx);
   }
 }

@@ -7,7 +7,6 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
 import dev.envelope.http.ErrorFormat;
-import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.http.BadMessageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,12 +94,6 @@ final class Problems {
     };
   }
 
-  /** Closes the connection under a response already under way, so the client sees it cut short. */
-  static void closeConnection(Context ctx) {
-    ServletContextRequest.getServletContextRequest(ctx.req()).getConnectionMetaData().getConnection()
-        .getEndPoint().close();
-  }
-
   /**
    * The {@code Retry-After} of every 503, in seconds: long enough for a key service's or a store's retry
    * budget (10 s at most) to pass, short enough that clients come back soon after the dependency does.
@@ -111,7 +104,7 @@ final class Problems {
   static void send(Context ctx, Problem problem) {
     if (ctx.res().isCommitted()) {
       // Too late for a problem: a download failed in a way Downloads did not foresee. Never a clean end.
-      closeConnection(ctx);
+      CommittedResponses.cutShort(ctx);
       return;
     }
     if (problem.status() == 401) {

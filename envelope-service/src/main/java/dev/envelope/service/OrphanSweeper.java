@@ -1,6 +1,7 @@
 package dev.envelope.service;
 
 import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -50,7 +51,7 @@ final class OrphanSweeper {
         after = page.get(page.size() - 1).key();
       }
     } catch (IOException e) {
-      throw FileService.unavailable("the blob store cannot be listed", e);
+      throw new EnvelopeException(ErrorCode.UNAVAILABLE, "the blob store cannot be listed", e);
     }
   }
 }
