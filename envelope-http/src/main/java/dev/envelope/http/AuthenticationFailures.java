@@ -24,7 +24,11 @@ import org.slf4j.LoggerFactory;
 public final class AuthenticationFailures {
   private static final Logger SECURITY = LoggerFactory.getLogger("dev.envelope.security");
   static final int MAX_LINES_PER_MINUTE = 60;
-  /** Addresses tracked at most; beyond it, addresses with a full budget are forgotten first. */
+  /**
+   * Addresses tracked at most. Reaching it forgets, in one pass, every address whose budget is full again and then,
+   * if that is not a tenth of them, the ones that failed longest ago: memory stays bounded whatever the number of
+   * addresses an attacker has, and the pass (linear in the map) runs at most once per tenth of it.
+   */
   static final int MAX_TRACKED = 16_384;
   private static final long MINUTE = TimeUnit.MINUTES.toNanos(1);
 
@@ -60,15 +64,31 @@ public final class AuthenticationFailures {
 
   /** Records a failed authentication from {@code address}; {@code what} says what failed, never a secret. */
   public void failed(String address, String what) {
-    if (budgets.size() >= MAX_TRACKED) {
-      long now = nanoTime.getAsLong();
-      budgets.values().removeIf(b -> b.isFull(now));
-    }
     long now = nanoTime.getAsLong();
+    if (budgets.size() >= MAX_TRACKED) {
+      forgetSome(now);
+    }
     long count = budgets.computeIfAbsent(address, a -> new Budget(now)).spend(now);
     if (count > 0) {
       log(address, what, count);
     }
+  }
+
+  private synchronized void forgetSome(long now) {
+    if (budgets.size() < MAX_TRACKED) {
+      return; // another thread just did
+    }
+    budgets.values().removeIf(b -> b.isFull(now));
+    int excess = budgets.size() - (MAX_TRACKED - MAX_TRACKED / 10);
+    if (excess > 0) {
+      budgets.entrySet().stream().sorted(java.util.Comparator.comparingLong(e -> e.getValue().lastFailure()))
+          .limit(excess).map(java.util.Map.Entry::getKey).toList().forEach(budgets::remove);
+    }
+  }
+
+  /** Addresses tracked now (for tests). */
+  int tracked() {
+    return budgets.size();
   }
 
   private synchronized void log(String address, String what, long count) {
@@ -96,6 +116,7 @@ public final class AuthenticationFailures {
     private long refilledAt;
     private long loggedAt = Long.MIN_VALUE;
     private long unlogged;
+    private volatile long lastFailure;
 
     Budget(long now) {
       this.refilledAt = now;
@@ -103,6 +124,7 @@ public final class AuthenticationFailures {
 
     /** Spends one failure; returns the failures to log now (0: not yet, one line a minute per address). */
     synchronized long spend(long now) {
+      lastFailure = now;
       refill(now);
       left = Math.max(0, left - 1);
       unlogged++;
@@ -120,9 +142,14 @@ public final class AuthenticationFailures {
       return left >= 1 ? 0 : (long) Math.ceil((1 - left) * MINUTE / perMinute);
     }
 
+    long lastFailure() {
+      return lastFailure;
+    }
+
+    /** Whether this address has its whole budget back: forgetting it changes nothing but a log count. */
     synchronized boolean isFull(long now) {
       refill(now);
-      return left >= perMinute && unlogged == 0;
+      return left >= perMinute;
     }
 
     private void refill(long now) {

@@ -90,4 +90,36 @@ class AuthenticationFailuresTest {
     }
     return captured.toString(StandardCharsets.UTF_8);
   }
+
+  @Test
+  void theAddressesTracked_stayBounded_whateverTheirNumber() {
+    for (int i = 0; i < 3 * AuthenticationFailures.MAX_TRACKED; i++) {
+      String address = "10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255);
+      failures.failed(address, "bad token");
+      failures.failed(address, "bad token"); // twice: a count not yet logged must not pin it in memory
+      advance(Duration.ofMillis(1));
+    }
+
+    assertTrue(failures.tracked() <= AuthenticationFailures.MAX_TRACKED, "tracked " + failures.tracked());
+    assertTrue(failures.throttled("10.0.0.1").isEmpty(), "forgotten, which only gives back a budget");
+  }
+
+  @Test
+  void whenTheMapIsFull_theAddressesThatFailedLongestAgoGoFirst() {
+    for (int i = 0; i < 5; i++) {
+      failures.failed("192.0.2.1", "bad token"); // the oldest: throttled, then forgotten first
+    }
+    advance(Duration.ofNanos(1000));
+    for (int i = 0; i < AuthenticationFailures.MAX_TRACKED; i++) {
+      failures.failed("10." + (i >> 16) + "." + ((i >> 8) & 255) + "." + (i & 255), "bad token");
+      advance(Duration.ofNanos(1000));
+    }
+    for (int i = 0; i < 5; i++) {
+      failures.failed("192.0.2.2", "bad token"); // the newest: kept, and throttled
+    }
+
+    assertTrue(failures.tracked() < AuthenticationFailures.MAX_TRACKED);
+    assertTrue(failures.throttled("192.0.2.1").isEmpty(), "the oldest was forgotten, budget and all");
+    assertTrue(failures.throttled("192.0.2.2").isPresent());
+  }
 }

@@ -331,4 +331,38 @@ class HttpGuardsTest {
       clients.shutdownNow();
     }
   }
+
+  @Test
+  void aFastStart_doesNotBuyALongStall_uploading() throws Exception {
+    GuardedApp app = app(HttpLimits.defaults().withMinDataRate(100 * 1024, Duration.ofSeconds(1)));
+    RawHttp raw = connect(app, "127.0.0.2");
+    raw.send("POST /upload HTTP/1.1\r\nHost: x\r\nAuthorization: ok\r\nContent-Length: 6000000\r\n\r\n");
+    raw.send(new byte[5_000_000]); // 50 s of credit under an average over the whole transfer
+    boolean cut = false;
+    try {
+      for (int i = 0; i < 100 && !cut; i++) {
+        raw.send("x");
+        Thread.sleep(100);
+        cut = app.uploadFailures.get() > 0;
+      }
+    } catch (IOException e) {
+      cut = true;
+    }
+
+    assertTrue(cut, "cut within 10 s, although 5 MB came first");
+    assertEquals(0, app.uploadsRead.get());
+  }
+
+  @Test
+  void aFastStart_doesNotBuyALongStall_downloading() throws Exception {
+    GuardedApp app = app(HttpLimits.defaults().withMinDataRate(100 * 1024, Duration.ofSeconds(1)));
+    RawHttp raw = connect(app, "127.0.0.2");
+    raw.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+    raw.readSome(5_000_000); // then stops reading
+
+    for (int i = 0; i < 100 && app.downloadFailures.get() == 0; i++) {
+      Thread.sleep(100);
+    }
+    assertEquals(1, app.downloadFailures.get(), "cut within 10 s, although 5 MB went first");
+  }
 }

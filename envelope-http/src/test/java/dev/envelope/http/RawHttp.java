@@ -80,6 +80,18 @@ public final class RawHttp implements Closeable {
     return new Response(status, headers, body);
   }
 
+  /** Reads and throws away {@code count} bytes of whatever comes. */
+  public void readSome(long count) throws IOException {
+    byte[] sink = new byte[64 * 1024];
+    for (long left = count; left > 0; ) {
+      int n = in.read(sink, 0, (int) Math.min(sink.length, left));
+      if (n < 0) {
+        throw new IOException("the connection ended after " + (count - left) + " bytes");
+      }
+      left -= n;
+    }
+  }
+
   /**
    * Whether the server has closed the connection: reading ends (or is reset) within {@code timeout}. Bytes the
    * server sent before closing are skipped.
