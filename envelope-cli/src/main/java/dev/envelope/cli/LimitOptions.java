@@ -28,6 +28,10 @@ final class LimitOptions {
       description = "how long a connection may stall (default: 30s)")
   Duration idleTimeout = HttpLimits.DEFAULT_IDLE_TIMEOUT;
 
+  @Option(names = "--header-timeout", paramLabel = "TIME", converter = DurationConverter.class,
+      description = "how long a request's line and headers may take from their first byte (default: 10s)")
+  Duration headerTimeout = HttpLimits.DEFAULT_HEADER_TIMEOUT;
+
   @Option(names = "--min-data-rate", paramLabel = "BYTES", converter = SizeConverter.class,
       description = "bytes per second a client must move while the server waits for it; slower ones are cut"
           + " (default: 1K)")
@@ -58,7 +62,7 @@ final class LimitOptions {
     if (maxHeaderSize > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("maxHeaderBytes must be at most " + Integer.MAX_VALUE);
     }
-    return new HttpLimits(maxConnections, maxConnectionsPerAddress, maxThreads, idleTimeout, minDataRate,
+    return new HttpLimits(maxConnections, maxConnectionsPerAddress, maxThreads, idleTimeout, headerTimeout, minDataRate,
         minDataRateGrace, (int) maxHeaderSize, drainLimit, drainTime, authFailuresPerMinute);
   }
 

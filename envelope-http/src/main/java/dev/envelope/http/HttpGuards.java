@@ -16,8 +16,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * Installs the guards of an Envelope listener on a Javalin app, in one place, so that the file server and the
  * key server keep the same bounds ({@link HttpLimits}):
  * <ul>
- *   <li>one connector, on the given address, with the header size and idle timeout of the limits, a cap on
- *       connections in all and one per client address;
+ *   <li>one connector, on the given address, with the header size, header deadline and idle timeout of the
+ *       limits, a cap on connections in all and one per client address;
  *   <li>a thread pool of {@link HttpLimits#maxThreads()}, whose requests run on virtual threads where the JDK
  *       has them (21 and later; Jetty finds out at run time, so one {@code --release 17} build serves both);
  *   <li>{@link RequestGuard} in front of the application (which also keeps the minimum data rate), and Jetty's
@@ -88,6 +88,7 @@ public final class HttpGuards {
       connector.setPort(listen.port());
       connector.setIdleTimeout(limits.idleTimeout().toMillis());
       connector.addBean(new AddressConnectionLimit(limits.maxConnectionsPerAddress()));
+      connector.addBean(new HeaderDeadline(limits.headerTimeout().toNanos(), connector.getScheduler()));
       server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
       listener.connector = connector;
       return connector;

@@ -7,6 +7,7 @@ import java.util.Optional;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -37,7 +38,8 @@ final class RequestGuard extends Handler.Wrapper {
   }
 
   @Override
-  public boolean handle(Request request, Response response, Callback callback) throws Exception {
+  public boolean handle(Request request, Response response, Callback answered) throws Exception {
+    Callback callback = headersDone(request, answered);
     Optional<Refusal> refusal = refusalOf(request.getHeaders());
     if (refusal.isPresent()) {
       refuse(request, response, callback, refusal.get(), errors, limits);
@@ -47,6 +49,29 @@ final class RequestGuard extends Handler.Wrapper {
     GuardedRequest guarded = new GuardedRequest(request, new SlowPeerMeter(limits.minDataRate(), grace));
     return super.handle(guarded, new GuardedResponse(guarded, response, new SlowPeerMeter(limits.minDataRate(),
         grace)), new UnreadBodyDrain(request, callback, limits));
+  }
+
+  /** Tells the connection's {@link HeaderDeadline} that a request is handled, and when its answer is done. */
+  private static Callback headersDone(Request request, Callback answered) {
+    Connection connection = request.getConnectionMetaData().getConnection();
+    HeaderDeadline deadline = request.getConnectionMetaData().getConnector().getBean(HeaderDeadline.class);
+    if (deadline == null) {
+      return answered;
+    }
+    deadline.handling(connection);
+    return new Callback.Nested(answered) {
+      @Override
+      public void succeeded() {
+        deadline.answered(connection);
+        super.succeeded();
+      }
+
+      @Override
+      public void failed(Throwable failure) {
+        deadline.answered(connection);
+        super.failed(failure);
+      }
+    };
   }
 
   static Optional<Refusal> refusalOf(HttpFields headers) {

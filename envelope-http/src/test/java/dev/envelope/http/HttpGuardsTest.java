@@ -365,4 +365,35 @@ class HttpGuardsTest {
     }
     assertEquals(1, app.downloadFailures.get(), "cut within 10 s, although 5 MB went first");
   }
+
+  @Test
+  void headersTrickledSlowerThanTheHeaderTimeout_areCut_whileOthersAreServed() throws Exception {
+    GuardedApp app = app(HttpLimits.defaults().withHeaderTimeout(Duration.ofSeconds(2)));
+    RawHttp slow = connect(app, "127.0.0.2");
+    slow.send("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+    boolean cut = false;
+    try {
+      for (int i = 0; i < 100 && !cut; i++) {
+        slow.send("X-Slow-" + i + ": y\r\n"); // a header line every 200 ms: never idle, never done
+        Thread.sleep(200);
+      }
+    } catch (IOException e) {
+      cut = true;
+    }
+
+    assertTrue(cut, "cut within 20 s, though a byte came every 200 ms");
+    assertEquals(200, connect(app, "127.0.0.3").send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").read(ANSWER)
+        .status());
+  }
+
+  @Test
+  void aKeptAliveConnection_getsTheDeadlineAfreshForEachRequest() throws Exception {
+    GuardedApp app = app(HttpLimits.defaults().withHeaderTimeout(Duration.ofSeconds(2)));
+    RawHttp raw = connect(app, "127.0.0.2");
+    for (int i = 0; i < 4; i++) {
+      raw.send("GET /sleep HTTP/1.1\r\nHost: x\r\n\r\n"); // the handling takes 300 ms: not the headers' time
+      assertEquals(200, raw.read(ANSWER).status());
+      Thread.sleep(1500); // idle between requests, with no byte of the next: the idle timeout's, not this one's
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package dev.envelope.keyring;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -93,7 +94,8 @@ class KeyringCrashTest {
 
       writer.destroyForcibly(); // SIGKILL: no shutdown hook, no cleanup
       writer.waitFor(30, TimeUnit.SECONDS);
-      reader.join(10_000);
+      reader.join(120_000); // every line the writer flushed before it died is in the pipe: read them all
+      assertFalse(reader.isAlive(), "the writer's output was read to its end");
 
       int committed = reported.get();
       int found = Keyrings.open(home, master).listKeys().size(); // throws if the keyring is damaged

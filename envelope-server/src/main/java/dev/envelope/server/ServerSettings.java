@@ -142,6 +142,7 @@ public final class ServerSettings {
         (int) sources.parse(Setting.MAX_THREADS, "a whole number from 8 to 10000",
             text -> within(Long.parseLong(text), 8, 10_000)),
         Duration.ofMillis(sources.parse(Setting.IDLE_TIMEOUT, positiveDuration, text -> millis(text, false))),
+        Duration.ofMillis(sources.parse(Setting.HEADER_TIMEOUT, positiveDuration, text -> millis(text, false))),
         sources.parse(Setting.MIN_DATA_RATE, "bytes per second such as 0, 512 or 4K",
             text -> within(size(text), 0, 1L << 30)),
         Duration.ofMillis(sources.parse(Setting.MIN_DATA_RATE_GRACE, "a duration such as 0s, 10s or 1m",

@@ -20,6 +20,8 @@ public enum Setting {
       "how often to look for such blobs; off on all nodes of a cluster but one, to list a big bucket once"),
   IDLE_TIMEOUT("idle-timeout", "ENVELOPE_IDLE_TIMEOUT", "30s",
       "how long a connection may stall before it is closed"),
+  HEADER_TIMEOUT("header-timeout", "ENVELOPE_HEADER_TIMEOUT", "10s",
+      "how long a request's line and headers may take from their first byte; a slower client is closed"),
   MAX_CONNECTIONS("max-connections", "ENVELOPE_MAX_CONNECTIONS", "1024",
       "open connections in all; beyond it new ones wait to be accepted"),
   MAX_CONNECTIONS_PER_ADDRESS("max-connections-per-address", "ENVELOPE_MAX_CONNECTIONS_PER_ADDRESS", "64",
