@@ -61,4 +61,35 @@ class ServeProcessIT {
       again.process().waitFor(30, TimeUnit.SECONDS);
     }
   }
+
+  @Test
+  void malformedRequests_quotingTheirOwnHeaders_doNotReachTheLog() throws Exception {
+    ServeProcess server = serve();
+    try {
+      URI url = URI.create(server.url());
+      String marker = "x-forged-log-line-" + "y".repeat(2000);
+      for (int i = 0; i < 100; i++) {
+        try (java.net.Socket socket = new java.net.Socket(url.getHost(), url.getPort())) {
+          socket.getOutputStream().write(("GET /healthz HTTP/1.1\r\nHost: a\r\nHost: " + marker
+              + "\u0085forged\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+          assertTrue(new String(socket.getInputStream().readNBytes(12), StandardCharsets.ISO_8859_1)
+              .startsWith("HTTP/1.1 400"));
+        }
+      }
+
+      String log = java.nio.file.Files.list(dir).filter(p -> p.getFileName().toString().startsWith("stderr-"))
+          .map(p -> {
+            try {
+              return java.nio.file.Files.readString(p, StandardCharsets.ISO_8859_1);
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }).reduce("", String::concat);
+      assertFalse(log.contains("x-forged-log-line"), "no client header text in the log");
+      assertTrue(log.length() < 20_000, "the log did not grow with the requests: " + log.length() + " chars");
+    } finally {
+      server.process().destroy();
+      server.process().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
 }

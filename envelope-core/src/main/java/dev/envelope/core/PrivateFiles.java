@@ -48,6 +48,7 @@ public final class PrivateFiles {
   private static final int GROUP_OR_OTHERS_ANY = 0077;
   private static final int STICKY = 01000;
   private static final int ROOT = 0;
+  private static final int MAX_LINKS = 40;
 
   private PrivateFiles() {}
 
@@ -139,9 +140,36 @@ public final class PrivateFiles {
     if (absolute.getParent() != null) {
       directories.add(absolute.getParent().toRealPath());
     }
+    directories.addAll(linkDirectories(absolute));
     for (Path dir : directories) {
       checkDirectory(dir, what, file);
     }
+  }
+
+  /**
+   * The directories that hold a symbolic link on the way from {@code path} to the file it names, at every hop of
+   * a chain and for links to directories too: whoever may write one of them can point the link elsewhere.
+   */
+  private static Set<Path> linkDirectories(Path path) throws IOException {
+    Set<Path> directories = new LinkedHashSet<>();
+    Path current = path;
+    for (int hops = 0; hops < MAX_LINKS; hops++) {
+      Path prefix = current.getRoot();
+      Path followed = null;
+      for (Path name : current) {
+        prefix = prefix.resolve(name);
+        if (Files.isSymbolicLink(prefix)) {
+          directories.add(prefix.getParent().toRealPath());
+          followed = prefix.getParent().resolve(Files.readSymbolicLink(prefix)).resolve(prefix.relativize(current));
+          break;
+        }
+      }
+      if (followed == null) {
+        return directories;
+      }
+      current = followed;
+    }
+    throw new IOException("too many symbolic links on the way to " + path);
   }
 
   private static void checkDirectory(Path dir, String what, Path file) throws EnvelopeException, IOException {

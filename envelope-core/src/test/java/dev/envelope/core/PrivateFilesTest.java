@@ -148,6 +148,36 @@ class PrivateFilesTest {
   }
 
   @Test
+  void aLinkInTheMiddleOfAChain_inAWorldWritableDirectory_isRefused() throws Exception {
+    Path safe = Files.createDirectory(dir.resolve("safe2"));
+    Path target = Files.createFile(safe.resolve("master.key"));
+    FileModes.set(target, "rw-------");
+    Path open = Files.createDirectory(dir.resolve("open2"));
+    Path middle = Files.createSymbolicLink(open.resolve("l3"), target);
+    Path home = Files.createDirectory(dir.resolve("home2"));
+    Path first = Files.createSymbolicLink(home.resolve("master.key"), middle);
+    PrivateFiles.checkSecret(first, "master key file");
+    FileModes.set(open, "rwxrwxrwx"); // another user could now point l3 at another file of ours
+
+    String message = refused(() -> PrivateFiles.checkSecret(first, "master key file"));
+    assertTrue(message.contains(open.toRealPath().toString()), message);
+  }
+
+  @Test
+  void aLinkedDirectory_inAWorldWritableDirectory_isRefused() throws Exception {
+    Path data = Files.createDirectory(dir.resolve("data3"));
+    Path target = Files.createFile(data.resolve("keyring"));
+    FileModes.set(target, "rw-------");
+    Path open = Files.createDirectory(dir.resolve("open3"));
+    Path linkedDir = Files.createSymbolicLink(open.resolve("data"), data);
+    Path file = linkedDir.resolve("keyring");
+    PrivateFiles.checkOwnerOnly(file, "keyring");
+    FileModes.set(open, "rwxrwxrwx");
+
+    refused(() -> PrivateFiles.checkOwnerOnly(file, "keyring"));
+  }
+
+  @Test
   void aMissingFileIsNoSuchFile() {
     assertThrows(NoSuchFileException.class, () -> PrivateFiles.checkOwnerOnly(dir.resolve("none"), "keyring"));
   }

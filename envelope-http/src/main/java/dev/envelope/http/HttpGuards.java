@@ -35,13 +35,20 @@ public final class HttpGuards {
    * @param name names the threads (e.g. {@code envelope-http})
    * @param inputBufferSize bytes read from a connection at a time (0: Jetty's default)
    * @param tls the server's certificate, for HTTPS
+   * @param prefetch bodies to take in before the application sees the request ({@link BodyPrefetch})
    */
   public record Listen(String name, String host, int port, int inputBufferSize,
-      Optional<SslContextFactory.Server> tls) {
+      Optional<SslContextFactory.Server> tls, Optional<BodyPrefetch> prefetch) {
     public Listen {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(tls, "tls");
+      Objects.requireNonNull(prefetch, "prefetch");
+    }
+
+    /** Where and how to listen, without TLS and with bodies read by the application. */
+    public static Listen plain(String name, String host, int port, int inputBufferSize) {
+      return new Listen(name, host, port, inputBufferSize, Optional.empty(), Optional.empty());
     }
   }
 
@@ -64,7 +71,8 @@ public final class HttpGuards {
     config.jetty.threadPool = threadPool(listen.name(), limits.maxThreads());
     config.jetty.modifyServer(server -> {
       server.setErrorHandler(new GuardedErrorHandler(errors));
-      server.setHandler(new RequestGuard(limits, errors)); // Javalin puts its servlet context inside it
+      // Javalin puts its servlet context inside it.
+      server.setHandler(new RequestGuard(limits, errors, listen.prefetch()));
     });
     config.jetty.addConnector((server, http) -> {
       http.setSendServerVersion(false);

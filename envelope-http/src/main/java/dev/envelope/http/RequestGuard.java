@@ -31,10 +31,12 @@ final class RequestGuard extends Handler.Wrapper {
 
   private final HttpLimits limits;
   private final ErrorFormat errors;
+  private final java.util.Optional<BodyPrefetch> prefetch;
 
-  RequestGuard(HttpLimits limits, ErrorFormat errors) {
+  RequestGuard(HttpLimits limits, ErrorFormat errors, java.util.Optional<BodyPrefetch> prefetch) {
     this.limits = limits;
     this.errors = errors;
+    this.prefetch = prefetch;
   }
 
   @Override
@@ -46,9 +48,33 @@ final class RequestGuard extends Handler.Wrapper {
       return true;
     }
     long grace = limits.minDataRateGrace().toNanos();
+    Callback drained = new UnreadBodyDrain(request, callback, limits);
+    if (prefetch.isPresent() && PrefetchedBody.applies(request, prefetch.get().maxBytes())
+        && prefetch.get().worthWaitingFor().test(request)) {
+      BodyPrefetch policy = prefetch.get();
+      new PrefetchedBody(request, policy.maxBytes(), new SlowPeerMeter(limits.minDataRate(), grace),
+          whole -> handleNow(whole, new GuardedResponse(whole, response, new SlowPeerMeter(limits.minDataRate(),
+              grace)), drained),
+          failure -> {
+            policy.abandoned().accept(request);
+            callback.failed(failure);
+          }).run();
+      return true; // the body is taken in without this thread; the application runs once it is all here
+    }
     GuardedRequest guarded = new GuardedRequest(request, new SlowPeerMeter(limits.minDataRate(), grace));
     return super.handle(guarded, new GuardedResponse(guarded, response, new SlowPeerMeter(limits.minDataRate(),
-        grace)), new UnreadBodyDrain(request, callback, limits));
+        grace)), drained);
+  }
+
+  /** Hands a request whose body has been taken in to the application, on the thread that completed it. */
+  private void handleNow(Request request, Response response, Callback callback) {
+    try {
+      if (!super.handle(request, response, callback)) {
+        Response.writeError(request, response, callback, 404);
+      }
+    } catch (Throwable failure) {
+      Response.writeError(request, response, callback, failure);
+    }
   }
 
   /** Tells the connection's {@link HeaderDeadline} that a request is handled, and when its answer is done. */

@@ -26,11 +26,15 @@ final class GuardedApp implements AutoCloseable {
   private final HttpGuards.Listener listener;
 
   GuardedApp(HttpLimits limits) {
+    this(limits, Optional.empty());
+  }
+
+  GuardedApp(HttpLimits limits, Optional<BodyPrefetch> prefetch) {
     HttpGuards.Listener[] made = new HttpGuards.Listener[1];
     this.app = Javalin.create(cfg -> {
       cfg.startup.showJavalinBanner = false;
       made[0] = HttpGuards.install(cfg, new HttpGuards.Listen("guarded-test", "127.0.0.1", 0, 0,
-          Optional.empty()), limits, FORMAT);
+          Optional.empty(), prefetch), limits, FORMAT);
       cfg.routes.get("/healthz", ctx -> ctx.result("ok"));
       cfg.routes.get("/sleep", ctx -> {
         Thread.sleep(300);

@@ -1,6 +1,9 @@
 package dev.envelope.keyserver;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.PrivateFiles;
 import java.io.Closeable;
@@ -20,6 +23,13 @@ import java.nio.file.StandardOpenOption;
  * someone else could change it or its directory ({@link PrivateFiles#checkOwnerOnly}); others may read it.
  */
 final class AuditLog implements Closeable {
+  /**
+   * Every character outside ASCII escaped: a claimed value holding U+0085 or U+2028, which many readers take for a
+   * line break, cannot split a line of the log into two.
+   */
+  private static final ObjectWriter LINES = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build()
+      .writer();
+
   private static final String WHAT = "audit log";
   private final Path file;
   private final FileChannel channel;
@@ -57,7 +67,7 @@ final class AuditLog implements Closeable {
 
   void write(AuditRecord record) {
     try {
-      byte[] json = KmsRequest.JSON.writeValueAsBytes(record.toJson());
+      byte[] json = LINES.writeValueAsBytes(record.toJson());
       ByteBuffer line = ByteBuffer.allocate(json.length + 1).put(json).put((byte) '\n').flip();
       synchronized (this) {
         while (line.hasRemaining()) {

@@ -19,6 +19,7 @@ final class AuditRecord {
   private String sourceKeyId;
   private EncryptionContext context;
   private String error;
+  private boolean authenticated;
 
   AuditRecord(Instant time, String requestId, String sourceIp) {
     this.time = time;
@@ -57,8 +58,18 @@ final class AuditRecord {
     this.context = context;
   }
 
+  /** The request's signature checked out: its access key id is proven, not claimed. */
+  void authenticated() {
+    this.authenticated = true;
+  }
+
   void error(KmsError error) {
     this.error = error.type();
+  }
+
+  /** Claimed values come from any client: at most 128 characters of them go on record. */
+  private static String clip(String text) {
+    return text == null || text.length() <= 128 ? text : text.substring(0, 128) + "...";
   }
 
   ObjectNode toJson() {
@@ -66,8 +77,9 @@ final class AuditRecord {
     line.put("time", time.toString());
     line.put("requestId", requestId);
     line.put("sourceIp", sourceIp);
-    line.put("accessKeyId", accessKeyId);
-    line.put("operation", operation);
+    line.put("accessKeyId", clip(accessKeyId));
+    line.put("authenticated", authenticated);
+    line.put("operation", clip(operation));
     line.put("keyId", keyId);
     if (sourceKeyId != null) {
       line.put("sourceKeyId", sourceKeyId);

@@ -95,10 +95,15 @@ public final class CredentialStore {
     return key;
   }
 
-  /** The key id an allow-list entry names: a key id, or a key ARN's id; anything else is refused. */
+  /**
+   * The key id an allow-list entry names: a key id (in lower case, as key ids are made and compared), or a key
+   * ARN's id; anything else is refused. Whether such a key exists is not known here (the key service is not
+   * opened): an id of no key allows nothing.
+   */
   private static String keyIdOf(String allowed) throws EnvelopeException {
-    String id = allowed.startsWith("arn:") && allowed.contains(":key/")
-        ? allowed.substring(allowed.lastIndexOf(":key/") + ":key/".length()) : allowed;
+    String id = (allowed.startsWith("arn:") && allowed.contains(":key/")
+        ? allowed.substring(allowed.lastIndexOf(":key/") + ":key/".length()) : allowed)
+        .toLowerCase(java.util.Locale.ROOT);
     if (!ManagedKeyRules.isKeyIdShaped(id)) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "'" + allowed + "' is not a key id: an access key's"
           + " allowed keys are named by id or key ARN ('envelope keys list' shows them), never by alias, which"

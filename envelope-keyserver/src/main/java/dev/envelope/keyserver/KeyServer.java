@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.http.AuthenticationFailures;
+import dev.envelope.http.BodyPrefetch;
 import dev.envelope.http.ErrorFormat;
 import dev.envelope.http.HttpGuards;
 import dev.envelope.http.Refusal;
@@ -60,6 +61,8 @@ public final class KeyServer implements AutoCloseable {
   private static final String CONTENT_TYPE = "application/x-amz-json-1.1";
   private static final Pattern CLAIMED_ACCESS_KEY = Pattern.compile("Credential=([A-Za-z0-9]{1,128})/");
   private static final Logger LOG = LoggerFactory.getLogger(KeyServer.class);
+  /** A request attribute: this request already has its audit line. */
+  private static final String AUDITED = "dev.envelope.keyserver.audited";
   /** The errors that mean "who are you?": each counts against the client's address. */
   private static final Set<KmsError> AUTHENTICATION_ERRORS = EnumSet.of(KmsError.MISSING_AUTHENTICATION_TOKEN,
       KmsError.INCOMPLETE_SIGNATURE, KmsError.UNRECOGNIZED_CLIENT, KmsError.INVALID_SIGNATURE);
@@ -112,7 +115,9 @@ public final class KeyServer implements AutoCloseable {
       cfg.startup.showJavalinBanner = false;
       cfg.startup.showOldJavalinVersionWarning = false;
       server.listener = HttpGuards.install(cfg, new HttpGuards.Listen("envelope-keyserver", settings.host(),
-          settings.port(), 0, settings.tls().map(Tls::context)), settings.limits(), server::refusal);
+          settings.port(), 0, settings.tls().map(Tls::context), Optional.of(new BodyPrefetch(
+              settings.maxBodyBytes(), server::worthWaitingFor, server::abandoned))),
+          settings.limits(), server::refusal);
       cfg.routes.post("/", server::handle);
       cfg.routes.error(404, ctx -> server.answerOutsideApi(ctx));
       cfg.routes.error(405, ctx -> server.answerOutsideApi(ctx));
@@ -161,12 +166,15 @@ public final class KeyServer implements AutoCloseable {
       byte[] body;
       try {
         body = readBody(req);
+      } catch (KmsException e) {
+        throw e; // too large: said as such
       } catch (IOException | RuntimeException e) {
         // The client stopped sending, went away, or sent too slowly: still a request, refused on the record.
         throw KmsError.VALIDATION.exception("The request body ended before its declared length");
       }
       AccessKey caller = authenticating(req, record,
           () -> verifier.verify(presented, signedRequest(req, headers, body)));
+      record.authenticated();
       Operation operation = operations.get(name);
       if (!target.startsWith(TARGET_PREFIX) || operation == null) {
         throw KmsError.UNKNOWN_OPERATION.exception("Unknown operation " + target);
@@ -319,6 +327,41 @@ public final class KeyServer implements AutoCloseable {
   }
 
   /**
+   * Whether a request's body is worth taking in before the handler runs (without a thread): only when its headers
+   * pass every check they allow ({@link SigV4Verifier#precheck}). Any other request reaches the handler at once
+   * and is refused there without its body being read.
+   */
+  private boolean worthWaitingFor(Request request) {
+    try {
+      verifier.precheck(headers(request));
+      return true;
+    } catch (IOException | EnvelopeException | RuntimeException e) { // KmsException included
+      return false;
+    }
+  }
+
+  /**
+   * A request whose headers passed the checks but whose body never came whole (cut short, or too slow): it counts
+   * as a failed authentication of its address, since its signature could never be checked, and is put on record.
+   */
+  private void abandoned(Request request) {
+    String address = Request.getRemoteAddr(request);
+    failures.failed(address, "a signed request's body was abandoned before its signature could be checked");
+    AuditRecord record = new AuditRecord(clock.instant(), UUID.randomUUID().toString(), address);
+    claim(record, headers(request));
+    record.error(KmsError.VALIDATION);
+    audit.write(record);
+    request.setAttribute(AUDITED, Boolean.TRUE); // Jetty's error answer to the broken request is not a second one
+  }
+
+  private static Map<String, List<String>> headers(Request request) {
+    Map<String, List<String>> headers = new TreeMap<>();
+    request.getHeaders().forEach(field -> headers.computeIfAbsent(field.getLowerCaseName(),
+        n -> new ArrayList<>()).add(field.getValue()));
+    return headers;
+  }
+
+  /**
    * A refusal made outside the API's handler (by the guards, or Jetty's own error for a malformed request), as a
    * KMS error body, on the record like every other request.
    */
@@ -326,16 +369,16 @@ public final class KeyServer implements AutoCloseable {
     KmsError error = switch (refusal.reason()) {
       case THROTTLED -> KmsError.THROTTLING;
       case METHOD_OVERRIDE, TRANSFER_CODING, TOO_LARGE -> KmsError.VALIDATION;
-      case MALFORMED -> refusal.status() >= 500 ? KmsError.INTERNAL : KmsError.VALIDATION;
+      case MALFORMED -> refusal.status() >= 500 && refusal.status() != 505 ? KmsError.INTERNAL
+          : KmsError.VALIDATION;
     };
     AuditRecord record = new AuditRecord(clock.instant(), UUID.randomUUID().toString(),
         Request.getRemoteAddr(request));
-    Map<String, List<String>> headers = new TreeMap<>();
-    request.getHeaders().forEach(field -> headers.computeIfAbsent(field.getLowerCaseName(),
-        n -> new ArrayList<>()).add(field.getValue()));
-    claim(record, headers);
+    claim(record, headers(request));
     record.error(error);
-    audit.write(record);
+    if (request.getAttribute(AUDITED) == null) {
+      audit.write(record);
+    }
     try {
       return new ErrorFormat.Body(CONTENT_TYPE, KmsRequest.JSON.writeValueAsBytes(errorBody(error,
           refusal.message())), Map.of("x-amzn-RequestId", record.requestId(), "x-amzn-ErrorType", error.type()));
@@ -347,8 +390,12 @@ public final class KeyServer implements AutoCloseable {
   /** Any other path or method: Javalin's 404 or 405, with a KMS error body rather than its own page. */
   private void answerOutsideApi(Context ctx) throws IOException {
     if (!ctx.res().isCommitted()) {
+      AuditRecord record = new AuditRecord(clock.instant(), UUID.randomUUID().toString(), ctx.req().getRemoteAddr());
+      claim(record, headers(ctx.req()));
+      record.error(KmsError.UNKNOWN_OPERATION);
+      audit.write(record); // every request is on the record, the ones to other paths and methods too
       respondError(ctx, ctx.statusCode(), KmsError.UNKNOWN_OPERATION, "The AWS KMS API is served by POST / only",
-          UUID.randomUUID().toString());
+          record.requestId());
     }
   }
 

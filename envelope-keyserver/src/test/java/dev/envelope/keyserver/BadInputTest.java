@@ -2,6 +2,7 @@ package dev.envelope.keyserver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +57,7 @@ class BadInputTest {
     answers("SerializationException", "DescribeKey", "{\"KeyId\": ");
     answers("SerializationException", "DescribeKey", "[1, 2]");
     answers("SerializationException", "DescribeKey", "\u0000\u0001binary");
+    answers("SerializationException", "GenerateRandom", "{\"NumberOfBytes\":8} {\"x\":1}");
   }
 
   @Test
@@ -167,8 +169,12 @@ class BadInputTest {
 
   @Test
   void otherPathsAndMethodsAnswerInKmsTermsToo() throws Exception {
+    int before = fixture.auditLines().size();
     var response = SignedHttp.send(fixture.endpoint().resolve("/elsewhere"), Map.of(), new byte[0]);
     assertEquals(404, response.status());
     assertEquals("UnknownOperationException", KmsRequest.JSON.readTree(response.body()).get("__type").asText());
+    List<String> lines = fixture.auditLines();
+    assertEquals(before + 1, lines.size(), "on the record too");
+    assertTrue(lines.get(lines.size() - 1).contains("UnknownOperationException"));
   }
 }

@@ -132,11 +132,13 @@ class CredentialStoreTest {
 
     AccessKey byArn = store.create("arn", Set.of(), Set.of("arn:aws:kms:us-east-1:111122223333:key/" + id));
     assertEquals(Set.of(id), byArn.allowedKeys(), "an ARN is kept as the id it names");
+    assertEquals(Set.of(id), store.create("upper", Set.of(), Set.of(id.toUpperCase(java.util.Locale.ROOT)))
+        .allowedKeys(), "key ids are compared in lower case");
     for (String notAnId : List.of("alias/files", "files", "arn:aws:kms:us-east-1:111122223333:alias/files", "")) {
       EnvelopeException e = assertThrows(EnvelopeException.class, () -> store.create("x", Set.of(), Set.of(notAnId)));
       assertEquals(ErrorCode.INVALID_ARGUMENT, e.code(), notAnId);
       assertTrue(e.getMessage().contains("never by alias"), e.getMessage());
     }
-    assertEquals(1, store.list().size(), "nothing was stored for the refused ones");
+    assertEquals(2, store.list().size(), "nothing was stored for the refused ones");
   }
 }

@@ -83,6 +83,18 @@ class HostileClientsTest {
     return ((QueuedThreadPool) app.jettyServer().server().getThreadPool()).getBusyThreads();
   }
 
+  /** A correctly signed GenerateRandom, sent from {@code from}. */
+  private RawHttp.Response signedFrom(String from) throws IOException {
+    byte[] body = "{\"NumberOfBytes\":8}".getBytes(StandardCharsets.UTF_8);
+    SdkHttpFullRequest signed = SignedHttp.sign(fixture.endpoint(), "TrentService.GenerateRandom", body,
+        fixture.accessKey.id(), fixture.accessKey.secret(), Clock.systemUTC());
+    StringBuilder request = new StringBuilder("POST / HTTP/1.1\r\n");
+    signed.headers().forEach((name, values) -> values.forEach(v -> request.append(name).append(": ").append(v)
+        .append("\r\n")));
+    request.append("Content-Length: ").append(body.length).append("\r\n\r\n");
+    return connect(from).send(request.toString()).send(body).read(ANSWER);
+  }
+
   private static String type(RawHttp.Response r) throws IOException {
     return KmsRequest.JSON.readTree(r.body()).get("__type").asText();
   }
@@ -201,5 +213,81 @@ class HostileClientsTest {
 
     assertEquals(400, r.status());
     assertEquals("SerializationException", KmsRequest.JSON.readTree(r.body()).get("__type").asText());
+  }
+
+  @Test
+  void slowBodiesBehindARealAccessKeyId_holdNoThread_andRealClientsAreServed() throws Exception {
+    start(KeyServerFixture.LIMITS);
+    // An access key id is not a secret: it passes every check the headers allow. The signature, which needs the
+    // body, is bogus; the body comes slowly.
+    List<RawHttp> slow = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      RawHttp raw = connect("127.0.0." + (2 + i % 4));
+      raw.send(head(65536, authorization(fixture.accessKey.id(), now()), now()) + "{\"NumberOfBytes\":");
+      slow.add(raw);
+    }
+    for (RawHttp raw : slow) {
+      raw.send("1");
+    }
+
+    int fewest = Integer.MAX_VALUE; // a byte's arrival wakes a thread for a moment: held ones stay busy throughout
+    for (int i = 0; i < 10; i++) {
+      fewest = Math.min(fewest, busyThreads());
+      Thread.sleep(100);
+    }
+    assertTrue(fewest < 16, "busy threads while 200 signed-looking bodies trickle: " + fewest);
+    assertEquals(32, fixture.kms.generateRandom(r -> r.numberOfBytes(32)).plaintext().asByteArray().length);
+  }
+
+  @Test
+  void abandonedBodiesBehindARealAccessKeyId_countAsFailedAuthentications() throws Exception {
+    start(KeyServerFixture.LIMITS.withAuthFailuresPerMinute(5));
+    assertEquals(200, signedFrom("127.0.0.9").status(), "a good request from the address goes through");
+    for (int i = 0; i < 5; i++) {
+      RawHttp raw = connect("127.0.0.9");
+      raw.send(head(1000, authorization(fixture.accessKey.id(), now()), now()) + "{\"Numb");
+      raw.close(); // walks away before the signature can be checked
+    }
+    RawHttp.Response throttled = null;
+    for (int attempt = 0; attempt < 50; attempt++) { // the server hears of each close as it happens
+      throttled = signedFrom("127.0.0.9"); // a good request, which itself counts as no failure
+      if (throttled.status() == 429) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+
+    assertEquals(429, throttled.status(), throttled.text());
+    assertEquals("ThrottlingException", type(throttled));
+    List<String> abandoned = fixture.auditLines().stream().filter(l -> l.contains("\"127.0.0.9\"")
+        && l.contains("ValidationException")).toList();
+    assertEquals(5, abandoned.size(), "each abandoned request is on the record");
+    assertTrue(abandoned.stream().allMatch(l -> l.contains("\"authenticated\":false")),
+        "as claimed, never as the key's own doing");
+  }
+
+  @Test
+  void anOversizedBody_isSaidToBeTooLarge() throws Exception {
+    start(KeyServerFixture.LIMITS);
+    RawHttp.Response r = connect("127.0.0.2").send(head(70_000, authorization(fixture.accessKey.id(), now()),
+        now())).read(ANSWER);
+
+    assertEquals("ValidationException", type(r));
+    assertTrue(KmsRequest.JSON.readTree(r.body()).get("message").asText().contains("larger than"), r.text());
+  }
+
+  @Test
+  void aClaimedOperationCannotSplitAnAuditLine() throws Exception {
+    start(KeyServerFixture.LIMITS);
+    String forged = "X\u0085{\"accessKeyId\":\"ADMIN\",\"outcome\":\"ok\"}\u2028";
+    connect("127.0.0.2").send(("POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: " + forged + "\r\n"
+        + "Content-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.UTF_8)).read(ANSWER);
+
+    String log = fixture.auditText();
+    assertEquals(log.lines().count(), log.split("\n").length);
+    for (String line : log.split("\n")) {
+      assertTrue(line.chars().allMatch(c -> c < 0x80), "only ASCII on the record: " + line);
+      KmsRequest.JSON.readTree(line); // each line one object
+    }
   }
 }

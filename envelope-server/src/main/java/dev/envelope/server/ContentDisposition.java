@@ -28,8 +28,9 @@ final class ContentDisposition {
   /**
    * The file name in a {@code Content-Disposition} value, or null if it has none.
    *
-   * @throws IllegalArgumentException if the header is malformed (an unterminated quote, bad percent-encoding,
-   *     a charset other than UTF-8 or ISO-8859-1, bytes that are not valid in it)
+   * @throws IllegalArgumentException if the header is malformed (an unterminated quote, text after a quoted
+   *     string, a parameter given twice, bad percent-encoding, a charset other than UTF-8 or ISO-8859-1, bytes
+   *     that are not valid in it)
    */
   static String fileName(String header) {
     if (header == null) {
@@ -87,7 +88,10 @@ final class ContentDisposition {
       String key = header.substring(at + 1, equals).strip().toLowerCase(Locale.ROOT);
       StringBuilder value = new StringBuilder();
       int end = readValue(header, equals + 1, value, quotedPairs);
-      parameters.putIfAbsent(key, value.toString());
+      if (parameters.putIfAbsent(key, value.toString()) != null) {
+        // Parsers disagree on which of two counts (the first, the last): neither does.
+        throw new IllegalArgumentException("Content-Disposition gives '" + key + "' twice");
+      }
       at = header.indexOf(';', end);
     }
     return parameters;
@@ -105,7 +109,15 @@ final class ContentDisposition {
         if (quotedPairs && c == '\\' && i + 1 < header.length()) {
           out.append(header.charAt(++i));
         } else if (c == '"') {
-          return i + 1;
+          int end = i + 1;
+          while (end < header.length() && (header.charAt(end) == ' ' || header.charAt(end) == '\t')) {
+            end++;
+          }
+          if (end < header.length() && header.charAt(end) != ';') {
+            throw new IllegalArgumentException("Content-Disposition has text after a quoted string (a quote in a"
+                + " form's file name is sent as %22)");
+          }
+          return end;
         } else {
           out.append(c);
         }

@@ -12,7 +12,6 @@ import dev.envelope.http.HttpLimits;
 import io.javalin.config.RoutesConfig;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -45,12 +44,14 @@ public final class EnvelopeServer implements AutoCloseable {
 
   private final Duration sweepInterval;
   private final HttpGuards.Listener listener;
+  private final Health health;
   private ScheduledExecutorService sweeper;
 
   private EnvelopeServer(Builder b) {
     this.files = b.files;
     this.orphanGrace = b.orphanGrace;
     this.sweepInterval = b.sweepInterval;
+    this.health = new Health(b.files);
     HttpGuards.Listener[] made = new HttpGuards.Listener[1];
     AuthenticationFailures failures = new AuthenticationFailures(b.limits.authFailuresPerMinute());
     this.app = Javalin.create(config -> {
@@ -58,20 +59,19 @@ public final class EnvelopeServer implements AutoCloseable {
       config.startup.showOldJavalinVersionWarning = false;
       config.http.compressionStrategy = CompressionStrategy.NONE;
       config.http.prefer405over404 = true;
-      made[0] = HttpGuards.install(config, new HttpGuards.Listen("envelope-http", b.host, b.port,
-          UPLOAD_READ_BUFFER, Optional.empty()), b.limits, Problems.errorFormat());
+      made[0] = HttpGuards.install(config, HttpGuards.Listen.plain("envelope-http", b.host, b.port,
+          UPLOAD_READ_BUFFER), b.limits, Problems.errorFormat());
       Problems.register(config.routes);
       Uploads uploads = new Uploads(b.files, b.bodies.formParts(), b.limits.maxHeaderBytes());
       Tokens admin = new Tokens(b.tokens, new JsonRequests(b.bodies.jsonBytes(), b.bodies.jsonDepth()));
-      routes(config.routes, new Authenticated(b.tokens, failures), b.files, uploads, admin);
+      routes(config.routes, new Authenticated(b.tokens, failures), b.files, health, uploads, admin);
     });
     this.listener = made[0];
   }
 
   /** The API: every route, its authentication and its handler. */
-  private static void routes(RoutesConfig r, Authenticated auth, FileService files, Uploads uploads,
+  private static void routes(RoutesConfig r, Authenticated auth, FileService files, Health health, Uploads uploads,
       Tokens admin) {
-    Health health = new Health(files);
     Downloads downloads = new Downloads(files);
     Files metadata = new Files(files);
     OpenApi openApi = new OpenApi();
@@ -100,6 +100,7 @@ public final class EnvelopeServer implements AutoCloseable {
   public EnvelopeServer start() {
     CipherWarmUp.startInBackground();
     app.start();
+    health.refresh(); // the first readiness check, so that /readyz has a state to answer from
     if (sweepInterval.isZero()) {
       LOG.info("orphan sweeper off (sweep-interval = off): another node, or nobody, removes failed uploads");
       return this;
@@ -155,6 +156,7 @@ public final class EnvelopeServer implements AutoCloseable {
   /** Stops accepting requests, then stops the sweeper. */
   public void stop() {
     app.stop();
+    health.close();
     if (sweeper != null) {
       sweeper.shutdownNow();
     }

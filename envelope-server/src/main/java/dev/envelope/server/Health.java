@@ -1,10 +1,16 @@
 package dev.envelope.server;
 
-import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
 import dev.envelope.service.FileService;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,19 +18,30 @@ import org.slf4j.LoggerFactory;
  * {@code GET /healthz} (the process answers) and {@code GET /readyz} (the key service and both stores can be
  * used now). No authentication: orchestrators call them, and they reveal nothing but up or down.
  *
- * <p>A readiness check does real work (it asks the key service for a data key), so its answer is kept for
- * {@link #READY_FOR}: anyone who can reach the port could otherwise turn {@code /readyz} into a stream of KMS
- * calls, which cost money and count against throttling limits.
+ * <p>A readiness check does real work (it asks the key service for a data key) and may take a dependency's whole
+ * retry budget when that dependency is slow, so it never runs on a caller's thread: one check at a time runs on
+ * this class's own thread, at most once every {@link #READY_FOR}, and {@code /readyz} answers at once from the
+ * last known state. Anyone who can reach the port can therefore neither turn {@code /readyz} into a stream of KMS
+ * calls nor park request threads behind a slow check. Only before the first check ever finished does a caller
+ * wait, for at most {@link #FIRST_CHECK_WAIT}.
  */
-final class Health {
+final class Health implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Health.class);
 
-  static final java.time.Duration READY_FOR = java.time.Duration.ofSeconds(5);
+  static final Duration READY_FOR = Duration.ofSeconds(5);
+  static final Duration FIRST_CHECK_WAIT = Duration.ofSeconds(2);
+
+  /** What the last check found, and when it finished. */
+  private record State(boolean ready, long checkedAt) {}
 
   private final FileService files;
-  private final Object lock = new Object();
-  private long checkedAt = Long.MIN_VALUE;
-  private EnvelopeException lastFailure;
+  private final ExecutorService checker = Executors.newSingleThreadExecutor(task -> {
+    Thread thread = new Thread(task, "envelope-readiness");
+    thread.setDaemon(true);
+    return thread;
+  });
+  private final AtomicReference<CompletableFuture<State>> running = new AtomicReference<>();
+  private volatile State last;
 
   Health(FileService files) {
     this.files = files;
@@ -34,30 +51,68 @@ final class Health {
     Json.send(ctx, 200, Json.MAPPER.createObjectNode().put("status", "ok"));
   }
 
-  void ready(Context ctx) throws IOException, EnvelopeException {
-    EnvelopeException failure;
-    synchronized (lock) {
-      long now = System.nanoTime();
-      if (checkedAt == Long.MIN_VALUE || now - checkedAt >= READY_FOR.toNanos()) {
-        lastFailure = check();
-        checkedAt = System.nanoTime();
+  void ready(Context ctx) throws IOException {
+    State state = last;
+    if (state == null || System.nanoTime() - state.checkedAt() >= READY_FOR.toNanos()) {
+      CompletableFuture<State> check = refresh();
+      if (state == null) {
+        state = firstResult(check);
       }
-      failure = lastFailure;
     }
-    if (failure != null) {
-      throw failure;
+    if (state == null || !state.ready()) {
+      // Answered here, not thrown: a 503 of the API logs an incident per request, and probes are many.
+      Problems.send(ctx, Problem.of(ErrorCode.UNAVAILABLE, "not ready: a store or the key service cannot be used"
+          + " now"));
+      return;
     }
     Json.send(ctx, 200, Json.MAPPER.createObjectNode().put("status", "ok"));
   }
 
-  private EnvelopeException check() {
+  /** Starts a check unless one is running; either way, the running one. */
+  CompletableFuture<State> refresh() {
+    CompletableFuture<State> mine = new CompletableFuture<>();
+    CompletableFuture<State> current = running.compareAndExchange(null, mine);
+    if (current != null) {
+      return current;
+    }
+    try {
+      checker.execute(() -> {
+        State state = new State(check(), System.nanoTime());
+        last = state;
+        running.set(null);
+        mine.complete(state);
+      });
+    } catch (RuntimeException e) { // shut down
+      running.set(null);
+      mine.complete(new State(false, System.nanoTime()));
+    }
+    return mine;
+  }
+
+  private static State firstResult(CompletableFuture<State> check) {
+    try {
+      return check.get(FIRST_CHECK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  private boolean check() {
     try {
       files.checkReady();
-      return null;
-    } catch (EnvelopeException | RuntimeException e) {
+      return true;
+    } catch (Exception e) {
+      // Whatever the cause, the answer to "can I send traffic here" is no, for now. One line per check.
       LOG.warn("not ready: {}", e.getMessage());
-      // Whatever the cause, the answer to "can I send traffic here" is no, for now.
-      return new EnvelopeException(ErrorCode.UNAVAILABLE, "not ready: a store or the key service cannot be used now");
+      return false;
     }
+  }
+
+  @Override
+  public void close() {
+    checker.shutdownNow();
   }
 }

@@ -2,6 +2,7 @@ package dev.envelope.server;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -13,8 +14,8 @@ import java.io.InputStream;
 
 /**
  * Reads the small JSON objects of the API (the token API today) within bounds: at most {@code maxBytes}, nested
- * at most {@code maxDepth} deep, and with no member given twice: {@code {"role":"read","role":"admin"}} is
- * refused, not read as whichever came last (parsers disagree on which one that is).
+ * at most {@code maxDepth} deep, with no member given twice ({@code {"role":"read","role":"admin"}} is refused,
+ * not read as whichever came last: parsers disagree on which one that is) and nothing after the object.
  */
 final class JsonRequests {
   private final int maxBytes;
@@ -26,7 +27,8 @@ final class JsonRequests {
    */
   JsonRequests(int maxBytes, int maxDepth) {
     this.maxBytes = maxBytes;
-    this.mapper = JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
+    this.mapper = JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
     mapper.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(maxDepth)
         .build());
   }

@@ -68,6 +68,7 @@ final class Problems {
       case 413 -> Problem.of(ErrorCode.TOO_LARGE, "the request is too large");
       case 414, 431 -> new Problem(status, ErrorCode.TOO_LARGE.id(), "the request line or headers are too long");
       case 503 -> Problem.of(ErrorCode.UNAVAILABLE, "the service is not available now");
+      case 505 -> new Problem(505, ErrorCode.INVALID_ARGUMENT.id(), "this server speaks HTTP/1.1");
       default -> status >= 400 && status < 500
           ? new Problem(status, ErrorCode.INVALID_ARGUMENT.id(), "the request is malformed")
           : Problem.of(ErrorCode.INTERNAL, "an internal error occurred");

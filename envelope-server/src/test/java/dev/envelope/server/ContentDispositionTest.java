@@ -59,4 +59,14 @@ class ContentDispositionTest {
     assertEquals("ü.txt", ContentDisposition.formFileName(
         "form-data; name=\"file\"; filename=\"x\"; filename*=UTF-8''%C3%BC.txt"));
   }
+
+  @Test
+  void textAfterAQuotedString_orAParameterGivenTwice_isMalformed() {
+    // "a\"b.txt" in a form part: the name ends at the second quote, and b.txt" would be silently dropped.
+    assertThrows(IllegalArgumentException.class,
+        () -> ContentDisposition.formFileName("form-data; name=\"file\"; filename=\"a\\\"b.txt\""));
+    assertThrows(IllegalArgumentException.class,
+        () -> ContentDisposition.fileName("attachment; filename=\"a.txt\"; filename=\"b.exe\""));
+    assertEquals("a.txt", ContentDisposition.fileName("attachment; filename=\"a.txt\" ; size=3"));
+  }
 }

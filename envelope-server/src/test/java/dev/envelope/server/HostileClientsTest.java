@@ -169,4 +169,57 @@ class HostileClientsTest {
     assertNotNull(other);
     assertEquals(200, other.status());
   }
+
+  @Test
+  void readinessProbes_whileTheKeyServiceHangs_areAnsweredAtOnce_andHoldNoThread() throws Exception {
+    java.util.concurrent.CountDownLatch hang = new java.util.concurrent.CountDownLatch(1);
+    TestServer t = server(b -> {});
+    t.keyring.disableKey("envelope-files"); // not ready: the state to answer from
+    try (EnvelopeServer slow = EnvelopeServer.builder(dev.envelope.service.FileService.builder()
+        .keyService(new dev.envelope.core.KeyService() {
+          @Override
+          public String name() {
+            return t.keyring.name();
+          }
+
+          @Override
+          public dev.envelope.core.DataKey generateDataKey(String rootKey, dev.envelope.core.EncryptionContext context)
+              throws dev.envelope.core.EnvelopeException {
+            try {
+              hang.await(); // a key service that stopped answering
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            return t.keyring.generateDataKey(rootKey, context);
+          }
+
+          @Override
+          public dev.envelope.core.DataKey decrypt(dev.envelope.core.WrappedKey wrapped,
+              dev.envelope.core.EncryptionContext context) throws dev.envelope.core.EnvelopeException {
+            return t.keyring.decrypt(wrapped, context);
+          }
+
+          @Override
+          public dev.envelope.core.WrappedKey reEncrypt(dev.envelope.core.WrappedKey wrapped,
+              dev.envelope.core.EncryptionContext context, String rootKey) throws dev.envelope.core.EnvelopeException {
+            return t.keyring.reEncrypt(wrapped, context, rootKey);
+          }
+        }, "envelope-files").blobStore(t.blobs()).metadataStore(t.metadata()).build(), t.tokens)
+        .listen("127.0.0.1", 0).limits(TestServer.LIMITS).build().start()) {
+      List<RawHttp> probes = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        RawHttp raw = RawHttp.connect(slow.port(), "127.0.0." + (2 + i % 3));
+        open.add(raw);
+        probes.add(raw.send("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n"));
+      }
+      for (RawHttp probe : probes) {
+        assertEquals(503, probe.read(ANSWER).status(), "answered though the check hangs");
+      }
+      assertTrue(((QueuedThreadPool) slow.app().jettyServer().server().getThreadPool()).getBusyThreads() < 16);
+      assertEquals(200, RawHttp.connect(slow.port(), "127.0.0.9").send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+          .read(ANSWER).status());
+    } finally {
+      hang.countDown();
+    }
+  }
 }

@@ -6,8 +6,8 @@ import java.util.Optional;
 /**
  * The rule for text a client names things with and that is shown back to people (file names, token names):
  * nothing that cannot be shown or sent back safely. Refused are control characters (NUL included), the
- * bidirectional overrides and isolates that make "txt.exe" look like "exe.txt", line and paragraph separators,
- * and unpaired surrogates.
+ * bidirectional formatting characters (overrides, embeddings, isolates and the LRM, RLM and ALM marks) that make
+ * "txt.exe" look like "exe.txt", line and paragraph separators, and unpaired surrogates.
  */
 final class DisplayText {
   private DisplayText() {}
@@ -28,7 +28,10 @@ final class DisplayText {
     return Optional.empty();
   }
 
+  /** Every bidirectional formatting character of Unicode (marks, embeddings, overrides, isolates), and the line
+   * and paragraph separators. */
   private static boolean isSpoofing(char c) {
-    return (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069') || c == '\u2028' || c == '\u2029';
+    return (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069') || c == '\u200e' || c == '\u200f'
+        || c == '\u061c' || c == '\u2028' || c == '\u2029';
   }
 }

@@ -152,7 +152,7 @@ class FileServiceTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"a\u0000b", "bell\u0007", "line\nbreak", "del\u007f", "txt.\u202eexe", "\u2066iso\u2069",
-      "sep\u2028x", "\uD800lone"})
+      "sep\u2028x", "\uD800lone", "mark\u200etxt", "mark\u200fexe", "arabic\u061cmark"})
   void unsafeNames_areInvalidArguments_andStoreNothing(String name) throws Exception {
     assertCode(ErrorCode.INVALID_ARGUMENT,
         () -> fx.service.upload(WRITER, name, null, new ByteArrayInputStream(new byte[10])));
