@@ -6,9 +6,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /**
- * {@code GET /v1/openapi.json}: the API's OpenAPI 3.1 document, written by hand and committed
- * ({@code src/main/resources/dev/envelope/server/openapi.json}, copied to {@code docs/openapi.json}); a test
- * keeps it and the registered routes equal.
+ * {@code GET /v1/openapi.json}: the API's OpenAPI 3.1 document, written by hand and committed once, as
+ * {@code docs/openapi.json}, which the build packages as this class's resource; a test keeps it and the
+ * registered routes equal.
  */
 final class OpenApi {
   static final String RESOURCE = "openapi.json";
