@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.envelope.core.EnvelopeException;
@@ -83,6 +84,14 @@ class KmsRequestFuzzTest {
    * Documented refusal: a {@link KmsException}, or an {@link EnvelopeException} of the key service, whose KMS
    * error ({@link EnvelopeErrors#toKms}) is a client error (4xx): a request never makes the server fail.
    */
+  @DictionaryEntries({"\"KeyId\":", "\"CiphertextBlob\":", "\"EncryptionContext\":", "\"Plaintext\":",
+      "\"NumberOfBytes\":", "\"KeySpec\":", "\"AES_256\"", "\"AES_128\"", "\"Limit\":", "\"Marker\":",
+      "\"AliasName\":", "\"TargetKeyId\":", "\"alias/kat\"", "\"alias/kat-disabled\"", "\"alias/aws/",
+      "\"arn:aws:kms:us-east-1:111122223333:key/", "\"arn:aws:kms:us-east-1:111122223333:alias/",
+      "\"01a82b29-0fc4-4369-a072-dd58e9809509\"", "\"PendingWindowInDays\":", "\"RotationPeriodInDays\":",
+      "\"DestinationKeyId\":", "\"SourceEncryptionContext\":", "\"DestinationEncryptionContext\":",
+      "\"SourceKeyId\":", "\"EncryptionAlgorithm\":", "\"SYMMETRIC_DEFAULT\"", "\"Description\":",
+      "\"KeyUsage\":", "\"ENCRYPT_DECRYPT\"", "\"Origin\":", "\"MultiRegion\":", "\"CustomKeyStoreId\":"})
   @FuzzTest
   void request(byte[] input) throws Exception {
     int newline = indexOf(input, (byte) '\n');

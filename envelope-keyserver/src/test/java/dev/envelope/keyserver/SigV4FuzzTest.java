@@ -3,6 +3,7 @@ package dev.envelope.keyserver;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -56,6 +57,9 @@ class SigV4FuzzTest {
    * with one of the authentication errors (missing token, incomplete signature, unrecognized client, invalid
    * signature). A request that verifies was signed by {@link #KEY}.
    */
+  @DictionaryEntries({"authorization: AWS4-HMAC-SHA256 ", "Credential=ENVKTESTTESTTESTTEST/20261127/us-east-1/kms/aws4_request",
+      ", SignedHeaders=", ", Signature=", "host;x-amz-date;x-amz-target", "x-amz-date: 20261127T080000Z",
+      "x-amz-target: TrentService.", "host: ", "%2F", "%20", "?a=1&b="})
   @FuzzTest
   void signedRequest(byte[] input) throws IOException {
     SignedRequest request = parse(input);

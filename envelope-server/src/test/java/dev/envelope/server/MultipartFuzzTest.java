@@ -3,6 +3,7 @@ package dev.envelope.server;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -21,6 +22,8 @@ class MultipartFuzzTest {
    * refusal: {@link MultipartUpload.MalformedException}, which the server answers with 400
    * {@code invalid-argument}. Both reads agree: the same name, type and content, or both refused.
    */
+  @DictionaryEntries({"multipart/form-data; boundary=", "\r\n--", "--\r\n", "\r\n\r\n",
+      "Content-Disposition: form-data; name=\"file\"", "; filename=\"", "; filename*=UTF-8''", "Content-Type: "})
   @FuzzTest
   void upload(byte[] input) {
     int newline = 0;
