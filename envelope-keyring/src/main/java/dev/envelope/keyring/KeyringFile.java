@@ -82,6 +82,11 @@ final class KeyringFile {
       throw new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE, "cannot read the keyring " + file + ": "
           + e.getMessage());
     }
+    return unseal(sealed);
+  }
+
+  /** Checks and unseals the bytes of a keyring file, as {@link #read()} does. */
+  KeyringState unseal(byte[] sealed) throws EnvelopeException {
     if (sealed.length < PREFIX_BYTES + NONCE_BYTES + TAG_BITS / 8
         || !Arrays.equals(Arrays.copyOf(sealed, MAGIC.length), MAGIC)) {
       throw unreadable("it is not an Envelope keyring, or it is damaged");

@@ -82,6 +82,11 @@ final class MetadataFile {
     } catch (IOException e) {
       throw Pkcs11Config.unavailable("cannot read the PKCS#11 key metadata " + file + ": " + e.getMessage());
     }
+    return parse(bytes);
+  }
+
+  /** Checks, authenticates and parses the bytes of a metadata file, as {@link #read()} does. */
+  List<KeyRecord> parse(byte[] bytes) throws EnvelopeException {
     if (bytes.length < PREFIX_BYTES + MAC_BYTES || !Arrays.equals(Arrays.copyOf(bytes, MAGIC.length), MAGIC)) {
       throw unreadable("it is not an Envelope PKCS#11 metadata file, or it is damaged");
     }

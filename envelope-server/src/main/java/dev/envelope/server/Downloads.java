@@ -97,15 +97,23 @@ final class Downloads {
 
   /** Null for the whole file; empty when the range is valid but unsatisfiable. */
   private static List<ByteRange> requestedRanges(Context ctx, FileRecord file) {
-    List<String> headers = java.util.Collections.list(ctx.req().getHeaders("Range"));
-    if (headers.size() != 1 || !isValid(headers.get(0).strip())) {
+    return requestedRanges(java.util.Collections.list(ctx.req().getHeaders("Range")), ctx.header("If-Range"),
+        etag(file), file.size());
+  }
+
+  /**
+   * The ranges {@code Range} headers ask of a file of {@code size} bytes with this ETag: null for the whole file
+   * (no header, several, one that is not a valid {@code bytes=} range, or an {@code If-Range} that does not
+   * match); empty when the range is valid but unsatisfiable.
+   */
+  static List<ByteRange> requestedRanges(List<String> rangeHeaders, String ifRange, String etag, long size) {
+    if (rangeHeaders.size() != 1 || !isValid(rangeHeaders.get(0).strip())) {
       return null;
     }
-    String ifRange = ctx.header("If-Range");
-    if (ifRange != null && !ifRange.strip().equals(etag(file))) {
+    if (ifRange != null && !ifRange.strip().equals(etag)) {
       return null;
     }
-    return ByteRange.parse(headers, file.size());
+    return ByteRange.parse(rangeHeaders, size);
   }
 
   /** RFC 9110 syntax, and no {@code first-last} with last before first (such a header is invalid, not empty). */

@@ -20,7 +20,11 @@ final class QueryParameters {
 
   /** The first value of {@code name} in the query string, or null; {@code +} is a space. */
   static String first(Context ctx, String name) throws EnvelopeException {
-    String query = ctx.req().getQueryString();
+    return first(ctx.req().getQueryString(), name);
+  }
+
+  /** The first value of {@code name} in {@code query} (as sent, without {@code ?}; or null), or null. */
+  static String first(String query, String name) throws EnvelopeException {
     if (query == null) {
       return null;
     }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -50,7 +51,7 @@ public final class ServerSettings {
   private final Sources sources;
 
   private ServerSettings(Sources sources) throws EnvelopeException {
-    this.home = Path.of(sources.value(Setting.HOME));
+    this.home = path(sources, Setting.HOME);
     this.host = sources.value(Setting.HOST);
     this.port = (int) sources.parse(Setting.PORT, "a port number from 0 to 65535", text -> {
       int port = Integer.parseInt(text);
@@ -242,6 +243,16 @@ public final class ServerSettings {
   public static Optional<Duration> parseDuration(String text) {
     Long ms = millis(text.strip(), true);
     return ms == null ? Optional.empty() : Optional.of(Duration.ofMillis(ms));
+  }
+
+  private static Path path(Sources sources, Setting s) throws EnvelopeException {
+    String text = sources.value(s);
+    try {
+      return Path.of(text);
+    } catch (InvalidPathException e) { // a NUL, which only a config file can hold
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, sources.where(s) + ": '" + text + "' is not a path ("
+          + e.getReason() + ")");
+    }
   }
 
   private static Long size(String text) {

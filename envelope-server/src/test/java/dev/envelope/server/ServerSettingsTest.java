@@ -122,6 +122,18 @@ class ServerSettingsTest {
         fromFile.getMessage());
   }
 
+  /** Found by ServerSettingsFuzzTest: Path.of threw InvalidPathException, which the CLI reports as a bug. */
+  @Test
+  void aHomeThatIsNoPathIsABadValueNamingTheConfigFile() throws Exception {
+    Path file = config("home = /srv/env\u0000elope\n");
+
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> resolve(file.toString()));
+
+    assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+    assertTrue(e.getMessage().startsWith("config file " + file + ", setting home: '/srv/env\u0000elope' is not a path"),
+        e.getMessage());
+  }
+
   @Test
   void sweepIntervalOff_isZero() throws Exception {
     env.put("ENVELOPE_SWEEP_INTERVAL", "off");
