@@ -149,7 +149,7 @@ class BackendSettingsTest {
     CliRunner.Result r = new CliRunner(home, null).run("tokens", "--config", conf.toString(), "list");
 
     assertInvalid(r, "config file " + conf + ", setting metadata: 'cassandra' is not sqlite, postgres or dynamodb");
-    // After the subcommand too, as the README writes it.
+    // After the subcommand too, as docs/SCALING-OUT.md writes it.
     CliRunner.Result after = new CliRunner(home, null).run("tokens", "create", "--tenant", "t", "--role", "read",
         "--config", conf.toString());
     assertInvalid(after, "config file " + conf + ", setting metadata: 'cassandra' is not sqlite, postgres or"

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's "embedding on the scale-out backends" example, as code that runs: a {@link FileService} built
+ * The "embedding on the scale-out backends" example of docs/LIBRARY.md, as code that runs: a {@link FileService} built
  * in-process over AWS KMS (the key server), S3 (S3Proxy) and DynamoDB (dynalite), the way an application that
- * does not want a separate server embeds Envelope. Only the endpoints and credentials differ from the README.
+ * does not want a separate server embeds Envelope. Only the endpoints and credentials differ from docs/LIBRARY.md.
  */
 class EmbeddedOnAwsBackendsTest {
   @TempDir
@@ -40,7 +40,7 @@ class EmbeddedOnAwsBackendsTest {
       kms.createAlias("alias/envelope-files", kms.createKey());
       DynamoDbMetadataStore.createTable(dynamo.config("envelope"));
 
-      // As in the README, with a stand-in's endpoint and keys in place of AWS's:
+      // As in docs/LIBRARY.md, with a stand-in's endpoint and keys in place of AWS's:
       AwsKmsKeyService keys = AwsKmsKeyService.create(kms.config());
       BlobStore blobs = S3BlobStore.create(s3.storeConfig("acme-envelope").prefix("files/").build());
       DynamoDbMetadataStore rows = DynamoDbMetadataStore.open(dynamo.config("envelope"));

@@ -1,5 +1,5 @@
 /**
- * {@code envelope keyserver}: the AWS KMS JSON 1.1 API (the subset listed in the README) over any
+ * {@code envelope keyserver}: the AWS KMS JSON 1.1 API (the subset listed in docs/KEYSERVER.md) over any
  * {@link dev.envelope.core.ManagedKeyService}, so that the AWS SDKs and the AWS CLI can use Envelope's root keys
  * unchanged. Requests are authenticated with AWS Signature Version 4 against the key server's own access keys,
  * authorised against optional per-key allow lists, and written to an audit log.
