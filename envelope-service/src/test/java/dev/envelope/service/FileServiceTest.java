@@ -222,6 +222,18 @@ class FileServiceTest {
   }
 
   @Test
+  void aDeleteBetweenADownloadsRowAndItsBlob_makesTheDownloadNotFound_notADamagedFile() throws Exception {
+    // A delete removes the row, then the blob: a download that read the row just before finds no blob.
+    String id = fx.upload(random(100, 31)).id();
+    fx.blobs.beforeNextSize(() -> fx.service.delete(WRITER, id));
+    assertCode(ErrorCode.NOT_FOUND, () -> fx.service.download(READER, id));
+
+    String other = fx.upload(random(100, 32)).id();
+    fx.blobs.beforeNextSize(() -> fx.service.delete(WRITER, other));
+    assertCode(ErrorCode.NOT_FOUND, () -> fx.service.stat(READER, other));
+  }
+
+  @Test
   void list_pagesTheTenantsFilesNewestFirst() throws Exception {
     List<String> ids = IntStream.range(0, 5).mapToObj(i -> {
       fx.clock.advance(Duration.ofSeconds(1));
