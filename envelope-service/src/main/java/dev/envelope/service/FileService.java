@@ -164,7 +164,8 @@ public final class FileService {
     }
     try {
       EnvelopeCipher fileCipher = EnvelopeCipher.withSegmentSize(file.segmentSize());
-      return new Download(file, key, context, fileCipher, blobs, checkBlob(file));
+      return new Download(file, key, context, fileCipher, blobs, checkBlob(file),
+          () -> metadata.get(file.tenant(), file.id()).isPresent());
     } catch (EnvelopeException | RuntimeException e) {
       key.close();
       throw e;
