@@ -37,8 +37,19 @@ record ServeProcess(Process process, String url, List<String> stdout) {
   /** As above, with more environment variables (the backends' settings, AWS profiles). */
   static ServeProcess start(Path home, String masterKey, Path logs, String heap, Map<String, String> env,
       String... args) throws IOException {
+    return start(home, masterKey, logs, heap, env, List.of(), 0, args);
+  }
+
+  /**
+   * As above, with more JVM options (before {@code -jar}) and a given port (0: any free one), so that a node
+   * killed with {@code kill -9} can come back where its clients look for it.
+   */
+  static ServeProcess start(Path home, String masterKey, Path logs, String heap, Map<String, String> env,
+      List<String> jvmOptions, int port, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + heap, "-XX:+UseSerialGC", "-jar", JAR.toAbsolutePath().toString(), "serve", "--port", "0"));
+        "-Xmx" + heap, "-XX:+UseSerialGC"));
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-jar", JAR.toAbsolutePath().toString(), "serve", "--port", String.valueOf(port)));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("ENVELOPE_HOME", home.toString());
