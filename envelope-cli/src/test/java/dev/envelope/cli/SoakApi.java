@@ -54,5 +54,4 @@ final class SoakApi {
       return "(body unreadable: " + e + ")";
     }
   }
-
 }

@@ -208,7 +208,7 @@ final class SoakHostileClients {
   }
 
   /**
-   * Asks for the kept file (16 MiB) with a 4 KiB receive buffer, reads only the headers, then nothing for
+   * Asks for the kept file (64 MiB) with a 4 KiB receive buffer, reads only the headers, then nothing for
    * {@link #STALL}; then it reads what is left, and the connection must end before the file does. The node cuts
    * such a reader by its idle timeout (30 s): the minimum data rate is an average over the server's waiting, and
    * the megabytes the socket buffers took before the stall earn the reader more time than that.

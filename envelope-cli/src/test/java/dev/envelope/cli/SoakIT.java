@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  *
  * <h2>The run</h2>
  * <ol>
- *   <li>Warm-up (5 s of load, no faults), then a baseline of each node's heap and threads (quiet, after a full GC).
+ *   <li>An upload of exactly 64 MiB (never deleted: the stalled reader reads it), 5 s of load with no faults,
+ *       then a baseline of each node's heap and threads (quiet, after a full GC).
  *   <li>Load ({@link SoakLoad}: {@value #WORKERS} threads; uploads 0 B to 64 MiB, downloads, ranges, metadata,
  *       listings, deletes; {@link SoakHostileClients}: bad tokens, a trickling uploader and a stalled reader) for
  *       {@code soak.minutes} (default {@value #DEFAULT_MINUTES}: the run inside {@code bin/test};
@@ -105,7 +106,7 @@ class SoakIT extends ClusterBase {
 
       SoakApi api = new SoakApi(ledger, http, urls, token);
       SoakLoad warmUp = new SoakLoad(api, "warm-up/", seed ^ 0x3A3A, WORKERS, 0);
-      SoakLedger.Upload kept = warmUp.keep(16 * SoakLoad.MIB);
+      SoakLedger.Upload kept = warmUp.keep(64 * SoakLoad.MIB);
       warmUp.start();
       running.add(() -> warmUp.stop(Duration.ofSeconds(10)));
       Thread.sleep(5_000);
@@ -146,7 +147,7 @@ class SoakIT extends ClusterBase {
       Thread.sleep(2_000);
       nodes.forEach(n -> vitals.sample(n, "end"));
 
-      report.operations(ledger).faults(ledger).vitals(ledger, vitals.samples()).facts(end.facts);
+      report.operations(ledger).uploads(ledger).faults(ledger).vitals(ledger, vitals.samples()).facts(end.facts);
       checkCoverage(ledger);
       checkFlat(ledger, vitals.samples(), nodes.get(0).name);
       report.findings(ledger);
@@ -185,6 +186,11 @@ class SoakIT extends ClusterBase {
     for (String[] w : wanted) {
       if (ledger.countOf(w[0], w[1]) == 0) {
         ledger.finding("never saw " + w[0] + " answered " + w[1]);
+      }
+    }
+    for (long size : new long[] {0, 64 * SoakLoad.MIB}) {
+      if (ledger.uploads().stream().noneMatch(u -> u.id != null && u.content.size() == size)) {
+        ledger.finding("no upload of exactly " + size + " bytes was acknowledged");
       }
     }
     Map<String, Map<String, Long>> counts = ledger.counts();

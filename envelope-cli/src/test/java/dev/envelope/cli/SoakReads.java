@@ -208,5 +208,4 @@ final class SoakReads {
       ledger.finding("listed after its delete was acknowledged: " + file + " in " + what);
     }
   }
-
 }

@@ -24,6 +24,40 @@ final class SoakReport {
     return this;
   }
 
+  /** Size bands of the uploads: attempts, and how many of them were acknowledged. */
+  static final long[] BANDS = {0, 1, 4096, 256 * 1024, 4 * SoakLoad.MIB, 16 * SoakLoad.MIB, 64 * SoakLoad.MIB,
+      64 * SoakLoad.MIB + 1};
+  static final String[] BAND_NAMES = {"0 B", "1 B-4 KiB", "4-256 KiB", "256 KiB-4 MiB", "4-16 MiB", "16-64 MiB",
+      "64 MiB"};
+
+  static int band(long size) {
+    for (int i = BANDS.length - 2; i >= 0; i--) {
+      if (size >= BANDS[i]) {
+        return i;
+      }
+    }
+    return 0;
+  }
+
+  SoakReport uploads(SoakLedger ledger) {
+    long[] attempted = new long[BAND_NAMES.length];
+    long[] acknowledged = new long[BAND_NAMES.length];
+    for (SoakLedger.Upload u : ledger.uploads()) {
+      if (u.state != SoakLedger.State.SLOW) {
+        attempted[band(u.content.size())]++;
+        if (u.id != null) {
+          acknowledged[band(u.content.size())]++;
+        }
+      }
+    }
+    StringBuilder bands = new StringBuilder();
+    for (int i = 0; i < BAND_NAMES.length; i++) {
+      bands.append(i == 0 ? "" : ", ").append(BAND_NAMES[i]).append(": ").append(acknowledged[i]).append('/')
+          .append(attempted[i]);
+    }
+    return line("Uploads by size (acknowledged/attempted): %s", bands);
+  }
+
   SoakReport faults(SoakLedger ledger) {
     List<SoakLedger.Fault> faults = ledger.faults();
     line("Chaos: %d faults, one at a time", faults.size());

@@ -38,6 +38,7 @@ final class SoakWrites {
     this.hugeLeft = new AtomicInteger(hugeBudget);
   }
 
+  /** An upload of a size drawn as the class comment says; returns true when it failed as an outage may. */
   boolean upload(Random random, int node, String name, Consumer<String> doing) throws InterruptedException {
     long size = size(random);
     boolean huge = size >= 16 * MIB;
@@ -89,6 +90,10 @@ final class SoakWrites {
     }
   }
 
+  /**
+   * Deletes an acknowledged upload (never the kept one): 204 makes it deleted (it must answer 404 from then on);
+   * no clear answer leaves it uncertain (gone or whole at the end, nothing in between).
+   */
   boolean delete(Random random, int node, Consumer<String> doing) throws InterruptedException {
     SoakLedger.Upload u = ledger.claimForDelete(random);
     if (u == null) {
@@ -145,5 +150,4 @@ final class SoakWrites {
       default -> "w" + worker + "-" + n + ".bin";
     };
   }
-
 }
