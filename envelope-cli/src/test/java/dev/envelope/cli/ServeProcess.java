@@ -43,9 +43,19 @@ record ServeProcess(Process process, String url, List<String> stdout) {
   /** As above, with the JVM's options in full: the heap, and any others (a temporary directory of its own). */
   static ServeProcess start(Path home, String masterKey, Path logs, List<String> jvmOptions, Map<String, String> env,
       String... args) throws IOException {
+    return start(home, masterKey, logs, jvmOptions, env, 0, args);
+  }
+
+  /**
+   * As above, on a given port (0: any free one), so that a node killed with {@code kill -9} can come back where its
+   * clients look for it.
+   */
+  static ServeProcess start(Path home, String masterKey, Path logs, List<String> jvmOptions, Map<String, String> env,
+      int port, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(jvmOptions);
-    command.addAll(List.of("-XX:+UseSerialGC", "-jar", JAR.toAbsolutePath().toString(), "serve", "--port", "0"));
+    command.addAll(List.of("-XX:+UseSerialGC", "-jar", JAR.toAbsolutePath().toString(), "serve", "--port",
+        String.valueOf(port)));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().put("ENVELOPE_HOME", home.toString());

@@ -129,6 +129,11 @@ final class SharedBackends implements AutoCloseable {
     }
   }
 
+  /** The PostgreSQL database the nodes use (null on dynalite). */
+  String postgresDatabase() {
+    return database;
+  }
+
   /** Stops the metadata store's server (dynalite or PostgreSQL). */
   void stopMetadata() throws Exception {
     if (dynamo != null) {

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * <p>Everything that can fail before the first byte (owner, wrapped key, blob length, range) fails before the
  * status is sent, as a problem. After that, a failure cannot be reported in-band: the response has a
  * {@code Content-Length}, and the connection is closed under it, so that no client can take a tampered file
- * (an {@link InvalidCiphertextException}, logged as a security event) or a cut one for a complete one.
+ * (an {@link InvalidCiphertextException}, logged as a security event) or a cut one for a complete one. A file
+ * deleted after it was opened ({@link Download.DeletedException}) is a 404 when nothing was sent yet.
  *
  * <p>Several ranges in one {@code Range} header are answered with the whole file (200), which RFC 9110
  * allows: multipart/byteranges would only add a format every client must parse for no gain here. A
@@ -144,6 +145,10 @@ final class Downloads {
       SECURITY.warn("security: file {} (tenant {}) failed authentication while streaming; response aborted: {}",
           file.id(), file.tenant(), e.getMessage());
       abort(ctx, ErrorCode.INVALID_CIPHERTEXT, "file " + file.id() + " is damaged");
+    } catch (Download.DeletedException e) {
+      // A delete came between opening the file and reading it: it is gone, as if the delete had come first.
+      LOG.debug("file {} was deleted while being read", file.id());
+      abort(ctx, ErrorCode.NOT_FOUND, "no file " + file.id());
     } catch (Download.SinkException e) {
       LOG.debug("client went away while downloading file {}: {}", file.id(), e.getMessage());
       abort(ctx, ErrorCode.IO, "the client went away");

@@ -42,6 +42,8 @@ final class TestServer implements AutoCloseable {
   final Path home;
   final LocalKeyring keyring;
   final LocalStores stores;
+  /** The file service's blob store: the real one, with a hook to run something just before a read. */
+  final InterleavingBlobStore interleaving;
   final FileService files;
   final AccessTokens tokens;
   final EnvelopeServer server;
@@ -56,7 +58,9 @@ final class TestServer implements AutoCloseable {
     keyring = Keyrings.open(home, Keyrings.newMasterKeyBase64());
     keyring.createAlias("envelope-files", keyring.createKey("file service").id());
     stores = LocalStores.open(home);
-    files = FileService.builder().keyService(keyring, "envelope-files").blobStore(blobs()).metadataStore(metadata())
+    interleaving = new InterleavingBlobStore(stores.blobs());
+    files = FileService.builder().keyService(keyring, "envelope-files").blobStore(interleaving)
+        .metadataStore(metadata())
         .segmentSize(SEGMENT).maxUploadBytes(maxUpload).build();
     tokens = new AccessTokens(stores.tokens(), Clock.systemUTC());
     EnvelopeServer.Builder builder = EnvelopeServer.builder(files, tokens).listen("127.0.0.1", 0).limits(LIMITS);

@@ -2,6 +2,7 @@ package dev.envelope.service;
 
 import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptionContext;
+import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.EnvelopeCipher;
 import dev.envelope.core.InvalidCiphertextException;
 import java.io.IOException;
@@ -19,7 +20,9 @@ import java.nio.channels.SeekableByteChannel;
  * (a flipped bit, a cut, a swapped blob) throws {@link InvalidCiphertextException} from the write method
  * without writing the bad segment; an HTTP adapter must then abort the response, never end it cleanly.
  * Failures of the blob store throw a plain {@link IOException}; failures of {@code out} (the client went away)
- * come out as {@link SinkException}.
+ * come out as {@link SinkException}; a file deleted after it was opened (its row and then its blob removed by
+ * {@link FileService#delete}) comes out as {@link DeletedException}. A blob that vanishes while its row stays
+ * is damage, and throws {@link InvalidCiphertextException}.
  */
 public final class Download implements AutoCloseable {
   private final FileRecord file;
@@ -28,15 +31,23 @@ public final class Download implements AutoCloseable {
   private final EnvelopeCipher cipher;
   private final BlobStore blobs;
   private final long ciphertextSize;
+  private final RowCheck row;
+
+  /** Whether the file's row is still there: asked when its blob is found missing after the download opened. */
+  @FunctionalInterface
+  interface RowCheck {
+    boolean exists() throws EnvelopeException;
+  }
 
   Download(FileRecord file, DataKey key, EncryptionContext context, EnvelopeCipher cipher, BlobStore blobs,
-      long ciphertextSize) {
+      long ciphertextSize, RowCheck row) {
     this.file = file;
     this.key = key;
     this.context = context;
     this.cipher = cipher;
     this.blobs = blobs;
     this.ciphertextSize = ciphertextSize;
+    this.row = row;
   }
 
   /** The file's row. */
@@ -52,6 +63,8 @@ public final class Download implements AutoCloseable {
         throw new InvalidCiphertextException("file " + file.id() + " decrypted to " + copied
             + " bytes instead of " + file.size());
       }
+    } catch (IOException e) {
+      throw explained(e);
     }
   }
 
@@ -82,7 +95,37 @@ public final class Download implements AutoCloseable {
         write(out, buffer.array(), n);
         left -= n;
       }
+    } catch (IOException e) {
+      throw explained(e);
     }
+  }
+
+  /**
+   * A missing blob, met after the download opened: a delete (row first, then blob) came in between, or the
+   * blob was removed behind the service's back. The row tells which.
+   */
+  private IOException explained(IOException e) {
+    if (e instanceof SinkException || e instanceof InvalidCiphertextException || !missingBlob(e)) {
+      return e;
+    }
+    try {
+      if (!row.exists()) {
+        return new DeletedException(file.id(), e);
+      }
+    } catch (EnvelopeException lookup) {
+      e.addSuppressed(lookup);
+      return e; // cannot tell now: a store failure, like the read's own
+    }
+    return new InvalidCiphertextException("file " + file.id() + " lost its ciphertext while it was read", e);
+  }
+
+  private static boolean missingBlob(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof NoSuchBlobException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Zeroes the data key. */
@@ -112,6 +155,13 @@ public final class Download implements AutoCloseable {
 
   private static long ceilDiv(long a, long b) {
     return -Math.floorDiv(-a, b);
+  }
+
+  /** The file was deleted after the download opened: it is gone, and nothing is wrong with the stores. */
+  public static final class DeletedException extends IOException {
+    DeletedException(String id, IOException cause) {
+      super("file " + id + " was deleted while it was being read", cause);
+    }
   }
 
   /** Writing to the destination failed: the client went away. Nothing is wrong with the file. */

@@ -164,7 +164,8 @@ public final class FileService {
     }
     try {
       EnvelopeCipher fileCipher = EnvelopeCipher.withSegmentSize(file.segmentSize());
-      return new Download(file, key, context, fileCipher, blobs, checkBlob(file));
+      return new Download(file, key, context, fileCipher, blobs, checkBlob(file),
+          () -> metadata.get(file.tenant(), file.id()).isPresent());
     } catch (EnvelopeException | RuntimeException e) {
       key.close();
       throw e;
@@ -189,13 +190,20 @@ public final class FileService {
     return file;
   }
 
-  /** Checks the blob of {@code file} is there with the length its row implies, and returns that length. */
+  /**
+   * Checks the blob of {@code file} is there with the length its row implies, and returns that length. A blob
+   * that is missing because the file was deleted meanwhile (its row is gone too) is {@link ErrorCode#NOT_FOUND}.
+   */
   private long checkBlob(FileRecord file) throws EnvelopeException {
     long expected = EnvelopeCipher.withSegmentSize(file.segmentSize()).ciphertextSize(file.size());
     long actual;
     try {
       actual = blobs.size(file.id());
     } catch (NoSuchBlobException e) {
+      if (metadata.get(file.tenant(), file.id()).isEmpty()) {
+        // Deleted since its row was read: a delete removes the row, then the blob. Gone, not damaged.
+        throw notFound(file.id());
+      }
       SECURITY.warn("security: file {} (tenant {}) has a row but no blob", file.id(), file.tenant());
       throw new EnvelopeException(ErrorCode.INVALID_CIPHERTEXT,
           "file " + file.id() + " is damaged: its ciphertext is missing");

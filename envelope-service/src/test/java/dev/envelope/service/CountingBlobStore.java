@@ -15,6 +15,14 @@ final class CountingBlobStore implements BlobStore {
   private final int maxPerRead;
   private final AtomicLong bytesRead = new AtomicLong();
   private final AtomicLong lowestRangeAfterHeader = new AtomicLong(Long.MAX_VALUE);
+  private final java.util.concurrent.atomic.AtomicReference<Interleaving> beforeNextSize =
+      new java.util.concurrent.atomic.AtomicReference<>();
+
+  /** Something another caller does at an exact moment: between two steps of the call under test. */
+  @FunctionalInterface
+  interface Interleaving {
+    void run() throws Exception;
+  }
 
   CountingBlobStore(BlobStore inner) {
     this(inner, Integer.MAX_VALUE);
@@ -34,6 +42,11 @@ final class CountingBlobStore implements BlobStore {
   /** The lowest offset of a read that did not start at 0 (0 is the stream header). */
   long lowestOffsetPastTheHeader() {
     return lowestRangeAfterHeader.get();
+  }
+
+  /** Runs {@code step} once, at the start of the next {@link #size} call, as if another request ran then. */
+  void beforeNextSize(Interleaving step) {
+    beforeNextSize.set(step);
   }
 
   void reset() {
@@ -81,6 +94,14 @@ final class CountingBlobStore implements BlobStore {
 
   @Override
   public long size(String key) throws IOException {
+    Interleaving step = beforeNextSize.getAndSet(null);
+    if (step != null) {
+      try {
+        step.run();
+      } catch (Exception e) {
+        throw new IllegalStateException("the interleaved step failed", e);
+      }
+    }
     return inner.size(key);
   }
 

@@ -222,6 +222,38 @@ class FileServiceTest {
   }
 
   @Test
+  void aDeleteBetweenADownloadsRowAndItsBlob_makesTheDownloadNotFound_notADamagedFile() throws Exception {
+    // A delete removes the row, then the blob: a download that read the row just before finds no blob.
+    String id = fx.upload(random(100, 31)).id();
+    fx.blobs.beforeNextSize(() -> fx.service.delete(WRITER, id));
+    assertCode(ErrorCode.NOT_FOUND, () -> fx.service.download(READER, id));
+
+    String other = fx.upload(random(100, 32)).id();
+    fx.blobs.beforeNextSize(() -> fx.service.delete(WRITER, other));
+    assertCode(ErrorCode.NOT_FOUND, () -> fx.service.stat(READER, other));
+  }
+
+  @Test
+  void aDeleteBetweenOpeningADownloadAndReadingIt_saysDeleted_notAStoreFailure() throws Exception {
+    String id = fx.upload(random(3 * SEGMENT, 33)).id();
+    try (Download whole = fx.service.download(READER, id); Download part = fx.service.download(READER, id)) {
+      fx.service.delete(WRITER, id);
+      assertThrows(Download.DeletedException.class, () -> whole.writeTo(new ByteArrayOutputStream()));
+      assertThrows(Download.DeletedException.class, () -> part.writeRange(new ByteArrayOutputStream(), SEGMENT, 10));
+    }
+  }
+
+  @Test
+  void aBlobThatVanishesUnderADownloadWhileItsRowStays_isInvalidCiphertext() throws Exception {
+    String id = fx.upload(random(3 * SEGMENT, 34)).id();
+    try (Download whole = fx.service.download(READER, id)) {
+      fx.stores.blobs().delete(id); // not by the service: the row stays, so this is damage, not a delete
+      assertThrows(dev.envelope.core.InvalidCiphertextException.class,
+          () -> whole.writeTo(new ByteArrayOutputStream()));
+    }
+  }
+
+  @Test
   void list_pagesTheTenantsFilesNewestFirst() throws Exception {
     List<String> ids = IntStream.range(0, 5).mapToObj(i -> {
       fx.clock.advance(Duration.ofSeconds(1));
