@@ -159,7 +159,9 @@ final class Backends implements AutoCloseable {
             .prefix(settings.value(Setting.S3_PREFIX))
             .pathStyle(settings.bool(Setting.S3_PATH_STYLE))
             .partSize(settings.size(Setting.S3_PART_SIZE, 5L << 20, 5L << 30))
-            .parallelism(settings.integer(Setting.S3_PARALLELISM, 1, 64));
+            .parallelism(settings.integer(Setting.S3_PARALLELISM, 1, 64))
+            .maxUploadTime(settings.duration(Setting.S3_MAX_UPLOAD_TIME, java.time.Duration.ofSeconds(1),
+                S3BlobStoreConfig.MAX_MAX_UPLOAD_TIME));
         uri(settings, Setting.S3_ENDPOINT).ifPresent(config::endpoint);
         region(settings).ifPresent(config::region);
         profile(settings, Setting.S3_PROFILE).ifPresent(config::credentials);
@@ -182,18 +184,6 @@ final class Backends implements AutoCloseable {
       default -> throw invalid(settings, Setting.BLOB, "fs or s3");
     }
   }
-
-  /**
-   * The orphan grace period: the setting, or, when it is left at its default and ciphertext is in S3, one day.
-   * S3 dates a multipart object by the start of its upload, so a blob whose upload took longer than the grace
-   * would look old the moment it is committed, and a sweeper on any node could take it before its row comes.
-   */
-  static java.time.Duration orphanGrace(ServerSettings settings) {
-    boolean isDefault = settings.where(Setting.ORPHAN_GRACE).startsWith("default");
-    return isDefault && choice(settings, Setting.BLOB).equals("s3") ? S3_ORPHAN_GRACE : settings.orphanGrace();
-  }
-
-  static final java.time.Duration S3_ORPHAN_GRACE = java.time.Duration.ofDays(1);
 
   /** The file rows and the tokens: one store, which {@code envelope tokens} opens too. */
   record MetadataAndTokens(MetadataStore metadata, TokenStore tokens) {}

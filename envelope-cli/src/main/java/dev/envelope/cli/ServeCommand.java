@@ -67,7 +67,7 @@ final class ServeCommand implements Callable<Integer> {
     EnvelopeServer server;
     try {
       server = EnvelopeServer.builder(files, tokens).settings(settings)
-          .orphanSweep(Backends.orphanGrace(settings), settings.sweepInterval()).build().start();
+          .orphanSweep(settings.orphanGrace(), settings.sweepInterval()).build().start();
     } catch (RuntimeException e) {
       stores.close();
       throw new EnvelopeException(ErrorCode.UNAVAILABLE, "cannot listen on " + settings.host() + ":"

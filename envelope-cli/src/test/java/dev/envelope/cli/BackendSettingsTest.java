@@ -67,6 +67,10 @@ class BackendSettingsTest {
         "flag --s3-part-size: '1M' is not a size from 5242880 to 5368709120 bytes (K, M or G suffix)");
     assertInvalid(serve("--blob", "s3", "--s3-bucket", "b-1", "--s3-parallelism", "0"),
         "flag --s3-parallelism: '0' is not a whole number from 1 to 64");
+    assertInvalid(serve("--blob", "s3", "--s3-bucket", "b-1", "--s3-max-upload-time", "500ms"),
+        "flag --s3-max-upload-time: '500ms' is not a duration from 1s to 7d (such as 90s, 10m, 1h or 2d)");
+    assertInvalid(serve("--blob", "s3", "--s3-bucket", "b-1", "--s3-max-upload-time", "8d"),
+        "flag --s3-max-upload-time: '8d' is not a duration from 1s to 7d (such as 90s, 10m, 1h or 2d)");
     assertInvalid(serve("--blob", "s3", "--s3-bucket", "b-1", "--s3-path-style", "yes"),
         "flag --s3-path-style: 'yes' is not true or false");
     assertInvalid(serve("--blob", "s3", "--s3-bucket", "b-1", "--s3-endpoint", "file:///etc/passwd"),
@@ -126,21 +130,6 @@ class BackendSettingsTest {
 
     assertInvalid(r, "blob = s3 needs s3-bucket (flag --s3-bucket, ENVELOPE_S3_BUCKET or 's3-bucket = ...' in the"
         + " config file)");
-  }
-
-  @Test
-  void orphanGrace_defaultsToADayOnS3_andASetValueWins() throws Exception {
-    java.util.Map<String, String> env = java.util.Map.of("ENVELOPE_HOME", home.toString());
-    java.util.Map<dev.envelope.server.Setting, String> flags = new java.util.EnumMap<>(dev.envelope.server.Setting.class);
-
-    assertEquals(java.time.Duration.ofHours(1), Backends.orphanGrace(dev.envelope.server.ServerSettings.resolve(flags,
-        null, env)));
-    flags.put(dev.envelope.server.Setting.BLOB, "s3");
-    assertEquals(java.time.Duration.ofDays(1), Backends.orphanGrace(dev.envelope.server.ServerSettings.resolve(flags,
-        null, env)));
-    flags.put(dev.envelope.server.Setting.ORPHAN_GRACE, "2h");
-    assertEquals(java.time.Duration.ofHours(2), Backends.orphanGrace(dev.envelope.server.ServerSettings.resolve(flags,
-        null, env)));
   }
 
   @Test

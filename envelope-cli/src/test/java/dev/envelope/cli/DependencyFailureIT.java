@@ -32,7 +32,8 @@ abstract class DependencyFailureIT extends ClusterBase {
 
   @BeforeEach
   void startNode() throws Exception {
-    a = node("a", "--orphan-grace", "1s", "--sweep-interval", "1s");
+    // On S3 the grace is at least twice s3-max-upload-time: 2 s here, so that the sweeper runs within the test.
+    a = node("a", "--orphan-grace", "1s", "--s3-max-upload-time", "1s", "--sweep-interval", "1s");
     rememberToken(a);
   }
 

@@ -89,7 +89,7 @@ class SoakIT extends ClusterBase {
     long seed = Long.getLong("soak.seed", new SecureRandom().nextLong());
     Duration load = Duration.ofMillis((long) (minutes * 60_000));
     Path soak = Files.createDirectories(dir.resolve("soak"));
-    String[] args = {"--min-data-rate-grace", GRACE.toSeconds() + "s", "--orphan-grace", "2m",
+    String[] args = {"--min-data-rate-grace", GRACE.toSeconds() + "s", "--orphan-grace", "2m", "--s3-max-upload-time", "1m",
         "--sweep-interval", "15s"};
     List<SoakNode> nodes = new ArrayList<>();
     SoakLedger ledger = new SoakLedger();

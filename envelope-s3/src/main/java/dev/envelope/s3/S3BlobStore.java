@@ -90,6 +90,7 @@ public final class S3BlobStore implements BlobStore {
   private final String prefix;
   private final long partSize;
   private final int parallelism;
+  private final Duration maxUploadTime;
   private final AwsRequestOverrideConfiguration control;
   private final AwsRequestOverrideConfiguration transfer;
   private final ExecutorService uploads;
@@ -103,6 +104,7 @@ public final class S3BlobStore implements BlobStore {
     this.prefix = config.prefix();
     this.partSize = config.partSize();
     this.parallelism = config.parallelism();
+    this.maxUploadTime = config.maxUploadTime();
     this.control = timeouts(config.requestTimeout());
     this.transfer = timeouts(config.transferTimeout());
     // Unbounded threads, bounded work: each writer has at most `parallelism` parts queued or running.
@@ -183,7 +185,17 @@ public final class S3BlobStore implements BlobStore {
   public BlobWriter create(String key) throws IOException {
     String objectKey = objectKey(key);
     ensureOpen();
-    return new S3BlobWriter(this, key, objectKey, partSize, parallelism);
+    return new S3BlobWriter(this, key, objectKey, partSize, parallelism, maxUploadTime);
+  }
+
+  /**
+   * Twice the config's {@code maxUploadTime}: S3 dates a multipart object by the start of its upload, a writer
+   * refuses to commit after {@code maxUploadTime}, and so a committed blob has at least as long again to get its
+   * row before the sweeper may see it as an orphan.
+   */
+  @Override
+  public Duration minimumOrphanGrace() {
+    return maxUploadTime.multipliedBy(2);
   }
 
   @Override

@@ -26,6 +26,13 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  *       2 min needs only 70 KB/s; raise it with very large part sizes on slow links.
  * </ul>
  *
+ * <h2>Upload time and the orphan grace</h2>
+ * S3 dates a multipart object by the start of its upload, so a blob whose upload took an hour looks an hour old
+ * the moment it is committed, before the file service has written its row. {@code maxUploadTime} (default 12 h,
+ * 1 s to 7 days) bounds that: a writer older than it refuses to commit (the upload fails and leaves nothing), and
+ * the store asks the orphan sweeper for twice as much grace ({@link S3BlobStore#minimumOrphanGrace()}), so a
+ * committed blob always has at least {@code maxUploadTime} to get its row.
+ *
  * @param bucket the bucket; it must exist (the store never creates buckets)
  * @param prefix put in front of every blob key, e.g. {@code envelope/}; empty for none. No leading
  *     {@code /}, printable ASCII only, at most 512 characters
@@ -43,10 +50,11 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * @param readTimeout see above
  * @param requestTimeout see above
  * @param transferTimeout see above
+ * @param maxUploadTime see above
  */
 public record S3BlobStoreConfig(String bucket, String prefix, URI endpoint, String region, boolean pathStyle,
     long partSize, int parallelism, AwsCredentialsProvider credentials, Duration connectTimeout,
-    Duration readTimeout, Duration requestTimeout, Duration transferTimeout) {
+    Duration readTimeout, Duration requestTimeout, Duration transferTimeout, Duration maxUploadTime) {
 
   public static final long MIN_PART_SIZE = 5L << 20;
   public static final long MAX_PART_SIZE = 5L << 30;
@@ -54,6 +62,8 @@ public record S3BlobStoreConfig(String bucket, String prefix, URI endpoint, Stri
   public static final int DEFAULT_PARALLELISM = 4;
   public static final int MAX_PARALLELISM = 64;
   public static final int MAX_PREFIX_LENGTH = 512;
+  public static final Duration DEFAULT_MAX_UPLOAD_TIME = Duration.ofHours(12);
+  public static final Duration MAX_MAX_UPLOAD_TIME = Duration.ofDays(7);
 
   // The general-purpose bucket rules: 3-63 of a-z 0-9 . -, letter or digit at both ends.
   private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
@@ -80,6 +90,10 @@ public record S3BlobStoreConfig(String bucket, String prefix, URI endpoint, Stri
     checkTimeout("readTimeout", readTimeout);
     checkTimeout("requestTimeout", requestTimeout);
     checkTimeout("transferTimeout", transferTimeout);
+    Objects.requireNonNull(maxUploadTime, "maxUploadTime");
+    if (maxUploadTime.compareTo(Duration.ofSeconds(1)) < 0 || maxUploadTime.compareTo(MAX_MAX_UPLOAD_TIME) > 0) {
+      throw new IllegalArgumentException("maxUploadTime must be from 1 second to 7 days");
+    }
   }
 
   /** A builder for {@code bucket} with every other value at its default. */
@@ -94,7 +108,7 @@ public record S3BlobStoreConfig(String bucket, String prefix, URI endpoint, Stri
         + region + ", pathStyle=" + pathStyle + ", partSize=" + partSize + ", parallelism=" + parallelism
         + ", credentials=" + (credentials == null ? "default chain" : credentials.getClass().getSimpleName())
         + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout + ", requestTimeout="
-        + requestTimeout + ", transferTimeout=" + transferTimeout + "]";
+        + requestTimeout + ", transferTimeout=" + transferTimeout + ", maxUploadTime=" + maxUploadTime + "]";
   }
 
   private static void checkBucket(String bucket) {
@@ -151,6 +165,7 @@ public record S3BlobStoreConfig(String bucket, String prefix, URI endpoint, Stri
     private Duration readTimeout = Duration.ofSeconds(30);
     private Duration requestTimeout = Duration.ofSeconds(10);
     private Duration transferTimeout = Duration.ofMinutes(2);
+    private Duration maxUploadTime = DEFAULT_MAX_UPLOAD_TIME;
 
     private Builder(String bucket) {
       this.bucket = bucket;
@@ -211,9 +226,14 @@ public record S3BlobStoreConfig(String bucket, String prefix, URI endpoint, Stri
       return this;
     }
 
+    public Builder maxUploadTime(Duration maxUploadTime) {
+      this.maxUploadTime = maxUploadTime;
+      return this;
+    }
+
     public S3BlobStoreConfig build() {
       return new S3BlobStoreConfig(bucket, prefix, endpoint, region, pathStyle, partSize, parallelism,
-          credentials, connectTimeout, readTimeout, requestTimeout, transferTimeout);
+          credentials, connectTimeout, readTimeout, requestTimeout, transferTimeout, maxUploadTime);
     }
   }
 }

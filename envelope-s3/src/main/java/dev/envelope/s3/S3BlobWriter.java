@@ -3,6 +3,7 @@ package dev.envelope.s3;
 import dev.envelope.service.BlobWriter;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -33,6 +34,8 @@ final class S3BlobWriter extends BlobWriter {
   private final String objectKey;
   private final long partSize;
   private final int parallelism;
+  private final Duration maxUploadTime;
+  private final long started = System.nanoTime();
   /** One permit per part that may be in flight; the writer takes one before shipping a part. */
   private final Semaphore slots;
   private final List<PartUpload> parts = new ArrayList<>();
@@ -41,12 +44,14 @@ final class S3BlobWriter extends BlobWriter {
   private State state = State.OPEN;
   private IOException failure;
 
-  S3BlobWriter(S3BlobStore store, String key, String objectKey, long partSize, int parallelism) {
+  S3BlobWriter(S3BlobStore store, String key, String objectKey, long partSize, int parallelism,
+      Duration maxUploadTime) {
     this.store = store;
     this.key = key;
     this.objectKey = objectKey;
     this.partSize = partSize;
     this.parallelism = parallelism;
+    this.maxUploadTime = maxUploadTime;
     this.slots = new Semaphore(parallelism);
     this.current = new PartBuffer(partSize);
   }
@@ -74,6 +79,11 @@ final class S3BlobWriter extends BlobWriter {
   public synchronized void commit() throws IOException {
     ensureOpen();
     try {
+      if (System.nanoTime() - started > maxUploadTime.toNanos()) {
+        // Committed now, the blob could look older than the sweeper's grace before its row is written.
+        throw new IOException("blob " + key + ": the upload took longer than the store's maxUploadTime ("
+            + maxUploadTime + "); it is not committed");
+      }
       if (uploadId == null) {
         store.putObject(key, objectKey, current);
       } else {

@@ -91,6 +91,22 @@ class S3BlobStoreConfigTest {
     }
   }
 
+  @Test
+  void maxUploadTime_isOneSecondToSevenDays_defaultTwelveHours() {
+    assertEquals(Duration.ofHours(12), S3BlobStoreConfig.builder("b12").build().maxUploadTime());
+    assertEquals(Duration.ofSeconds(1),
+        S3BlobStoreConfig.builder("b12").maxUploadTime(Duration.ofSeconds(1)).build().maxUploadTime());
+    assertEquals(Duration.ofDays(7),
+        S3BlobStoreConfig.builder("b12").maxUploadTime(Duration.ofDays(7)).build().maxUploadTime());
+    for (Duration bad : new Duration[] {Duration.ZERO, Duration.ofMillis(999), Duration.ofSeconds(-1),
+        Duration.ofDays(7).plusSeconds(1)}) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> S3BlobStoreConfig.builder("b12").maxUploadTime(bad).build());
+      assertEquals("maxUploadTime must be from 1 second to 7 days", e.getMessage());
+    }
+    assertThrows(NullPointerException.class, () -> S3BlobStoreConfig.builder("b12").maxUploadTime(null).build());
+  }
+
   static Stream<UnaryOperator<S3BlobStoreConfig.Builder>> badTimeouts() {
     return Stream.of(b -> b.connectTimeout(Duration.ZERO), b -> b.readTimeout(Duration.ofSeconds(-1)),
         b -> b.requestTimeout(null), b -> b.transferTimeout(Duration.ofHours(2)));

@@ -110,6 +110,10 @@ public final class EnvelopeServer implements AutoCloseable {
       thread.setDaemon(true);
       return thread;
     });
+    Duration grace = files.orphanGrace(orphanGrace);
+    if (!grace.equals(orphanGrace)) {
+      LOG.info("orphan grace {} (asked for {}): the blob store needs at least that much", grace, orphanGrace);
+    }
     long every = sweepInterval.toMillis();
     sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MILLISECONDS);
     return this;

@@ -190,6 +190,27 @@ public final class ServerSettings {
     });
   }
 
+  /** A duration setting (500ms, 90s, 10m, 1h, 2d), checked against {@code min} and {@code max}. */
+  public Duration duration(Setting setting, Duration min, Duration max) throws EnvelopeException {
+    return Duration.ofMillis(sources.parse(setting, "a duration from " + shortest(min) + " to " + shortest(max)
+        + " (such as 90s, 10m, 1h or 2d)", text -> {
+          Long ms = millis(text, true);
+          return ms != null && ms >= min.toMillis() && ms <= max.toMillis() ? ms : null;
+        }));
+  }
+
+  /** A duration the way settings are written: 7d, 12h, 90s, 500ms. */
+  private static String shortest(Duration d) {
+    long ms = d.toMillis();
+    for (Object[] unit : new Object[][] {{86_400_000L, "d"}, {3_600_000L, "h"}, {60_000L, "m"}, {1000L, "s"}}) {
+      long size = (Long) unit[0];
+      if (ms != 0 && ms % size == 0) {
+        return ms / size + (String) unit[1];
+      }
+    }
+    return ms + "ms";
+  }
+
   /** A boolean setting: true or false. */
   public boolean bool(Setting setting) throws EnvelopeException {
     return sources.parse(setting, "true or false", text -> {

@@ -14,8 +14,8 @@ public enum Setting {
       "id or alias of the root key that wraps every file's data key (created on first start by local and"
           + " pkcs11; with aws-kms a key id, ARN or alias/NAME that must exist)"),
   ORPHAN_GRACE("orphan-grace", "ENVELOPE_ORPHAN_GRACE", "1h",
-      "age after which a blob without a row (a failed upload) is removed; 90s, 10m, 1h, 2d (default 1d"
-          + " with blob = s3: longer than any upload)"),
+      "age after which a blob without a row (a failed upload) is removed; 90s, 10m, 1h, 2d (with blob = s3 at"
+          + " least twice s3-max-upload-time)"),
   SWEEP_INTERVAL("sweep-interval", "ENVELOPE_SWEEP_INTERVAL", "10m",
       "how often to look for such blobs; off on all nodes of a cluster but one, to list a big bucket once"),
   IDLE_TIMEOUT("idle-timeout", "ENVELOPE_IDLE_TIMEOUT", "30s",
@@ -64,6 +64,8 @@ public enum Setting {
   S3_PART_SIZE("s3-part-size", "ENVELOPE_S3_PART_SIZE", "8M",
       "multipart upload part size, 5M to 5G; an upload holds about (parallelism + 1) parts in memory"),
   S3_PARALLELISM("s3-parallelism", "ENVELOPE_S3_PARALLELISM", "4", "parts of one upload in flight, 1 to 64"),
+  S3_MAX_UPLOAD_TIME("s3-max-upload-time", "ENVELOPE_S3_MAX_UPLOAD_TIME", "12h",
+      "longest an upload to S3 may take, 1s to 7d; a slower one fails, and orphan-grace is at least twice this"),
   DYNAMODB_TABLE("dynamodb-table", "ENVELOPE_DYNAMODB_TABLE", "envelope",
       "DynamoDB table (metadata = dynamodb; made by 'envelope admin init-dynamodb')"),
   DYNAMODB_ENDPOINT("dynamodb-endpoint", "ENVELOPE_DYNAMODB_ENDPOINT", "",

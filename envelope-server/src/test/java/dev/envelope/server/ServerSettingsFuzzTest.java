@@ -39,6 +39,7 @@ class ServerSettingsFuzzTest {
       }
       settings.size(Setting.S3_PART_SIZE, 5L << 20, 5L << 30);
       settings.integer(Setting.S3_PARALLELISM, 1, 64);
+      settings.duration(Setting.S3_MAX_UPLOAD_TIME, java.time.Duration.ofSeconds(1), java.time.Duration.ofDays(7));
       settings.integer(Setting.POSTGRES_POOL_SIZE, 1, 1000);
       settings.bool(Setting.S3_PATH_STYLE);
     } catch (EnvelopeException e) {

@@ -2,6 +2,7 @@ package dev.envelope.service;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -57,6 +58,17 @@ public interface BlobStore extends AutoCloseable {
    * @throws IllegalArgumentException if {@code limit < 1} or {@code afterKey} is not a valid key
    */
   List<BlobInfo> list(String afterKey, int limit) throws IOException;
+
+  /**
+   * The least age a blob without a row must reach before the orphan sweeper may delete it; {@link
+   * FileService#sweepOrphans} never sweeps with less, whatever it is asked. An upload writes its blob before its
+   * row, so the sweeper must not take a blob whose row is still coming. A store that dates a blob by when it was
+   * committed needs no minimum (the default: the caller's grace covers the moment between blob and row); one that
+   * dates it by when its upload began, as S3 dates a multipart object, needs longer than any upload may take.
+   */
+  default Duration minimumOrphanGrace() {
+    return Duration.ZERO;
+  }
 
   /** Throws if the store cannot be used now (for readiness probes). */
   void checkReady() throws IOException;

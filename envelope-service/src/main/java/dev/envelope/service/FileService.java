@@ -243,11 +243,24 @@ public final class FileService {
   }
 
   /**
-   * Deletes blobs that have no row and are older than {@code grace}: what uploads that died between the blob
-   * and the row left behind, and blobs whose delete failed. Returns how many it deleted.
+   * Deletes blobs that have no row and are older than {@code grace}, or than the blob store's {@link
+   * BlobStore#minimumOrphanGrace() minimum} if that is longer: what uploads that died between the blob and the
+   * row left behind, and blobs whose delete failed. Returns how many it deleted.
    */
   public int sweepOrphans(Duration grace) throws EnvelopeException {
-    return new OrphanSweeper(blobs, metadata, clock).sweep(grace);
+    return new OrphanSweeper(blobs, metadata, clock).sweep(orphanGrace(grace));
+  }
+
+  /**
+   * The grace {@link #sweepOrphans} really uses when asked for {@code grace}: never less than the blob store's
+   * minimum, so that no embedder can configure the sweeper into taking the blob of an upload still running.
+   */
+  public Duration orphanGrace(Duration grace) {
+    if (grace.isNegative()) {
+      throw new IllegalArgumentException("grace must not be negative");
+    }
+    Duration minimum = blobs.minimumOrphanGrace();
+    return grace.compareTo(minimum) < 0 ? minimum : grace;
   }
 
   /** Throws if the key service, the blob store or the metadata store cannot be used now. */
