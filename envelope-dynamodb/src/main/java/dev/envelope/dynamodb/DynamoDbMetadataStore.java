@@ -9,7 +9,7 @@ import dev.envelope.service.MetadataStore;
 import dev.envelope.service.Tenants;
 import dev.envelope.service.TokenRecord;
 import dev.envelope.service.TokenStore;
-import dev.envelope.service.local.PageCursor;
+import dev.envelope.service.PageCursor;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;

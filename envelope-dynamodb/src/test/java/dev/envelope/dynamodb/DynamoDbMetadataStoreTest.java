@@ -13,7 +13,7 @@ import dev.envelope.service.FileRecord;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.Role;
 import dev.envelope.service.TokenRecord;
-import dev.envelope.service.local.PageCursor;
+import dev.envelope.service.PageCursor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;

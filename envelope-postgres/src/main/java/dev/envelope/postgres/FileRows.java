@@ -9,7 +9,7 @@ import dev.envelope.core.WrappedKey;
 import dev.envelope.service.FilePage;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.MetadataStore;
-import dev.envelope.service.local.PageCursor;
+import dev.envelope.service.PageCursor;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

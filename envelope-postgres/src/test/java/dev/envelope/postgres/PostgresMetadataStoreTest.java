@@ -11,7 +11,7 @@ import dev.envelope.core.WrappedKey;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.Role;
 import dev.envelope.service.TokenRecord;
-import dev.envelope.service.local.PageCursor;
+import dev.envelope.service.PageCursor;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;

@@ -6,6 +6,7 @@
  * HTTP API, the CLI and embedding applications call; they hold no logic of their own.
  *
  * <p>The embedded implementations of the stores (a directory and a SQLite file) live in
- * {@code dev.envelope.service.local}.
+ * {@code dev.envelope.service.local}, in the module {@code envelope-embedded}, so that a user of this module on
+ * S3 and PostgreSQL does not carry the SQLite driver.
  */
 package dev.envelope.service;

@@ -6,6 +6,7 @@ import dev.envelope.core.WrappedKey;
 import dev.envelope.service.FilePage;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.MetadataStore;
+import dev.envelope.service.PageCursor;
 import dev.envelope.service.Role;
 import dev.envelope.service.TokenRecord;
 import dev.envelope.service.TokenStore;

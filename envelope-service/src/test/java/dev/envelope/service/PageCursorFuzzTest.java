@@ -1,4 +1,4 @@
-package dev.envelope.service.local;
+package dev.envelope.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

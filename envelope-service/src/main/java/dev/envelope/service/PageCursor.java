@@ -1,4 +1,4 @@
-package dev.envelope.service.local;
+package dev.envelope.service;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
