@@ -3,8 +3,6 @@ package dev.envelope.cli;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.dynamodb.DynamoDbConfig;
 import dev.envelope.dynamodb.DynamoDbMetadataStore;
-import dev.envelope.server.ServerSettings;
-import dev.envelope.server.Setting;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
@@ -64,7 +62,7 @@ final class AdminCommand {
       if (admin.parent.home != null) {
         flags.put(Setting.HOME, admin.parent.home);
       }
-      ServerSettings settings = ServerSettings.resolve(flags, config, env);
+      NodeSettings settings = NodeSettings.resolve(flags, config, env);
       DynamoDbConfig dynamo = Backends.dynamoDbConfig(settings);
       DynamoDbMetadataStore.createTable(dynamo);
       cli.println("created DynamoDB table " + settings.value(Setting.DYNAMODB_TABLE) + "; it is active");

@@ -12,8 +12,6 @@ import dev.envelope.postgres.PostgresConfig;
 import dev.envelope.postgres.PostgresMetadataStore;
 import dev.envelope.s3.S3BlobStore;
 import dev.envelope.s3.S3BlobStoreConfig;
-import dev.envelope.server.ServerSettings;
-import dev.envelope.server.Setting;
 import dev.envelope.service.BlobStore;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.TokenStore;
@@ -67,7 +65,7 @@ final class Backends implements AutoCloseable {
    * that it exists and may be used for {@code aws-kms}), then the blob store, then the metadata store. On any
    * failure, what was opened is closed again.
    */
-  static Backends open(ServerSettings settings, Cli cli) throws EnvelopeException {
+  static Backends open(NodeSettings settings, Cli cli) throws EnvelopeException {
     checkChoices(settings);
     Deque<AutoCloseable> opened = new ArrayDeque<>();
     try {
@@ -85,7 +83,7 @@ final class Backends implements AutoCloseable {
    * Checks the three choices before anything is opened (a wrong one must not leave a new keyring behind), and
    * returns the warning a node on these settings should print, or null: a shared store beside a node-local one.
    */
-  static String checkChoices(ServerSettings settings) throws EnvelopeException {
+  static String checkChoices(NodeSettings settings) throws EnvelopeException {
     checkChoice(settings, Setting.BLOB, "fs or s3", "fs", "s3");
     checkChoice(settings, Setting.METADATA, "sqlite, postgres or dynamodb", "sqlite", "postgres", "dynamodb");
     checkChoice(settings, Setting.KEYS, "local, pkcs11 or aws-kms", KeyBackend.LOCAL, KeyBackend.PKCS11, "aws-kms");
@@ -102,7 +100,7 @@ final class Backends implements AutoCloseable {
     return null;
   }
 
-  private static KeyService openKeys(ServerSettings settings, Cli cli, Deque<AutoCloseable> opened)
+  private static KeyService openKeys(NodeSettings settings, Cli cli, Deque<AutoCloseable> opened)
       throws EnvelopeException {
     String choice = choice(settings, Setting.KEYS);
     switch (choice) {
@@ -140,7 +138,7 @@ final class Backends implements AutoCloseable {
     }
   }
 
-  private static BlobStore openBlobs(ServerSettings settings, Deque<AutoCloseable> opened)
+  private static BlobStore openBlobs(NodeSettings settings, Deque<AutoCloseable> opened)
       throws EnvelopeException {
     switch (choice(settings, Setting.BLOB)) {
       case "fs" -> {
@@ -188,7 +186,7 @@ final class Backends implements AutoCloseable {
   /** The file rows and the tokens: one store, which {@code envelope tokens} opens too. */
   record MetadataAndTokens(MetadataStore metadata, TokenStore tokens) {}
 
-  static MetadataAndTokens openMetadata(ServerSettings settings, Map<String, String> env,
+  static MetadataAndTokens openMetadata(NodeSettings settings, Map<String, String> env,
       Deque<AutoCloseable> opened)
       throws EnvelopeException {
     switch (choice(settings, Setting.METADATA)) {
@@ -225,7 +223,7 @@ final class Backends implements AutoCloseable {
     }
   }
 
-  static DynamoDbConfig dynamoDbConfig(ServerSettings settings) throws EnvelopeException {
+  static DynamoDbConfig dynamoDbConfig(NodeSettings settings) throws EnvelopeException {
     DynamoDbConfig.Builder config = DynamoDbConfig.builder().tableName(settings.value(Setting.DYNAMODB_TABLE));
     uri(settings, Setting.DYNAMODB_ENDPOINT).ifPresent(config::endpoint);
     region(settings).ifPresent(config::region);
@@ -238,7 +236,7 @@ final class Backends implements AutoCloseable {
     }
   }
 
-  private static String postgresPassword(ServerSettings settings, Map<String, String> env) throws EnvelopeException {
+  private static String postgresPassword(NodeSettings settings, Map<String, String> env) throws EnvelopeException {
     String file = settings.value(Setting.POSTGRES_PASSWORD_FILE);
     if (!file.isEmpty()) {
       try {
@@ -272,18 +270,18 @@ final class Backends implements AutoCloseable {
     }
   }
 
-  private static void checkChoice(ServerSettings settings, Setting setting, String expected, String... choices)
+  private static void checkChoice(NodeSettings settings, Setting setting, String expected, String... choices)
       throws EnvelopeException {
     if (!java.util.List.of(choices).contains(choice(settings, setting))) {
       throw invalid(settings, setting, expected);
     }
   }
 
-  private static String choice(ServerSettings settings, Setting setting) {
+  private static String choice(NodeSettings settings, Setting setting) {
     return settings.value(setting).toLowerCase(Locale.ROOT);
   }
 
-  private static String required(ServerSettings settings, Setting setting, String because)
+  private static String required(NodeSettings settings, Setting setting, String because)
       throws EnvelopeException {
     String value = settings.value(setting);
     if (value.isEmpty()) {
@@ -293,7 +291,7 @@ final class Backends implements AutoCloseable {
     return value;
   }
 
-  private static java.util.Optional<URI> uri(ServerSettings settings, Setting setting) throws EnvelopeException {
+  private static java.util.Optional<URI> uri(NodeSettings settings, Setting setting) throws EnvelopeException {
     String text = settings.value(setting);
     if (text.isEmpty()) {
       return java.util.Optional.empty();
@@ -313,7 +311,7 @@ final class Backends implements AutoCloseable {
     }
   }
 
-  private static java.util.Optional<String> region(ServerSettings settings) throws EnvelopeException {
+  private static java.util.Optional<String> region(NodeSettings settings) throws EnvelopeException {
     String region = settings.value(Setting.AWS_REGION);
     if (region.isEmpty()) {
       return java.util.Optional.empty();
@@ -330,7 +328,7 @@ final class Backends implements AutoCloseable {
    * store and a key server, say); empty means the SDK's default chain. The profile is read lazily, on first
    * use, from the SDK's usual files ({@code AWS_SHARED_CREDENTIALS_FILE}, {@code ~/.aws/credentials}).
    */
-  private static java.util.Optional<AwsCredentialsProvider> profile(ServerSettings settings, Setting setting)
+  private static java.util.Optional<AwsCredentialsProvider> profile(NodeSettings settings, Setting setting)
       throws EnvelopeException {
     String name = settings.value(setting);
     if (name.isEmpty()) {
@@ -343,7 +341,7 @@ final class Backends implements AutoCloseable {
     return java.util.Optional.of(ProfileCredentialsProvider.create(name));
   }
 
-  private static EnvelopeException invalid(ServerSettings settings, Setting setting, String expected) {
+  private static EnvelopeException invalid(NodeSettings settings, Setting setting, String expected) {
     return new EnvelopeException(ErrorCode.INVALID_ARGUMENT, settings.where(setting) + ": '"
         + settings.value(setting) + "' is not " + expected);
   }

@@ -1,7 +1,7 @@
 package dev.envelope.cli;
 
 import dev.envelope.http.HttpLimits;
-import dev.envelope.server.ServerSettings;
+import dev.envelope.server.SettingSources;
 import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -69,7 +69,7 @@ final class LimitOptions {
   static final class SizeConverter implements ITypeConverter<Long> {
     @Override
     public Long convert(String value) {
-      return ServerSettings.parseSize(value).orElseThrow(() -> new TypeConversionException(
+      return SettingSources.parseSize(value).orElseThrow(() -> new TypeConversionException(
           "'" + value + "' is not a size such as 512, 64K or 1M"));
     }
   }
@@ -78,7 +78,7 @@ final class LimitOptions {
   static final class GraceConverter implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
-      return ServerSettings.parseDuration(value).orElseThrow(() -> new TypeConversionException(
+      return SettingSources.parseDuration(value).orElseThrow(() -> new TypeConversionException(
           "'" + value + "' is not a duration such as 0s, 10s or 1m"));
     }
   }
@@ -87,7 +87,7 @@ final class LimitOptions {
   static final class DurationConverter implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {
-      Duration d = ServerSettings.parseDuration(value).orElseThrow(() -> new TypeConversionException(
+      Duration d = SettingSources.parseDuration(value).orElseThrow(() -> new TypeConversionException(
           "'" + value + "' is not a duration such as 500ms, 30s or 5m"));
       if (d.isZero()) {
         throw new TypeConversionException("'" + value + "' must be longer than zero");

@@ -3,8 +3,7 @@ package dev.envelope.cli;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
 import dev.envelope.server.EnvelopeServer;
-import dev.envelope.server.ServerSettings;
-import dev.envelope.server.Setting;
+import dev.envelope.server.SettingKey;
 import dev.envelope.service.AccessTokens;
 import dev.envelope.service.FileService;
 import dev.envelope.service.Principal;
@@ -13,7 +12,7 @@ import dev.envelope.service.Tenants;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Clock;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -55,7 +54,7 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws EnvelopeException, IOException, InterruptedException {
     Cli cli = parent.cli;
-    ServerSettings settings = ServerSettings.resolve(flags(), config, cli.env());
+    NodeSettings settings = NodeSettings.resolve(flags(), config, cli.env());
     String mixed = Backends.checkChoices(settings);
     if (mixed != null) {
       cli.stderr().println("envelope: " + mixed);
@@ -66,12 +65,12 @@ final class ServeCommand implements Callable<Integer> {
     AccessTokens tokens = new AccessTokens(stores.tokens, Clock.systemUTC());
     EnvelopeServer server;
     try {
-      server = EnvelopeServer.builder(files, tokens).settings(settings)
+      server = EnvelopeServer.builder(files, tokens).settings(settings.http())
           .orphanSweep(settings.orphanGrace(), settings.sweepInterval()).build().start();
     } catch (RuntimeException e) {
       stores.close();
-      throw new EnvelopeException(ErrorCode.UNAVAILABLE, "cannot listen on " + settings.host() + ":"
-          + settings.port() + " (" + rootCause(e) + ")");
+      throw new EnvelopeException(ErrorCode.UNAVAILABLE, "cannot listen on " + settings.http().host() + ":"
+          + settings.http().port() + " (" + rootCause(e) + ")");
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -86,15 +85,15 @@ final class ServeCommand implements Callable<Integer> {
           "first operator (envelope serve)").token(),
           server.url());
     }
-    warnIfExposed(cli, settings.host());
+    warnIfExposed(cli, settings.http().host());
     cli.println("listening on " + server.url());
     stopped.await();
     return 0;
   }
 
-  private Map<Setting, String> flags() {
-    Map<Setting, String> flags = new EnumMap<>(Setting.class);
-    for (Setting s : Setting.values()) {
+  private Map<SettingKey, String> flags() {
+    Map<SettingKey, String> flags = new HashMap<>();
+    for (SettingKey s : NodeSettings.ALL) {
       OptionSpec option = spec.findOption(s.flag());
       if (s != Setting.HOME && option != null && option.getValue() != null) {
         flags.put(s, option.getValue());
@@ -143,7 +142,7 @@ final class ServeCommand implements Callable<Integer> {
   static final class SettingOptions implements CommandLine.IModelTransformer {
     @Override
     public CommandSpec transform(CommandSpec spec) {
-      for (Setting s : Setting.values()) {
+      for (SettingKey s : NodeSettings.ALL) {
         if (s != Setting.HOME) {
           spec.addOption(OptionSpec.builder(s.flag()).paramLabel(s.key().toUpperCase(java.util.Locale.ROOT)
               .replace('-', '_')).type(String.class).description(s.description()
@@ -151,7 +150,7 @@ final class ServeCommand implements Callable<Integer> {
                   + ")").build());
         }
       }
-      spec.usageMessage().footerHeading("%n").footer(ServerSettings.help().replace("%", "%%").split("\n"));
+      spec.usageMessage().footerHeading("%n").footer(NodeSettings.help().replace("%", "%%").split("\n"));
       return spec;
     }
   }

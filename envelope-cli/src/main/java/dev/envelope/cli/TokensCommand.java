@@ -2,8 +2,6 @@ package dev.envelope.cli;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.server.ServerSettings;
-import dev.envelope.server.Setting;
 import dev.envelope.service.AccessTokens;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.Principal;
@@ -58,7 +56,7 @@ final class TokensCommand {
     if (parent.home != null) {
       flags.put(Setting.HOME, parent.home);
     }
-    ServerSettings settings = ServerSettings.resolve(flags, config, env);
+    NodeSettings settings = NodeSettings.resolve(flags, config, env);
     if (settings.value(Setting.METADATA).equalsIgnoreCase("sqlite") && !Files.isDirectory(settings.home())) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "no data directory at "
           + settings.home().toAbsolutePath() + ": give the server's --home (or ENVELOPE_HOME), or start"

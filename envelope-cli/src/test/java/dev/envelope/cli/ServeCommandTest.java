@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.envelope.keyring.Keyrings;
-import dev.envelope.server.Setting;
+import dev.envelope.server.SettingKey;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -21,7 +21,7 @@ class ServeCommandTest {
     String help = new String(r.stdout, StandardCharsets.UTF_8);
 
     assertEquals(0, r.status);
-    for (Setting s : Setting.values()) {
+    for (SettingKey s : NodeSettings.ALL) {
       assertTrue(help.contains(s.flag()), s.flag());
       assertTrue(help.contains(s.variable()), s.variable());
       assertTrue(help.contains(s.defaultValue()), s.defaultValue());

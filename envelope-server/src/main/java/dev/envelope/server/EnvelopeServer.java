@@ -171,6 +171,10 @@ public final class EnvelopeServer implements AutoCloseable {
     stop();
   }
 
+  /** The orphan sweeper's defaults: a blob store may need a longer grace ({@link FileService#orphanGrace}). */
+  public static final Duration DEFAULT_ORPHAN_GRACE = Duration.ofHours(1);
+  public static final Duration DEFAULT_SWEEP_INTERVAL = Duration.ofMinutes(10);
+
   /** Builds an {@link EnvelopeServer}; defaults are those of {@link ServerSettings}. */
   public static final class Builder {
     private final FileService files;
@@ -179,8 +183,8 @@ public final class EnvelopeServer implements AutoCloseable {
     private int port = ServerSettings.DEFAULT_PORT;
     private HttpLimits limits = HttpLimits.defaults();
     private BodyLimits bodies = BodyLimits.DEFAULTS;
-    private Duration orphanGrace = ServerSettings.DEFAULT_ORPHAN_GRACE;
-    private Duration sweepInterval = ServerSettings.DEFAULT_SWEEP_INTERVAL;
+    private Duration orphanGrace = DEFAULT_ORPHAN_GRACE;
+    private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
 
     private Builder(FileService files, AccessTokens tokens) {
       this.files = Objects.requireNonNull(files, "files");
@@ -219,10 +223,9 @@ public final class EnvelopeServer implements AutoCloseable {
       return this;
     }
 
-    /** Applies the settings that concern the server itself. */
+    /** Applies the HTTP settings: where to listen, and the bounds on clients and request bodies. */
     public Builder settings(ServerSettings settings) {
-      return listen(settings.host(), settings.port()).limits(settings.httpLimits()).bodyLimits(settings.bodyLimits())
-          .orphanSweep(settings.orphanGrace(), settings.sweepInterval());
+      return listen(settings.host(), settings.port()).limits(settings.httpLimits()).bodyLimits(settings.bodyLimits());
     }
 
     public EnvelopeServer build() {

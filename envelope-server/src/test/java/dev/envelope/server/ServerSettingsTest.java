@@ -6,171 +6,85 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.server.Setting;
+import dev.envelope.http.HttpLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.envelope.http.HttpLimits;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 
+/**
+ * The HTTP server's settings alone, as an application that embeds the server reads them. (The node's settings
+ * beside them, from the same sources, are the CLI's: {@code NodeSettingsTest}.)
+ */
 class ServerSettingsTest {
   @TempDir
   Path dir;
 
-  private final Map<Setting, String> flags = new EnumMap<>(Setting.class);
+  private final Map<HttpSetting, String> flags = new EnumMap<>(HttpSetting.class);
   private final Map<String, String> env = new HashMap<>();
 
-  private ServerSettings resolve(String configFlag) throws EnvelopeException {
-    return ServerSettings.resolve(flags, configFlag, env);
-  }
-
-  private Path config(String text) throws Exception {
-    return Files.writeString(dir.resolve("envelope.conf"), text);
-  }
-
   @Test
-  void withNothingSetTheDefaultsApply() throws Exception {
-    env.put("ENVELOPE_HOME", dir.resolve("empty").toString());
-
-    ServerSettings s = resolve(null);
-
-    assertEquals("127.0.0.1", s.host());
-    assertEquals(8080, s.port());
-    assertEquals(Long.MAX_VALUE, s.maxUploadBytes());
-    assertEquals("envelope-files", s.rootKey());
-    assertEquals(Duration.ofHours(1), s.orphanGrace());
-    assertEquals(Duration.ofMinutes(10), s.sweepInterval());
-    assertEquals(HttpLimits.defaults(), s.httpLimits(), "every bound's default is the guards' own");
-    assertEquals(BodyLimits.DEFAULTS, s.bodyLimits());
-    assertTrue(s.configFile().isEmpty());
-    assertEquals(Path.of("./envelope-data"), ServerSettings.resolve(Map.of(), null, Map.of()).home());
-  }
-
-  @Test
-  void aFlagBeatsTheEnvironmentWhichBeatsTheFileWhichBeatsTheDefault() throws Exception {
-    Path file = config("port = 1111\nhost = 10.0.0.1\nmax-upload = 1K\nroot-key = from-file\n");
-    env.put("ENVELOPE_PORT", "2222");
-    env.put("ENVELOPE_HOST", "10.0.0.2");
-    flags.put(Setting.PORT, "3333");
-
-    ServerSettings s = resolve(file.toString());
-
-    assertEquals(3333, s.port(), "flag over environment and file");
-    assertEquals("10.0.0.2", s.host(), "environment over file");
-    assertEquals(1024, s.maxUploadBytes(), "file over default");
-    assertEquals("from-file", s.rootKey());
-    assertEquals(Duration.ofSeconds(30), s.httpLimits().idleTimeout(), "default when no source has it");
-    assertEquals(file, s.configFile().orElseThrow());
-  }
-
-  @Test
-  void theConfigFileInTheHomeIsReadWhenNoneIsNamed() throws Exception {
-    config("port=4444\n");
+  void withNothingSetTheDefaultsApply_andNoConfigFileIsLookedFor() throws Exception {
+    Files.writeString(dir.resolve("envelope.conf"), "port = 1\n");
     env.put("ENVELOPE_HOME", dir.toString());
 
-    assertEquals(4444, resolve(null).port());
+    ServerSettings s = ServerSettings.resolve(flags, null, env);
+
+    assertEquals("127.0.0.1", s.host());
+    assertEquals(8080, s.port(), "an embedded server has no home to look in");
+    assertEquals(HttpLimits.defaults(), s.httpLimits());
+    assertEquals(BodyLimits.DEFAULTS, s.bodyLimits());
   }
 
   @Test
-  void aConfigFlagBeatsTheConfigVariable() throws Exception {
-    Path flagged = Files.writeString(dir.resolve("a.conf"), "port=1\n");
-    Path variable = Files.writeString(dir.resolve("b.conf"), "port=2\n");
-    env.put("ENVELOPE_CONFIG", variable.toString());
+  void aFlagBeatsTheEnvironmentWhichBeatsTheNamedFile() throws Exception {
+    Path file = Files.writeString(dir.resolve("http.conf"), "port = 1111\nhost = 10.0.0.1\nidle-timeout = 1m\n"
+        + "max-json-depth = 5\n");
+    env.put("ENVELOPE_PORT", "2222");
+    env.put("ENVELOPE_HOST", "10.0.0.2");
+    flags.put(HttpSetting.PORT, "3333");
 
-    assertEquals(2, resolve(null).port());
-    assertEquals(1, resolve(flagged.toString()).port());
-  }
+    ServerSettings s = ServerSettings.resolve(flags, file.toString(), env);
 
-  @ParameterizedTest
-  @CsvSource({"0, 0", "1, 1", "1K, 1024", "2k, 2048", "5M, 5242880", "2G, 2147483648", "unlimited, 9223372036854775807"})
-  void sizesTakeSuffixes(String text, long bytes) throws Exception {
-    env.put("ENVELOPE_MAX_UPLOAD", text);
-
-    assertEquals(bytes, resolve(null).maxUploadBytes());
-  }
-
-  @ParameterizedTest
-  @CsvSource({"500ms, 500", "90s, 90000", "10m, 600000", "1h, 3600000", "2d, 172800000"})
-  void durationsTakeUnits(String text, long millis) throws Exception {
-    flags.put(Setting.IDLE_TIMEOUT, text);
-
-    assertEquals(Duration.ofMillis(millis), resolve(null).httpLimits().idleTimeout());
+    assertEquals(3333, s.port());
+    assertEquals("10.0.0.2", s.host());
+    assertEquals(Duration.ofMinutes(1), s.httpLimits().idleTimeout());
+    assertEquals(5, s.bodyLimits().jsonDepth());
   }
 
   @Test
-  void aBadValueNamesItsSourceAndSetting() throws Exception {
-    env.put("ENVELOPE_PORT", "eighty");
-    EnvelopeException fromEnv = assertThrows(EnvelopeException.class, () -> resolve(null));
-    env.remove("ENVELOPE_PORT");
-    flags.put(Setting.MAX_UPLOAD, "lots");
-    EnvelopeException fromFlag = assertThrows(EnvelopeException.class, () -> resolve(null));
-    flags.clear();
-    Path file = config("sweep-interval = 0s\n");
-    EnvelopeException fromFile = assertThrows(EnvelopeException.class, () -> resolve(file.toString()));
+  void aNodeSettingInAServerOnlyConfigFile_isUnknown() throws Exception {
+    Path file = Files.writeString(dir.resolve("http.conf"), "blob = s3\n");
 
-    assertEquals(ErrorCode.INVALID_ARGUMENT, fromEnv.code());
-    assertEquals("environment variable ENVELOPE_PORT: 'eighty' is not a port number from 0 to 65535",
-        fromEnv.getMessage());
-    assertTrue(fromFlag.getMessage().startsWith("flag --max-upload: 'lots' is not a size"), fromFlag.getMessage());
-    assertTrue(fromFile.getMessage().startsWith("config file " + file + ", setting sweep-interval: '0s'"),
-        fromFile.getMessage());
-  }
-
-  /** Found by ServerSettingsFuzzTest: Path.of threw InvalidPathException, which the CLI reports as a bug. */
-  @Test
-  void aHomeThatIsNoPathIsABadValueNamingTheConfigFile() throws Exception {
-    Path file = config("home = /srv/env\u0000elope\n");
-
-    EnvelopeException e = assertThrows(EnvelopeException.class, () -> resolve(file.toString()));
+    EnvelopeException e = assertThrows(EnvelopeException.class,
+        () -> ServerSettings.resolve(flags, file.toString(), env));
 
     assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
-    assertTrue(e.getMessage().startsWith("config file " + file + ", setting home: '/srv/env\u0000elope' is not a path"),
+    assertEquals("--config " + file + ": unknown setting 'blob'", e.getMessage());
+  }
+
+  @Test
+  void aBadValueNamesItsSourceAndSetting() {
+    env.put("ENVELOPE_MAX_THREADS", "7");
+
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> ServerSettings.resolve(flags, null, env));
+
+    assertEquals("environment variable ENVELOPE_MAX_THREADS: '7' is not a whole number from 8 to 10000",
         e.getMessage());
   }
 
   @Test
-  void sweepIntervalOff_isZero() throws Exception {
-    env.put("ENVELOPE_SWEEP_INTERVAL", "off");
-    assertEquals(Duration.ZERO, resolve(null).sweepInterval());
-    env.put("ENVELOPE_SWEEP_INTERVAL", "OFF");
-    assertEquals(Duration.ZERO, resolve(null).sweepInterval());
-  }
-
-  @ParameterizedTest
-  @CsvSource({"ENVELOPE_PORT, 65536", "ENVELOPE_PORT, -1", "ENVELOPE_MAX_UPLOAD, 99999999999G",
-      "ENVELOPE_IDLE_TIMEOUT, 30", "ENVELOPE_ORPHAN_GRACE, 1w", "ENVELOPE_SWEEP_INTERVAL, 0m", "ENVELOPE_HOST, ' '"})
-  void outOfRangeValuesAreRefused(String variable, String value) {
-    env.put(variable, value);
-
-    EnvelopeException e = assertThrows(EnvelopeException.class, () -> resolve(null));
-    assertTrue(e.getMessage().startsWith("environment variable " + variable), e.getMessage());
-  }
-
-  @Test
-  void aNamedConfigFileThatIsMissingOrHasUnknownKeysIsAnError() throws Exception {
-    EnvelopeException missing = assertThrows(EnvelopeException.class,
-        () -> resolve(dir.resolve("nope.conf").toString()));
-    Path typo = config("prot = 80\n");
-    EnvelopeException unknown = assertThrows(EnvelopeException.class, () -> resolve(typo.toString()));
-
-    assertTrue(missing.getMessage().contains("no such file"), missing.getMessage());
-    assertTrue(unknown.getMessage().endsWith("unknown setting 'prot'"), unknown.getMessage());
-  }
-
-  @Test
-  void theHelpNamesEverySettingAndTheSourceOrder() {
-    String help = ServerSettings.help();
-
-    for (Setting s : Setting.values()) {
-      assertTrue(help.contains(s.key()), s.key());
-    }
-    assertTrue(help.contains("flag, its environment variable,\nthe config file, its default"), help);
-    assertTrue(help.lines().allMatch(line -> line.length() <= 80), help);
+  void theSharedParsers_readSizesAndDurations_andRefuseTheRest() {
+    assertEquals(2048, SettingSources.parseSize("2K").orElseThrow());
+    assertEquals(Long.MAX_VALUE, SettingSources.parseSize("unlimited").orElseThrow());
+    assertTrue(SettingSources.parseSize("2T").isEmpty());
+    assertTrue(SettingSources.parseSize("99999999999G").isEmpty(), "no overflow");
+    assertEquals(Duration.ofDays(2), SettingSources.parseDuration("2d").orElseThrow());
+    assertTrue(SettingSources.parseDuration("1w").isEmpty());
+    assertTrue(SettingSources.parseDuration("-1s").isEmpty());
   }
 }
