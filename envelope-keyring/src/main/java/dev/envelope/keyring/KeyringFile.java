@@ -1,9 +1,9 @@
 package dev.envelope.keyring;
 
-import dev.envelope.core.AtomicFile;
+import dev.envelope.core.internal.AtomicFile;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.core.PrivateFiles;
+import dev.envelope.core.internal.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

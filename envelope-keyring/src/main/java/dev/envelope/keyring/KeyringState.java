@@ -1,7 +1,7 @@
 package dev.envelope.keyring;
 
-import dev.envelope.core.KeyLifecycle;
-import dev.envelope.core.KeyRecord;
+import dev.envelope.core.internal.KeyLifecycle;
+import dev.envelope.core.internal.KeyRecord;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;

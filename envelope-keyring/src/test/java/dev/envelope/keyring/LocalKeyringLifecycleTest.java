@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.InsecureKeyAccess;
-import dev.envelope.core.KeyRecord;
+import dev.envelope.core.internal.KeyRecord;
 import dev.envelope.core.ManagedKeyService.KeyState;
 import dev.envelope.core.MutableClock;
 import dev.envelope.core.RootKey;

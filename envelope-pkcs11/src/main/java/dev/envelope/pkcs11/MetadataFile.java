@@ -1,10 +1,10 @@
 package dev.envelope.pkcs11;
 
-import dev.envelope.core.AtomicFile;
+import dev.envelope.core.internal.AtomicFile;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.core.KeyRecord;
-import dev.envelope.core.PrivateFiles;
+import dev.envelope.core.internal.KeyRecord;
+import dev.envelope.core.internal.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

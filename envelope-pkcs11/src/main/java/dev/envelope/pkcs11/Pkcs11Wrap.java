@@ -18,7 +18,7 @@ import java.util.Arrays;
  * {@code "envelope/pkcs11-wrap/v1" | u16 id length | root key id | u32 version | canonical context}, so a
  * wrapped key unwraps only under the key version and the context it was made for, and never as a local
  * keyring key (another label). The IV is random, from this JVM's {@link SecureRandom}; the service rotates a
- * version before it has wrapped {@link dev.envelope.core.WrapBudget#DEFAULT_WRAPS_PER_VERSION} keys.
+ * version before it has wrapped {@link dev.envelope.core.internal.WrapBudget#DEFAULT_WRAPS_PER_VERSION} keys.
  */
 final class Pkcs11Wrap {
   static final byte LAYOUT_VERSION = 1;

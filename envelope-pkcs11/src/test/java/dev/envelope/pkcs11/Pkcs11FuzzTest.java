@@ -7,7 +7,7 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.core.KeyRecord;
+import dev.envelope.core.internal.KeyRecord;
 import dev.envelope.core.WrappedKey;
 import java.io.IOException;
 import java.nio.ByteBuffer;
