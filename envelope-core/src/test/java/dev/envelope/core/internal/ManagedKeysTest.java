@@ -10,6 +10,8 @@ import dev.envelope.core.ErrorCode;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.ManagedKeyServiceContract;
 import dev.envelope.core.MutableClock;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -40,6 +42,44 @@ class ManagedKeysTest extends ManagedKeyServiceContract {
 
     assertEquals(List.of("destroy " + id + "/v1", "destroy " + id + "/v2", "write"), backend.calls);
     assertEquals(ErrorCode.KEY_NOT_FOUND, assertThrows(EnvelopeException.class, () -> keys.describeKey(id)).code());
+  }
+
+  @Test
+  void ensureKey_makesTheAliasedKeyOnce_andThenReturnsIt() throws Exception {
+    String id = ManagedKeyService.ensureKey(keys, "files", "first start").id();
+    assertEquals(id, ManagedKeyService.ensureKey(keys, "files", "second start").id());
+    assertEquals(1, keys.listKeys().size());
+  }
+
+  @Test
+  void ensureKey_thatLosesTheRaceForTheAlias_usesTheWinnersKey() throws Exception {
+    String winner = keys.createKey("winner").id();
+    ManagedKeyService late = claimingAliasBeforeCreateKey("files", winner);
+
+    assertEquals(winner, ManagedKeyService.ensureKey(late, "files", "loser").id());
+  }
+
+  @Test
+  void ensureKey_passesOnErrorsOtherThanAMissingKey() throws Exception {
+    assertEquals(ErrorCode.INVALID_ARGUMENT, assertThrows(EnvelopeException.class,
+        () -> ManagedKeyService.ensureKey(keys, "not a valid alias!", "")).code());
+  }
+
+  /** {@link #keys}, on which another process gives {@code alias} to {@code id} just before our createKey. */
+  private ManagedKeyService claimingAliasBeforeCreateKey(String alias, String id) {
+    boolean[] raced = {false};
+    return (ManagedKeyService) Proxy.newProxyInstance(getClass().getClassLoader(),
+        new Class<?>[] {ManagedKeyService.class}, (proxy, method, args) -> {
+          if (method.getName().equals("createKey") && !raced[0]) {
+            raced[0] = true;
+            keys.createAlias(alias, id);
+          }
+          try {
+            return method.invoke(keys, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
   }
 
   @Test
