@@ -1,6 +1,7 @@
 package dev.envelope.awskms;
 
 import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.keyring.LocalKeyring;
 import dev.envelope.keyring.MasterKey;
 import dev.envelope.keyserver.AccessKey;
@@ -51,7 +52,7 @@ public final class KmsFixture implements AutoCloseable {
   private static final Pattern OPERATION = Pattern.compile("\"operation\":\"([A-Za-z]+)\"");
 
   private final Path home;
-  private final LocalKeyring keyring;
+  private final ManagedKeyService keyring;
   private final AccessKey accessKey;
   private final KeyServerSettings settings;
   private final KmsClient client;
@@ -59,7 +60,7 @@ public final class KmsFixture implements AutoCloseable {
   private KeyServer server;
   private boolean closed;
 
-  private KmsFixture(Path home, LocalKeyring keyring, AccessKey accessKey, KeyServerSettings settings,
+  private KmsFixture(Path home, ManagedKeyService keyring, AccessKey accessKey, KeyServerSettings settings,
       KeyServer server) {
     this.home = home;
     this.keyring = keyring;
@@ -86,7 +87,7 @@ public final class KmsFixture implements AutoCloseable {
       Map<String, String> env = Map.of("ENVELOPE_HOME", home.toString(),
           MasterKey.ENV_KEY, Base64.getEncoder().encodeToString(master));
       PrintStream silent = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-      LocalKeyring keyring = LocalKeyring.fromEnvironment(env, silent);
+      ManagedKeyService keyring = LocalKeyring.fromEnvironment(env, silent);
       KeyServerSettings settings = KeyServerSettings.defaults(home.resolve("keyserver"))
           .withAddress(KeyServerSettings.DEFAULT_HOST, 0);
       AccessKey accessKey = CredentialStore.at(settings.credentialsFile()).create("tests", Set.of(), Set.of());

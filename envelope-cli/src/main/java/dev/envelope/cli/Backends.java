@@ -107,7 +107,7 @@ final class Backends implements AutoCloseable {
       case KeyBackend.LOCAL, KeyBackend.PKCS11 -> {
         ManagedKeyService keyring = KeyBackend.open(cli.env(), choice, settings.home().toString(), true,
             cli.stderr());
-        ensureRootKey(keyring, settings.rootKey());
+        ManagedKeyService.ensureKey(keyring, settings.rootKey(), "root key of the file service (envelope serve)");
         return keyring;
       }
       case "aws-kms" -> {
@@ -247,27 +247,6 @@ final class Backends implements AutoCloseable {
       }
     }
     return env.get(ENV_POSTGRES_PASSWORD);
-  }
-
-  /** Makes the root key under its alias on first start (local and pkcs11 only). */
-  static void ensureRootKey(ManagedKeyService keyring, String rootKey) throws EnvelopeException {
-    try {
-      keyring.describeKey(rootKey);
-    } catch (EnvelopeException e) {
-      if (e.code() != ErrorCode.KEY_NOT_FOUND) {
-        throw e;
-      }
-      String id = keyring.createKey("root key of the file service (envelope serve)").id();
-      try {
-        keyring.createAlias(rootKey, id);
-      } catch (EnvelopeException raced) {
-        if (raced.code() != ErrorCode.ALREADY_EXISTS) {
-          throw raced;
-        }
-        // Another process created it first: use theirs; ours stays unused.
-        keyring.describeKey(rootKey);
-      }
-    }
   }
 
   private static void checkChoice(NodeSettings settings, Setting setting, String expected, String... choices)

@@ -1,11 +1,11 @@
 package dev.envelope.cli;
 
-import dev.envelope.core.CipherWarmUp;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.Envelope;
 import dev.envelope.core.EnvelopeCipher;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
+import dev.envelope.core.internal.CipherWarmUp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.Callable;

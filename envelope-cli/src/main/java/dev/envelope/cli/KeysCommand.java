@@ -2,9 +2,9 @@ package dev.envelope.cli;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.core.ManagedKeyRules;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.RootKey;
+import dev.envelope.core.internal.ManagedKeyRules;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,5 +1,6 @@
 package dev.envelope.cli;
 
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.keyring.Keyrings;
 import dev.envelope.keyring.LocalKeyring;
 import dev.envelope.server.EnvelopeServer;
@@ -24,7 +25,7 @@ final class RunningServer implements AutoCloseable {
 
   RunningServer(Path home) throws Exception {
     this.home = Files.createDirectories(home);
-    LocalKeyring keyring = Keyrings.open(home, masterKey);
+    ManagedKeyService keyring = Keyrings.open(home, masterKey);
     keyring.createAlias("files", keyring.createKey("file service").id());
     stores = LocalStores.open(home);
     FileService files = FileService.builder().keyService(keyring, "files").blobStore(stores.blobs())

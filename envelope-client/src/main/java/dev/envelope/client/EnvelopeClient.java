@@ -2,8 +2,8 @@ package dev.envelope.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.envelope.core.AtomicFile;
 import dev.envelope.core.ErrorCode;
+import dev.envelope.core.internal.AtomicFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,5 +1,6 @@
 package dev.envelope.core;
 
+import dev.envelope.core.internal.AtomicFile;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

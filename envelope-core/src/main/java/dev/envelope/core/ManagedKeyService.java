@@ -91,6 +91,31 @@ public interface ManagedKeyService extends KeyService {
     return describeKey(keyRef).id();
   }
 
+  /**
+   * The key {@code alias} names, made (enabled, version 1, with {@code description}) and given the alias if no key
+   * has it yet: how a service bootstraps its root key on first start. Safe when several processes start together
+   * on one store: the alias is claimed atomically, and a process that loses the race uses the winner's key (its
+   * own new key stays unused).
+   */
+  static RootKey ensureKey(ManagedKeyService keys, String alias, String description) throws EnvelopeException {
+    try {
+      return keys.describeKey(alias);
+    } catch (EnvelopeException e) {
+      if (e.code() != ErrorCode.KEY_NOT_FOUND) {
+        throw e;
+      }
+    }
+    String id = keys.createKey(description).id();
+    try {
+      keys.createAlias(alias, id);
+    } catch (EnvelopeException raced) {
+      if (raced.code() != ErrorCode.ALREADY_EXISTS) {
+        throw raced;
+      }
+    }
+    return keys.describeKey(alias);
+  }
+
   /** Where a key stands. */
   enum KeyState {
     /** Makes and unwraps data keys. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.envelope.core.ManagedKeyService.KeyState;
+import dev.envelope.core.internal.ManagedKeyRules;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.WrappedKey;
 import dev.envelope.keyring.Keyrings;
 import dev.envelope.keyring.LocalKeyring;
@@ -97,7 +98,7 @@ class DynamoDbLostAnswerTest {
 
   @Test
   void uploadWhoseRowAnswerWasLost_isAcknowledgedAndReadable() throws Exception {
-    LocalKeyring keyring = Keyrings.open(home.resolve("keys"), Keyrings.newMasterKeyBase64());
+    ManagedKeyService keyring = Keyrings.open(home.resolve("keys"), Keyrings.newMasterKeyBase64());
     String root = keyring.createKey("files").id();
     try (DirectoryBlobStore blobs = DirectoryBlobStore.open(home.resolve("blobs"))) {
       FileService service = FileService.builder().keyService(keyring, root).blobStore(blobs).metadataStore(store)

@@ -2,6 +2,7 @@ package dev.envelope.service;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.KeyService;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.MutableClock;
 import dev.envelope.keyring.Keyrings;
 import dev.envelope.keyring.LocalKeyring;
@@ -30,7 +31,7 @@ final class ServiceFixture implements AutoCloseable {
   static final int SEGMENT_PLAINTEXT = SEGMENT - 16;
 
   final Path home;
-  final LocalKeyring keyring;
+  final ManagedKeyService keyring;
   final String rootKey;
   final LocalStores stores;
   final CountingBlobStore blobs;

@@ -1,5 +1,6 @@
 package dev.envelope.service;
 
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.keyring.Keyrings;
 import dev.envelope.keyring.LocalKeyring;
 import dev.envelope.service.local.LocalStores;
@@ -21,7 +22,7 @@ final class StoredFileKatGenerator {
     Path work = Files.createTempDirectory("kat-gen");
     Files.createDirectories(work.resolve("keys"));
     Files.copy(StoredFileKats.KEYRING.resolve("keyring").resolve("keyring"), work.resolve("keys").resolve("keyring"));
-    LocalKeyring keyring = Keyrings.open(work.resolve("keys"),
+    ManagedKeyService keyring = Keyrings.open(work.resolve("keys"),
         Files.readString(StoredFileKats.KEYRING.resolve("master.key")).strip());
     try (LocalStores stores = LocalStores.open(work.resolve("data"))) {
       FileService files = FileService.builder().keyService(keyring, "kat").blobStore(stores.blobs())

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.keyring.Keyrings;
 import dev.envelope.keyring.LocalKeyring;
 import dev.envelope.service.local.LocalStores;
@@ -35,7 +36,7 @@ class StoredFileKnownAnswerTest {
   void loadTheKnownAnswer() throws Exception {
     Files.createDirectories(home.resolve("keys"));
     Files.copy(StoredFileKats.KEYRING.resolve("keyring").resolve("keyring"), home.resolve("keys").resolve("keyring"));
-    LocalKeyring keyring = Keyrings.open(home.resolve("keys"),
+    ManagedKeyService keyring = Keyrings.open(home.resolve("keys"),
         Files.readString(StoredFileKats.KEYRING.resolve("master.key")).strip());
     stores = LocalStores.open(home.resolve("data"));
     files = FileService.builder().keyService(keyring, "kat").blobStore(stores.blobs())

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.MutableClock;
 import dev.envelope.keyring.Keyrings;
 import dev.envelope.keyring.LocalKeyring;
@@ -41,7 +42,7 @@ class UncertainInsertTest {
 
   @BeforeEach
   void open() throws Exception {
-    LocalKeyring keyring = Keyrings.open(home.resolve("keys"), Keyrings.newMasterKeyBase64());
+    ManagedKeyService keyring = Keyrings.open(home.resolve("keys"), Keyrings.newMasterKeyBase64());
     String root = keyring.createKey("files").id();
     stores = LocalStores.open(home.resolve("data"));
     MetadataStore flaky = new MetadataStore() {

@@ -1,24 +1,20 @@
 package dev.envelope.keyring;
 
-import dev.envelope.core.AtomicFile;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.core.PrivateFiles;
+import dev.envelope.core.internal.AtomicFile;
+import dev.envelope.core.internal.ManagedKeyBackend;
+import dev.envelope.core.internal.PrivateFiles;
+import dev.envelope.core.internal.StoreFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.locks.ReentrantLock;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 
@@ -40,7 +36,6 @@ final class KeyringFile {
   private static final int TAG_BITS = 128;
   private static final int MAX_FILE_BYTES = 64 * 1024 * 1024;
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final ConcurrentMap<String, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
   private final Path home;
   private final Path file;
@@ -56,15 +51,9 @@ final class KeyringFile {
     return file;
   }
 
-  /** Identifies the file's current content cheaply: it changes with every write (a rename is a new inode). */
+  /** Identifies the file's current content cheaply ({@link StoreFiles#stamp}). */
   Object stamp() {
-    try {
-      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-      Object key = a.fileKey();
-      return Arrays.asList(key, a.lastModifiedTime(), a.size());
-    } catch (IOException e) {
-      return null;
-    }
+    return StoreFiles.stamp(file);
   }
 
   /** Reads and unseals the keyring; a missing file is an empty keyring. */
@@ -107,7 +96,7 @@ final class KeyringFile {
           new GCMParameterSpec(TAG_BITS, sealed, PREFIX_BYTES, NONCE_BYTES));
       gcm.updateAAD(sealed, 0, PREFIX_BYTES);
       json = gcm.doFinal(sealed, PREFIX_BYTES + NONCE_BYTES, sealed.length - PREFIX_BYTES - NONCE_BYTES);
-      return KeyringJson.read(json);
+      return KeyringState.fromJson(json);
     } catch (GeneralSecurityException e) {
       throw unreadable("it is damaged (authentication failed)");
     } catch (IOException | RuntimeException e) {
@@ -123,7 +112,7 @@ final class KeyringFile {
   void write(KeyringState state) throws EnvelopeException {
     byte[] json = null;
     try {
-      json = KeyringJson.write(state);
+      json = state.toJson();
       byte[] prefix = ByteBuffer.allocate(PREFIX_BYTES).put(MAGIC).put((byte) VERSION)
           .put(HexFormat.of().parseHex(master.id())).array();
       byte[] nonce = new byte[NONCE_BYTES];
@@ -150,56 +139,14 @@ final class KeyringFile {
     }
   }
 
-  /** The write lock: an exclusive lock across processes, and across instances within this JVM. */
-  interface WriteLock extends AutoCloseable {
-    @Override
-    void close() throws EnvelopeException;
-  }
-
-  /**
-   * Takes the write lock. File locks belong to the whole JVM (a second {@code lock()} on the same file from
-   * this JVM throws), so threads and keyring instances of one JVM first queue on a lock of their own.
-   */
-  WriteLock lock() throws EnvelopeException {
+  /** The write lock, across processes and across instances within this JVM ({@link StoreFiles#lock}). */
+  ManagedKeyBackend.WriteLock lock() throws EnvelopeException {
     return lock(home);
   }
 
   /** The write lock of the keyring in {@code home}, as {@link #lock()}. */
-  static WriteLock lock(Path home) throws EnvelopeException {
-    ReentrantLock local;
-    try {
-      PrivateFiles.createDirectories(home);
-      local = JVM_LOCKS.computeIfAbsent(home.toRealPath().toString(), k -> new ReentrantLock());
-    } catch (IOException e) {
-      throw new EnvelopeException(ErrorCode.IO, "cannot lock the keyring in " + home + ": " + e.getMessage());
-    }
-    local.lock();
-    try {
-      FileChannel channel = PrivateFiles.openForWriting(home.resolve(LOCK_NAME));
-      try {
-        FileLock lock = channel.lock();
-        return () -> {
-          try {
-            lock.release();
-            channel.close();
-          } catch (IOException e) {
-            throw new EnvelopeException(ErrorCode.IO, "cannot unlock the keyring in " + home + ": "
-                + e.getMessage());
-          } finally {
-            local.unlock();
-          }
-        };
-      } catch (IOException | RuntimeException e) {
-        channel.close();
-        throw e;
-      }
-    } catch (IOException e) {
-      local.unlock();
-      throw new EnvelopeException(ErrorCode.IO, "cannot lock the keyring in " + home + ": " + e.getMessage());
-    } catch (RuntimeException e) {
-      local.unlock();
-      throw e;
-    }
+  static ManagedKeyBackend.WriteLock lock(Path home) throws EnvelopeException {
+    return StoreFiles.lock(home, LOCK_NAME, "the keyring");
   }
 
   private EnvelopeException unreadable(String why) {

@@ -1,11 +1,12 @@
 package dev.envelope.keyring;
 
-import dev.envelope.core.KeyLifecycle;
-import dev.envelope.core.KeyRecord;
-import java.time.Instant;
+import dev.envelope.core.internal.KeyRecord;
+import dev.envelope.core.internal.KeyRecordJson;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The content of the keyring file, as the JSON document sealed inside it (see {@code docs/FORMAT.md},
@@ -15,6 +16,8 @@ import java.util.Map;
 record KeyringState(List<KeyRecord> keys, Map<String, byte[]> material) {
   /** The content format this build writes; it reads format 1 too. */
   static final int FORMAT = 2;
+  /** Format 2 with material; reads format 1 too (one optional {@code alias}, no deletion, rotation or wraps). */
+  static final KeyRecordJson.Schema SCHEMA = new KeyRecordJson.Schema(FORMAT, Set.of(1, 2), true, true);
 
   static KeyringState empty() {
     return new KeyringState(List.of(), Map.of());
@@ -25,14 +28,22 @@ record KeyringState(List<KeyRecord> keys, Map<String, byte[]> material) {
     material = Map.copyOf(material);
   }
 
-  /** The material of a key version, or null. */
-  byte[] material(String keyId, int version) {
-    return material.get(slot(keyId, version));
+  /**
+   * Parses a keyring document of format 1 or 2; throws IOException or a RuntimeException if it is malformed or of
+   * another format.
+   */
+  static KeyringState fromJson(byte[] json) throws IOException {
+    KeyRecordJson.Document document = KeyRecordJson.read(SCHEMA, json);
+    return of(document.keys(), document.material());
   }
 
-  /** The name of a version's material in {@link #material()}. */
-  static String slot(String keyId, int version) {
-    return keyId + "/v" + version;
+  byte[] toJson() throws IOException {
+    return KeyRecordJson.write(SCHEMA, keys, material);
+  }
+
+  /** The material of a key version, or null. */
+  byte[] material(String keyId, int version) {
+    return material.get(KeyRecordJson.slot(keyId, version));
   }
 
   /** {@code next} with the material of its versions only: the material of dropped keys is gone. */
@@ -40,19 +51,15 @@ record KeyringState(List<KeyRecord> keys, Map<String, byte[]> material) {
     Map<String, byte[]> kept = new HashMap<>();
     for (KeyRecord key : next) {
       for (KeyRecord.Version v : key.versions()) {
-        byte[] bytes = candidates.get(slot(key.id(), v.version()));
+        String slot = KeyRecordJson.slot(key.id(), v.version());
+        byte[] bytes = candidates.get(slot);
         if (bytes == null) {
           throw new IllegalStateException("no material for version " + v.version() + " of " + key.id());
         }
-        kept.put(slot(key.id(), v.version()), bytes);
+        kept.put(slot, bytes);
       }
     }
     return new KeyringState(next, kept);
-  }
-
-  /** This state without the keys destroyed by {@code now}, and without their material. */
-  KeyringState purged(Instant now) {
-    return of(KeyLifecycle.purged(keys, now), material);
   }
 
   @Override

@@ -1,9 +1,10 @@
 package dev.envelope.keyring;
 
-import dev.envelope.core.AtomicFile;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.core.PrivateFiles;
+import dev.envelope.core.internal.AtomicFile;
+import dev.envelope.core.internal.ManagedKeyBackend;
+import dev.envelope.core.internal.PrivateFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -106,7 +107,7 @@ public final class MasterKey implements AutoCloseable {
           + ENV_KEY + " or " + ENV_KEY_FILE + ", or create a first root key with 'envelope keys create'"
           + " (check ENVELOPE_HOME or --home too)");
     }
-    try (KeyringFile.WriteLock lock = KeyringFile.lock(home)) {
+    try (ManagedKeyBackend.WriteLock lock = KeyringFile.lock(home)) {
       if (Files.exists(generated)) {
         return readFile(generated, generated.toString()); // another process made it while we waited
       }

@@ -12,6 +12,7 @@ import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
 import dev.envelope.core.FileHeader;
 import dev.envelope.core.InvalidCiphertextException;
+import dev.envelope.core.ManagedKeyService;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -45,7 +46,7 @@ class EnvelopeFileTamperTest {
 
   private final String master = Keyrings.newMasterKeyBase64();
   private final EncryptionContext context = EncryptionContext.of("tenant", "t1", "file", "f1");
-  private LocalKeyring keyring;
+  private ManagedKeyService keyring;
   private Envelope envelope;
   private String keyId;
   private byte[] plaintext;

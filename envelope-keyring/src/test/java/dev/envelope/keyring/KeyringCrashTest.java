@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.envelope.core.ManagedKeyService;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +33,7 @@ class KeyringCrashTest {
   @Test
   void atEveryInstantOfManyWrites_theKeyringFileIsAWholeKeyring() throws Exception {
     String master = Keyrings.newMasterKeyBase64();
-    LocalKeyring keyring = Keyrings.open(home, master);
+    ManagedKeyService keyring = Keyrings.open(home, master);
     keyring.createKey("first");
     KeyringFile file = new KeyringFile(home, MasterKey.fromBase64(master, "test"));
     AtomicBoolean writing = new AtomicBoolean(true);

@@ -10,6 +10,7 @@ import dev.envelope.core.Envelope;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
 import dev.envelope.core.InvalidCiphertextException;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.WrappedKey;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -42,7 +43,7 @@ class KeyringFuzzTest {
   @TempDir
   static Path dir;
   private static MasterKey master;
-  private static LocalKeyring keyring;
+  private static ManagedKeyService keyring;
   private static String katKey;
   private static String disabledKey;
   private static KeyringFile file;
@@ -73,8 +74,8 @@ class KeyringFuzzTest {
   }
 
   /**
-   * The JSON document inside the keyring file: {@link KeyringJson#read}, then the same bytes sealed by the master
-   * key through {@link KeyringFile#unseal}. Documented refusal: from {@code KeyringJson}, an {@link IOException}
+   * The JSON document inside the keyring file: {@link KeyringState#fromJson}, then the same bytes sealed by the master
+   * key through {@link KeyringFile#unseal}. Documented refusal: from {@code KeyringState.fromJson}, an {@link IOException}
    * (Jackson's, or a missing or inconsistent field) or the {@link DateTimeException},
    * {@link IllegalArgumentException} or {@link IllegalStateException} of the JDK parsers and records it reads
    * through; from {@code KeyringFile}, {@link ErrorCode#KEYRING_UNAVAILABLE}, exactly when the JSON is refused.
@@ -84,25 +85,25 @@ class KeyringFuzzTest {
   void keyringContent(byte[] input) throws Exception {
     KeyringState state;
     try {
-      state = KeyringJson.read(input);
+      state = KeyringState.fromJson(input);
     } catch (IOException | DateTimeException | IllegalArgumentException | IllegalStateException e) {
       state = null;
     }
     try {
       KeyringState unsealed = file.unseal(seal(input));
-      assertTrue(state != null, "the keyring file took content that KeyringJson refuses");
+      assertTrue(state != null, "the keyring file took content that KeyringState.fromJson refuses");
       assertSame(state, unsealed);
     } catch (EnvelopeException e) {
       assertEquals(ErrorCode.KEYRING_UNAVAILABLE, e.code());
-      assertTrue(state == null, "the keyring file refused content that KeyringJson reads: " + e.getMessage());
+      assertTrue(state == null, "the keyring file refused content that KeyringState.fromJson reads: " + e.getMessage());
     }
     if (state != null) {
-      assertSame(state, KeyringJson.read(KeyringJson.write(state)));
+      assertSame(state, KeyringState.fromJson(state.toJson()));
     }
   }
 
   /**
-   * A wrapped key the keyring unwraps ({@link LocalWrap} layout): the first byte picks the root key version it
+   * A wrapped key the keyring unwraps ({@link dev.envelope.core.internal.WrapFormat} layout): the first byte picks the root key version it
    * claims (0: {@code kat} v1, 1: {@code kat} v2, 2: the disabled {@code kat-disabled} v1, 3: {@code kat} v3,
    * which does not exist), the rest is the ciphertext, unwrapped under the context {@code {purpose=kat}}.
    * Documented refusal: {@link EnvelopeException} with {@link ErrorCode#INVALID_WRAPPED_KEY},

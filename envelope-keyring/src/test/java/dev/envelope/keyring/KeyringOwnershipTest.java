@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.testing.FileModes;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ class KeyringOwnershipTest {
   @Test
   void aKeyringReplacedByAnotherUsersFile_isRefusedByTheRunningService() throws Exception {
     Path file = keyring();
-    LocalKeyring running = Keyrings.open(home, master);
+    ManagedKeyService running = Keyrings.open(home, master);
     running.generateDataKey("k", context).close();
     Path forged = Files.copy(file, home.resolve("forged"));
     FileModes.giveToNobody(forged);

@@ -1,5 +1,6 @@
 package dev.envelope.keyring;
 
+import dev.envelope.core.ManagedKeyService;
 import java.nio.file.Path;
 
 /**
@@ -10,7 +11,7 @@ public final class KeyringWriter {
   private KeyringWriter() {}
 
   public static void main(String[] args) throws Exception {
-    LocalKeyring keyring = LocalKeyring.open(Path.of(args[0]), MasterKey.fromBase64(args[1], "argument"));
+    ManagedKeyService keyring = LocalKeyring.open(Path.of(args[0]), MasterKey.fromBase64(args[1], "argument"));
     int committed = keyring.listKeys().size();
     System.out.println("ready " + committed);
     System.out.flush();

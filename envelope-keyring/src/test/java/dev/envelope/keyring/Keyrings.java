@@ -1,5 +1,6 @@
 package dev.envelope.keyring;
 
+import dev.envelope.core.ManagedKeyService;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,12 +22,12 @@ public final class Keyrings {
     return Map.of("ENVELOPE_HOME", home.toString(), MasterKey.ENV_KEY, masterKeyBase64);
   }
 
-  public static LocalKeyring open(Path home, String masterKeyBase64) throws Exception {
+  public static ManagedKeyService open(Path home, String masterKeyBase64) throws Exception {
     return LocalKeyring.fromEnvironment(env(home, masterKeyBase64), silent());
   }
 
   /** Creates a root key with one alias and returns its id. */
-  public static String createKey(LocalKeyring keyring, String alias) throws Exception {
+  public static String createKey(ManagedKeyService keyring, String alias) throws Exception {
     String id = keyring.createKey("").id();
     keyring.createAlias(alias, id);
     return id;

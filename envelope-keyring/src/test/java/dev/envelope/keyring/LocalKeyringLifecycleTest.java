@@ -7,11 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.InsecureKeyAccess;
-import dev.envelope.core.KeyRecord;
 import dev.envelope.core.ManagedKeyService.KeyState;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.MutableClock;
 import dev.envelope.core.RootKey;
 import dev.envelope.core.WrappedKey;
+import dev.envelope.core.internal.KeyRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,7 +38,7 @@ class LocalKeyringLifecycleTest {
 
   @Test
   void aVersionIsRotatedBeforeItWrapsMoreThanTheLimit_andEveryWrapCounts() throws Exception {
-    LocalKeyring keyring = LocalKeyring.open(home, master, clock, 100);
+    ManagedKeyService keyring = LocalKeyring.open(home, master, clock, 100);
     String id = keyring.createKey("").id();
     List<WrappedKey> wrapped = new ArrayList<>();
     for (int i = 0; i < 250; i++) {
@@ -64,9 +65,9 @@ class LocalKeyringLifecycleTest {
 
   @Test
   void twoProcessesSharingAKeyring_neverTogetherExceedTheLimitOfAVersion() throws Exception {
-    LocalKeyring first = LocalKeyring.open(home, master, clock, 64);
+    ManagedKeyService first = LocalKeyring.open(home, master, clock, 64);
     String id = first.createKey("").id();
-    LocalKeyring second = LocalKeyring.open(home, master, clock, 64);
+    ManagedKeyService second = LocalKeyring.open(home, master, clock, 64);
     List<WrappedKey> wrapped = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       wrapped.add((i % 3 == 0 ? second : first).encrypt(id, new byte[] {1}, context));
@@ -78,7 +79,7 @@ class LocalKeyringLifecycleTest {
 
   @Test
   void theMaterialOfADeletedKeyLeavesTheFileAtTheFirstWriteAfterTheDate() throws Exception {
-    LocalKeyring keyring = LocalKeyring.open(home, master, clock);
+    ManagedKeyService keyring = LocalKeyring.open(home, master, clock);
     String doomed = keyring.createKey("").id();
     keyring.scheduleKeyDeletion(doomed, 7);
     clock.advance(Duration.ofDays(7).minusSeconds(1));
@@ -96,7 +97,7 @@ class LocalKeyringLifecycleTest {
   void openingAKeyringAfterADeletionDate_purgesTheKey() throws Exception {
     String doomed;
     {
-      LocalKeyring keyring = LocalKeyring.open(home, master, clock);
+      ManagedKeyService keyring = LocalKeyring.open(home, master, clock);
       doomed = keyring.createKey("").id();
       keyring.scheduleKeyDeletion(doomed, 30);
     }
@@ -112,7 +113,7 @@ class LocalKeyringLifecycleTest {
     Files.createDirectories(home);
     Files.copy(KAT.resolve("keyring").resolve("keyring"), home.resolve(KeyringFile.FILE_NAME));
     MasterKey katMaster = MasterKey.fromBase64(Files.readString(KAT.resolve("master.key")), "kat");
-    LocalKeyring keyring = LocalKeyring.open(home, katMaster, clock);
+    ManagedKeyService keyring = LocalKeyring.open(home, katMaster, clock);
 
     RootKey kat = keyring.describeKey("kat");
     assertEquals(List.of("kat"), kat.aliases());
@@ -123,17 +124,17 @@ class LocalKeyringLifecycleTest {
     keyring.setAutomaticRotation("kat", Duration.ofDays(365)); // a write: format 2 from now on
     byte[] secret = {4, 2};
     WrappedKey wrapped = keyring.encrypt("kat", secret, context);
-    LocalKeyring reopened = LocalKeyring.open(home, katMaster, clock);
+    ManagedKeyService reopened = LocalKeyring.open(home, katMaster, clock);
     assertArrayEquals(secret, reopened.decryptBytes(wrapped, context));
     assertEquals(java.util.Optional.of(Duration.ofDays(365)), reopened.describeKey("kat").rotationPeriod());
   }
 
   @Test
   void aWrappedDataKeyIsExactlyWhatEncryptMakesOf32Bytes() throws Exception {
-    LocalKeyring keyring = LocalKeyring.open(home, master, clock);
+    ManagedKeyService keyring = LocalKeyring.open(home, master, clock);
     String id = keyring.createKey("").id();
     try (DataKey key = keyring.generateDataKey(id, context)) {
-      assertEquals(LocalWrap.OVERHEAD_BYTES + 32, key.wrapped().ciphertext().length);
+      assertEquals(dev.envelope.core.internal.WrapFormat.OVERHEAD_BYTES + 32, key.wrapped().ciphertext().length);
       WrappedKey viaEncrypt = keyring.encrypt(id, key.copyPlaintext(InsecureKeyAccess.get()), context);
       assertEquals(key.wrapped().ciphertext().length, viaEncrypt.ciphertext().length);
       assertEquals(1, viaEncrypt.ciphertext()[0]);

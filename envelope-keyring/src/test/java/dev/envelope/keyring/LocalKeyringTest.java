@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.envelope.core.AtomicFile;
 import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.EnvelopeException;
@@ -15,6 +14,7 @@ import dev.envelope.core.ErrorCode;
 import dev.envelope.core.InsecureKeyAccess;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.RootKey;
+import dev.envelope.core.internal.AtomicFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,11 +39,11 @@ class LocalKeyringTest {
 
   @Test
   void createdKeysPersistAcrossReopening() throws Exception {
-    LocalKeyring keyring = Keyrings.open(home, master);
+    ManagedKeyService keyring = Keyrings.open(home, master);
     String id = Keyrings.createKey(keyring, "payroll");
     DataKey key = keyring.generateDataKey("payroll", context);
 
-    LocalKeyring reopened = Keyrings.open(home, master);
+    ManagedKeyService reopened = Keyrings.open(home, master);
     assertEquals(List.of(id), reopened.listKeys().stream().map(RootKey::id).toList());
     assertEquals(List.of("payroll"), reopened.describeKey(id).aliases());
     assertEquals(keyring.describeKey(id).aliasCreatedAt(), reopened.describeKey(id).aliasCreatedAt(),
@@ -56,7 +56,7 @@ class LocalKeyringTest {
 
   @Test
   void keyringFileIsPrivateAndSealed() throws Exception {
-    LocalKeyring keyring = Keyrings.open(home, master);
+    ManagedKeyService keyring = Keyrings.open(home, master);
     Keyrings.createKey(keyring, "visible-alias");
     Path file = home.resolve(KeyringFile.FILE_NAME);
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
@@ -69,7 +69,7 @@ class LocalKeyringTest {
 
   @Test
   void unknownKeysAndAliasesAreNotFound() throws Exception {
-    LocalKeyring keyring = Keyrings.open(home, master);
+    ManagedKeyService keyring = Keyrings.open(home, master);
     for (String missing : new String[] {"nope", "01a82b29-0fc4-4369-a072-dd58e9809509", "x".repeat(10_000)}) {
       assertEquals(ErrorCode.KEY_NOT_FOUND,
           assertThrows(EnvelopeException.class, () -> keyring.generateDataKey(missing, context)).code());
@@ -80,7 +80,7 @@ class LocalKeyringTest {
 
   @Test
   void rotationKeepsOldVersionsDecrypting() throws Exception {
-    LocalKeyring keyring = Keyrings.open(home, master);
+    ManagedKeyService keyring = Keyrings.open(home, master);
     String id = keyring.createKey("").id();
     DataKey before = keyring.generateDataKey(id, context);
     assertEquals(2, keyring.rotateKey(id).currentVersion());
@@ -94,14 +94,14 @@ class LocalKeyringTest {
 
   @Test
   void idsAreFoundWhateverTheirCase() throws Exception {
-    LocalKeyring keyring = Keyrings.open(home, master);
+    ManagedKeyService keyring = Keyrings.open(home, master);
     String id = keyring.createKey("").id();
     assertEquals(id, keyring.generateDataKey(id.toUpperCase(java.util.Locale.ROOT), context).wrapped().rootKeyId());
   }
 
   @Test
   void aWrappedKeyNamingAMissingVersionIsNotFound() throws Exception {
-    LocalKeyring keyring = Keyrings.open(home, master);
+    ManagedKeyService keyring = Keyrings.open(home, master);
     String id = keyring.createKey("").id();
     DataKey key = keyring.generateDataKey(id, context);
     var forged = dev.envelope.core.WrappedKey.of(id, 7, key.wrapped().ciphertext());
@@ -110,7 +110,7 @@ class LocalKeyringTest {
 
   @Test
   void aWrappedKeyNamingAnAliasInsteadOfAnIdIsRefused() throws Exception {
-    LocalKeyring keyring = Keyrings.open(home, master);
+    ManagedKeyService keyring = Keyrings.open(home, master);
     Keyrings.createKey(keyring, "alias");
     DataKey key = keyring.generateDataKey("alias", context);
     var byAlias = dev.envelope.core.WrappedKey.of("alias", 1, key.wrapped().ciphertext());
@@ -119,7 +119,7 @@ class LocalKeyringTest {
 
   @Test
   void aDisabledKeyRefusesToMakeOrUnwrapKeysUntilEnabled() throws Exception {
-    LocalKeyring keyring = Keyrings.open(home, master);
+    ManagedKeyService keyring = Keyrings.open(home, master);
     String id = keyring.createKey("").id();
     DataKey key = keyring.generateDataKey(id, context);
     keyring.disableKey(id);
@@ -132,10 +132,10 @@ class LocalKeyringTest {
 
   @Test
   void changesByAnotherProcessAreSeenAtTheNextOperation() throws Exception {
-    LocalKeyring server = Keyrings.open(home, master);
+    ManagedKeyService server = Keyrings.open(home, master);
     String id = server.createKey("").id();
     DataKey key = server.generateDataKey(id, context);
-    LocalKeyring admin = Keyrings.open(home, master); // stands for the CLI in another process
+    ManagedKeyService admin = Keyrings.open(home, master); // stands for the CLI in another process
     admin.disableKey(id);
     assertEquals(ErrorCode.KEY_DISABLED, assertThrows(EnvelopeException.class, () -> server.decrypt(key.wrapped(), context)).code());
     String second = Keyrings.createKey(admin, "new");
@@ -144,12 +144,12 @@ class LocalKeyringTest {
 
   @Test
   void concurrentWritersLoseNoKeys() throws Exception {
-    LocalKeyring a = Keyrings.open(home, master);
-    LocalKeyring b = Keyrings.open(home, master);
+    ManagedKeyService a = Keyrings.open(home, master);
+    ManagedKeyService b = Keyrings.open(home, master);
     ExecutorService pool = Executors.newFixedThreadPool(4);
     List<Future<String>> created = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
-      LocalKeyring keyring = i % 2 == 0 ? a : b;
+      ManagedKeyService keyring = i % 2 == 0 ? a : b;
       created.add(pool.submit(() -> keyring.createKey("").id()));
     }
     Set<String> ids = new HashSet<>();
@@ -165,14 +165,14 @@ class LocalKeyringTest {
 
   @Test
   void aHalfWrittenTemporaryFileFromACrashIsIgnored() throws Exception {
-    LocalKeyring keyring = Keyrings.open(home, master);
+    ManagedKeyService keyring = Keyrings.open(home, master);
     String id = Keyrings.createKey(keyring, "survivor");
     byte[] before = Files.readAllBytes(home.resolve(KeyringFile.FILE_NAME));
     // What a crash in the middle of a write leaves: a partial temp file; the real file is the old one.
     Path temp = home.resolve(AtomicFile.TEMP_MARKER + "0123456789abcdef");
     Files.write(temp, java.util.Arrays.copyOf(before, before.length / 2));
 
-    LocalKeyring reopened = Keyrings.open(home, master);
+    ManagedKeyService reopened = Keyrings.open(home, master);
     assertEquals(id, reopened.describeKey("survivor").id());
     Keyrings.createKey(reopened, "after-crash");
     assertEquals(2, Keyrings.open(home, master).listKeys().size());
@@ -215,7 +215,7 @@ class LocalKeyringTest {
 
   @Test
   void contextIsBoundToTheWrappedKey() throws Exception {
-    LocalKeyring keyring = Keyrings.open(home, master);
+    ManagedKeyService keyring = Keyrings.open(home, master);
     String id = keyring.createKey("").id();
     DataKey key = keyring.generateDataKey(id, context);
     EnvelopeException e = assertThrows(EnvelopeException.class,

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.testing.FileModes;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -140,7 +141,7 @@ class MasterKeyTest {
     java.util.List<java.util.concurrent.Future<String>> ids = new java.util.ArrayList<>();
     for (int i = 0; i < 8; i++) {
       ids.add(pool.submit(() -> {
-        LocalKeyring keyring = LocalKeyring.fromEnvironment(Map.of("ENVELOPE_HOME", home.toString()), warn);
+        ManagedKeyService keyring = LocalKeyring.fromEnvironment(Map.of("ENVELOPE_HOME", home.toString()), warn);
         keyring.createKey("");
         return MasterKey.resolve(home, Map.of(), false, warn).id();
       }));

@@ -24,13 +24,13 @@ import software.amazon.awssdk.services.kms.KmsClient;
  */
 final class KeyServerFixture implements AutoCloseable {
   final Path home;
-  final LocalKeyring keyring;
+  final ManagedKeyService keyring;
   final CredentialStore credentials;
   final AccessKey accessKey;
   final KeyServer server;
   final KmsClient kms;
 
-  private KeyServerFixture(Path home, LocalKeyring keyring, CredentialStore credentials, AccessKey accessKey,
+  private KeyServerFixture(Path home, ManagedKeyService keyring, CredentialStore credentials, AccessKey accessKey,
       KeyServer server) {
     this.home = home;
     this.keyring = keyring;
@@ -45,7 +45,7 @@ final class KeyServerFixture implements AutoCloseable {
   }
 
   static KeyServerFixture start(Path home, Clock serverClock) throws Exception {
-    LocalKeyring keyring = Keyrings.open(home, Keyrings.newMasterKeyBase64());
+    ManagedKeyService keyring = Keyrings.open(home, Keyrings.newMasterKeyBase64());
     return start(home, keyring, serverClock);
   }
 
@@ -66,7 +66,7 @@ final class KeyServerFixture implements AutoCloseable {
     CredentialStore credentials = CredentialStore.at(settings.credentialsFile());
     AccessKey accessKey = credentials.create("tests", Set.of(), Set.of());
     KeyServer server = KeyServer.start(settings, keys, serverClock);
-    return new KeyServerFixture(home, keys instanceof LocalKeyring l ? l : null, credentials, accessKey, server);
+    return new KeyServerFixture(home, LocalKeyring.NAME.equals(keys.name()) ? keys : null, credentials, accessKey, server);
   }
 
   URI endpoint() {

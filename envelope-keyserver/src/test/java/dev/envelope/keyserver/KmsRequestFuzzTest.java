@@ -8,6 +8,7 @@ import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.MutableClock;
 import dev.envelope.core.WrappedKey;
 import dev.envelope.keyring.LocalKeyring;
@@ -101,7 +102,7 @@ class KmsRequestFuzzTest {
     Path fresh = home.resolve("keyring.fresh");
     Files.write(fresh, keyring);
     Files.move(fresh, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    LocalKeyring keys = LocalKeyring.open(home, master, new MutableClock(NOW));
+    ManagedKeyService keys = LocalKeyring.open(home, master, new MutableClock(NOW));
     Map<String, Operation> operations = new HashMap<>();
     new KeyOperations(keys, IDS).registerInto(operations);
     new CryptoOperations(keys, IDS).registerInto(operations);

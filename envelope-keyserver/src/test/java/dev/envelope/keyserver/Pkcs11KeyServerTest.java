@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.InsecureKeyAccess;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.pkcs11.Pkcs11KeyService;
 import dev.envelope.pkcs11.SoftHsmToken;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ import software.amazon.awssdk.services.kms.model.InvalidCiphertextException;
 class Pkcs11KeyServerTest {
   @TempDir
   static Path home;
-  static Pkcs11KeyService hsm;
+  static ManagedKeyService hsm;
   static KeyServerFixture fixture;
   static final Map<String, String> CONTEXT = Map.of("tenant", "hsm");
 

@@ -1,25 +1,24 @@
 package dev.envelope.pkcs11;
 
-import dev.envelope.core.AtomicFile;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.core.KeyRecord;
-import dev.envelope.core.PrivateFiles;
+import dev.envelope.core.internal.AtomicFile;
+import dev.envelope.core.internal.KeyRecord;
+import dev.envelope.core.internal.KeyRecordJson;
+import dev.envelope.core.internal.ManagedKeyBackend;
+import dev.envelope.core.internal.PrivateFiles;
+import dev.envelope.core.internal.StoreFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.Key;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * The PKCS#11 key metadata file, {@code $ENVELOPE_HOME/pkcs11-keys}: {@code magic "\x89ENP" | version 1 |
@@ -42,7 +41,8 @@ final class MetadataFile {
   private static final int PREFIX_BYTES = MAGIC.length + 1 + 4;
   private static final int MAC_BYTES = 32;
   private static final int MAX_FILE_BYTES = 64 * 1024 * 1024;
-  private static final ConcurrentMap<String, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+  /** The JSON inside: the keyring's format 2 schema without key material, as content format 1. */
+  static final KeyRecordJson.Schema SCHEMA = new KeyRecordJson.Schema(1, Set.of(1), false, false);
 
   private final Path home;
   private final Path file;
@@ -58,14 +58,9 @@ final class MetadataFile {
     return file;
   }
 
-  /** Identifies the file's current content cheaply: it changes with every write (a rename is a new inode). */
+  /** Identifies the file's current content cheaply ({@link StoreFiles#stamp}). */
   Object stamp() {
-    try {
-      BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-      return Arrays.asList(a.fileKey(), a.lastModifiedTime(), a.size());
-    } catch (IOException e) {
-      return null;
-    }
+    return StoreFiles.stamp(file);
   }
 
   /** Reads and authenticates the metadata; a missing file is no keys at all. */
@@ -106,7 +101,7 @@ final class MetadataFile {
       throw unreadable("it was modified or damaged (authentication failed)");
     }
     try {
-      return MetadataJson.read(Arrays.copyOfRange(bytes, PREFIX_BYTES, PREFIX_BYTES + length));
+      return parseJson(Arrays.copyOfRange(bytes, PREFIX_BYTES, PREFIX_BYTES + length));
     } catch (IOException | RuntimeException e) {
       throw unreadable("its content is malformed");
     }
@@ -115,7 +110,7 @@ final class MetadataFile {
   /** Authenticates and writes {@code keys} atomically. Call under {@link #lock()}. */
   void write(List<KeyRecord> keys) throws EnvelopeException {
     try {
-      byte[] json = MetadataJson.write(keys);
+      byte[] json = KeyRecordJson.write(SCHEMA, keys, Map.of());
       byte[] body = ByteBuffer.allocate(PREFIX_BYTES + json.length).put(MAGIC).put((byte) VERSION)
           .putInt(json.length).put(json).array();
       Key macKey = token.key(HMAC_LABEL);
@@ -135,52 +130,14 @@ final class MetadataFile {
     }
   }
 
-  /** The write lock: an exclusive lock across processes, and across instances within this JVM. */
-  interface WriteLock extends AutoCloseable {
-    @Override
-    void close() throws EnvelopeException;
+  /** Parses the JSON inside; throws IOException or a RuntimeException if it is malformed. */
+  static List<KeyRecord> parseJson(byte[] json) throws IOException {
+    return KeyRecordJson.read(SCHEMA, json).keys();
   }
 
-  /**
-   * Takes the write lock. File locks belong to the whole JVM (a second {@code lock()} on the same file from
-   * this JVM throws), so threads and instances of one JVM first queue on a lock of their own.
-   */
-  WriteLock lock() throws EnvelopeException {
-    ReentrantLock local;
-    try {
-      PrivateFiles.createDirectories(home);
-      local = JVM_LOCKS.computeIfAbsent(home.toRealPath().toString(), k -> new ReentrantLock());
-    } catch (IOException e) {
-      throw new EnvelopeException(ErrorCode.IO, "cannot lock the key metadata in " + home + ": " + e.getMessage());
-    }
-    local.lock();
-    FileChannel channel = null;
-    try {
-      channel = PrivateFiles.openForWriting(home.resolve(LOCK_NAME));
-      FileLock lock = channel.lock();
-      FileChannel held = channel;
-      return () -> {
-        try {
-          lock.release();
-          held.close();
-        } catch (IOException e) {
-          throw new EnvelopeException(ErrorCode.IO, "cannot unlock the key metadata in " + home + ": "
-              + e.getMessage());
-        } finally {
-          local.unlock();
-        }
-      };
-    } catch (IOException | RuntimeException e) {
-      try {
-        if (channel != null) {
-          channel.close();
-        }
-      } catch (IOException ignored) {
-        // the lock failure is what matters
-      }
-      local.unlock();
-      throw new EnvelopeException(ErrorCode.IO, "cannot lock the key metadata in " + home + ": " + e.getMessage());
-    }
+  /** The write lock, across processes and across instances within this JVM ({@link StoreFiles#lock}). */
+  ManagedKeyBackend.WriteLock lock() throws EnvelopeException {
+    return StoreFiles.lock(home, LOCK_NAME, "the key metadata");
   }
 
   private EnvelopeException unreadable(String why) {

@@ -2,7 +2,7 @@ package dev.envelope.pkcs11;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.core.PrivateFiles;
+import dev.envelope.core.internal.PrivateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

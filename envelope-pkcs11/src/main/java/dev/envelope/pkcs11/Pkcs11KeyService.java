@@ -1,34 +1,30 @@
 package dev.envelope.pkcs11;
 
-import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.core.KeyLifecycle;
-import dev.envelope.core.KeyRecord;
-import dev.envelope.core.ManagedKeyRules;
 import dev.envelope.core.ManagedKeyService;
-import dev.envelope.core.RootKey;
-import dev.envelope.core.WrapBudget;
 import dev.envelope.core.WrappedKey;
+import dev.envelope.core.internal.KeyRecord;
+import dev.envelope.core.internal.ManagedKeyBackend;
+import dev.envelope.core.internal.ManagedKeys;
+import dev.envelope.core.internal.WrapBudget;
+import dev.envelope.core.internal.WrapFormat;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.Key;
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The PKCS#11 key service: every root key version is an AES-256 key generated inside a PKCS#11 token
  * (through Java's SunPKCS11 provider) as a sensitive, non-extractable object labelled {@code envelope/<id>/v<version>}, and
- * every wrap and unwrap is AES-GCM performed by the token ({@link Pkcs11Wrap}). What PKCS#11 cannot hold
- * (ids, aliases, states, deletion dates, rotation schedules, version lists, wrap counts) lives in a metadata
- * file beside the data, authenticated by an HMAC key that is itself non-extractable in the token
- * ({@link MetadataFile}). The life of the keys follows {@link KeyLifecycle}, as in the local keyring.
+ * every wrap and unwrap is AES-GCM performed by the token ({@link WrapFormat}, label {@value #WRAP_LABEL}, so a
+ * wrapped key never unwraps as a local keyring key). What PKCS#11 cannot hold (ids, aliases, states, deletion
+ * dates, rotation schedules, version lists, wrap counts) lives in a metadata file beside the data, authenticated
+ * by an HMAC key that is itself non-extractable in the token ({@link MetadataFile}). The life of the keys is
+ * {@link ManagedKeys}', as for the local keyring; this class is its backend: the token and the metadata file.
  *
  * <h2>Security guarantees</h2>
  * Root key material never exists outside the token. Metadata changes are read-modify-write under an
@@ -41,51 +37,42 @@ import java.util.Objects;
  * A PKCS#11 login belongs to the whole process: a second service opened on a token this JVM is already
  * logged in to does not have its PIN checked again.
  */
-public final class Pkcs11KeyService implements ManagedKeyService {
+public final class Pkcs11KeyService implements ManagedKeyBackend {
   /** The key service name written into file headers. */
   public static final String NAME = "pkcs11";
   /** Wraps allowed under one key version before it is rotated: {@value WrapBudget#DEFAULT_WRAPS_PER_VERSION}. */
   public static final long DEFAULT_WRAPS_PER_VERSION = WrapBudget.DEFAULT_WRAPS_PER_VERSION;
-  private static final SecureRandom RANDOM = new SecureRandom();
+  /** The label at the head of a wrapped key's associated data. */
+  static final String WRAP_LABEL = "envelope/pkcs11-wrap/v1";
+  private static final WrapFormat WRAP = WrapFormat.withLabel(WRAP_LABEL);
 
   private final Token token;
   private final MetadataFile file;
-  private final KeyLifecycle keys;
-  private volatile Loaded loaded;
 
-  private Pkcs11KeyService(Token token, MetadataFile file, Clock clock, long wrapsPerVersion, Loaded loaded) {
+  private Pkcs11KeyService(Token token, MetadataFile file) {
     this.token = token;
     this.file = file;
-    this.loaded = loaded;
-    this.keys = new KeyLifecycle(new Store(), (id, version) -> token.generateAes(label(id, version)), clock,
-        wrapsPerVersion);
   }
 
   /** Logs in to the configured token and reads the key metadata. */
-  public static Pkcs11KeyService open(Pkcs11Config config) throws EnvelopeException {
+  public static ManagedKeyService open(Pkcs11Config config) throws EnvelopeException {
     return open(config, Clock.systemUTC());
   }
 
   /** As {@link #open(Pkcs11Config)}, reading the time (deletion dates, rotation) from {@code clock}. */
-  public static Pkcs11KeyService open(Pkcs11Config config, Clock clock) throws EnvelopeException {
+  public static ManagedKeyService open(Pkcs11Config config, Clock clock) throws EnvelopeException {
     return open(config, clock, DEFAULT_WRAPS_PER_VERSION);
   }
 
   /** As {@link #open(Pkcs11Config, Clock)} with another wrap limit per version (tests lower it). */
-  static Pkcs11KeyService open(Pkcs11Config config, Clock clock, long wrapsPerVersion) throws EnvelopeException {
+  static ManagedKeyService open(Pkcs11Config config, Clock clock, long wrapsPerVersion) throws EnvelopeException {
     Token token = Token.open(config);
-    MetadataFile file = new MetadataFile(config.home(), token);
-    Object stamp = file.stamp();
-    Pkcs11KeyService service = new Pkcs11KeyService(token, file, clock, wrapsPerVersion,
-        new Loaded(file.read(), stamp));
-    if (service.keys.hasDestroyed(service.loaded.keys)) {
-      service.keys.purge();
-    }
-    return service;
+    return ManagedKeys.open(new Pkcs11KeyService(token, new MetadataFile(config.home(), token)), clock,
+        wrapsPerVersion);
   }
 
   /** Opens the token the environment names ({@link Pkcs11Config#fromEnvironment}), metadata in {@code home}. */
-  public static Pkcs11KeyService fromEnvironment(Map<String, String> env, Path home) throws EnvelopeException {
+  public static ManagedKeyService fromEnvironment(Map<String, String> env, Path home) throws EnvelopeException {
     return open(Pkcs11Config.fromEnvironment(env, home));
   }
 
@@ -94,9 +81,9 @@ public final class Pkcs11KeyService implements ManagedKeyService {
     return "envelope/" + keyId + "/v" + version;
   }
 
-  /** The token, for tests that try to read key material out of it. */
-  Token token() {
-    return token;
+  /** The token of a service {@link #open} made, for tests that try to read key material out of it. */
+  static Token token(ManagedKeyService service) {
+    return ((Pkcs11KeyService) ((ManagedKeys) service).backend()).token;
   }
 
   @Override
@@ -104,65 +91,49 @@ public final class Pkcs11KeyService implements ManagedKeyService {
     return NAME;
   }
 
-  // ---- using keys ----
+  // ---- the backend: the metadata file and the token's objects ----
 
   @Override
-  public DataKey generateDataKey(String rootKey, EncryptionContext context) throws EnvelopeException {
-    byte[] plaintext = new byte[DataKey.SIZE_BYTES];
-    RANDOM.nextBytes(plaintext);
-    try {
-      return DataKey.of(plaintext, wrapUnder(rootKey, plaintext, context));
-    } finally {
-      Arrays.fill(plaintext, (byte) 0);
-    }
+  public Object stamp() {
+    return file.stamp();
   }
 
   @Override
-  public DataKey decrypt(WrappedKey wrapped, EncryptionContext context) throws EnvelopeException {
-    byte[] plaintext = unwrap(wrapped, context);
-    try {
-      if (plaintext.length != DataKey.SIZE_BYTES) {
-        throw new EnvelopeException(ErrorCode.INVALID_WRAPPED_KEY, "the wrapped key holds no data key");
-      }
-      return DataKey.of(plaintext, wrapped);
-    } finally {
-      Arrays.fill(plaintext, (byte) 0);
-    }
+  public List<KeyRecord> read() throws EnvelopeException {
+    return file.read();
   }
 
   @Override
-  public WrappedKey reEncrypt(WrappedKey wrapped, EncryptionContext context, String newRootKey)
+  public ManagedKeyBackend.WriteLock lock() throws EnvelopeException {
+    return file.lock();
+  }
+
+  @Override
+  public void write(List<KeyRecord> keys) throws EnvelopeException {
+    file.write(keys);
+  }
+
+  @Override
+  public void makeMaterial(String keyId, int version) throws EnvelopeException {
+    token.generateAes(label(keyId, version));
+  }
+
+  @Override
+  public void destroyMaterial(String keyId, int version) throws EnvelopeException {
+    token.destroy(label(keyId, version));
+  }
+
+  // ---- the backend: AES-GCM in the token ----
+
+  @Override
+  public WrappedKey wrap(String keyId, int version, byte[] plaintext, EncryptionContext context)
       throws EnvelopeException {
-    keys.usable(newRootKey); // the target's errors first: nothing is unwrapped for a target that cannot take it
-    byte[] plaintext = unwrap(wrapped, context);
-    try {
-      return wrapUnder(newRootKey, plaintext, context);
-    } finally {
-      Arrays.fill(plaintext, (byte) 0);
-    }
+    return WRAP.wrap(keyId, version, plaintext, context, gcm(material(keyId, version)));
   }
 
   @Override
-  public WrappedKey encrypt(String keyRef, byte[] plaintext, EncryptionContext context) throws EnvelopeException {
-    ManagedKeyRules.checkPlaintext(plaintext);
-    return wrapUnder(keyRef, plaintext, context);
-  }
-
-  @Override
-  public byte[] decryptBytes(WrappedKey wrapped, EncryptionContext context) throws EnvelopeException {
-    return unwrap(wrapped, context);
-  }
-
-  private WrappedKey wrapUnder(String keyRef, byte[] plaintext, EncryptionContext context)
-      throws EnvelopeException {
-    KeyLifecycle.WrapTarget target = keys.wrapTarget(keyRef);
-    return Pkcs11Wrap.wrap(token, material(target.keyId(), target.version()), target.keyId(), target.version(),
-        plaintext, context);
-  }
-
-  private byte[] unwrap(WrappedKey wrapped, EncryptionContext context) throws EnvelopeException {
-    KeyRecord key = keys.forUnwrap(wrapped);
-    return Pkcs11Wrap.unwrap(token, material(key.id(), wrapped.rootKeyVersion()), key.id(), wrapped, context);
+  public byte[] unwrap(WrappedKey wrapped, EncryptionContext context) throws EnvelopeException {
+    return WRAP.unwrap(wrapped, context, gcm(material(wrapped.rootKeyId(), wrapped.rootKeyVersion())));
   }
 
   private Key material(String id, int version) throws EnvelopeException {
@@ -174,117 +145,23 @@ public final class Pkcs11KeyService implements ManagedKeyService {
     return key;
   }
 
-  // ---- managing keys: see KeyLifecycle ----
+  private WrapFormat.Gcm gcm(Key key) {
+    return new WrapFormat.Gcm() {
+      @Override
+      public byte[] seal(byte[] nonce, byte[] aad, byte[] plaintext) throws EnvelopeException {
+        return token.encrypt(key, nonce, aad, plaintext);
+      }
 
-  @Override
-  public RootKey createKey(String description) throws EnvelopeException {
-    return keys.createKey(description);
-  }
-
-  @Override
-  public List<RootKey> listKeys() throws EnvelopeException {
-    return keys.listKeys();
-  }
-
-  @Override
-  public RootKey describeKey(String keyRef) throws EnvelopeException {
-    return keys.describeKey(keyRef);
-  }
-
-  @Override
-  public RootKey enableKey(String keyRef) throws EnvelopeException {
-    return keys.enableKey(keyRef);
-  }
-
-  @Override
-  public RootKey disableKey(String keyRef) throws EnvelopeException {
-    return keys.disableKey(keyRef);
-  }
-
-  @Override
-  public RootKey scheduleKeyDeletion(String keyRef, int pendingDays) throws EnvelopeException {
-    return keys.scheduleKeyDeletion(keyRef, pendingDays);
-  }
-
-  @Override
-  public RootKey cancelKeyDeletion(String keyRef) throws EnvelopeException {
-    return keys.cancelKeyDeletion(keyRef);
-  }
-
-  @Override
-  public RootKey setAutomaticRotation(String keyRef, Duration period) throws EnvelopeException {
-    return keys.setAutomaticRotation(keyRef, period);
-  }
-
-  @Override
-  public RootKey rotateKey(String keyRef) throws EnvelopeException {
-    return keys.rotateKey(keyRef);
-  }
-
-  @Override
-  public void createAlias(String alias, String keyRef) throws EnvelopeException {
-    keys.createAlias(alias, keyRef);
-  }
-
-  @Override
-  public void deleteAlias(String alias) throws EnvelopeException {
-    keys.deleteAlias(alias);
+      @Override
+      public byte[] open(byte[] nonce, byte[] aad, byte[] in, int offset, int length)
+          throws GeneralSecurityException, EnvelopeException {
+        return token.decrypt(key, nonce, aad, in, offset, length);
+      }
+    };
   }
 
   @Override
   public String toString() {
     return "Pkcs11KeyService[" + token.name() + ", " + file.path() + "]";
-  }
-
-  // ---- the metadata file ----
-
-  /** The metadata file as {@link KeyLifecycle}'s store. */
-  private final class Store implements KeyLifecycle.Store {
-    @Override
-    public List<KeyRecord> keys() throws EnvelopeException {
-      Loaded current = loaded;
-      Object stamp = file.stamp();
-      if (!Objects.equals(stamp, current.stamp)) {
-        synchronized (Pkcs11KeyService.this) {
-          current = new Loaded(file.read(), stamp);
-          loaded = current;
-        }
-      }
-      return current.keys;
-    }
-
-    /**
-     * Read, destroy what is due, change, write: all under the write lock, on the latest file. Token objects
-     * are destroyed before the metadata forgets them, so a crash in between leaves no orphaned material.
-     */
-    @Override
-    public void update(KeyLifecycle.Change change) throws EnvelopeException {
-      synchronized (Pkcs11KeyService.this) {
-        try (MetadataFile.WriteLock lock = file.lock()) {
-          Instant now = keys.clock().instant();
-          List<KeyRecord> current = file.read();
-          for (KeyRecord key : current) {
-            if (key.destroyedAt(now)) {
-              for (KeyRecord.Version version : key.versions()) {
-                token.destroy(label(key.id(), version.version()));
-              }
-            }
-          }
-          List<KeyRecord> next = change.apply(KeyLifecycle.purged(current, now), now);
-          file.write(next);
-          loaded = new Loaded(next, file.stamp());
-        }
-      }
-    }
-  }
-
-  private static final class Loaded {
-    final List<KeyRecord> keys;
-    final Object stamp;
-
-    Loaded(List<KeyRecord> keys, Object stamp) {
-      this.keys = List.copyOf(keys);
-      this.stamp = stamp;
-    }
   }
 }

@@ -7,8 +7,10 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.core.KeyRecord;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.WrappedKey;
+import dev.envelope.core.internal.KeyRecord;
+import dev.envelope.core.internal.KeyRecordJson;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -30,7 +32,7 @@ class Pkcs11FuzzTest {
 
   @TempDir
   static Path dir;
-  private static Pkcs11KeyService service;
+  private static ManagedKeyService service;
   private static String keyId;
   private static MetadataFile file;
 
@@ -39,7 +41,7 @@ class Pkcs11FuzzTest {
     Path home = Files.createDirectory(dir.resolve("home"));
     service = Pkcs11KeyService.open(SoftHsmToken.config(SoftHsmToken.MAIN, home));
     keyId = service.createKey("fuzzed wrapped keys").id(); // also makes the token's metadata HMAC key
-    file = new MetadataFile(home, service.token());
+    file = new MetadataFile(home, Pkcs11KeyService.token(service));
   }
 
   /**
@@ -56,8 +58,8 @@ class Pkcs11FuzzTest {
   }
 
   /**
-   * The JSON document inside the metadata file: {@link MetadataJson#read}, then the same bytes authenticated by
-   * the token through {@link MetadataFile#parse}. Documented refusal: from {@code MetadataJson}, an
+   * The JSON document inside the metadata file: {@link MetadataFile#parseJson}, then the same bytes authenticated by
+   * the token through {@link MetadataFile#parse}. Documented refusal: from {@code MetadataFile.parseJson}, an
    * {@link IOException} (Jackson's, or a missing or inconsistent field) or the {@link DateTimeException} or
    * {@link IllegalArgumentException} of the JDK parsers it reads through; from {@code MetadataFile},
    * {@link ErrorCode#KEYRING_UNAVAILABLE}, exactly when the JSON is refused. A document that reads writes back to
@@ -67,29 +69,29 @@ class Pkcs11FuzzTest {
   void metadataContent(byte[] input) throws Exception {
     List<KeyRecord> keys;
     try {
-      keys = MetadataJson.read(input);
+      keys = MetadataFile.parseJson(input);
     } catch (IOException | DateTimeException | IllegalArgumentException e) {
       keys = null;
     }
-    Token token = service.token();
+    Token token = Pkcs11KeyService.token(service);
     byte[] body = ByteBuffer.allocate(MAGIC.length + 4 + input.length).put(MAGIC).putInt(input.length).put(input)
         .array();
     byte[] mac = token.hmac(token.key(MetadataFile.HMAC_LABEL), body);
     try {
       List<KeyRecord> read = file.parse(ByteBuffer.allocate(body.length + mac.length).put(body).put(mac).array());
-      assertTrue(keys != null, "the metadata file took content that MetadataJson refuses");
+      assertTrue(keys != null, "the metadata file took content that MetadataFile.parseJson refuses");
       assertEquals(keys, read);
     } catch (EnvelopeException e) {
       assertEquals(ErrorCode.KEYRING_UNAVAILABLE, e.code());
-      assertTrue(keys == null, "the metadata file refused content that MetadataJson reads: " + e.getMessage());
+      assertTrue(keys == null, "the metadata file refused content that MetadataFile.parseJson reads: " + e.getMessage());
     }
     if (keys != null) {
-      assertEquals(keys, MetadataJson.read(MetadataJson.write(keys)));
+      assertEquals(keys, MetadataFile.parseJson(KeyRecordJson.write(MetadataFile.SCHEMA, keys, java.util.Map.of())));
     }
   }
 
   /**
-   * A wrapped key the token unwraps ({@link Pkcs11Wrap} layout): the first byte's low bit picks the version it
+   * A wrapped key the token unwraps ({@link dev.envelope.core.internal.WrapFormat} layout): the first byte's low bit picks the version it
    * claims (1, or 2, which does not exist) of a key made for this run, the rest is the ciphertext. Documented
    * refusal: {@link EnvelopeException} with {@link ErrorCode#INVALID_WRAPPED_KEY} or
    * {@link ErrorCode#KEY_NOT_FOUND}; never {@link ErrorCode#KEYRING_UNAVAILABLE}, which would blame the token

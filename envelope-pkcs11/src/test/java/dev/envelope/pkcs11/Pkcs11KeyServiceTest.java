@@ -13,6 +13,7 @@ import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
 import dev.envelope.core.InsecureKeyAccess;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.MutableClock;
 import dev.envelope.core.RootKey;
 import dev.envelope.core.WrappedKey;
@@ -43,7 +44,7 @@ class Pkcs11KeyServiceTest {
 
   @Test
   void keysPersistAcrossANewProviderAndSession() throws Exception {
-    Pkcs11KeyService first = open();
+    ManagedKeyService first = open();
     String id = first.createKey("kept").id();
     first.createAlias("persistent", id);
     WrappedKey v1 = first.encrypt(id, new byte[] {1}, context);
@@ -53,7 +54,7 @@ class Pkcs11KeyServiceTest {
       v2 = key.wrapped();
     }
 
-    Pkcs11KeyService restarted = open(); // a new SunPKCS11 provider: new sessions, a new login
+    ManagedKeyService restarted = open(); // a new SunPKCS11 provider: new sessions, a new login
 
     RootKey described = restarted.describeKey("persistent");
     assertEquals(id, described.id());
@@ -64,9 +65,9 @@ class Pkcs11KeyServiceTest {
 
   @Test
   void rootKeyMaterialCannotBeReadOutOfTheToken() throws Exception {
-    Pkcs11KeyService keys = open();
+    ManagedKeyService keys = open();
     String id = keys.createKey("").id();
-    Token token = keys.token();
+    Token token = Pkcs11KeyService.token(keys);
     Key material = token.key(Pkcs11KeyService.label(id, 1));
     assertNotNull(material);
 
@@ -88,26 +89,26 @@ class Pkcs11KeyServiceTest {
 
   @Test
   void theMetadataHmacKeyIsNotExtractableEither() throws Exception {
-    Pkcs11KeyService keys = open();
+    ManagedKeyService keys = open();
     keys.createKey("");
-    Key hmac = keys.token().key(MetadataFile.HMAC_LABEL);
+    Key hmac = Pkcs11KeyService.token(keys).key(MetadataFile.HMAC_LABEL);
     assertNull(hmac.getEncoded());
     assertTrue(hmac.toString().contains("sensitive") && hmac.toString().contains("unextractable"), hmac.toString());
   }
 
   @Test
   void aDestroyedKeyLosesItsTokenObjects() throws Exception {
-    Pkcs11KeyService keys = open();
+    ManagedKeyService keys = open();
     String id = keys.createKey("").id();
     keys.rotateKey(id);
     keys.scheduleKeyDeletion(id, 7);
     clock.advance(Duration.ofDays(7).minusSeconds(1));
-    assertNotNull(open().token().key(Pkcs11KeyService.label(id, 1)), "destroyed before its date");
+    assertNotNull(Pkcs11KeyService.token(open()).key(Pkcs11KeyService.label(id, 1)), "destroyed before its date");
     clock.advance(Duration.ofSeconds(1));
 
     keys.createKey("a write after the date");
 
-    Token fresh = open().token(); // a new provider sees only what is in the token
+    Token fresh = Pkcs11KeyService.token(open()); // a new provider sees only what is in the token
     assertNull(fresh.key(Pkcs11KeyService.label(id, 1)));
     assertNull(fresh.key(Pkcs11KeyService.label(id, 2)));
     assertFalse(Files.readString(home.resolve(MetadataFile.FILE_NAME), java.nio.charset.StandardCharsets.ISO_8859_1)
@@ -158,7 +159,7 @@ class Pkcs11KeyServiceTest {
 
   @Test
   void aVersionIsRotatedBeforeItWrapsMoreThanTheLimit() throws Exception {
-    Pkcs11KeyService keys = Pkcs11KeyService.open(SoftHsmToken.config(SoftHsmToken.MAIN, home), clock, 40);
+    ManagedKeyService keys = Pkcs11KeyService.open(SoftHsmToken.config(SoftHsmToken.MAIN, home), clock, 40);
     String id = keys.createKey("").id();
     List<WrappedKey> wrapped = new java.util.ArrayList<>();
     for (int i = 0; i < 100; i++) {
@@ -175,7 +176,7 @@ class Pkcs11KeyServiceTest {
 
   @Test
   void aWrappedKeyOfThisServiceHasLayoutVersion1AndTheDocumentedLength() throws Exception {
-    Pkcs11KeyService keys = open();
+    ManagedKeyService keys = open();
     String id = keys.createKey("").id();
     try (DataKey key = keys.generateDataKey(id, context)) {
       byte[] ciphertext = key.wrapped().ciphertext();
@@ -188,7 +189,7 @@ class Pkcs11KeyServiceTest {
 
   @Test
   void theServiceIsNamedPkcs11AndItsToStringShowsNoSecret() throws Exception {
-    Pkcs11KeyService keys = open();
+    ManagedKeyService keys = open();
     assertEquals("pkcs11", keys.name());
     assertFalse(keys.toString().contains(SoftHsmToken.PIN), keys.toString());
     assertFalse(SoftHsmToken.config(SoftHsmToken.MAIN, home).toString().contains(SoftHsmToken.PIN));
@@ -218,7 +219,7 @@ class Pkcs11KeyServiceTest {
     assertEquals(ErrorCode.INSECURE_FILE, assertThrows(EnvelopeException.class, this::open).code());
   }
 
-  private Pkcs11KeyService open() throws Exception {
+  private ManagedKeyService open() throws Exception {
     return Pkcs11KeyService.open(SoftHsmToken.config(SoftHsmToken.MAIN, home), clock);
   }
 }

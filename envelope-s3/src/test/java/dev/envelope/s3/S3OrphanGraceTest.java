@@ -4,8 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.keyring.Keyrings;
-import dev.envelope.keyring.LocalKeyring;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.service.BlobWriter;
 import dev.envelope.service.FileService;
 import dev.envelope.service.NoSuchBlobException;
@@ -48,7 +49,7 @@ class S3OrphanGraceTest {
 
   @Test
   void fileServiceOnS3_sweepsWithTwiceTheMaxUploadTime_whateverGraceItIsAskedFor() throws Exception {
-    LocalKeyring keyring = Keyrings.open(dir.resolve("keyring"), Keyrings.newMasterKeyBase64());
+    ManagedKeyService keyring = Keyrings.open(dir.resolve("keyring"), Keyrings.newMasterKeyBase64());
     String rootKey = keyring.createKey("files").id();
     try (S3BlobStore blobs = S3BlobStore.create(s3.storeConfig(BUCKET).build());
         SqliteMetadataStore metadata = SqliteMetadataStore.open(dir.resolve("envelope.db"))) {
@@ -103,7 +104,7 @@ class S3OrphanGraceTest {
     }
   }
 
-  private static FileService service(LocalKeyring keyring, String rootKey, S3BlobStore blobs,
+  private static FileService service(ManagedKeyService keyring, String rootKey, S3BlobStore blobs,
       SqliteMetadataStore metadata, Instant now) {
     return FileService.builder().keyService(keyring, rootKey).blobStore(blobs).metadataStore(metadata)
         .clock(Clock.fixed(now, ZoneOffset.UTC)).build();

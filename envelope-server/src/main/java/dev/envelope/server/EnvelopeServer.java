@@ -1,6 +1,6 @@
 package dev.envelope.server;
 
-import dev.envelope.core.CipherWarmUp;
+import dev.envelope.core.internal.CipherWarmUp;
 import dev.envelope.service.AccessTokens;
 import dev.envelope.service.FileService;
 import dev.envelope.service.Role;

@@ -1,6 +1,7 @@
 package dev.envelope.server;
 
 import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.http.HttpLimits;
 import dev.envelope.keyring.Keyrings;
 import dev.envelope.keyring.LocalKeyring;
@@ -40,7 +41,7 @@ final class TestServer implements AutoCloseable {
   static final HttpLimits LIMITS = HttpLimits.defaults().withAuthFailuresPerMinute(1_000_000);
 
   final Path home;
-  final LocalKeyring keyring;
+  final ManagedKeyService keyring;
   final LocalStores stores;
   /** The file service's blob store: the real one, with a hook to run something just before a read. */
   final InterleavingBlobStore interleaving;

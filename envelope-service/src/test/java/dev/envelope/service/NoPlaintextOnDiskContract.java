@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.testing.PlaintextScan;
 import dev.envelope.keyring.Keyrings;
 import dev.envelope.keyring.LocalKeyring;
@@ -62,7 +63,7 @@ public abstract class NoPlaintextOnDiskContract {
     byte[] small = random(33);
     String bigName = "big-" + HexFormat.of().formatHex(random(8)) + ".bin";
     String smallName = "small-" + HexFormat.of().formatHex(random(8)) + ".txt";
-    LocalKeyring keyring = Keyrings.open(keyringHome, Keyrings.newMasterKeyBase64());
+    ManagedKeyService keyring = Keyrings.open(keyringHome, Keyrings.newMasterKeyBase64());
     String rootKey = keyring.createKey("files").id();
     BlobStore blobs = openBlobStore();
     MetadataStore metadata = openMetadataStore();

@@ -1,7 +1,7 @@
 package dev.envelope.service.local;
 
-import dev.envelope.core.AtomicFile;
-import dev.envelope.core.PrivateFiles;
+import dev.envelope.core.internal.AtomicFile;
+import dev.envelope.core.internal.PrivateFiles;
 import dev.envelope.service.BlobExistsException;
 import dev.envelope.service.BlobInfo;
 import dev.envelope.service.BlobStore;

@@ -2,7 +2,7 @@ package dev.envelope.service.local;
 
 import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ErrorCode;
-import dev.envelope.core.PrivateFiles;
+import dev.envelope.core.internal.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -1,6 +1,11 @@
-package dev.envelope.core;
+package dev.envelope.core.internal;
 
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.ManagedKeyService.KeyState;
+import dev.envelope.core.RootKey;
+import dev.envelope.core.WrappedKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

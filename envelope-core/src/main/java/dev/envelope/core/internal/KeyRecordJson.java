@@ -1,74 +1,70 @@
-package dev.envelope.pkcs11;
+package dev.envelope.core.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import dev.envelope.core.KeyRecord;
 import dev.envelope.core.ManagedKeyService.KeyState;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The JSON document inside the PKCS#11 metadata file (docs/FORMAT.md, section 6): the keyring's format 2
- * schema without key material. Jackson's streaming API, as the keyring does, for the CLI's start-up time.
- * Unknown fields are skipped, so later versions may add some.
+ * The JSON document of {@link KeyRecord}s that both managed-key stores keep: the keyring's sealed content
+ * (docs/FORMAT.md, section 5, with each version's material) and the PKCS#11 metadata (section 6, without).
+ * One schema, told apart by a {@link Schema}. Jackson's streaming API: data binding would do the same in a few
+ * lines but costs the CLI about 0.6 s of start-up on every command (measured). Unknown fields are skipped, so
+ * later versions may add some. Parsers throw {@link IOException} or a {@link RuntimeException} on anything
+ * malformed; the stores turn both into one "malformed" error.
  */
-final class MetadataJson {
-  static final int FORMAT = 1;
-
+public final class KeyRecordJson {
   private static final JsonFactory JSON = new JsonFactory();
 
-  private MetadataJson() {}
+  /**
+   * What one store's document holds.
+   *
+   * @param writes the content format written
+   * @param reads the content formats read
+   * @param material whether each version carries its 32 bytes of material ({@code "material"}, base64)
+   * @param legacy whether the keyring's format 1 is read: a single {@code "alias"}, and no wrap counts (0)
+   */
+  public record Schema(int writes, Set<Integer> reads, boolean material, boolean legacy) {
+    public Schema {
+      reads = Set.copyOf(reads);
+    }
+  }
 
-  static byte[] write(List<KeyRecord> keys) throws IOException {
+  /** A parsed document: the records and, for a schema with material, each version's under {@link #slot}. */
+  public record Document(List<KeyRecord> keys, Map<String, byte[]> material) {
+    @Override
+    public String toString() {
+      return "Document[" + keys.size() + " keys]";
+    }
+  }
+
+  private KeyRecordJson() {}
+
+  /** The name of a version's material in {@link Document#material()}. */
+  public static String slot(String keyId, int version) {
+    return keyId + "/v" + version;
+  }
+
+  /** Writes {@code keys}, with the material of each version from {@code material} if the schema has it. */
+  public static byte[] write(Schema schema, List<KeyRecord> keys, Map<String, byte[]> material) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
-      g.writeNumberField("format", FORMAT);
+      g.writeNumberField("format", schema.writes());
       g.writeArrayFieldStart("keys");
       for (KeyRecord key : keys) {
-        g.writeStartObject();
-        g.writeStringField("id", key.id());
-        g.writeArrayFieldStart("aliases");
-        for (String alias : key.aliases()) {
-          g.writeString(alias);
-        }
-        g.writeEndArray();
-        if (!key.aliasCreatedAt().isEmpty()) {
-          g.writeObjectFieldStart("aliasCreatedAt");
-          for (Map.Entry<String, Instant> alias : key.aliasCreatedAt().entrySet()) {
-            g.writeStringField(alias.getKey(), alias.getValue().toString());
-          }
-          g.writeEndObject();
-        }
-        g.writeStringField("description", key.description());
-        g.writeStringField("state", key.state().name());
-        g.writeStringField("createdAt", key.createdAt().toString());
-        if (key.deletionDate() != null) {
-          g.writeStringField("deletionDate", key.deletionDate().toString());
-        }
-        if (key.rotationPeriod() != null) {
-          g.writeNumberField("rotationPeriodSeconds", key.rotationPeriod().getSeconds());
-          g.writeStringField("nextRotation", key.nextRotation().toString());
-        }
-        g.writeNumberField("currentVersion", key.currentVersion());
-        g.writeArrayFieldStart("versions");
-        for (KeyRecord.Version v : key.versions()) {
-          g.writeStartObject();
-          g.writeNumberField("version", v.version());
-          g.writeStringField("createdAt", v.createdAt().toString());
-          g.writeNumberField("wraps", v.wraps());
-          g.writeEndObject();
-        }
-        g.writeEndArray();
-        g.writeEndObject();
+        writeKey(g, schema, key, material);
       }
       g.writeEndArray();
       g.writeEndObject();
@@ -76,32 +72,76 @@ final class MetadataJson {
     return out.toByteArray();
   }
 
-  /** Parses a metadata document of format 1; throws IOException or a RuntimeException if it is malformed. */
-  static List<KeyRecord> read(byte[] json) throws IOException {
+  private static void writeKey(JsonGenerator g, Schema schema, KeyRecord key, Map<String, byte[]> material)
+      throws IOException {
+    g.writeStartObject();
+    g.writeStringField("id", key.id());
+    g.writeArrayFieldStart("aliases");
+    for (String alias : key.aliases()) {
+      g.writeString(alias);
+    }
+    g.writeEndArray();
+    if (!key.aliasCreatedAt().isEmpty()) {
+      g.writeObjectFieldStart("aliasCreatedAt");
+      for (Map.Entry<String, Instant> alias : key.aliasCreatedAt().entrySet()) {
+        g.writeStringField(alias.getKey(), alias.getValue().toString());
+      }
+      g.writeEndObject();
+    }
+    g.writeStringField("description", key.description());
+    g.writeStringField("state", key.state().name());
+    g.writeStringField("createdAt", key.createdAt().toString());
+    if (key.deletionDate() != null) {
+      g.writeStringField("deletionDate", key.deletionDate().toString());
+    }
+    if (key.rotationPeriod() != null) {
+      g.writeNumberField("rotationPeriodSeconds", key.rotationPeriod().getSeconds());
+      g.writeStringField("nextRotation", key.nextRotation().toString());
+    }
+    g.writeNumberField("currentVersion", key.currentVersion());
+    g.writeArrayFieldStart("versions");
+    for (KeyRecord.Version v : key.versions()) {
+      g.writeStartObject();
+      g.writeNumberField("version", v.version());
+      g.writeStringField("createdAt", v.createdAt().toString());
+      if (schema.material()) {
+        g.writeStringField("material", Base64.getEncoder().encodeToString(material.get(slot(key.id(), v.version()))));
+      }
+      g.writeNumberField("wraps", v.wraps());
+      g.writeEndObject();
+    }
+    g.writeEndArray();
+    g.writeEndObject();
+  }
+
+  /** Parses a document of one of the schema's formats. */
+  public static Document read(Schema schema, byte[] json) throws IOException {
     try (JsonParser p = JSON.createParser(json)) {
       expect(p.nextToken(), JsonToken.START_OBJECT);
       int format = -1;
       List<KeyRecord> keys = null;
+      Map<String, byte[]> material = new HashMap<>();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         p.nextToken();
         switch (field) {
           case "format" -> format = p.getIntValue();
-          case "keys" -> keys = readKeys(p);
+          case "keys" -> keys = readKeys(p, schema, material);
           default -> p.skipChildren();
         }
       }
-      if (format != FORMAT) {
+      if (!schema.reads().contains(format)) {
         throw new IOException("content format " + format);
       }
       if (keys == null) {
         throw new IOException("no keys");
       }
-      return keys;
+      return new Document(List.copyOf(keys), material);
     }
   }
 
-  private static List<KeyRecord> readKeys(JsonParser p) throws IOException {
+  private static List<KeyRecord> readKeys(JsonParser p, Schema schema, Map<String, byte[]> material)
+      throws IOException {
     expect(p.currentToken(), JsonToken.START_ARRAY);
     List<KeyRecord> keys = new ArrayList<>();
     while (p.nextToken() == JsonToken.START_OBJECT) {
@@ -116,11 +156,19 @@ final class MetadataJson {
       Instant nextRotation = null;
       int current = -1;
       List<KeyRecord.Version> versions = null;
+      Map<Integer, byte[]> versionMaterial = new HashMap<>();
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         p.nextToken();
         switch (field) {
           case "id" -> id = p.getText();
+          case "alias" -> {
+            if (schema.legacy()) {
+              aliases.add(p.getText()); // keyring format 1: at most one
+            } else {
+              p.skipChildren();
+            }
+          }
           case "aliases" -> aliases.addAll(readStrings(p));
           case "aliasCreatedAt" -> readInstants(p, aliasCreatedAt);
           case "description" -> description = p.getText();
@@ -130,7 +178,7 @@ final class MetadataJson {
           case "rotationPeriodSeconds" -> period = Duration.ofSeconds(p.getLongValue());
           case "nextRotation" -> nextRotation = Instant.parse(p.getText());
           case "currentVersion" -> current = p.getIntValue();
-          case "versions" -> versions = readVersions(p);
+          case "versions" -> versions = readVersions(p, schema, versionMaterial);
           default -> p.skipChildren();
         }
       }
@@ -144,6 +192,9 @@ final class MetadataJson {
       }
       KeyRecord key = new KeyRecord(id, aliases, aliasCreatedAt, description, keyState, createdAt, deletionDate,
           period, nextRotation, current, versions);
+      for (Map.Entry<Integer, byte[]> v : versionMaterial.entrySet()) {
+        material.put(slot(id, v.getKey()), v.getValue());
+      }
       if (key.current() == null) {
         throw new IOException("no current version");
       }
@@ -174,27 +225,40 @@ final class MetadataJson {
     return out;
   }
 
-  private static List<KeyRecord.Version> readVersions(JsonParser p) throws IOException {
+  private static List<KeyRecord.Version> readVersions(JsonParser p, Schema schema, Map<Integer, byte[]> material)
+      throws IOException {
     expect(p.currentToken(), JsonToken.START_ARRAY);
     List<KeyRecord.Version> versions = new ArrayList<>();
     while (p.nextToken() == JsonToken.START_OBJECT) {
       int version = -1;
       Instant createdAt = null;
-      long wraps = -1;
+      byte[] bytes = null;
+      long wraps = schema.legacy() ? 0 : -1; // the keyring's format 1 did not count; every later format does
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String field = p.currentName();
         p.nextToken();
         switch (field) {
           case "version" -> version = p.getIntValue();
           case "createdAt" -> createdAt = Instant.parse(p.getText());
+          case "material" -> {
+            if (schema.material()) {
+              bytes = Base64.getDecoder().decode(p.getText());
+            } else {
+              p.skipChildren();
+            }
+          }
           case "wraps" -> wraps = p.getLongValue();
           default -> p.skipChildren();
         }
       }
-      if (version < 1 || createdAt == null || wraps < 0) {
+      if (version < 1 || createdAt == null || wraps < 0
+          || (schema.material() && (bytes == null || bytes.length != 32))) {
         throw new IOException("incomplete key version");
       }
       versions.add(new KeyRecord.Version(version, createdAt, wraps));
+      if (bytes != null) {
+        material.put(version, bytes);
+      }
     }
     expect(p.currentToken(), JsonToken.END_ARRAY);
     return versions;

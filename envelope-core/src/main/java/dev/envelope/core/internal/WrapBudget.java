@@ -1,4 +1,4 @@
-package dev.envelope.core;
+package dev.envelope.core.internal;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;

@@ -1,5 +1,8 @@
-package dev.envelope.core;
+package dev.envelope.core.internal;
 
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
+import dev.envelope.core.ManagedKeyService;
 import java.time.Duration;
 import java.util.regex.Pattern;
 

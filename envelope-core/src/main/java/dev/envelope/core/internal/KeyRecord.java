@@ -1,6 +1,7 @@
-package dev.envelope.core;
+package dev.envelope.core.internal;
 
 import dev.envelope.core.ManagedKeyService.KeyState;
+import dev.envelope.core.RootKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

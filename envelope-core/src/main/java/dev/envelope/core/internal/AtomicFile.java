@@ -1,4 +1,4 @@
-package dev.envelope.core;
+package dev.envelope.core.internal;
 
 import java.io.Closeable;
 import java.io.IOException;

@@ -1,6 +1,8 @@
-package dev.envelope.core;
+package dev.envelope.core.internal;
 
 import com.sun.security.auth.module.UnixSystem;
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;

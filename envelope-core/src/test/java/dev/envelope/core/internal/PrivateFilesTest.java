@@ -1,9 +1,11 @@
-package dev.envelope.core;
+package dev.envelope.core.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.envelope.core.EnvelopeException;
+import dev.envelope.core.ErrorCode;
 import dev.envelope.core.testing.FileModes;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
