@@ -1,9 +1,9 @@
 package dev.envelope.awskms;
 
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptionContext;
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
 import dev.envelope.core.KeyService;
 import dev.envelope.core.WrappedKey;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package dev.envelope.awskms;
 
-import dev.envelope.core.EnvelopeException;
+import dev.envelope.api.EnvelopeException;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.keyring.LocalKeyring;
 import dev.envelope.keyring.MasterKey;

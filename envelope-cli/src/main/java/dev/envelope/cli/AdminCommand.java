@@ -1,6 +1,6 @@
 package dev.envelope.cli;
 
-import dev.envelope.core.EnvelopeException;
+import dev.envelope.api.EnvelopeException;
 import dev.envelope.dynamodb.DynamoDbConfig;
 import dev.envelope.dynamodb.DynamoDbMetadataStore;
 import java.util.EnumMap;

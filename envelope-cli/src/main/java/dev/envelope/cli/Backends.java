@@ -1,9 +1,9 @@
 package dev.envelope.cli;
 
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.awskms.AwsKmsConfig;
 import dev.envelope.awskms.AwsKmsKeyService;
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
 import dev.envelope.core.KeyService;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.dynamodb.DynamoDbConfig;

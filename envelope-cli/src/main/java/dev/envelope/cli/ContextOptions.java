@@ -1,8 +1,8 @@
 package dev.envelope.cli;
 
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.core.EncryptionContext;
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

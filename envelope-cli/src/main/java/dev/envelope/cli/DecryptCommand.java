@@ -1,8 +1,8 @@
 package dev.envelope.cli;
 
+import dev.envelope.api.EnvelopeException;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.Envelope;
-import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.internal.CipherWarmUp;
 import java.io.IOException;
 import java.io.InputStream;

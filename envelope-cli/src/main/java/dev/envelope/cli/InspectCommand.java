@@ -1,6 +1,6 @@
 package dev.envelope.cli;
 
-import dev.envelope.core.EnvelopeException;
+import dev.envelope.api.EnvelopeException;
 import dev.envelope.core.FileHeader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,7 @@
 package dev.envelope.cli;
 
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.keyring.LocalKeyring;
 import dev.envelope.keyserver.AccessKey;

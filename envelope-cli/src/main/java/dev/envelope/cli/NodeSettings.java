@@ -1,6 +1,6 @@
 package dev.envelope.cli;
 
-import dev.envelope.core.EnvelopeException;
+import dev.envelope.api.EnvelopeException;
 import dev.envelope.server.HttpSetting;
 import dev.envelope.server.ServerSettings;
 import dev.envelope.server.SettingKey;

@@ -1,7 +1,7 @@
 package dev.envelope.cli;
 
+import dev.envelope.api.EnvelopeException;
 import dev.envelope.client.EnvelopeClient;
-import dev.envelope.core.EnvelopeException;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

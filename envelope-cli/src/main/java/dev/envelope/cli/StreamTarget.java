@@ -1,7 +1,7 @@
 package dev.envelope.cli;
 
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.internal.AtomicFile;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.internal.AtomicFile;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;

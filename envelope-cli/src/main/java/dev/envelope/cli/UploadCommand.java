@@ -1,9 +1,9 @@
 package dev.envelope.cli;
 
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.client.EnvelopeClient;
 import dev.envelope.client.FileInfo;
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLConnection;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.envelope.core.internal.AtomicFile;
+import dev.envelope.api.internal.AtomicFile;
 import dev.envelope.keyring.Keyrings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

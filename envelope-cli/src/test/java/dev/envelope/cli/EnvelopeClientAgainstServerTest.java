@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.envelope.api.ErrorCode;
 import dev.envelope.client.EnvelopeClient;
 import dev.envelope.client.EnvelopeClientException;
 import dev.envelope.client.FileInfo;
 import dev.envelope.client.NewToken;
 import dev.envelope.client.TokenInfo;
-import dev.envelope.core.ErrorCode;
 import dev.envelope.service.AccessTokens;
 import dev.envelope.service.Principal;
 import dev.envelope.service.Role;

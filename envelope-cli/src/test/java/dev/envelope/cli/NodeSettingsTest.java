@@ -4,14 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
+import dev.envelope.http.HttpLimits;
 import dev.envelope.server.BodyLimits;
 import dev.envelope.server.HttpSetting;
 import dev.envelope.server.SettingKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.envelope.http.HttpLimits;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.envelope.client;
 
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.ErrorCode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,7 +1,7 @@
 package dev.envelope.client;
 
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 
 /**
  * A call to the Envelope server failed. {@link #code()} is the server's stable {@link ErrorCode} (from its

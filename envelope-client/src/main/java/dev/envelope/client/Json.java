@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.ErrorCode;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

@@ -1,7 +1,7 @@
 package dev.envelope.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.ErrorCode;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;

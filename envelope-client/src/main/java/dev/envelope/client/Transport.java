@@ -1,16 +1,16 @@
 package dev.envelope.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.ErrorCode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.regex.Pattern;

@@ -3,7 +3,7 @@ package dev.envelope.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.ErrorCode;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpConnectTimeoutException;

@@ -1,6 +1,8 @@
 package dev.envelope.core;
 
-import dev.envelope.core.internal.AtomicFile;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
+import dev.envelope.api.internal.AtomicFile;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,6 @@
 package dev.envelope.core;
 
+import dev.envelope.api.ErrorCode;
 import java.io.IOException;
 
 /**

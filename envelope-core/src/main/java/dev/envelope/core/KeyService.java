@@ -1,5 +1,8 @@
 package dev.envelope.core;
 
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
+
 /**
  * The seam to whatever holds root keys: the local keyring, a PKCS#11 HSM, AWS KMS. Root keys never leave
  * the key service; callers only ever see data keys (plaintext and wrapped) and wrapped keys.

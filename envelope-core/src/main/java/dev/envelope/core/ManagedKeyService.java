@@ -1,5 +1,7 @@
 package dev.envelope.core;
 
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import java.time.Duration;
 import java.util.List;
 

@@ -1,5 +1,7 @@
 package dev.envelope.core;
 
+import dev.envelope.api.EnvelopeException;
+
 /** The in-memory test key service keeps the {@link KeyServiceContract} (which also shows the contract can be met). */
 class InMemoryKeyServiceTest extends KeyServiceContract {
   private InMemoryKeyService keys;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.envelope.api.ErrorCode;
 import dev.envelope.core.ManagedKeyService.KeyState;
 import dev.envelope.core.internal.ManagedKeyRules;
 import java.time.Duration;

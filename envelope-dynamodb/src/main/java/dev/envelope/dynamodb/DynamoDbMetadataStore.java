@@ -1,15 +1,15 @@
 package dev.envelope.dynamodb;
 
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.service.FileNames;
 import dev.envelope.service.FilePage;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.MetadataStore;
+import dev.envelope.service.PageCursor;
 import dev.envelope.service.Tenants;
 import dev.envelope.service.TokenRecord;
 import dev.envelope.service.TokenStore;
-import dev.envelope.service.PageCursor;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;

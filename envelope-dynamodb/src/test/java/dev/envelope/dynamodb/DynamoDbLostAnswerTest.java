@@ -3,7 +3,7 @@ package dev.envelope.dynamodb;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.envelope.core.EnvelopeException;
+import dev.envelope.api.EnvelopeException;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.WrappedKey;
 import dev.envelope.keyring.Keyrings;

@@ -1,6 +1,6 @@
 package dev.envelope.service;
 
-import dev.envelope.core.EnvelopeException;
+import dev.envelope.api.EnvelopeException;
 import dev.envelope.core.KeyService;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.MutableClock;

@@ -1,7 +1,7 @@
 package dev.envelope.keyring;
 
+import dev.envelope.api.EnvelopeException;
 import dev.envelope.core.EncryptionContext;
-import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.WrappedKey;
 import dev.envelope.core.internal.KeyRecord;

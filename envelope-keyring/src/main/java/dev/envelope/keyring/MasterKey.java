@@ -1,8 +1,8 @@
 package dev.envelope.keyring;
 
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
-import dev.envelope.core.internal.AtomicFile;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
+import dev.envelope.api.internal.AtomicFile;
 import dev.envelope.core.internal.ManagedKeyBackend;
 import dev.envelope.core.internal.PrivateFiles;
 import java.io.IOException;

@@ -7,14 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
+import dev.envelope.api.internal.AtomicFile;
 import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptionContext;
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
 import dev.envelope.core.InsecureKeyAccess;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.RootKey;
-import dev.envelope.core.internal.AtomicFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import dev.envelope.core.EnvelopeException;
+import dev.envelope.api.EnvelopeException;
 import dev.envelope.core.internal.PrivateFiles;
 import java.io.Closeable;
 import java.io.IOException;
@@ -42,7 +42,7 @@ final class AuditLog implements Closeable {
   /**
    * Opens (creating it 0600, and its directories 0700, when missing) the log to append to.
    *
-   * @throws EnvelopeException {@link dev.envelope.core.ErrorCode#INSECURE_FILE} if someone else could change
+   * @throws EnvelopeException {@link dev.envelope.api.ErrorCode#INSECURE_FILE} if someone else could change
    *     the log or its directory: records anyone could rewrite prove nothing
    */
   static AuditLog open(Path file) throws IOException, EnvelopeException {

@@ -3,9 +3,9 @@ package dev.envelope.keyserver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
-import dev.envelope.core.internal.AtomicFile;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
+import dev.envelope.api.internal.AtomicFile;
 import dev.envelope.core.internal.ManagedKeyRules;
 import dev.envelope.core.internal.PrivateFiles;
 import java.io.IOException;
@@ -34,7 +34,7 @@ import java.util.function.UnaryOperator;
  * <h2>Security guarantees</h2>
  * The file holds secrets in plaintext, and whoever can write it can let any key in. Every use of it (each
  * request's lookup, not only each re-read, and each change) first refuses it with
- * {@link dev.envelope.core.ErrorCode#INSECURE_FILE} unless only its owner, the user the server runs as, can
+ * {@link dev.envelope.api.ErrorCode#INSECURE_FILE} unless only its owner, the user the server runs as, can
  * read or change it or its directory ({@link PrivateFiles#checkSecret}): a server whose file was replaced
  * by another user's, or made writable by others, stops authenticating anyone at once.
  */

@@ -1,9 +1,9 @@
 package dev.envelope.keyserver;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.envelope.api.EnvelopeException;
 import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptionContext;
-import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.InsecureKeyAccess;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.WrappedKey;

@@ -1,6 +1,6 @@
 package dev.envelope.keyserver;
 
-import dev.envelope.core.EnvelopeException;
+import dev.envelope.api.EnvelopeException;
 
 /**
  * The KMS error a key service's {@link EnvelopeException} becomes. Messages of client errors are passed on

@@ -2,8 +2,8 @@ package dev.envelope.keyserver;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.RootKey;
 import java.time.Duration;

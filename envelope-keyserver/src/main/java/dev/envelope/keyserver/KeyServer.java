@@ -2,7 +2,7 @@ package dev.envelope.keyserver;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.envelope.core.EnvelopeException;
+import dev.envelope.api.EnvelopeException;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.http.AuthenticationFailures;
 import dev.envelope.http.BodyPrefetch;
@@ -97,7 +97,7 @@ public final class KeyServer implements AutoCloseable {
   /**
    * Starts a key server on the settings' address; {@link #close()} stops it.
    *
-   * @throws EnvelopeException {@link dev.envelope.core.ErrorCode#INSECURE_FILE} if someone else could change
+   * @throws EnvelopeException {@link dev.envelope.api.ErrorCode#INSECURE_FILE} if someone else could change
    *     the audit log or the credentials file (or read the latter), or their directories
    */
   public static KeyServer start(KeyServerSettings settings, ManagedKeyService keys)

@@ -61,7 +61,7 @@ class SigV4FuzzTest {
       ", SignedHeaders=", ", Signature=", "host;x-amz-date;x-amz-target", "x-amz-date: 20261127T080000Z",
       "x-amz-target: TrentService.", "host: ", "%2F", "%20", "?a=1&b="})
   @FuzzTest
-  void signedRequest(byte[] input) throws IOException, dev.envelope.core.EnvelopeException {
+  void signedRequest(byte[] input) throws IOException, dev.envelope.api.EnvelopeException {
     SignedRequest request = parse(input);
     try {
       assertEquals(KEY, VERIFIER.verify(request));
@@ -72,7 +72,7 @@ class SigV4FuzzTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"aws-cli-header-set", "java-sdk-header-set", "path-query-and-spaces"})
-  void theCommittedSignedRequestsVerify(String name) throws IOException, dev.envelope.core.EnvelopeException {
+  void theCommittedSignedRequestsVerify(String name) throws IOException, dev.envelope.api.EnvelopeException {
     Path input = Path.of("src/test/resources/dev/envelope/keyserver/SigV4FuzzTestInputs/signedRequest", name);
     assertEquals(KEY, VERIFIER.verify(parse(Files.readAllBytes(input))));
   }

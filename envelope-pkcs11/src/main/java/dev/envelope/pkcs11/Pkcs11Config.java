@@ -1,7 +1,7 @@
 package dev.envelope.pkcs11;
 
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.core.internal.PrivateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

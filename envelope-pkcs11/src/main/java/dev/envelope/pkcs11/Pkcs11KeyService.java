@@ -1,8 +1,8 @@
 package dev.envelope.pkcs11;
 
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.core.EncryptionContext;
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.WrappedKey;
 import dev.envelope.core.internal.KeyRecord;

@@ -1,6 +1,6 @@
 package dev.envelope.pkcs11;
 
-import dev.envelope.core.EnvelopeException;
+import dev.envelope.api.EnvelopeException;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.InvalidParameterException;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.core.EncryptionContext;
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.WrappedKey;
 import dev.envelope.core.internal.KeyRecord;

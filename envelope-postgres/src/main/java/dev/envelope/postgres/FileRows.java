@@ -3,8 +3,8 @@ package dev.envelope.postgres;
 import static dev.envelope.postgres.PostgresTime.instant;
 import static dev.envelope.postgres.PostgresTime.timestamp;
 
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.core.WrappedKey;
 import dev.envelope.service.FilePage;
 import dev.envelope.service.FileRecord;

@@ -2,8 +2,8 @@ package dev.envelope.postgres;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.ThreadLocalRandom;

@@ -1,7 +1,7 @@
 package dev.envelope.postgres;
 
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 
 /**
  * Text PostgreSQL can store as given: no NUL (a {@code text} value cannot hold one) and well-formed UTF-16

@@ -3,7 +3,7 @@ package dev.envelope.postgres;
 import static dev.envelope.postgres.PostgresTime.instant;
 import static dev.envelope.postgres.PostgresTime.timestamp;
 
-import dev.envelope.core.EnvelopeException;
+import dev.envelope.api.EnvelopeException;
 import dev.envelope.service.Role;
 import dev.envelope.service.TokenRecord;
 import java.sql.Connection;

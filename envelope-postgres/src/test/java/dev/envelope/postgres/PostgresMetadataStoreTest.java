@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.core.WrappedKey;
 import dev.envelope.service.FileRecord;
+import dev.envelope.service.PageCursor;
 import dev.envelope.service.Role;
 import dev.envelope.service.TokenRecord;
-import dev.envelope.service.PageCursor;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;

@@ -1,13 +1,13 @@
 package dev.envelope.server;
 
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
+import dev.envelope.http.AuthenticationFailures;
 import dev.envelope.service.AccessTokens;
 import dev.envelope.service.Principal;
 import dev.envelope.service.Role;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
-import dev.envelope.http.AuthenticationFailures;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;

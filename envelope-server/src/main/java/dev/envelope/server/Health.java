@@ -1,6 +1,6 @@
 package dev.envelope.server;
 
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.service.FileService;
 import io.javalin.http.Context;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.envelope.server;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.ErrorCode;
 import java.util.Locale;
 
 /**

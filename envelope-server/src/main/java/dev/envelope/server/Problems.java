@@ -1,12 +1,12 @@
 package dev.envelope.server;
 
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
+import dev.envelope.http.ErrorFormat;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import java.io.IOException;
-import dev.envelope.http.ErrorFormat;
 import org.eclipse.jetty.http.BadMessageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

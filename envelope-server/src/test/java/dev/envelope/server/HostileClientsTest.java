@@ -184,7 +184,7 @@ class HostileClientsTest {
 
           @Override
           public dev.envelope.core.DataKey generateDataKey(String rootKey, dev.envelope.core.EncryptionContext context)
-              throws dev.envelope.core.EnvelopeException {
+              throws dev.envelope.api.EnvelopeException {
             try {
               hang.await(); // a key service that stopped answering
             } catch (InterruptedException e) {
@@ -195,13 +195,13 @@ class HostileClientsTest {
 
           @Override
           public dev.envelope.core.DataKey decrypt(dev.envelope.core.WrappedKey wrapped,
-              dev.envelope.core.EncryptionContext context) throws dev.envelope.core.EnvelopeException {
+              dev.envelope.core.EncryptionContext context) throws dev.envelope.api.EnvelopeException {
             return t.keyring.decrypt(wrapped, context);
           }
 
           @Override
           public dev.envelope.core.WrappedKey reEncrypt(dev.envelope.core.WrappedKey wrapped,
-              dev.envelope.core.EncryptionContext context, String rootKey) throws dev.envelope.core.EnvelopeException {
+              dev.envelope.core.EncryptionContext context, String rootKey) throws dev.envelope.api.EnvelopeException {
             return t.keyring.reEncrypt(wrapped, context, rootKey);
           }
         }, "envelope-files").blobStore(t.blobs()).metadataStore(t.metadata()).build(), t.tokens)

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.ErrorCode;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Set;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.http.HttpLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;

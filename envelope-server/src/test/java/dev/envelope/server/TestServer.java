@@ -1,6 +1,6 @@
 package dev.envelope.server;
 
-import dev.envelope.core.EnvelopeException;
+import dev.envelope.api.EnvelopeException;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.http.HttpLimits;
 import dev.envelope.keyring.Keyrings;

@@ -1,8 +1,8 @@
 package dev.envelope.service;
 
+import dev.envelope.api.EnvelopeException;
 import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptionContext;
-import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.EnvelopeCipher;
 import dev.envelope.core.InvalidCiphertextException;
 import java.io.IOException;

@@ -1,11 +1,11 @@
 package dev.envelope.service;
 
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptingStream;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.EnvelopeCipher;
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
 import dev.envelope.core.KeyService;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package dev.envelope.service;
 
-import dev.envelope.core.EnvelopeException;
+import dev.envelope.api.EnvelopeException;
 import java.util.Optional;
 
 /**
@@ -11,8 +11,8 @@ import java.util.Optional;
  *   <li>Every read and delete is scoped by tenant: another tenant's row behaves exactly like a missing one.
  *   <li>{@link #insert} is durable when it returns, and atomic: a row is there whole or not at all.
  *   <li>{@link #list} pages newest first ({@code createdAt} descending, then id descending) with an opaque
- *       cursor; a cursor the store did not make is {@link dev.envelope.core.ErrorCode#INVALID_ARGUMENT}.
- *   <li>Failures to reach the store are {@link dev.envelope.core.ErrorCode#UNAVAILABLE}.
+ *       cursor; a cursor the store did not make is {@link dev.envelope.api.ErrorCode#INVALID_ARGUMENT}.
+ *   <li>Failures to reach the store are {@link dev.envelope.api.ErrorCode#UNAVAILABLE}.
  *   <li>Implementations are thread-safe.
  * </ul>
  * Every implementation passes {@code MetadataStoreContract} (test-jar).
@@ -21,7 +21,7 @@ public interface MetadataStore extends AutoCloseable {
   /** Largest page {@link #list} returns. */
   int MAX_PAGE = 1000;
 
-  /** Stores a new row; {@link dev.envelope.core.ErrorCode#ALREADY_EXISTS} if the id is taken (any tenant). */
+  /** Stores a new row; {@link dev.envelope.api.ErrorCode#ALREADY_EXISTS} if the id is taken (any tenant). */
   void insert(FileRecord file) throws EnvelopeException;
 
   /** The tenant's file with that id, if there is one. */
@@ -31,8 +31,8 @@ public interface MetadataStore extends AutoCloseable {
    * A page of the tenant's files, newest first.
    *
    * @param cursor {@code null} for the first page, else a {@link FilePage#nextCursor()} from this store;
-   *     anything else (garbled, truncated, made up) is {@link dev.envelope.core.ErrorCode#INVALID_ARGUMENT}
-   * @param limit 1 to {@link #MAX_PAGE}; outside that, {@link dev.envelope.core.ErrorCode#INVALID_ARGUMENT}
+   *     anything else (garbled, truncated, made up) is {@link dev.envelope.api.ErrorCode#INVALID_ARGUMENT}
+   * @param limit 1 to {@link #MAX_PAGE}; outside that, {@link dev.envelope.api.ErrorCode#INVALID_ARGUMENT}
    */
   FilePage list(String tenant, String cursor, int limit) throws EnvelopeException;
 
@@ -42,7 +42,7 @@ public interface MetadataStore extends AutoCloseable {
   /** Whether any tenant has a row with that id: the orphan sweeper's question about a blob. */
   boolean exists(String id) throws EnvelopeException;
 
-  /** Throws {@link dev.envelope.core.ErrorCode#UNAVAILABLE} if the store cannot be used now. */
+  /** Throws {@link dev.envelope.api.ErrorCode#UNAVAILABLE} if the store cannot be used now. */
   void checkReady() throws EnvelopeException;
 
   @Override

@@ -1,7 +1,7 @@
 package dev.envelope.service;
 
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;

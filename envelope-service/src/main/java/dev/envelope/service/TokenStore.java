@@ -1,17 +1,17 @@
 package dev.envelope.service;
 
-import dev.envelope.core.EnvelopeException;
+import dev.envelope.api.EnvelopeException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Where token records live: beside the file rows, in the same database, so that any node of a cluster can
- * check any token. Failures to reach the store are {@link dev.envelope.core.ErrorCode#UNAVAILABLE}.
+ * check any token. Failures to reach the store are {@link dev.envelope.api.ErrorCode#UNAVAILABLE}.
  * Every implementation passes {@code TokenStoreContract} (test-jar).
  */
 public interface TokenStore {
-  /** Stores a new token; {@link dev.envelope.core.ErrorCode#ALREADY_EXISTS} if the id is taken. */
+  /** Stores a new token; {@link dev.envelope.api.ErrorCode#ALREADY_EXISTS} if the id is taken. */
   void insertToken(TokenRecord token) throws EnvelopeException;
 
   /** The token with that id, revoked or not. */

@@ -1,9 +1,9 @@
 package dev.envelope.core.internal;
 
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
-import dev.envelope.core.ManagedKeyService;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.core.ManagedKeyService.KeyState;
+import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.RootKey;
 import dev.envelope.core.WrappedKey;
 import java.time.Clock;

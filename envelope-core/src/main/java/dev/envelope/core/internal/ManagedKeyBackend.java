@@ -1,7 +1,7 @@
 package dev.envelope.core.internal;
 
+import dev.envelope.api.EnvelopeException;
 import dev.envelope.core.EncryptionContext;
-import dev.envelope.core.EnvelopeException;
 import dev.envelope.core.WrappedKey;
 import java.util.List;
 

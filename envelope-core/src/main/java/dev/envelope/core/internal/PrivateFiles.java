@@ -1,8 +1,9 @@
 package dev.envelope.core.internal;
 
 import com.sun.security.auth.module.UnixSystem;
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
+import dev.envelope.api.internal.AtomicFile;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -43,7 +44,7 @@ import java.util.Set;
  * POSIX modes (Windows), files get the system's defaults and nothing is checked. ACLs are not looked at.
  */
 public final class PrivateFiles {
-  private static final Set<PosixFilePermission> FILE_MODE = Set.copyOf(PosixFilePermissions.fromString("rw-------"));
+  private static final Set<PosixFilePermission> FILE_MODE = AtomicFile.privateFile();
   private static final Set<PosixFilePermission> DIRECTORY_MODE =
       Set.copyOf(PosixFilePermissions.fromString("rwx------"));
   private static final int GROUP_OR_OTHERS_WRITE = 0022;

@@ -1,8 +1,8 @@
 package dev.envelope.core.internal;
 
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.core.EncryptionContext;
-import dev.envelope.core.EnvelopeException;
-import dev.envelope.core.ErrorCode;
 import dev.envelope.core.WrappedKey;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

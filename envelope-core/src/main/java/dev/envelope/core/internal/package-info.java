@@ -8,7 +8,7 @@
  * dev.envelope.core.internal.KeyRecord}, {@link dev.envelope.core.internal.KeyRecordJson}, {@link
  * dev.envelope.core.internal.WrapFormat}, {@link dev.envelope.core.internal.StoreFiles}, {@link
  * dev.envelope.core.internal.ManagedKeyRules}, {@link dev.envelope.core.internal.WrapBudget}), and file and runtime
- * helpers ({@link dev.envelope.core.internal.AtomicFile}, {@link dev.envelope.core.internal.PrivateFiles},
+ * helpers ({@link dev.envelope.api.internal.AtomicFile}, {@link dev.envelope.core.internal.PrivateFiles},
  * {@link dev.envelope.core.internal.CipherWarmUp}), as Tink keeps its internals in {@code internal} packages.
  */
 package dev.envelope.core.internal;

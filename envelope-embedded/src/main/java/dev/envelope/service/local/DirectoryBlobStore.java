@@ -1,6 +1,6 @@
 package dev.envelope.service.local;
 
-import dev.envelope.core.internal.AtomicFile;
+import dev.envelope.api.internal.AtomicFile;
 import dev.envelope.core.internal.PrivateFiles;
 import dev.envelope.service.BlobExistsException;
 import dev.envelope.service.BlobInfo;

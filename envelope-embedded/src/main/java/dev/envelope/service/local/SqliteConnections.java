@@ -1,6 +1,6 @@
 package dev.envelope.service.local;
 
-import dev.envelope.core.EnvelopeException;
+import dev.envelope.api.EnvelopeException;
 import dev.envelope.core.internal.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;

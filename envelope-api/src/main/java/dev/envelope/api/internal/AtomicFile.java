@@ -1,4 +1,4 @@
-package dev.envelope.core.internal;
+package dev.envelope.api.internal;
 
 import java.io.Closeable;
 import java.io.IOException;
@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@value #TEMP_MARKER} and 16 hex digits; never a half-written target.
  */
 public final class AtomicFile implements Closeable {
+  private static final Set<PosixFilePermission> PRIVATE_FILE =
+      Set.copyOf(PosixFilePermissions.fromString("rw-------"));
   /** Part of the name of every temporary file, so that leftovers of a crash can be recognised. */
   public static final String TEMP_MARKER = ".envelope-tmp-";
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -73,9 +75,9 @@ public final class AtomicFile implements Closeable {
     return new AtomicFile(absolute, temp, channel);
   }
 
-  /** Owner read and write only: {@link PrivateFiles#fileMode()}. */
+  /** Owner read and write only ({@code rw-------}): the mode of every file Envelope writes. */
   public static Set<PosixFilePermission> privateFile() {
-    return PrivateFiles.fileMode();
+    return PRIVATE_FILE;
   }
 
   /** The stream to write the content to. Closing it does not commit. */

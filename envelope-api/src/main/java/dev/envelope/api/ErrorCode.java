@@ -1,4 +1,4 @@
-package dev.envelope.core;
+package dev.envelope.api;
 
 /**
  * The stable error codes of Envelope. Each has a short identifier that never changes (it appears in CLI

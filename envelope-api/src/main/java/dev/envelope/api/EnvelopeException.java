@@ -1,4 +1,4 @@
-package dev.envelope.core;
+package dev.envelope.api;
 
 /**
  * A failure Envelope can explain: it carries a stable {@link ErrorCode} and a message written for the

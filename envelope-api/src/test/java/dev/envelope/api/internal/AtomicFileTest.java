@@ -1,4 +1,4 @@
-package dev.envelope.core.internal;
+package dev.envelope.api.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.envelope.core.CipherFixtures;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +23,7 @@ class AtomicFileTest {
   @Test
   void commit_makesTheFileAppearWithItsContent() throws IOException {
     Path target = dir.resolve("out.bin");
-    byte[] content = CipherFixtures.randomBytes(100_000, 1);
+    byte[] content = randomBytes(100_000, 1);
     try (AtomicFile file = AtomicFile.create(target, AtomicFile.privateFile())) {
       file.stream().write(content);
       assertFalse(Files.exists(target), "the target appears only on commit");
@@ -66,7 +65,7 @@ class AtomicFileTest {
   void closeWithoutCommit_leavesNoFileAndNoTemporaryFile() throws IOException {
     Path target = dir.resolve("out.bin");
     try (AtomicFile file = AtomicFile.create(target, AtomicFile.privateFile())) {
-      file.stream().write(CipherFixtures.randomBytes(10_000, 2));
+      file.stream().write(randomBytes(10_000, 2));
     }
 
     assertFalse(Files.exists(target));
@@ -161,5 +160,11 @@ class AtomicFileTest {
       file.commit();
     }
     assertTrue(Files.exists(target));
+  }
+
+  private static byte[] randomBytes(int length, long seed) {
+    byte[] out = new byte[length];
+    new java.util.Random(seed).nextBytes(out);
+    return out;
   }
 }
