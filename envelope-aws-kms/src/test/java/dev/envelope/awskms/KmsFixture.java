@@ -2,6 +2,7 @@ package dev.envelope.awskms;
 
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.core.ManagedKeyService;
+import dev.envelope.keyring.KeyringConfig;
 import dev.envelope.keyring.LocalKeyring;
 import dev.envelope.keyring.MasterKey;
 import dev.envelope.keyserver.AccessKey;
@@ -20,7 +21,6 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -84,10 +84,9 @@ public final class KmsFixture implements AutoCloseable {
     try {
       byte[] master = new byte[32];
       new SecureRandom().nextBytes(master);
-      Map<String, String> env = Map.of("ENVELOPE_HOME", home.toString(),
-          MasterKey.ENV_KEY, Base64.getEncoder().encodeToString(master));
       PrintStream silent = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
-      ManagedKeyService keyring = LocalKeyring.fromEnvironment(env, silent);
+      ManagedKeyService keyring = LocalKeyring.open(KeyringConfig.builder(home)
+          .masterKey(MasterKey.fromBase64(Base64.getEncoder().encodeToString(master), "test")).build(), silent);
       KeyServerSettings settings = KeyServerSettings.defaults(home.resolve("keyserver"))
           .withAddress(KeyServerSettings.DEFAULT_HOST, 0);
       AccessKey accessKey = CredentialStore.at(settings.credentialsFile()).create("tests", Set.of(), Set.of());

@@ -105,8 +105,7 @@ final class Backends implements AutoCloseable {
     String choice = choice(settings, Setting.KEYS);
     switch (choice) {
       case KeyBackend.LOCAL, KeyBackend.PKCS11 -> {
-        ManagedKeyService keyring = KeyBackend.open(cli.env(), choice, settings.home().toString(), true,
-            cli.stderr());
+        ManagedKeyService keyring = KeyBackend.open(settings, cli.env(), true, cli.stderr());
         ManagedKeyService.ensureKey(keyring, settings.rootKey(), "root key of the file service (envelope serve)");
         return keyring;
       }

@@ -3,7 +3,6 @@ package dev.envelope.cli;
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
 import dev.envelope.core.ManagedKeyService;
-import dev.envelope.keyring.LocalKeyring;
 import dev.envelope.keyserver.AccessKey;
 import dev.envelope.keyserver.CredentialStore;
 import dev.envelope.keyserver.KeyServer;
@@ -12,7 +11,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -81,11 +79,7 @@ final class KeyserverCommand implements Callable<Integer> {
 
   /** Where the key server keeps its files: {@code keyserver/} in the Envelope home. */
   Path dir() {
-    Map<String, String> env = new HashMap<>(parent.cli.env());
-    if (parent.home != null) {
-      env.put("ENVELOPE_HOME", parent.home);
-    }
-    return LocalKeyring.home(env).resolve("keyserver");
+    return (parent.home != null ? Path.of(parent.home) : KeyBackend.home(parent.cli.env())).resolve("keyserver");
   }
 
   @Override

@@ -44,7 +44,7 @@ import javax.crypto.spec.SecretKeySpec;
 public final class LocalKeyring implements ManagedKeyBackend {
   /** The key service name written into file headers. */
   public static final String NAME = "local";
-  /** Where the keyring lives unless {@code ENVELOPE_HOME} says otherwise. */
+  /** Where the CLI keeps the keyring unless told otherwise. */
   public static final String DEFAULT_HOME = "envelope-data";
   /** Wraps allowed under one key version before it is rotated: {@value WrapBudget#DEFAULT_WRAPS_PER_VERSION}. */
   public static final long DEFAULT_WRAPS_PER_VERSION = WrapBudget.DEFAULT_WRAPS_PER_VERSION;
@@ -80,29 +80,12 @@ public final class LocalKeyring implements ManagedKeyBackend {
   }
 
   /**
-   * Opens the keyring the way the CLI does: home from {@code ENVELOPE_HOME} (default
-   * {@value #DEFAULT_HOME}), master key as {@link MasterKey#resolve} finds it, generating a try-it-out master
-   * key on a fresh home.
+   * Opens the keyring {@code config} describes, generating a try-it-out master key on a fresh home if it allows.
+   *
+   * @param warnings where the loud notice about a generated master key goes
    */
-  public static ManagedKeyService fromEnvironment(Map<String, String> env, PrintStream warnings)
-      throws EnvelopeException {
-    return fromEnvironment(env, true, warnings);
-  }
-
-  /**
-   * As {@link #fromEnvironment(Map, PrintStream)}; with {@code mayGenerateMasterKey} false, a home without a
-   * master key is an error (for commands that only read: a mistyped home must not grow a new key).
-   */
-  public static ManagedKeyService fromEnvironment(Map<String, String> env, boolean mayGenerateMasterKey,
-      PrintStream warnings) throws EnvelopeException {
-    Path home = home(env);
-    return open(home, MasterKey.resolve(home, env, mayGenerateMasterKey, warnings));
-  }
-
-  /** The Envelope home directory named by {@code env}. */
-  public static Path home(Map<String, String> env) {
-    String home = env.get("ENVELOPE_HOME");
-    return Path.of(home == null || home.isBlank() ? DEFAULT_HOME : home);
+  public static ManagedKeyService open(KeyringConfig config, PrintStream warnings) throws EnvelopeException {
+    return open(config.home(), MasterKey.resolve(config, warnings));
   }
 
   @Override

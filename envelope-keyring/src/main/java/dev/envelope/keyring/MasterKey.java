@@ -17,15 +17,14 @@ import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.Map;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The 256-bit key that seals the local keyring file. It comes from, in this order:
- * {@code ENVELOPE_MASTER_KEY} (base64), {@code ENVELOPE_MASTER_KEY_FILE} (a file holding the base64 text),
- * or, for trying Envelope out, a generated file {@code master.key} beside the keyring (mode 0600, announced
- * loudly). In production the master key must live somewhere other than the keyring it seals. A master key
+ * The 256-bit key that seals the local keyring file. It comes from what the {@link KeyringConfig} names: the
+ * key itself (in the CLI {@code ENVELOPE_MASTER_KEY}, base64), a file holding the base64 text (the CLI's
+ * {@code master-key-file} setting, {@code ENVELOPE_MASTER_KEY_FILE}), or, for trying Envelope out, a generated
+ * file {@code master.key} beside the keyring (mode 0600, announced loudly). In production the master key must live somewhere other than the keyring it seals. A master key
  * file is refused unless only its owner, the user Envelope runs as, can read or change it
  * ({@link PrivateFiles#checkSecret}): a key file of mode 0644 is an error, as it is to ssh.
  *
@@ -72,37 +71,26 @@ public final class MasterKey implements AutoCloseable {
   }
 
   /**
-   * Finds the master key as described above. Generates {@code home/master.key} only when
-   * {@code mayGenerate} and no keyring exists yet: a keyring without its master key is an error, never a
-   * reason to make a new key. Generation happens under the keyring's write lock, so processes starting
-   * together on a fresh home agree on one key.
+   * Finds the master key {@code config} names. Without one, uses {@code home/master.key}, and generates it only
+   * when {@link KeyringConfig.Builder#mayGenerateMasterKey} and no keyring exists yet: a keyring without its
+   * master key is an error, never a reason to make a new key. Generation happens under the keyring's write
+   * lock, so processes starting together on a fresh home agree on one key.
    *
-   * @param mayGenerate whether a missing key may be generated (only commands that create keys should)
    * @param warnings where the loud notice about a generated key goes (stderr in the CLI)
    */
-  public static MasterKey resolve(Path home, Map<String, String> env, boolean mayGenerate, PrintStream warnings)
-      throws EnvelopeException {
-    String inline = env.get(ENV_KEY);
-    String file = env.get(ENV_KEY_FILE);
-    if (inline != null && file != null) {
-      throw new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE,
-          "both " + ENV_KEY + " and " + ENV_KEY_FILE + " are set; set only one");
+  public static MasterKey resolve(KeyringConfig config, PrintStream warnings) throws EnvelopeException {
+    if (config.masterKey() != null) {
+      return config.masterKey();
     }
-    if (inline != null) {
-      // Set but blank is what a failed secret injection looks like: never fall back to a generated key.
-      return fromBase64(inline, ENV_KEY);
+    if (config.masterKeyFile() != null) {
+      return readFile(config.masterKeyFile(), config.masterKeyFileSource());
     }
-    if (file != null) {
-      if (file.isBlank()) {
-        throw new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE, ENV_KEY_FILE + " is set but empty");
-      }
-      return readFile(Path.of(file), ENV_KEY_FILE + " (" + file + ")");
-    }
+    Path home = config.home();
     Path generated = home.resolve(DEFAULT_FILE_NAME);
     if (Files.exists(generated)) {
       return readFile(generated, generated.toString());
     }
-    if (!mayGenerate) {
+    if (!config.mayGenerateMasterKey()) {
       throw new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE, "no master key for " + home + ": set "
           + ENV_KEY + " or " + ENV_KEY_FILE + ", or create a first root key with 'envelope keys create'"
           + " (check ENVELOPE_HOME or --home too)");

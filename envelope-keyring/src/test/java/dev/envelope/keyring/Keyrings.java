@@ -23,7 +23,8 @@ public final class Keyrings {
   }
 
   public static ManagedKeyService open(Path home, String masterKeyBase64) throws Exception {
-    return LocalKeyring.fromEnvironment(env(home, masterKeyBase64), silent());
+    return LocalKeyring.open(KeyringConfig.builder(home)
+        .masterKey(MasterKey.fromBase64(masterKeyBase64, MasterKey.ENV_KEY)).build(), silent());
   }
 
   /** Creates a root key with one alias and returns its id. */

@@ -8,23 +8,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Objects;
 
 /**
  * Where the PKCS#11 token is and how to log in to it: the module library, the slot (by number or by token
- * label), the user PIN, and the directory that holds the key metadata file.
+ * label), the user PIN, and the directory that holds the key metadata file. Built by {@link #builder}.
  *
- * <p>The PIN comes from {@value #ENV_PIN} or from the file named by {@value #ENV_PIN_FILE}, never from a
- * command-line flag (which {@code ps} shows to every user); a PIN file others may read or change is refused
- * ({@link PrivateFiles#checkSecret}). {@link #toString()} never shows it.
+ * <p>The PIN is given as such (an adapter takes it from an environment variable) or as a file holding it, never
+ * from a command-line flag (which {@code ps} shows to every user); a PIN file others may read or change is
+ * refused ({@link PrivateFiles#checkSecret}). {@link #toString()} never shows it.
  */
 public final class Pkcs11Config {
-  public static final String ENV_LIBRARY = "ENVELOPE_PKCS11_LIBRARY";
-  public static final String ENV_SLOT = "ENVELOPE_PKCS11_SLOT";
-  public static final String ENV_TOKEN_LABEL = "ENVELOPE_PKCS11_TOKEN_LABEL";
-  public static final String ENV_PIN = "ENVELOPE_PKCS11_PIN";
-  public static final String ENV_PIN_FILE = "ENVELOPE_PKCS11_PIN_FILE";
   private static final int MAX_PIN_FILE_BYTES = 1024;
 
   private final Path library;
@@ -41,71 +35,76 @@ public final class Pkcs11Config {
     this.home = home;
   }
 
-  /** A configuration naming the slot by number. */
-  public static Pkcs11Config ofSlot(Path library, long slot, char[] pin, Path home) throws EnvelopeException {
-    return new Pkcs11Config(checkLibrary(library), slot, null, pin.clone(), home);
+  /** A configuration of the token behind the module {@code library}, with the key metadata in {@code home}. */
+  public static Builder builder(Path library, Path home) {
+    return new Builder(Objects.requireNonNull(library), Objects.requireNonNull(home));
   }
 
-  /** A configuration naming the slot by the label of the token in it. */
-  public static Pkcs11Config ofTokenLabel(Path library, String tokenLabel, char[] pin, Path home)
-      throws EnvelopeException {
-    if (tokenLabel.isEmpty() || tokenLabel.length() > 32) {
-      throw unavailable("a PKCS#11 token label is 1 to 32 characters");
-    }
-    return new Pkcs11Config(checkLibrary(library), null, tokenLabel, pin.clone(), home);
-  }
+  /** Builds a {@link Pkcs11Config}: exactly one of slot and token label, exactly one of PIN and PIN file. */
+  public static final class Builder {
+    private final Path library;
+    private final Path home;
+    private Long slot;
+    private String tokenLabel;
+    private char[] pin;
+    private Path pinFile;
 
-  /**
-   * Reads the configuration from {@value #ENV_LIBRARY}, {@value #ENV_SLOT} or {@value #ENV_TOKEN_LABEL}, and
-   * {@value #ENV_PIN} or {@value #ENV_PIN_FILE}; the metadata lives in {@code home}.
-   */
-  public static Pkcs11Config fromEnvironment(Map<String, String> env, Path home) throws EnvelopeException {
-    String library = env.get(ENV_LIBRARY);
-    if (library == null || library.isBlank()) {
-      throw unavailable(ENV_LIBRARY + " must name the PKCS#11 module (for SoftHSM2:"
-          + " /usr/lib/softhsm/libsofthsm2.so)");
+    private Builder(Path library, Path home) {
+      this.library = library;
+      this.home = home;
     }
-    String slot = env.get(ENV_SLOT);
-    String label = env.get(ENV_TOKEN_LABEL);
-    if ((slot == null) == (label == null)) {
-      throw unavailable("set exactly one of " + ENV_SLOT + " and " + ENV_TOKEN_LABEL);
+
+    /** Names the slot by number. */
+    public Builder slot(long number) {
+      this.slot = number;
+      return this;
     }
-    char[] pin = pin(env);
-    try {
-      if (slot != null) {
-        long number;
-        try {
-          number = Long.parseLong(slot.strip());
-        } catch (NumberFormatException e) {
-          throw unavailable(ENV_SLOT + " must be a slot number, not '" + slot + "'");
-        }
-        if (number < 0) {
-          throw unavailable(ENV_SLOT + " must not be negative");
-        }
-        return ofSlot(Path.of(library), number, pin, home);
+
+    /** Names the slot by the label of the token in it (1 to 32 characters). */
+    public Builder tokenLabel(String label) {
+      this.tokenLabel = Objects.requireNonNull(label);
+      return this;
+    }
+
+    /** The user PIN (copied; the caller zeroes its array). */
+    public Builder pin(char[] newPin) {
+      this.pin = newPin.clone();
+      return this;
+    }
+
+    /** A file holding the user PIN, refused unless only its owner can read or change it. */
+    public Builder pinFile(Path file) {
+      this.pinFile = Objects.requireNonNull(file);
+      return this;
+    }
+
+    /** Checks everything, reads the PIN file; every mistake is {@link ErrorCode#KEYRING_UNAVAILABLE}. */
+    public Pkcs11Config build() throws EnvelopeException {
+      if ((slot == null) == (tokenLabel == null)) {
+        throw unavailable("name the PKCS#11 token by exactly one of its slot number and its token label");
       }
-      return ofTokenLabel(Path.of(library), label, pin, home);
-    } finally {
-      Arrays.fill(pin, '\0');
+      if (slot != null && slot < 0) {
+        throw unavailable("a PKCS#11 slot number must not be negative");
+      }
+      if (tokenLabel != null && (tokenLabel.isEmpty() || tokenLabel.length() > 32)) {
+        throw unavailable("a PKCS#11 token label is 1 to 32 characters");
+      }
+      Path checkedLibrary = checkLibrary(library);
+      if (pin != null && pinFile != null) {
+        throw unavailable("both a PIN and a PIN file are given for the PKCS#11 token; give only one");
+      }
+      if (pin == null && pinFile == null) {
+        throw unavailable("no PIN for the PKCS#11 token");
+      }
+      if (pin != null && pin.length == 0) {
+        throw unavailable("the PIN for the PKCS#11 token is empty");
+      }
+      char[] chosen = pin != null ? pin.clone() : readPin(pinFile);
+      return new Pkcs11Config(checkedLibrary, slot, tokenLabel, chosen, home);
     }
   }
 
-  private static char[] pin(Map<String, String> env) throws EnvelopeException {
-    String inline = env.get(ENV_PIN);
-    String file = env.get(ENV_PIN_FILE);
-    if (inline != null && file != null) {
-      throw unavailable("both " + ENV_PIN + " and " + ENV_PIN_FILE + " are set; set only one");
-    }
-    if (inline != null) {
-      if (inline.isEmpty()) {
-        throw unavailable(ENV_PIN + " is set but empty");
-      }
-      return inline.toCharArray();
-    }
-    if (file == null || file.isBlank()) {
-      throw unavailable("no PIN for the PKCS#11 token: set " + ENV_PIN + " or " + ENV_PIN_FILE);
-    }
-    Path path = Path.of(file);
+  private static char[] readPin(Path path) throws EnvelopeException {
     try {
       if (!Files.isRegularFile(path) || Files.size(path) > MAX_PIN_FILE_BYTES) {
         throw unavailable("the PIN file " + path + " must be a regular file of at most " + MAX_PIN_FILE_BYTES
@@ -134,7 +133,7 @@ public final class Pkcs11Config {
       throw unavailable("the PKCS#11 library path contains characters that are not allowed");
     }
     if (!Files.isRegularFile(library)) {
-      throw unavailable("there is no PKCS#11 library at " + library + " (" + ENV_LIBRARY + ")");
+      throw unavailable("there is no PKCS#11 library at " + library);
     }
     return library.toAbsolutePath();
   }

@@ -10,12 +10,10 @@ import dev.envelope.core.internal.ManagedKeyBackend;
 import dev.envelope.core.internal.ManagedKeys;
 import dev.envelope.core.internal.WrapBudget;
 import dev.envelope.core.internal.WrapFormat;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The PKCS#11 key service: every root key version is an AES-256 key generated inside a PKCS#11 token
@@ -69,11 +67,6 @@ public final class Pkcs11KeyService implements ManagedKeyBackend {
     Token token = Token.open(config);
     return ManagedKeys.open(new Pkcs11KeyService(token, new MetadataFile(config.home(), token)), clock,
         wrapsPerVersion);
-  }
-
-  /** Opens the token the environment names ({@link Pkcs11Config#fromEnvironment}), metadata in {@code home}. */
-  public static ManagedKeyService fromEnvironment(Map<String, String> env, Path home) throws EnvelopeException {
-    return open(Pkcs11Config.fromEnvironment(env, home));
   }
 
   /** The label of the token object that holds a key version's AES key. */

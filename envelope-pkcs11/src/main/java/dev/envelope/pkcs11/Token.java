@@ -71,8 +71,7 @@ final class Token {
     } catch (IOException | GeneralSecurityException | ProviderException e) {
       Arrays.fill(pin, '\0');
       if (isWrongPin(e)) {
-        throw Pkcs11Config.unavailable("cannot log in to " + name + ": wrong PIN (" + Pkcs11Config.ENV_PIN + " / "
-            + Pkcs11Config.ENV_PIN_FILE + ")");
+        throw Pkcs11Config.unavailable("cannot log in to " + name + ": wrong PIN");
       }
       throw Pkcs11Config.unavailable("cannot log in to " + name + ": " + reason(e));
     }

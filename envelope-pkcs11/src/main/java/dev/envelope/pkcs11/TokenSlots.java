@@ -35,13 +35,13 @@ final class TokenSlots {
       throw Pkcs11Config.unavailable("no PKCS#11 token labelled '" + label + "' in " + library);
     } catch (IllegalAccessException | IllegalAccessError e) {
       throw Pkcs11Config.unavailable("finding a PKCS#11 token by label needs the JVM option --add-exports"
-          + " jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED; or set " + Pkcs11Config.ENV_SLOT);
+          + " jdk.crypto.cryptoki/sun.security.pkcs11.wrapper=ALL-UNNAMED; or name the token by its slot number");
     } catch (InvocationTargetException e) {
       throw Pkcs11Config.unavailable("cannot list the PKCS#11 tokens of " + library + ": "
           + String.valueOf(e.getCause()).replace('\n', ' '));
     } catch (ReflectiveOperationException | RuntimeException e) {
       throw Pkcs11Config.unavailable("cannot list the PKCS#11 tokens of " + library + " with this Java runtime ("
-          + e.getClass().getSimpleName() + "); set " + Pkcs11Config.ENV_SLOT + " instead");
+          + e.getClass().getSimpleName() + "); name the token by its slot number instead");
     }
   }
 

@@ -10,19 +10,20 @@ import dev.envelope.api.ErrorCode;
 import dev.envelope.core.testing.FileModes;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The configuration comes from the environment, the PIN never from a flag, and every mistake is clear. */
+/**
+ * The configuration is built, not read from the environment; the PIN file is a secret; every mistake is clear.
+ * (How the CLI maps its settings and variables to it is tested in envelope-cli.)
+ */
 class Pkcs11ConfigTest {
   @TempDir
   Path dir;
 
   @Test
-  void aSlotAndAPinFromTheEnvironment() throws Exception {
-    Pkcs11Config config = Pkcs11Config.fromEnvironment(env(Pkcs11Config.ENV_SLOT, "7", Pkcs11Config.ENV_PIN, "1234"), dir);
+  void aSlotAndAPin() throws Exception {
+    Pkcs11Config config = builder().slot(7).pin("1234".toCharArray()).build();
     assertEquals(7L, config.slot());
     assertEquals("1234", new String(config.pin()));
     assertFalse(config.toString().contains("1234"));
@@ -31,8 +32,7 @@ class Pkcs11ConfigTest {
   @Test
   void aTokenLabelAndAPinFile() throws Exception {
     Path pinFile = FileModes.set(Files.writeString(dir.resolve("pin"), "5678\n"), "rw-------");
-    Pkcs11Config config = Pkcs11Config.fromEnvironment(env(Pkcs11Config.ENV_TOKEN_LABEL, "hsm-a",
-        Pkcs11Config.ENV_PIN_FILE, pinFile.toString()), dir);
+    Pkcs11Config config = builder().tokenLabel("hsm-a").pinFile(pinFile).build();
     assertEquals("hsm-a", config.tokenLabel());
     assertEquals("5678", new String(config.pin()));
   }
@@ -40,8 +40,7 @@ class Pkcs11ConfigTest {
   @Test
   void aPinFileReadableByOthers_isRefused() throws Exception {
     Path pinFile = FileModes.set(Files.writeString(dir.resolve("pin"), "5678\n"), "rw-r--r--");
-    EnvelopeException e = assertThrows(EnvelopeException.class, () -> Pkcs11Config.fromEnvironment(
-        env(Pkcs11Config.ENV_SLOT, "1", Pkcs11Config.ENV_PIN_FILE, pinFile.toString()), dir));
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> builder().slot(1).pinFile(pinFile).build());
     assertEquals(ErrorCode.INSECURE_FILE, e.code());
     assertTrue(e.getMessage().startsWith("refusing to use the PIN file " + pinFile + ": it holds a secret")
         && e.getMessage().endsWith("chmod 600 " + pinFile.toRealPath()), e.getMessage());
@@ -52,44 +51,32 @@ class Pkcs11ConfigTest {
   void aPinFileOfAnotherUser_isRefused() throws Exception {
     Path pinFile = FileModes.set(Files.writeString(dir.resolve("pin"), "5678\n"), "rw-------");
     FileModes.giveToNobody(pinFile);
-    EnvelopeException e = assertThrows(EnvelopeException.class, () -> Pkcs11Config.fromEnvironment(
-        env(Pkcs11Config.ENV_SLOT, "1", Pkcs11Config.ENV_PIN_FILE, pinFile.toString()), dir));
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> builder().slot(1).pinFile(pinFile).build());
     assertEquals(ErrorCode.INSECURE_FILE, e.code());
   }
 
   @Test
   void everyMistakeIsKeyringUnavailable_withAMessageThatSaysWhat() {
-    assertUnavailable(Map.of(Pkcs11Config.ENV_SLOT, "1", Pkcs11Config.ENV_PIN, "1"), Pkcs11Config.ENV_LIBRARY);
-    assertUnavailable(env(Pkcs11Config.ENV_PIN, "1"), Pkcs11Config.ENV_TOKEN_LABEL);
-    assertUnavailable(env(Pkcs11Config.ENV_SLOT, "1", Pkcs11Config.ENV_TOKEN_LABEL, "x", Pkcs11Config.ENV_PIN, "1"),
-        "exactly one");
-    assertUnavailable(env(Pkcs11Config.ENV_SLOT, "one", Pkcs11Config.ENV_PIN, "1"), "slot number");
-    assertUnavailable(env(Pkcs11Config.ENV_SLOT, "-1", Pkcs11Config.ENV_PIN, "1"), "negative");
-    assertUnavailable(env(Pkcs11Config.ENV_SLOT, "1"), Pkcs11Config.ENV_PIN);
-    assertUnavailable(env(Pkcs11Config.ENV_SLOT, "1", Pkcs11Config.ENV_PIN, ""), "empty");
-    assertUnavailable(env(Pkcs11Config.ENV_SLOT, "1", Pkcs11Config.ENV_PIN, "1", Pkcs11Config.ENV_PIN_FILE, "/x"),
-        "only one");
-    assertUnavailable(env(Pkcs11Config.ENV_SLOT, "1", Pkcs11Config.ENV_PIN_FILE, dir.resolve("none").toString()),
-        "PIN file");
-    Map<String, String> badLibrary = env(Pkcs11Config.ENV_SLOT, "1", Pkcs11Config.ENV_PIN, "1");
-    badLibrary.put(Pkcs11Config.ENV_LIBRARY, dir.resolve("missing.so").toString());
-    assertUnavailable(badLibrary, "no PKCS#11 library");
-    badLibrary.put(Pkcs11Config.ENV_LIBRARY, "/tmp/x\"\nslot = 0");
-    assertUnavailable(badLibrary, "not allowed");
+    char[] pin = {'1'};
+    assertUnavailable(builder().pin(pin), "exactly one");
+    assertUnavailable(builder().slot(1).tokenLabel("x").pin(pin), "exactly one");
+    assertUnavailable(builder().slot(-1).pin(pin), "negative");
+    assertUnavailable(builder().tokenLabel("x".repeat(33)).pin(pin), "1 to 32");
+    assertUnavailable(builder().slot(1), "no PIN");
+    assertUnavailable(builder().slot(1).pin(new char[0]), "empty");
+    assertUnavailable(builder().slot(1).pin(pin).pinFile(Path.of("/x")), "only one");
+    assertUnavailable(builder().slot(1).pinFile(dir.resolve("none")), "PIN file");
+    assertUnavailable(Pkcs11Config.builder(dir.resolve("missing.so"), dir).slot(1).pin(pin), "no PKCS#11 library");
+    assertUnavailable(Pkcs11Config.builder(Path.of("/tmp/x\"\nslot = 0"), dir).slot(1).pin(pin), "not allowed");
   }
 
-  private void assertUnavailable(Map<String, String> env, String said) {
-    EnvelopeException e = assertThrows(EnvelopeException.class, () -> Pkcs11Config.fromEnvironment(env, dir));
+  private Pkcs11Config.Builder builder() {
+    return Pkcs11Config.builder(SoftHsmToken.library(), dir);
+  }
+
+  private static void assertUnavailable(Pkcs11Config.Builder builder, String said) {
+    EnvelopeException e = assertThrows(EnvelopeException.class, builder::build);
     assertEquals(ErrorCode.KEYRING_UNAVAILABLE, e.code());
     assertTrue(e.getMessage().contains(said), e.getMessage());
-  }
-
-  private static Map<String, String> env(String... pairs) {
-    Map<String, String> env = new HashMap<>();
-    env.put(Pkcs11Config.ENV_LIBRARY, SoftHsmToken.library().toString());
-    for (int i = 0; i < pairs.length; i += 2) {
-      env.put(pairs[i], pairs[i + 1]);
-    }
-    return env;
   }
 }

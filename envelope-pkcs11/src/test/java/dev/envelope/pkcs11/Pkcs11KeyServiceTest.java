@@ -147,12 +147,12 @@ class Pkcs11KeyServiceTest {
 
   @Test
   void theTokenLabelFindsTheSlot() throws Exception {
-    Pkcs11Config byLabel = Pkcs11Config.ofTokenLabel(SoftHsmToken.library(), SoftHsmToken.MAIN,
-        SoftHsmToken.PIN.toCharArray(), home);
+    Pkcs11Config byLabel = Pkcs11Config.builder(SoftHsmToken.library(), home).tokenLabel(SoftHsmToken.MAIN)
+        .pin(SoftHsmToken.PIN.toCharArray()).build();
     String id = Pkcs11KeyService.open(byLabel, clock).createKey("").id();
     assertEquals(id, open().describeKey(id).id());
-    EnvelopeException e = assertThrows(EnvelopeException.class, () -> Pkcs11KeyService.open(Pkcs11Config.ofTokenLabel(
-        SoftHsmToken.library(), "no-such-token", SoftHsmToken.PIN.toCharArray(), home), clock));
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> Pkcs11KeyService.open(Pkcs11Config.builder(
+        SoftHsmToken.library(), home).tokenLabel("no-such-token").pin(SoftHsmToken.PIN.toCharArray()).build(), clock));
     assertEquals(ErrorCode.KEYRING_UNAVAILABLE, e.code());
     assertTrue(e.getMessage().contains("no-such-token"), e.getMessage());
   }

@@ -60,13 +60,13 @@ public final class SoftHsmToken {
 
   /** A configuration of the token with this label by slot number, with the right PIN. */
   public static Pkcs11Config config(String label, Path home) throws Exception {
-    return Pkcs11Config.ofSlot(library(), slot(label), PIN.toCharArray(), home);
+    return Pkcs11Config.builder(library(), home).slot(slot(label)).pin(PIN.toCharArray()).build();
   }
 
-  /** The environment the CLI reads for this token. */
+  /** The environment the CLI reads for this token (its settings pkcs11-library and pkcs11-slot, and the PIN). */
   public static Map<String, String> environment(String label) {
-    return Map.of(Pkcs11Config.ENV_LIBRARY, library().toString(), Pkcs11Config.ENV_SLOT,
-        Long.toString(slot(label)), Pkcs11Config.ENV_PIN, PIN);
+    return Map.of("ENVELOPE_PKCS11_LIBRARY", library().toString(), "ENVELOPE_PKCS11_SLOT",
+        Long.toString(slot(label)), "ENVELOPE_PKCS11_PIN", PIN);
   }
 
   private static Map<String, Long> initialise() {
