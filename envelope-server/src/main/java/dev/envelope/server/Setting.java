@@ -46,6 +46,13 @@ public enum Setting {
   MAX_JSON_DEPTH("max-json-depth", "ENVELOPE_MAX_JSON_DEPTH", "16", "deepest nesting of a JSON request body"),
   MAX_FORM_PARTS("max-form-parts", "ENVELOPE_MAX_FORM_PARTS", "16",
       "most parts of a multipart/form-data upload (each part's headers are bounded by max-header-size)"),
+  AUDIT_LOG("audit-log", "ENVELOPE_AUDIT_LOG", "",
+      "directory of the audit log (empty: audit under the home), or off to keep none (it warns); each node"
+          + " writes its own hash-chained NODE.NNNNNN.jsonl there"),
+  AUDIT_LOG_MAX_SIZE("audit-log-max-size", "ENVELOPE_AUDIT_LOG_MAX_SIZE", "64M",
+      "size after which the audit log goes on in a new file, its chain unbroken"),
+  NODE("node", "ENVELOPE_NODE", "",
+      "this node's name in its audit lines and audit file name (empty: host name and port)"),
   BLOB("blob", "ENVELOPE_BLOB", "fs", "where ciphertext lives: fs (a directory under the home) or s3"),
   METADATA("metadata", "ENVELOPE_METADATA", "sqlite",
       "where file rows and tokens live: sqlite (a file under the home), postgres or dynamodb"),
