@@ -51,10 +51,11 @@ final class Authenticated {
 
   private Principal authenticate(Context ctx) throws EnvelopeException {
     String address = ctx.req().getRemoteAddr();
+    AuditTrail trail = audits.trail(ctx); // its request id goes back on every answer, logged or not
     Optional<Duration> throttled = failures.throttled(address);
     if (throttled.isPresent()) {
       if (throttledLines.due(address)) {
-        audits.trail(ctx).refused(Type.AUTH_THROTTLED, ErrorCode.THROTTLED);
+        trail.refused(Type.AUTH_THROTTLED, ErrorCode.THROTTLED);
       }
       ctx.header("Retry-After", Long.toString(Math.max(1, (throttled.get().toMillis() + 999) / 1000)));
       throw new EnvelopeException(ErrorCode.THROTTLED, "too many failed authentications from this address; try"
@@ -65,7 +66,7 @@ final class Authenticated {
     } catch (EnvelopeException e) {
       if (e.code() == ErrorCode.UNAUTHENTICATED) {
         failures.failed(address, ctx.method() + " " + ctx.path() + ": " + e.getMessage());
-        audits.trail(ctx).refused(Type.AUTH_FAILURE, ErrorCode.UNAUTHENTICATED); // nothing of the token itself
+        trail.refused(Type.AUTH_FAILURE, ErrorCode.UNAUTHENTICATED); // nothing of the token itself
       }
       throw e;
     }

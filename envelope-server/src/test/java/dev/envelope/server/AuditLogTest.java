@@ -165,6 +165,9 @@ class AuditLogTest {
 
       assertEquals(429, throttled.statusCode());
       assertEquals("auth.throttled error", summary(linesOf(throttled)));
+      HttpResponse<String> again = t.send(t.request("/v1/files", t.reader).build());
+      assertEquals(429, again.statusCode());
+      assertEquals("", summary(linesOf(again)), "one throttled line a minute per address: refusals stay cheap");
     }
   }
 

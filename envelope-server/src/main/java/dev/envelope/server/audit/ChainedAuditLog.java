@@ -202,7 +202,7 @@ public final class ChainedAuditLog implements AuditLog {
     }
     Pending pending = new Pending(event);
     queue.add(pending);
-    pending.await();
+    pending.await(writer);
   }
 
   private void run() {
@@ -214,29 +214,45 @@ public final class ChainedAuditLog implements AuditLog {
         return;
       }
       queue.drainTo(batch, BATCH - 1);
-      List<Pending> written = new ArrayList<>();
-      boolean stop = false;
-      for (Pending p : batch) {
-        if (p.event == null) {
-          stop = true;
-          p.done(null);
-        } else if (fatal != null) {
-          p.done("the audit log failed to fsync earlier (" + fatal.getMessage() + "); restart the node");
-        } else {
-          String failure = write(p.event);
-          if (failure == null) {
-            written.add(p);
-          } else {
-            p.done(failure);
-          }
-        }
+      boolean stop;
+      try {
+        stop = writeBatch(batch);
+      } catch (RuntimeException | Error e) {
+        // A bug, not the disk: no line may follow what it left, and no request may wait for ever.
+        fatal = new IOException("the audit writer failed: " + e, e);
+        stop = false;
       }
-      sync(written);
+      for (Pending p : batch) {
+        p.done("the audit writer failed: " + fatal); // no-op for those already done
+      }
       batch.clear();
       if (stop) {
         return;
       }
     }
+  }
+
+  /** Writes a batch, fsyncs it and releases its requests; whether the log is to stop after it. */
+  private boolean writeBatch(List<Pending> batch) {
+    List<Pending> written = new ArrayList<>();
+    boolean stop = false;
+    for (Pending p : batch) {
+      if (p.event == null) {
+        stop = true;
+        p.done(null);
+      } else if (fatal != null) {
+        p.done("the audit log failed earlier (" + fatal.getMessage() + "); restart the node");
+      } else {
+        String failure = write(p.event);
+        if (failure == null) {
+          written.add(p);
+        } else {
+          p.done(failure);
+        }
+      }
+    }
+    sync(written);
+    return stop;
   }
 
   /** Writes one line (rotating first when the file is full); null, or why it could not. */
@@ -367,34 +383,6 @@ public final class ChainedAuditLog implements AuditLog {
         c.close();
       } catch (IOException e) {
         // nothing left to do with it
-      }
-    }
-  }
-
-  /** An event waiting for its line to be durable. */
-  private static final class Pending {
-    final AuditEvent event;
-    private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
-    private volatile String failure;
-
-    Pending(AuditEvent event) {
-      this.event = event;
-    }
-
-    void done(String failure) {
-      this.failure = failure;
-      done.countDown();
-    }
-
-    void await() throws EnvelopeException {
-      try {
-        done.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new EnvelopeException(ErrorCode.UNAVAILABLE, "interrupted while waiting for the audit log");
-      }
-      if (failure != null) {
-        throw new EnvelopeException(ErrorCode.UNAVAILABLE, failure);
       }
     }
   }
