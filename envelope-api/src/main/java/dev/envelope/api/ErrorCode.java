@@ -48,7 +48,12 @@ public enum ErrorCode {
    */
   INSECURE_FILE("insecure-file", 19),
   /** Too many failed attempts (authentications) from one client: it may try again after a while. */
-  THROTTLED("throttled", 20);
+  THROTTLED("throttled", 20),
+  /**
+   * An audit log's hash chain does not hold: a line is missing, altered or out of order, or the log ends in a
+   * line cut short.
+   */
+  AUDIT_CHAIN_BROKEN("audit-chain-broken", 21);
 
   private final String id;
   private final int exitCode;

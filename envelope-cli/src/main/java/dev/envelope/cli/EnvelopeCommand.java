@@ -13,7 +13,7 @@ import picocli.CommandLine.ScopeType;
         + " that never leaves the key service.",
     subcommands = {KeysCommand.class, EncryptCommand.class, DecryptCommand.class, InspectCommand.class,
         KeyserverCommand.class, ServeCommand.class, UploadCommand.class, DownloadCommand.class, ListCommand.class,
-        RemoveCommand.class, TokensCommand.class, AdminCommand.class},
+        RemoveCommand.class, TokensCommand.class, AdminCommand.class, AuditCommand.class},
     footerHeading = "%nEnvironment:%n",
     footer = {
         "  ENVELOPE_HOME              data directory holding the keyring (default ./envelope-data)",
@@ -51,7 +51,8 @@ import picocli.CommandLine.ScopeType;
         " 18  unavailable      the server cannot be reached, or did not answer in time",
         " 19  insecure-file    a file of keys, secrets or audit records that others could change",
         "                      (or read, for a secret): the message says how to fix its mode",
-        " 20  throttled        too many failed authentications from this address; try again later"})
+        " 20  throttled        too many failed authentications from this address; try again later",
+        " 21  audit-chain-broken  an audit log line is missing, altered, out of order or cut short"})
 final class EnvelopeCommand {
   final Cli cli;
 

@@ -4,6 +4,7 @@ import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
 import dev.envelope.server.EnvelopeServer;
 import dev.envelope.server.SettingKey;
+import dev.envelope.server.audit.AuditLog;
 import dev.envelope.service.AccessTokens;
 import dev.envelope.service.FileService;
 import dev.envelope.service.Principal;
@@ -59,15 +60,27 @@ final class ServeCommand implements Callable<Integer> {
     if (mixed != null) {
       cli.stderr().println("envelope: " + mixed);
     }
+    AuditSettings auditSettings = AuditSettings.from(settings);
     Backends stores = Backends.open(settings, cli);
+    AuditLog audit;
+    try {
+      audit = auditSettings.open(Clock.systemUTC());
+    } catch (EnvelopeException | RuntimeException e) {
+      stores.close();
+      throw e;
+    }
+    if (!audit.enabled()) {
+      cli.stderr().println("envelope: warning: audit-log = off: no security event of this node is recorded");
+    }
     FileService files = FileService.builder().keyService(stores.keys, settings.rootKey()).blobStore(stores.blobs)
         .metadataStore(stores.metadata).maxUploadBytes(settings.maxUploadBytes()).build();
     AccessTokens tokens = new AccessTokens(stores.tokens, Clock.systemUTC());
     EnvelopeServer server;
     try {
-      server = EnvelopeServer.builder(files, tokens).settings(settings.http())
+      server = EnvelopeServer.builder(files, tokens).settings(settings.http()).auditLog(audit)
           .orphanSweep(settings.orphanGrace(), settings.sweepInterval()).build().start();
     } catch (RuntimeException e) {
+      audit.close();
       stores.close();
       throw new EnvelopeException(ErrorCode.UNAVAILABLE, "cannot listen on " + settings.http().host() + ":"
           + settings.http().port() + " (" + rootCause(e) + ")");
@@ -75,6 +88,7 @@ final class ServeCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.stop();
+      audit.close(); // after the server: the last requests' lines go down first
       stores.close();
       cli.stderr().println("envelope: stopped");
       stopped.countDown();

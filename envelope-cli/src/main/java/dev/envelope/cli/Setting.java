@@ -20,6 +20,13 @@ enum Setting implements SettingKey {
           + " least twice s3-max-upload-time)"),
   SWEEP_INTERVAL("sweep-interval", "ENVELOPE_SWEEP_INTERVAL", "10m",
       "how often to look for such blobs; off on all nodes of a cluster but one, to list a big bucket once"),
+  AUDIT_LOG("audit-log", "ENVELOPE_AUDIT_LOG", "",
+      "directory of the audit log (empty: audit under the home), or off to keep none (it warns); each node"
+          + " writes its own hash-chained NODE.NNNNNN.jsonl there"),
+  AUDIT_LOG_MAX_SIZE("audit-log-max-size", "ENVELOPE_AUDIT_LOG_MAX_SIZE", "64M",
+      "size after which the audit log goes on in a new file, its chain unbroken"),
+  NODE("node", "ENVELOPE_NODE", "",
+      "this node's name in its audit lines and audit file name (empty: host name and port)"),
   BLOB("blob", "ENVELOPE_BLOB", "fs", "where ciphertext lives: fs (a directory under the home) or s3"),
   METADATA("metadata", "ENVELOPE_METADATA", "sqlite",
       "where file rows and tokens live: sqlite (a file under the home), postgres or dynamodb"),

@@ -131,6 +131,33 @@ class ClientProcessIT {
     }
   }
 
+  @Test
+  void theServersAuditLog_isOwnerOnly_verifies_andHoldsNoSecret_whileItRuns() throws Exception {
+    byte[] data = "audit me, but never log me".getBytes(StandardCharsets.UTF_8);
+    Run upload = envelope(data, "upload", "-", "--name", "audited-name");
+    assertEquals(0, upload.status, upload.toString());
+    assertEquals(0, envelope(new byte[0], "download", upload.out().strip(), "-o", dir.resolve("a.out").toString())
+        .status);
+    Path audit = dir.resolve("home").resolve("audit");
+
+    Run verify = envelope(new byte[0], "audit", "verify", audit.toString());
+
+    assertEquals(0, verify.status, verify.toString());
+    assertTrue(verify.out().startsWith("ok: " + audit), verify.out());
+    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(audit)));
+    try (Stream<Path> files = Files.list(audit)) {
+      for (Path f : files.toList()) {
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(f)), f.toString());
+        String text = Files.readString(f);
+        for (String secret : List.of(token, "audit me", "audited-name")) {
+          assertTrue(!text.contains(secret), f + " holds " + secret);
+        }
+      }
+    }
+  }
+
   private static void assertError(Run r, int status, String code) {
     assertEquals(status, r.status, r.toString());
     assertTrue(r.stderr.matches("envelope: error: [^\\n]+ \\[" + code + "\\]\\n"), r.toString());

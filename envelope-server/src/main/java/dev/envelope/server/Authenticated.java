@@ -3,6 +3,7 @@ package dev.envelope.server;
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
 import dev.envelope.http.AuthenticationFailures;
+import dev.envelope.server.audit.AuditEvent.Type;
 import dev.envelope.service.AccessTokens;
 import dev.envelope.service.Principal;
 import dev.envelope.service.Role;
@@ -17,16 +18,24 @@ import java.util.Optional;
  * {@link AccessTokens#authenticate}, and the handler gets the {@link Principal}. Failures are counted per client
  * address ({@link AuthenticationFailures}); an address past its budget is answered 429 before its token is
  * looked at. Which roles may do what is the
- * file service's rule; only the token API, which {@code AccessTokens} leaves to its caller, asks for a role
- * here.
+ * file service's rule; the token API, which {@code AccessTokens} leaves to its caller, asks for its role in
+ * {@link Audits#on(dev.envelope.server.audit.AuditEvent.Type, Role, PrincipalHandler)}. Failed and throttled
+ * authentications go on the audit log, with the client's address and nothing of the credentials.
  */
 final class Authenticated {
   private final AccessTokens tokens;
   private final AuthenticationFailures failures;
+  private final Audits audits;
+  /**
+   * A throttled refusal is meant to cost nothing: an audit line (and its fsync) for each would let one address
+   * fill the disk. One line per address and minute says it is being throttled.
+   */
+  private final OncePerInterval throttledLines = new OncePerInterval(Duration.ofMinutes(1), 10_000);
 
-  Authenticated(AccessTokens tokens, AuthenticationFailures failures) {
+  Authenticated(AccessTokens tokens, AuthenticationFailures failures, Audits audits) {
     this.tokens = tokens;
     this.failures = failures;
+    this.audits = audits;
   }
 
   /** A handler that needs to know who is calling. */
@@ -40,19 +49,14 @@ final class Authenticated {
     return ctx -> handler.handle(ctx, authenticate(ctx));
   }
 
-  /** {@code handler} for a valid token whose role includes {@code role}. */
-  Handler role(Role role, PrincipalHandler handler) {
-    return ctx -> {
-      Principal caller = authenticate(ctx);
-      caller.require(role);
-      handler.handle(ctx, caller);
-    };
-  }
-
   private Principal authenticate(Context ctx) throws EnvelopeException {
     String address = ctx.req().getRemoteAddr();
+    AuditTrail trail = audits.trail(ctx); // its request id goes back on every answer, logged or not
     Optional<Duration> throttled = failures.throttled(address);
     if (throttled.isPresent()) {
+      if (throttledLines.due(address)) {
+        trail.refused(Type.AUTH_THROTTLED, ErrorCode.THROTTLED);
+      }
       ctx.header("Retry-After", Long.toString(Math.max(1, (throttled.get().toMillis() + 999) / 1000)));
       throw new EnvelopeException(ErrorCode.THROTTLED, "too many failed authentications from this address; try"
           + " again after the time in Retry-After");
@@ -62,6 +66,7 @@ final class Authenticated {
     } catch (EnvelopeException e) {
       if (e.code() == ErrorCode.UNAUTHENTICATED) {
         failures.failed(address, ctx.method() + " " + ctx.path() + ": " + e.getMessage());
+        trail.refused(Type.AUTH_FAILURE, ErrorCode.UNAUTHENTICATED); // nothing of the token itself
       }
       throw e;
     }

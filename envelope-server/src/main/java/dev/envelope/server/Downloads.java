@@ -3,6 +3,7 @@ package dev.envelope.server;
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
 import dev.envelope.core.InvalidCiphertextException;
+import dev.envelope.server.audit.AuditEvent;
 import dev.envelope.service.Download;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.FileService;
@@ -65,17 +66,25 @@ final class Downloads {
         throw new EnvelopeException(ErrorCode.RANGE_NOT_SATISFIABLE,
             "the range is outside the file, which has " + file.size() + " bytes");
       }
+      AuditTrail trail = AuditTrail.in(ctx);
+      trail.file(file);
+      ByteRange range = ranges == null || ranges.size() > 1 ? null : ranges.get(0);
+      if (range != null) {
+        trail.range(range.first(), range.last());
+        trail.sent(range.getLength(), null);
+      }
+      // Durable before the first byte and the first header, or no byte and no header of the file at all.
+      trail.record(AuditEvent.Outcome.STARTED, null);
       describe(res, file);
-      if (ranges == null || ranges.size() > 1) {
+      if (range == null) {
         res.setStatus(200);
         res.setContentLengthLong(file.size());
-        stream(ctx, file, download::writeTo);
+        stream(ctx, file, trail, download::writeTo);
       } else {
-        ByteRange range = ranges.get(0);
         res.setStatus(206);
         res.setHeader("Content-Range", range.toHeaderValue(file.size()));
         res.setContentLengthLong(range.getLength());
-        stream(ctx, file, out -> download.writeRange(out, range.first(), range.getLength()));
+        stream(ctx, file, trail, out -> download.writeRange(out, range.first(), range.getLength()));
       }
     }
   }
@@ -136,16 +145,21 @@ final class Downloads {
     void writeTo(OutputStream out) throws IOException;
   }
 
-  private static void stream(Context ctx, FileRecord file, Body body) throws EnvelopeException {
+  private static void stream(Context ctx, FileRecord file, AuditTrail trail, Body body) throws EnvelopeException {
+    CountingOutputStream out = null;
+    ErrorCode cutBy = ErrorCode.IO;
     try {
-      OutputStream out = ctx.res().getOutputStream();
+      out = new CountingOutputStream(ctx.res().getOutputStream());
       body.writeTo(out);
       out.flush();
+      cutBy = null;
     } catch (InvalidCiphertextException e) {
+      cutBy = ErrorCode.INVALID_CIPHERTEXT;
       SECURITY.warn("security: file {} (tenant {}) failed authentication while streaming; response aborted: {}",
           file.id(), file.tenant(), e.getMessage());
       abort(ctx, ErrorCode.INVALID_CIPHERTEXT, "file " + file.id() + " is damaged");
     } catch (Download.DeletedException e) {
+      cutBy = ErrorCode.NOT_FOUND;
       // A delete came between opening the file and reading it: it is gone, as if the delete had come first.
       LOG.debug("file {} was deleted while being read", file.id());
       abort(ctx, ErrorCode.NOT_FOUND, "no file " + file.id());
@@ -153,8 +167,32 @@ final class Downloads {
       LOG.debug("client went away while downloading file {}: {}", file.id(), e.getMessage());
       abort(ctx, ErrorCode.IO, "the client went away");
     } catch (IOException e) {
+      cutBy = ErrorCode.UNAVAILABLE;
       String incident = Incidents.log(LOG, "reading file " + file.id() + " failed mid-stream", e);
       abort(ctx, ErrorCode.UNAVAILABLE, "the file could not be read (incident " + incident + ")");
+    } finally {
+      trail.sent(out == null ? 0 : out.count, cutBy);
+    }
+  }
+
+  /** Counts the bytes that reach the client, for the download's last audit line. */
+  private static final class CountingOutputStream extends java.io.FilterOutputStream {
+    long count;
+
+    CountingOutputStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      count += len;
     }
   }
 

@@ -1,6 +1,8 @@
 package dev.envelope.server;
 
 import dev.envelope.core.internal.CipherWarmUp;
+import dev.envelope.server.audit.AuditEvent.Type;
+import dev.envelope.server.audit.AuditLog;
 import dev.envelope.service.AccessTokens;
 import dev.envelope.service.FileService;
 import dev.envelope.service.Role;
@@ -64,14 +66,15 @@ public final class EnvelopeServer implements AutoCloseable {
       Problems.register(config.routes);
       Uploads uploads = new Uploads(b.files, b.bodies.formParts(), b.limits.maxHeaderBytes());
       Tokens admin = new Tokens(b.tokens, new JsonRequests(b.bodies.jsonBytes(), b.bodies.jsonDepth()));
-      routes(config.routes, new Authenticated(b.tokens, failures), b.files, health, uploads, admin);
+      Audits audits = new Audits(b.audit);
+      routes(config.routes, new Authenticated(b.tokens, failures, audits), audits, b.files, health, uploads, admin);
     });
     this.listener = made[0];
   }
 
   /** The API: every route, its authentication and its handler. */
-  private static void routes(RoutesConfig r, Authenticated auth, FileService files, Health health, Uploads uploads,
-      Tokens admin) {
+  private static void routes(RoutesConfig r, Authenticated auth, Audits audit, FileService files, Health health,
+      Uploads uploads, Tokens admin) {
     Downloads downloads = new Downloads(files);
     Files metadata = new Files(files);
     OpenApi openApi = new OpenApi();
@@ -80,16 +83,17 @@ public final class EnvelopeServer implements AutoCloseable {
     r.get("/readyz", health::ready);
     r.get("/v1/openapi.json", auth.any((ctx, caller) -> openApi.serve(ctx)));
 
-    r.post("/v1/files", auth.any(uploads::upload));
-    r.get("/v1/files", auth.any(metadata::list));
-    r.get("/v1/files/{id}", auth.any(downloads::get));
-    r.head("/v1/files/{id}", auth.any(downloads::head));
-    r.get("/v1/files/{id}/metadata", auth.any(metadata::metadata));
-    r.delete("/v1/files/{id}", auth.any(metadata::delete));
+    r.post("/v1/files", auth.any(audit.on(Type.FILE_UPLOAD, uploads::upload)));
+    r.get("/v1/files", auth.any(audit.on(Type.FILE_LIST, metadata::list)));
+    r.get("/v1/files/{id}", auth.any(audit.on(Type.FILE_DOWNLOAD, downloads::get)));
+    r.head("/v1/files/{id}", auth.any(audit.on(Type.FILE_HEAD, downloads::head)));
+    r.get("/v1/files/{id}/metadata", auth.any(audit.on(Type.FILE_METADATA, metadata::metadata)));
+    r.delete("/v1/files/{id}", auth.any(audit.on(Type.FILE_DELETE, metadata::delete)));
 
-    r.post("/v1/tokens", auth.role(Role.ADMIN, admin::create));
-    r.get("/v1/tokens", auth.role(Role.ADMIN, admin::list));
-    r.delete("/v1/tokens/{id}", auth.role(Role.ADMIN, admin::revoke));
+    // The role is checked inside the audit, so that a refused token request is on the log too.
+    r.post("/v1/tokens", auth.any(audit.on(Type.TOKEN_CREATE, Role.ADMIN, admin::create)));
+    r.get("/v1/tokens", auth.any(audit.on(Type.TOKEN_LIST, Role.ADMIN, admin::list)));
+    r.delete("/v1/tokens/{id}", auth.any(audit.on(Type.TOKEN_REVOKE, Role.ADMIN, admin::revoke)));
   }
 
   public static Builder builder(FileService files, AccessTokens tokens) {
@@ -185,6 +189,7 @@ public final class EnvelopeServer implements AutoCloseable {
     private BodyLimits bodies = BodyLimits.DEFAULTS;
     private Duration orphanGrace = DEFAULT_ORPHAN_GRACE;
     private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
+    private AuditLog audit = AuditLog.off();
 
     private Builder(FileService files, AccessTokens tokens) {
       this.files = Objects.requireNonNull(files, "files");
@@ -220,6 +225,15 @@ public final class EnvelopeServer implements AutoCloseable {
       }
       this.orphanGrace = grace;
       this.sweepInterval = interval.isZero() ? interval : positive(interval, "sweepInterval");
+      return this;
+    }
+
+    /**
+     * Where security events go ({@link dev.envelope.server.audit.ChainedAuditLog}); none unless given. The caller
+     * keeps it and closes it after the server stops.
+     */
+    public Builder auditLog(AuditLog audit) {
+      this.audit = Objects.requireNonNull(audit, "audit");
       return this;
     }
 

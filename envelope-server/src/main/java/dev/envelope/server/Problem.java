@@ -44,6 +44,8 @@ record Problem(int status, String code, String detail) {
       // context-mismatch cannot come from a request (the server chooses every context): like the other
       // integrity failures it means the stored data is not what was written.
       case INVALID_CIPHERTEXT, INVALID_WRAPPED_KEY, UNSUPPORTED_FORMAT, CONTEXT_MISMATCH, INTERNAL -> 500;
+      // Never a request's doing: the server's own audit log is damaged (it refuses to start on one).
+      case AUDIT_CHAIN_BROKEN -> 500;
     };
   }
 
@@ -71,6 +73,7 @@ record Problem(int status, String code, String detail) {
           "Stored file failed its integrity check";
       case "unavailable", "keyring-unavailable", "key-disabled", "key-not-found", "key-invalid-state", "insecure-file" ->
           "Service unavailable";
+      case "audit-chain-broken" -> "Audit log damaged";
       default -> "Internal error";
     };
   }

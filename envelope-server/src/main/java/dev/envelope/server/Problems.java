@@ -116,6 +116,7 @@ final class Problems {
       ctx.header("Retry-After", Long.toString(RETRY_AFTER_SECONDS));
     }
     ctx.header("Cache-Control", "no-store");
+    AuditTrail.restoreHeader(ctx); // a download resets its response before it sends a problem
     try {
       ctx.status(problem.status()).contentType(Problem.MEDIA_TYPE)
           .result(Json.MAPPER.writeValueAsBytes(problem.toJson()));

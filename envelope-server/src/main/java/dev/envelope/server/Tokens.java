@@ -39,6 +39,10 @@ final class Tokens {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, e.getMessage());
     }
     AccessTokens.IssuedToken issued = tokens.create(caller, tenant, role, text(body, "name", false));
+    AuditTrail trail = AuditTrail.in(ctx);
+    trail.target(issued.record().id());
+    trail.tenant(issued.record().tenant());
+    trail.undo(() -> takeBack(caller, issued.record().id(), trail));
     LOG.info("token {} ({} for tenant {}) created by token {}", issued.record().id(), role.id(),
         issued.record().tenant(),
         caller.tokenId());
@@ -63,6 +67,16 @@ final class Tokens {
     tokens.revoke(caller, ctx.pathParam("id"));
     LOG.info("token {} revoked by token {}", ctx.pathParam("id"), caller.tokenId());
     ctx.status(204);
+  }
+
+  /** Revokes a token the audit log could not record: it was never handed out. */
+  private void takeBack(Principal caller, String id, AuditTrail trail) {
+    try {
+      tokens.revoke(caller, id);
+    } catch (EnvelopeException e) {
+      LOG.error("request {}: token {} was made but could not be audited, nor revoked: {}", trail.requestId(), id,
+          e.getMessage());
+    }
   }
 
   /** A string member; absent is null (or refused when required), and {@code null} is refused as the schema says. */

@@ -16,6 +16,7 @@ import java.util.Locale;
  * body streams into {@link FileService#upload}; nothing is buffered whole.
  */
 final class Uploads {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Uploads.class);
   /** Room for the boundaries and part headers of a multipart body around a file at the size limit. */
   static final long MULTIPART_OVERHEAD = 64 * 1024;
 
@@ -34,6 +35,9 @@ final class Uploads {
     boolean multipart = type != null && type.strip().toLowerCase(Locale.ROOT).startsWith("multipart/form-data");
     refuseTooLarge(ctx.req().getContentLengthLong(), multipart);
     FileRecord stored = multipart ? multipart(ctx, caller, type) : raw(ctx, caller, type);
+    AuditTrail trail = AuditTrail.in(ctx);
+    trail.file(stored);
+    trail.undo(() -> forget(caller, stored, trail));
     ctx.header("Location", "/v1/files/" + stored.id());
     Json.send(ctx, 201, Json.file(stored));
   }
@@ -65,6 +69,16 @@ final class Uploads {
         throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, e.getCause().getMessage());
       }
       throw e;
+    }
+  }
+
+  /** Takes back an upload the audit log could not record: no file the log does not know of stays stored. */
+  private void forget(Principal caller, FileRecord stored, AuditTrail trail) {
+    try {
+      files.delete(caller, stored.id());
+    } catch (EnvelopeException e) {
+      LOG.error("request {}: file {} was stored but could not be audited, nor deleted again: {}",
+          trail.requestId(), stored.id(), e.getMessage());
     }
   }
 

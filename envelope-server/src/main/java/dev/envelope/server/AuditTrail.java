@@ -1,0 +1,156 @@
+package dev.envelope.server;
+
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
+import dev.envelope.server.audit.AuditEvent.Outcome;
+import dev.envelope.server.audit.AuditEvent.Type;
+import dev.envelope.server.audit.AuditEvent;
+import dev.envelope.server.audit.AuditLog;
+import dev.envelope.service.FileRecord;
+import dev.envelope.service.Principal;
+import io.javalin.http.Context;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/**
+ * What one request has done so far, for its audit lines: its id (made here, returned as {@value #HEADER}), the
+ * client's address, the caller, and what it touched. Handlers add what only they know (the file stored, the
+ * range read, the bytes sent); {@link Audits} writes the lines.
+ *
+ * <p>The request id is always the server's own, never one a client sent: a client choosing it could make its
+ * lines pass for another request's.
+ */
+final class AuditTrail {
+  static final String HEADER = "X-Request-Id";
+  private static final String ATTRIBUTE = AuditTrail.class.getName();
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final AuditLog log;
+  private final String requestId;
+  private final String address;
+  private Type type;
+  private Principal caller;
+  private String tenant;
+  private String fileId;
+  private String target;
+  private String range;
+  private Long bytes;
+  private boolean cut;
+  private ErrorCode cutCode;
+  private Runnable undo;
+
+  private AuditTrail(AuditLog log, String address) {
+    this.log = log;
+    byte[] id = new byte[8];
+    RANDOM.nextBytes(id);
+    this.requestId = HexFormat.of().formatHex(id);
+    this.address = address;
+  }
+
+  /** The trail of the request of {@code ctx}, made (and its id sent as a header) on first use. */
+  static AuditTrail of(Context ctx, AuditLog log) {
+    AuditTrail trail = ctx.attribute(ATTRIBUTE);
+    if (trail == null) {
+      trail = new AuditTrail(log, ctx.req().getRemoteAddr());
+      ctx.attribute(ATTRIBUTE, trail);
+      ctx.header(HEADER, trail.requestId);
+    }
+    return trail;
+  }
+
+  /** The trail of a request that has one; one that writes nothing otherwise. */
+  static AuditTrail in(Context ctx) {
+    return of(ctx, AuditLog.off());
+  }
+
+  /** Sets the request id header again, after a response was reset to send a problem instead. */
+  static void restoreHeader(Context ctx) {
+    AuditTrail trail = ctx.attribute(ATTRIBUTE);
+    if (trail != null) {
+      ctx.header(HEADER, trail.requestId);
+    }
+  }
+
+  String requestId() {
+    return requestId;
+  }
+
+  void begin(Type type, Principal caller) {
+    this.type = type;
+    this.caller = caller;
+    this.tenant = caller.tenant();
+  }
+
+  /** The file the request is about, as a client named it (clipped when written). */
+  void fileId(String id) {
+    this.fileId = id;
+  }
+
+  /** The token (or, later, tenant or key) the request acts on. */
+  void target(String target) {
+    this.target = target;
+  }
+
+  /** The tenant acted in, when it is not the caller's (an operator's token requests). */
+  void tenant(String tenant) {
+    this.tenant = tenant;
+  }
+
+  /** A file stored or served: its id and size (never its name: names are user data). */
+  void file(FileRecord file) {
+    this.fileId = file.id();
+    this.tenant = file.tenant();
+    this.bytes = file.size();
+  }
+
+  void range(long first, long last) {
+    this.range = first + "-" + last;
+  }
+
+  /** How many bytes a download sent, and whether it ended before its last one. */
+  void sent(long bytes, ErrorCode cutBy) {
+    this.bytes = bytes;
+    this.cut = cutBy != null;
+    this.cutCode = cutBy;
+  }
+
+  /** What to do if the request's last line cannot be written: take its effect back (a stored upload). */
+  void undo(Runnable undo) {
+    this.undo = undo;
+  }
+
+  Runnable undo() {
+    return undo;
+  }
+
+  /** Writes a line (with the bytes known so far) and waits until it is durable. */
+  void record(Outcome outcome, ErrorCode code) throws EnvelopeException {
+    record(type, outcome, code);
+  }
+
+  /** The line that ends the request: how it went, or that its download was cut. */
+  void recordEnd() throws EnvelopeException {
+    record(type, cut ? Outcome.CUT : Outcome.OK, cut ? cutCode : null);
+  }
+
+  /** A request refused before it reached its handler (authentication failed or throttled). */
+  void refused(Type refusal, ErrorCode code) throws EnvelopeException {
+    record(refusal, Outcome.ERROR, code);
+  }
+
+  private void record(Type kind, Outcome outcome, ErrorCode code) throws EnvelopeException {
+    AuditEvent.Builder event = AuditEvent.of(kind, outcome).requestId(requestId).address(address).tenant(tenant)
+        .fileId(fileId).target(target).range(range).code(code == null ? null : code.id());
+    if (caller != null) {
+      event.tokenId(caller.tokenId());
+    }
+    if (bytes != null) {
+      event.bytes(bytes);
+    }
+    try {
+      log.record(event.build());
+    } catch (EnvelopeException e) {
+      throw new Audits.AuditUnavailable(e);
+    }
+  }
+}
