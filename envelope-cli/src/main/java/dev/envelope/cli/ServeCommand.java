@@ -121,7 +121,7 @@ final class ServeCommand implements Callable<Integer> {
 
   private static void printFirstToken(Cli cli, String token, String url) throws IOException {
     cli.println("");
-    cli.println("First start: created an admin token for tenant '" + FIRST_TENANT + "'. It is shown only now;");
+    cli.println("First start: created an operator token for tenant '" + FIRST_TENANT + "'. It is shown only now;");
     cli.println("Envelope stores only its hash. Keep it somewhere safe:");
     cli.println("");
     cli.println("    " + token);

@@ -54,7 +54,8 @@ public final class AuditChainVerifier {
   }
 
   /**
-   * What the files hold: how many lines, the last line's seq and hash, where the chain starts when it continues
+   * What the files hold: how many lines (on a failure, the good lines before the bad one), the last line's seq
+   * and hash, where the chain starts when it continues
    * one whose earlier files were not given (null when it starts at its genesis), and the first failure if any.
    */
   public record Result(long lines, long lastSeq, String lastHash, String continues, Failure failure) {
@@ -104,8 +105,10 @@ public final class AuditChainVerifier {
       for (Entry e; (e = cursor.next()) != null; ) {
         Failure failure = check(before, e);
         if (failure != null) {
-          return new Result(count, before == null ? 0 : before.link.seq(), before == null ? null : before.hash,
-              continues, failure);
+          // A line is found altered when the line after it does not link to it: then it is not a good line.
+          boolean theLineBefore = before != null && failure.line() == before.number && failure.file().equals(before.file);
+          return new Result(theLineBefore ? count - 1 : count, before == null ? 0 : before.link.seq(),
+              before == null ? null : before.hash, continues, failure);
         }
         before = e;
         count++;

@@ -81,6 +81,7 @@ class AuditChainTest {
 
     assertEquals(5, f.line(), f.describe());
     assertEquals(AuditChainVerifier.Kind.ALTERED, f.kind());
+    assertEquals(4, AuditChainVerifier.verify(List.of(file)).lines(), "the good lines are those before it");
   }
 
   @Test
@@ -94,7 +95,7 @@ class AuditChainTest {
     AuditChainVerifier.Failure f = failure(file);
 
     assertEquals(6, f.line(), f.describe());
-    assertEquals(AuditChainVerifier.Kind.ALTERED, f.kind());
+    assertEquals(AuditChainVerifier.Kind.ALTERED, f.kind());    assertEquals(5, AuditChainVerifier.verify(List.of(file)).lines());
   }
 
   @Test
