@@ -192,7 +192,9 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
   void acknowledgedRows_surviveKill9OfTheWritingProcess() throws Exception {
     store().close();
     Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), SqliteInsertChild.class.getName(), database().toString())
+        // The JVM's own warnings go to stderr, so that every line on stdout is an acknowledged id.
+        "-Xlog:disable", "-Xlog:all=warning:stderr", "-cp", System.getProperty("java.class.path"),
+        SqliteInsertChild.class.getName(), database().toString())
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     List<String> acknowledged = new ArrayList<>();
     try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
