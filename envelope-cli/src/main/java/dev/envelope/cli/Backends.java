@@ -6,6 +6,7 @@ import dev.envelope.awskms.AwsKmsConfig;
 import dev.envelope.awskms.AwsKmsKeyService;
 import dev.envelope.core.KeyService;
 import dev.envelope.core.ManagedKeyService;
+import dev.envelope.core.internal.PrivateFiles;
 import dev.envelope.dynamodb.DynamoDbConfig;
 import dev.envelope.dynamodb.DynamoDbMetadataStore;
 import dev.envelope.postgres.PostgresConfig;
@@ -235,11 +236,21 @@ final class Backends implements AutoCloseable {
     }
   }
 
+  private static final long MAX_PASSWORD_FILE = 4096;
+
   private static String postgresPassword(NodeSettings settings, Map<String, String> env) throws EnvelopeException {
     String file = settings.value(Setting.POSTGRES_PASSWORD_FILE);
     if (!file.isEmpty()) {
+      Path path = settings.path(Setting.POSTGRES_PASSWORD_FILE);
       try {
-        return Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+        // A secret: refused when others could read or change it, and when it is no regular file (a FIFO would
+        // hang the start) or too large to be a password.
+        PrivateFiles.checkSecret(path, "PostgreSQL password file");
+        if (Files.size(path) > MAX_PASSWORD_FILE) {
+          throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, settings.where(Setting.POSTGRES_PASSWORD_FILE)
+              + ": " + file + " is larger than " + MAX_PASSWORD_FILE + " bytes, too large for a password");
+        }
+        return Files.readString(path, StandardCharsets.UTF_8).strip();
       } catch (IOException | RuntimeException e) {
         throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, settings.where(Setting.POSTGRES_PASSWORD_FILE)
             + ": cannot read " + file + " (" + e.getClass().getSimpleName() + ")");

@@ -87,7 +87,7 @@ final class KeyBackend {
       if (file.isEmpty()) {
         throw unavailable(where + " is set but empty");
       }
-      config.masterKeyFile(Path.of(file), where + " (" + file + ")");
+      config.masterKeyFile(settings.path(Setting.MASTER_KEY_FILE), where + " (" + file + ")");
     }
     return config.build();
   }
@@ -99,7 +99,7 @@ final class KeyBackend {
           + Setting.PKCS11_LIBRARY.flag() + ", " + Setting.PKCS11_LIBRARY.variable() + " or the config file) naming"
           + " the PKCS#11 module (for SoftHSM2: /usr/lib/softhsm/libsofthsm2.so)");
     }
-    Pkcs11Config.Builder config = Pkcs11Config.builder(Path.of(library), settings.home());
+    Pkcs11Config.Builder config = Pkcs11Config.builder(settings.path(Setting.PKCS11_LIBRARY), settings.home());
     String slot = settings.value(Setting.PKCS11_SLOT);
     String label = settings.value(Setting.PKCS11_TOKEN_LABEL);
     if (slot.isEmpty() == label.isEmpty()) {
@@ -127,7 +127,7 @@ final class KeyBackend {
       }
       config.pin(pin.toCharArray());
     } else if (!pinFile.isEmpty()) {
-      config.pinFile(Path.of(pinFile));
+      config.pinFile(settings.path(Setting.PKCS11_PIN_FILE));
     } else {
       throw unavailable("no PIN for the PKCS#11 token: set " + ENV_PKCS11_PIN + " or "
           + Setting.PKCS11_PIN_FILE.key() + " (" + Setting.PKCS11_PIN_FILE.variable() + ")");

@@ -91,6 +91,11 @@ final class NodeSettings {
     return sources.value(setting);
   }
 
+  /** A path setting; a value that is no path (a NUL) is refused naming where it came from. */
+  Path path(SettingKey setting) throws EnvelopeException {
+    return sources.path(setting);
+  }
+
   String where(SettingKey setting) {
     return sources.where(setting);
   }

@@ -110,8 +110,26 @@ class BackendSettingsTest {
   }
 
   @Test
+  void aPasswordFileOthersCouldRead_orNoRegularFile_isRefused_beforeItIsRead() throws Exception {
+    Path shared = Files.writeString(home.resolve("pw-shared"), "pg-file-secret\n");
+    Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+    Path fifo = home.resolve("pw-fifo");
+    assertEquals(0, new ProcessBuilder("mkfifo", "-m", "600", fifo.toString()).start().waitFor());
+
+    for (Path file : new Path[] {shared, fifo}) {
+      CliRunner.Result r = serve("--metadata", "postgres", "--postgres-url", "jdbc:postgresql://127.0.0.1:1/x",
+          "--postgres-password-file", file.toString());
+      assertEquals(19, r.status, r.stderr);
+      assertTrue(r.stderr.contains("envelope: error: refusing to use the PostgreSQL password file " + file),
+          r.stderr);
+      assertFalse(r.stderr.contains("pg-file-secret"), r.stderr);
+    }
+  }
+
+  @Test
   void postgresNotListening_isUnavailable_inOneLineWithoutThePassword() throws Exception {
     Files.writeString(home.resolve("pw"), "pg-file-secret\n");
+    Files.setPosixFilePermissions(home.resolve("pw"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     CliRunner.Result r = serve("--metadata", "postgres", "--postgres-url", "jdbc:postgresql://127.0.0.1:1/envelope",
         "--postgres-password-file", home.resolve("pw").toString());
 

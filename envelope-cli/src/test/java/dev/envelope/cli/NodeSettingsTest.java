@@ -185,4 +185,74 @@ class NodeSettingsTest {
     assertEquals(expected.size(), NodeSettings.ALL.stream().map(SettingKey::key).distinct().count(),
         "no two settings share a key");
   }
+
+  @Test
+  void aConfigFileOthersCouldChange_isRefused() throws Exception {
+    Path file = config("audit-log = off\n");
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> resolve(file.toString()));
+
+    assertEquals(ErrorCode.INSECURE_FILE, e.code());
+    assertTrue(e.getMessage().startsWith("refusing to use the config file " + file + ": group or others may write"),
+        e.getMessage());
+  }
+
+  @Test
+  void aConfigThatIsNoRegularFile_isRefused_ratherThanReadForever() throws Exception {
+    Path fifo = dir.resolve("fifo.conf");
+    assertEquals(0, new ProcessBuilder("mkfifo", "-m", "600", fifo.toString()).start().waitFor());
+
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> resolve(fifo.toString()));
+
+    assertEquals(ErrorCode.INSECURE_FILE, e.code());
+    assertTrue(e.getMessage().endsWith("it is not a regular file"), e.getMessage());
+    EnvelopeException zero = assertThrows(EnvelopeException.class, () -> resolve("/dev/zero"));
+    assertEquals(ErrorCode.INSECURE_FILE, zero.code(), zero.getMessage());
+  }
+
+  @Test
+  void aConfigFileLargerThanAnyConfig_isRefused() throws Exception {
+    Path file = config("# " + "x".repeat((1 << 20) + 1) + "\n");
+
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> resolve(file.toString()));
+
+    assertEquals("--config " + file + ": larger than 1048576 bytes, which no config file needs", e.getMessage());
+  }
+
+  @Test
+  void aSettingGivenTwice_isRefused() throws Exception {
+    Path file = config("port = 1\nhost = 10.0.0.1\nport = 2\n");
+
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> resolve(file.toString()));
+
+    assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+    assertEquals("--config " + file + ": setting 'port' is given twice", e.getMessage());
+  }
+
+  @Test
+  void aHugeValue_isClippedInTheError() throws Exception {
+    Path file = config("port = " + "9".repeat(5000) + "\n" + "k".repeat(3000) + " = 1\n");
+    flags.put(Setting.MAX_UPLOAD, "x".repeat(100_000));
+
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> resolve(file.toString()));
+
+    assertTrue(e.getMessage().length() < 400, e.getMessage());
+    assertTrue(e.getMessage().contains("... (3000 characters)"), e.getMessage());
+    Files.writeString(file, "port = " + "9".repeat(5000) + "\n");
+    EnvelopeException value = assertThrows(EnvelopeException.class, () -> resolve(file.toString()));
+    assertTrue(value.getMessage().contains("... (100000 characters)") || value.getMessage().contains(
+        "... (5000 characters)"), value.getMessage());
+    assertTrue(value.getMessage().length() < 400, value.getMessage());
+  }
+
+  @Test
+  void aPathSettingThatIsNoPath_namesWhereItCameFrom() throws Exception {
+    Path file = config("master-key-file = /run/sec\u0000ret\n");
+
+    EnvelopeException e = assertThrows(EnvelopeException.class,
+        () -> resolve(file.toString()).path(Setting.MASTER_KEY_FILE));
+
+    assertTrue(e.getMessage().startsWith("config file " + file + ", setting master-key-file: "), e.getMessage());
+  }
 }

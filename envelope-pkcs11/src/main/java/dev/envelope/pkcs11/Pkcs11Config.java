@@ -135,6 +135,12 @@ public final class Pkcs11Config {
     if (!Files.isRegularFile(library)) {
       throw unavailable("there is no PKCS#11 library at " + library);
     }
+    try {
+      // The module runs inside the server: whoever could replace it could run code there.
+      PrivateFiles.checkTrusted(library, "PKCS#11 library");
+    } catch (IOException e) {
+      throw unavailable("cannot look at the PKCS#11 library " + library + " (" + e.getClass().getSimpleName() + ")");
+    }
     return library.toAbsolutePath();
   }
 

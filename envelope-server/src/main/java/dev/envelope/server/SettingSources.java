@@ -2,6 +2,7 @@ package dev.envelope.server;
 
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
+import dev.envelope.core.internal.PrivateFiles;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +35,8 @@ public final class SettingSources {
   public static final String DEFAULT_CONFIG_FILE = "envelope.conf";
   /** The variable that names a config file, as {@code --config} does. */
   public static final String CONFIG_VARIABLE = "ENVELOPE_CONFIG";
+  /** The largest config file read: a complete one is a few kilobytes. */
+  static final long MAX_CONFIG_FILE = 1 << 20;
   private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
   private static final Pattern SIZE = Pattern.compile("(\\d{1,18})([KMG]?)", Pattern.CASE_INSENSITIVE);
 
@@ -75,16 +78,26 @@ public final class SettingSources {
     }
     String source = configFlag != null ? "--config " + named
         : named != null ? CONFIG_VARIABLE + " file " + named : "config file " + path;
-    Properties file = new Properties();
-    try (Reader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
-      file.load(in);
+    Properties file = new OnceEach(source);
+    try {
+      // Whoever could change the config could turn the audit log off or load their own PKCS#11 module.
+      PrivateFiles.checkTrusted(path, "config file");
+      if (Files.size(path) > MAX_CONFIG_FILE) {
+        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, source + ": larger than " + MAX_CONFIG_FILE
+            + " bytes, which no config file needs");
+      }
+      try (Reader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+        file.load(in);
+      }
     } catch (IOException | IllegalArgumentException e) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, source + ": cannot be read ("
-          + (e instanceof NoSuchFileException ? "no such file" : e.getMessage()) + ")");
+          + (e instanceof NoSuchFileException ? "no such file" : clip(String.valueOf(e.getMessage()))) + ")");
+    } catch (UncheckedEnvelopeException e) {
+      throw e.getCause();
     }
     for (String key : file.stringPropertyNames()) {
       if (known.stream().noneMatch(s -> s.key().equals(key))) {
-        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, source + ": unknown setting '" + key + "'");
+        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, source + ": unknown setting '" + clip(key) + "'");
       }
     }
     return new SettingSources(byKey, withoutFile.env, file, Optional.of(path));
@@ -143,7 +156,8 @@ public final class SettingSources {
       value = null;
     }
     if (value == null) {
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, where(s) + ": '" + text + "' is not " + expected);
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, where(s) + ": '" + clip(text) + "' is not "
+          + expected);
     }
     return value;
   }
@@ -154,7 +168,7 @@ public final class SettingSources {
     try {
       return Path.of(text);
     } catch (InvalidPathException e) { // a NUL, which only a config file can hold
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, where(s) + ": '" + text + "' is not a path ("
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, where(s) + ": '" + clip(text) + "' is not a path ("
           + e.getReason() + ")");
     }
   }
@@ -269,6 +283,44 @@ public final class SettingSources {
   /** The value if it is from {@code min} to {@code max}, else null. */
   static Long within(Long value, long min, long max) {
     return value != null && value >= min && value <= max ? value : null;
+  }
+
+  /** A value as an error message shows it: whole up to 100 characters, so one line stays one readable line. */
+  static String clip(String text) {
+    return text.length() <= 100 ? text : text.substring(0, 100) + "... (" + text.length() + " characters)";
+  }
+
+  /** Properties that refuse a key given twice, as the JSON bodies refuse a member given twice. */
+  private static final class OnceEach extends Properties {
+    private static final long serialVersionUID = 1L;
+    private final transient String source;
+
+    OnceEach(String source) {
+      this.source = source;
+    }
+
+    @Override
+    public synchronized Object put(Object key, Object value) {
+      if (containsKey(key)) {
+        throw new UncheckedEnvelopeException(new EnvelopeException(ErrorCode.INVALID_ARGUMENT, source
+            + ": setting '" + clip(String.valueOf(key)) + "' is given twice"));
+      }
+      return super.put(key, value);
+    }
+  }
+
+  /** Carries a refusal out of {@link Properties#load}, which declares only {@link IOException}. */
+  private static final class UncheckedEnvelopeException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UncheckedEnvelopeException(EnvelopeException cause) {
+      super(cause);
+    }
+
+    @Override
+    public synchronized EnvelopeException getCause() {
+      return (EnvelopeException) super.getCause();
+    }
   }
 
   /** A duration the way settings are written: 7d, 12h, 90s, 500ms. */

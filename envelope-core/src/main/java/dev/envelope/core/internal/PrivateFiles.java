@@ -109,15 +109,25 @@ public final class PrivateFiles {
    * @throws IOException if the file or its directory cannot be looked at (a missing file among them)
    */
   public static void checkOwnerOnly(Path file, String what) throws EnvelopeException, IOException {
-    check(file, what, false);
+    check(file, what, false, false);
   }
 
   /** As {@link #checkOwnerOnly}, and refuses a file that group or others may read: it holds a secret. */
   public static void checkSecret(Path file, String what) throws EnvelopeException, IOException {
-    check(file, what, true);
+    check(file, what, true, false);
   }
 
-  private static void check(Path file, String what, boolean secret) throws EnvelopeException, IOException {
+  /**
+   * As {@link #checkOwnerOnly}, but root may own the file too: for what an administrator installs for Envelope to
+   * read and nobody else may change, such as a config file in {@code /etc} or a PKCS#11 module in
+   * {@code /usr/lib}. Whoever could change such a file could turn the audit log off or run code in the server.
+   */
+  public static void checkTrusted(Path file, String what) throws EnvelopeException, IOException {
+    check(file, what, false, true);
+  }
+
+  private static void check(Path file, String what, boolean secret, boolean rootMayOwn)
+      throws EnvelopeException, IOException {
     Path absolute = file.toAbsolutePath();
     if (!posix(absolute) || !absolute.getFileSystem().supportedFileAttributeViews().contains("unix")) {
       return;
@@ -126,9 +136,13 @@ public final class PrivateFiles {
     Map<String, Object> attributes = Files.readAttributes(real, "unix:uid,mode");
     int uid = (Integer) attributes.get("uid");
     int mode = (Integer) attributes.get("mode") & 07777;
-    if (uid != Me.UID) {
+    if (uid != Me.UID && !(rootMayOwn && uid == ROOT)) {
       throw refused(what, file, "it belongs to " + user(real, uid) + ", who could change it, not to the user"
           + " Envelope runs as (uid " + Me.UID + "); if it is yours: chown " + Me.UID + " " + real);
+    }
+    if (!Files.isRegularFile(real)) {
+      // A FIFO or a device would hang the read or never end it (/dev/zero).
+      throw refused(what, file, "it is not a regular file");
     }
     if ((mode & GROUP_OR_OTHERS_WRITE) != 0) {
       throw refused(what, file, "group or others may write it (mode " + octal(mode) + "); make it owner-only: "

@@ -180,6 +180,26 @@ class PrivateFilesTest {
   }
 
   @Test
+  void aFifoOrADevice_isRefused_soThatNoReadHangsOrNeverEnds() throws Exception {
+    Path fifo = dir.resolve("fifo");
+    assertEquals(0, new ProcessBuilder("mkfifo", "-m", "600", fifo.toString()).start().waitFor());
+
+    assertTrue(refused(() -> PrivateFiles.checkSecret(fifo, "master key file")).endsWith("it is not a regular file"));
+    refused(() -> PrivateFiles.checkTrusted(Path.of("/dev/zero"), "config file"));
+  }
+
+  @Test
+  void aTrustedFile_mayBeOursOrRoots_butNotAnotherUsers_norWritableByOthers() throws Exception {
+    Path ours = file("rw-r--r--");
+    PrivateFiles.checkTrusted(ours, "config file");
+    FileModes.set(ours, "rw-rw-r--");
+    refused(() -> PrivateFiles.checkTrusted(ours, "config file"));
+    Path theirs = file("rw-r--r--");
+    FileModes.giveToNobody(theirs);
+    assertTrue(refused(() -> PrivateFiles.checkTrusted(theirs, "config file")).contains("belongs to uid 65534"));
+  }
+
+  @Test
   void aMissingFileIsNoSuchFile() {
     assertThrows(NoSuchFileException.class, () -> PrivateFiles.checkOwnerOnly(dir.resolve("none"), "keyring"));
   }
