@@ -8,9 +8,12 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,8 +91,10 @@ public final class ChainedAuditLog implements AuditLog {
     FileChannel lockChannel = null;
     try {
       PrivateFiles.createDirectories(absolute);
+      // Files are made and rotated by name in it: nobody else may create one there (not even in a sticky /tmp).
+      PrivateFiles.checkPrivateDirectory(absolute, "audit log");
       Path lockFile = absolute.resolve(node + ".lock");
-      lockChannel = PrivateFiles.openForWriting(lockFile);
+      lockChannel = PrivateFiles.openForWriting(lockFile, LinkOption.NOFOLLOW_LINKS);
       PrivateFiles.checkOwnerOnly(lockFile, "audit log lock");
       FileLock lock = tryLock(lockChannel, absolute, node);
       ChainedAuditLog log = new ChainedAuditLog(absolute, node, maxFileBytes, clock, lockChannel, lock);
@@ -136,11 +141,11 @@ public final class ChainedAuditLog implements AuditLog {
       generation = 1;
       seq = 0;
       prev = AuditLines.GENESIS;
-      channel = openFile(generation);
+      channel = createFile(generation);
       return 0;
     }
     generation = newest;
-    channel = openFile(generation);
+    channel = openExisting(generation);
     LogTail tail = LogTail.read(channel, file(generation));
     channel.truncate(tail.wholeLength());
     size = tail.wholeLength();
@@ -155,7 +160,8 @@ public final class ChainedAuditLog implements AuditLog {
       return tail.cutBytes();
     }
     // A rotation that crashed before the new file's first line: continue from the file before.
-    try (FileChannel before = FileChannel.open(file(generation - 1), StandardOpenOption.READ)) {
+    try (FileChannel before = FileChannel.open(file(generation - 1), StandardOpenOption.READ,
+        LinkOption.NOFOLLOW_LINKS)) {
       LogTail previous = LogTail.read(before, file(generation - 1));
       if (previous.last().isEmpty() || previous.cutBytes() > 0) {
         throw new EnvelopeException(ErrorCode.AUDIT_CHAIN_BROKEN, "the audit log " + file(generation - 1)
@@ -168,11 +174,38 @@ public final class ChainedAuditLog implements AuditLog {
     return tail.cutBytes();
   }
 
-  private FileChannel openFile(int gen) throws IOException, EnvelopeException {
+  /**
+   * Makes a new file for generation {@code gen}. Never one that exists: whatever is there under that name (a link
+   * to someone's file, a file someone else made) is not ours to empty or write, so this fails instead.
+   */
+  private FileChannel createFile(int gen) throws IOException {
     Path file = file(gen);
-    FileChannel opened = PrivateFiles.openForWriting(file, StandardOpenOption.READ);
     try {
-      PrivateFiles.checkOwnerOnly(file, "audit log"); // a new file too: its directory may be anyone's
+      return PrivateFiles.openForWriting(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+          LinkOption.NOFOLLOW_LINKS);
+    } catch (FileAlreadyExistsException e) {
+      throw new FileAlreadyExistsException(file.toString(), null, "the next audit log file exists already, and the"
+          + " log never writes a file it did not make: move it away (and find out who made it)");
+    }
+  }
+
+  /**
+   * Opens the newest file of the chain to go on with it (it is cut back to its last whole line next). Only a
+   * regular file of ours that nobody else may write: never through a link, which could lead to anyone's file.
+   */
+  private FileChannel openExisting(int gen) throws IOException, EnvelopeException {
+    Path file = file(gen);
+    BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    if (!attributes.isRegularFile()) {
+      throw new EnvelopeException(ErrorCode.INSECURE_FILE, "refusing to use the audit log " + file + ": it is "
+          + (attributes.isSymbolicLink() ? "a symbolic link" : "not a regular file") + ", not a file the log made;"
+          + " move it away");
+    }
+    // NOFOLLOW: a link put there since the look above fails to open instead of being followed.
+    FileChannel opened = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+        LinkOption.NOFOLLOW_LINKS);
+    try {
+      PrivateFiles.checkOwnerOnly(file, "audit log"); // before anything is cut off it
       opened.position(opened.size());
       return opened;
     } catch (IOException | EnvelopeException | RuntimeException e) {
@@ -310,13 +343,7 @@ public final class ChainedAuditLog implements AuditLog {
     FileChannel old = channel;
     old.force(false);
     int next = generation + 1;
-    FileChannel created;
-    try {
-      created = openFile(next);
-      created.truncate(0); // left by a rotation that failed halfway: it holds no line of the chain
-    } catch (EnvelopeException e) {
-      throw new IOException(e.getMessage(), e);
-    }
+    FileChannel created = createFile(next);
     long oldSize = size;
     long oldSeq = seq;
     String oldPrev = prev;
@@ -332,6 +359,13 @@ public final class ChainedAuditLog implements AuditLog {
       seq = oldSeq;
       prev = oldPrev;
       close(created);
+      // Ours (made just now, in a directory only we may write) and without a line of the chain: gone, so the next
+      // try can make it afresh.
+      try {
+        Files.deleteIfExists(file(next));
+      } catch (IOException cannotDelete) {
+        e.addSuppressed(cannotDelete);
+      }
       throw e;
     }
     generation = next;
