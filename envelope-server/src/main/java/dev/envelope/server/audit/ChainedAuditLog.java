@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -39,11 +40,14 @@ import java.util.stream.Stream;
  */
 public final class ChainedAuditLog implements AuditLog {
   private static final int BATCH = 256;
+  /** How long a request waits for its line before it fails (setting {@code audit-log-timeout}). */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
   private final Path dir;
   private final String node;
   private final long maxFileBytes;
   private final Clock clock;
+  private final Duration timeout;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
@@ -56,13 +60,19 @@ public final class ChainedAuditLog implements AuditLog {
   private String prev;
   private volatile IOException fatal;
   private volatile boolean closed;
+  /** When the writer started the batch it is on ({@link System#nanoTime}), or {@link #IDLE}. */
+  private volatile long busySince = IDLE;
+  private static final long IDLE = Long.MIN_VALUE;
+  /** Tests only: runs on the writer thread before each batch, as a stuck disk would stop it there. */
+  volatile Runnable beforeBatch = () -> {};
 
-  private ChainedAuditLog(Path dir, String node, long maxFileBytes, Clock clock, FileChannel lockChannel,
-      FileLock lock) {
+  private ChainedAuditLog(Path dir, String node, long maxFileBytes, Clock clock, Duration timeout,
+      FileChannel lockChannel, FileLock lock) {
     this.dir = dir;
     this.node = node;
     this.maxFileBytes = maxFileBytes;
     this.clock = clock;
+    this.timeout = timeout;
     this.lockChannel = lockChannel;
     this.lock = lock;
     this.writer = new Thread(this::run, "envelope-audit-" + node);
@@ -80,6 +90,18 @@ public final class ChainedAuditLog implements AuditLog {
    */
   public static ChainedAuditLog open(Path dir, String node, long maxFileBytes, Clock clock)
       throws EnvelopeException {
+    return open(dir, node, maxFileBytes, clock, DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * As {@link #open(Path, String, long, Clock)}, with {@code timeout}: how long a request waits for its line to be
+   * durable before it fails with {@code unavailable} (and the log says it is not {@link #healthy()}).
+   */
+  public static ChainedAuditLog open(Path dir, String node, long maxFileBytes, Clock clock, Duration timeout)
+      throws EnvelopeException {
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive");
+    }
     if (!AuditLines.NODE.matcher(node).matches()) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "the node name '" + node + "' is not 1 to 64 letters,"
           + " digits, '.', '_' or '-' (it names the node's audit file)");
@@ -97,7 +119,7 @@ public final class ChainedAuditLog implements AuditLog {
       lockChannel = PrivateFiles.openForWriting(lockFile, LinkOption.NOFOLLOW_LINKS);
       PrivateFiles.checkOwnerOnly(lockFile, "audit log lock");
       FileLock lock = tryLock(lockChannel, absolute, node);
-      ChainedAuditLog log = new ChainedAuditLog(absolute, node, maxFileBytes, clock, lockChannel, lock);
+      ChainedAuditLog log = new ChainedAuditLog(absolute, node, maxFileBytes, clock, timeout, lockChannel, lock);
       long cut = log.resume();
       log.writer.start();
       log.record(AuditEvent.of(AuditEvent.Type.AUDIT_OPEN, AuditEvent.Outcome.OK).bytes(cut).build());
@@ -235,7 +257,14 @@ public final class ChainedAuditLog implements AuditLog {
     }
     Pending pending = new Pending(event);
     queue.add(pending);
-    pending.await(writer);
+    pending.await(writer, timeout);
+  }
+
+  @Override
+  public boolean healthy() {
+    long since = busySince;
+    return !closed && fatal == null && writer.isAlive()
+        && (since == IDLE || System.nanoTime() - since < timeout.toNanos());
   }
 
   private void run() {
@@ -247,8 +276,10 @@ public final class ChainedAuditLog implements AuditLog {
         return;
       }
       queue.drainTo(batch, BATCH - 1);
+      busySince = System.nanoTime();
       boolean stop;
       try {
+        beforeBatch.run();
         stop = writeBatch(batch);
       } catch (RuntimeException | Error e) {
         // A bug, not the disk: no line may follow what it left, and no request may wait for ever.
@@ -259,6 +290,7 @@ public final class ChainedAuditLog implements AuditLog {
         p.done("the audit writer failed: " + fatal); // no-op for those already done
       }
       batch.clear();
+      busySince = IDLE;
       if (stop) {
         return;
       }
