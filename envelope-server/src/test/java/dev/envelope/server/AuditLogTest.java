@@ -130,6 +130,8 @@ class AuditLogTest {
       List<JsonNode> create = linesOf(created);
       assertEquals("token.create started, token.create ok", summary(create));
       assertEquals(token.get("id").asText(), create.get(1).get("target").asText());
+      assertEquals("read", create.get(1).get("role").asText()); // an operator token must not look like this one
+      assertEquals("default", create.get(1).get("tenant").asText());
       HttpResponse<String> revoked = t.send(t.request("/v1/tokens/" + token.get("id").asText(), t.admin)
           .DELETE().build());
       assertEquals(204, revoked.statusCode());
