@@ -9,13 +9,14 @@ import java.net.UnknownHostException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
  * The audit settings of {@code envelope serve}: where the log lives ({@code audit-log}: a directory, by default
  * {@code audit} under the home, or {@code off}), when it moves on to a new file ({@code audit-log-max-size}) and
  * the node's name ({@code node}: by default the host name and port, so that nodes sharing a directory write
- * separate chains).
+ * separate chains) and how long a request waits for its line ({@code audit-log-timeout}).
  */
 final class AuditSettings {
   /** The directory under the home when {@code audit-log} is not set. */
@@ -24,11 +25,13 @@ final class AuditSettings {
   private final Optional<Path> directory;
   private final long maxFileBytes;
   private final String node;
+  private final Duration timeout;
 
-  private AuditSettings(Optional<Path> directory, long maxFileBytes, String node) {
+  private AuditSettings(Optional<Path> directory, long maxFileBytes, String node, Duration timeout) {
     this.directory = directory;
     this.maxFileBytes = maxFileBytes;
     this.node = node;
+    this.timeout = timeout;
   }
 
   static AuditSettings from(NodeSettings settings) throws EnvelopeException {
@@ -51,7 +54,8 @@ final class AuditSettings {
     if (node.isEmpty()) {
       node = defaultNode(settings.http().port());
     }
-    return new AuditSettings(directory, maxFileBytes, node);
+    Duration timeout = settings.duration(Setting.AUDIT_LOG_TIMEOUT, Duration.ofSeconds(1), Duration.ofMinutes(10));
+    return new AuditSettings(directory, maxFileBytes, node, timeout);
   }
 
   /** The directory, or empty when the log is off. */
@@ -67,12 +71,17 @@ final class AuditSettings {
     return maxFileBytes;
   }
 
+  /** How long a request waits for its line before it fails. */
+  Duration timeout() {
+    return timeout;
+  }
+
   /** Opens the log these settings describe ({@link AuditLog#off()} when it is off). */
   AuditLog open(Clock clock) throws EnvelopeException {
     if (directory.isEmpty()) {
       return AuditLog.off();
     }
-    return ChainedAuditLog.open(directory.get(), node, maxFileBytes, clock);
+    return ChainedAuditLog.open(directory.get(), node, maxFileBytes, clock, timeout);
   }
 
   /** The host name and port, with anything a file name may not hold turned into {@code _}. */

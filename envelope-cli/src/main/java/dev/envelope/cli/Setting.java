@@ -25,6 +25,9 @@ enum Setting implements SettingKey {
           + " writes its own hash-chained NODE.NNNNNN.jsonl there"),
   AUDIT_LOG_MAX_SIZE("audit-log-max-size", "ENVELOPE_AUDIT_LOG_MAX_SIZE", "64M",
       "size after which the audit log goes on in a new file, its chain unbroken"),
+  AUDIT_LOG_TIMEOUT("audit-log-timeout", "ENVELOPE_AUDIT_LOG_TIMEOUT", "10s",
+      "longest a request waits for its audit line to be durable, 1s to 10m; then it fails with 503 and /readyz"
+          + " says not ready while the disk stays stuck"),
   NODE("node", "ENVELOPE_NODE", "",
       "this node's name in its audit lines and audit file name (empty: host name and port)"),
   BLOB("blob", "ENVELOPE_BLOB", "fs", "where ciphertext lives: fs (a directory under the home) or s3"),

@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class AuditCommandTest {
@@ -80,5 +82,70 @@ class AuditCommandTest {
     assertTrue(bad.stderr.contains(":1: altered: not an audit line"), bad.stderr);
     assertEquals(3, missing.status, missing.toString());
     assertEquals(1, missing.stderr.lines().count(), missing.stderr);
+  }
+
+  /** A directory holding only {@code n.000001.jsonl}, made by {@code plant}. */
+  private Path hostileDirectory(PlantAt plant) throws Exception {
+    Path hostile = Files.createDirectory(dir.resolve("hostile"));
+    plant.at(hostile.resolve("n.000001.jsonl"));
+    return hostile;
+  }
+
+  private interface PlantAt {
+    void at(Path file) throws Exception;
+  }
+
+  private static void assertRefusedNaming(CliRunner.Result r, Path file, String what) {
+    assertEquals(21, r.status, r.toString());
+    assertEquals(1, r.stderr.lines().count(), r.stderr);
+    assertTrue(r.stderr.contains(file.toString()) && r.stderr.contains(what), r.stderr);
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // the bug this guards against is a hang
+  void aFifoNamedLikeALogFile_inADirectory_isRefusedNamingIt_notReadForEver() throws Exception {
+    Path hostile = hostileDirectory(f -> assertEquals(0, new ProcessBuilder("mkfifo", f.toString()).start().waitFor()));
+
+    assertRefusedNaming(verify(hostile.toString()), hostile.resolve("n.000001.jsonl"), "not a regular file");
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void aLinkToDevZeroNamedLikeALogFile_inADirectory_isRefusedNamingIt() throws Exception {
+    Path hostile = hostileDirectory(f -> Files.createSymbolicLink(f, Path.of("/dev/zero")));
+
+    assertRefusedNaming(verify(hostile.toString()), hostile.resolve("n.000001.jsonl"), "symbolic link");
+  }
+
+  @Test
+  void aDirectoryNamedLikeALogFile_isRefusedNamingIt() throws Exception {
+    Path hostile = hostileDirectory(Files::createDirectory);
+
+    assertRefusedNaming(verify(hostile.toString()), hostile.resolve("n.000001.jsonl"), "a directory");
+  }
+
+  @Test
+  void aFirstGenerationWithItsHeadCut_isMissingAtLine1_inDirectoryMode() throws Exception {
+    Path file = log(4);
+    List<String> lines = new ArrayList<>(Files.readAllLines(file));
+    Files.writeString(file, String.join("\n", lines.subList(3, lines.size())) + "\n", StandardCharsets.UTF_8);
+
+    CliRunner.Result r = verify(file.getParent().toString());
+
+    assertEquals(21, r.status, r.toString());
+    assertTrue(r.stderr.startsWith("envelope: error: " + file + ":1: missing: "), r.stderr);
+  }
+
+  @Test
+  void twoFilesOfOneGeneration_areRefusedAsAmbiguous_namingBoth() throws Exception {
+    Path file = log(2);
+    Path twin = file.resolveSibling("n1.0000001.jsonl");
+    Files.copy(file, twin);
+
+    CliRunner.Result r = verify(file.getParent().toString());
+
+    assertEquals(21, r.status, r.toString());
+    assertTrue(r.stderr.contains(file.toString()) && r.stderr.contains(twin.toString())
+        && r.stderr.contains("ambiguous"), r.stderr);
   }
 }

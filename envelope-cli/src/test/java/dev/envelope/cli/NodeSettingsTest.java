@@ -55,6 +55,18 @@ class NodeSettingsTest {
   }
 
   @Test
+  void theAuditLogTimeout_isTenSecondsUnlessSet_andBounded() throws Exception {
+    env.put("ENVELOPE_HOME", dir.resolve("empty").toString());
+    assertEquals(Duration.ofSeconds(10), AuditSettings.from(resolve(null)).timeout());
+
+    env.put("ENVELOPE_AUDIT_LOG_TIMEOUT", "3s");
+    assertEquals(Duration.ofSeconds(3), AuditSettings.from(resolve(null)).timeout());
+
+    env.put("ENVELOPE_AUDIT_LOG_TIMEOUT", "1h");
+    assertThrows(dev.envelope.api.EnvelopeException.class, () -> AuditSettings.from(resolve(null)));
+  }
+
+  @Test
   void aFlagBeatsTheEnvironmentWhichBeatsTheFileWhichBeatsTheDefault() throws Exception {
     Path file = config("port = 1111\nhost = 10.0.0.1\nmax-upload = 1K\nroot-key = from-file\n");
     env.put("ENVELOPE_PORT", "2222");

@@ -33,6 +33,7 @@ final class AuditTrail {
   private String tenant;
   private String fileId;
   private String target;
+  private String role;
   private String range;
   private Long bytes;
   private boolean cut;
@@ -91,6 +92,11 @@ final class AuditTrail {
     this.target = target;
   }
 
+  /** The role of a token created. */
+  void role(String role) {
+    this.role = role;
+  }
+
   /** The tenant acted in, when it is not the caller's (an operator's token requests). */
   void tenant(String tenant) {
     this.tenant = tenant;
@@ -140,7 +146,7 @@ final class AuditTrail {
 
   private void record(Type kind, Outcome outcome, ErrorCode code) throws EnvelopeException {
     AuditEvent.Builder event = AuditEvent.of(kind, outcome).requestId(requestId).address(address).tenant(tenant)
-        .fileId(fileId).target(target).range(range).code(code == null ? null : code.id());
+        .fileId(fileId).target(target).role(role).range(range).code(code == null ? null : code.id());
     if (caller != null) {
       event.tokenId(caller.tokenId());
     }

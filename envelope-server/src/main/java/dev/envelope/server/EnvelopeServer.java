@@ -53,7 +53,7 @@ public final class EnvelopeServer implements AutoCloseable {
     this.files = b.files;
     this.orphanGrace = b.orphanGrace;
     this.sweepInterval = b.sweepInterval;
-    this.health = new Health(b.files);
+    this.health = new Health(b.files, b.audit);
     HttpGuards.Listener[] made = new HttpGuards.Listener[1];
     AuthenticationFailures failures = new AuthenticationFailures(b.limits.authFailuresPerMinute());
     this.app = Javalin.create(config -> {

@@ -1,6 +1,7 @@
 package dev.envelope.server;
 
 import dev.envelope.api.ErrorCode;
+import dev.envelope.server.audit.AuditLog;
 import dev.envelope.service.FileService;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -16,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code GET /healthz} (the process answers) and {@code GET /readyz} (the key service and both stores can be
- * used now). No authentication: orchestrators call them, and they reveal nothing but up or down.
+ * used now, and the audit log can write). No authentication: orchestrators call them, and they reveal nothing but up or down.
  *
  * <p>A readiness check does real work (it asks the key service for a data key) and may take a dependency's whole
  * retry budget when that dependency is slow, so it never runs on a caller's thread: one check at a time runs on
@@ -35,6 +36,7 @@ final class Health implements AutoCloseable {
   private record State(boolean ready, long checkedAt) {}
 
   private final FileService files;
+  private final AuditLog audit;
   private final ExecutorService checker = Executors.newSingleThreadExecutor(task -> {
     Thread thread = new Thread(task, "envelope-readiness");
     thread.setDaemon(true);
@@ -43,8 +45,9 @@ final class Health implements AutoCloseable {
   private final AtomicReference<CompletableFuture<State>> running = new AtomicReference<>();
   private volatile State last;
 
-  Health(FileService files) {
+  Health(FileService files, AuditLog audit) {
     this.files = files;
+    this.audit = audit;
   }
 
   void live(Context ctx) throws IOException {
@@ -52,6 +55,11 @@ final class Health implements AutoCloseable {
   }
 
   void ready(Context ctx) throws IOException {
+    // Asked at every probe, not cached: it costs nothing, and a stuck log fails every request at once.
+    if (!audit.healthy()) {
+      Problems.send(ctx, Problem.of(ErrorCode.UNAVAILABLE, "not ready: the audit log cannot make lines durable now"));
+      return;
+    }
     State state = last;
     if (state == null || System.nanoTime() - state.checkedAt() >= READY_FOR.toNanos()) {
       CompletableFuture<State> check = refresh();

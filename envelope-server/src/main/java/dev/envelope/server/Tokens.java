@@ -38,8 +38,9 @@ final class Tokens {
     } catch (IllegalArgumentException e) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, e.getMessage());
     }
-    AccessTokens.IssuedToken issued = tokens.create(caller, tenant, role, text(body, "name", false));
     AuditTrail trail = AuditTrail.in(ctx);
+    trail.role(role.id()); // on a refusal too: who tried to make an operator token matters most
+    AccessTokens.IssuedToken issued = tokens.create(caller, tenant, role, text(body, "name", false));
     trail.target(issued.record().id());
     trail.tenant(issued.record().tenant());
     trail.undo(() -> takeBack(caller, issued.record().id(), trail));

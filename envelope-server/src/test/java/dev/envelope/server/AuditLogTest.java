@@ -8,16 +8,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.envelope.server.audit.AuditChainVerifier;
 import dev.envelope.server.audit.ChainedAuditLog;
+import dev.envelope.server.audit.StuckDisk;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The audit log of a real server: a line for every security event, and no answer the log does not hold. */
@@ -126,6 +130,8 @@ class AuditLogTest {
       List<JsonNode> create = linesOf(created);
       assertEquals("token.create started, token.create ok", summary(create));
       assertEquals(token.get("id").asText(), create.get(1).get("target").asText());
+      assertEquals("read", create.get(1).get("role").asText()); // an operator token must not look like this one
+      assertEquals("default", create.get(1).get("tenant").asText());
       HttpResponse<String> revoked = t.send(t.request("/v1/tokens/" + token.get("id").asText(), t.admin)
           .DELETE().build());
       assertEquals(204, revoked.statusCode());
@@ -212,6 +218,28 @@ class AuditLogTest {
       AuditChainVerifier.Result chain = AuditChainVerifier.verify(AuditChainVerifier.chains(auditDir.resolve("log"))
           .get(NODE));
       assertTrue(chain.ok(), () -> chain.failure().describe());
+    }
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS) // the bug this guards against is a hang
+  void aStuckAuditDisk_failsRequestsWith503_servesNoByte_andMakesTheNodeNotReady() throws Exception {
+    try (ChainedAuditLog log = ChainedAuditLog.open(auditDir, NODE, 1 << 20, Clock.systemUTC(),
+        Duration.ofMillis(300)); TestServer t = server(log)) {
+      HttpResponse<String> up = t.send(t.request("/v1/files?name=n.txt", t.writer)
+          .POST(HttpRequest.BodyPublishers.ofByteArray(CONTENT)).build());
+      String id = Json.MAPPER.readTree(up.body()).get("id").asText();
+      assertEquals(200, t.send(t.request("/readyz", null).build()).statusCode());
+
+      try (StuckDisk disk = StuckDisk.under(log)) {
+        HttpResponse<String> download = t.send(t.request("/v1/files/" + id, t.reader).build());
+        assertEquals(503, download.statusCode());
+        assertEquals("unavailable", Json.MAPPER.readTree(download.body()).get("code").asText());
+        assertFalse(download.body().contains(new String(CONTENT, StandardCharsets.UTF_8)));
+        HttpResponse<String> denied = t.send(t.request("/v1/files/" + id, "env1.not-a-real-token").build());
+        assertEquals(503, denied.statusCode()); // not held for ever either
+        assertEquals(503, t.send(t.request("/readyz", null).build()).statusCode());
+      }
     }
   }
 }

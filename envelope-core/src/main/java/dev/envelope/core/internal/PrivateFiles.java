@@ -112,6 +112,34 @@ public final class PrivateFiles {
     check(file, what, false, false);
   }
 
+  /**
+   * Refuses {@code dir} unless it is ours and only we may write it: not even a sticky shared directory like
+   * {@code /tmp}. For a directory where files are made and rotated by name: whoever else may create a file in it
+   * can plant a link or a file of their own under the next name.
+   *
+   * @param what what the directory holds, for the message ("audit log")
+   * @throws EnvelopeException {@link ErrorCode#INSECURE_FILE} naming the directory, what is wrong and the fix
+   * @throws IOException if the directory cannot be looked at
+   */
+  public static void checkPrivateDirectory(Path dir, String what) throws EnvelopeException, IOException {
+    Path absolute = dir.toAbsolutePath();
+    Ownership ownership = Ownership.of(absolute);
+    if (ownership == null) {
+      return;
+    }
+    Path real = ownership.real();
+    int uid = ownership.uid();
+    int mode = ownership.mode();
+    if (uid != Me.UID) {
+      throw refusedDirectory(what, dir, "it belongs to " + user(real, uid) + ", not to the user Envelope runs as"
+          + " (uid " + Me.UID + "); give it a directory of its own (or: chown " + Me.UID + " " + real + ")");
+    }
+    if ((mode & GROUP_OR_OTHERS_WRITE) != 0) {
+      throw refusedDirectory(what, dir, "group or others may write it (mode " + octal(mode) + ") and so plant files"
+          + " or links under the names it will use; chmod 700 " + real);
+    }
+  }
+
   /** As {@link #checkOwnerOnly}, and refuses a file that group or others may read: it holds a secret. */
   public static void checkSecret(Path file, String what) throws EnvelopeException, IOException {
     check(file, what, true, false);
@@ -129,13 +157,13 @@ public final class PrivateFiles {
   private static void check(Path file, String what, boolean secret, boolean rootMayOwn)
       throws EnvelopeException, IOException {
     Path absolute = file.toAbsolutePath();
-    if (!posix(absolute) || !absolute.getFileSystem().supportedFileAttributeViews().contains("unix")) {
+    Ownership ownership = Ownership.of(absolute);
+    if (ownership == null) {
       return;
     }
-    Path real = absolute.toRealPath();
-    Map<String, Object> attributes = Files.readAttributes(real, "unix:uid,mode");
-    int uid = (Integer) attributes.get("uid");
-    int mode = (Integer) attributes.get("mode") & 07777;
+    Path real = ownership.real();
+    int uid = ownership.uid();
+    int mode = ownership.mode();
     if (uid != Me.UID && !(rootMayOwn && uid == ROOT)) {
       throw refused(what, file, "it belongs to " + user(real, uid) + ", who could change it, not to the user"
           + " Envelope runs as (uid " + Me.UID + "); if it is yours: chown " + Me.UID + " " + real);
@@ -206,6 +234,23 @@ public final class PrivateFiles {
 
   private static EnvelopeException refused(String what, Path file, String why) {
     return new EnvelopeException(ErrorCode.INSECURE_FILE, "refusing to use the " + what + " " + file + ": " + why);
+  }
+
+  /** Who owns a path (followed to its real path) and its mode; null where files have no owners to check. */
+  private record Ownership(Path real, int uid, int mode) {
+    static Ownership of(Path absolute) throws IOException {
+      if (!posix(absolute) || !absolute.getFileSystem().supportedFileAttributeViews().contains("unix")) {
+        return null;
+      }
+      Path real = absolute.toRealPath();
+      Map<String, Object> attributes = Files.readAttributes(real, "unix:uid,mode");
+      return new Ownership(real, (Integer) attributes.get("uid"), (Integer) attributes.get("mode") & 07777);
+    }
+  }
+
+  private static EnvelopeException refusedDirectory(String what, Path dir, String why) {
+    return new EnvelopeException(ErrorCode.INSECURE_FILE, "refusing to use the " + what + " directory " + dir + ": "
+        + why);
   }
 
   private static String user(Path path, int uid) {

@@ -1,10 +1,14 @@
 package dev.envelope.server.audit;
 
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -66,23 +70,62 @@ public final class AuditChainVerifier {
 
   private AuditChainVerifier() {}
 
-  /** Verifies one chain: {@code files} in the order they were written. */
+  /**
+   * Verifies one chain: {@code files} in the order they were written. It may start later than its genesis (the
+   * earlier files not given): the output says where it continues from.
+   */
   public static Result verify(List<Path> files) throws IOException {
+    return verify(files, false);
+  }
+
+  /**
+   * Verifies one node's chain as {@link #chains} found it in a directory: as {@link #verify(List)}, and when its
+   * first file is generation 1, that file must start at the chain's genesis (seq 1, prev
+   * {@link AuditLines#GENESIS}): lines cut off its head are {@code missing}, not a chain that continues.
+   */
+  public static Result verifyFound(List<Path> files) throws IOException {
+    boolean first = !files.isEmpty() && AuditLines.named(files.get(0).getFileName().toString())
+        .map(n -> n.generation() == 1).orElse(false);
+    return verify(files, first);
+  }
+
+  private static Result verify(List<Path> files, boolean fromGenesis) throws IOException {
     try (Cursor cursor = new Cursor(files)) {
-      return new Walk(cursor).run();
+      return new Walk(cursor, fromGenesis).run();
     }
   }
 
   /**
    * The chains in a directory: each node's files (named {@code NODE.NNNNNN.jsonl}) in generation order, by node.
    * Other files are left alone.
+   *
+   * @throws EnvelopeException {@code audit-chain-broken} naming the path, for a file of that name that is not a
+   *     regular file (a link, which could lead to a FIFO or {@code /dev/zero} and hang the reader; a directory; a
+   *     FIFO), and for two files of one generation ({@code n.000001.jsonl} and {@code n.0000001.jsonl})
    */
-  public static Map<String, List<Path>> chains(Path dir) throws IOException {
+  public static Map<String, List<Path>> chains(Path dir) throws IOException, EnvelopeException {
     Map<String, TreeMap<Integer, Path>> byNode = new TreeMap<>();
     try (Stream<Path> list = Files.list(dir)) {
       for (Path p : (Iterable<Path>) list::iterator) {
-        AuditLines.named(p.getFileName().toString()).ifPresent(n ->
-            byNode.computeIfAbsent(n.node(), k -> new TreeMap<>()).put(n.generation(), p));
+        var named = AuditLines.named(p.getFileName().toString());
+        if (named.isEmpty()) {
+          continue;
+        }
+        BasicFileAttributes attributes = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!attributes.isRegularFile()) {
+          throw new EnvelopeException(ErrorCode.AUDIT_CHAIN_BROKEN, p + ": named like an audit log file, but it is "
+              + (attributes.isSymbolicLink() ? "a symbolic link" : attributes.isDirectory() ? "a directory"
+                  : "not a regular file") + ", which the log never writes; give the files themselves");
+        }
+        Path other = byNode.computeIfAbsent(named.get().node(), k -> new TreeMap<>())
+            .putIfAbsent(named.get().generation(), p);
+        if (other != null) {
+          Path[] both = {other, p};
+          java.util.Arrays.sort(both);
+          throw new EnvelopeException(ErrorCode.AUDIT_CHAIN_BROKEN, "two files for generation "
+              + named.get().generation() + " of node " + named.get().node() + ": " + both[0] + " and " + both[1]
+              + "; the log writes one, so which belongs to the chain is ambiguous: move the other away");
+        }
       }
     }
     Map<String, List<Path>> chains = new TreeMap<>();
@@ -93,11 +136,13 @@ public final class AuditChainVerifier {
   /** One pass over the lines, stopping at the first failure. */
   private static final class Walk {
     private final Cursor cursor;
+    private final boolean fromGenesis;
     private long count;
     private String continues;
 
-    Walk(Cursor cursor) {
+    Walk(Cursor cursor, boolean fromGenesis) {
       this.cursor = cursor;
+      this.fromGenesis = fromGenesis;
     }
 
     Result run() throws IOException {
@@ -136,6 +181,10 @@ public final class AuditChainVerifier {
       if (before == null) {
         if (e.link.seq() == 1 && !e.link.prev().equals(AuditLines.GENESIS)) {
           return e.fail(Kind.ALTERED, "the first line of a chain must have prev " + AuditLines.GENESIS);
+        }
+        if (e.link.seq() > 1 && fromGenesis) {
+          return e.fail(Kind.MISSING, "the first file of a chain starts at seq 1, but this line is seq " + e.link.seq()
+              + ": the lines before it were cut off the file's head");
         }
         if (e.link.seq() > 1) {
           continues = e.link.previousFile().orElse("seq " + (e.link.seq() - 1)); // its link is not checked
@@ -226,10 +275,19 @@ public final class AuditChainVerifier {
             return null;
           }
           file = files.next();
-          in = new BufferedInputStream(Files.newInputStream(file), 65536);
+          try {
+            in = new BufferedInputStream(Files.newInputStream(file), 65536);
+          } catch (IOException e) {
+            throw named(e);
+          }
           number = 0;
         }
-        Entry e = line();
+        Entry e;
+        try {
+          e = line();
+        } catch (IOException ex) {
+          throw named(ex);
+        }
         if (e != null) {
           return e;
         }
@@ -239,6 +297,12 @@ public final class AuditChainVerifier {
           emptyFile = file;
         }
       }
+    }
+
+    /** The failure with the file's path in its message: a bare "Is a directory" does not say which. */
+    private IOException named(IOException e) {
+      String message = String.valueOf(e.getMessage());
+      return message.contains(file.toString()) ? e : new IOException(file + ": " + message, e);
     }
 
     private Entry line() throws IOException {

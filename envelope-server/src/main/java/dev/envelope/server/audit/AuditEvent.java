@@ -77,6 +77,7 @@ public final class AuditEvent {
   final String tokenId;
   final String fileId;
   final String target;
+  final String role;
   final String range;
   final Long bytes;
   final String previousFile;
@@ -91,6 +92,7 @@ public final class AuditEvent {
     this.tokenId = b.tokenId;
     this.fileId = b.fileId;
     this.target = b.target;
+    this.role = b.role;
     this.range = b.range;
     this.bytes = b.bytes;
     this.previousFile = b.previousFile;
@@ -124,6 +126,7 @@ public final class AuditEvent {
     private String tokenId;
     private String fileId;
     private String target;
+    private String role;
     private String range;
     private Long bytes;
     private String previousFile;
@@ -169,6 +172,15 @@ public final class AuditEvent {
     /** What the event acts on other than a file: the token created or revoked, a tenant, a root key. */
     public Builder target(String target) {
       this.target = target;
+      return this;
+    }
+
+    /**
+     * The role of the token created ({@code read}, {@code write}, {@code admin}, {@code operator}): without it an
+     * operator token, which acts across tenants, would look like any read token in the log.
+     */
+    public Builder role(String role) {
+      this.role = role;
       return this;
     }
 

@@ -63,6 +63,7 @@ final class AuditLines {
       field(json, "tokenId", e.tokenId);
       field(json, "fileId", e.fileId);
       field(json, "target", e.target);
+      field(json, "role", e.role);
       field(json, "range", e.range);
       if (e.bytes != null) {
         json.writeNumberField("bytes", e.bytes);

@@ -18,6 +18,12 @@ public interface AuditLog extends AutoCloseable {
   /** Whether lines are kept at all ({@link #off()} keeps none). */
   boolean enabled();
 
+  /**
+   * Whether a line recorded now could be made durable: false while the writer is stuck on the disk, after a
+   * failed fsync (final until a restart) and once closed. {@code /readyz} says not ready then.
+   */
+  boolean healthy();
+
   @Override
   void close();
 
@@ -36,6 +42,11 @@ public interface AuditLog extends AutoCloseable {
     @Override
     public boolean enabled() {
       return false;
+    }
+
+    @Override
+    public boolean healthy() {
+      return true;
     }
 
     @Override

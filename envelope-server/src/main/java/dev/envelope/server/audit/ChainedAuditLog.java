@@ -8,10 +8,14 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -36,11 +40,14 @@ import java.util.stream.Stream;
  */
 public final class ChainedAuditLog implements AuditLog {
   private static final int BATCH = 256;
+  /** How long a request waits for its line before it fails (setting {@code audit-log-timeout}). */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
   private final Path dir;
   private final String node;
   private final long maxFileBytes;
   private final Clock clock;
+  private final Duration timeout;
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
@@ -53,13 +60,21 @@ public final class ChainedAuditLog implements AuditLog {
   private String prev;
   private volatile IOException fatal;
   private volatile boolean closed;
+  /** When the writer started the batch it is on ({@link System#nanoTime}), or {@link #IDLE}. */
+  private volatile long busySince = IDLE;
+  /** A request gave up waiting for its line; cleared when a batch completes. */
+  private volatile boolean late;
+  private static final long IDLE = Long.MIN_VALUE;
+  /** Tests only: runs on the writer thread before each batch, as a stuck disk would stop it there. */
+  volatile Runnable beforeBatch = () -> {};
 
-  private ChainedAuditLog(Path dir, String node, long maxFileBytes, Clock clock, FileChannel lockChannel,
-      FileLock lock) {
+  private ChainedAuditLog(Path dir, String node, long maxFileBytes, Clock clock, Duration timeout,
+      FileChannel lockChannel, FileLock lock) {
     this.dir = dir;
     this.node = node;
     this.maxFileBytes = maxFileBytes;
     this.clock = clock;
+    this.timeout = timeout;
     this.lockChannel = lockChannel;
     this.lock = lock;
     this.writer = new Thread(this::run, "envelope-audit-" + node);
@@ -77,6 +92,18 @@ public final class ChainedAuditLog implements AuditLog {
    */
   public static ChainedAuditLog open(Path dir, String node, long maxFileBytes, Clock clock)
       throws EnvelopeException {
+    return open(dir, node, maxFileBytes, clock, DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * As {@link #open(Path, String, long, Clock)}, with {@code timeout}: how long a request waits for its line to be
+   * durable before it fails with {@code unavailable} (and the log says it is not {@link #healthy()}).
+   */
+  public static ChainedAuditLog open(Path dir, String node, long maxFileBytes, Clock clock, Duration timeout)
+      throws EnvelopeException {
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout must be positive");
+    }
     if (!AuditLines.NODE.matcher(node).matches()) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "the node name '" + node + "' is not 1 to 64 letters,"
           + " digits, '.', '_' or '-' (it names the node's audit file)");
@@ -88,11 +115,13 @@ public final class ChainedAuditLog implements AuditLog {
     FileChannel lockChannel = null;
     try {
       PrivateFiles.createDirectories(absolute);
+      // Files are made and rotated by name in it: nobody else may create one there (not even in a sticky /tmp).
+      PrivateFiles.checkPrivateDirectory(absolute, "audit log");
       Path lockFile = absolute.resolve(node + ".lock");
-      lockChannel = PrivateFiles.openForWriting(lockFile);
+      lockChannel = PrivateFiles.openForWriting(lockFile, LinkOption.NOFOLLOW_LINKS);
       PrivateFiles.checkOwnerOnly(lockFile, "audit log lock");
       FileLock lock = tryLock(lockChannel, absolute, node);
-      ChainedAuditLog log = new ChainedAuditLog(absolute, node, maxFileBytes, clock, lockChannel, lock);
+      ChainedAuditLog log = new ChainedAuditLog(absolute, node, maxFileBytes, clock, timeout, lockChannel, lock);
       long cut = log.resume();
       log.writer.start();
       log.record(AuditEvent.of(AuditEvent.Type.AUDIT_OPEN, AuditEvent.Outcome.OK).bytes(cut).build());
@@ -136,11 +165,11 @@ public final class ChainedAuditLog implements AuditLog {
       generation = 1;
       seq = 0;
       prev = AuditLines.GENESIS;
-      channel = openFile(generation);
+      channel = createFile(generation);
       return 0;
     }
     generation = newest;
-    channel = openFile(generation);
+    channel = openExisting(generation);
     LogTail tail = LogTail.read(channel, file(generation));
     channel.truncate(tail.wholeLength());
     size = tail.wholeLength();
@@ -155,7 +184,8 @@ public final class ChainedAuditLog implements AuditLog {
       return tail.cutBytes();
     }
     // A rotation that crashed before the new file's first line: continue from the file before.
-    try (FileChannel before = FileChannel.open(file(generation - 1), StandardOpenOption.READ)) {
+    try (FileChannel before = FileChannel.open(file(generation - 1), StandardOpenOption.READ,
+        LinkOption.NOFOLLOW_LINKS)) {
       LogTail previous = LogTail.read(before, file(generation - 1));
       if (previous.last().isEmpty() || previous.cutBytes() > 0) {
         throw new EnvelopeException(ErrorCode.AUDIT_CHAIN_BROKEN, "the audit log " + file(generation - 1)
@@ -168,11 +198,38 @@ public final class ChainedAuditLog implements AuditLog {
     return tail.cutBytes();
   }
 
-  private FileChannel openFile(int gen) throws IOException, EnvelopeException {
+  /**
+   * Makes a new file for generation {@code gen}. Never one that exists: whatever is there under that name (a link
+   * to someone's file, a file someone else made) is not ours to empty or write, so this fails instead.
+   */
+  private FileChannel createFile(int gen) throws IOException {
     Path file = file(gen);
-    FileChannel opened = PrivateFiles.openForWriting(file, StandardOpenOption.READ);
     try {
-      PrivateFiles.checkOwnerOnly(file, "audit log"); // a new file too: its directory may be anyone's
+      return PrivateFiles.openForWriting(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+          LinkOption.NOFOLLOW_LINKS);
+    } catch (FileAlreadyExistsException e) {
+      throw new FileAlreadyExistsException(file.toString(), null, "the next audit log file exists already, and the"
+          + " log never writes a file it did not make: move it away (and find out who made it)");
+    }
+  }
+
+  /**
+   * Opens the newest file of the chain to go on with it (it is cut back to its last whole line next). Only a
+   * regular file of ours that nobody else may write: never through a link, which could lead to anyone's file.
+   */
+  private FileChannel openExisting(int gen) throws IOException, EnvelopeException {
+    Path file = file(gen);
+    BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    if (!attributes.isRegularFile()) {
+      throw new EnvelopeException(ErrorCode.INSECURE_FILE, "refusing to use the audit log " + file + ": it is "
+          + (attributes.isSymbolicLink() ? "a symbolic link" : "not a regular file") + ", not a file the log made;"
+          + " move it away");
+    }
+    // NOFOLLOW: a link put there since the look above fails to open instead of being followed.
+    FileChannel opened = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+        LinkOption.NOFOLLOW_LINKS);
+    try {
+      PrivateFiles.checkOwnerOnly(file, "audit log"); // before anything is cut off it
       opened.position(opened.size());
       return opened;
     } catch (IOException | EnvelopeException | RuntimeException e) {
@@ -202,7 +259,21 @@ public final class ChainedAuditLog implements AuditLog {
     }
     Pending pending = new Pending(event);
     queue.add(pending);
-    pending.await(writer);
+    try {
+      pending.await(writer, timeout);
+    } catch (EnvelopeException e) {
+      // Unhealthy from this moment, not only once the batch has been busy a whole timeout by the writer's clock.
+      late = true;
+      throw e;
+    }
+  }
+
+  @Override
+  public boolean healthy() {
+    long since = busySince;
+    // An idle writer means the disk answers; a busy one is stuck once a request gave up on it, or after a timeout.
+    return !closed && fatal == null && writer.isAlive()
+        && (since == IDLE || !late && System.nanoTime() - since < timeout.toNanos());
   }
 
   private void run() {
@@ -214,8 +285,10 @@ public final class ChainedAuditLog implements AuditLog {
         return;
       }
       queue.drainTo(batch, BATCH - 1);
+      busySince = System.nanoTime();
       boolean stop;
       try {
+        beforeBatch.run();
         stop = writeBatch(batch);
       } catch (RuntimeException | Error e) {
         // A bug, not the disk: no line may follow what it left, and no request may wait for ever.
@@ -226,6 +299,8 @@ public final class ChainedAuditLog implements AuditLog {
         p.done("the audit writer failed: " + fatal); // no-op for those already done
       }
       batch.clear();
+      busySince = IDLE;
+      late = false; // the disk answered again
       if (stop) {
         return;
       }
@@ -310,13 +385,7 @@ public final class ChainedAuditLog implements AuditLog {
     FileChannel old = channel;
     old.force(false);
     int next = generation + 1;
-    FileChannel created;
-    try {
-      created = openFile(next);
-      created.truncate(0); // left by a rotation that failed halfway: it holds no line of the chain
-    } catch (EnvelopeException e) {
-      throw new IOException(e.getMessage(), e);
-    }
+    FileChannel created = createFile(next);
     long oldSize = size;
     long oldSeq = seq;
     String oldPrev = prev;
@@ -332,6 +401,13 @@ public final class ChainedAuditLog implements AuditLog {
       seq = oldSeq;
       prev = oldPrev;
       close(created);
+      // Ours (made just now, in a directory only we may write) and without a line of the chain: gone, so the next
+      // try can make it afresh.
+      try {
+        Files.deleteIfExists(file(next));
+      } catch (IOException cannotDelete) {
+        e.addSuppressed(cannotDelete);
+      }
       throw e;
     }
     generation = next;

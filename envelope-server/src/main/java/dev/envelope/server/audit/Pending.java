@@ -2,6 +2,7 @@ package dev.envelope.server.audit;
 
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -22,12 +23,19 @@ final class Pending {
     }
   }
 
-  /** Waits for the writer; fails if it is gone (closed meanwhile) without having taken this line. */
-  void await(Thread writer) throws EnvelopeException {
+  /**
+   * Waits for the writer, at most {@code timeout}; fails if it is gone (closed meanwhile) without having taken this
+   * line, or has not made it durable in time (a stuck disk must not hold a request, and its thread, for ever).
+   * A line that timed out may still be written later: its request failed, which is all the line claimed.
+   */
+  void await(Thread writer, Duration timeout) throws EnvelopeException {
+    long deadline = System.nanoTime() + timeout.toNanos();
     try {
-      while (!done.await(1, TimeUnit.SECONDS)) {
+      while (!done.await(Math.min(1_000_000_000L, Math.max(0, deadline - System.nanoTime())), TimeUnit.NANOSECONDS)) {
         if (!writer.isAlive()) {
           done("the audit log is closed");
+        } else if (System.nanoTime() - deadline >= 0) {
+          done("the audit log did not make the line durable within " + timeout.toSeconds() + " s (a stuck disk?)");
         }
       }
     } catch (InterruptedException e) {

@@ -1,0 +1,45 @@
+package dev.envelope.server.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A disk that stops answering holds no request for ever: the line fails after the timeout, and the log says so. */
+class StuckAuditLogTest {
+  @TempDir
+  Path dir;
+
+  private static AuditEvent event() {
+    return AuditEvent.of(AuditEvent.Type.FILE_LIST, AuditEvent.Outcome.OK).tenant("default").build();
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS) // the bug this guards against is a hang
+  void aLineThatCannotBeWrittenInTime_failsUnavailable_andTheLogIsUnhealthyUntilTheDiskAnswers() throws Exception {
+    try (ChainedAuditLog log = ChainedAuditLog.open(dir, "node-a", 1 << 20, Clock.systemUTC(),
+        Duration.ofMillis(200))) {
+      assertTrue(log.healthy());
+      try (StuckDisk disk = StuckDisk.under(log)) {
+        EnvelopeException e = assertThrows(EnvelopeException.class, () -> log.record(event()));
+
+        assertEquals(ErrorCode.UNAVAILABLE, e.code());
+        assertTrue(e.getMessage().contains("durable within"), e.getMessage());
+        assertFalse(log.healthy());
+      }
+      log.beforeBatch = () -> {};
+      log.record(event());
+      assertTrue(log.healthy());
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package dev.envelope.server.audit;
+
+import java.util.concurrent.CountDownLatch;
+
+/** Stands in for a disk that stops answering, for tests outside this package: the writer blocks until released. */
+public final class StuckDisk implements AutoCloseable {
+  private final CountDownLatch release = new CountDownLatch(1);
+
+  private StuckDisk(ChainedAuditLog log) {
+    log.beforeBatch = () -> {
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+  }
+
+  /** From now on, the writer of {@code log} hangs before its next batch until {@link #close}. */
+  public static StuckDisk under(ChainedAuditLog log) {
+    return new StuckDisk(log);
+  }
+
+  /** The disk answers again. */
+  @Override
+  public void close() {
+    release.countDown();
+  }
+}
