@@ -142,14 +142,9 @@ final class Backends implements AutoCloseable {
       throws EnvelopeException {
     switch (choice(settings, Setting.BLOB)) {
       case "fs" -> {
-        Path dir = settings.home().toAbsolutePath().normalize().resolve(LocalStores.BLOBS);
-        try {
-          DirectoryBlobStore blobs = DirectoryBlobStore.open(dir);
-          opened.push(blobs);
-          return blobs;
-        } catch (IOException e) {
-          throw new EnvelopeException(ErrorCode.IO, "cannot open the blob directory " + dir + ": " + e, e);
-        }
+        DirectoryBlobStore blobs = LocalStores.openBlobs(settings.home());
+        opened.push(blobs);
+        return blobs;
       }
       case "s3" -> {
         String bucket = required(settings, Setting.S3_BUCKET, "blob = s3");

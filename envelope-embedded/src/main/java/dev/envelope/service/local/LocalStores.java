@@ -34,6 +34,24 @@ public final class LocalStores implements AutoCloseable {
    */
   public static LocalStores open(Path home) throws EnvelopeException {
     Path dir = home.toAbsolutePath().normalize();
+    DirectoryBlobStore blobs = openBlobs(dir);
+    try {
+      return new LocalStores(blobs, SqliteMetadataStore.open(dir.resolve(DATABASE)));
+    } catch (EnvelopeException | RuntimeException e) {
+      blobs.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Opens (creating when missing, 0700) the blob directory under {@code home}, and refuses one that another user
+   * owns or others may write: they could remove ciphertext, or plant files under the names uploads will use.
+   *
+   * @throws EnvelopeException {@link ErrorCode#INSECURE_FILE} for such a directory; {@link ErrorCode#IO} if it
+   *     cannot be created or opened
+   */
+  public static DirectoryBlobStore openBlobs(Path home) throws EnvelopeException {
+    Path dir = home.toAbsolutePath().normalize();
     DirectoryBlobStore blobs;
     try {
       PrivateFiles.createDirectories(dir);
@@ -42,10 +60,14 @@ public final class LocalStores implements AutoCloseable {
       throw new EnvelopeException(ErrorCode.IO, "cannot open the blob directory under " + dir + ": " + e, e);
     }
     try {
-      return new LocalStores(blobs, SqliteMetadataStore.open(dir.resolve(DATABASE)));
-    } catch (EnvelopeException | RuntimeException e) {
+      PrivateFiles.checkPrivateDirectory(dir.resolve(BLOBS), "blob directory");
+      return blobs;
+    } catch (EnvelopeException | IOException | RuntimeException e) {
       blobs.close();
-      throw e;
+      if (e instanceof EnvelopeException refused) {
+        throw refused;
+      }
+      throw new EnvelopeException(ErrorCode.IO, "cannot look at the blob directory under " + dir + ": " + e, e);
     }
   }
 

@@ -69,6 +69,25 @@ class LocalStoresTest {
     assertTrue(e.getMessage().contains("chmod go-w " + home.toRealPath()), e.getMessage());
   }
 
+  @Test
+  void aBlobDirectoryOthersMayWrite_orAnotherUserOwns_isRefused() throws Exception {
+    Path home = dir.resolve("home");
+    LocalStores.open(home).close();
+    Path blobs = home.resolve(LocalStores.BLOBS);
+
+    FileModes.set(blobs, "rwxrwx---");
+    EnvelopeException writable = assertThrows(EnvelopeException.class, () -> LocalStores.open(home));
+    assertEquals(ErrorCode.INSECURE_FILE, writable.code());
+    assertTrue(writable.getMessage().contains("blob directory") && writable.getMessage().contains(blobs.toString()),
+        writable.getMessage());
+
+    FileModes.set(blobs, "rwx------");
+    FileModes.giveToNobody(blobs);
+    EnvelopeException theirs = assertThrows(EnvelopeException.class, () -> LocalStores.openBlobs(home));
+    assertEquals(ErrorCode.INSECURE_FILE, theirs.code());
+    assertTrue(theirs.getMessage().contains("belongs to uid 65534"), theirs.getMessage());
+  }
+
   private static String mode(Path path) throws IOException {
     return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
   }
