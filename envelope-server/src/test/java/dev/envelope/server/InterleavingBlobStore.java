@@ -64,6 +64,11 @@ final class InterleavingBlobStore implements BlobStore {
   }
 
   @Override
+  public java.time.Duration minimumOrphanGrace() {
+    return inner.minimumOrphanGrace(); // a wrapper must not hide the grace its store needs
+  }
+
+  @Override
   public void checkReady() throws IOException {
     inner.checkReady();
   }

@@ -116,6 +116,11 @@ final class CountingBlobStore implements BlobStore {
   }
 
   @Override
+  public java.time.Duration minimumOrphanGrace() {
+    return inner.minimumOrphanGrace(); // a wrapper must not hide the grace its store needs
+  }
+
+  @Override
   public void checkReady() throws IOException {
     inner.checkReady();
   }
