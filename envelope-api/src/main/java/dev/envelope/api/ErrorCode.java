@@ -53,7 +53,13 @@ public enum ErrorCode {
    * An audit log's hash chain does not hold: a line is missing, altered or out of order, or the log ends in a
    * line cut short.
    */
-  AUDIT_CHAIN_BROKEN("audit-chain-broken", 21);
+  AUDIT_CHAIN_BROKEN("audit-chain-broken", 21),
+  /**
+   * The tenant was crypto-shredded: its root key is disabled and being destroyed, and its files are gone for good.
+   */
+  TENANT_SHREDDED("tenant-shredded", 22),
+  /** The root key (or key version) still wraps stored files: disabling or deleting it would make them unreadable. */
+  KEY_IN_USE("key-in-use", 23);
 
   private final String id;
   private final int exitCode;

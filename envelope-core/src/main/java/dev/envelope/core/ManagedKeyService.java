@@ -23,7 +23,7 @@ import java.util.List;
  *   <li>every old version of a key still decrypts until the key itself is deleted.
  * </ul>
  */
-public interface ManagedKeyService extends KeyService {
+public interface ManagedKeyService extends KeyService, RootKeyAdmin {
   /** The largest plaintext {@link #encrypt} accepts (the AWS KMS limit). */
   int MAX_PLAINTEXT_BYTES = 4096;
   /** Bounds of the waiting period before a scheduled deletion destroys a key's material, in days. */
@@ -53,6 +53,66 @@ public interface ManagedKeyService extends KeyService {
    *     {@link ErrorCode#INVALID_ARGUMENT}
    */
   RootKey scheduleKeyDeletion(String keyRef, int pendingDays) throws EnvelopeException;
+
+  /**
+   * Destroys a disabled key (or one pending deletion) at once, material and all: every data key wrapped under any
+   * of its versions is lost that moment. An enabled key is {@link ErrorCode#KEY_INVALID_STATE}. AWS KMS has no
+   * such operation; this service has it for crypto-shredding ({@code envelope tenants shred --now}).
+   */
+  void destroyKeyNow(String keyRef) throws EnvelopeException;
+
+  /**
+   * Destroys one older version of a key at once, for retiring it once no stored data key is wrapped under it
+   * ({@code envelope keys destroy-version}). The current version is {@link ErrorCode#KEY_INVALID_STATE}; an unknown
+   * one {@link ErrorCode#KEY_NOT_FOUND}.
+   */
+  RootKey destroyKeyVersion(String keyRef, int version) throws EnvelopeException;
+
+  // ---- RootKeyAdmin, in terms of the methods above ----
+
+  @Override
+  default String createRootKey(String description) throws EnvelopeException {
+    return createKey(description).id();
+  }
+
+  @Override
+  default String resolveRootKey(String keyRef) throws EnvelopeException {
+    RootKey key = describeKey(keyRef);
+    if (key.state() == KeyState.DISABLED) {
+      throw new EnvelopeException(ErrorCode.KEY_DISABLED, "root key " + key.id() + " is disabled");
+    }
+    if (key.state() == KeyState.PENDING_DELETION) {
+      throw new EnvelopeException(ErrorCode.KEY_INVALID_STATE, "root key " + key.id() + " is pending deletion");
+    }
+    return key.id();
+  }
+
+  @Override
+  default int currentVersion(String keyId) throws EnvelopeException {
+    return describeKey(keyId).currentVersion();
+  }
+
+  @Override
+  default void disableRootKey(String keyId) throws EnvelopeException {
+    if (describeKey(keyId).state() == KeyState.ENABLED) {
+      disableKey(keyId);
+    }
+  }
+
+  @Override
+  default java.time.Instant scheduleRootKeyDeletion(String keyId) throws EnvelopeException {
+    RootKey key = describeKey(keyId);
+    if (key.state() == KeyState.PENDING_DELETION) {
+      return key.deletionDate().orElseThrow();
+    }
+    return scheduleKeyDeletion(keyId, MIN_PENDING_DAYS).deletionDate().orElseThrow();
+  }
+
+  @Override
+  default void destroyRootKeyNow(String keyId) throws EnvelopeException {
+    disableRootKey(keyId);
+    destroyKeyNow(keyId);
+  }
 
   /** Takes a key out of pending deletion; it comes back {@link KeyState#DISABLED}, as in AWS KMS. */
   RootKey cancelKeyDeletion(String keyRef) throws EnvelopeException;

@@ -261,6 +261,68 @@ public abstract class ManagedKeyServiceContract extends KeyServiceContract {
   }
 
   @Test
+  void destroyKeyNow_ofADisabledKey_destroysEveryVersionAtOnce_andNothingElse() throws Exception {
+    String id = keys.createKey("").id();
+    String survivor = keys.createKey("").id();
+    WrappedKey wrapped = keys.encrypt(id, new byte[] {1}, CONTEXT);
+    keys.rotateKey(id);
+    WrappedKey wrappedV2 = keys.encrypt(id, new byte[] {3}, CONTEXT);
+    WrappedKey wrappedSurvivor = keys.encrypt(survivor, new byte[] {2}, CONTEXT);
+    assertFailsWith(ErrorCode.KEY_INVALID_STATE, () -> keys.destroyKeyNow(id), "an enabled key is not destroyed");
+    assertArrayEquals(new byte[] {1}, keys.decryptBytes(wrapped, CONTEXT));
+
+    keys.disableKey(id);
+    keys.destroyKeyNow(id);
+
+    assertFailsWith(ErrorCode.KEY_NOT_FOUND, () -> keys.describeKey(id), "describe");
+    assertFailsWith(ErrorCode.KEY_NOT_FOUND, () -> keys.decryptBytes(wrapped, CONTEXT), "version 1");
+    assertFailsWith(ErrorCode.KEY_NOT_FOUND, () -> keys.decryptBytes(wrappedV2, CONTEXT), "version 2");
+    assertArrayEquals(new byte[] {2}, keys.decryptBytes(wrappedSurvivor, CONTEXT), "other keys live on");
+  }
+
+  @Test
+  void rootKeyAdmin_shredsAnEnabledKey_inOneCall() throws Exception {
+    String id = keys.createRootKey("tenant acme");
+    assertEquals(id, keys.resolveRootKey(id));
+    WrappedKey wrapped = keys.encrypt(id, new byte[] {1}, CONTEXT);
+    keys.destroyRootKeyNow(id);
+    assertFailsWith(ErrorCode.KEY_NOT_FOUND, () -> keys.decryptBytes(wrapped, CONTEXT), "destroyed");
+  }
+
+  @Test
+  void rootKeyAdmin_scheduleDeletion_usesTheShortestWindow_andKeepsAnEarlierDate() throws Exception {
+    String id = keys.createRootKey("tenant acme");
+    keys.disableRootKey(id);
+    keys.disableRootKey(id); // idempotent
+    assertFailsWith(ErrorCode.KEY_DISABLED, () -> keys.resolveRootKey(id), "a disabled key is not resolved");
+    Instant date = keys.scheduleRootKeyDeletion(id);
+    assertEquals(clock.instant().plus(Duration.ofDays(ManagedKeyService.MIN_PENDING_DAYS)), date);
+    clock.advance(Duration.ofDays(1));
+    assertEquals(date, keys.scheduleRootKeyDeletion(id));
+    assertFailsWith(ErrorCode.KEY_INVALID_STATE, () -> keys.resolveRootKey(id), "pending");
+  }
+
+  @Test
+  void destroyKeyVersion_destroysOnlyThatVersion_neverTheCurrentOne() throws Exception {
+    String id = keys.createKey("").id();
+    WrappedKey v1 = keys.encrypt(id, new byte[] {1}, CONTEXT);
+    keys.rotateKey(id);
+    WrappedKey v2 = keys.encrypt(id, new byte[] {2}, CONTEXT);
+    keys.rotateKey(id);
+    WrappedKey v3 = keys.encrypt(id, new byte[] {3}, CONTEXT);
+    assertFailsWith(ErrorCode.KEY_INVALID_STATE, () -> keys.destroyKeyVersion(id, 3), "the current version");
+    assertFailsWith(ErrorCode.KEY_NOT_FOUND, () -> keys.destroyKeyVersion(id, 9), "no such version");
+
+    assertEquals(3, keys.destroyKeyVersion(id, 1).currentVersion());
+
+    assertFailsWith(ErrorCode.KEY_NOT_FOUND, () -> keys.decryptBytes(v1, CONTEXT), "version 1 is gone");
+    assertFailsWith(ErrorCode.KEY_NOT_FOUND, () -> keys.destroyKeyVersion(id, 1), "twice");
+    assertArrayEquals(new byte[] {2}, keys.decryptBytes(v2, CONTEXT));
+    assertArrayEquals(new byte[] {3}, keys.decryptBytes(v3, CONTEXT));
+    assertEquals(4, keys.rotateKey(id).currentVersion(), "a destroyed version's number is never reused");
+  }
+
+  @Test
   void aKeyWhoseDeletionDatePassed_isGoneEvenBeforeAnyWrite() throws Exception {
     String id = keys.createKey("").id();
     WrappedKey wrapped = keys.encrypt(id, new byte[] {1}, CONTEXT);

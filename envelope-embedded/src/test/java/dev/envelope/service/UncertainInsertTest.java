@@ -78,6 +78,17 @@ class UncertainInsertTest {
       }
 
       @Override
+      public FilePage scan(String tenant, String cursor, int limit) throws EnvelopeException {
+        return stores.metadata().scan(tenant, cursor, limit);
+      }
+
+      @Override
+      public boolean replaceWrappedKey(FileRecord expected, String keyService, dev.envelope.core.WrappedKey next)
+          throws EnvelopeException {
+        return stores.metadata().replaceWrappedKey(expected, keyService, next);
+      }
+
+      @Override
       public void checkReady() throws EnvelopeException {
         stores.metadata().checkReady();
       }

@@ -34,7 +34,8 @@ record Problem(int status, String code, String detail) {
       case UNAUTHENTICATED -> 401;
       case FORBIDDEN -> 403;
       case NOT_FOUND -> 404;
-      case ALREADY_EXISTS -> 409;
+      case ALREADY_EXISTS, KEY_IN_USE -> 409;
+      case TENANT_SHREDDED -> 410;
       case TOO_LARGE -> 413;
       case RANGE_NOT_SATISFIABLE -> 416;
       case THROTTLED -> 429;
@@ -64,6 +65,8 @@ record Problem(int status, String code, String detail) {
       case "forbidden" -> "Forbidden";
       case "not-found" -> "Not found";
       case "already-exists" -> "Already exists";
+      case "key-in-use" -> "Root key still in use";
+      case "tenant-shredded" -> "Tenant shredded";
       case "too-large" -> "Too large";
       case "range-not-satisfiable" -> "Range not satisfiable";
       case METHOD_NOT_ALLOWED -> "Method not allowed";

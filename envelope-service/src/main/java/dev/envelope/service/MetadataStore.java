@@ -39,6 +39,29 @@ public interface MetadataStore extends AutoCloseable {
   /** Deletes the tenant's row; returns whether there was one. */
   boolean delete(String tenant, String id) throws EnvelopeException;
 
+  /**
+   * A page of every row, of one tenant or of all: the way administrative jobs (rewrap, key usage, purge, migrate)
+   * walk the whole store. The order is the store's own, but stable: following the cursors visits every row that
+   * exists from the first page to the last exactly once; rows inserted or deleted meanwhile may or may not
+   * appear. A page may hold fewer than {@code limit} rows (even none) while more follow: the scan ends when
+   * {@link FilePage#nextCursor()} is empty.
+   *
+   * @param tenant only this tenant's rows, or every tenant's when null
+   * @param cursor {@code null} to start, else a {@link FilePage#nextCursor()} of a scan with the same {@code
+   *     tenant}; anything else is {@link dev.envelope.api.ErrorCode#INVALID_ARGUMENT}
+   * @param limit 1 to {@link #MAX_PAGE}; outside that, {@link dev.envelope.api.ErrorCode#INVALID_ARGUMENT}
+   */
+  FilePage scan(String tenant, String cursor, int limit) throws EnvelopeException;
+
+  /**
+   * Re-wraps one row: sets its key service and wrapped key to {@code keyService} and {@code replacement} if the
+   * row (same tenant and id) still has exactly the key service and wrapped key of {@code expected}. Returns false,
+   * changing nothing, when the row is gone or another writer changed its key first: a rewrap beside live traffic
+   * never brings back a deleted row or overwrites a newer key. Every other column stays as it is.
+   */
+  boolean replaceWrappedKey(FileRecord expected, String keyService, dev.envelope.core.WrappedKey replacement)
+      throws EnvelopeException;
+
   /** Whether any tenant has a row with that id: the orphan sweeper's question about a blob. */
   boolean exists(String id) throws EnvelopeException;
 

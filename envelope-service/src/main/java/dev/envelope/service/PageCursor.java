@@ -57,6 +57,27 @@ public record PageCursor(long createdAtMillis, String id) {
     }
   }
 
+  /**
+   * The cursor of a {@link MetadataStore#scan}: after the row {@code id}, for a scan of {@code tenant} (null: of
+   * every tenant). Its check binds the scan's filter, so a cursor of one scan does not continue another.
+   */
+  public static String encodeScan(String tenant, String id) {
+    return new PageCursor(0, id).encode(scanScope(tenant));
+  }
+
+  /** The id after which a scan continues; {@link ErrorCode#INVALID_ARGUMENT} for a cursor this scan did not make. */
+  public static String decodeScan(String tenant, String text) throws EnvelopeException {
+    PageCursor cursor = decode(scanScope(tenant), text);
+    if (cursor.createdAtMillis() != 0 || cursor.id().isEmpty()) {
+      throw invalid();
+    }
+    return cursor.id();
+  }
+
+  private static String scanScope(String tenant) {
+    return "\0scan\0" + (tenant == null ? "*" : tenant); // no tenant name starts with NUL
+  }
+
   private static byte[] check(String tenant, byte[] bytes, int length) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");

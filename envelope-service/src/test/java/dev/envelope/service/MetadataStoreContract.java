@@ -286,6 +286,156 @@ public abstract class MetadataStoreContract {
     assertEquals(150, store.list("acme", null, MetadataStore.MAX_PAGE).files().size());
   }
 
+  // --- scan and replaceWrappedKey: the administrative walk (rewrap, usage, purge)
+
+  @Test
+  void scan_visitsEveryRowOfEveryTenantOnce_acrossSmallPages() throws EnvelopeException {
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 75; i++) {
+      for (String tenant : List.of("acme", "globex", "initech")) {
+        String id = tenant.charAt(0) + "-" + i;
+        store.insert(file(tenant, id, T0.plusMillis(i % 5)));
+        expected.add(id);
+      }
+    }
+    List<String> seen = scanIds(null, 7);
+    assertEquals(expected.size(), seen.size(), "no row twice");
+    assertEquals(new HashSet<>(expected), new HashSet<>(seen));
+  }
+
+  @Test
+  void scan_ofOneTenant_seesOnlyItsRows() throws EnvelopeException {
+    for (int i = 0; i < 30; i++) {
+      store.insert(file("acme", "a-" + i, T0));
+      store.insert(file("globex", "g-" + i, T0));
+    }
+    List<String> seen = scanIds("globex", 4);
+    assertEquals(30, seen.size());
+    assertTrue(seen.stream().allMatch(id -> id.startsWith("g-")), seen.toString());
+    assertEquals(List.of(), scanIds("initech", 10));
+  }
+
+  @Test
+  void scan_ofAnEmptyStore_isOneEmptyLastPage() throws EnvelopeException {
+    FilePage page = store.scan(null, null, 10);
+    assertEquals(List.of(), page.files());
+    assertEquals(Optional.empty(), page.nextCursor());
+  }
+
+  @Test
+  void scan_returnsWholeRows() throws EnvelopeException {
+    FileRecord file = file("acme", "f1", T0);
+    store.insert(file);
+    assertEquals(List.of(file), store.scan("acme", null, 10).files());
+  }
+
+  @Test
+  void scan_refusesBadLimitsAndCursors() throws EnvelopeException {
+    for (int i = 0; i < 5; i++) {
+      store.insert(file("acme", "f" + i, T0));
+    }
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.scan(null, null, 0));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.scan(null, null, MetadataStore.MAX_PAGE + 1));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.scan(null, "garbage", 2));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.scan(null, "", 2));
+    String cursor = store.scan("acme", null, 2).nextCursor().orElseThrow();
+    // A cursor of one scan does not continue another, nor a listing.
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.scan(null, cursor, 2));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.scan("globex", cursor, 2));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.list("acme", cursor, 2));
+    String listCursor = store.list("acme", null, 2).nextCursor().orElseThrow();
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.scan("acme", listCursor, 2));
+  }
+
+  @Test
+  void scan_cursorStaysValid_whenItsRowIsDeleted() throws EnvelopeException {
+    for (int i = 0; i < 10; i++) {
+      store.insert(file("acme", "f" + i, T0));
+    }
+    FilePage first = store.scan(null, null, 3);
+    for (FileRecord f : first.files()) {
+      assertTrue(store.delete("acme", f.id()));
+    }
+    List<String> rest = new ArrayList<>();
+    String cursor = first.nextCursor().orElseThrow();
+    while (cursor != null) {
+      FilePage page = store.scan(null, cursor, 3);
+      page.files().forEach(f -> rest.add(f.id()));
+      cursor = page.nextCursor().orElse(null);
+    }
+    assertEquals(7, rest.size(), rest.toString());
+  }
+
+  @Test
+  void replaceWrappedKey_changesTheKeyAndNothingElse() throws EnvelopeException {
+    FileRecord file = file("acme", "f1", T0);
+    store.insert(file);
+    WrappedKey next = WrappedKey.of("arn:aws:kms:eu-west-1:111122223333:key/new", 0, new byte[] {9, 8, 7});
+    assertTrue(store.replaceWrappedKey(file, "aws-kms", next));
+    FileRecord after = store.get("acme", "f1").orElseThrow();
+    assertEquals(new FileRecord(file.id(), file.tenant(), file.name(), file.contentType(), file.size(),
+        file.createdAt(), "aws-kms", next, file.formatVersion(), file.segmentSize()), after);
+  }
+
+  @Test
+  void replaceWrappedKey_ofARowChangedMeanwhile_isFalse_andKeepsTheNewerKey() throws EnvelopeException {
+    FileRecord file = file("acme", "f1", T0);
+    store.insert(file);
+    WrappedKey first = WrappedKey.of("root-acme", 2, new byte[] {1});
+    assertTrue(store.replaceWrappedKey(file, "local", first));
+    // A second writer still holding the original row loses; so does one naming the same key with another version.
+    assertFalse(store.replaceWrappedKey(file, "local", WrappedKey.of("root-acme", 3, new byte[] {2})));
+    FileRecord sameBytesOtherVersion = new FileRecord(file.id(), file.tenant(), file.name(), file.contentType(),
+        file.size(), file.createdAt(), "local", WrappedKey.of("root-acme", 1, new byte[] {1}), file.formatVersion(),
+        file.segmentSize());
+    assertFalse(store.replaceWrappedKey(sameBytesOtherVersion, "local", WrappedKey.of("x", 1, new byte[] {3})));
+    FileRecord otherService = new FileRecord(file.id(), file.tenant(), file.name(), file.contentType(),
+        file.size(), file.createdAt(), "pkcs11", first, file.formatVersion(), file.segmentSize());
+    assertFalse(store.replaceWrappedKey(otherService, "local", WrappedKey.of("x", 1, new byte[] {3})));
+    assertEquals(first, store.get("acme", "f1").orElseThrow().wrappedKey());
+  }
+
+  @Test
+  void replaceWrappedKey_ofADeletedRow_isFalse_andDoesNotBringItBack() throws EnvelopeException {
+    FileRecord file = file("acme", "f1", T0);
+    store.insert(file);
+    assertTrue(store.delete("acme", "f1"));
+    assertFalse(store.replaceWrappedKey(file, "local", WrappedKey.of("root-acme", 2, new byte[] {1})));
+    assertEquals(Optional.empty(), store.get("acme", "f1"));
+    assertFalse(store.exists("f1"));
+  }
+
+  @Test
+  void replaceWrappedKey_namingAnotherTenant_isFalse() throws EnvelopeException {
+    FileRecord file = file("acme", "f1", T0);
+    store.insert(file);
+    FileRecord claimed = new FileRecord(file.id(), "globex", file.name(), file.contentType(), file.size(),
+        file.createdAt(), file.keyService(), file.wrappedKey(), file.formatVersion(), file.segmentSize());
+    assertFalse(store.replaceWrappedKey(claimed, "local", WrappedKey.of("root-globex", 1, new byte[] {1})));
+    assertEquals(file, store.get("acme", "f1").orElseThrow());
+  }
+
+  @Test
+  void racingReplacesOfOneRow_exactlyOneWins() throws Exception {
+    FileRecord file = file("acme", "f1", T0);
+    store.insert(file);
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<Boolean>> outcomes = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        WrappedKey next = WrappedKey.of("root-acme", 10 + i, new byte[] {(byte) i});
+        outcomes.add(pool.submit(() -> store.replaceWrappedKey(file, "local", next)));
+      }
+      int won = 0;
+      for (Future<Boolean> f : outcomes) {
+        won += f.get(60, TimeUnit.SECONDS) ? 1 : 0;
+      }
+      assertEquals(1, won);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   @Test
   void healthyStore_isReady() throws EnvelopeException {
     store.checkReady();
@@ -308,6 +458,20 @@ public abstract class MetadataStoreContract {
   protected static void assertCode(ErrorCode code, Executable call) {
     EnvelopeException e = assertThrows(EnvelopeException.class, call);
     assertEquals(code, e.code(), e.getMessage());
+  }
+
+  private List<String> scanIds(String tenant, int limit) throws EnvelopeException {
+    List<String> seen = new ArrayList<>();
+    String cursor = null;
+    int pages = 0;
+    do {
+      FilePage page = store.scan(tenant, cursor, limit);
+      assertTrue(page.files().size() <= limit);
+      page.files().forEach(f -> seen.add(f.id()));
+      cursor = page.nextCursor().orElse(null);
+      assertTrue(++pages < 10_000, "the scan ends");
+    } while (cursor != null);
+    return seen;
   }
 
   private static List<String> ids(List<FileRecord> files) {

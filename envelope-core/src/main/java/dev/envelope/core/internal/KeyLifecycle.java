@@ -214,6 +214,40 @@ public final class KeyLifecycle {
     });
   }
 
+  /**
+   * Destroys the key at once: it is put pending deletion with today as its date, and the same update drops it
+   * and destroys its material. The key must be disabled or pending deletion already (a key in use is not
+   * destroyed by one call).
+   */
+  public void destroyKeyNow(String keyRef) throws EnvelopeException {
+    change(keyRef, (key, now) -> {
+      if (key.state() == KeyState.ENABLED) {
+        throw new EnvelopeException(ErrorCode.KEY_INVALID_STATE, "root key " + key.id()
+            + " is enabled: disable it before destroying it");
+      }
+      return key.withState(KeyState.PENDING_DELETION, now);
+    });
+    purge();
+  }
+
+  /**
+   * Destroys one older version of a key at once: what it wrapped is lost, the other versions are untouched. The
+   * current version cannot be destroyed (rotate first).
+   */
+  public RootKey destroyKeyVersion(String keyRef, int version) throws EnvelopeException {
+    return change(keyRef, (key, now) -> {
+      ManagedKeyRules.requireNotPendingDeletion(key.state(), key.id());
+      if (key.version(version) == null) {
+        throw new EnvelopeException(ErrorCode.KEY_NOT_FOUND, "root key " + key.id() + " has no version " + version);
+      }
+      if (version == key.currentVersion()) {
+        throw new EnvelopeException(ErrorCode.KEY_INVALID_STATE, "version " + version + " is the current version of"
+            + " root key " + key.id() + ": rotate the key first");
+      }
+      return key.withoutVersion(version);
+    });
+  }
+
   public RootKey cancelKeyDeletion(String keyRef) throws EnvelopeException {
     return change(keyRef, (key, now) -> {
       if (key.state() != KeyState.PENDING_DELETION) {

@@ -95,6 +95,17 @@ public record KeyRecord(String id, List<String> aliases, Map<String, Instant> al
         nextRotation, currentVersion, all);
   }
 
+  /** Without version {@code number} (never the current one). */
+  public KeyRecord withoutVersion(int number) {
+    if (number == currentVersion) {
+      throw new IllegalArgumentException("the current version stays");
+    }
+    List<Version> all = new ArrayList<>(versions);
+    all.removeIf(v -> v.version() == number);
+    return new KeyRecord(id, aliases, aliasCreatedAt, description, state, createdAt, deletionDate, rotationPeriod,
+        nextRotation, currentVersion, all);
+  }
+
   /** The public description: never the material. */
   public RootKey describe() {
     return new RootKey(id, aliases, aliasCreatedAt, description, state, currentVersion, createdAt,

@@ -157,6 +157,16 @@ public final class ManagedKeys implements ManagedKeyService {
   }
 
   @Override
+  public void destroyKeyNow(String keyRef) throws EnvelopeException {
+    keys.destroyKeyNow(keyRef);
+  }
+
+  @Override
+  public RootKey destroyKeyVersion(String keyRef, int version) throws EnvelopeException {
+    return keys.destroyKeyVersion(keyRef, version);
+  }
+
+  @Override
   public RootKey cancelKeyDeletion(String keyRef) throws EnvelopeException {
     return keys.cancelKeyDeletion(keyRef);
   }
@@ -218,8 +228,21 @@ public final class ManagedKeys implements ManagedKeyService {
             }
           }
           List<KeyRecord> next = change.apply(KeyLifecycle.purged(current, now), now);
+          destroyForgottenVersions(KeyLifecycle.purged(current, now), next);
           backend.write(next);
           loaded = new Loaded(next, backend.stamp());
+        }
+      }
+    }
+  }
+
+  /** Destroys the material of every version {@code before} names and {@code after} no longer does. */
+  private void destroyForgottenVersions(List<KeyRecord> before, List<KeyRecord> after) throws EnvelopeException {
+    for (KeyRecord old : before) {
+      KeyRecord now = after.stream().filter(k -> k.id().equals(old.id())).findFirst().orElse(null);
+      for (KeyRecord.Version version : old.versions()) {
+        if (now == null || now.version(version.version()) == null) {
+          backend.destroyMaterial(old.id(), version.version());
         }
       }
     }

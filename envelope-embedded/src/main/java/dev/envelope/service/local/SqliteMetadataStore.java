@@ -8,6 +8,8 @@ import dev.envelope.service.FileRecord;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.PageCursor;
 import dev.envelope.service.Role;
+import dev.envelope.service.TenantRecord;
+import dev.envelope.service.TenantStore;
 import dev.envelope.service.TokenRecord;
 import dev.envelope.service.TokenStore;
 import java.io.IOException;
@@ -35,11 +37,12 @@ import org.sqlite.SQLiteException;
  * <p>Failures of the database are {@link ErrorCode#UNAVAILABLE} with a message that names neither SQL nor
  * files; the {@link SQLException} is the cause, for logs.
  */
-public final class SqliteMetadataStore implements MetadataStore, TokenStore {
+public final class SqliteMetadataStore implements MetadataStore, TokenStore, TenantStore {
   private static final int READERS = 4;
   private static final String FILE_COLUMNS = "id, tenant, name, content_type, size, created_at, key_service, "
       + "root_key_id, root_key_version, wrapped_key, format_version, segment_size";
   private static final String TOKEN_COLUMNS = "id, tenant, role, name, secret_hash, created_at, revoked_at";
+  private static final String TENANT_COLUMNS = "name, root_key, key_service, own_key, state, created_at, updated_at";
 
   private final SqliteWriter writer;
   private final SqliteReaders readers;
@@ -163,6 +166,130 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore {
         s.setString(1, tenant);
         s.setString(2, id);
         return s.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public FilePage scan(String tenant, String cursor, int limit) throws EnvelopeException {
+    if (limit < 1 || limit > MAX_PAGE) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "limit must be between 1 and " + MAX_PAGE);
+    }
+    String after = cursor == null ? null : PageCursor.decodeScan(tenant, cursor);
+    List<FileRecord> rows = read(c -> {
+      String sql = "SELECT " + FILE_COLUMNS + " FROM files WHERE 1"
+          + (tenant == null ? "" : " AND tenant = ?") + (after == null ? "" : " AND id > ?")
+          + " ORDER BY id LIMIT ?";
+      try (PreparedStatement s = c.prepareStatement(sql)) {
+        int i = 1;
+        if (tenant != null) {
+          s.setString(i++, tenant);
+        }
+        if (after != null) {
+          s.setString(i++, after);
+        }
+        s.setInt(i, limit + 1);
+        List<FileRecord> found = new ArrayList<>();
+        try (ResultSet result = s.executeQuery()) {
+          while (result.next()) {
+            found.add(fileRecord(result));
+          }
+        }
+        return found;
+      }
+    });
+    if (rows.size() <= limit) {
+      return new FilePage(rows, Optional.empty());
+    }
+    return new FilePage(rows.subList(0, limit), Optional.of(PageCursor.encodeScan(tenant, rows.get(limit - 1).id())));
+  }
+
+  @Override
+  public boolean replaceWrappedKey(FileRecord expected, String keyService, WrappedKey replacement)
+      throws EnvelopeException {
+    return write(null, c -> {
+      try (PreparedStatement s = c.prepareStatement("UPDATE files SET key_service = ?, root_key_id = ?,"
+          + " root_key_version = ?, wrapped_key = ? WHERE tenant = ? AND id = ? AND key_service = ?"
+          + " AND root_key_id = ? AND root_key_version = ? AND wrapped_key = ?")) {
+        s.setString(1, keyService);
+        s.setString(2, replacement.rootKeyId());
+        s.setInt(3, replacement.rootKeyVersion());
+        s.setBytes(4, replacement.ciphertext());
+        s.setString(5, expected.tenant());
+        s.setString(6, expected.id());
+        s.setString(7, expected.keyService());
+        s.setString(8, expected.wrappedKey().rootKeyId());
+        s.setInt(9, expected.wrappedKey().rootKeyVersion());
+        s.setBytes(10, expected.wrappedKey().ciphertext());
+        return s.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public void insertTenant(TenantRecord tenant) throws EnvelopeException {
+    write("a tenant named " + tenant.name() + " already exists", c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "INSERT INTO tenants (" + TENANT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+        bindTenant(s, 1, tenant);
+        return s.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public Optional<TenantRecord> findTenant(String name) throws EnvelopeException {
+    List<TenantRecord> found = tenants("WHERE name = ?", name);
+    return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+  }
+
+  @Override
+  public List<TenantRecord> listTenants() throws EnvelopeException {
+    return tenants("");
+  }
+
+  @Override
+  public boolean replaceTenant(TenantRecord expected, TenantRecord updated) throws EnvelopeException {
+    if (!expected.name().equals(updated.name())) {
+      throw new IllegalArgumentException("a tenant cannot be renamed");
+    }
+    return write(null, c -> {
+      try (PreparedStatement s = c.prepareStatement("UPDATE tenants SET name = ?, root_key = ?, key_service = ?,"
+          + " own_key = ?, state = ?, created_at = ?, updated_at = ? WHERE name = ? AND root_key = ?"
+          + " AND key_service = ? AND own_key = ? AND state = ? AND created_at = ? AND updated_at = ?")) {
+        bindTenant(s, 1, updated);
+        bindTenant(s, 8, expected);
+        return s.executeUpdate() > 0;
+      }
+    });
+  }
+
+  private static void bindTenant(PreparedStatement s, int from, TenantRecord t) throws SQLException {
+    s.setString(from, t.name());
+    s.setString(from + 1, t.rootKey());
+    s.setString(from + 2, t.keyService());
+    s.setInt(from + 3, t.ownKey() ? 1 : 0);
+    s.setString(from + 4, t.state().id());
+    s.setLong(from + 5, t.createdAt().toEpochMilli());
+    s.setLong(from + 6, t.updatedAt().toEpochMilli());
+  }
+
+  private List<TenantRecord> tenants(String where, String... args) throws EnvelopeException {
+    return read(c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT " + TENANT_COLUMNS + " FROM tenants " + where + " ORDER BY name")) {
+        for (int i = 0; i < args.length; i++) {
+          s.setString(i + 1, args[i]);
+        }
+        List<TenantRecord> found = new ArrayList<>();
+        try (ResultSet rows = s.executeQuery()) {
+          while (rows.next()) {
+            found.add(new TenantRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getInt(4) == 1,
+                TenantRecord.State.parse(rows.getString(5)), Instant.ofEpochMilli(rows.getLong(6)),
+                Instant.ofEpochMilli(rows.getLong(7))));
+          }
+        }
+        return found;
       }
     });
   }

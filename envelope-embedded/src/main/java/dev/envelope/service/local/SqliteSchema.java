@@ -62,7 +62,19 @@ final class SqliteSchema {
           "INSERT INTO tokens_v2 SELECT id, tenant, role, name, secret_hash, created_at, revoked_at FROM tokens",
           "DROP TABLE tokens",
           "ALTER TABLE tokens_v2 RENAME TO tokens",
-          "CREATE INDEX tokens_by_tenant ON tokens (tenant, created_at, id)"));
+          "CREATE INDEX tokens_by_tenant ON tokens (tenant, created_at, id)"),
+      // 3: tenants with root keys of their own (a tenant without a row uses the node's root key)
+      List.of(
+          """
+          CREATE TABLE tenants (
+            name        TEXT    NOT NULL PRIMARY KEY,
+            root_key    TEXT    NOT NULL,
+            key_service TEXT    NOT NULL,
+            own_key     INTEGER NOT NULL CHECK (own_key IN (0, 1)),
+            state       TEXT    NOT NULL CHECK (state IN ('active', 'shredded')),
+            created_at  INTEGER NOT NULL,
+            updated_at  INTEGER NOT NULL
+          ) STRICT"""));
 
   private SqliteSchema() {}
 
