@@ -18,7 +18,7 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "admin", mixinStandardHelpOptions = true,
     description = "One-off operator tasks the server never does by itself.",
-    subcommands = {AdminCommand.InitDynamoDb.class})
+    subcommands = {AdminCommand.InitDynamoDb.class, AdminCommand.RewrapCommand.class})
 final class AdminCommand {
   @ParentCommand
   EnvelopeCommand parent;
@@ -67,6 +67,66 @@ final class AdminCommand {
       DynamoDbMetadataStore.createTable(dynamo);
       cli.println("created DynamoDB table " + settings.value(Setting.DYNAMODB_TABLE) + "; it is active");
       return 0;
+    }
+  }
+
+  @Command(name = "rewrap", mixinStandardHelpOptions = true,
+      description = {"Re-wrap every stored data key under the current version of its tenant's root key (the"
+          + " tenant's own, else the node's), inside the key service; no file is read or re-encrypted.",
+          "Idempotent and resumable: stop it at any point and run it again. Safe beside a running server: a row"
+              + " changed meanwhile is left as the other writer left it.",
+          "Exit status 0 when every row is current, 1 (internal) when some could not be re-wrapped: their ids are"
+              + " printed and logged."})
+  static final class RewrapCommand implements Callable<Integer> {
+    @ParentCommand
+    AdminCommand admin;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "settings file, as for 'envelope serve'")
+    String config;
+
+    @Option(names = "--tenant", paramLabel = "TENANT", description = "only this tenant's files")
+    String tenant;
+
+    @Option(names = "--dry-run", description = "count what would be re-wrapped; change nothing")
+    boolean dryRun;
+
+    @Option(names = "--rate", paramLabel = "N", defaultValue = "0",
+        description = "at most N re-wraps per second, to spare the key service (default: no limit)")
+    double rate;
+
+    @Override
+    public Integer call() throws EnvelopeException, java.io.IOException {
+      Cli cli = admin.parent.cli;
+      dev.envelope.service.Rewrap.Options options;
+      try {
+        options = new dev.envelope.service.Rewrap.Options(tenant, dryRun, rate);
+      } catch (IllegalArgumentException e) {
+        throw new EnvelopeException(dev.envelope.api.ErrorCode.INVALID_ARGUMENT, e.getMessage());
+      }
+      NodeSettings settings = NodeAccess.settings(admin.parent, config);
+      dev.envelope.service.Rewrap.Summary done;
+      try (Backends backends = Backends.open(settings, cli)) {
+        dev.envelope.service.FileService files = backends.fileService(settings);
+        long total = -1;
+        if (cli.terminal()) {
+          total = dev.envelope.service.KeyUsage.of(backends.metadata, tenant).tenants().values().stream()
+              .mapToLong(dev.envelope.service.KeyUsage.Totals::files).sum();
+        }
+        try (RowProgress bar = RowProgress.start(cli, dryRun ? "rewrap (dry run)" : "rewrap", total)) {
+          done = new dev.envelope.service.Rewrap(files, backends.keyAdmin())
+              .run(dev.envelope.service.Principal.localOperator(), options, bar::update);
+        }
+      }
+      cli.println(String.format(java.util.Locale.ROOT,
+          "rewrap%s: %d rows, %d %s, %d already current, %d changed meanwhile, %d skipped, %d failed, in %.1f s"
+              + " (%.0f rows/s)",
+          dryRun ? " (dry run)" : "", done.scanned(), done.rewrapped(), dryRun ? "to re-wrap" : "re-wrapped",
+          done.current(), done.changed(), done.skipped(), done.failed(), done.elapsed().toMillis() / 1000.0,
+          done.rate()));
+      for (String failure : done.failures()) {
+        cli.stderr().println("envelope: not re-wrapped: " + failure);
+      }
+      return done.failed() == 0 ? 0 : 1;
     }
   }
 }

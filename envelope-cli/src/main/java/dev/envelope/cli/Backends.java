@@ -6,6 +6,8 @@ import dev.envelope.awskms.AwsKmsConfig;
 import dev.envelope.awskms.AwsKmsKeyService;
 import dev.envelope.core.KeyService;
 import dev.envelope.core.ManagedKeyService;
+import dev.envelope.core.RootKeyAdmin;
+import dev.envelope.service.FileService;
 import dev.envelope.core.internal.PrivateFiles;
 import dev.envelope.dynamodb.DynamoDbConfig;
 import dev.envelope.dynamodb.DynamoDbMetadataStore;
@@ -15,6 +17,7 @@ import dev.envelope.s3.S3BlobStore;
 import dev.envelope.s3.S3BlobStoreConfig;
 import dev.envelope.service.BlobStore;
 import dev.envelope.service.MetadataStore;
+import dev.envelope.service.TenantStore;
 import dev.envelope.service.TokenStore;
 import dev.envelope.service.local.DirectoryBlobStore;
 import dev.envelope.service.local.LocalStores;
@@ -50,15 +53,27 @@ final class Backends implements AutoCloseable {
   final BlobStore blobs;
   final MetadataStore metadata;
   final TokenStore tokens;
+  final TenantStore tenants;
   private final Deque<AutoCloseable> opened;
 
-  private Backends(KeyService keys, BlobStore blobs, MetadataStore metadata, TokenStore tokens,
-      Deque<AutoCloseable> opened) {
+  private Backends(KeyService keys, BlobStore blobs, MetadataAndTokens rows, Deque<AutoCloseable> opened) {
     this.keys = keys;
     this.blobs = blobs;
-    this.metadata = metadata;
-    this.tokens = tokens;
+    this.metadata = rows.metadata();
+    this.tokens = rows.tokens();
+    this.tenants = rows.tenants();
     this.opened = opened;
+  }
+
+  /** The key service's administration of root keys (every key service Envelope has offers it). */
+  RootKeyAdmin keyAdmin() {
+    return (RootKeyAdmin) keys;
+  }
+
+  /** The file service over these backends, as {@code envelope serve} and the admin commands build it. */
+  FileService fileService(NodeSettings settings) throws EnvelopeException {
+    return FileService.builder().keyService(keys, settings.rootKey()).blobStore(blobs).metadataStore(metadata)
+        .tenantStore(tenants).maxUploadBytes(settings.maxUploadBytes()).build();
   }
 
   /**
@@ -73,7 +88,7 @@ final class Backends implements AutoCloseable {
       KeyService keys = openKeys(settings, cli, opened);
       BlobStore blobs = openBlobs(settings, opened);
       MetadataAndTokens rows = openMetadata(settings, cli.env(), opened);
-      return new Backends(keys, blobs, rows.metadata, rows.tokens, opened);
+      return new Backends(keys, blobs, rows, opened);
     } catch (EnvelopeException | RuntimeException e) {
       closeAll(opened);
       throw e;
@@ -178,8 +193,8 @@ final class Backends implements AutoCloseable {
     }
   }
 
-  /** The file rows and the tokens: one store, which {@code envelope tokens} opens too. */
-  record MetadataAndTokens(MetadataStore metadata, TokenStore tokens) {}
+  /** The file rows, the tokens and the tenants: one store, which {@code envelope tokens} opens too. */
+  record MetadataAndTokens(MetadataStore metadata, TokenStore tokens, TenantStore tenants) {}
 
   static MetadataAndTokens openMetadata(NodeSettings settings, Map<String, String> env,
       Deque<AutoCloseable> opened)
@@ -189,7 +204,7 @@ final class Backends implements AutoCloseable {
         SqliteMetadataStore store = SqliteMetadataStore.open(
             settings.home().toAbsolutePath().normalize().resolve(LocalStores.DATABASE));
         opened.push(store);
-        return new MetadataAndTokens(store, store);
+        return new MetadataAndTokens(store, store, store);
       }
       case "postgres" -> {
         String url = required(settings, Setting.POSTGRES_URL, "metadata = postgres");
@@ -207,12 +222,12 @@ final class Backends implements AutoCloseable {
           throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "metadata = postgres: " + e.getMessage(), e);
         }
         opened.push(store);
-        return new MetadataAndTokens(store, store);
+        return new MetadataAndTokens(store, store, store);
       }
       case "dynamodb" -> {
         DynamoDbMetadataStore store = DynamoDbMetadataStore.open(dynamoDbConfig(settings));
         opened.push(store);
-        return new MetadataAndTokens(store, store);
+        return new MetadataAndTokens(store, store, store);
       }
       default -> throw invalid(settings, Setting.METADATA, "sqlite, postgres or dynamodb");
     }

@@ -13,7 +13,7 @@ import picocli.CommandLine.ScopeType;
         + " that never leaves the key service.",
     subcommands = {KeysCommand.class, EncryptCommand.class, DecryptCommand.class, InspectCommand.class,
         KeyserverCommand.class, ServeCommand.class, UploadCommand.class, DownloadCommand.class, ListCommand.class,
-        RemoveCommand.class, TokensCommand.class, AdminCommand.class, AuditCommand.class},
+        RemoveCommand.class, TokensCommand.class, TenantsCommand.class, AdminCommand.class, AuditCommand.class},
     footerHeading = "%nEnvironment:%n",
     footer = {
         "  ENVELOPE_HOME              data directory holding the keyring (default ./envelope-data)",
@@ -52,7 +52,9 @@ import picocli.CommandLine.ScopeType;
         " 19  insecure-file    a file of keys, secrets or audit records that others could change",
         "                      (or read, for a secret): the message says how to fix its mode",
         " 20  throttled        too many failed authentications from this address; try again later",
-        " 21  audit-chain-broken  an audit log line is missing, altered, out of order or cut short"})
+        " 21  audit-chain-broken  an audit log line is missing, altered, out of order or cut short",
+        " 22  tenant-shredded  the tenant was crypto-shredded: its files are gone for good",
+        " 23  key-in-use       the root key (or version) still wraps files; rewrap first, or --force"})
 final class EnvelopeCommand {
   final Cli cli;
 

@@ -5,6 +5,7 @@ import dev.envelope.api.ErrorCode;
 import dev.envelope.core.ManagedKeyService;
 import dev.envelope.core.RootKey;
 import dev.envelope.core.internal.ManagedKeyRules;
+import dev.envelope.service.KeyUsage;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +25,8 @@ import picocli.CommandLine.ScopeType;
             + " ENVELOPE_PKCS11_PIN or ENVELOPE_PKCS11_PIN_FILE."},
     subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Describe.class,
         KeysCommand.Rotate.class, KeysCommand.Rotation.class, KeysCommand.Disable.class, KeysCommand.Enable.class,
-        KeysCommand.ScheduleDeletion.class, KeysCommand.CancelDeletion.class, KeysCommand.Alias.class})
+        KeysCommand.ScheduleDeletion.class, KeysCommand.CancelDeletion.class, KeysCommand.Alias.class,
+        KeysCommand.Usage.class, KeysCommand.DestroyVersion.class})
 final class KeysCommand {
   @ParentCommand
   EnvelopeCommand parent;
@@ -37,8 +39,69 @@ final class KeysCommand {
     return KeyBackend.open(parent.cli.env(), backend, parent.home, false, parent.cli.stderr());
   }
 
+  @Option(names = "--config", paramLabel = "FILE", scope = ScopeType.INHERIT,
+      description = "the file server's settings file, to find the files a key still wraps (default as for"
+          + " 'envelope serve')")
+  String config;
+
   void println(String line) throws IOException {
     parent.cli.println(line);
+  }
+
+  /**
+   * How many stored files of this home's file server are wrapped under {@code keyId} of this key service (under
+   * {@code version}, or any when null); empty when the home has no file server (a key server's keyring, say).
+   */
+  java.util.Optional<Long> filesUnder(ManagedKeyService service, String keyId, Integer version)
+      throws EnvelopeException {
+    java.util.Optional<KeyUsage> usage = usage();
+    return usage.map(u -> u.filesUnder(service.name(), keyId, version));
+  }
+
+  /** The key usage of this home's file server, if it has one. */
+  java.util.Optional<KeyUsage> usage() throws EnvelopeException {
+    NodeSettings settings = NodeSettings.resolve(homeFlag(), config, NodeAccess.env(parent));
+    if (settings.value(Setting.METADATA).equalsIgnoreCase("sqlite")
+        && !java.nio.file.Files.isRegularFile(settings.home().resolve(dev.envelope.service.local.LocalStores.DATABASE))) {
+      return java.util.Optional.empty();
+    }
+    Backends.MetadataAndTokens rows = Backends.openMetadata(settings, NodeAccess.env(parent),
+        new java.util.ArrayDeque<>());
+    try {
+      return java.util.Optional.of(KeyUsage.of(rows.metadata(), null));
+    } finally {
+      rows.metadata().close();
+    }
+  }
+
+  private java.util.Map<Setting, String> homeFlag() {
+    java.util.Map<Setting, String> flags = new java.util.EnumMap<>(Setting.class);
+    if (parent.home != null) {
+      flags.put(Setting.HOME, parent.home);
+    }
+    return flags;
+  }
+
+  /** Refuses, unless {@code force}, to take out of use a key (or version) that still wraps stored files. */
+  void requireUnused(ManagedKeyService service, String keyRef, Integer version, boolean force, String what)
+      throws EnvelopeException, IOException {
+    String id = service.resolveKeyId(keyRef);
+    java.util.Optional<Long> files = filesUnder(service, id, version);
+    if (files.isEmpty()) {
+      parent.cli.stderr().println("envelope: note: no file server data here (" + parent.cli.env()
+          .getOrDefault("ENVELOPE_HOME", "envelope-data") + "); not checked whether the key still wraps files");
+      return;
+    }
+    if (files.get() > 0 && !force) {
+      throw new EnvelopeException(ErrorCode.KEY_IN_USE, "root key " + id + (version == null ? "" : " version "
+          + version) + " still wraps " + files.get() + " stored files: " + what + " would make them unreadable."
+          + " Run 'envelope admin rewrap' (after 'tenants set-key' or 'keys rotate') to move them, check with"
+          + " 'envelope keys usage', or add --force");
+    }
+    if (files.get() > 0) {
+      parent.cli.stderr().println("envelope: warning: --force: " + files.get() + " stored files under root key " + id
+          + " become unreadable");
+    }
   }
 
   /** A key reference argument, shared by the subcommands that act on one key. */
@@ -173,9 +236,14 @@ final class KeysCommand {
   @Command(name = "disable", mixinStandardHelpOptions = true,
       description = "Disable a root key: it neither makes nor unwraps data keys until enabled.")
   static final class Disable extends OnOneKey {
+    @Option(names = "--force", description = "disable it even though it still wraps stored files")
+    boolean force;
+
     @Override
     public Integer call() throws EnvelopeException, IOException {
-      keys.println("disabled " + keys.keys().disableKey(id).id());
+      ManagedKeyService service = keys.keys();
+      keys.requireUnused(service, id, null, force, "disabling it");
+      keys.println("disabled " + service.disableKey(id).id());
       return 0;
     }
   }
@@ -197,9 +265,14 @@ final class KeysCommand {
         description = "days before the destruction, 7 to 30 (default: ${DEFAULT-VALUE})")
     int pendingDays;
 
+    @Option(names = "--force", description = "schedule it even though it still wraps stored files")
+    boolean force;
+
     @Override
     public Integer call() throws EnvelopeException, IOException {
-      RootKey key = keys.keys().scheduleKeyDeletion(id, pendingDays);
+      ManagedKeyService service = keys.keys();
+      keys.requireUnused(service, id, null, force, "deleting it");
+      RootKey key = service.scheduleKeyDeletion(id, pendingDays);
       keys.println("root key " + key.id() + " will be destroyed at " + time(key.deletionDate().orElseThrow())
           + "; until then 'envelope keys cancel-deletion " + key.id() + "' keeps it");
       return 0;
@@ -214,6 +287,70 @@ final class KeysCommand {
       RootKey key = keys.keys().cancelKeyDeletion(id);
       keys.println("deletion of " + key.id() + " cancelled; it is disabled: 'envelope keys enable " + key.id()
           + "' to use it again");
+      return 0;
+    }
+  }
+
+  @Command(name = "usage", mixinStandardHelpOptions = true,
+      description = {"Show, per root key and version, how many stored files of this home's file server it still"
+          + " wraps: a version that wraps none can be destroyed ('keys destroy-version').",
+          "Counts come from one pass over every file row (--config for a PostgreSQL or DynamoDB store)."})
+  static final class Usage implements Callable<Integer> {
+    private static final String ROW = "%-9s  %-40s  %7s  %10s  %14s  %s";
+
+    @ParentCommand
+    KeysCommand keys;
+
+    @Override
+    public Integer call() throws EnvelopeException, IOException {
+      KeyUsage usage = keys.usage().orElseThrow(() -> new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
+          "no file server data in this home: give the server's --home (or ENVELOPE_HOME) or --config"));
+      ManagedKeyService service = null;
+      try {
+        service = keys.keys();
+      } catch (EnvelopeException e) {
+        // The file server may use AWS KMS: the counts stand without the keyring's view of each key.
+      }
+      keys.println(String.format(ROW, "SERVICE", "ROOT KEY", "VERSION", "FILES", "BYTES", "KEY"));
+      for (KeyUsage.KeyEntry e : usage.keys()) {
+        keys.println(String.format(ROW, e.keyService(), e.rootKeyId(), e.version(), e.files(), e.bytes(),
+            describe(service, e)));
+      }
+      return 0;
+    }
+
+    private static String describe(ManagedKeyService service, KeyUsage.KeyEntry e) {
+      if (service == null || !service.name().equals(e.keyService())) {
+        return "";
+      }
+      try {
+        RootKey key = service.describeKey(e.rootKeyId());
+        return key.state().name().toLowerCase(Locale.ROOT) + (key.currentVersion() == e.version() ? ", current"
+            : ", current is " + key.currentVersion());
+      } catch (EnvelopeException ex) {
+        return ex.code().id();
+      }
+    }
+  }
+
+  @Command(name = "destroy-version", mixinStandardHelpOptions = true,
+      description = {"Destroy one older version of a root key at once: every data key wrapped under it is lost.",
+          "Refused for the current version, and while stored files are still wrapped under it ('keys usage';"
+              + " 'admin rewrap' moves them) unless --force."})
+  static final class DestroyVersion extends OnOneKey {
+    @Parameters(index = "1", paramLabel = "VERSION", description = "the version number, as 'keys usage' shows it")
+    int version;
+
+    @Option(names = "--force", description = "destroy it even though it still wraps stored files")
+    boolean force;
+
+    @Override
+    public Integer call() throws EnvelopeException, IOException {
+      ManagedKeyService service = keys.keys();
+      keys.requireUnused(service, id, version, force, "destroying it");
+      RootKey key = service.destroyKeyVersion(id, version);
+      keys.println("destroyed version " + version + " of root key " + key.id() + "; current version "
+          + key.currentVersion());
       return 0;
     }
   }

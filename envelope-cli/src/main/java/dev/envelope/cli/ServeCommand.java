@@ -9,6 +9,7 @@ import dev.envelope.service.AccessTokens;
 import dev.envelope.service.FileService;
 import dev.envelope.service.Principal;
 import dev.envelope.service.Role;
+import dev.envelope.service.TenantAdmin;
 import dev.envelope.service.Tenants;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -72,12 +73,12 @@ final class ServeCommand implements Callable<Integer> {
     if (!audit.enabled()) {
       cli.stderr().println("envelope: warning: audit-log = off: no security event of this node is recorded");
     }
-    FileService files = FileService.builder().keyService(stores.keys, settings.rootKey()).blobStore(stores.blobs)
-        .metadataStore(stores.metadata).maxUploadBytes(settings.maxUploadBytes()).build();
-    AccessTokens tokens = new AccessTokens(stores.tokens, Clock.systemUTC());
+    FileService files = stores.fileService(settings);
+    AccessTokens tokens = new AccessTokens(stores.tokens, stores.tenants, Clock.systemUTC());
     EnvelopeServer server;
     try {
       server = EnvelopeServer.builder(files, tokens).settings(settings.http()).auditLog(audit)
+          .tenants(new TenantAdmin(files, stores.tokens, stores.keyAdmin()))
           .orphanSweep(settings.orphanGrace(), settings.sweepInterval()).build().start();
     } catch (RuntimeException e) {
       audit.close();

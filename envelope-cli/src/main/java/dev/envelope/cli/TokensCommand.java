@@ -6,6 +6,7 @@ import dev.envelope.service.AccessTokens;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.Principal;
 import dev.envelope.service.Role;
+import dev.envelope.service.TenantStore;
 import dev.envelope.service.TokenRecord;
 import dev.envelope.service.TokenStore;
 import java.io.IOException;
@@ -63,11 +64,11 @@ final class TokensCommand {
           + " 'envelope serve' once to create it");
     }
     Backends.MetadataAndTokens rows = Backends.openMetadata(settings, env, new ArrayDeque<>());
-    return new Stores(rows.tokens(), rows.metadata());
+    return new Stores(rows.tokens(), rows.tenants(), rows.metadata());
   }
 
   /** The open token store; closing it closes the store (its pending writes finished first). */
-  record Stores(TokenStore tokens, MetadataStore store) implements AutoCloseable {
+  record Stores(TokenStore tokens, TenantStore tenants, MetadataStore store) implements AutoCloseable {
     @Override
     public void close() {
       store.close();
@@ -75,7 +76,7 @@ final class TokensCommand {
   }
 
   static AccessTokens tokens(Stores stores) {
-    return new AccessTokens(stores.tokens(), Clock.systemUTC());
+    return new AccessTokens(stores.tokens(), stores.tenants(), Clock.systemUTC());
   }
 
   @Command(name = "create", mixinStandardHelpOptions = true,

@@ -57,6 +57,7 @@ final class ServiceFixture implements AutoCloseable {
         .keyService(keys == null ? keyring : keys, rootKey)
         .blobStore(blobs)
         .metadataStore(stores.metadata())
+        .tenantStore(stores.metadata())
         .clock(clock)
         .segmentSize(SEGMENT)
         .maxUploadBytes(maxUploadBytes)

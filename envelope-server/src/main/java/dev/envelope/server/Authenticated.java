@@ -67,6 +67,8 @@ final class Authenticated {
       if (e.code() == ErrorCode.UNAUTHENTICATED) {
         failures.failed(address, ctx.method() + " " + ctx.path() + ": " + e.getMessage());
         trail.refused(Type.AUTH_FAILURE, ErrorCode.UNAUTHENTICATED); // nothing of the token itself
+      } else if (e.code() == ErrorCode.TENANT_SHREDDED) {
+        trail.refused(Type.AUTH_FAILURE, ErrorCode.TENANT_SHREDDED); // a good secret, of a tenant that is gone
       }
       throw e;
     }

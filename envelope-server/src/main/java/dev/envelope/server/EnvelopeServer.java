@@ -4,6 +4,7 @@ import dev.envelope.core.internal.CipherWarmUp;
 import dev.envelope.server.audit.AuditEvent.Type;
 import dev.envelope.server.audit.AuditLog;
 import dev.envelope.service.AccessTokens;
+import dev.envelope.service.TenantAdmin;
 import dev.envelope.service.FileService;
 import dev.envelope.service.Role;
 import io.javalin.Javalin;
@@ -65,16 +66,18 @@ public final class EnvelopeServer implements AutoCloseable {
           UPLOAD_READ_BUFFER), b.limits, Problems.errorFormat());
       Problems.register(config.routes);
       Uploads uploads = new Uploads(b.files, b.bodies.formParts(), b.limits.maxHeaderBytes());
-      Tokens admin = new Tokens(b.tokens, new JsonRequests(b.bodies.jsonBytes(), b.bodies.jsonDepth()));
+      JsonRequests json = new JsonRequests(b.bodies.jsonBytes(), b.bodies.jsonDepth());
+      Tokens admin = new Tokens(b.tokens, json);
       Audits audits = new Audits(b.audit);
-      routes(config.routes, new Authenticated(b.tokens, failures, audits), audits, b.files, health, uploads, admin);
+      routes(config.routes, new Authenticated(b.tokens, failures, audits), audits, b.files, health, uploads, admin,
+          new TenantsApi(b.tenants, json));
     });
     this.listener = made[0];
   }
 
   /** The API: every route, its authentication and its handler. */
   private static void routes(RoutesConfig r, Authenticated auth, Audits audit, FileService files, Health health,
-      Uploads uploads, Tokens admin) {
+      Uploads uploads, Tokens admin, TenantsApi tenants) {
     Downloads downloads = new Downloads(files);
     Files metadata = new Files(files);
     OpenApi openApi = new OpenApi();
@@ -94,6 +97,13 @@ public final class EnvelopeServer implements AutoCloseable {
     r.post("/v1/tokens", auth.any(audit.on(Type.TOKEN_CREATE, Role.ADMIN, admin::create)));
     r.get("/v1/tokens", auth.any(audit.on(Type.TOKEN_LIST, Role.ADMIN, admin::list)));
     r.delete("/v1/tokens/{id}", auth.any(audit.on(Type.TOKEN_REVOKE, Role.ADMIN, admin::revoke)));
+
+    r.get("/v1/tenants", auth.any(audit.on(Type.TENANT_LIST, Role.OPERATOR, tenants::list)));
+    r.post("/v1/tenants", auth.any(audit.on(Type.TENANT_CREATE, Role.OPERATOR, tenants::create)));
+    r.get("/v1/tenants/{name}", auth.any(audit.on(Type.TENANT_DESCRIBE, Role.OPERATOR, tenants::describe)));
+    r.put("/v1/tenants/{name}/root-key", auth.any(audit.on(Type.TENANT_SET_KEY, Role.OPERATOR, tenants::setKey)));
+    r.post("/v1/tenants/{name}/shred", auth.any(audit.on(Type.TENANT_SHRED, Role.OPERATOR, tenants::shred)));
+    r.post("/v1/tenants/{name}/purge", auth.any(audit.on(Type.TENANT_PURGE, Role.OPERATOR, tenants::purge)));
   }
 
   public static Builder builder(FileService files, AccessTokens tokens) {
@@ -190,10 +200,17 @@ public final class EnvelopeServer implements AutoCloseable {
     private Duration orphanGrace = DEFAULT_ORPHAN_GRACE;
     private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
     private AuditLog audit = AuditLog.off();
+    private TenantAdmin tenants;
 
     private Builder(FileService files, AccessTokens tokens) {
       this.files = Objects.requireNonNull(files, "files");
       this.tokens = Objects.requireNonNull(tokens, "tokens");
+    }
+
+    /** The operator's tenant administration behind {@code /v1/tenants}; without it those routes answer 503. */
+    public Builder tenants(TenantAdmin tenants) {
+      this.tenants = Objects.requireNonNull(tenants, "tenants");
+      return this;
     }
 
     /** Where to listen; port 0 picks a free port. */

@@ -61,10 +61,11 @@ final class TestServer implements AutoCloseable {
     stores = LocalStores.open(home);
     interleaving = new InterleavingBlobStore(stores.blobs());
     files = FileService.builder().keyService(keyring, "envelope-files").blobStore(interleaving)
-        .metadataStore(metadata())
+        .metadataStore(metadata()).tenantStore(stores.metadata())
         .segmentSize(SEGMENT).maxUploadBytes(maxUpload).build();
-    tokens = new AccessTokens(stores.tokens(), Clock.systemUTC());
-    EnvelopeServer.Builder builder = EnvelopeServer.builder(files, tokens).listen("127.0.0.1", 0).limits(LIMITS);
+    tokens = new AccessTokens(stores.tokens(), stores.metadata(), Clock.systemUTC());
+    EnvelopeServer.Builder builder = EnvelopeServer.builder(files, tokens).listen("127.0.0.1", 0).limits(LIMITS)
+        .tenants(new dev.envelope.service.TenantAdmin(files, stores.tokens(), keyring));
     configure.accept(builder);
     server = builder.build().start();
     operator = token("default", Role.OPERATOR);

@@ -20,7 +20,9 @@ import java.util.regex.Pattern;
  * password hash would add nothing), and it is compared in constant time.
  *
  * <p>Every way a token can be wrong (missing, malformed, unknown id, wrong secret, revoked) gets the same
- * {@link ErrorCode#UNAUTHENTICATED} answer, so an attacker learns nothing from the difference.
+ * {@link ErrorCode#UNAUTHENTICATED} answer, so an attacker learns nothing from the difference. The one exception
+ * needs the token's secret: a token revoked because its tenant was crypto-shredded answers {@link
+ * ErrorCode#TENANT_SHREDDED}, so its client learns that its files are gone rather than that it was locked out.
  *
  * <h2>Who may manage tokens</h2>
  * Authority has one scope. A tenant's admin ({@link Role#ADMIN}) creates, lists and revokes the tokens of its own
@@ -39,10 +41,21 @@ public final class AccessTokens {
   public static final int MAX_NAME = 200;
 
   private final TokenStore store;
+  private final TenantStore tenants;
   private final Clock clock;
 
+  /** Tokens without tenant records: no tenant is ever shredded. */
   public AccessTokens(TokenStore store, Clock clock) {
+    this(store, null, clock);
+  }
+
+  /**
+   * @param tenants where shredded tenants are recorded (null: none): a shredded tenant gets no new token, and its
+   *     revoked tokens answer {@link ErrorCode#TENANT_SHREDDED} instead of {@link ErrorCode#UNAUTHENTICATED}
+   */
+  public AccessTokens(TokenStore store, TenantStore tenants, Clock clock) {
     this.store = store;
+    this.tenants = tenants;
     this.clock = clock;
   }
 
@@ -79,6 +92,9 @@ public final class AccessTokens {
     if (role == Role.OPERATOR && !caller.isOperator()) {
       throw new EnvelopeException(ErrorCode.FORBIDDEN, "only an operator makes operator tokens");
     }
+    if (shredded(owner)) {
+      throw TenantDirectory.shredded(owner);
+    }
     char[] id = new char[16];
     for (int i = 0; i < id.length; i++) {
       id[i] = BASE32[RANDOM.nextInt(32)];
@@ -103,7 +119,15 @@ public final class AccessTokens {
     // Compare against a dummy hash when the id is unknown, so both paths do the same work.
     byte[] expected = found.map(TokenRecord::secretHash).orElseGet(() -> new byte[32]);
     boolean match = MessageDigest.isEqual(presented, expected);
-    if (found.isEmpty() || !match || found.get().revoked()) {
+    if (found.isEmpty() || !match) {
+      throw unauthenticated();
+    }
+    if (found.get().revoked()) {
+      // Only the holder of the secret learns this: a client of a shredded tenant is told its files are gone,
+      // not that it should try other credentials.
+      if (shredded(found.get().tenant())) {
+        throw TenantDirectory.shredded(found.get().tenant());
+      }
       throw unauthenticated();
     }
     TokenRecord record = found.get();
@@ -146,6 +170,10 @@ public final class AccessTokens {
   /** Whether any token exists (the server makes the first admin token when none does). */
   public boolean any() throws EnvelopeException {
     return store.hasTokens();
+  }
+
+  private boolean shredded(String tenant) throws EnvelopeException {
+    return tenants != null && tenants.findTenant(tenant).map(t -> !t.active()).orElse(false);
   }
 
   /** An admin may act on {@code tenant} if it is an operator, or it is its own tenant. */

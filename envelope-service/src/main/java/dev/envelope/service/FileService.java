@@ -45,6 +45,7 @@ public final class FileService {
   private final Clock clock;
   private final EnvelopeCipher cipher;
   private final long maxUploadBytes;
+  private final TenantDirectory tenants;
 
   private FileService(Builder b) {
     this.keys = Objects.requireNonNull(b.keys, "keyService");
@@ -54,6 +55,8 @@ public final class FileService {
     this.clock = b.clock;
     this.cipher = EnvelopeCipher.withSegmentSize(b.segmentSize);
     this.maxUploadBytes = b.maxUploadBytes;
+    this.tenants = b.tenantStore == null ? TenantDirectory.none()
+        : new TenantDirectory(b.tenantStore, b.clock, TenantDirectory.DEFAULT_TTL);
   }
 
   public static Builder builder() {
@@ -79,11 +82,12 @@ public final class FileService {
     caller.require(Role.WRITE);
     FileNames.checkName(name);
     String type = FileNames.checkContentType(contentType);
+    String wrapUnder = rootKeyOf(caller.tenant());
     String id = FileId.random();
     EncryptionContext context = contextOf(caller.tenant(), id, FileRecord.FORMAT_VERSION);
     long size;
     FileRecord record;
-    try (DataKey key = keys.generateDataKey(rootKey, context)) {
+    try (DataKey key = keys.generateDataKey(wrapUnder, context)) {
       size = writeBlob(id, key, context, body);
       record = new FileRecord(id, caller.tenant(), name, type, size,
           clock.instant().truncatedTo(ChronoUnit.MILLIS), keys.name(), key.wrapped(),
@@ -106,6 +110,22 @@ public final class FileService {
     }
     LOG.info("stored file {} for tenant {} ({} bytes)", id, caller.tenant(), size);
     return record;
+  }
+
+  /**
+   * The root key new files of {@code tenant} are wrapped under: its own, if it has a record, else the node's.
+   * {@link ErrorCode#TENANT_SHREDDED} for a shredded tenant.
+   */
+  String rootKeyOf(String tenant) throws EnvelopeException {
+    java.util.Optional<TenantRecord> own = tenants.requireActive(tenant);
+    if (own.isEmpty()) {
+      return rootKey;
+    }
+    if (!own.get().keyService().equals(keys.name())) {
+      throw new EnvelopeException(ErrorCode.KEY_NOT_FOUND, "tenant " + tenant + " has its root key in the "
+          + own.get().keyService() + " key service, and this node uses " + keys.name());
+    }
+    return own.get().rootKey();
   }
 
   private long writeBlob(String id, DataKey key, EncryptionContext context, InputStream body)
@@ -226,6 +246,7 @@ public final class FileService {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
           "limit must be between 1 and " + MetadataStore.MAX_PAGE);
     }
+    tenants.requireActive(caller.tenant());
     return metadata.list(caller.tenant(), cursor, limit);
   }
 
@@ -235,6 +256,7 @@ public final class FileService {
    */
   public void delete(Principal caller, String id) throws EnvelopeException {
     caller.require(Role.WRITE);
+    tenants.requireActive(caller.tenant());
     if (!FileId.isWellFormed(id) || !metadata.delete(caller.tenant(), id)) {
       throw notFound(id);
     }
@@ -283,6 +305,7 @@ public final class FileService {
   }
 
   private FileRecord find(Principal caller, String id) throws EnvelopeException {
+    tenants.requireActive(caller.tenant());
     if (!FileId.isWellFormed(id)) {
       throw notFound(id);
     }
@@ -306,6 +329,38 @@ public final class FileService {
     return new EnvelopeException(ErrorCode.UNAVAILABLE, message, cause);
   }
 
+  // ---- for the administrative jobs of this package (TenantAdmin, Rewrap) ----
+
+  KeyService keys() {
+    return keys;
+  }
+
+  /** The node's root key, as configured (an id, an ARN or an alias). */
+  String nodeRootKey() {
+    return rootKey;
+  }
+
+  BlobStore blobs() {
+    return blobs;
+  }
+
+  MetadataStore metadata() {
+    return metadata;
+  }
+
+  TenantDirectory tenants() {
+    return tenants;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  /** Deletes a blob now, or leaves it for the sweeper. */
+  void dropBlob(String id) {
+    deleteBlobQuietly(id);
+  }
+
   /** Builds a {@link FileService}; key service, root key and both stores are required. */
   public static final class Builder {
     private KeyService keys;
@@ -315,8 +370,18 @@ public final class FileService {
     private Clock clock = Clock.systemUTC();
     private int segmentSize = EnvelopeCipher.DEFAULT_SEGMENT_SIZE;
     private long maxUploadBytes = Long.MAX_VALUE;
+    private TenantStore tenantStore;
 
     private Builder() {}
+
+    /**
+     * Where tenants with root keys of their own are recorded (the metadata store usually is one); without it,
+     * every tenant's files are wrapped under the node's root key.
+     */
+    public Builder tenantStore(TenantStore store) {
+      this.tenantStore = Objects.requireNonNull(store);
+      return this;
+    }
 
     public Builder keyService(KeyService keyService, String rootKey) {
       this.keys = keyService;

@@ -33,7 +33,13 @@ public final class AuditEvent {
     FILE_DELETE("file.delete"),
     TOKEN_CREATE("token.create"),
     TOKEN_LIST("token.list"),
-    TOKEN_REVOKE("token.revoke");
+    TOKEN_REVOKE("token.revoke"),
+    TENANT_CREATE("tenant.create"),
+    TENANT_LIST("tenant.list"),
+    TENANT_DESCRIBE("tenant.describe"),
+    TENANT_SET_KEY("tenant.set-key"),
+    TENANT_SHRED("tenant.shred"),
+    TENANT_PURGE("tenant.purge");
 
     private final String id;
 
