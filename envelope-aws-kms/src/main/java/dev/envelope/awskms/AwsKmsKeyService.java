@@ -5,7 +5,9 @@ import dev.envelope.api.ErrorCode;
 import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.KeyService;
+import dev.envelope.core.RootKeyAdmin;
 import dev.envelope.core.WrappedKey;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -17,11 +19,13 @@ import software.amazon.awssdk.services.kms.model.DataKeySpec;
 import software.amazon.awssdk.services.kms.model.DecryptResponse;
 import software.amazon.awssdk.services.kms.model.EncryptionAlgorithmSpec;
 import software.amazon.awssdk.services.kms.model.GenerateDataKeyResponse;
+import software.amazon.awssdk.services.kms.model.KeyManagerType;
 import software.amazon.awssdk.services.kms.model.KeyMetadata;
 import software.amazon.awssdk.services.kms.model.KeySpec;
 import software.amazon.awssdk.services.kms.model.KeyState;
 import software.amazon.awssdk.services.kms.model.KeyUsageType;
 import software.amazon.awssdk.services.kms.model.ReEncryptResponse;
+import software.amazon.awssdk.services.kms.model.ScheduleKeyDeletionResponse;
 
 /**
  * The {@link KeyService} over AWS KMS, or over any server that speaks its API (Envelope's own key server).
@@ -47,6 +51,26 @@ import software.amazon.awssdk.services.kms.model.ReEncryptResponse;
  *       costs one {@code GenerateDataKey} and every download one {@code Decrypt}.</li>
  * </ul>
  *
+ * <h2>Root key administration ({@link RootKeyAdmin})</h2>
+ * Tenants' root keys are KMS keys named by their ARN, the same ARN their wrapped keys record:
+ * <ul>
+ *   <li>{@link #createRootKey}: one {@code CreateKey} ({@code SYMMETRIC_DEFAULT}, {@code ENCRYPT_DECRYPT}, the
+ *       description); {@link #resolveRootKey}: one {@code DescribeKey} (an id, ARN, alias or alias ARN in, the
+ *       ARN out; an AWS managed key, which can be neither disabled nor deleted, is {@code KEY_INVALID_STATE});
+ *       {@link #currentVersion}: one {@code DescribeKey} (the key must exist), then always 0, because KMS keeps
+ *       every backing key of a rotated key and never needs a rewrap after rotation.</li>
+ *   <li>{@link #disableRootKey}: {@code DescribeKey}, then {@code DisableKey} unless the key is disabled or
+ *       pending deletion already; {@link #scheduleRootKeyDeletion}: {@code DescribeKey}, then
+ *       {@code ScheduleKeyDeletion} with the shortest waiting period KMS allows (7 days) unless the key is pending
+ *       deletion already, whose date is kept. Both send the ARN {@code DescribeKey} answered (KMS takes no alias
+ *       there). A change made by someone else between the two calls (KMS then answers
+ *       {@code KMSInvalidStateException}) is looked up again rather than reported.</li>
+ *   <li>{@link #destroyRootKeyNow} is always {@code KEY_INVALID_STATE}, with no call to KMS: KMS never deletes
+ *       a key sooner than 7 days after its deletion was scheduled.</li>
+ *   <li>{@code CreateKey} has no idempotency token: when its answer is lost and the SDK retries it, KMS may hold
+ *       one more key than the caller was told of (enabled and unused).</li>
+ * </ul>
+ *
  * <h2>Security guarantees and restrictions</h2>
  * The plaintext data key is copied into a {@link DataKey} and the SDK's byte array behind the response's
  * {@code Plaintext} is zeroed at once ({@link SdkBytes#asByteArrayUnsafe()}). What cannot be zeroed from here:
@@ -54,10 +78,14 @@ import software.amazon.awssdk.services.kms.model.ReEncryptResponse;
  * base64 string the JSON parser made; they are left to the garbage collector. TLS protects the key in transit
  * to AWS; an {@code http://} endpoint (a local key server) should only ever be loopback.
  */
-public final class AwsKmsKeyService implements KeyService, AutoCloseable {
+public final class AwsKmsKeyService implements KeyService, RootKeyAdmin, AutoCloseable {
   /** The name written into file headers. */
   public static final String NAME = "aws-kms";
   private static final int MAX_KEY_REF_LENGTH = 2048;
+  /** The longest description {@code CreateKey} takes. */
+  private static final int MAX_DESCRIPTION_CHARS = 8192;
+  /** The shortest waiting period AWS KMS allows before it deletes a key. */
+  static final int MIN_PENDING_WINDOW_DAYS = 7;
 
   private final KmsClient kms;
   private final boolean ownsClient;
@@ -180,24 +208,136 @@ public final class AwsKmsKeyService implements KeyService, AutoCloseable {
    */
   public String describeRootKey(String keyIdOrAlias) throws EnvelopeException {
     checkKeyRef(keyIdOrAlias, "root key");
-    KeyMetadata key = call("DescribeKey", () -> kms.describeKey(r -> r.keyId(keyIdOrAlias))).keyMetadata();
-    if (key == null || key.arn() == null) {
-      throw new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE, "AWS KMS at " + errors.where()
-          + " answered DescribeKey without the key's ARN");
-    }
-    if (key.keyUsage() != KeyUsageType.ENCRYPT_DECRYPT || key.keySpec() != KeySpec.SYMMETRIC_DEFAULT) {
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "root key " + key.arn() + " is a "
-          + key.keySpecAsString() + " key for " + key.keyUsageAsString()
-          + "; Envelope needs a SYMMETRIC_DEFAULT key for ENCRYPT_DECRYPT");
-    }
-    if (key.keyState() == KeyState.DISABLED) {
-      throw new EnvelopeException(ErrorCode.KEY_DISABLED, "root key " + key.arn() + " is disabled");
-    }
-    if (key.keyState() != KeyState.ENABLED) {
-      throw new EnvelopeException(ErrorCode.KEY_INVALID_STATE, "root key " + key.arn() + " is "
-          + key.keyStateAsString() + ", not Enabled");
-    }
+    KeyMetadata key = describe(keyIdOrAlias);
+    requireDataKeyKind(key, ErrorCode.INVALID_ARGUMENT);
+    requireEnabled(key);
     return key.arn();
+  }
+
+  // ---- RootKeyAdmin ----
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One {@code CreateKey} of a {@code SYMMETRIC_DEFAULT} key for {@code ENCRYPT_DECRYPT}; the answer is its
+   * ARN, the name its wrapped keys will carry.
+   */
+  @Override
+  public String createRootKey(String description) throws EnvelopeException {
+    String text = description == null ? "" : description;
+    if (text.length() > MAX_DESCRIPTION_CHARS) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "a description is at most " + MAX_DESCRIPTION_CHARS
+          + " characters");
+    }
+    KeyMetadata key = call("CreateKey", () -> kms.createKey(r -> r
+        .keySpec(KeySpec.SYMMETRIC_DEFAULT)
+        .keyUsage(KeyUsageType.ENCRYPT_DECRYPT)
+        .description(text))).keyMetadata();
+    return arnOf("CreateKey", key);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One {@code DescribeKey}: {@code keyRef} may be a key id, key ARN, {@code alias/name} or alias ARN; the
+   * answer is the key's ARN. A key that cannot be a tenant's root key (not a symmetric {@code ENCRYPT_DECRYPT}
+   * key, or an AWS managed key, which only its AWS service may use and nobody may disable or delete) is
+   * {@link ErrorCode#KEY_INVALID_STATE}; so is a key in any state but {@code Enabled} and {@code Disabled}
+   * ({@code PendingDeletion}, {@code PendingImport}, {@code Unavailable}, ...).
+   */
+  @Override
+  public String resolveRootKey(String keyRef) throws EnvelopeException {
+    checkKeyRef(keyRef, "root key");
+    KeyMetadata key = describe(keyRef);
+    requireDataKeyKind(key, ErrorCode.KEY_INVALID_STATE);
+    if (key.keyManager() == KeyManagerType.AWS) {
+      throw new EnvelopeException(ErrorCode.KEY_INVALID_STATE, "root key " + key.arn() + " is an AWS managed key:"
+          + " it can be neither disabled nor deleted, so it cannot be a tenant's root key");
+    }
+    requireEnabled(key);
+    return key.arn();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Always 0 once one {@code DescribeKey} found the key, in any state: AWS KMS does not say which backing key
+   * wraps new data keys, and keeps every backing key of a rotated key, so no wrapped key ever needs a rewrap
+   * after rotation.
+   */
+  @Override
+  public int currentVersion(String keyId) throws EnvelopeException {
+    checkKeyRef(keyId, "root key");
+    describe(keyId);
+    return 0;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>{@code DescribeKey}, then {@code DisableKey} of the ARN it answered (KMS takes no alias there) when the key
+   * is in any other state.
+   */
+  @Override
+  public void disableRootKey(String keyId) throws EnvelopeException {
+    checkKeyRef(keyId, "root key");
+    KeyMetadata key = describe(keyId);
+    if (isDisabledOrPendingDeletion(key)) {
+      return;
+    }
+    try {
+      call("DisableKey", () -> kms.disableKey(r -> r.keyId(key.arn())));
+    } catch (EnvelopeException e) {
+      // Scheduled for deletion by someone else since DescribeKey: as good as disabled.
+      if (e.code() != ErrorCode.KEY_INVALID_STATE || !isDisabledOrPendingDeletion(describe(key.arn()))) {
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>{@code DescribeKey}, then {@code ScheduleKeyDeletion} of the ARN it answered with {@code
+   * PendingWindowInDays} 7 unless the key is pending deletion already; the date is the one KMS answers with, by its
+   * own clock.
+   */
+  @Override
+  public Instant scheduleRootKeyDeletion(String keyId) throws EnvelopeException {
+    checkKeyRef(keyId, "root key");
+    KeyMetadata key = describe(keyId);
+    if (key.keyState() == KeyState.PENDING_DELETION) {
+      return deletionDateOf("DescribeKey", key.arn(), key.deletionDate());
+    }
+    ScheduleKeyDeletionResponse response;
+    try {
+      response = call("ScheduleKeyDeletion", () -> kms.scheduleKeyDeletion(r -> r
+          .keyId(key.arn()).pendingWindowInDays(MIN_PENDING_WINDOW_DAYS)));
+    } catch (EnvelopeException e) {
+      if (e.code() == ErrorCode.KEY_INVALID_STATE) { // scheduled by someone else since DescribeKey?
+        KeyMetadata again = describe(key.arn());
+        if (again.keyState() == KeyState.PENDING_DELETION) {
+          return deletionDateOf("DescribeKey", again.arn(), again.deletionDate());
+        }
+      }
+      throw e;
+    }
+    return deletionDateOf("ScheduleKeyDeletion", key.arn(), response.deletionDate());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Always {@link ErrorCode#KEY_INVALID_STATE}, without calling KMS: AWS KMS deletes a key no sooner than 7
+   * days after its deletion was scheduled ({@link #scheduleRootKeyDeletion}); disabling it
+   * ({@link #disableRootKey}) stops its use at once.
+   */
+  @Override
+  public void destroyRootKeyNow(String keyId) throws EnvelopeException {
+    checkKeyRef(keyId, "root key");
+    throw new EnvelopeException(ErrorCode.KEY_INVALID_STATE, "AWS KMS cannot destroy root key " + keyId
+        + " at once: it deletes a key no sooner than " + MIN_PENDING_WINDOW_DAYS + " days after its deletion is"
+        + " scheduled; disable the key and schedule its deletion instead");
   }
 
   /** Closes the SDK client if {@link #create} made it; an embedder's client stays open. */
@@ -211,6 +351,52 @@ public final class AwsKmsKeyService implements KeyService, AutoCloseable {
   @Override
   public String toString() {
     return "AwsKmsKeyService[" + errors.where() + "]";
+  }
+
+  /** One {@code DescribeKey}: the key's metadata, with its ARN. */
+  private KeyMetadata describe(String keyRef) throws EnvelopeException {
+    KeyMetadata key = call("DescribeKey", () -> kms.describeKey(r -> r.keyId(keyRef))).keyMetadata();
+    arnOf("DescribeKey", key);
+    return key;
+  }
+
+  private String arnOf(String operation, KeyMetadata key) throws EnvelopeException {
+    if (key == null || key.arn() == null || !key.arn().startsWith("arn:")) {
+      throw new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE, "AWS KMS at " + errors.where()
+          + " answered " + operation + " without the key's ARN");
+    }
+    return key.arn();
+  }
+
+  /** A symmetric {@code ENCRYPT_DECRYPT} key, or {@code code}. */
+  private static void requireDataKeyKind(KeyMetadata key, ErrorCode code) throws EnvelopeException {
+    if (key.keyUsage() != KeyUsageType.ENCRYPT_DECRYPT || key.keySpec() != KeySpec.SYMMETRIC_DEFAULT) {
+      throw new EnvelopeException(code, "root key " + key.arn() + " is a " + key.keySpecAsString() + " key for "
+          + key.keyUsageAsString() + "; Envelope needs a SYMMETRIC_DEFAULT key for ENCRYPT_DECRYPT");
+    }
+  }
+
+  private static void requireEnabled(KeyMetadata key) throws EnvelopeException {
+    if (key.keyState() == KeyState.DISABLED) {
+      throw new EnvelopeException(ErrorCode.KEY_DISABLED, "root key " + key.arn() + " is disabled");
+    }
+    if (key.keyState() != KeyState.ENABLED) {
+      throw new EnvelopeException(ErrorCode.KEY_INVALID_STATE, "root key " + key.arn() + " is "
+          + key.keyStateAsString() + ", not Enabled");
+    }
+  }
+
+  private static boolean isDisabledOrPendingDeletion(KeyMetadata key) {
+    return key.keyState() == KeyState.DISABLED || key.keyState() == KeyState.PENDING_DELETION
+        || key.keyState() == KeyState.PENDING_REPLICA_DELETION;
+  }
+
+  private Instant deletionDateOf(String operation, String keyArn, Instant date) throws EnvelopeException {
+    if (date == null) {
+      throw new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE, "AWS KMS at " + errors.where() + " answered "
+          + operation + " for root key " + keyArn + " without its deletion date");
+    }
+    return date;
   }
 
   private <T> T call(String operation, Supplier<T> call) throws EnvelopeException {

@@ -105,6 +105,25 @@ final class KeyIds {
   }
 
   /**
+   * The canonical id of the key a request names by key id or key ARN only, as AWS KMS requires of the operations
+   * that change a key's state or rotation (EnableKey, DisableKey, ScheduleKeyDeletion, ...): an alias name or
+   * alias ARN is {@code NotFoundException} ("Invalid keyId"), as there.
+   *
+   * @throws KmsException as {@link #resolve}, and {@code NotFoundException} for an alias
+   * @throws EnvelopeException what the key service says
+   */
+  String resolveKeyOnly(ManagedKeyService keys, String kmsKeyId) throws EnvelopeException {
+    if (kmsKeyId.startsWith(ALIAS_PREFIX) || kmsKeyId.startsWith("arn:") && kmsKeyId.contains(":" + ALIAS_PREFIX)) {
+      if (kmsKeyId.length() > MAX_KEY_ID_LENGTH) {
+        throw KmsError.VALIDATION.exception("KeyId must be 1 to " + MAX_KEY_ID_LENGTH + " characters");
+      }
+      throw KmsError.NOT_FOUND.exception("Invalid keyId " + kmsKeyId + ": this operation takes a key id or key ARN,"
+          + " not an alias");
+    }
+    return resolve(keys, kmsKeyId);
+  }
+
+  /**
    * The key service alias for a KMS alias name given to CreateAlias or DeleteAlias ({@code alias/name}).
    *
    * @throws KmsException {@code ValidationException} for anything that is not {@code alias/...};

@@ -32,14 +32,15 @@ final class KeyOperations {
     operations.put("CreateKey", this::createKey);
     operations.put("DescribeKey", call -> metadata(keys.describeKey(key(call))));
     operations.put("ListKeys", this::listKeys);
-    operations.put("EnableKey", call -> empty(keys.enableKey(key(call))));
-    operations.put("DisableKey", call -> empty(keys.disableKey(key(call))));
+    // These take a key id or key ARN only, never an alias, as in AWS KMS.
+    operations.put("EnableKey", call -> empty(keys.enableKey(keyOnly(call))));
+    operations.put("DisableKey", call -> empty(keys.disableKey(keyOnly(call))));
     operations.put("ScheduleKeyDeletion", this::scheduleKeyDeletion);
-    operations.put("CancelKeyDeletion", call -> keyIdOnly(keys.cancelKeyDeletion(key(call))));
+    operations.put("CancelKeyDeletion", call -> keyIdOnly(keys.cancelKeyDeletion(keyOnly(call))));
     operations.put("EnableKeyRotation", this::enableKeyRotation);
-    operations.put("DisableKeyRotation", call -> empty(keys.setAutomaticRotation(key(call), null)));
+    operations.put("DisableKeyRotation", call -> empty(keys.setAutomaticRotation(keyOnly(call), null)));
     operations.put("GetKeyRotationStatus", this::getKeyRotationStatus);
-    operations.put("RotateKeyOnDemand", call -> keyIdOnly(keys.rotateKey(key(call))));
+    operations.put("RotateKeyOnDemand", call -> keyIdOnly(keys.rotateKey(keyOnly(call))));
     operations.put("CreateAlias", this::createAlias);
     operations.put("DeleteAlias", this::deleteAlias);
     operations.put("ListAliases", this::listAliases);
@@ -48,6 +49,13 @@ final class KeyOperations {
   /** Resolves the request's {@code KeyId} to a canonical id the caller may use. */
   private String key(Call call) throws EnvelopeException {
     String id = ids.resolve(keys, call.request().requiredString("KeyId"));
+    call.useKey(id);
+    return id;
+  }
+
+  /** Resolves the request's {@code KeyId}, which must be a key id or key ARN ({@link KeyIds#resolveKeyOnly}). */
+  private String keyOnly(Call call) throws EnvelopeException {
+    String id = ids.resolveKeyOnly(keys, call.request().requiredString("KeyId"));
     call.useKey(id);
     return id;
   }
@@ -83,7 +91,7 @@ final class KeyOperations {
   }
 
   private ObjectNode scheduleKeyDeletion(Call call) throws EnvelopeException {
-    String id = key(call);
+    String id = keyOnly(call);
     int days = call.request().integer("PendingWindowInDays", ManagedKeyService.MIN_PENDING_DAYS,
         ManagedKeyService.MAX_PENDING_DAYS).orElse(ManagedKeyService.MAX_PENDING_DAYS);
     RootKey key = keys.scheduleKeyDeletion(id, days);
@@ -95,14 +103,14 @@ final class KeyOperations {
   }
 
   private ObjectNode enableKeyRotation(Call call) throws EnvelopeException {
-    String id = key(call);
+    String id = keyOnly(call);
     int days = call.request().integer("RotationPeriodInDays", (int) ManagedKeyService.MIN_ROTATION_PERIOD.toDays(),
         (int) ManagedKeyService.MAX_ROTATION_PERIOD.toDays()).orElse(365);
     return empty(keys.setAutomaticRotation(id, Duration.ofDays(days)));
   }
 
   private ObjectNode getKeyRotationStatus(Call call) throws EnvelopeException {
-    RootKey key = keys.describeKey(key(call));
+    RootKey key = keys.describeKey(keyOnly(call));
     ObjectNode response = keyIdOnly(key);
     response.put("KeyRotationEnabled", key.rotationPeriod().isPresent());
     key.rotationPeriod().ifPresent(period -> response.put("RotationPeriodInDays", period.toDays()));

@@ -1,9 +1,12 @@
 package dev.envelope.keyserver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -19,6 +22,8 @@ import software.amazon.awssdk.services.kms.model.DisabledException;
 import software.amazon.awssdk.services.kms.model.IncorrectKeyException;
 import software.amazon.awssdk.services.kms.model.InvalidAliasNameException;
 import software.amazon.awssdk.services.kms.model.InvalidCiphertextException;
+import software.amazon.awssdk.services.kms.model.KeyMetadata;
+import software.amazon.awssdk.services.kms.model.KeyState;
 import software.amazon.awssdk.services.kms.model.KmsException;
 import software.amazon.awssdk.services.kms.model.KmsInvalidStateException;
 import software.amazon.awssdk.services.kms.model.NotFoundException;
@@ -100,6 +105,51 @@ class KmsErrorsTest {
     fails(KmsInvalidStateException.class, () -> kms.encrypt(b -> b.keyId(id).plaintext(SECRET)));
     fails(KmsInvalidStateException.class, () -> kms.decrypt(b -> b.ciphertextBlob(blob)));
     fails(KmsInvalidStateException.class, () -> kms.enableKey(b -> b.keyId(id)));
+  }
+
+  /** As in AWS KMS: a key pending deletion is neither disabled nor scheduled again, and keeps its date. */
+  @Test
+  void aKeyPendingDeletionCanNeitherBeDisabledNorScheduledAgain_norUsedByArn() {
+    String id = newKey();
+    String arn = "arn:aws:kms:us-east-1:111122223333:key/" + id;
+    SdkBytes blob = kms.generateDataKey(b -> b.keyId(id).keySpec(DataKeySpec.AES_256)).ciphertextBlob();
+    Instant date = kms.scheduleKeyDeletion(b -> b.keyId(id).pendingWindowInDays(7)).deletionDate();
+
+    fails(KmsInvalidStateException.class, () -> kms.disableKey(b -> b.keyId(id)));
+    fails(KmsInvalidStateException.class, () -> kms.scheduleKeyDeletion(b -> b.keyId(arn).pendingWindowInDays(7)));
+    fails(KmsInvalidStateException.class, () -> kms.scheduleKeyDeletion(b -> b.keyId(arn).pendingWindowInDays(30)));
+    fails(KmsInvalidStateException.class, () -> kms.generateDataKey(b -> b.keyId(arn)
+        .keySpec(DataKeySpec.AES_256)));
+    KmsInvalidStateException e = fails(KmsInvalidStateException.class, () -> kms.decrypt(b -> b.keyId(arn)
+        .ciphertextBlob(blob)));
+    assertTrue(e.awsErrorDetails().errorMessage().contains("pending deletion"), e.getMessage());
+    KeyMetadata pending = kms.describeKey(b -> b.keyId(arn)).keyMetadata();
+    assertEquals(KeyState.PENDING_DELETION, pending.keyState());
+    assertEquals(date, pending.deletionDate(), "the first date stays");
+    assertFalse(pending.enabled());
+  }
+
+  /** As in AWS KMS, the operations that change a key's state or rotation take a key id or key ARN, never an alias. */
+  @Test
+  void stateAndRotationOperationsTakeAKeyIdOrKeyArn_neverAnAlias() {
+    String id = newKey();
+    kms.createAlias(b -> b.aliasName("alias/by-id-only").targetKeyId(id));
+    for (String alias : new String[] {"alias/by-id-only", "arn:aws:kms:us-east-1:111122223333:alias/by-id-only"}) {
+      NotFoundException e = fails(NotFoundException.class, () -> kms.disableKey(b -> b.keyId(alias)));
+      assertTrue(e.awsErrorDetails().errorMessage().startsWith("Invalid keyId " + alias), e.getMessage());
+      fails(NotFoundException.class, () -> kms.enableKey(b -> b.keyId(alias)));
+      fails(NotFoundException.class, () -> kms.scheduleKeyDeletion(b -> b.keyId(alias).pendingWindowInDays(7)));
+      fails(NotFoundException.class, () -> kms.cancelKeyDeletion(b -> b.keyId(alias)));
+      fails(NotFoundException.class, () -> kms.enableKeyRotation(b -> b.keyId(alias)));
+      fails(NotFoundException.class, () -> kms.disableKeyRotation(b -> b.keyId(alias)));
+      fails(NotFoundException.class, () -> kms.getKeyRotationStatus(b -> b.keyId(alias)));
+      fails(NotFoundException.class, () -> kms.rotateKeyOnDemand(b -> b.keyId(alias)));
+      assertEquals(KeyState.ENABLED, kms.describeKey(b -> b.keyId(alias)).keyMetadata().keyState(),
+          "DescribeKey takes aliases, and nothing changed");
+    }
+    kms.disableKey(b -> b.keyId("arn:aws:kms:us-east-1:111122223333:key/" + id));
+    kms.enableKey(b -> b.keyId(id));
+    assertEquals(KeyState.ENABLED, kms.describeKey(b -> b.keyId("alias/by-id-only")).keyMetadata().keyState());
   }
 
   @Test
@@ -191,6 +241,11 @@ class KmsErrorsTest {
   void waitingPeriodsAndRotationPeriodsOutsideTheLimitsAreRefused() {
     String id = newKey();
     failsWithCode("ValidationException", () -> kms.scheduleKeyDeletion(b -> b.keyId(id).pendingWindowInDays(6)));
+    failsWithCode("ValidationException", () -> kms.scheduleKeyDeletion(b -> b.keyId(id).pendingWindowInDays(31)));
+    failsWithCode("ValidationException", () -> kms.scheduleKeyDeletion(b -> b.keyId(id).pendingWindowInDays(0)));
+    failsWithCode("ValidationException", () -> kms.scheduleKeyDeletion(b -> b.keyId(id).pendingWindowInDays(-7)));
+    assertEquals(KeyState.ENABLED, kms.describeKey(b -> b.keyId(id)).keyMetadata().keyState(),
+        "a refused schedule changes nothing");
     failsWithCode("ValidationException", () -> kms.enableKeyRotation(b -> b.keyId(id).rotationPeriodInDays(89)));
   }
 

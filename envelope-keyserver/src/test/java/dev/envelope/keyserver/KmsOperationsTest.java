@@ -29,7 +29,9 @@ import software.amazon.awssdk.services.kms.model.GenerateDataKeyResponse;
 import software.amazon.awssdk.services.kms.model.GetKeyRotationStatusResponse;
 import software.amazon.awssdk.services.kms.model.KeyListEntry;
 import software.amazon.awssdk.services.kms.model.KeyMetadata;
+import software.amazon.awssdk.services.kms.model.KeySpec;
 import software.amazon.awssdk.services.kms.model.KeyState;
+import software.amazon.awssdk.services.kms.model.KeyUsageType;
 import software.amazon.awssdk.services.kms.model.ListKeysResponse;
 import software.amazon.awssdk.services.kms.model.ReEncryptResponse;
 import software.amazon.awssdk.services.kms.model.ScheduleKeyDeletionResponse;
@@ -152,6 +154,43 @@ class KmsOperationsTest {
     KeyMetadata after = kms.describeKey(b -> b.keyId(id)).keyMetadata();
     assertEquals(KeyState.DISABLED, after.keyState());
     assertNull(after.deletionDate());
+  }
+
+  @Test
+  void createKeyTakesTheSymmetricSpecAndUsageSpelledOut_andDisablingTwiceIsNoError() {
+    KeyMetadata m = kms.createKey(b -> b.description("tenant acme").keySpec(KeySpec.SYMMETRIC_DEFAULT)
+        .keyUsage(KeyUsageType.ENCRYPT_DECRYPT)).keyMetadata();
+    assertEquals(KeyState.ENABLED, m.keyState());
+    assertEquals("tenant acme", m.description());
+    kms.disableKey(b -> b.keyId(m.arn()));
+    kms.disableKey(b -> b.keyId(m.arn())); // AWS KMS answers a disabled key's DisableKey with success too
+    KeyMetadata disabled = kms.describeKey(b -> b.keyId(m.keyId())).keyMetadata();
+    assertEquals(KeyState.DISABLED, disabled.keyState());
+    assertFalse(disabled.enabled());
+  }
+
+  @Test
+  void scheduleKeyDeletionDatesTheDeletionWindowDaysFromNow_30ByDefault_andTakesADisabledKey() {
+    String a = newKey();
+    String b = newKey();
+    kms.disableKey(r -> r.keyId(b));
+    Instant before = Instant.now();
+    ScheduleKeyDeletionResponse seven = kms.scheduleKeyDeletion(r -> r.keyId(a).pendingWindowInDays(7));
+    ScheduleKeyDeletionResponse byDefault = kms.scheduleKeyDeletion(r -> r.keyId(b));
+    Instant after = Instant.now();
+
+    assertEquals(7, seven.pendingWindowInDays());
+    assertBetween(before.plus(7, ChronoUnit.DAYS), seven.deletionDate(), after.plus(7, ChronoUnit.DAYS));
+    assertEquals(30, byDefault.pendingWindowInDays());
+    assertEquals(KeyState.PENDING_DELETION, byDefault.keyState());
+    assertBetween(before.plus(30, ChronoUnit.DAYS), byDefault.deletionDate(), after.plus(30, ChronoUnit.DAYS));
+    assertEquals(seven.deletionDate(), kms.describeKey(r -> r.keyId(a)).keyMetadata().deletionDate());
+  }
+
+  /** Within {@code [low, high]}, allowing for the microseconds a KMS timestamp (a double) loses. */
+  private static void assertBetween(Instant low, Instant value, Instant high) {
+    assertTrue(!value.isBefore(low.minusMillis(1)) && !value.isAfter(high.plusMillis(1)),
+        value + " not within " + low + " .. " + high);
   }
 
   @Test
