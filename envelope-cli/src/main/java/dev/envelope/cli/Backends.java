@@ -73,7 +73,7 @@ final class Backends implements AutoCloseable {
   /** The file service over these backends, as {@code envelope serve} and the admin commands build it. */
   FileService fileService(NodeSettings settings) throws EnvelopeException {
     return FileService.builder().keyService(keys, settings.rootKey()).blobStore(blobs).metadataStore(metadata)
-        .tenantStore(tenants).maxUploadBytes(settings.maxUploadBytes()).build();
+        .tenantStore(tenants).maxUploadBytes(settings.maxUploadBytes()).dataKeyCache(settings.dataKeyCache()).build();
   }
 
   /**

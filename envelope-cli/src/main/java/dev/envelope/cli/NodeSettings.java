@@ -6,6 +6,7 @@ import dev.envelope.server.ServerSettings;
 import dev.envelope.server.SettingKey;
 import dev.envelope.server.SettingSources;
 import java.nio.file.Path;
+import dev.envelope.service.DataKeyCache;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,7 @@ final class NodeSettings {
   private final long maxUploadBytes;
   private final Duration orphanGrace;
   private final Duration sweepInterval;
+  private final DataKeyCache.Limits dataKeyCache;
 
   private NodeSettings(SettingSources sources) throws EnvelopeException {
     this.sources = sources;
@@ -40,6 +42,22 @@ final class NodeSettings {
     this.sweepInterval = Duration.ofMillis(sources.parse(Setting.SWEEP_INTERVAL,
         "a positive duration such as 90s, 10m or 1h, or off", text -> text.equalsIgnoreCase("off") ? Long.valueOf(0)
             : SettingSources.parseDuration(text).map(Duration::toMillis).filter(ms -> ms > 0).orElse(null)));
+    String cache = sources.value(Setting.DATA_KEY_CACHE).strip();
+    if (cache.equalsIgnoreCase("off")) {
+      this.dataKeyCache = null;
+    } else {
+      try {
+        this.dataKeyCache = DataKeyCache.Limits.parse(cache);
+      } catch (IllegalArgumentException e) {
+        throw new EnvelopeException(dev.envelope.api.ErrorCode.INVALID_ARGUMENT, sources.where(Setting.DATA_KEY_CACHE)
+            + ": " + e.getMessage() + ", or off");
+      }
+    }
+  }
+
+  /** The data-key cache's limits, or null when it is off (the default). */
+  DataKeyCache.Limits dataKeyCache() {
+    return dataKeyCache;
   }
 
   /**

@@ -20,6 +20,9 @@ enum Setting implements SettingKey {
           + " least twice s3-max-upload-time)"),
   SWEEP_INTERVAL("sweep-interval", "ENVELOPE_SWEEP_INTERVAL", "10m",
       "how often to look for such blobs; off on all nodes of a cluster but one, to list a big bucket once"),
+  DATA_KEY_CACHE("data-key-cache", "ENVELOPE_DATA_KEY_CACHE", "off",
+      "reuse one data key per tenant for several uploads of declared size, within AGE,FILES,BYTES such as"
+          + " 5m,1000,1G (fewer key service calls for small files); off by default"),
   AUDIT_LOG("audit-log", "ENVELOPE_AUDIT_LOG", "",
       "directory of the audit log (empty: audit under the home), or off to keep none (it warns); each node"
           + " writes its own hash-chained NODE.NNNNNN.jsonl there"),

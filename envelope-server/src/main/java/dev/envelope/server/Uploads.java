@@ -48,7 +48,8 @@ final class Uploads {
       name = fileName(ctx.header("Content-Disposition"));
     }
     try (InputStream body = ctx.bodyInputStream()) {
-      return files.upload(caller, name, type, body);
+      // A declared length lets the data-key cache (if on) serve this upload; -1 when chunked.
+      return files.upload(caller, name, type, body, ctx.req().getContentLengthLong());
     }
   }
 

@@ -23,6 +23,12 @@ public record FileRecord(String id, String tenant, String name, String contentTy
     String keyService, WrappedKey wrappedKey, int formatVersion, int segmentSize) {
   /** Blob format 1: a Tink AES-GCM-HKDF streaming ciphertext; the associated data is the file's context. */
   public static final int FORMAT_VERSION = 1;
+  /**
+   * Blob format 2: as format 1, but the data key may be shared with other files of the tenant (the opt-in {@link
+   * DataKeyCache}): it is wrapped under the tenant's context alone, and the stream's associated data adds a digest
+   * of the row's name, content type and creation time ({@link FileService#streamContextOf}).
+   */
+  public static final int FORMAT_SHARED_KEY = 2;
 
   public FileRecord {
     Objects.requireNonNull(id, "id");

@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -46,6 +47,10 @@ public final class FileService {
   private final EnvelopeCipher cipher;
   private final long maxUploadBytes;
   private final TenantDirectory tenants;
+  private final DataKeyCache dataKeys;
+  /** A placeholder wrapped key for a row whose key is not made yet: only its contexts are asked of it. */
+  private static final dev.envelope.core.WrappedKey PENDING = dev.envelope.core.WrappedKey.of("pending", 0,
+      new byte[1]);
 
   private FileService(Builder b) {
     this.keys = Objects.requireNonNull(b.keys, "keyService");
@@ -57,6 +62,7 @@ public final class FileService {
     this.maxUploadBytes = b.maxUploadBytes;
     this.tenants = b.tenantStore == null ? TenantDirectory.none()
         : new TenantDirectory(b.tenantStore, b.clock, TenantDirectory.DEFAULT_TTL);
+    this.dataKeys = b.cacheLimits == null ? null : new DataKeyCache(b.cacheLimits, b.clock);
   }
 
   public static Builder builder() {
@@ -79,19 +85,50 @@ public final class FileService {
    */
   public FileRecord upload(Principal caller, String name, String contentType, InputStream body)
       throws EnvelopeException {
+    return upload(caller, name, contentType, body, -1);
+  }
+
+  /**
+   * As {@link #upload(Principal, String, String, InputStream)}, for a body whose size is declared up front (an
+   * HTTP {@code Content-Length}): a body of any other size fails ({@link ErrorCode#INVALID_ARGUMENT}) and is not
+   * kept, one declared beyond the upload limit fails before a byte is read, and with the {@link DataKeyCache}
+   * on, only an upload of declared size can take a cached data key.
+   *
+   * @param declaredSize the body's size in bytes, or {@code -1} when it is not known
+   */
+  public FileRecord upload(Principal caller, String name, String contentType, InputStream body, long declaredSize)
+      throws EnvelopeException {
     caller.require(Role.WRITE);
     FileNames.checkName(name);
     String type = FileNames.checkContentType(contentType);
+    if (declaredSize > maxUploadBytes) {
+      throw new EnvelopeException(ErrorCode.TOO_LARGE, "the upload is larger than the limit of " + maxUploadBytes
+          + " bytes");
+    }
     String wrapUnder = rootKeyOf(caller.tenant());
     String id = FileId.random();
-    EncryptionContext context = contextOf(caller.tenant(), id, FileRecord.FORMAT_VERSION);
     long size;
     FileRecord record;
-    try (DataKey key = keys.generateDataKey(wrapUnder, context)) {
-      size = writeBlob(id, key, context, body);
-      record = new FileRecord(id, caller.tenant(), name, type, size,
-          clock.instant().truncatedTo(ChronoUnit.MILLIS), keys.name(), key.wrapped(),
-          FileRecord.FORMAT_VERSION, cipher.segmentSize());
+    if (dataKeys != null && dataKeys.covers(declaredSize)) {
+      // Format 2: a data key shared with other uploads of this tenant; the row's columns are bound instead.
+      Instant createdAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+      FileRecord pending = new FileRecord(id, caller.tenant(), name, type, declaredSize, createdAt, keys.name(),
+          PENDING, FileRecord.FORMAT_SHARED_KEY, cipher.segmentSize());
+      EncryptionContext keyContext = keyContextOf(pending);
+      try (DataKey key = dataKeys.lease(caller.tenant(), wrapUnder, declaredSize,
+          () -> keys.generateDataKey(wrapUnder, keyContext))) {
+        size = writeBlob(id, key, streamContextOf(pending), body, declaredSize);
+        record = new FileRecord(id, caller.tenant(), name, type, size, createdAt, keys.name(), key.wrapped(),
+            FileRecord.FORMAT_SHARED_KEY, cipher.segmentSize());
+      }
+    } else {
+      EncryptionContext context = contextOf(caller.tenant(), id, FileRecord.FORMAT_VERSION);
+      try (DataKey key = keys.generateDataKey(wrapUnder, context)) {
+        size = writeBlob(id, key, context, body, declaredSize);
+        record = new FileRecord(id, caller.tenant(), name, type, size,
+            clock.instant().truncatedTo(ChronoUnit.MILLIS), keys.name(), key.wrapped(),
+            FileRecord.FORMAT_VERSION, cipher.segmentSize());
+      }
     }
     try {
       metadata.insert(record);
@@ -128,7 +165,7 @@ public final class FileService {
     return own.get().rootKey();
   }
 
-  private long writeBlob(String id, DataKey key, EncryptionContext context, InputStream body)
+  private long writeBlob(String id, DataKey key, EncryptionContext context, InputStream body, long declaredSize)
       throws EnvelopeException {
     BlobWriter writer;
     try {
@@ -140,7 +177,7 @@ public final class FileService {
       EncryptingStream out = cipher.newEncryptingStream(key, context, Streams.nonClosing(writer));
       long size;
       try {
-        size = Streams.copy(body, out, maxUploadBytes);
+        size = copy(body, out, declaredSize);
         out.close();
       } catch (RuntimeException | EnvelopeException | IOException e) {
         out.abort();
@@ -155,6 +192,29 @@ public final class FileService {
     }
   }
 
+  /** Copies the body; with a declared size, exactly that many bytes or {@link ErrorCode#INVALID_ARGUMENT}. */
+  private long copy(InputStream body, java.io.OutputStream out, long declaredSize)
+      throws IOException, EnvelopeException {
+    if (declaredSize < 0) {
+      return Streams.copy(body, out, maxUploadBytes);
+    }
+    long size;
+    try {
+      size = Streams.copy(body, out, declaredSize);
+    } catch (EnvelopeException e) {
+      if (e.code() != ErrorCode.TOO_LARGE) {
+        throw e;
+      }
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "the body is longer than the " + declaredSize
+          + " bytes declared");
+    }
+    if (size != declaredSize) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "the body is " + size + " bytes, not the "
+          + declaredSize + " declared");
+    }
+    return size;
+  }
+
   /**
    * Opens a file for download. Everything that can fail before the first byte (the row, the owner, the wrapped
    * key, the blob's presence and length) fails here, so an HTTP adapter can still answer with an error. The
@@ -163,8 +223,7 @@ public final class FileService {
   public Download download(Principal caller, String id) throws EnvelopeException {
     caller.require(Role.READ);
     FileRecord file = find(caller, id);
-    EncryptionContext context = contextOf(file.tenant(), file.id(), file.formatVersion());
-    if (file.formatVersion() != FileRecord.FORMAT_VERSION) {
+    if (file.formatVersion() != FileRecord.FORMAT_VERSION && file.formatVersion() != FileRecord.FORMAT_SHARED_KEY) {
       throw new EnvelopeException(ErrorCode.UNSUPPORTED_FORMAT,
           "file " + id + " has format " + file.formatVersion() + ", which this version does not read");
     }
@@ -172,9 +231,15 @@ public final class FileService {
       throw new EnvelopeException(ErrorCode.UNSUPPORTED_FORMAT, "file " + id + " was wrapped by the "
           + file.keyService() + " key service, and this service uses " + keys.name());
     }
-    DataKey key;
+    boolean shared = file.formatVersion() == FileRecord.FORMAT_SHARED_KEY;
+    DataKey key = shared && dataKeys != null ? dataKeys.unwrapped(file.wrappedKey()).orElse(null) : null;
     try {
-      key = keys.decrypt(file.wrappedKey(), context);
+      if (key == null) {
+        key = keys.decrypt(file.wrappedKey(), keyContextOf(file));
+        if (shared && dataKeys != null) {
+          dataKeys.remember(key);
+        }
+      }
     } catch (EnvelopeException e) {
       if (e.code() == ErrorCode.INVALID_WRAPPED_KEY) {
         SECURITY.warn("security: the wrapped key of file {} (tenant {}) does not unwrap under its context: "
@@ -184,7 +249,7 @@ public final class FileService {
     }
     try {
       EnvelopeCipher fileCipher = EnvelopeCipher.withSegmentSize(file.segmentSize());
-      return new Download(file, key, context, fileCipher, blobs, checkBlob(file),
+      return new Download(file, key, streamContextOf(file), fileCipher, blobs, checkBlob(file),
           () -> metadata.get(file.tenant(), file.id()).isPresent());
     } catch (EnvelopeException | RuntimeException e) {
       key.close();
@@ -299,6 +364,42 @@ public final class FileService {
     }
   }
 
+  /**
+   * The context a file's data key is wrapped under: its identity {@link #contextOf} for format 1; for format 2
+   * (a data key shared by several files of one tenant, {@link DataKeyCache}) the tenant's alone.
+   */
+  public static EncryptionContext keyContextOf(FileRecord file) {
+    if (file.formatVersion() == FileRecord.FORMAT_SHARED_KEY) {
+      return EncryptionContext.of("format", "2", "tenant", file.tenant(), "use", "shared-data-key");
+    }
+    return contextOf(file.tenant(), file.id(), file.formatVersion());
+  }
+
+  /**
+   * The associated data of a file's stream, which the stream's HKDF binds into the file's own content key: its
+   * identity {@link #contextOf} for format 1; for format 2 also a digest of its name, content type and creation
+   * time, so that with a shared data key every column of a row but the id is still bound to its ciphertext
+   * (swapping any of them between two rows fails both downloads).
+   */
+  public static EncryptionContext streamContextOf(FileRecord file) {
+    if (file.formatVersion() != FileRecord.FORMAT_SHARED_KEY) {
+      return contextOf(file.tenant(), file.id(), file.formatVersion());
+    }
+    return EncryptionContext.of("file", file.id(), "format", "2", "tenant", file.tenant(), "row",
+        rowDigest(file.name(), file.contentType(), file.createdAt().toEpochMilli()));
+  }
+
+  private static String rowDigest(String name, String contentType, long createdAtMillis) {
+    try {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      sha.update(("envelope-row-v2\0" + name + "\0" + contentType + "\0" + createdAtMillis)
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(sha.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this Java runtime has no SHA-256", e);
+    }
+  }
+
   /** The encryption context of a file: its immutable identity. */
   public static EncryptionContext contextOf(String tenant, String id, int formatVersion) {
     return EncryptionContext.of("file", id, "format", Integer.toString(formatVersion), "tenant", tenant);
@@ -352,6 +453,11 @@ public final class FileService {
     return tenants;
   }
 
+  /** The data-key cache, or null when it is off. */
+  public DataKeyCache dataKeyCache() {
+    return dataKeys;
+  }
+
   Clock clock() {
     return clock;
   }
@@ -371,6 +477,7 @@ public final class FileService {
     private int segmentSize = EnvelopeCipher.DEFAULT_SEGMENT_SIZE;
     private long maxUploadBytes = Long.MAX_VALUE;
     private TenantStore tenantStore;
+    private DataKeyCache.Limits cacheLimits;
 
     private Builder() {}
 
@@ -407,6 +514,15 @@ public final class FileService {
     public Builder segmentSize(int segmentSize) {
       EnvelopeCipher.withSegmentSize(segmentSize);
       this.segmentSize = segmentSize;
+      return this;
+    }
+
+    /**
+     * Turns the data-key cache on ({@link DataKeyCache}: one data key per tenant serves several uploads of
+     * declared size within these limits); off (null) by default.
+     */
+    public Builder dataKeyCache(DataKeyCache.Limits limits) {
+      this.cacheLimits = limits;
       return this;
     }
 

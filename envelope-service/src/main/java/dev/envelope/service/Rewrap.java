@@ -160,8 +160,7 @@ public final class Rewrap {
       pace();
       WrappedKey next;
       try {
-        next = files.keys().reEncrypt(wrapped, FileService.contextOf(row.tenant(), row.id(), row.formatVersion()),
-            t.keyId());
+        next = files.keys().reEncrypt(wrapped, FileService.keyContextOf(row), t.keyId());
       } catch (EnvelopeException e) {
         if (e.code() == ErrorCode.UNAVAILABLE || e.code() == ErrorCode.KEYRING_UNAVAILABLE
             || e.code() == ErrorCode.THROTTLED) {
