@@ -105,7 +105,8 @@ final class AdminCommand {
       }
       NodeSettings settings = NodeAccess.settings(admin.parent, config);
       dev.envelope.service.Rewrap.Summary done;
-      try (Backends backends = Backends.open(settings, cli)) {
+      try (AdminAudit audit = options.dryRun() ? null : AdminAudit.open(settings);
+          Backends backends = Backends.open(settings, cli)) {
         dev.envelope.service.FileService files = backends.fileService(settings);
         long total = -1;
         if (cli.terminal()) {
@@ -113,8 +114,11 @@ final class AdminCommand {
               .mapToLong(dev.envelope.service.KeyUsage.Totals::files).sum();
         }
         try (RowProgress bar = RowProgress.start(cli, dryRun ? "rewrap (dry run)" : "rewrap", total)) {
-          done = new dev.envelope.service.Rewrap(files, backends.keyAdmin())
-              .run(dev.envelope.service.Principal.localOperator(), options, bar::update);
+          dev.envelope.service.Rewrap job = new dev.envelope.service.Rewrap(files, backends.keyAdmin());
+          dev.envelope.service.Principal operator = dev.envelope.service.Principal.localOperator();
+          done = audit == null ? job.run(operator, options, bar::update)
+              : audit.record(dev.envelope.server.audit.AuditEvent.Type.KEYS_REWRAP, tenant, null,
+                  () -> job.run(operator, options, bar::update), s -> java.util.Optional.of(s.rewrapped()));
         }
       }
       cli.println(String.format(java.util.Locale.ROOT,

@@ -74,7 +74,7 @@ final class KeysCommand {
     }
   }
 
-  private java.util.Map<Setting, String> homeFlag() {
+  java.util.Map<Setting, String> homeFlag() {
     java.util.Map<Setting, String> flags = new java.util.EnumMap<>(Setting.class);
     if (parent.home != null) {
       flags.put(Setting.HOME, parent.home);
@@ -348,7 +348,13 @@ final class KeysCommand {
     public Integer call() throws EnvelopeException, IOException {
       ManagedKeyService service = keys.keys();
       keys.requireUnused(service, id, version, force, "destroying it");
-      RootKey key = service.destroyKeyVersion(id, version);
+      RootKey key;
+      try (AdminAudit audit = AdminAudit.open(NodeSettings.resolve(keys.homeFlag(), keys.config,
+          NodeAccess.env(keys.parent)))) {
+        String keyId = service.resolveKeyId(id);
+        key = audit.record(dev.envelope.server.audit.AuditEvent.Type.KEYS_DESTROY_VERSION, null,
+            keyId + ":" + version, () -> service.destroyKeyVersion(keyId, version), k -> java.util.Optional.empty());
+      }
       keys.println("destroyed version " + version + " of root key " + key.id() + "; current version "
           + key.currentVersion());
       return 0;

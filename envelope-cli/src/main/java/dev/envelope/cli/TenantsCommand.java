@@ -2,6 +2,7 @@ package dev.envelope.cli;
 
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
+import dev.envelope.server.audit.AuditEvent;
 import dev.envelope.service.KeyUsage;
 import dev.envelope.service.Principal;
 import dev.envelope.service.TenantAdmin;
@@ -36,10 +37,20 @@ final class TenantsCommand {
 
   /** Runs {@code work} on the tenant admin of the node's backends, which it closes after. */
   <T> T withAdmin(Work<T> work) throws EnvelopeException, IOException {
+    return withAdmin(null, null, work);
+  }
+
+  /** As {@link #withAdmin(Work)}, audited as {@code type} on {@code tenant} in the node's admin audit log. */
+  <T> T withAdmin(AuditEvent.Type type, String tenant, Work<T> work) throws EnvelopeException, IOException {
     NodeSettings settings = NodeAccess.settings(parent, config);
-    try (Backends backends = Backends.open(settings, parent.cli)) {
+    try (AdminAudit audit = type == null ? null : AdminAudit.open(settings);
+        Backends backends = Backends.open(settings, parent.cli)) {
       TenantAdmin admin = new TenantAdmin(backends.fileService(settings), backends.tokens, backends.keyAdmin());
-      return work.run(admin);
+      if (audit == null) {
+        return work.run(admin);
+      }
+      return audit.record(type, dev.envelope.service.Tenants.isValid(tenant) ? tenant : null, null,
+          () -> work.run(admin), r -> java.util.Optional.empty());
     }
   }
 
@@ -69,7 +80,7 @@ final class TenantsCommand {
 
     @Override
     public Integer call() throws EnvelopeException, IOException {
-      TenantRecord made = tenants.withAdmin(a -> a.create(Principal.localOperator(), tenant, rootKey));
+      TenantRecord made = tenants.withAdmin(AuditEvent.Type.TENANT_CREATE, tenant, a -> a.create(Principal.localOperator(), tenant, rootKey));
       tenants.println(made.rootKey());
       return 0;
     }
@@ -112,7 +123,7 @@ final class TenantsCommand {
 
     @Override
     public Integer call() throws EnvelopeException, IOException {
-      TenantRecord moved = tenants.withAdmin(a -> a.setKey(Principal.localOperator(), tenant, key));
+      TenantRecord moved = tenants.withAdmin(AuditEvent.Type.TENANT_SET_KEY, tenant, a -> a.setKey(Principal.localOperator(), tenant, key));
       tenants.println("tenant " + tenant + " now wraps new files under " + moved.rootKey()
           + "; run 'envelope admin rewrap --tenant " + tenant + "' to move its stored files");
       return 0;
@@ -143,7 +154,7 @@ final class TenantsCommand {
         throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "shredding destroys every file of tenant "
             + tenant + " for good: add --yes to do it");
       }
-      TenantAdmin.Shredded done = tenants.withAdmin(a -> a.shred(Principal.localOperator(), tenant, now));
+      TenantAdmin.Shredded done = tenants.withAdmin(AuditEvent.Type.TENANT_SHRED, tenant, a -> a.shred(Principal.localOperator(), tenant, now));
       tenants.println("tenant " + tenant + " shredded: " + done.tokensRevoked() + " tokens revoked, root key "
           + done.tenant().rootKey() + (done.destroyed() ? " destroyed"
               : " disabled and destroyed at " + done.deletionDate().orElseThrow().truncatedTo(ChronoUnit.SECONDS))
@@ -163,7 +174,7 @@ final class TenantsCommand {
 
     @Override
     public Integer call() throws EnvelopeException, IOException {
-      KeyUsage.Totals gone = tenants.withAdmin(a -> a.purge(Principal.localOperator(), tenant));
+      KeyUsage.Totals gone = tenants.withAdmin(AuditEvent.Type.TENANT_PURGE, tenant, a -> a.purge(Principal.localOperator(), tenant));
       tenants.println("purged tenant " + tenant + ": " + gone.files() + " files, " + gone.bytes() + " bytes");
       return 0;
     }

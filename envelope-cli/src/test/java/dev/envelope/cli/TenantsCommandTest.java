@@ -114,6 +114,25 @@ class TenantsCommandTest {
     assertTrue(ok("tenants", "purge", "acme").startsWith("purged tenant acme: 1 files"));
     assertTrue(ok("tenants", "list").matches("(?s).*\\nacme +shredded +0 .*"));
     assertError(cli.run("tokens", "create", "--tenant", "acme", "--role", "read"), 22, "tenant-shredded");
+
+    // Each change is in the node's admin audit log, whose chain holds.
+    Path audit = dir.resolve("home").resolve("audit");
+    String lines;
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(audit)) {
+      lines = files.filter(f -> f.getFileName().toString().matches(".*-admin\\.\\d{6}\\.jsonl"))
+          .map(f -> {
+            try {
+              return java.nio.file.Files.readString(f);
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }).reduce("", String::concat);
+    }
+    for (String kind : List.of("tenant.create", "keys.rewrap", "tenant.shred", "tenant.purge")) {
+      assertTrue(lines.contains("\"" + kind + "\""), kind + " in " + lines);
+    }
+    assertTrue(lines.contains("\"code\":\"key-in-use\""), "the refused shred is there too: " + lines);
+    assertEquals(0, cli.run("audit", "verify", audit.toString()).status);
   }
 
   @Test

@@ -39,7 +39,11 @@ public final class AuditEvent {
     TENANT_DESCRIBE("tenant.describe"),
     TENANT_SET_KEY("tenant.set-key"),
     TENANT_SHRED("tenant.shred"),
-    TENANT_PURGE("tenant.purge");
+    TENANT_PURGE("tenant.purge"),
+    /** A rewrap run ({@code envelope admin rewrap}); {@code bytes} is the number of rows re-wrapped. */
+    KEYS_REWRAP("keys.rewrap"),
+    /** A key version destroyed ({@code envelope keys destroy-version}); {@code target} is {@code KEY:VERSION}. */
+    KEYS_DESTROY_VERSION("keys.destroy-version");
 
     private final String id;
 
