@@ -2,6 +2,7 @@ package dev.envelope.dynamodb;
 
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
+import java.util.Map;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -13,6 +14,8 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
@@ -96,6 +99,41 @@ final class DynamoDbCalls implements AutoCloseable {
     } catch (SdkException e) {
       throw failure(what, e);
     }
+  }
+
+  /** The item with that key, read consistently, or null if there is none. */
+  Map<String, AttributeValue> getItem(Map<String, AttributeValue> key, String what) throws EnvelopeException {
+    var response = call(what, () -> client.getItem(b -> b.tableName(table).key(key).consistentRead(true)));
+    return response.hasItem() && !response.item().isEmpty() ? response.item() : null;
+  }
+
+  /**
+   * Puts a new item, one whose key is not taken; {@link ErrorCode#ALREADY_EXISTS} with {@code duplicate} if it
+   * is.
+   */
+  void putNew(Map<String, AttributeValue> item, String duplicate, String what) throws EnvelopeException {
+    try {
+      client.putItem(b -> b.tableName(table).item(item)
+          .conditionExpression("attribute_not_exists(#pk)").expressionAttributeNames(Map.of("#pk", TableSchema.PK)));
+    } catch (ConditionalCheckFailedException e) {
+      // A retry (the SDK's) after an attempt whose answer was lost meets the row that attempt wrote: if the
+      // item there is ours field for field, the put succeeded. Answering "taken" would make the file service
+      // delete the blob of a row that is in the table.
+      if (isRetry(e) && item.equals(getItem(Map.of(TableSchema.PK, item.get(TableSchema.PK)), what))) {
+        return;
+      }
+      throw new EnvelopeException(ErrorCode.ALREADY_EXISTS, duplicate, e);
+    } catch (SdkException e) {
+      throw failure(what, e);
+    }
+  }
+
+  /**
+   * Whether a failed condition was met by a retry of the SDK's: the attempt before may have been carried out and
+   * its answer lost, so the condition may have failed on that attempt's own write.
+   */
+  static boolean isRetry(ConditionalCheckFailedException e) {
+    return e.numAttempts() != null && e.numAttempts() > 1;
   }
 
   EnvelopeException failure(String what, SdkException e) {

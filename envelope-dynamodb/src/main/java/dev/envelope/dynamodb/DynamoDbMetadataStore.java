@@ -2,11 +2,14 @@ package dev.envelope.dynamodb;
 
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
+import dev.envelope.core.WrappedKey;
 import dev.envelope.service.FileNames;
 import dev.envelope.service.FilePage;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.PageCursor;
+import dev.envelope.service.TenantRecord;
+import dev.envelope.service.TenantStore;
 import dev.envelope.service.Tenants;
 import dev.envelope.service.TokenRecord;
 import dev.envelope.service.TokenStore;
@@ -14,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,9 +28,9 @@ import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
- * File rows and tokens in one DynamoDB table, shared by every node of a cluster. The table is made once by
- * {@link #createTable} ({@code envelope admin init-dynamodb}); {@link #open} only checks that it is there and
- * has the right shape ({@link TableSchema}), and never creates or changes it.
+ * File rows, tokens and tenant records in one DynamoDB table, shared by every node of a cluster. The table is
+ * made once by {@link #createTable} ({@code envelope admin init-dynamodb}); {@link #open} only checks that it is
+ * there and has the right shape ({@link TableSchema}), and never creates or changes it.
  *
  * <h2>How it maps the seams</h2>
  * <ul>
@@ -44,29 +48,44 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  *       consistent GetItem on a partition of its own. {@link #listTokens} and {@link #hasTokens} query the
  *       index {@code tokens-oldest-first} (eventually consistent too: a token made a moment ago on another node
  *       may be missing from a listing; checking a token by id is not affected).
+ *   <li>{@link #scan} is a strongly consistent Scan of the table, filtered to file items ({@link FileScan}):
+ *       pages may be short, even empty, while more follow. It needs {@code dynamodb:Scan}.
+ *   <li>{@link #replaceWrappedKey} is one UpdateItem conditioned on the row's tenant, key service, root key id,
+ *       version and wrapped key: racing rewraps of one row cannot both succeed, and a deleted row fails the
+ *       condition instead of coming back.
+ *   <li>One item per tenant record, partition key {@code n#<name>} ({@link TenantItems}): found by a consistent
+ *       GetItem, replaced by a PutItem conditioned on every field of the record it replaces, and listed from
+ *       the index {@code tokens-oldest-first}, where tenant records form a list of their own (eventually
+ *       consistent, like the tokens').
  * </ul>
  *
  * <h2>Limits</h2>
  * Ids are 1 to {@value Items#MAX_ID_BYTES} bytes of UTF-8, names at most {@value FileNames#MAX_NAME_BYTES}
  * bytes, media types and key service names at most {@value #MAX_TEXT_BYTES}; tenants follow {@link Tenants}.
  * The largest row those allow (with a {@value dev.envelope.core.WrappedKey#MAX_CIPHERTEXT_BYTES}-byte wrapped
- * key and a 2048-character root key id) is about 17 KB of UTF-8 and binary, far under DynamoDB's 400 KB per item. Inserting a row
- * outside the limits is {@link ErrorCode#INVALID_ARGUMENT}; reading with an id or tenant that cannot exist
- * finds nothing.
+ * key and a 2048-character root key id) is about 17 KB of UTF-8 and binary, far under DynamoDB's 400 KB per
+ * item. Inserting a row outside the limits (or a tenant record with a longer key service name) is
+ * {@link ErrorCode#INVALID_ARGUMENT}; reading with an id or tenant that cannot exist finds nothing.
  *
  * <h2>Failures</h2>
  * Every call is bounded in time and retried by the SDK as {@link DynamoDbConfig} says; when that is not enough
- * it is {@link ErrorCode#UNAVAILABLE}. The store keeps no state between calls besides the SDK's connection
- * pool, so it works again as soon as DynamoDB does. Thread-safe.
+ * it is {@link ErrorCode#UNAVAILABLE}. A conditional write that the SDK tried again after losing the answer
+ * to a try DynamoDB carried out meets that try's own write and fails its condition: the item is then read back,
+ * and the write counts as done when the item is as it would have left it. The store keeps no state between
+ * calls besides the SDK's connection pool, so it works again as soon as DynamoDB does. Thread-safe.
  */
-public final class DynamoDbMetadataStore implements MetadataStore, TokenStore {
+public final class DynamoDbMetadataStore implements MetadataStore, TokenStore, TenantStore {
   /** The longest media type and key service name, in UTF-8 bytes. */
   public static final int MAX_TEXT_BYTES = 1024;
 
   private final DynamoDbCalls calls;
+  private final FileScan scans;
+  private final TenantItems tenants;
 
   private DynamoDbMetadataStore(DynamoDbCalls calls) {
     this.calls = calls;
+    this.scans = new FileScan(calls);
+    this.tenants = new TenantItems(calls);
   }
 
   /**
@@ -111,7 +130,7 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore {
     checkText(file.contentType(), MAX_TEXT_BYTES, "a content type");
     checkText(file.keyService(), MAX_TEXT_BYTES, "a key service name");
     Map<String, AttributeValue> item = Items.fileItem(file);
-    putNew(item, "a file with id " + file.id() + " already exists", "store a file row");
+    calls.putNew(item, "a file with id " + file.id() + " already exists", "store a file row");
   }
 
   @Override
@@ -119,11 +138,11 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore {
     if (!Items.isValidId(id) || !Tenants.isValid(tenant)) {
       return Optional.empty();
     }
-    Map<String, AttributeValue> item = getItem(Items.fileKey(id), "read a file row");
+    Map<String, AttributeValue> item = calls.getItem(Items.fileKey(id), "read a file row");
     if (item == null || !item.containsKey(TableSchema.TENANT) || !tenant.equals(item.get(TableSchema.TENANT).s())) {
       return Optional.empty();
     }
-    return Optional.of(parse(() -> Items.fileRecord(item), "file row"));
+    return Optional.of(Items.parse(() -> Items.fileRecord(item), "file row"));
   }
 
   @Override
@@ -154,7 +173,7 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore {
           .limit(limit + 1 - rows.size()).exclusiveStartKey(start).build();
       QueryResponse response = calls.call("list files", () -> calls.client().query(request));
       for (Map<String, AttributeValue> item : response.items()) {
-        rows.add(parse(() -> Items.fileRecord(item), "file row"));
+        rows.add(Items.parse(() -> Items.fileRecord(item), "file row"));
       }
       start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
           ? response.lastEvaluatedKey() : null;
@@ -185,14 +204,60 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore {
   }
 
   @Override
+  public FilePage scan(String tenant, String cursor, int limit) throws EnvelopeException {
+    return scans.page(tenant, cursor, limit);
+  }
+
+  @Override
+  public boolean replaceWrappedKey(FileRecord expected, String keyService, WrappedKey replacement)
+      throws EnvelopeException {
+    checkText(keyService, MAX_TEXT_BYTES, "a key service name");
+    if (!Items.isValidId(expected.id()) || !Tenants.isValid(expected.tenant())) {
+      return false; // no row has such an id or tenant
+    }
+    WrappedKey was = expected.wrappedKey();
+    Map<String, AttributeValue> values = new HashMap<>();
+    values.put(":t", Items.s(expected.tenant()));
+    values.put(":oldService", Items.s(expected.keyService()));
+    values.put(":oldRoot", Items.s(was.rootKeyId()));
+    values.put(":oldVersion", Items.n(was.rootKeyVersion()));
+    values.put(":oldKey", Items.b(was.ciphertext()));
+    values.put(":service", Items.s(keyService));
+    values.put(":root", Items.s(replacement.rootKeyId()));
+    values.put(":version", Items.n(replacement.rootKeyVersion()));
+    values.put(":key", Items.b(replacement.ciphertext()));
+    try {
+      // Equality on a missing attribute is false: a deleted row fails the condition and is not brought back.
+      calls.client().updateItem(b -> b.tableName(calls.table()).key(Items.fileKey(expected.id()))
+          .conditionExpression("#t = :t AND #ks = :oldService AND #rk = :oldRoot AND #rv = :oldVersion"
+              + " AND #wk = :oldKey")
+          .updateExpression("SET #ks = :service, #rk = :root, #rv = :version, #wk = :key")
+          .expressionAttributeNames(Map.of("#t", TableSchema.TENANT, "#ks", "keyService", "#rk", "rootKeyId",
+              "#rv", "rootKeyVersion", "#wk", "wrappedKey"))
+          .expressionAttributeValues(values));
+      return true;
+    } catch (ConditionalCheckFailedException e) {
+      // The SDK's retry after a lost answer meets its own attempt's write: the row then has our new key.
+      if (DynamoDbCalls.isRetry(e)) {
+        Optional<FileRecord> now = get(expected.tenant(), expected.id());
+        return now.isPresent() && now.get().keyService().equals(keyService)
+            && now.get().wrappedKey().equals(replacement);
+      }
+      return false;
+    } catch (SdkException e) {
+      throw calls.failure("rewrap a file row", e);
+    }
+  }
+
+  @Override
   public boolean exists(String id) throws EnvelopeException {
-    return Items.isValidId(id) && getItem(Items.fileKey(id), "look up a file row") != null;
+    return Items.isValidId(id) && calls.getItem(Items.fileKey(id), "look up a file row") != null;
   }
 
   @Override
   public void checkReady() throws EnvelopeException {
     // A data-plane read, not DescribeTable: cheap, and not subject to the control plane's low rate limits.
-    getItem(Map.of(TableSchema.PK, Items.s("ready#")), "check the metadata table");
+    calls.getItem(Map.of(TableSchema.PK, Items.s("ready#")), "check the metadata table");
   }
 
   @Override
@@ -200,7 +265,7 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore {
     checkId(token.id(), "token");
     checkTenant(token.tenant());
     checkText(token.name(), MAX_TEXT_BYTES, "a token name");
-    putNew(Items.tokenItem(token), "a token with id " + token.id() + " already exists", "store a token");
+    calls.putNew(Items.tokenItem(token), "a token with id " + token.id() + " already exists", "store a token");
   }
 
   @Override
@@ -208,8 +273,8 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore {
     if (!Items.isValidId(id)) {
       return Optional.empty();
     }
-    Map<String, AttributeValue> item = getItem(Items.tokenKey(id), "look up a token");
-    return item == null ? Optional.empty() : Optional.of(parse(() -> Items.tokenRecord(item), "token"));
+    Map<String, AttributeValue> item = calls.getItem(Items.tokenKey(id), "look up a token");
+    return item == null ? Optional.empty() : Optional.of(Items.parse(() -> Items.tokenRecord(item), "token"));
   }
 
   @Override
@@ -219,7 +284,7 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore {
     do {
       QueryResponse response = queryTokens(start, null);
       for (Map<String, AttributeValue> item : response.items()) {
-        TokenRecord token = parse(() -> Items.tokenRecord(item), "token");
+        TokenRecord token = Items.parse(() -> Items.tokenRecord(item), "token");
         if (tenant == null || tenant.equals(token.tenant())) {
           tokens.add(token);
         }
@@ -256,6 +321,26 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore {
     return queryTokens(null, 1).count() > 0;
   }
 
+  @Override
+  public void insertTenant(TenantRecord tenant) throws EnvelopeException {
+    tenants.insert(tenant);
+  }
+
+  @Override
+  public Optional<TenantRecord> findTenant(String name) throws EnvelopeException {
+    return tenants.find(name);
+  }
+
+  @Override
+  public List<TenantRecord> listTenants() throws EnvelopeException {
+    return tenants.list();
+  }
+
+  @Override
+  public boolean replaceTenant(TenantRecord expected, TenantRecord updated) throws EnvelopeException {
+    return tenants.replace(expected, updated);
+  }
+
   /** Closes the SDK client and its connections. */
   @Override
   public void close() {
@@ -270,46 +355,9 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore {
   private QueryResponse queryTokens(Map<String, AttributeValue> start, Integer limit) throws EnvelopeException {
     QueryRequest request = QueryRequest.builder().tableName(calls.table()).indexName(TableSchema.TOKENS_INDEX)
         .keyConditionExpression("#l = :all").expressionAttributeNames(Map.of("#l", TableSchema.TOKEN_LIST))
-        .expressionAttributeValues(Map.of(":all", Items.s("all"))).scanIndexForward(true)
+        .expressionAttributeValues(Map.of(":all", Items.s(Items.TOKENS))).scanIndexForward(true)
         .limit(limit).exclusiveStartKey(start).build();
     return calls.call("list tokens", () -> calls.client().query(request));
-  }
-
-  private void putNew(Map<String, AttributeValue> item, String duplicate, String what) throws EnvelopeException {
-    try {
-      calls.client().putItem(b -> b.tableName(calls.table()).item(item)
-          .conditionExpression("attribute_not_exists(#pk)").expressionAttributeNames(Map.of("#pk", TableSchema.PK)));
-    } catch (ConditionalCheckFailedException e) {
-      // A retry (the SDK's) after an attempt whose answer was lost meets the row that attempt wrote: if the
-      // item there is ours field for field, the put succeeded. Answering "taken" would make the file service
-      // delete the blob of a row that is in the table.
-      if (e.numAttempts() != null && e.numAttempts() > 1
-          && item.equals(getItem(Map.of(TableSchema.PK, item.get(TableSchema.PK)), what))) {
-        return;
-      }
-      throw new EnvelopeException(ErrorCode.ALREADY_EXISTS, duplicate, e);
-    } catch (SdkException e) {
-      throw calls.failure(what, e);
-    }
-  }
-
-  private Map<String, AttributeValue> getItem(Map<String, AttributeValue> key, String what)
-      throws EnvelopeException {
-    var response = calls.call(what, () -> calls.client().getItem(b -> b.tableName(calls.table()).key(key)
-        .consistentRead(true)));
-    return response.hasItem() && !response.item().isEmpty() ? response.item() : null;
-  }
-
-  private interface Parse<T> {
-    T run();
-  }
-
-  private static <T> T parse(Parse<T> parse, String what) throws EnvelopeException {
-    try {
-      return parse.run();
-    } catch (RuntimeException e) {
-      throw new EnvelopeException(ErrorCode.INTERNAL, "a " + what + " in the DynamoDB table is damaged", e);
-    }
   }
 
   private static void checkId(String id, String what) throws EnvelopeException {

@@ -6,28 +6,43 @@ import static dev.envelope.dynamodb.TableSchema.TENANT;
 import static dev.envelope.dynamodb.TableSchema.TOKEN_LIST;
 import static dev.envelope.dynamodb.TableSchema.TOKEN_ORDER;
 
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
 import dev.envelope.core.WrappedKey;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.Role;
+import dev.envelope.service.TenantRecord;
 import dev.envelope.service.TokenRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
- * File rows and tokens as DynamoDB items, and back. A file's partition key is {@code f#<id>}, a token's
- * {@code t#<id>}: the two never collide. Numbers are DynamoDB numbers, the wrapped key and the secret hash
- * binary attributes. The order keys of the indexes are {@code <16 hex digits of createdAt millis with the
- * sign bit flipped><id>}: as strings they sort like {@code (createdAt, id)}, negative times included.
+ * File rows, tokens and tenant records as DynamoDB items, and back. A file's partition key is {@code f#<id>}, a
+ * token's {@code t#<id>}, a tenant's {@code n#<name>}: the three never collide. Numbers are DynamoDB numbers,
+ * the wrapped key and the secret hash binary attributes, a tenant's {@code ownKey} a boolean. The order keys of
+ * the indexes are {@code <16 hex digits of createdAt millis with the sign bit flipped><id>}: as strings they
+ * sort like {@code (createdAt, id)}, negative times included. Tenant items share the index of tokens under a
+ * list of their own ({@value TableSchema#TOKEN_LIST} {@code = "tenants"}), ordered by name.
  */
 final class Items {
   /** The longest id of a file or token, in UTF-8 bytes: keeps every key far below DynamoDB's limits. */
   static final int MAX_ID_BYTES = 512;
+  /** The {@value TableSchema#TOKEN_LIST} of token items. */
+  static final String TOKENS = "all";
+  /** The {@value TableSchema#TOKEN_LIST} of tenant items. */
+  static final String TENANTS = "tenants";
+  /** The partition keys of file items start so. */
+  static final String FILE_PREFIX = "f#";
+  private static final String TOKEN_PREFIX = "t#";
+  private static final String TENANT_PREFIX = "n#";
 
   private Items() {}
 
@@ -36,11 +51,24 @@ final class Items {
   }
 
   static Map<String, AttributeValue> fileKey(String id) {
-    return Map.of(PK, s("f#" + id));
+    return Map.of(PK, s(FILE_PREFIX + id));
   }
 
   static Map<String, AttributeValue> tokenKey(String id) {
-    return Map.of(PK, s("t#" + id));
+    return Map.of(PK, s(TOKEN_PREFIX + id));
+  }
+
+  static Map<String, AttributeValue> tenantKey(String name) {
+    return Map.of(PK, s(TENANT_PREFIX + name));
+  }
+
+  /**
+   * Whether a scan may start after the item with this partition key: the key of a file, token or tenant item
+   * (a page of a scan can end on any of them), whether or not the item is still there.
+   */
+  static boolean isScanPosition(String pk) {
+    return pk.length() > 2 && List.of(FILE_PREFIX, TOKEN_PREFIX, TENANT_PREFIX).contains(pk.substring(0, 2))
+        && isValidId(pk.substring(2));
   }
 
   static String order(long createdAtMillis, String id) {
@@ -49,7 +77,7 @@ final class Items {
 
   /** Where a listing resumes after the file {@code (createdAtMillis, id)} of {@code tenant}. */
   static Map<String, AttributeValue> fileIndexPosition(String tenant, long createdAtMillis, String id) {
-    return Map.of(PK, s("f#" + id), TENANT, s(tenant), FILE_ORDER, s(order(createdAtMillis, id)));
+    return Map.of(PK, s(FILE_PREFIX + id), TENANT, s(tenant), FILE_ORDER, s(order(createdAtMillis, id)));
   }
 
   static Map<String, AttributeValue> fileItem(FileRecord f) {
@@ -65,7 +93,7 @@ final class Items {
     item.put("keyService", s(f.keyService()));
     item.put("rootKeyId", s(f.wrappedKey().rootKeyId()));
     item.put("rootKeyVersion", n(f.wrappedKey().rootKeyVersion()));
-    item.put("wrappedKey", AttributeValue.fromB(SdkBytes.fromByteArray(f.wrappedKey().ciphertext())));
+    item.put("wrappedKey", b(f.wrappedKey().ciphertext()));
     item.put("formatVersion", n(f.formatVersion()));
     item.put("segmentSize", n(f.segmentSize()));
     return item;
@@ -85,7 +113,7 @@ final class Items {
     long created = t.createdAt().toEpochMilli();
     item.put("id", s(t.id()));
     item.put(TENANT, s(t.tenant()));
-    item.put(TOKEN_LIST, s("all"));
+    item.put(TOKEN_LIST, s(TOKENS));
     item.put(TOKEN_ORDER, s(order(created, t.id())));
     item.put("role", s(t.role().id()));
     item.put("name", s(t.name()));
@@ -101,6 +129,51 @@ final class Items {
         ? Optional.of(Instant.ofEpochMilli(num(item, "revokedAt"))) : Optional.empty();
     return new TokenRecord(str(item, "id"), str(item, TENANT), Role.parse(str(item, "role")), str(item, "name"),
         item.get("secretHash").b().asByteArray(), Instant.ofEpochMilli(num(item, "createdAt")), revoked);
+  }
+
+  /**
+   * A tenant record as an item: its attributes are the record's fields, times in epoch milliseconds.
+   *
+   * @throws ArithmeticException if a time is too far from the epoch for milliseconds in a long
+   */
+  static Map<String, AttributeValue> tenantItem(TenantRecord t) {
+    Map<String, AttributeValue> item = new HashMap<>(tenantKey(t.name()));
+    item.put("name", s(t.name()));
+    item.put(TOKEN_LIST, s(TENANTS));
+    item.put(TOKEN_ORDER, s(t.name()));
+    item.putAll(tenantFields(t));
+    return item;
+  }
+
+  /** The attributes of a tenant item that a conditional replace compares, by attribute name. */
+  static Map<String, AttributeValue> tenantFields(TenantRecord t) {
+    return Map.of("rootKey", s(t.rootKey()), "keyService", s(t.keyService()),
+        "ownKey", AttributeValue.fromBool(t.ownKey()), "state", s(t.state().id()),
+        "createdAt", n(t.createdAt().toEpochMilli()), "updatedAt", n(t.updatedAt().toEpochMilli()));
+  }
+
+  /** @throws IllegalArgumentException or NullPointerException if the item is not a whole tenant record */
+  static TenantRecord tenantRecord(Map<String, AttributeValue> item) {
+    Boolean ownKey = item.get("ownKey").bool();
+    if (ownKey == null) {
+      throw new IllegalArgumentException("ownKey is not a boolean");
+    }
+    return new TenantRecord(str(item, "name"), str(item, "rootKey"), str(item, "keyService"), ownKey,
+        TenantRecord.State.parse(str(item, "state")), Instant.ofEpochMilli(num(item, "createdAt")),
+        Instant.ofEpochMilli(num(item, "updatedAt")));
+  }
+
+  /** Reads an item with {@code parse}; an item that does not parse is {@link ErrorCode#INTERNAL}. */
+  static <T> T parse(Supplier<T> parse, String what) throws EnvelopeException {
+    try {
+      return parse.get();
+    } catch (RuntimeException e) {
+      throw new EnvelopeException(ErrorCode.INTERNAL, "a " + what + " in the DynamoDB table is damaged", e);
+    }
+  }
+
+  static AttributeValue b(byte[] value) {
+    return AttributeValue.fromB(SdkBytes.fromByteArray(value));
   }
 
   static AttributeValue s(String value) {

@@ -25,7 +25,9 @@ import software.amazon.awssdk.services.dynamodb.model.TableDescription;
  *       it): a tenant's files, read backwards for newest first.
  *   <li>{@value #TOKENS_INDEX}: partition {@value #TOKEN_LIST} (one constant value), sort
  *       {@value #TOKEN_ORDER} (only token items have them): every token, oldest first. One partition, but
- *       written only when a token is made and read only by admin listings and at start-up.
+ *       written only when a token is made and read only by admin listings and at start-up. Tenant records use
+ *       the same two attributes with another constant ({@link Items#TENANTS}) and their name: a list of their
+ *       own in the same index, by name, with no change to the table.
  * </ul>
  */
 final class TableSchema {

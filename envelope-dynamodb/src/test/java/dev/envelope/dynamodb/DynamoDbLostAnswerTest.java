@@ -2,6 +2,8 @@ package dev.envelope.dynamodb;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.core.ManagedKeyService;
@@ -13,6 +15,7 @@ import dev.envelope.service.FileRecord;
 import dev.envelope.service.FileService;
 import dev.envelope.service.Principal;
 import dev.envelope.service.Role;
+import dev.envelope.service.TenantRecord;
 import dev.envelope.service.TokenRecord;
 import dev.envelope.service.local.DirectoryBlobStore;
 import java.io.ByteArrayInputStream;
@@ -94,6 +97,37 @@ class DynamoDbLostAnswerTest {
 
     assertEquals(1, proxy.dropped());
     assertEquals(Optional.of(token).map(TokenRecord::id), store.findToken("t1").map(TokenRecord::id));
+  }
+
+  @Test
+  void rewrapWhoseAnswerWasLost_succeedsOnTheRetry() throws EnvelopeException {
+    FileRecord file = new FileRecord("f1", "acme", "report.pdf", "application/pdf", 42, T0, "local",
+        WrappedKey.of("root", 1, "wrapped".getBytes(StandardCharsets.UTF_8)), FileRecord.FORMAT_VERSION, 65536);
+    store.insert(file);
+    WrappedKey next = WrappedKey.of("root", 2, "rewrapped".getBytes(StandardCharsets.UTF_8));
+    proxy.dropAnswers("DynamoDB_20120810.UpdateItem", 1);
+
+    assertTrue(store.replaceWrappedKey(file, "local", next), "the retry met the first attempt's own write");
+
+    assertEquals(1, proxy.dropped());
+    assertEquals(next, store.get("acme", "f1").orElseThrow().wrappedKey());
+    assertFalse(store.replaceWrappedKey(file, "local", WrappedKey.of("root", 3, new byte[] {3})),
+        "a stale rewrap still loses");
+  }
+
+  @Test
+  void tenantWhoseAnswersWereLost_isInsertedAndReplacedOnTheRetries() throws EnvelopeException {
+    TenantRecord acme = new TenantRecord("acme", "root-1", "local", true, TenantRecord.State.ACTIVE, T0, T0);
+    proxy.dropAnswers("DynamoDB_20120810.PutItem", 1);
+    store.insertTenant(acme);
+    assertEquals(1, proxy.dropped());
+
+    TenantRecord moved = acme.withRootKey("root-2", true, T0.plusSeconds(1));
+    proxy.dropAnswers("DynamoDB_20120810.PutItem", 1);
+    assertTrue(store.replaceTenant(acme, moved));
+    assertEquals(2, proxy.dropped());
+    assertEquals(Optional.of(moved), store.findTenant("acme"));
+    assertFalse(store.replaceTenant(acme, acme.withState(TenantRecord.State.SHREDDED, T0.plusSeconds(2))));
   }
 
   @Test

@@ -13,6 +13,7 @@ import dev.envelope.service.FileRecord;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.PageCursor;
 import dev.envelope.service.Role;
+import dev.envelope.service.TenantRecord;
 import dev.envelope.service.TokenRecord;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -216,6 +217,60 @@ class DynamoDbMetadataStoreTest {
     assertEquals(List.of("f5", "f4", "f3", "f2", "f1", "f0"), ids);
   }
 
+  // --- tenant records and rewraps beside files and tokens
+
+  @Test
+  void tenantRecords_areNeitherTokensNorFiles_andTheirNamesMayBeIds() throws EnvelopeException {
+    TenantRecord acme = tenant("acme", "local");
+    store.insertTenant(acme);
+    assertFalse(store.hasTokens());
+    assertEquals(List.of(), store.listTokens(null));
+    assertEquals(List.of(), store.scan(null, null, 10).files());
+    assertFalse(store.exists("acme"));
+    store.insert(file("acme", "acme", T0));
+    store.insertToken(token("acme", "acme", ""));
+    assertEquals(List.of(acme), store.listTenants());
+    assertEquals(List.of("acme"), store.listTokens(null).stream().map(TokenRecord::id).toList());
+    assertEquals(List.of("acme"), ids(store.scan(null, null, 10)));
+    assertEquals(Optional.of(acme), store.findTenant("acme"));
+  }
+
+  @Test
+  void tenantsAndRewrapsOverTheLimits_areInvalidArgument_andChangeNothing() throws EnvelopeException {
+    String tooLong = "k".repeat(DynamoDbMetadataStore.MAX_TEXT_BYTES + 1);
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.insertTenant(tenant("acme", tooLong)));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.insertTenant(new TenantRecord("acme", "root", "local", true,
+        TenantRecord.State.ACTIVE, Instant.MAX, T0)));
+    assertEquals(0, raw.scan(b -> b.tableName(table)).count());
+    TenantRecord acme = tenant("acme", "local");
+    store.insertTenant(acme);
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.replaceTenant(acme, tenant("acme", tooLong)));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.replaceTenant(acme, acme.withState(TenantRecord.State.SHREDDED,
+        Instant.MIN)));
+    assertFalse(store.replaceTenant(acme.withState(TenantRecord.State.ACTIVE, Instant.MAX), acme));
+    assertEquals(Optional.of(acme), store.findTenant("acme"));
+    FileRecord f1 = file("acme", "f1", T0);
+    store.insert(f1);
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.replaceWrappedKey(f1, tooLong, f1.wrappedKey()));
+    assertEquals(Optional.of(f1), store.get("acme", "f1"));
+  }
+
+  @Test
+  void hostileNames_onTenantReadsAndRewraps_findNothing() throws EnvelopeException {
+    store.insertTenant(tenant("acme", "local"));
+    FileRecord f1 = file("acme", "f1", T0);
+    store.insert(f1);
+    for (String name : new String[] {"", "ACME", "x".repeat(100_000), "acme\u0000", "n#acme", "*"}) {
+      assertEquals(Optional.empty(), store.findTenant(name), name);
+      assertEquals(List.of(), store.scan(name, null, 10).files(), name);
+      assertFalse(store.replaceWrappedKey(with(f1, f1.id(), name, f1.name(), f1.contentType(), f1.keyService()),
+          "local", WrappedKey.of("root", 2, new byte[] {2})), name);
+      assertFalse(store.replaceWrappedKey(with(f1, name.isEmpty() ? "x".repeat(513) : name, "acme", f1.name(),
+          f1.contentType(), f1.keyService()), "local", WrappedKey.of("root", 2, new byte[] {2})), name);
+    }
+    assertEquals(Optional.of(f1), store.get("acme", "f1"));
+  }
+
   // --- cursors
 
   @Test
@@ -290,6 +345,10 @@ class DynamoDbMetadataStoreTest {
   private static FileRecord file(String tenant, String id, Instant createdAt) {
     return new FileRecord(id, tenant, "name of " + id, "text/plain", 1, createdAt, "local",
         WrappedKey.of("root", 1, new byte[] {1, 2, 3}), FileRecord.FORMAT_VERSION, 65536);
+  }
+
+  private static TenantRecord tenant(String name, String keyService) {
+    return new TenantRecord(name, "root-" + name, keyService, true, TenantRecord.State.ACTIVE, T0, T0);
   }
 
   private static TokenRecord token(String id, String tenant, String name) {

@@ -68,15 +68,10 @@ final class FileRows {
   }
 
   FilePage list(String tenant, String cursor, int limit) throws EnvelopeException {
-    if (limit < 1 || limit > MetadataStore.MAX_PAGE) {
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "limit must be between 1 and "
-          + MetadataStore.MAX_PAGE);
-    }
+    checkLimit(limit);
     PageCursor after = cursor == null ? null : PageCursor.decode(tenant, cursor);
     if (after != null && (!PostgresText.isStorableKey(after.id()) || !PostgresTime.inRange(after.createdAtMillis()))) {
-      // A cursor with a valid check but values this store never writes: only a forger makes one.
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
-          "the cursor is not one this server made for your listing: start again without a cursor");
+      throw forgedCursor();
     }
     if (!PostgresText.isStorableKey(tenant)) {
       return new FilePage(List.of(), Optional.empty());
@@ -93,13 +88,7 @@ final class FileRows {
           s.setString(i++, after.id());
         }
         s.setInt(i, limit + 1); // one more than asked: tells whether there is a next page
-        List<FileRecord> found = new ArrayList<>();
-        try (ResultSet result = s.executeQuery()) {
-          while (result.next()) {
-            found.add(record(result));
-          }
-        }
-        return found;
+        return records(s);
       }
     });
     if (rows.size() <= limit) {
@@ -108,6 +97,71 @@ final class FileRows {
     FileRecord last = rows.get(limit - 1);
     String next = new PageCursor(last.createdAt().toEpochMilli(), last.id()).encode(tenant);
     return new FilePage(rows.subList(0, limit), Optional.of(next));
+  }
+
+  /** Every row (or the tenant's) by id, after the id in the cursor: the primary key's index serves it. */
+  FilePage scan(String tenant, String cursor, int limit) throws EnvelopeException {
+    checkLimit(limit);
+    String after = cursor == null ? null : PageCursor.decodeScan(tenant, cursor);
+    if (after != null && !PostgresText.isStorableKey(after)) {
+      throw forgedCursor();
+    }
+    if (tenant != null && !PostgresText.isStorableKey(tenant)) {
+      return new FilePage(List.of(), Optional.empty());
+    }
+    List<FileRecord> rows = calls.run(c -> {
+      String sql = "SELECT " + COLUMNS + " FROM files WHERE true" + (tenant == null ? "" : " AND tenant = ?")
+          + (after == null ? "" : " AND id > ?") + " ORDER BY id LIMIT ?";
+      try (PreparedStatement s = c.prepareStatement(sql)) {
+        int i = 1;
+        if (tenant != null) {
+          s.setString(i++, tenant);
+        }
+        if (after != null) {
+          s.setString(i++, after);
+        }
+        s.setInt(i, limit + 1);
+        return records(s);
+      }
+    });
+    if (rows.size() <= limit) {
+      return new FilePage(rows, Optional.empty());
+    }
+    return new FilePage(rows.subList(0, limit), Optional.of(PageCursor.encodeScan(tenant, rows.get(limit - 1).id())));
+  }
+
+  /**
+   * One conditional UPDATE: the row must still have the tenant, id, key service and wrapped key of {@code
+   * expected}. Racing updates of one row queue on its lock, and each re-checks the condition on the row the
+   * previous one left, so exactly one of them wins.
+   */
+  boolean replaceWrappedKey(FileRecord expected, String keyService, WrappedKey replacement)
+      throws EnvelopeException {
+    PostgresText.checkText("key service", keyService);
+    PostgresText.checkText("root key id", replacement.rootKeyId());
+    WrappedKey was = expected.wrappedKey();
+    if (!PostgresText.isStorableKey(expected.tenant()) || !PostgresText.isStorableKey(expected.id())
+        || !PostgresText.isStorableText(expected.keyService()) || !PostgresText.isStorableText(was.rootKeyId())) {
+      return false; // no row holds such values
+    }
+    return calls.updateOnce(c -> {
+      try (PreparedStatement s = c.prepareStatement("UPDATE files SET key_service = ?, root_key_id = ?,"
+          + " root_key_version = ?, wrapped_key = ? WHERE tenant = ? AND id = ? AND key_service = ?"
+          + " AND root_key_id = ? AND root_key_version = ? AND wrapped_key = ?")) {
+        s.setString(1, keyService);
+        s.setString(2, replacement.rootKeyId());
+        s.setInt(3, replacement.rootKeyVersion());
+        s.setBytes(4, replacement.ciphertext());
+        s.setString(5, expected.tenant());
+        s.setString(6, expected.id());
+        s.setString(7, expected.keyService());
+        s.setString(8, was.rootKeyId());
+        s.setInt(9, was.rootKeyVersion());
+        s.setBytes(10, was.ciphertext());
+        return s.executeUpdate() > 0;
+      }
+    }, c -> byId(c, expected.id()).filter(f -> f.tenant().equals(expected.tenant())
+        && f.keyService().equals(keyService) && f.wrappedKey().equals(replacement)).isPresent());
   }
 
   boolean delete(String tenant, String id) throws EnvelopeException {
@@ -147,6 +201,29 @@ final class FileRows {
         return rows.next();
       }
     });
+  }
+
+  private static void checkLimit(int limit) throws EnvelopeException {
+    if (limit < 1 || limit > MetadataStore.MAX_PAGE) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "limit must be between 1 and "
+          + MetadataStore.MAX_PAGE);
+    }
+  }
+
+  /** A cursor with a valid check but values this store never writes: only a forger makes one. */
+  private static EnvelopeException forgedCursor() {
+    return new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
+        "the cursor is not one this server made for your listing: start again without a cursor");
+  }
+
+  private static List<FileRecord> records(PreparedStatement s) throws SQLException {
+    List<FileRecord> found = new ArrayList<>();
+    try (ResultSet result = s.executeQuery()) {
+      while (result.next()) {
+        found.add(record(result));
+      }
+    }
+    return found;
   }
 
   private static Optional<FileRecord> byId(Connection c, String id) throws SQLException {

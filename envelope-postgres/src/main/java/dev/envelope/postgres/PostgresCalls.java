@@ -11,7 +11,8 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * How the PostgreSQL store talks to the server: a HikariCP pool, every statement in auto-commit mode and bounded
  * in time, a statement whose connection broke tried again on a new one, and failures translated to the error
- * contract ({@link PostgresErrors}). The rows themselves are {@link FileRows}' and {@link TokenRows}'.
+ * contract ({@link PostgresErrors}). The rows themselves are {@link FileRows}', {@link TokenRows}' and
+ * {@link TenantRows}'.
  */
 final class PostgresCalls implements AutoCloseable {
   private static final int ATTEMPTS = 3;
@@ -115,6 +116,20 @@ final class PostgresCalls implements AutoCloseable {
         pause(attempt);
       }
     }
+  }
+
+  /**
+   * Runs a conditional update like {@link #run}. When a retry after a broken connection matches no row, the first
+   * try may have been committed without our hearing of it: if {@code isOurs} finds the row as that try left it,
+   * the update counts as done (the values it checks are fresh, so nobody else writes them).
+   */
+  boolean updateOnce(Sql<Boolean> update, Sql<Boolean> isOurs) throws EnvelopeException {
+    int[] attempts = {0};
+    boolean updated = run(c -> {
+      attempts[0]++;
+      return update.apply(c);
+    });
+    return updated || attempts[0] > 1 && run(isOurs);
   }
 
   /**

@@ -2,9 +2,12 @@ package dev.envelope.postgres;
 
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
+import dev.envelope.core.WrappedKey;
 import dev.envelope.service.FilePage;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.MetadataStore;
+import dev.envelope.service.TenantRecord;
+import dev.envelope.service.TenantStore;
 import dev.envelope.service.TokenRecord;
 import dev.envelope.service.TokenStore;
 import java.time.Instant;
@@ -12,12 +15,14 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * File rows and tokens in a PostgreSQL database, shared by every node of a cluster: {@link FileRows} and
- * {@link TokenRows} over {@link PostgresCalls} (the pool, retries and errors). Connections come from a
- * HikariCP pool ({@link PostgresConfig#maxPoolSize()} at most); every statement runs in auto-commit mode, so a
- * row is committed (and, with PostgreSQL's defaults, on disk) when {@link #insert} returns. The tables are
- * versioned and migrated on {@link #open} ({@link PostgresSchema}); listings page by key set with an opaque,
- * tamper-checked cursor.
+ * File rows, tokens and tenant records in a PostgreSQL database, shared by every node of a cluster:
+ * {@link FileRows}, {@link TokenRows} and {@link TenantRows} over {@link PostgresCalls} (the pool, retries and
+ * errors). Connections come from a HikariCP pool ({@link PostgresConfig#maxPoolSize()} at most); every statement
+ * runs in auto-commit mode, so a row is committed (and, with PostgreSQL's defaults, on disk) when {@link #insert}
+ * returns. The tables are
+ * versioned and migrated on {@link #open} ({@link PostgresSchema}); listings and scans page by key set with an
+ * opaque, tamper-checked cursor. {@link #replaceWrappedKey} and {@link #replaceTenant} are each one conditional
+ * UPDATE: the row lock makes racing writers take turns, and the condition lets only the first one through.
  *
  * <h2>Failures</h2>
  * <ul>
@@ -32,28 +37,32 @@ import java.util.Optional;
  *   <li>An insert whose connection broke may have been committed without our hearing of it. It is tried again:
  *       the second insert waits for the first one's transaction, and a duplicate that is field for field the
  *       row we were inserting counts as success. Only when no retry reaches the server does the caller get
- *       {@link ErrorCode#UNAVAILABLE} without knowing whether the row is there.
+ *       {@link ErrorCode#UNAVAILABLE} without knowing whether the row is there. A conditional update whose
+ *       connection broke is tried again the same way: a retry that finds the row already as it would have left
+ *       it counts as success.
  * </ul>
  *
  * <h2>Restrictions</h2>
  * PostgreSQL text cannot hold NUL, and this store refuses text that is not valid UTF-16 (a lone surrogate)
  * rather than let the driver mangle it: inserting either is {@link ErrorCode#INVALID_ARGUMENT}, looking either
  * up finds nothing. Ids and tenants are at most {@value #MAX_KEY_BYTES} bytes of UTF-8 (they are indexed);
- * {@code createdAt} is kept at millisecond precision (finer digits are cut) and must lie in the years 0 to
- * 9999.
+ * {@code createdAt} (and a tenant's times) is kept at millisecond precision (finer digits are cut) and must lie in
+ * the years 0 to 9999.
  */
-public final class PostgresMetadataStore implements MetadataStore, TokenStore {
+public final class PostgresMetadataStore implements MetadataStore, TokenStore, TenantStore {
   /** Longest id or tenant in UTF-8 bytes: keeps index rows well under PostgreSQL's limit (about 2.7 kB). */
   public static final int MAX_KEY_BYTES = PostgresText.MAX_KEY_BYTES;
 
   private final PostgresCalls calls;
   private final FileRows files;
   private final TokenRows tokens;
+  private final TenantRows tenants;
 
   private PostgresMetadataStore(PostgresCalls calls) {
     this.calls = calls;
     this.files = new FileRows(calls);
     this.tokens = new TokenRows(calls);
+    this.tenants = new TenantRows(calls);
   }
 
   /**
@@ -88,6 +97,17 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
   }
 
   @Override
+  public FilePage scan(String tenant, String cursor, int limit) throws EnvelopeException {
+    return files.scan(tenant, cursor, limit);
+  }
+
+  @Override
+  public boolean replaceWrappedKey(FileRecord expected, String keyService, WrappedKey replacement)
+      throws EnvelopeException {
+    return files.replaceWrappedKey(expected, keyService, replacement);
+  }
+
+  @Override
   public boolean exists(String id) throws EnvelopeException {
     return files.exists(id);
   }
@@ -115,6 +135,26 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore {
   @Override
   public boolean hasTokens() throws EnvelopeException {
     return tokens.any();
+  }
+
+  @Override
+  public void insertTenant(TenantRecord tenant) throws EnvelopeException {
+    tenants.insert(tenant);
+  }
+
+  @Override
+  public Optional<TenantRecord> findTenant(String name) throws EnvelopeException {
+    return tenants.find(name);
+  }
+
+  @Override
+  public List<TenantRecord> listTenants() throws EnvelopeException {
+    return tenants.list();
+  }
+
+  @Override
+  public boolean replaceTenant(TenantRecord expected, TenantRecord updated) throws EnvelopeException {
+    return tenants.replace(expected, updated);
   }
 
   /** Answers when the server takes a query on the store's tables; else {@link ErrorCode#UNAVAILABLE}. */

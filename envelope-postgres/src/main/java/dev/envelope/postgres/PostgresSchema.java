@@ -57,7 +57,19 @@ final class PostgresSchema {
       List.of(
           "ALTER TABLE tokens DROP CONSTRAINT tokens_role_check",
           "ALTER TABLE tokens ADD CONSTRAINT tokens_role_check"
-              + " CHECK (role IN ('read', 'write', 'admin', 'operator'))"));
+              + " CHECK (role IN ('read', 'write', 'admin', 'operator'))"),
+      // 3: tenants with root keys of their own (a tenant without a row uses the node's root key), like SQLite's
+      List.of(
+          """
+          CREATE TABLE tenants (
+            name        text COLLATE "C" NOT NULL PRIMARY KEY,
+            root_key    text        NOT NULL,
+            key_service text        NOT NULL,
+            own_key     boolean     NOT NULL,
+            state       text        NOT NULL CHECK (state IN ('active', 'shredded')),
+            created_at  timestamptz(3) NOT NULL,
+            updated_at  timestamptz(3) NOT NULL
+          )"""));
 
   private PostgresSchema() {}
 

@@ -39,6 +39,11 @@ final class PostgresText {
     return value.indexOf('\0') < 0 && isWellFormed(value) && utf8Length(value) <= MAX_KEY_BYTES;
   }
 
+  /** Whether a column could hold {@code value}: when not, no row can equal it. */
+  static boolean isStorableText(String value) {
+    return value.indexOf('\0') < 0 && isWellFormed(value);
+  }
+
   private static boolean isWellFormed(String value) {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);

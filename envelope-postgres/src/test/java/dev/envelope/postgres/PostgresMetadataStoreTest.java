@@ -11,6 +11,7 @@ import dev.envelope.core.WrappedKey;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.PageCursor;
 import dev.envelope.service.Role;
+import dev.envelope.service.TenantRecord;
 import dev.envelope.service.TokenRecord;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -90,7 +91,7 @@ class PostgresMetadataStoreTest {
 
   @ParameterizedTest
   @MethodSource("unstorable")
-  void textPostgresCannotHold_isRefusedCleanlyOnInsert(String text) {
+  void textPostgresCannotHold_isRefusedCleanlyOnInsert(String text) throws EnvelopeException {
     FileRecord good = file("acme", "f1", T0);
     assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.insert(withName(good, text)));
     assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.insert(file("acme", text, T0)));
@@ -102,6 +103,23 @@ class PostgresMetadataStoreTest {
     assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.insertToken(token(text, "acme", "")));
     assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.insertToken(token("aaaaaaaaaaaaaaaa", text, "")));
     assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.insertToken(token("aaaaaaaaaaaaaaaa", "acme", text)));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.insertTenant(tenant("acme", text, "local")));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.insertTenant(tenant("acme", "root", text)));
+    assertEquals(List.of(), store.listTenants());
+  }
+
+  @ParameterizedTest
+  @MethodSource("unstorable")
+  void textPostgresCannotHold_isRefusedCleanlyOnReplace(String text) throws EnvelopeException {
+    FileRecord file = file("acme", "f1", T0);
+    store.insert(file);
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.replaceWrappedKey(file, text, file.wrappedKey()));
+    TenantRecord acme = tenant("acme", "root", "local");
+    store.insertTenant(acme);
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.replaceTenant(acme, tenant("acme", text, "local")));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.replaceTenant(acme, tenant("acme", "root", text)));
+    assertEquals(Optional.of(file), store.get("acme", "f1"));
+    assertEquals(Optional.of(acme), store.findTenant("acme"));
   }
 
   @ParameterizedTest
@@ -117,7 +135,56 @@ class PostgresMetadataStoreTest {
     assertEquals(Optional.empty(), store.findToken(text));
     assertEquals(List.of(), store.listTokens(text));
     assertFalse(store.revokeToken(text, T0));
-    assertTrue(store.exists("f1"));
+    assertEquals(List.of(), store.scan(text, null, 10).files());
+    FileRecord f1 = file("acme", "f1", T0);
+    WrappedKey next = WrappedKey.of("root", 2, new byte[] {2});
+    assertFalse(store.replaceWrappedKey(file(text, "f1", T0), "local", next));
+    assertFalse(store.replaceWrappedKey(file("acme", text, T0), "local", next));
+    assertFalse(store.replaceWrappedKey(new FileRecord("f1", "acme", f1.name(), f1.contentType(), f1.size(), T0,
+        text, f1.wrappedKey(), f1.formatVersion(), f1.segmentSize()), "local", next));
+    assertEquals(Optional.empty(), store.findTenant(text));
+    TenantRecord acme = tenant("acme", "root", "local");
+    store.insertTenant(acme);
+    assertFalse(store.replaceTenant(tenant("acme", text, "local"), tenant("acme", "root-2", "local")));
+    assertFalse(store.replaceTenant(tenant("acme", "root", text), tenant("acme", "root-2", "local")));
+    assertEquals(Optional.of(acme), store.findTenant("acme"));
+    assertEquals(Optional.of(f1), store.get("acme", "f1"));
+  }
+
+  @Test
+  void scanCursorWithAValidCheck_butAnIdNoStoreWrites_isInvalidArgument() {
+    for (String id : List.of("f\0", "x".repeat(PostgresMetadataStore.MAX_KEY_BYTES + 1))) {
+      assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.scan(null, PageCursor.encodeScan(null, id), 10));
+      assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.scan("acme", PageCursor.encodeScan("acme", id), 10));
+    }
+  }
+
+  @Test
+  void scan_goesByCodePoint_fromAnyPlausibleId() throws EnvelopeException {
+    for (String id : List.of("B", "a", "_", "Z", "é", "-")) {
+      store.insert(file("acme", id, T0));
+    }
+    assertEquals(List.of("-", "B", "Z", "_", "a", "é"),
+        store.scan(null, null, 10).files().stream().map(FileRecord::id).toList());
+    // A made-up cursor only moves the start: it reaches nothing a scan would not.
+    assertEquals(List.of("_", "a", "é"), store.scan("acme", PageCursor.encodeScan("acme", "Zz"), 10).files()
+        .stream().map(FileRecord::id).toList());
+  }
+
+  @Test
+  void tenantTimes_areKeptToTheMillisecond_andAStaleRecordStillMatchesAtThatPrecision() throws EnvelopeException {
+    Instant fine = Instant.parse("2026-05-06T07:08:09.010999999Z");
+    TenantRecord given = new TenantRecord("acme", "root", "local", true, TenantRecord.State.ACTIVE, fine, fine);
+    store.insertTenant(given);
+    TenantRecord stored = store.findTenant("acme").orElseThrow();
+    assertEquals(Instant.parse("2026-05-06T07:08:09.010Z"), stored.createdAt());
+    assertEquals(stored.updatedAt(), stored.createdAt());
+    assertTrue(store.replaceTenant(given, given.withState(TenantRecord.State.SHREDDED, fine.plusSeconds(1))));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> store.insertTenant(new TenantRecord("globex", "root", "local",
+        true, TenantRecord.State.ACTIVE, Instant.MAX, T0)));
+    assertFalse(store.replaceTenant(new TenantRecord("acme", "root", "local", true, TenantRecord.State.SHREDDED,
+        fine, Instant.MAX), given));
+    assertEquals(Optional.empty(), store.findTenant("globex"));
   }
 
   @Test
@@ -179,6 +246,10 @@ class PostgresMetadataStoreTest {
   private static FileRecord file(String tenant, String id, Instant createdAt) {
     return new FileRecord(id, tenant, "name", "text/plain", 1, createdAt, "local",
         WrappedKey.of("root", 1, new byte[] {1}), FileRecord.FORMAT_VERSION, 65536);
+  }
+
+  private static TenantRecord tenant(String name, String rootKey, String keyService) {
+    return new TenantRecord(name, rootKey, keyService, true, TenantRecord.State.ACTIVE, T0, T0);
   }
 
   private static FileRecord withName(FileRecord f, String name) {

@@ -9,6 +9,7 @@ import dev.envelope.api.ErrorCode;
 import dev.envelope.core.WrappedKey;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.Role;
+import dev.envelope.service.TenantRecord;
 import dev.envelope.service.TokenRecord;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -54,6 +55,9 @@ class PostgresSchemaTest {
     assertEquals(versions(PostgresSchema.latest()), strings(db, "SELECT version FROM envelope_schema_version ORDER BY version"));
     assertEquals(List.of("files_by_tenant_newest", "tokens_by_tenant"), strings(db,
         "SELECT indexname FROM pg_indexes WHERE indexname IN ('files_by_tenant_newest', 'tokens_by_tenant') ORDER BY 1"));
+    assertEquals(List.of("files", "tenants", "tokens"), strings(db, "SELECT table_name FROM"
+        + " information_schema.tables WHERE table_schema = 'public' AND table_name <> 'envelope_schema_version'"
+        + " ORDER BY 1"));
   }
 
   @Test
@@ -182,5 +186,34 @@ class PostgresSchemaTest {
       assertEquals(Role.OPERATOR, store.findToken("bbbbbbbbbbbbbbbb").orElseThrow().role());
     }
     assertEquals(versions(PostgresSchema.latest()), strings(db, "SELECT version FROM envelope_schema_version ORDER BY version"));
+  }
+
+  @Test
+  void aVersionTwoDatabase_keepsItsFilesAndTokens_andGetsTheTenantsTable() throws Exception {
+    String db = postgres.createDatabase();
+    try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(db), postgres.user(), postgres.password())) {
+      PostgresSchema.migrate(c, Optional.empty(), 2);
+    }
+    assertEquals(List.of(), strings(db,
+        "SELECT table_name FROM information_schema.tables WHERE table_name = 'tenants'"), "version 2 has no tenants");
+    execute(db, "INSERT INTO files VALUES ('f1', 'acme', 'name', 'text/plain', 1, '2026-05-06T07:08:09.010Z',"
+        + " 'local', 'root', 1, '\\x01', " + FileRecord.FORMAT_VERSION + ", 65536)");
+    execute(db, "INSERT INTO tokens VALUES ('aaaaaaaaaaaaaaaa', 'acme', 'operator', 'ops', '\\x"
+        + "00".repeat(32) + "', now(), NULL)");
+
+    try (PostgresMetadataStore store = PostgresMetadataStore.open(postgres.config(db))) {
+      assertEquals(Optional.of(file("f1")), store.get("acme", "f1"));
+      assertEquals(Role.OPERATOR, store.findToken("aaaaaaaaaaaaaaaa").orElseThrow().role());
+      assertEquals(List.of(), store.listTenants());
+      TenantRecord acme = new TenantRecord("acme", "root-acme", "local", true, TenantRecord.State.ACTIVE, T0, T0);
+      store.insertTenant(acme);
+      assertEquals(Optional.of(acme), store.findTenant("acme"));
+      // Rows made before the migration take part in the new operations too.
+      assertTrue(store.replaceWrappedKey(file("f1"), "local", WrappedKey.of("root-acme", 1, new byte[] {2})));
+      assertEquals(List.of("f1"), store.scan("acme", null, 10).files().stream().map(FileRecord::id).toList());
+    }
+    assertEquals(versions(PostgresSchema.latest()), strings(db, "SELECT version FROM envelope_schema_version ORDER BY version"));
+    assertThrows(SQLException.class, () -> execute(db, "INSERT INTO tenants VALUES ('globex', 'k', 'local', true,"
+        + " 'frozen', now(), now())"), "a state outside active and shredded is refused by the table");
   }
 }
