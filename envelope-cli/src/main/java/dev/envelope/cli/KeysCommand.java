@@ -82,15 +82,16 @@ final class KeysCommand {
     return flags;
   }
 
-  /** Refuses, unless {@code force}, to take out of use a key (or version) that still wraps stored files. */
-  void requireUnused(ManagedKeyService service, String keyRef, Integer version, boolean force, String what)
+  /**
+   * Refuses, unless {@code force}, to take out of use a key (or version) that still wraps stored files. Returns
+   * the note to print once the change is made (null for none): that no file server was found to check.
+   */
+  String requireUnused(ManagedKeyService service, String keyRef, Integer version, boolean force, String what)
       throws EnvelopeException, IOException {
     String id = service.resolveKeyId(keyRef);
     java.util.Optional<Long> files = filesUnder(service, id, version);
     if (files.isEmpty()) {
-      parent.cli.stderr().println("envelope: note: no file server data here (" + parent.cli.env()
-          .getOrDefault("ENVELOPE_HOME", "envelope-data") + "); not checked whether the key still wraps files");
-      return;
+      return "envelope: note: no file server data in this home; not checked whether the key still wraps files";
     }
     if (files.get() > 0 && !force) {
       throw new EnvelopeException(ErrorCode.KEY_IN_USE, "root key " + id + (version == null ? "" : " version "
@@ -101,6 +102,13 @@ final class KeysCommand {
     if (files.get() > 0) {
       parent.cli.stderr().println("envelope: warning: --force: " + files.get() + " stored files under root key " + id
           + " become unreadable");
+    }
+    return null;
+  }
+
+  void note(String note) {
+    if (note != null) {
+      parent.cli.stderr().println(note);
     }
   }
 
@@ -242,8 +250,9 @@ final class KeysCommand {
     @Override
     public Integer call() throws EnvelopeException, IOException {
       ManagedKeyService service = keys.keys();
-      keys.requireUnused(service, id, null, force, "disabling it");
+      String note = keys.requireUnused(service, id, null, force, "disabling it");
       keys.println("disabled " + service.disableKey(id).id());
+      keys.note(note);
       return 0;
     }
   }
@@ -271,8 +280,9 @@ final class KeysCommand {
     @Override
     public Integer call() throws EnvelopeException, IOException {
       ManagedKeyService service = keys.keys();
-      keys.requireUnused(service, id, null, force, "deleting it");
+      String note = keys.requireUnused(service, id, null, force, "deleting it");
       RootKey key = service.scheduleKeyDeletion(id, pendingDays);
+      keys.note(note);
       keys.println("root key " + key.id() + " will be destroyed at " + time(key.deletionDate().orElseThrow())
           + "; until then 'envelope keys cancel-deletion " + key.id() + "' keeps it");
       return 0;
@@ -347,7 +357,7 @@ final class KeysCommand {
     @Override
     public Integer call() throws EnvelopeException, IOException {
       ManagedKeyService service = keys.keys();
-      keys.requireUnused(service, id, version, force, "destroying it");
+      String note = keys.requireUnused(service, id, version, force, "destroying it");
       RootKey key;
       try (AdminAudit audit = AdminAudit.open(NodeSettings.resolve(keys.homeFlag(), keys.config,
           NodeAccess.env(keys.parent)))) {
@@ -357,6 +367,7 @@ final class KeysCommand {
       }
       keys.println("destroyed version " + version + " of root key " + key.id() + "; current version "
           + key.currentVersion());
+      keys.note(note);
       return 0;
     }
   }
