@@ -244,6 +244,21 @@ class TenantKeysTest {
   }
 
   @Test
+  void anotherNodeThatCachedTheTenantAsActive_answersShreddedAtOnce() throws Exception {
+    tenants.create(OPERATOR, "acme", null);
+    FileRecord a = upload(ACME, 10, 1);
+    FileService otherNode = FileService.builder().keyService(fx.keyring, fx.rootKey).blobStore(fx.stores.blobs())
+        .metadataStore(fx.stores.metadata()).tenantStore(fx.stores.metadata()).clock(fx.clock)
+        .segmentSize(ServiceFixture.SEGMENT).build();
+    otherNode.describe(ACME, a.id()); // its cache now says acme is active, for 2 s
+    tenants.shred(OPERATOR, "acme", false);
+    EnvelopeException e = assertThrows(EnvelopeException.class,
+        () -> otherNode.upload(ACME, "f", null, new ByteArrayInputStream(new byte[1])));
+    assertEquals(ErrorCode.TENANT_SHREDDED, e.code(), "the key's refusal is explained: " + e.getMessage());
+    assertCode(ErrorCode.TENANT_SHREDDED, () -> otherNode.download(ACME, a.id()));
+  }
+
+  @Test
   void shredNow_destroysTheKeyAtOnce() throws Exception {
     TenantRecord acme = tenants.create(OPERATOR, "acme", null);
     FileRecord a = upload(ACME, 10, 1);

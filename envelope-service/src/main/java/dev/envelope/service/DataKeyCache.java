@@ -178,7 +178,7 @@ public final class DataKeyCache implements AutoCloseable {
         return fresh;
       }
       made.incrementAndGet();
-      Entry e = new Entry(fresh, clock.instant());
+      Entry e = new Entry(fresh, clock.instant(), tenant);
       e.files = 1;
       e.bytes = size;
       current.put(slot, e); // a racing upload's new key keeps serving its own file, and downloads
@@ -195,13 +195,34 @@ public final class DataKeyCache implements AutoCloseable {
     return e == null ? Optional.empty() : Optional.of(e.copy());
   }
 
-  /** Keeps a key a download unwrapped, for later downloads of files under it (until it is too old). */
-  public synchronized void remember(DataKey key) {
+  /** Keeps a key a download of {@code tenant} unwrapped, for later downloads of files under it (until too old). */
+  public synchronized void remember(String tenant, DataKey key) {
     if (closed || byWrapped.containsKey(key.wrapped())) {
       return;
     }
-    byWrapped.put(key.wrapped(), new Entry(copyOf(key), clock.instant()));
+    byWrapped.put(key.wrapped(), new Entry(copyOf(key), clock.instant(), tenant));
     trim();
+  }
+
+  /** Zeroes and drops every key of {@code tenant} (it was shredded); returns how many. */
+  public synchronized int forget(String tenant) {
+    int n = 0;
+    for (Iterator<Entry> it = byWrapped.values().iterator(); it.hasNext(); ) {
+      Entry e = it.next();
+      if (e.tenant.equals(tenant)) {
+        it.remove();
+        e.key.close();
+        n++;
+      }
+    }
+    current.values().removeIf(e -> {
+      if (e.tenant.equals(tenant)) {
+        e.key.close();
+        return true;
+      }
+      return false;
+    });
+    return n;
   }
 
   /** Data keys made (each one call to the key service). */
@@ -277,12 +298,14 @@ public final class DataKeyCache implements AutoCloseable {
   private static final class Entry {
     final DataKey key;
     final Instant made;
+    final String tenant;
     long files;
     long bytes;
 
-    Entry(DataKey key, Instant made) {
+    Entry(DataKey key, Instant made, String tenant) {
       this.key = key;
       this.made = made;
+      this.tenant = tenant;
     }
 
     DataKey copy() {

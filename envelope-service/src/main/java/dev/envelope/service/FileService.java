@@ -116,14 +116,14 @@ public final class FileService {
           PENDING, FileRecord.FORMAT_SHARED_KEY, cipher.segmentSize());
       EncryptionContext keyContext = keyContextOf(pending);
       try (DataKey key = dataKeys.lease(caller.tenant(), wrapUnder, declaredSize,
-          () -> keys.generateDataKey(wrapUnder, keyContext))) {
+          () -> generate(caller.tenant(), wrapUnder, keyContext))) {
         size = writeBlob(id, key, streamContextOf(pending), body, declaredSize);
         record = new FileRecord(id, caller.tenant(), name, type, size, createdAt, keys.name(), key.wrapped(),
             FileRecord.FORMAT_SHARED_KEY, cipher.segmentSize());
       }
     } else {
       EncryptionContext context = contextOf(caller.tenant(), id, FileRecord.FORMAT_VERSION);
-      try (DataKey key = keys.generateDataKey(wrapUnder, context)) {
+      try (DataKey key = generate(caller.tenant(), wrapUnder, context)) {
         size = writeBlob(id, key, context, body, declaredSize);
         record = new FileRecord(id, caller.tenant(), name, type, size,
             clock.instant().truncatedTo(ChronoUnit.MILLIS), keys.name(), key.wrapped(),
@@ -192,6 +192,33 @@ public final class FileService {
     }
   }
 
+  private DataKey generate(String tenant, String wrapUnder, EncryptionContext context) throws EnvelopeException {
+    try {
+      return keys.generateDataKey(wrapUnder, context);
+    } catch (EnvelopeException e) {
+      throw explain(tenant, e);
+    }
+  }
+
+  /**
+   * A key service's refusal of a tenant's key, explained: if the tenant was shredded meanwhile (on another node,
+   * which this node's short cache of tenant records has not seen yet), {@link ErrorCode#TENANT_SHREDDED}; else the
+   * refusal itself.
+   */
+  private EnvelopeException explain(String tenant, EnvelopeException e) {
+    if (e.code() != ErrorCode.KEY_DISABLED && e.code() != ErrorCode.KEY_INVALID_STATE
+        && e.code() != ErrorCode.KEY_NOT_FOUND) {
+      return e;
+    }
+    tenants.forget(tenant);
+    try {
+      tenants.requireActive(tenant);
+    } catch (EnvelopeException shredded) {
+      return shredded;
+    }
+    return e;
+  }
+
   /** Copies the body; with a declared size, exactly that many bytes or {@link ErrorCode#INVALID_ARGUMENT}. */
   private long copy(InputStream body, java.io.OutputStream out, long declaredSize)
       throws IOException, EnvelopeException {
@@ -235,9 +262,13 @@ public final class FileService {
     DataKey key = shared && dataKeys != null ? dataKeys.unwrapped(file.wrappedKey()).orElse(null) : null;
     try {
       if (key == null) {
-        key = keys.decrypt(file.wrappedKey(), keyContextOf(file));
+        try {
+          key = keys.decrypt(file.wrappedKey(), keyContextOf(file));
+        } catch (EnvelopeException e) {
+          throw explain(file.tenant(), e);
+        }
         if (shared && dataKeys != null) {
-          dataKeys.remember(key);
+          dataKeys.remember(file.tenant(), key);
         }
       }
     } catch (EnvelopeException e) {

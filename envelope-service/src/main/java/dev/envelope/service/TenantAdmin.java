@@ -187,6 +187,9 @@ public final class TenantAdmin {
       record = marked;
     }
     files.tenants().forget(name);
+    if (files.dataKeyCache() != null) {
+      files.dataKeyCache().forget(name); // zeroed here at once; other nodes stop using theirs within 2 s
+    }
     int revoked = 0;
     Instant at = now();
     for (TokenRecord token : tokens.listTokens(name)) {

@@ -125,7 +125,7 @@ class DataKeyCacheTest {
   void aKeyADownloadUnwrapped_servesLaterDownloads_untilTooOld() throws Exception {
     DataKeyCache cache = cache("1m,1000,1G");
     DataKey unwrapped = make();
-    cache.remember(unwrapped);
+    cache.remember("acme", unwrapped);
     assertTrue(cache.unwrapped(unwrapped.wrapped()).isPresent());
     unwrapped.close();
     try (DataKey again = cache.unwrapped(unwrapped.wrapped()).orElseThrow()) {
@@ -133,6 +133,21 @@ class DataKeyCacheTest {
     }
     clock.advance(Duration.ofMinutes(1));
     assertTrue(cache.unwrapped(unwrapped.wrapped()).isEmpty());
+  }
+
+  @Test
+  void forget_zeroesEveryKeyOfOneTenant_andNoOther() throws Exception {
+    DataKeyCache cache = cache("1h,2,1G");
+    WrappedKey acme1 = lease(cache, "acme", 1);
+    lease(cache, "acme", 1);
+    WrappedKey acme2 = lease(cache, "acme", 1); // a second acme key
+    WrappedKey globex = lease(cache, "globex", 1);
+    assertEquals(2, cache.forget("acme"));
+    assertTrue(made.get(0).isClosed() && made.get(1).isClosed());
+    assertFalse(made.get(2).isClosed());
+    assertTrue(cache.unwrapped(acme1).isEmpty() && cache.unwrapped(acme2).isEmpty());
+    assertTrue(cache.unwrapped(globex).isPresent());
+    assertNotEquals(acme2, lease(cache, "acme", 1), "a later upload gets a fresh key");
   }
 
   @ParameterizedTest
