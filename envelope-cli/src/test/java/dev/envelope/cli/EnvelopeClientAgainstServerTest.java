@@ -10,6 +10,7 @@ import dev.envelope.api.ErrorCode;
 import dev.envelope.client.EnvelopeClient;
 import dev.envelope.client.EnvelopeClientException;
 import dev.envelope.client.FileInfo;
+import dev.envelope.client.TenantInfo;
 import dev.envelope.client.NewToken;
 import dev.envelope.client.TokenInfo;
 import dev.envelope.service.AccessTokens;
@@ -57,6 +58,31 @@ class EnvelopeClientAgainstServerTest {
   @AfterAll
   static void stop() {
     server.close();
+  }
+
+  @Test
+  void tenantAdmin_createUploadShredPurge_andShreddedIs410ToItsClients() throws Exception {
+    TenantInfo made = admin.createTenant("tenant-api", null);
+    assertFalse(made.nodeKey());
+    assertEquals("active", made.state());
+    EnvelopeClient writer = clientFor(admin.createToken("tenant-api", "write", "w"));
+    FileInfo file = writer.upload(new ByteArrayInputStream(new byte[] {1, 2, 3}), "f.bin", null);
+    assertEquals(1, admin.describeTenant("tenant-api").files());
+    assertEquals(ErrorCode.ALREADY_EXISTS,
+        assertThrows(EnvelopeClientException.class, () -> admin.createTenant("tenant-api", null)).code());
+    assertEquals(ErrorCode.INVALID_ARGUMENT,
+        assertThrows(EnvelopeClientException.class, () -> admin.createTenant("../tokens", null)).code());
+    assertEquals(ErrorCode.FORBIDDEN,
+        assertThrows(EnvelopeClientException.class, () -> writer.listTenants()).code());
+
+    admin.shredTenant("tenant-api", true);
+    EnvelopeClientException gone = assertThrows(EnvelopeClientException.class,
+        () -> writer.download(file.id(), new ByteArrayOutputStream()));
+    assertEquals(ErrorCode.TENANT_SHREDDED, gone.code());
+    assertEquals(410, gone.status());
+    assertEquals(1, admin.purgeTenant("tenant-api"));
+    assertTrue(admin.listTenants().stream().anyMatch(t -> t.name().equals("tenant-api")
+        && t.state().equals("shredded") && t.files() == 0));
   }
 
   @Test

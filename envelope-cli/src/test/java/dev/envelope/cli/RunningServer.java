@@ -29,8 +29,9 @@ final class RunningServer implements AutoCloseable {
     keyring.createAlias("files", keyring.createKey("file service").id());
     stores = LocalStores.open(home);
     FileService files = FileService.builder().keyService(keyring, "files").blobStore(stores.blobs())
-        .metadataStore(stores.metadata()).segmentSize(4096).build();
-    server = EnvelopeServer.builder(files, new AccessTokens(stores.tokens(), Clock.systemUTC()))
+        .metadataStore(stores.metadata()).tenantStore(stores.metadata()).segmentSize(4096).build();
+    server = EnvelopeServer.builder(files, new AccessTokens(stores.tokens(), stores.metadata(), Clock.systemUTC()))
+        .tenants(new dev.envelope.service.TenantAdmin(files, stores.tokens(), keyring))
         .listen("127.0.0.1", 0).build().start();
   }
 

@@ -220,6 +220,62 @@ public final class EnvelopeClient {
     transport.discard(transport.request("/v1/tokens/" + Transport.id(id, "token"), true).DELETE().build(), 204);
   }
 
+  /** Every tenant with a root key of its own or with files (needs an operator token). */
+  public List<TenantInfo> listTenants() throws EnvelopeClientException {
+    return Json.tenants(transport.json(transport.request("/v1/tenants", true).GET().build(), 200));
+  }
+
+  /** One tenant (needs an operator token). */
+  public TenantInfo describeTenant(String tenant) throws EnvelopeClientException {
+    return Json.tenant(transport.json(transport.request("/v1/tenants/" + Transport.tenant(tenant), true).GET()
+        .build(), 200));
+  }
+
+  /**
+   * Gives a tenant a root key of its own (needs an operator token): a new one when {@code rootKey} is null, else
+   * the existing key it names (id, ARN or alias).
+   */
+  public TenantInfo createTenant(String tenant, String rootKey) throws EnvelopeClientException {
+    ObjectNode body = Json.MAPPER.createObjectNode().put("name", Transport.tenant(tenant));
+    if (rootKey != null) {
+      body.put("rootKey", rootKey);
+    }
+    return Json.tenant(transport.json(jsonPost("/v1/tenants", body), 201));
+  }
+
+  /** Wraps a tenant's new files under another existing root key (needs an operator token). */
+  public TenantInfo setTenantRootKey(String tenant, String rootKey) throws EnvelopeClientException {
+    ObjectNode body = Json.MAPPER.createObjectNode().put("rootKey", rootKey);
+    HttpRequest request = transport.request("/v1/tenants/" + Transport.tenant(tenant) + "/root-key", true)
+        .header("Content-Type", "application/json").PUT(BodyPublishers.ofByteArray(Json.write(body))).build();
+    return Json.tenant(transport.json(request, 200));
+  }
+
+  /**
+   * Crypto-shreds a tenant (needs an operator token): its files answer 410 from then on, its tokens are revoked,
+   * its root key is disabled and scheduled for deletion, or destroyed at once when {@code now}.
+   */
+  public void shredTenant(String tenant, boolean now) throws EnvelopeClientException {
+    ObjectNode body = Json.MAPPER.createObjectNode().put("now", now);
+    transport.json(jsonPost("/v1/tenants/" + Transport.tenant(tenant) + "/shred", body), 200);
+  }
+
+  /** Removes the rows and ciphertext of a shredded tenant's files (needs an operator token); returns how many. */
+  public long purgeTenant(String tenant) throws EnvelopeClientException {
+    JsonNode answer = transport.json(jsonPost("/v1/tenants/" + Transport.tenant(tenant) + "/purge",
+        Json.MAPPER.createObjectNode()), 200);
+    JsonNode removed = answer.get("filesRemoved");
+    if (removed == null || !removed.canConvertToLong()) {
+      throw Json.unexpected("it has no filesRemoved count");
+    }
+    return removed.asLong();
+  }
+
+  private HttpRequest jsonPost(String path, ObjectNode body) throws EnvelopeClientException {
+    return transport.request(path, true).header("Content-Type", "application/json")
+        .POST(BodyPublishers.ofByteArray(Json.write(body))).build();
+  }
+
   /** Throws {@link ErrorCode#UNAVAILABLE} unless the server says it is ready ({@code /readyz}, no token). */
   public void checkReady() throws EnvelopeClientException {
     transport.discard(transport.anonymous("/readyz").GET().build(), 200);

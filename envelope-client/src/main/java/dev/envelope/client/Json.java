@@ -85,6 +85,24 @@ final class Json {
     return new NewToken(token(node), text(node, "token"));
   }
 
+  static TenantInfo tenant(JsonNode node) throws EnvelopeClientException {
+    JsonNode nodeKey = node.get("nodeKey");
+    if (nodeKey == null || !nodeKey.isBoolean()) {
+      throw unexpected("its nodeKey is missing or not a boolean");
+    }
+    Optional<Instant> created = node.has("createdAt") ? Optional.of(instant(node, "createdAt")) : Optional.empty();
+    return new TenantInfo(text(node, "name"), text(node, "rootKey"), nodeKey.booleanValue(), text(node, "state"),
+        number(node, "files"), number(node, "bytes"), created);
+  }
+
+  static List<TenantInfo> tenants(JsonNode node) throws EnvelopeClientException {
+    List<TenantInfo> tenants = new ArrayList<>();
+    for (JsonNode tenant : array(node, "tenants")) {
+      tenants.add(tenant(tenant));
+    }
+    return tenants;
+  }
+
   private static JsonNode array(JsonNode node, String field) throws EnvelopeClientException {
     JsonNode value = node.get(field);
     if (value == null || !value.isArray()) {

@@ -108,6 +108,15 @@ final class Transport {
     return URLEncoder.encode(text, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
+  /** {@code tenant} for a path segment: a well-formed tenant name, else refused here. */
+  static String tenant(String tenant) throws EnvelopeClientException {
+    if (tenant == null || !tenant.matches("[a-z0-9][a-z0-9._-]{0,63}")) {
+      throw new EnvelopeClientException(ErrorCode.INVALID_ARGUMENT, 0,
+          "not a tenant name: " + (tenant == null ? "null" : "'" + tenant + "'"));
+    }
+    return tenant;
+  }
+
   /**
    * {@code id} for a path segment. Ids are letters, digits, '-' and '_': anything else ("..", "a/b") is refused
    * here, so that no argument can make the request go to another route.
