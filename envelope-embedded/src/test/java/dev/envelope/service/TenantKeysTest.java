@@ -156,6 +156,25 @@ class TenantKeysTest {
   }
 
   @Test
+  void aTenantWhoseKeyCannotWrap_failsItsRowsWithOneReason_andOtherTenantsAreRewrapped() throws Exception {
+    TenantRecord acme = tenants.create(OPERATOR, "acme", null);
+    for (int i = 0; i < 30; i++) {
+      upload(ACME, 10, i);
+    }
+    FileRecord g = upload(GLOBEX, 10, 99);
+    fx.keyring.rotateKey(acme.rootKey());
+    fx.keyring.rotateKey(fx.rootKey);
+    fx.keyring.disableKey(acme.rootKey());
+    Rewrap.Summary done = rewrap.run(OPERATOR, new Rewrap.Options(null, false, 0), null);
+    assertEquals(30, done.failed());
+    assertEquals(1, done.rewrapped());
+    assertEquals(1, done.failures().size(), done.failures().toString());
+    assertTrue(done.failures().get(0).contains("tenant acme: its root key " + acme.rootKey()),
+        done.failures().toString());
+    assertEquals(2, row(g).wrappedKey().rootKeyVersion());
+  }
+
+  @Test
   void rewrapRacingDeletesAndUploads_losesNoRow_bringsNoneBack_andLeavesEveryRowReadable() throws Exception {
     Map<String, byte[]> live = new HashMap<>();
     List<FileRecord> rows = new ArrayList<>();

@@ -109,6 +109,8 @@ public final class Rewrap {
     private final long started = System.nanoTime();
     private final Map<String, Optional<Target>> targets = new HashMap<>();
     private final List<String> failures = new ArrayList<>();
+    /** Tenants whose target key cannot wrap now, with the key service's code. */
+    private final Map<String, String> blocked = new HashMap<>();
     private long scanned;
     private long rewrapped;
     private long current;
@@ -149,6 +151,11 @@ public final class Rewrap {
       }
       Target t = target.get();
       WrappedKey wrapped = row.wrappedKey();
+      if (blocked.containsKey(row.tenant())
+          && !(wrapped.rootKeyId().equals(t.keyId()) && (t.version() == 0 || wrapped.rootKeyVersion() == t.version()))) {
+        failed++;
+        return;
+      }
       if (wrapped.rootKeyId().equals(t.keyId()) && (t.version() == 0 || wrapped.rootKeyVersion() == t.version())) {
         current++;
         return;
@@ -171,6 +178,18 @@ public final class Rewrap {
           return;
         }
         failed++;
+        if (!targetUsable(t)) {
+          // The tenant's key itself cannot wrap (disabled, pending deletion, gone): every row of the tenant would
+          // fail the same way. Count them all, but name the key once instead of every row.
+          blocked.put(row.tenant(), e.code().id());
+          if (failures.size() < MAX_FAILURES_KEPT) {
+            failures.add("tenant " + row.tenant() + ": its root key " + t.keyId() + " cannot wrap keys now: "
+                + e.code().id() + ": " + e.getMessage());
+          }
+          LOG.warn("rewrap: tenant {}: its root key {} cannot wrap keys now ({}): its rows are not re-wrapped",
+              row.tenant(), t.keyId(), e.code().id());
+          return;
+        }
         if (failures.size() < MAX_FAILURES_KEPT) {
           failures.add(row.id() + " (tenant " + row.tenant() + "): " + e.code().id() + ": " + e.getMessage());
         }
@@ -182,6 +201,15 @@ public final class Rewrap {
         rewrapped++;
       } else {
         changed++;
+      }
+    }
+
+    private boolean targetUsable(Target t) {
+      try {
+        admin.resolveRootKey(t.keyId());
+        return true;
+      } catch (EnvelopeException e) {
+        return false;
       }
     }
 
