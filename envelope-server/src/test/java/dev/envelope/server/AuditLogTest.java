@@ -242,4 +242,26 @@ class AuditLogTest {
       }
     }
   }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void aFailedAuditFsync_failsRequestsWith503_keepsNoUpload_servesNoByte_andMakesTheNodeNotReady() throws Exception {
+    try (ChainedAuditLog log = ChainedAuditLog.open(auditDir, NODE, 1 << 20, Clock.systemUTC());
+        TestServer t = server(log)) {
+      HttpResponse<String> up = t.send(t.request("/v1/files?name=n.txt", t.writer)
+          .POST(HttpRequest.BodyPublishers.ofByteArray(CONTENT)).build());
+      String id = Json.MAPPER.readTree(up.body()).get("id").asText();
+      int files = t.fileCount();
+
+      StuckDisk.failingFsync(log);
+      HttpResponse<String> download = t.send(t.request("/v1/files/" + id, t.reader).build());
+      assertEquals(503, download.statusCode());
+      assertFalse(download.body().contains(new String(CONTENT, StandardCharsets.UTF_8)));
+      HttpResponse<String> upload = t.send(t.request("/v1/files?name=m.txt", t.writer)
+          .POST(HttpRequest.BodyPublishers.ofByteArray(CONTENT)).build());
+      assertEquals(503, upload.statusCode(), upload.body());
+      assertEquals(files, t.fileCount(), "no upload is kept that the log could not record");
+      assertEquals(503, t.send(t.request("/readyz", null).build()).statusCode());
+    }
+  }
 }

@@ -68,6 +68,13 @@ public final class ChainedAuditLog implements AuditLog {
   /** Tests only: runs on the writer thread before each batch, as a stuck disk would stop it there. */
   volatile Runnable beforeBatch = () -> {};
 
+  /** How a batch is made durable: fsync. Tests only replace it, to make a disk that fails as fsync can. */
+  interface Sync {
+    void force(FileChannel channel) throws IOException;
+  }
+
+  volatile Sync durable = channel -> channel.force(false);
+
   private ChainedAuditLog(Path dir, String node, long maxFileBytes, Clock clock, Duration timeout,
       FileChannel lockChannel, FileLock lock) {
     this.dir = dir;
@@ -348,7 +355,7 @@ public final class ChainedAuditLog implements AuditLog {
       return;
     }
     try {
-      channel.force(false);
+      durable.force(channel);
     } catch (IOException e) {
       fatal = e;
     }

@@ -42,4 +42,26 @@ class StuckAuditLogTest {
       assertTrue(log.healthy());
     }
   }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void aFailedFsync_failsTheLineUnavailable_andEveryLaterLine_untilTheNodeRestarts() throws Exception {
+    try (ChainedAuditLog log = ChainedAuditLog.open(dir, "node-a", 1 << 20, Clock.systemUTC())) {
+      log.record(event());
+      StuckDisk.failingFsync(log);
+      EnvelopeException first = assertThrows(EnvelopeException.class, () -> log.record(event()));
+      assertEquals(ErrorCode.UNAVAILABLE, first.code());
+      assertTrue(first.getMessage().contains("cannot fsync the audit log"), first.getMessage());
+      assertFalse(log.healthy());
+      log.durable = channel -> channel.force(false); // even when the disk answers again: the node must restart
+      EnvelopeException later = assertThrows(EnvelopeException.class, () -> log.record(event()));
+      assertTrue(later.getMessage().contains("failed earlier"), later.getMessage());
+    }
+    // A restart continues the chain; every line on disk is whole and in order.
+    try (ChainedAuditLog log = ChainedAuditLog.open(dir, "node-a", 1 << 20, Clock.systemUTC())) {
+      log.record(event());
+    }
+    AuditChainVerifier.Result chain = AuditChainVerifier.verify(AuditChainVerifier.chains(dir).get("node-a"));
+    assertTrue(chain.ok(), () -> chain.failure().describe());
+  }
 }

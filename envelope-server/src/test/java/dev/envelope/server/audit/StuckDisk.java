@@ -21,6 +21,16 @@ public final class StuckDisk implements AutoCloseable {
     return new StuckDisk(log);
   }
 
+  /**
+   * From now on, every fsync of {@code log}'s file fails with an I/O error, as a failing disk's does (EIO): the log
+   * must then refuse every later line too, since what the kernel dropped is unknown (PostgreSQL's fsync lesson).
+   */
+  public static void failingFsync(ChainedAuditLog log) {
+    log.durable = channel -> {
+      throw new java.io.IOException("Input/output error (injected: a failing disk)");
+    };
+  }
+
   /** The disk answers again. */
   @Override
   public void close() {
