@@ -94,12 +94,16 @@ final class AdminCommand {
         description = "at most N re-wraps per second, to spare the key service (default: no limit)")
     double rate;
 
+    @Option(names = "--parallel", paramLabel = "N", defaultValue = "8",
+        description = "rows re-wrapped at once, 1 to 64 (default: ${DEFAULT-VALUE})")
+    int parallel;
+
     @Override
     public Integer call() throws EnvelopeException, java.io.IOException {
       Cli cli = admin.parent.cli;
       dev.envelope.service.Rewrap.Options options;
       try {
-        options = new dev.envelope.service.Rewrap.Options(tenant, dryRun, rate);
+        options = new dev.envelope.service.Rewrap.Options(tenant, dryRun, rate, parallel);
       } catch (IllegalArgumentException e) {
         throw new EnvelopeException(dev.envelope.api.ErrorCode.INVALID_ARGUMENT, e.getMessage());
       }
@@ -116,9 +120,9 @@ final class AdminCommand {
         try (RowProgress bar = RowProgress.start(cli, dryRun ? "rewrap (dry run)" : "rewrap", total)) {
           dev.envelope.service.Rewrap job = new dev.envelope.service.Rewrap(files, backends.keyAdmin());
           dev.envelope.service.Principal operator = dev.envelope.service.Principal.localOperator();
-          done = audit == null ? job.run(operator, options, bar::update)
+          done = audit == null ? job.run(operator, options, bar)
               : audit.record(dev.envelope.server.audit.AuditEvent.Type.KEYS_REWRAP, tenant, null,
-                  () -> job.run(operator, options, bar::update), s -> java.util.Optional.of(s.rewrapped()));
+                  () -> job.run(operator, options, bar), s -> java.util.Optional.of(s.rewrapped()));
         }
       }
       cli.println(String.format(java.util.Locale.ROOT,

@@ -5,7 +5,7 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /** A progress bar over rows for the admin jobs, on stderr when it is a terminal; nothing otherwise. */
-final class RowProgress implements AutoCloseable {
+final class RowProgress implements Rewrap.Progress, AutoCloseable {
   private static final long REDRAW_NANOS = 200_000_000L;
   private static final int WIDTH = 24;
 
@@ -26,7 +26,8 @@ final class RowProgress implements AutoCloseable {
     return new RowProgress(cli.terminal() ? cli.stderr() : null, verb, total);
   }
 
-  void update(Rewrap.Summary soFar) {
+  @Override
+  public void update(Rewrap.Summary soFar) {
     if (err == null) {
       return;
     }
@@ -54,6 +55,11 @@ final class RowProgress implements AutoCloseable {
 
   private String line(long done, long total, double rate) {
     return line(verb, done, total, rate);
+  }
+
+  @Override
+  public void finished() {
+    close();
   }
 
   @Override

@@ -53,7 +53,10 @@ public final class Rewrap {
    * @param dryRun count what would be re-wrapped, change nothing (and call no key service but to name keys)
    * @param ratePerSecond at most this many re-wraps per second (0: as fast as the key service answers)
    */
-  public record Options(String tenant, boolean dryRun, double ratePerSecond) {
+  public record Options(String tenant, boolean dryRun, double ratePerSecond, int parallelism) {
+    /** Rows re-wrapped at once by default: enough to hide a key service's or a store's round trip. */
+    public static final int DEFAULT_PARALLELISM = 8;
+
     public Options {
       if (tenant != null && !Tenants.isValid(tenant)) {
         throw new IllegalArgumentException("invalid tenant name");
@@ -61,6 +64,14 @@ public final class Rewrap {
       if (!(ratePerSecond >= 0) || Double.isInfinite(ratePerSecond)) {
         throw new IllegalArgumentException("the rate must be a positive number of rows per second");
       }
+      if (parallelism < 1 || parallelism > 64) {
+        throw new IllegalArgumentException("the parallelism must be 1 to 64");
+      }
+    }
+
+    /** With {@link #DEFAULT_PARALLELISM} rows at once. */
+    public Options(String tenant, boolean dryRun, double ratePerSecond) {
+      this(tenant, dryRun, ratePerSecond, DEFAULT_PARALLELISM);
     }
   }
 
@@ -89,9 +100,11 @@ public final class Rewrap {
     }
   }
 
-  /** Told after every row. */
+  /** Told after every row, and once when the last row is done (before the run logs its summary). */
   public interface Progress {
     void update(Summary soFar);
+
+    default void finished() {}
   }
 
   /** Runs a rewrap; only the operator may. The summary's {@code failed} says whether every row made it. */
@@ -103,14 +116,21 @@ public final class Rewrap {
     return run.all();
   }
 
+  private enum Outcome { REWRAPPED, CURRENT, CHANGED, SKIPPED, FAILED }
+
+  /**
+   * One run. Rows of a page are re-wrapped by {@link Options#parallelism()} workers at once (each row on its own:
+   * the conditional update makes them independent), so a store's commit and a key service's round trip overlap;
+   * pages are taken one after the other, so memory stays bounded.
+   */
   private final class Run {
     private final Options options;
     private final Progress progress;
     private final long started = System.nanoTime();
     private final Map<String, Optional<Target>> targets = new HashMap<>();
     private final List<String> failures = new ArrayList<>();
-    /** Tenants whose target key cannot wrap now, with the key service's code. */
-    private final Map<String, String> blocked = new HashMap<>();
+    /** Tenants whose target key cannot wrap now. */
+    private final Map<String, Boolean> blocked = new java.util.concurrent.ConcurrentHashMap<>();
     private long scanned;
     private long rewrapped;
     private long current;
@@ -125,17 +145,31 @@ public final class Rewrap {
     }
 
     Summary all() throws EnvelopeException {
-      String cursor = null;
-      do {
-        FilePage page = files.metadata().scan(options.tenant(), cursor, PAGE);
-        for (FileRecord row : page.files()) {
-          one(row);
-          scanned++;
-          progress.update(summary());
-        }
-        cursor = page.nextCursor().orElse(null);
-      } while (cursor != null);
+      java.util.concurrent.ExecutorService workers = java.util.concurrent.Executors.newFixedThreadPool(
+          options.parallelism(), r -> {
+            Thread t = new Thread(r, "envelope-rewrap");
+            t.setDaemon(true);
+            return t;
+          });
+      try {
+        String cursor = null;
+        do {
+          FilePage page = files.metadata().scan(options.tenant(), cursor, PAGE);
+          List<java.util.concurrent.Future<Outcome>> outcomes = new ArrayList<>();
+          for (FileRecord row : page.files()) {
+            outcomes.add(workers.submit(() -> one(row)));
+          }
+          for (java.util.concurrent.Future<Outcome> outcome : outcomes) {
+            count(await(outcome));
+            progress.update(summary());
+          }
+          cursor = page.nextCursor().orElse(null);
+        } while (cursor != null);
+      } finally {
+        workers.shutdownNow();
+      }
       Summary done = summary();
+      progress.finished();
       LOG.info("rewrap{}{}: {} rows, {} re-wrapped, {} current, {} changed meanwhile, {} skipped, {} failed in {} ms",
           options.dryRun() ? " (dry run)" : "", options.tenant() == null ? "" : " of tenant " + options.tenant(),
           done.scanned(), done.rewrapped(), done.current(), done.changed(), done.skipped(), done.failed(),
@@ -143,26 +177,57 @@ public final class Rewrap {
       return done;
     }
 
-    private void one(FileRecord row) throws EnvelopeException {
+    private Outcome await(java.util.concurrent.Future<Outcome> outcome) throws EnvelopeException {
+      try {
+        return outcome.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new EnvelopeException(ErrorCode.UNAVAILABLE, "the rewrap was interrupted", e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof EnvelopeException cause) {
+          throw cause;
+        }
+        if (e.getCause() instanceof RuntimeException cause) {
+          throw cause;
+        }
+        throw new IllegalStateException(e.getCause());
+      }
+    }
+
+    private synchronized void count(Outcome outcome) {
+      scanned++;
+      switch (outcome) {
+        case REWRAPPED -> rewrapped++;
+        case CURRENT -> current++;
+        case CHANGED -> changed++;
+        case SKIPPED -> skipped++;
+        case FAILED -> failed++;
+      }
+    }
+
+    private synchronized void failure(String text) {
+      if (failures.size() < MAX_FAILURES_KEPT) {
+        failures.add(text);
+      }
+    }
+
+    private Outcome one(FileRecord row) throws EnvelopeException {
       Optional<Target> target = target(row.tenant());
       if (target.isEmpty() || !row.keyService().equals(files.keys().name())) {
-        skipped++;
-        return;
+        return Outcome.SKIPPED;
       }
       Target t = target.get();
       WrappedKey wrapped = row.wrappedKey();
-      if (blocked.containsKey(row.tenant())
-          && !(wrapped.rootKeyId().equals(t.keyId()) && (t.version() == 0 || wrapped.rootKeyVersion() == t.version()))) {
-        failed++;
-        return;
+      boolean isCurrent = wrapped.rootKeyId().equals(t.keyId())
+          && (t.version() == 0 || wrapped.rootKeyVersion() == t.version());
+      if (isCurrent) {
+        return Outcome.CURRENT;
       }
-      if (wrapped.rootKeyId().equals(t.keyId()) && (t.version() == 0 || wrapped.rootKeyVersion() == t.version())) {
-        current++;
-        return;
+      if (blocked.containsKey(row.tenant())) {
+        return Outcome.FAILED;
       }
       if (options.dryRun()) {
-        rewrapped++;
-        return;
+        return Outcome.REWRAPPED;
       }
       pace();
       WrappedKey next;
@@ -174,34 +239,26 @@ public final class Rewrap {
           throw e; // the key service itself: rerun when it is back
         }
         if (!files.metadata().get(row.tenant(), row.id()).map(r -> r.wrappedKey().equals(wrapped)).orElse(false)) {
-          changed++; // deleted or re-wrapped meanwhile: its old key may be gone with it
-          return;
+          return Outcome.CHANGED; // deleted or re-wrapped meanwhile: its old key may be gone with it
         }
-        failed++;
         if (!targetUsable(t)) {
           // The tenant's key itself cannot wrap (disabled, pending deletion, gone): every row of the tenant would
           // fail the same way. Count them all, but name the key once instead of every row.
-          blocked.put(row.tenant(), e.code().id());
-          if (failures.size() < MAX_FAILURES_KEPT) {
-            failures.add("tenant " + row.tenant() + ": its root key " + t.keyId() + " cannot wrap keys now: "
+          if (blocked.putIfAbsent(row.tenant(), Boolean.TRUE) == null) {
+            failure("tenant " + row.tenant() + ": its root key " + t.keyId() + " cannot wrap keys now: "
                 + e.code().id() + ": " + e.getMessage());
+            LOG.warn("rewrap: tenant {}: its root key {} cannot wrap keys now ({}): its rows are not re-wrapped",
+                row.tenant(), t.keyId(), e.code().id());
           }
-          LOG.warn("rewrap: tenant {}: its root key {} cannot wrap keys now ({}): its rows are not re-wrapped",
-              row.tenant(), t.keyId(), e.code().id());
-          return;
+          return Outcome.FAILED;
         }
-        if (failures.size() < MAX_FAILURES_KEPT) {
-          failures.add(row.id() + " (tenant " + row.tenant() + "): " + e.code().id() + ": " + e.getMessage());
-        }
+        failure(row.id() + " (tenant " + row.tenant() + "): " + e.code().id() + ": " + e.getMessage());
         LOG.warn("rewrap: file {} of tenant {} could not be re-wrapped: {}: {}", row.id(), row.tenant(),
             e.code().id(), e.getMessage());
-        return;
+        return Outcome.FAILED;
       }
-      if (files.metadata().replaceWrappedKey(row, files.keys().name(), next)) {
-        rewrapped++;
-      } else {
-        changed++;
-      }
+      return files.metadata().replaceWrappedKey(row, files.keys().name(), next) ? Outcome.REWRAPPED
+          : Outcome.CHANGED;
     }
 
     private boolean targetUsable(Target t) {
@@ -214,7 +271,7 @@ public final class Rewrap {
     }
 
     /** The key and current version a tenant's rows belong under; empty for a shredded tenant. */
-    private Optional<Target> target(String tenant) throws EnvelopeException {
+    private synchronized Optional<Target> target(String tenant) throws EnvelopeException {
       Optional<Target> known = targets.get(tenant);
       if (known != null) {
         return known;
@@ -234,24 +291,29 @@ public final class Rewrap {
       return t;
     }
 
+    /** Waits for this row's slot when a rate is set: slots are handed out in turn across the workers. */
     private void pace() {
       if (options.ratePerSecond() <= 0) {
         return;
       }
       long interval = (long) (1e9 / options.ratePerSecond());
-      long now = System.nanoTime();
-      if (nextSlot - now > 0) {
+      long slot;
+      synchronized (this) {
+        long now = System.nanoTime();
+        slot = Math.max(nextSlot, now);
+        nextSlot = slot + interval;
+      }
+      long wait = slot - System.nanoTime();
+      if (wait > 0) {
         try {
-          Thread.sleep(Duration.ofNanos(nextSlot - now).toMillis(), (int) ((nextSlot - now) % 1_000_000));
+          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
-        now = System.nanoTime();
       }
-      nextSlot = Math.max(nextSlot, now - interval) + interval;
     }
 
-    private Summary summary() {
+    private synchronized Summary summary() {
       return new Summary(scanned, rewrapped, current, changed, skipped, failed, failures,
           Duration.ofNanos(System.nanoTime() - started));
     }
