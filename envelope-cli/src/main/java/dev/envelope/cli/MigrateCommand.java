@@ -64,6 +64,11 @@ final class MigrateCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "count what would be copied and check for conflicts; change nothing")
   boolean dryRun;
 
+  @Option(names = "--parallel", paramLabel = "N", defaultValue = "4",
+      description = "files copied (and read back) at once, 1 to 64 (default ${DEFAULT-VALUE}): each waits on several"
+          + " round trips to the stores and key services")
+  int parallel;
+
   @Option(names = "--tenant-key", paramLabel = "TENANT=KEY",
       description = "put TENANT's files under this existing key of the target's key service (id, ARN or alias)"
           + " instead of a new key of its own (or the target's root key); repeatable")
@@ -74,9 +79,10 @@ final class MigrateCommand implements Callable<Integer> {
     Cli cli = admin.parent.cli;
     Migration.Options options;
     try {
-      options = new Migration.Options(dryRun, tenantKeys(tenantKeys));
+      options = new Migration.Options(dryRun, tenantKeys(tenantKeys), parallel);
     } catch (IllegalArgumentException e) {
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "--tenant-key: " + e.getMessage());
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, (e.getMessage().startsWith("parallelism")
+          ? "--parallel: " : "--tenant-key: ") + e.getMessage());
     }
     NodeSettings source = NodeAccess.settings(admin.parent, config);
     Map<String, String> targetEnv = targetEnv(cli.env());
@@ -138,8 +144,17 @@ final class MigrateCommand implements Callable<Integer> {
     try {
       return dryRun ? Backends.openToInspect(target, targetCli) : Backends.open(target, targetCli);
     } catch (EnvelopeException e) {
-      throw new EnvelopeException(e.code(), "the target (--to " + to + "): " + e.getMessage(), e);
+      throw new EnvelopeException(e.code(), "the target (--to " + to + "): " + forTarget(e.getMessage(), to), e);
     }
+  }
+
+  /** A message about the target's secrets, naming where the target's come from rather than the source's. */
+  static String forTarget(String message, String to) {
+    String out = message.replace(dev.envelope.keyring.MasterKey.ENV_KEY + "_FILE", "'master-key-file' in " + to);
+    for (Map.Entry<String, String> secret : TARGET_SECRETS.entrySet()) {
+      out = out.replaceAll("\\b" + secret.getValue() + "\\b", secret.getKey());
+    }
+    return out;
   }
 
   /** {@code T=KEY} options, each tenant once. */

@@ -201,6 +201,36 @@ class MigrationTest {
   }
 
   @Test
+  void manyRowsInFlight_copyAndVerifyTheSame_andTheFirstConflictStopsTheRun() throws Exception {
+    new TenantAdmin(from.service, from.stores.tokens(), from.keyring).create(OPERATOR, "acme", null);
+    for (int i = 0; i < 60; i++) {
+      store(i % 3 == 0 ? GLOBEX : ACME, 200 + 311 * i, i);
+    }
+    FileRecord broken = stored.keySet().stream().skip(17).findFirst().orElseThrow();
+    Files.delete(from.blobFile(broken.id()));
+    AtomicLong updates = new AtomicLong();
+    Migration.Summary done = new Migration(side(from), side(to)).run(OPERATOR, new Migration.Options(false, Map.of(),
+        8), (phase, rows, t) -> updates.incrementAndGet());
+    assertEquals(List.of(60L, 59L, 1L, 59L), List.of(done.rows(), done.copied(), done.failed(), done.verified()));
+    assertEquals(2 * 60, updates.get(), "one update per row of the source and phase");
+    stored.remove(broken);
+    FileService target = targetService();
+    for (Map.Entry<FileRecord, byte[]> e : stored.entrySet()) {
+      assertArrayEquals(e.getValue(), download(target, e.getKey()));
+    }
+
+    // A conflict met by one worker stops the others, and the run throws it.
+    FileRecord victim = stored.keySet().iterator().next();
+    to.stores.metadata().delete(victim.tenant(), victim.id());
+    to.stores.metadata().insert(new FileRecord(victim.id(), victim.tenant(), "other", victim.contentType(),
+        victim.size(), victim.createdAt(), "local", wrapped(), victim.formatVersion(), victim.segmentSize()));
+    assertCode(ErrorCode.ALREADY_EXISTS, () -> new Migration(side(from), side(to)).run(OPERATOR,
+        new Migration.Options(false, Map.of(), 8), null));
+    assertThrows(IllegalArgumentException.class, () -> new Migration.Options(false, Map.of(), 0));
+    assertThrows(IllegalArgumentException.class, () -> new Migration.Options(false, Map.of(), 65));
+  }
+
+  @Test
   void aDryRun_countsWhatItWouldCopy_andChangesNothingAnywhere() throws Exception {
     new TenantAdmin(from.service, from.stores.tokens(), from.keyring).create(OPERATOR, "acme", null);
     store(ACME, 1000, 1);

@@ -19,7 +19,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -27,6 +26,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,8 +111,13 @@ public final class Migration {
    *
    * @param dryRun count what would be copied and check for conflicts; write nothing anywhere, create no key
    * @param tenantKeys a target root key (id, ARN or alias) for some tenants, instead of the default above
+   * @param parallelism rows copied (and read back) at once, 1 to {@value #MAX_PARALLELISM}: each row waits on
+   *     several round trips to the stores and key services, so a few in flight go faster
    */
-  public record Options(boolean dryRun, Map<String, String> tenantKeys) {
+  public record Options(boolean dryRun, Map<String, String> tenantKeys, int parallelism) {
+    /** The most rows in flight at once. */
+    public static final int MAX_PARALLELISM = 64;
+
     public Options {
       tenantKeys = Map.copyOf(tenantKeys);
       for (Map.Entry<String, String> e : tenantKeys.entrySet()) {
@@ -118,6 +128,14 @@ public final class Migration {
           throw new IllegalArgumentException("no root key given for tenant " + e.getKey());
         }
       }
+      if (parallelism < 1 || parallelism > MAX_PARALLELISM) {
+        throw new IllegalArgumentException("parallelism is 1 to " + MAX_PARALLELISM);
+      }
+    }
+
+    /** One row at a time. */
+    public Options(boolean dryRun, Map<String, String> tenantKeys) {
+      this(dryRun, tenantKeys, 1);
     }
   }
 
@@ -202,19 +220,19 @@ public final class Migration {
     private final long started = System.nanoTime();
     private final Instant startedAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
     private final Map<String, TenantRecord> sourceTenants = new TreeMap<>();
-    private final Map<String, String> targetKeys = new HashMap<>();
-    private final Set<String> failedIds = new HashSet<>();
+    private final Map<String, String> targetKeys = new ConcurrentHashMap<>();
+    private final Set<String> failedIds = ConcurrentHashMap.newKeySet();
     private final List<String> failures = new ArrayList<>();
     private final List<String> notices = new ArrayList<>();
     private String targetNodeKey;
-    private long rows;
-    private long copied;
-    private long bytes;
-    private long present;
-    private long shredded;
-    private long failed;
-    private long verified;
-    private long missing;
+    private final AtomicLong rows = new AtomicLong();
+    private final AtomicLong copied = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong present = new AtomicLong();
+    private final AtomicLong shredded = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong verified = new AtomicLong();
+    private final AtomicLong missing = new AtomicLong();
     private long tokensCopied;
     private long tokensPresent;
     private long tokensRevoked;
@@ -446,25 +464,105 @@ public final class Migration {
     // ---- rows ----
 
     private void rows() throws EnvelopeException {
-      String cursor = null;
-      do {
-        FilePage page = source.metadata().scan(null, cursor, PAGE);
-        for (FileRecord row : page.files()) {
-          try {
-            row(row);
-          } catch (RowFailure f) {
-            fail(row, f.code, f.getMessage());
-          }
-          rows++;
-          progress.update(Phase.COPY, rows, elapsed());
+      if (!options.dryRun()) {
+        targetNodeKey(); // once, before the workers ask for it
+      }
+      forEachRow(Phase.COPY, row -> {
+        try {
+          row(row);
+        } catch (RowFailure f) {
+          fail(row, f.code, f.getMessage());
         }
-        cursor = page.nextCursor().orElse(null);
-      } while (cursor != null);
+        rows.incrementAndGet();
+      });
+    }
+
+    /** One row's work, done by {@link #forEachRow}. */
+    private interface RowTask {
+      void run(FileRecord row) throws EnvelopeException;
+    }
+
+    /**
+     * Runs {@code task} on every row of the source, on {@link Options#parallelism()} threads (in this one when it is
+     * 1), reporting progress after each. The first exception stops the dispatch; rows already under way finish (blob,
+     * then row, as always), then it is thrown.
+     */
+    private void forEachRow(Phase phase, RowTask task) throws EnvelopeException {
+      AtomicLong done = new AtomicLong();
+      int threads = options.parallelism();
+      if (threads == 1) {
+        String cursor = null;
+        do {
+          FilePage page = source.metadata().scan(null, cursor, PAGE);
+          for (FileRecord row : page.files()) {
+            task.run(row);
+            progress.update(phase, done.incrementAndGet(), elapsed());
+          }
+          cursor = page.nextCursor().orElse(null);
+        } while (cursor != null);
+        return;
+      }
+      AtomicReference<Throwable> stopped = new AtomicReference<>();
+      Semaphore slots = new Semaphore(2 * threads);
+      AtomicLong named = new AtomicLong();
+      ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+        Thread t = new Thread(r, "migrate-" + named.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      });
+      try {
+        String cursor = null;
+        dispatch:
+        do {
+          FilePage page = source.metadata().scan(null, cursor, PAGE);
+          for (FileRecord row : page.files()) {
+            slots.acquireUninterruptibly();
+            if (stopped.get() != null) {
+              slots.release();
+              break dispatch;
+            }
+            pool.execute(() -> {
+              try {
+                if (stopped.get() == null) {
+                  task.run(row);
+                  long n = done.incrementAndGet();
+                  synchronized (progress) {
+                    progress.update(phase, n, elapsed());
+                  }
+                }
+              } catch (Throwable t) {
+                stopped.compareAndSet(null, t);
+              } finally {
+                slots.release();
+              }
+            });
+          }
+          cursor = page.nextCursor().orElse(null);
+        } while (cursor != null);
+      } catch (EnvelopeException | RuntimeException | Error e) {
+        stopped.compareAndSet(null, e);
+      } finally {
+        pool.shutdown();
+        slots.acquireUninterruptibly(2 * threads); // every row under way has finished
+      }
+      Throwable first = stopped.get();
+      if (first instanceof EnvelopeException e) {
+        throw e;
+      }
+      if (first instanceof RuntimeException e) {
+        throw e;
+      }
+      if (first instanceof Error e) {
+        throw e;
+      }
+      if (first != null) {
+        throw new IllegalStateException(first);
+      }
     }
 
     private void row(FileRecord row) throws EnvelopeException, RowFailure {
       if (shreddedOnSource(row.tenant())) {
-        shredded++;
+        shredded.incrementAndGet();
         return;
       }
       Optional<FileRecord> there = target.metadata().get(row.tenant(), row.id());
@@ -474,7 +572,7 @@ public final class Migration {
           throw conflict("file " + row.id() + " of tenant " + row.tenant() + " is on the target already with other"
               + " content");
         }
-        present++;
+        present.incrementAndGet();
         return;
       }
       if (target.metadata().exists(row.id())) {
@@ -497,8 +595,8 @@ public final class Migration {
             + " and the source uses " + source.keys().name() + ": the source cannot unwrap it either");
       }
       if (options.dryRun()) {
-        copied++;
-        bytes += row.size();
+        copied.incrementAndGet();
+        bytes.addAndGet(row.size());
         return;
       }
       WrappedKey wrapped = rewrap(row);
@@ -515,11 +613,11 @@ public final class Migration {
         if (raced.isEmpty() || !sameContent(row, raced.get())) {
           throw conflict("file id " + row.id() + " was taken on the target meanwhile");
         }
-        present++; // another run of this copied it meanwhile
+        present.incrementAndGet(); // another run of this copied it meanwhile
         return;
       }
-      copied++;
-      bytes += row.size();
+      copied.incrementAndGet();
+      bytes.addAndGet(row.size());
     }
 
     /** The data key, unwrapped by the source and wrapped by the target under the same context; zeroed at once. */
@@ -572,14 +670,19 @@ public final class Migration {
       }
       for (int attempt = 0; ; attempt++) {
         try {
-          if (reuseOrDrop(id, size)) {
-            return;
-          }
           writeBlob(id, size);
           return;
         } catch (BlobExistsException e) {
+          // A blob without a row (a run stopped between the two): the source's very bytes are kept, others replaced.
           if (attempt > 0) {
-            throw unavailable("the target's blob store says blob " + id + " exists, and then that it does not", e);
+            throw unavailable("the target's blob store keeps saying blob " + id + " exists", e);
+          }
+          try {
+            if (reuseOrDrop(id, size)) {
+              return;
+            }
+          } catch (IOException again) {
+            throw unavailable("the blob stores failed while blob " + id + " was compared", again);
           }
         } catch (Streams.SourceException e) {
           throw unavailable("the source's blob store failed while blob " + id + " was read", e.getCause());
@@ -645,16 +748,7 @@ public final class Migration {
       FileService files = FileService.builder().keyService(target.keys(), target.rootKey())
           .blobStore(target.blobs()).metadataStore(target.metadata()).tenantStore(target.tenants()).clock(clock)
           .build();
-      long done = 0;
-      String cursor = null;
-      do {
-        FilePage page = source.metadata().scan(null, cursor, PAGE);
-        for (FileRecord row : page.files()) {
-          verify(files, row);
-          progress.update(Phase.VERIFY, ++done, elapsed());
-        }
-        cursor = page.nextCursor().orElse(null);
-      } while (cursor != null);
+      forEachRow(Phase.VERIFY, row -> verify(files, row));
     }
 
     private void verify(FileService files, FileRecord row) throws EnvelopeException {
@@ -663,7 +757,7 @@ public final class Migration {
       }
       Optional<FileRecord> there = target.metadata().get(row.tenant(), row.id());
       if (there.isEmpty()) {
-        missing++;
+        missing.incrementAndGet();
         LOG.warn("migrate: file {} of tenant {} is not on the target{}", row.id(), row.tenant(),
             row.createdAt().isBefore(startedAt) ? "" : " (stored on the source since the run began)");
         return;
@@ -674,14 +768,14 @@ public final class Migration {
       }
       try (Download download = files.download(Principal.of(row.tenant(), Role.READ), row.id())) {
         download.writeTo(OutputStream.nullOutputStream());
-        verified++;
+        verified.incrementAndGet();
       } catch (EnvelopeException e) {
         if (unreachable(e)) {
           throw e;
         }
         fail(row, e.code(), "verify: " + e.getMessage());
       } catch (Download.DeletedException e) {
-        missing++;
+        missing.incrementAndGet();
       } catch (InvalidCiphertextException e) {
         fail(row, ErrorCode.INVALID_CIPHERTEXT, "verify: " + e.getMessage());
       } catch (IOException e) {
@@ -697,10 +791,12 @@ public final class Migration {
     }
 
     private void fail(FileRecord row, ErrorCode code, String message) {
-      failed++;
+      failed.incrementAndGet();
       failedIds.add(row.id());
-      if (failures.size() < MAX_FAILURES_KEPT) {
-        failures.add(row.id() + " (tenant " + row.tenant() + "): " + code.id() + ": " + message);
+      synchronized (failures) {
+        if (failures.size() < MAX_FAILURES_KEPT) {
+          failures.add(row.id() + " (tenant " + row.tenant() + "): " + code.id() + ": " + message);
+        }
       }
       LOG.warn("migrate: file {} of tenant {} not migrated: {}: {}", row.id(), row.tenant(), code.id(), message);
     }
@@ -723,8 +819,11 @@ public final class Migration {
     }
 
     private Summary summary() {
-      return new Summary(rows, copied, bytes, present, shredded, failed, verified, missing, tokensCopied,
-          tokensPresent, tokensRevoked, tenantsCopied, tenantsPresent, keysCreated, failures, notices, elapsed());
+      synchronized (failures) {
+        return new Summary(rows.get(), copied.get(), bytes.get(), present.get(), shredded.get(), failed.get(),
+            verified.get(), missing.get(), tokensCopied, tokensPresent, tokensRevoked, tenantsCopied, tenantsPresent,
+            keysCreated, failures, notices, elapsed());
+      }
     }
   }
 
