@@ -360,8 +360,10 @@ class MigrationTest {
     Migration.Summary next = migrate(RUN);
     assertEquals(List.of(1L, 1L, 1L, 1L, 0L), List.of(next.copied(), next.present(), next.shredded(),
         next.tokensRevoked(), next.failed()));
-    assertEquals(1, next.notices().size());
+    assertEquals(2, next.notices().size(), next.notices().toString());
     assertTrue(next.notices().get(0).contains("tenant umbrella was shredded on the source"), next.notices().get(0));
+    assertEquals("1 tokens revoked on the source since an earlier run are revoked on the target too",
+        next.notices().get(1));
     assertTrue(to.stores.tokens().findToken(token.record().id()).orElseThrow().revoked());
     assertFalse(to.stores.metadata().findTenant("umbrella").orElseThrow().active());
     assertCode(ErrorCode.TENANT_SHREDDED, () -> download(targetService(), u));

@@ -459,6 +459,10 @@ public final class Migration {
           tokensRevoked++;
         }
       }
+      if (tokensRevoked > 0) {
+        notices.add(tokensRevoked + " tokens revoked on the source since an earlier run " + (options.dryRun()
+            ? "are to be revoked" : "are revoked") + " on the target too");
+      }
     }
 
     // ---- rows ----
