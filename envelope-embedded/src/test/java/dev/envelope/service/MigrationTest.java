@@ -370,6 +370,49 @@ class MigrationTest {
     assertArrayEquals(random(500, 3), download(targetService(), late));
   }
 
+  @Test
+  void aTenantKeyMadeForARecordThatCouldNotBeWritten_isRetired_andTheNextRunMakesAnother() throws Exception {
+    new TenantAdmin(from.service, from.stores.tokens(), from.keyring).create(OPERATOR, "acme", null);
+    FileRecord a = store(ACME, 1000, 1);
+    TenantStore real = to.stores.metadata();
+    TenantStore failing = new TenantStore() {
+      @Override
+      public void insertTenant(TenantRecord tenant) throws EnvelopeException {
+        throw new EnvelopeException(ErrorCode.UNAVAILABLE, "the store went away");
+      }
+
+      @Override
+      public Optional<TenantRecord> findTenant(String name) throws EnvelopeException {
+        return real.findTenant(name);
+      }
+
+      @Override
+      public List<TenantRecord> listTenants() throws EnvelopeException {
+        return real.listTenants();
+      }
+
+      @Override
+      public boolean replaceTenant(TenantRecord expected, TenantRecord updated) throws EnvelopeException {
+        return real.replaceTenant(expected, updated);
+      }
+    };
+    Migration.Side outage = new Migration.Side(to.keyring, to.rootKey, to.stores.blobs(), to.stores.metadata(),
+        to.stores.tokens(), failing);
+    int before = to.keyring.listKeys().size();
+    assertCode(ErrorCode.UNAVAILABLE, () -> new Migration(side(from), outage).run(OPERATOR, RUN, null));
+    List<dev.envelope.core.RootKey> keys = to.keyring.listKeys();
+    assertEquals(before + 1, keys.size());
+    assertEquals(dev.envelope.core.ManagedKeyService.KeyState.PENDING_DELETION, keys.get(keys.size() - 1).state(),
+        "the key made for acme wraps nothing, and is on its way out");
+    assertEquals(List.of(), rows(to));
+
+    Migration.Summary done = migrate(RUN);
+    assertEquals(List.of(1L, 1L, 1L), List.of(done.copied(), done.verified(), done.keysCreated()));
+    String acme = to.stores.metadata().findTenant("acme").orElseThrow().rootKey();
+    assertEquals(dev.envelope.core.ManagedKeyService.KeyState.ENABLED, to.keyring.describeKey(acme).state());
+    assertArrayEquals(random(1000, 1), download(targetService(), a));
+  }
+
   // ---- helpers ----
 
   private Migration.Summary migrate(Migration.Options options) throws EnvelopeException {

@@ -381,6 +381,7 @@ public final class Migration {
       tenantsCopied++;
       String keyId;
       boolean own;
+      boolean madeNow = false;
       if (mappedKey != null) {
         keyId = mappedKey;
         own = options.dryRun() || !mappedKey.equals(targetNodeKey());
@@ -391,6 +392,7 @@ public final class Migration {
           keysCreated++;
           keyId = options.dryRun() ? "(new)" : admin().createRootKey("root key of tenant " + name
               + " (envelope admin migrate)");
+          madeNow = !options.dryRun();
           newKeys.put(src.rootKey(), keyId);
         }
       } else {
@@ -402,9 +404,28 @@ public final class Migration {
       }
       Instant created = src != null ? src.createdAt() : now();
       Instant updated = src != null ? src.updatedAt() : created;
-      insertTenant(new TenantRecord(name, keyId, target.keys().name(), own, TenantRecord.State.ACTIVE, created,
-          updated));
+      try {
+        insertTenant(new TenantRecord(name, keyId, target.keys().name(), own, TenantRecord.State.ACTIVE, created,
+            updated));
+      } catch (EnvelopeException | RuntimeException e) {
+        if (madeNow) {
+          retire(keyId); // it wraps nothing; the next run makes another
+          newKeys.remove(src.rootKey());
+        }
+        throw e;
+      }
       LOG.info("migrate: tenant {} under root key {} on the target", name, keyId);
+    }
+
+    /** Takes a key made for a tenant whose record could not be written out of use: it wraps nothing. */
+    private void retire(String keyId) {
+      try {
+        admin().disableRootKey(keyId);
+        admin().scheduleRootKeyDeletion(keyId);
+      } catch (EnvelopeException | RuntimeException e) {
+        LOG.warn("migrate: root key {} was made for a tenant whose record could not be written; it wraps nothing,"
+            + " but could not be retired now: {}", keyId, e.getMessage());
+      }
     }
 
     private void insertTenant(TenantRecord record) throws EnvelopeException {
