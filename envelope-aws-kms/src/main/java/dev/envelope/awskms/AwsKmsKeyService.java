@@ -4,6 +4,7 @@ import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
 import dev.envelope.core.DataKey;
 import dev.envelope.core.EncryptionContext;
+import dev.envelope.core.InsecureKeyAccess;
 import dev.envelope.core.KeyService;
 import dev.envelope.core.RootKeyAdmin;
 import dev.envelope.core.WrappedKey;
@@ -17,6 +18,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.kms.KmsClient;
 import software.amazon.awssdk.services.kms.model.DataKeySpec;
 import software.amazon.awssdk.services.kms.model.DecryptResponse;
+import software.amazon.awssdk.services.kms.model.EncryptResponse;
 import software.amazon.awssdk.services.kms.model.EncryptionAlgorithmSpec;
 import software.amazon.awssdk.services.kms.model.GenerateDataKeyResponse;
 import software.amazon.awssdk.services.kms.model.KeyManagerType;
@@ -59,6 +61,9 @@ import software.amazon.awssdk.services.kms.model.ScheduleKeyDeletionResponse;
  *       ARN out; an AWS managed key, which can be neither disabled nor deleted, is {@code KEY_INVALID_STATE});
  *       {@link #currentVersion}: one {@code DescribeKey} (the key must exist), then always 0, because KMS keeps
  *       every backing key of a rotated key and never needs a rewrap after rotation.</li>
+ *   <li>{@link #wrapDataKey}: one {@code Encrypt} of the key's 32 bytes under the file's context; the answer's
+ *       {@code KeyId} must be an ARN, and the very key asked for when that was named by ARN or key id (an alias
+ *       cannot be checked without another call), else {@code INVALID_WRAPPED_KEY}.</li>
  *   <li>{@link #disableRootKey}: {@code DescribeKey}, then {@code DisableKey} unless the key is disabled or
  *       pending deletion already; {@link #scheduleRootKeyDeletion}: {@code DescribeKey}, then
  *       {@code ScheduleKeyDeletion} with the shortest waiting period KMS allows (7 days) unless the key is pending
@@ -194,6 +199,52 @@ public final class AwsKmsKeyService implements KeyService, RootKeyAdmin, AutoClo
           + " root key than the one it names (" + wrapped.rootKeyId() + ")");
     }
     return wrappedKey("ReEncrypt", response.keyId(), response.ciphertextBlob());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One {@code Encrypt} of the key's 32 bytes ({@code SYMMETRIC_DEFAULT}, the context as the KMS encryption
+   * context): its {@code CiphertextBlob} unwraps through {@link #decrypt} like one {@code GenerateDataKey} made. The
+   * answer's {@code KeyId} must be an ARN; when {@code rootKey} is a key ARN it must be that ARN, and when it is a
+   * bare key id an ARN of that id: KMS wrapping under another key than the one asked for is {@link
+   * ErrorCode#INVALID_WRAPPED_KEY}, as it is for {@code Decrypt}. The copy of the plaintext handed to the SDK is
+   * zeroed when the call returns; the request's JSON (the key in base64) in the SDK's and the HTTP client's buffers
+   * cannot be, and is left to the garbage collector.
+   */
+  @Override
+  public WrappedKey wrapDataKey(String rootKey, DataKey key, EncryptionContext context) throws EnvelopeException {
+    checkKeyRef(rootKey, "root key");
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(context, "context");
+    byte[] plaintext = key.copyPlaintext(InsecureKeyAccess.get());
+    EncryptResponse response;
+    try {
+      response = call("Encrypt", () -> kms.encrypt(r -> r
+          .keyId(rootKey)
+          .plaintext(SdkBytes.fromByteArrayUnsafe(plaintext))
+          .encryptionContext(context.asMap())
+          .encryptionAlgorithm(EncryptionAlgorithmSpec.SYMMETRIC_DEFAULT)));
+    } finally {
+      wipe(plaintext);
+    }
+    WrappedKey wrapped = wrappedKey("Encrypt", response.keyId(), response.ciphertextBlob());
+    if (!answersFor(rootKey, wrapped.rootKeyId())) {
+      throw new EnvelopeException(ErrorCode.INVALID_WRAPPED_KEY, "AWS KMS at " + errors.where() + " wrapped the"
+          + " data key under another root key (" + wrapped.rootKeyId() + ") than the one asked for (" + rootKey + ")");
+    }
+    return wrapped;
+  }
+
+  /** Whether an answer naming {@code arn} can be for {@code keyRef}: the same ARN, or an ARN of the same key id. */
+  private static boolean answersFor(String keyRef, String arn) {
+    if (keyRef.startsWith("arn:")) {
+      return keyRef.contains(":alias/") || keyRef.equals(arn);
+    }
+    if (keyRef.startsWith("alias/")) {
+      return true;
+    }
+    return arn.endsWith(":key/" + keyRef);
   }
 
   /**

@@ -241,6 +241,54 @@ class AwsKmsRootKeyAdminTest {
     assertEquals(before, kms.auditOperations().size());
   }
 
+  @Test
+  void wrapDataKey_isOneEncrypt_byArnIdOrAlias_andDecryptsLikeAGeneratedKey() throws Exception {
+    String arn = keys.createRootKey("migration target");
+    String id = arn.substring(arn.lastIndexOf('/') + 1);
+    kms.createAlias("alias/migrated", arn);
+    byte[] bytes = new byte[DataKey.SIZE_BYTES];
+    new java.util.Random(5).nextBytes(bytes);
+    try (DataKey foreign = DataKey.of(bytes, WrappedKey.of("local-key-id", 3, new byte[] {9}))) {
+      for (String ref : new String[] {arn, id, "alias/migrated"}) {
+        long before = kms.calls("Encrypt");
+        WrappedKey wrapped = keys.wrapDataKey(ref, foreign, CONTEXT);
+        assertEquals(before + 1, kms.calls("Encrypt"), ref);
+        assertEquals(arn, wrapped.rootKeyId(), "named by the ARN KMS answered, whatever the reference: " + ref);
+        assertEquals(0, wrapped.rootKeyVersion());
+        try (DataKey back = keys.decrypt(wrapped, CONTEXT)) {
+          assertArrayEquals(bytes, back.copyPlaintext(InsecureKeyAccess.get()));
+        }
+      }
+    }
+  }
+
+  /** The key server answers for the key it used; the proxy plays a KMS that wrapped under another one. */
+  @Test
+  void wrapDataKey_answeredForAnotherKey_isInvalidWrappedKey() throws Exception {
+    String arn = keys.createRootKey("asked for");
+    String other = keys.createRootKey("answered");
+    byte[] blob;
+    try (DataKey made = keys.generateDataKey(other, CONTEXT)) {
+      blob = made.wrapped().ciphertext();
+    }
+    String answer = "{\"CiphertextBlob\":\"" + java.util.Base64.getEncoder().encodeToString(blob) + "\",\"KeyId\":\""
+        + other + "\",\"EncryptionAlgorithm\":\"SYMMETRIC_DEFAULT\"}";
+    byte[] bytes = new byte[DataKey.SIZE_BYTES];
+    try (FaultyHttpProxy proxy = FaultyHttpProxy.start(kms.endpoint());
+         AwsKmsKeyService viaProxy = AwsKmsKeyService.create(kms.config().toBuilder().endpoint(proxy.endpoint())
+             .build());
+         DataKey foreign = DataKey.of(bytes, WrappedKey.of("k", 1, new byte[] {1}))) {
+      proxy.respond(200, JSON, answer);
+      for (String ref : new String[] {arn, arn.substring(arn.lastIndexOf('/') + 1)}) {
+        EnvelopeException e = assertFails(ErrorCode.INVALID_WRAPPED_KEY, () -> viaProxy.wrapDataKey(ref, foreign,
+            CONTEXT));
+        assertTrue(e.getMessage().contains(other), e.getMessage());
+      }
+      proxy.respond(200, JSON, "{\"CiphertextBlob\":\"AQI=\",\"KeyId\":\"not-an-arn\"}");
+      assertFails(ErrorCode.INTERNAL, () -> viaProxy.wrapDataKey("alias/x", foreign, CONTEXT), "no ARN");
+    }
+  }
+
   /** Another client schedules the deletion between this one's DescribeKey and its DisableKey. */
   @Test
   void disableRootKey_whenTheKeyWasScheduledForDeletionMeanwhile_succeeds() throws Exception {

@@ -12,7 +12,7 @@ import java.util.UUID;
 
 /**
  * The audit log of the operator's commands that change keys or tenants ({@code tenants create|set-key|shred|purge},
- * {@code admin rewrap}, {@code keys destroy-version}): a chained log of its own beside the node's, named {@code
+ * {@code admin rewrap}, {@code admin migrate}, {@code keys destroy-version}): a chained log of its own beside the node's, named {@code
  * NODE-admin}, so that it never races the server's chain. A line {@code started} is fsynced before the change and
  * one {@code ok} or {@code error} after it; when the log cannot be written the command does nothing (fail-closed,
  * as the server). One such command runs at a time per node: a second one is refused while the first holds the log.
@@ -37,8 +37,8 @@ final class AdminAudit implements AutoCloseable {
       return new AdminAudit(ChainedAuditLog.open(audit.directory().get(), name, audit.maxFileBytes(),
           Clock.systemUTC(), audit.timeout()));
     } catch (EnvelopeException e) {
-      throw new EnvelopeException(e.code(), e.getMessage() + " (another 'envelope tenants', 'admin rewrap' or 'keys"
-          + " destroy-version' may be running: they take turns)", e);
+      throw new EnvelopeException(e.code(), e.getMessage() + " (another 'envelope tenants', 'admin rewrap', 'admin"
+          + " migrate' or 'keys destroy-version' may be running: they take turns)", e);
     }
   }
 

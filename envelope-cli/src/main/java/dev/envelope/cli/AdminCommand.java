@@ -18,7 +18,7 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "admin", mixinStandardHelpOptions = true,
     description = "One-off operator tasks the server never does by itself.",
-    subcommands = {AdminCommand.InitDynamoDb.class, AdminCommand.RewrapCommand.class})
+    subcommands = {AdminCommand.InitDynamoDb.class, AdminCommand.RewrapCommand.class, MigrateCommand.class})
 final class AdminCommand {
   @ParentCommand
   EnvelopeCommand parent;

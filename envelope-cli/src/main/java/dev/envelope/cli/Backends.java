@@ -96,6 +96,45 @@ final class Backends implements AutoCloseable {
   }
 
   /**
+   * Opens a node's backends to look at them without changing anything (the target of {@code admin migrate
+   * --dry-run}): the metadata store, and the key service when it has keys already. Nothing is created: a home
+   * without its SQLite file is {@link EmptyStores}, a local keyring or PKCS#11 key file that does not exist yet is
+   * no key service (null), and no root key is made; the blob store is not opened (null). A PostgreSQL store is
+   * opened as {@code serve} opens it, which makes its tables in an empty database.
+   */
+  static Backends openToInspect(NodeSettings settings, Cli cli) throws EnvelopeException {
+    checkChoices(settings);
+    Deque<AutoCloseable> opened = new ArrayDeque<>();
+    try {
+      KeyService keys;
+      String choice = choice(settings, Setting.KEYS);
+      if (choice.equals("aws-kms")) {
+        keys = openKeys(settings, cli, opened);
+      } else {
+        String file = choice.equals(KeyBackend.LOCAL) ? dev.envelope.keyring.LocalKeyring.FILE_NAME
+            : dev.envelope.pkcs11.Pkcs11KeyService.METADATA_FILE_NAME;
+        if (Files.exists(settings.home().resolve(file))) {
+          keys = KeyBackend.open(settings, cli.env(), false, cli.stderr());
+        } else {
+          keys = null;
+        }
+      }
+      MetadataAndTokens rows;
+      if (choice(settings, Setting.METADATA).equals("sqlite")
+          && !Files.exists(settings.home().resolve(LocalStores.DATABASE))) {
+        EmptyStores empty = new EmptyStores();
+        rows = new MetadataAndTokens(empty, empty, empty);
+      } else {
+        rows = openMetadata(settings, cli.env(), opened);
+      }
+      return new Backends(keys, null, rows, opened);
+    } catch (EnvelopeException | RuntimeException e) {
+      closeAll(opened);
+      throw e;
+    }
+  }
+
+  /**
    * Checks the three choices before anything is opened (a wrong one must not leave a new keyring behind), and
    * returns the warning a node on these settings should print, or null: a shared store beside a node-local one.
    */

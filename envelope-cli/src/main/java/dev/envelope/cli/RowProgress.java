@@ -28,6 +28,11 @@ final class RowProgress implements Rewrap.Progress, AutoCloseable {
 
   @Override
   public void update(Rewrap.Summary soFar) {
+    update(soFar.scanned(), soFar.elapsed());
+  }
+
+  /** Redraws the bar (at most 5 times a second) for {@code done} rows in {@code elapsed}. */
+  void update(long done, java.time.Duration elapsed) {
     if (err == null) {
       return;
     }
@@ -36,8 +41,8 @@ final class RowProgress implements Rewrap.Progress, AutoCloseable {
       return;
     }
     lastDraw = now;
-    double seconds = Math.max(soFar.elapsed().toNanos() / 1e9, 1e-3);
-    String line = line(soFar.scanned(), total, soFar.scanned() / seconds);
+    double seconds = Math.max(elapsed.toNanos() / 1e9, 1e-3);
+    String line = line(done, total, done / seconds);
     err.print("\r" + line + " ".repeat(Math.max(0, drawnLength - line.length())));
     err.flush();
     drawnLength = line.length();

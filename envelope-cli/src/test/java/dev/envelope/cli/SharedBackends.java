@@ -117,6 +117,44 @@ final class SharedBackends implements AutoCloseable {
     return env;
   }
 
+  /**
+   * The backends' settings as a settings file, the way an operator writes one ({@code key = value}, each setting
+   * of {@link #env()} under its name), with the PostgreSQL password in an owner-only file beside it. The AWS
+   * credentials files stay where {@link #env()} names them ({@code AWS_SHARED_CREDENTIALS_FILE}).
+   */
+  Path writeSettings(Path file) throws IOException {
+    StringBuilder lines = new StringBuilder();
+    for (Map.Entry<String, String> e : new java.util.TreeMap<>(env()).entrySet()) {
+      if (!e.getKey().startsWith("ENVELOPE_")) {
+        continue;
+      }
+      String key = e.getKey().substring("ENVELOPE_".length()).toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+      if (key.equals("postgres-password")) {
+        Path secret = file.resolveSibling(file.getFileName() + ".postgres-password");
+        Files.deleteIfExists(secret);
+        Files.createFile(secret, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(secret, e.getValue(), StandardCharsets.UTF_8);
+        lines.append("postgres-password-file = ").append(secret).append('\n');
+      } else {
+        lines.append(key).append(" = ").append(e.getValue()).append('\n');
+      }
+    }
+    Files.writeString(file, lines, StandardCharsets.UTF_8);
+    return file;
+  }
+
+  /** The AWS SDK's variables a process on these backends needs: where its credentials and config files are. */
+  Map<String, String> awsEnv() {
+    Map<String, String> aws = new HashMap<>();
+    env().forEach((k, v) -> {
+      if (k.startsWith("AWS_")) {
+        aws.put(k, v);
+      }
+    });
+    return aws;
+  }
+
   /** Where the metadata store keeps its rows on disk: dynalite's {@code --path}, or PostgreSQL's data directory. */
   Path rowFiles() {
     return dynamo != null ? dynamoDir : postgres.dataDir();

@@ -92,6 +92,19 @@ public interface ManagedKeyService extends KeyService, RootKeyAdmin {
     return describeKey(keyId).currentVersion();
   }
 
+  /** {@link #encrypt} of the key's 32 bytes, which wraps them exactly as {@link #generateDataKey} would have. */
+  @Override
+  default WrappedKey wrapDataKey(String rootKey, DataKey key, EncryptionContext context) throws EnvelopeException {
+    java.util.Objects.requireNonNull(key, "key");
+    java.util.Objects.requireNonNull(context, "context");
+    byte[] plaintext = key.copyPlaintext(InsecureKeyAccess.get());
+    try {
+      return encrypt(rootKey, plaintext, context);
+    } finally {
+      java.util.Arrays.fill(plaintext, (byte) 0);
+    }
+  }
+
   @Override
   default void disableRootKey(String keyId) throws EnvelopeException {
     if (describeKey(keyId).state() == KeyState.ENABLED) {

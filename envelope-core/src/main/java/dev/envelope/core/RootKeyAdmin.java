@@ -6,7 +6,8 @@ import java.time.Instant;
 
 /**
  * What managing tenants' root keys over time needs from a key service: make a key for a tenant, name a key
- * canonically, tell its current version, and take a key out of use for good (crypto-shredding). The local
+ * canonically, tell its current version, wrap a data key it did not make (moving rows from another key service),
+ * and take a key out of use for good (crypto-shredding). The local
  * keyring and the PKCS#11 key service ({@link ManagedKeyService}) and AWS KMS ({@code AwsKmsKeyService}) implement
  * it.
  *
@@ -30,6 +31,21 @@ public interface RootKeyAdmin {
    * after rotation).
    */
   int currentVersion(String keyId) throws EnvelopeException;
+
+  /**
+   * Wraps a data key that came from elsewhere (unwrapped by another key service, when rows move from one key service
+   * to another: {@code envelope admin migrate}) under the current version of {@code rootKey}, bound to {@code
+   * context}, exactly as {@link KeyService#generateDataKey} wraps a fresh one: {@link KeyService#decrypt} of the
+   * answer under the same context gives the same 32 bytes back, and under any other context fails.
+   *
+   * <p>The key is only read: it stays open and unchanged, and its owner closes it. Every copy of the plaintext this
+   * method makes is zeroed before it returns (what an HTTP client's buffers hold on AWS KMS excepted, as for
+   * {@code GenerateDataKey}'s answers). Errors are those of {@link KeyService#generateDataKey} under {@code rootKey}.
+   *
+   * @param rootKey the root key's id, alias or ARN
+   * @throws IllegalStateException if {@code key} is closed
+   */
+  WrappedKey wrapDataKey(String rootKey, DataKey key, EncryptionContext context) throws EnvelopeException;
 
   /** Disables the key; a disabled key or one pending deletion stays as it is. */
   void disableRootKey(String keyId) throws EnvelopeException;

@@ -46,6 +46,8 @@ public final class LocalKeyring implements ManagedKeyBackend {
   public static final String NAME = "local";
   /** Where the CLI keeps the keyring unless told otherwise. */
   public static final String DEFAULT_HOME = "envelope-data";
+  /** The keyring file's name in its home: a home without it has no keys yet. */
+  public static final String FILE_NAME = KeyringFile.FILE_NAME;
   /** Wraps allowed under one key version before it is rotated: {@value WrapBudget#DEFAULT_WRAPS_PER_VERSION}. */
   public static final long DEFAULT_WRAPS_PER_VERSION = WrapBudget.DEFAULT_WRAPS_PER_VERSION;
   /** The label at the head of a wrapped key's associated data. */

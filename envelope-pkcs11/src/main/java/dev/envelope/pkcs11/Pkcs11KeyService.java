@@ -38,6 +38,8 @@ import java.util.List;
 public final class Pkcs11KeyService implements ManagedKeyBackend {
   /** The key service name written into file headers. */
   public static final String NAME = "pkcs11";
+  /** The key metadata file's name in its home: a home without it has no keys yet. */
+  public static final String METADATA_FILE_NAME = MetadataFile.FILE_NAME;
   /** Wraps allowed under one key version before it is rotated: {@value WrapBudget#DEFAULT_WRAPS_PER_VERSION}. */
   public static final long DEFAULT_WRAPS_PER_VERSION = WrapBudget.DEFAULT_WRAPS_PER_VERSION;
   /** The label at the head of a wrapped key's associated data. */

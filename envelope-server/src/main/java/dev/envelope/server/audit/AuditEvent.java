@@ -43,7 +43,12 @@ public final class AuditEvent {
     /** A rewrap run ({@code envelope admin rewrap}); {@code bytes} is the number of rows re-wrapped. */
     KEYS_REWRAP("keys.rewrap"),
     /** A key version destroyed ({@code envelope keys destroy-version}); {@code target} is {@code KEY:VERSION}. */
-    KEYS_DESTROY_VERSION("keys.destroy-version");
+    KEYS_DESTROY_VERSION("keys.destroy-version"),
+    /**
+     * A migration of the node's files, tokens and tenants to other backends ({@code envelope admin migrate}); {@code
+     * target} names the target's kinds of backends, {@code bytes} is the number of rows copied.
+     */
+    ADMIN_MIGRATE("admin.migrate");
 
     private final String id;
 
