@@ -152,6 +152,8 @@ public final class DataKeyCache implements AutoCloseable {
    * A copy of the data key an upload of {@code size} bytes of {@code tenant} under {@code rootKey} uses, counted
    * against the limits: the cached one if it has room, else a new one from {@code maker}. The caller closes it.
    *
+   * @param rootKey the slot's root key: the file service passes the key's id and current version, so that a key
+   *     made under a version that is no longer current is not handed out again
    * @throws IllegalArgumentException if the cache does not {@link #covers cover} {@code size}
    */
   public DataKey lease(String tenant, String rootKey, long size, KeyMaker maker) throws EnvelopeException {

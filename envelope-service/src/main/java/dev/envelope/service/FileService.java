@@ -109,13 +109,14 @@ public final class FileService {
     String id = FileId.random();
     long size;
     FileRecord record;
-    if (dataKeys != null && dataKeys.covers(declaredSize)) {
+    String slot = dataKeys != null && dataKeys.covers(declaredSize) ? cacheSlot(wrapUnder) : null;
+    if (slot != null) {
       // Format 2: a data key shared with other uploads of this tenant; the row's columns are bound instead.
       Instant createdAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
       FileRecord pending = new FileRecord(id, caller.tenant(), name, type, declaredSize, createdAt, keys.name(),
           PENDING, FileRecord.FORMAT_SHARED_KEY, cipher.segmentSize());
       EncryptionContext keyContext = keyContextOf(pending);
-      try (DataKey key = dataKeys.lease(caller.tenant(), wrapUnder, declaredSize,
+      try (DataKey key = dataKeys.lease(caller.tenant(), slot, declaredSize,
           () -> keys.generateDataKey(wrapUnder, keyContext))) {
         size = writeBlob(id, key, streamContextOf(pending), body, declaredSize);
         record = new FileRecord(id, caller.tenant(), name, type, size, createdAt, keys.name(), key.wrapped(),
@@ -163,6 +164,26 @@ public final class FileService {
           + own.get().keyService() + " key service, and this node uses " + keys.name());
     }
     return own.get().rootKey();
+  }
+
+  /**
+   * The data-key cache's slot for new data keys under {@code rootKey}: the key's id and current version, so that
+   * a cached data key never outlives the version it was wrapped under (after a rotation, uploads take a key of
+   * the new version, and a version that {@code keys usage} shows unused and {@code keys destroy-version} destroys
+   * gets no new rows from the cache); or null when the key may not wrap new data keys now (disabled, pending
+   * deletion), so that the upload asks the key service, which refuses it exactly as without the cache. A key
+   * service that does not expose versions or states (AWS KMS, which keeps every backing key of a rotated key) is
+   * slotted by the key as named.
+   */
+  private String cacheSlot(String rootKey) throws EnvelopeException {
+    if (!(keys instanceof dev.envelope.core.ManagedKeyService managed)) {
+      return rootKey;
+    }
+    dev.envelope.core.RootKey key = managed.describeKey(rootKey);
+    if (key.state() != dev.envelope.core.ManagedKeyService.KeyState.ENABLED) {
+      return null;
+    }
+    return key.id() + "#" + key.currentVersion();
   }
 
   private long writeBlob(String id, DataKey key, EncryptionContext context, InputStream body, long declaredSize)
