@@ -243,6 +243,55 @@ class TenantKeysTest {
     assertEquals("shredded", tenants.describe(OPERATOR, "acme").state());
   }
 
+  /**
+   * An upload that chose the node's key before its tenant had one (or before a set-key) and stores its row after
+   * shred's checks but before shred marks the tenant: shredding must not leave that row readable under the node's
+   * key, which is never destroyed.
+   */
+  @Test
+  void anUploadStoredBetweenShredsChecksAndItsMark_leavesNoRowOfTheTenantUnderAnotherKey() throws Exception {
+    TenantRecord acme = tenants.create(OPERATOR, "acme", null);
+    // An upload that started before acme had its own key: it wraps under the node's key, and its row lands now.
+    FileService early = FileService.builder().keyService(fx.keyring, fx.rootKey).blobStore(fx.stores.blobs())
+        .metadataStore(fx.stores.metadata()).segmentSize(ServiceFixture.SEGMENT).build();
+    TenantStore store = fx.stores.metadata();
+    List<FileRecord> landed = new ArrayList<>();
+    TenantStore racing = new TenantStore() {
+      @Override
+      public void insertTenant(TenantRecord tenant) throws EnvelopeException {
+        store.insertTenant(tenant);
+      }
+
+      @Override
+      public java.util.Optional<TenantRecord> findTenant(String name) throws EnvelopeException {
+        return store.findTenant(name);
+      }
+
+      @Override
+      public List<TenantRecord> listTenants() throws EnvelopeException {
+        return store.listTenants();
+      }
+
+      @Override
+      public boolean replaceTenant(TenantRecord expected, TenantRecord updated) throws EnvelopeException {
+        if (!updated.active() && landed.isEmpty()) {
+          landed.add(early.upload(ACME, "late.bin", null, new ByteArrayInputStream(random(5000, 9))));
+        }
+        return store.replaceTenant(expected, updated);
+      }
+    };
+    FileService service = FileService.builder().keyService(fx.keyring, fx.rootKey).blobStore(fx.stores.blobs())
+        .metadataStore(fx.stores.metadata()).tenantStore(racing).segmentSize(ServiceFixture.SEGMENT).build();
+    new TenantAdmin(service, fx.stores.tokens(), fx.keyring).shred(OPERATOR, "acme", true);
+
+    assertEquals(1, landed.size());
+    assertEquals(fx.rootKey, landed.get(0).wrappedKey().rootKeyId(), "the late row was under the node's key");
+    for (FileRecord row : fx.stores.metadata().scan("acme", null, MetadataStore.MAX_PAGE).files()) {
+      assertEquals(acme.rootKey(), row.wrappedKey().rootKeyId(), "file " + row.id() + " of the shredded tenant"
+          + " is still wrapped under a key that was not destroyed");
+    }
+  }
+
   @Test
   void shredNow_destroysTheKeyAtOnce() throws Exception {
     TenantRecord acme = tenants.create(OPERATOR, "acme", null);

@@ -146,8 +146,45 @@ public final class FileService {
       deleteBlobQuietly(id);
       throw e;
     }
+    requireStillActive(record);
     LOG.info("stored file {} for tenant {} ({} bytes)", id, caller.tenant(), size);
     return record;
+  }
+
+  /**
+   * Once its row is stored, an upload reads its tenant's record again, from the store (not the directory's
+   * cache): a tenant shredded while the body streamed keeps no file, for its row may be wrapped under a key that
+   * shredding does not destroy (the node's, chosen before the tenant had its own), and shredding's checks could not
+   * see a row that was not there yet. With the pass {@link TenantAdmin#shred} makes over the tenant's rows after
+   * marking it, no row of a shredded tenant stays under another key, whichever comes first.
+   */
+  private void requireStillActive(FileRecord record) throws EnvelopeException {
+    TenantStore store = tenants.store();
+    if (store == null) {
+      return;
+    }
+    boolean active;
+    try {
+      active = store.findTenant(record.tenant()).map(TenantRecord::active).orElse(true);
+    } catch (EnvelopeException | RuntimeException e) {
+      dropRowQuietly(record);
+      throw e;
+    }
+    if (!active) {
+      tenants.forget(record.tenant());
+      dropRowQuietly(record);
+      throw TenantDirectory.shredded(record.tenant());
+    }
+  }
+
+  private void dropRowQuietly(FileRecord record) {
+    try {
+      if (metadata.delete(record.tenant(), record.id())) {
+        deleteBlobQuietly(record.id());
+      }
+    } catch (EnvelopeException | RuntimeException e) {
+      LOG.warn("upload {}: its row could not be taken back now ({})", record.id(), e.toString());
+    }
   }
 
   /**
