@@ -180,7 +180,7 @@ public final class DataKeyCache implements AutoCloseable {
         return fresh;
       }
       made.incrementAndGet();
-      Entry e = new Entry(fresh, clock.instant());
+      Entry e = new Entry(tenant, fresh, clock.instant());
       e.files = 1;
       e.bytes = size;
       current.put(slot, e); // a racing upload's new key keeps serving its own file, and downloads
@@ -197,13 +197,38 @@ public final class DataKeyCache implements AutoCloseable {
     return e == null ? Optional.empty() : Optional.of(e.copy());
   }
 
-  /** Keeps a key a download unwrapped, for later downloads of files under it (until it is too old). */
-  public synchronized void remember(DataKey key) {
+  /**
+   * Keeps a key a download of a file of {@code tenant} unwrapped, for later downloads of files under it (until it
+   * is too old).
+   */
+  public synchronized void remember(String tenant, DataKey key) {
     if (closed || byWrapped.containsKey(key.wrapped())) {
       return;
     }
-    byWrapped.put(key.wrapped(), new Entry(copyOf(key), clock.instant()));
+    byWrapped.put(key.wrapped(), new Entry(tenant, copyOf(key), clock.instant()));
     trim();
+  }
+
+  /**
+   * Zeroes and drops every key of {@code tenant}, at once: a crypto-shredded tenant's data keys must not outlive
+   * its root key in memory.
+   */
+  public synchronized void forgetTenant(String tenant) {
+    for (Iterator<Entry> it = byWrapped.values().iterator(); it.hasNext(); ) {
+      Entry e = it.next();
+      if (e.tenant.equals(tenant)) {
+        it.remove();
+        current.values().remove(e);
+        e.key.close();
+      }
+    }
+    current.values().removeIf(e -> {
+      if (e.tenant.equals(tenant)) {
+        e.key.close();
+        return true;
+      }
+      return false;
+    });
   }
 
   /** Data keys made (each one call to the key service). */
@@ -277,12 +302,14 @@ public final class DataKeyCache implements AutoCloseable {
   }
 
   private static final class Entry {
+    final String tenant;
     final DataKey key;
     final Instant made;
     long files;
     long bytes;
 
-    Entry(DataKey key, Instant made) {
+    Entry(String tenant, DataKey key, Instant made) {
+      this.tenant = Objects.requireNonNull(tenant, "tenant");
       this.key = key;
       this.made = made;
     }

@@ -295,7 +295,7 @@ public final class FileService {
       if (key == null) {
         key = keys.decrypt(file.wrappedKey(), keyContextOf(file));
         if (shared && dataKeys != null) {
-          dataKeys.remember(key);
+          dataKeys.remember(file.tenant(), key);
         }
       }
     } catch (EnvelopeException e) {

@@ -187,6 +187,9 @@ public final class TenantAdmin {
       record = marked;
     }
     files.tenants().forget(name);
+    if (files.dataKeyCache() != null) {
+      files.dataKeyCache().forgetTenant(name); // its data keys must not outlive its root key in this memory
+    }
     dropRowsUnderOtherKeys(record);
     int revoked = 0;
     Instant at = now();

@@ -125,7 +125,7 @@ class DataKeyCacheTest {
   void aKeyADownloadUnwrapped_servesLaterDownloads_untilTooOld() throws Exception {
     DataKeyCache cache = cache("1m,1000,1G");
     DataKey unwrapped = make();
-    cache.remember(unwrapped);
+    cache.remember("acme", unwrapped);
     assertTrue(cache.unwrapped(unwrapped.wrapped()).isPresent());
     unwrapped.close();
     try (DataKey again = cache.unwrapped(unwrapped.wrapped()).orElseThrow()) {
