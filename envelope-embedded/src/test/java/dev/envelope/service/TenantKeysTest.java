@@ -292,6 +292,53 @@ class TenantKeysTest {
     }
   }
 
+  /**
+   * A token made while its tenant is being shredded (it passed the shredded check before the mark, and is stored
+   * after shred listed the tokens to revoke) must not stay live: shredding promises every token revoked.
+   */
+  @Test
+  void aTokenMadeWhileItsTenantIsShredded_doesNotStayLive() throws Exception {
+    tenants.create(OPERATOR, "acme", null);
+    TokenStore store = fx.stores.tokens();
+    TokenStore racing = new TokenStore() {
+      @Override
+      public void insertToken(TokenRecord token) throws EnvelopeException {
+        tenants.shred(OPERATOR, token.tenant(), false); // runs whole between the check and the insert
+        store.insertToken(token);
+      }
+
+      @Override
+      public java.util.Optional<TokenRecord> findToken(String id) throws EnvelopeException {
+        return store.findToken(id);
+      }
+
+      @Override
+      public List<TokenRecord> listTokens(String tenant) throws EnvelopeException {
+        return store.listTokens(tenant);
+      }
+
+      @Override
+      public boolean revokeToken(String id, java.time.Instant at) throws EnvelopeException {
+        return store.revokeToken(id, at);
+      }
+
+      @Override
+      public boolean hasTokens() throws EnvelopeException {
+        return store.hasTokens();
+      }
+    };
+    AccessTokens tokens = new AccessTokens(racing, fx.stores.metadata(), fx.clock);
+    String made;
+    try {
+      made = tokens.create(OPERATOR, "acme", Role.ADMIN, "raced").token();
+    } catch (EnvelopeException e) {
+      assertEquals(ErrorCode.TENANT_SHREDDED, e.code(), e.getMessage());
+      assertTrue(store.listTokens("acme").stream().allMatch(TokenRecord::revoked), "a live token was kept");
+      return;
+    }
+    assertCode(ErrorCode.TENANT_SHREDDED, () -> tokens.authenticate(made));
+  }
+
   @Test
   void shredNow_destroysTheKeyAtOnce() throws Exception {
     TenantRecord acme = tenants.create(OPERATOR, "acme", null);
