@@ -147,8 +147,44 @@ public final class FileService {
       throw e;
     }
     requireStillActive(record);
+    record = underCurrentVersion(record);
     LOG.info("stored file {} for tenant {} ({} bytes)", id, caller.tenant(), size);
     return record;
+  }
+
+  /**
+   * Once its row is stored, an upload whose root key was rotated while its body streamed moves its data key to the
+   * key's current version, as {@code envelope admin rewrap} would have, had the row existed when it ran: the
+   * operator may destroy the old version as soon as {@code keys usage} shows it unused. If that version is gone
+   * already, the file's key cannot be recovered: the upload keeps nothing and fails rather than answer 201 for an
+   * unreadable file. Only for key services with versions ({@link dev.envelope.core.ManagedKeyService}); AWS KMS
+   * keeps every backing key of a rotated key. Any other failure leaves the row as it is, for a later rewrap.
+   */
+  private FileRecord underCurrentVersion(FileRecord record) throws EnvelopeException {
+    if (!(keys instanceof dev.envelope.core.ManagedKeyService managed)) {
+      return record;
+    }
+    dev.envelope.core.WrappedKey wrapped = record.wrappedKey();
+    try {
+      if (managed.describeKey(wrapped.rootKeyId()).currentVersion() == wrapped.rootKeyVersion()) {
+        return record;
+      }
+      dev.envelope.core.WrappedKey next = keys.reEncrypt(wrapped, keyContextOf(record), wrapped.rootKeyId());
+      if (!metadata.replaceWrappedKey(record, keys.name(), next)) {
+        return record; // re-wrapped by a rewrap meanwhile
+      }
+      return new FileRecord(record.id(), record.tenant(), record.name(), record.contentType(), record.size(),
+          record.createdAt(), keys.name(), next, record.formatVersion(), record.segmentSize());
+    } catch (EnvelopeException e) {
+      if (e.code() != ErrorCode.KEY_NOT_FOUND) {
+        LOG.warn("upload {}: its key version is no longer current and could not be moved now ({}); a rewrap will",
+            record.id(), e.getMessage());
+        return record;
+      }
+      dropRowQuietly(record);
+      throw new EnvelopeException(ErrorCode.UNAVAILABLE, "the root key version this upload was wrapped under was"
+          + " destroyed while it was stored: nothing was kept; upload it again", e);
+    }
   }
 
   /**
