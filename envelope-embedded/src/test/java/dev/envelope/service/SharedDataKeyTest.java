@@ -206,6 +206,25 @@ class SharedDataKeyTest {
   }
 
   /** The keyring, counting the calls that reach it. */
+  /**
+   * Crypto-shredding destroys a tenant's root key; the plaintext data keys this node cached for the tenant (for up
+   * to the cache's age, a day at most) must not outlive it in memory: they would decrypt its files from a backup.
+   */
+  @Test
+  void shreddingATenant_dropsItsDataKeysFromTheCache_andKeepsTheOthers() throws Exception {
+    TenantAdmin admin = new TenantAdmin(cached, fx.stores.tokens(), fx.keyring);
+    admin.create(Principal.localOperator(), "acme", null);
+    byte[] data = random(100, 1);
+    FileRecord a = upload(cached, "a", data, data.length);
+    cached.upload(Principal.of("globex", Role.WRITE), "g", "text/plain", new ByteArrayInputStream(data),
+        data.length);
+    assertArrayEquals(data, download(cached, a.id()));
+    assertEquals(2, cached.dataKeyCache().size());
+
+    admin.shred(Principal.localOperator(), "acme", true);
+    assertEquals(1, cached.dataKeyCache().size(), "the shredded tenant's data key is still cached");
+  }
+
   private static final class CountingKeys implements KeyService {
     final KeyService inner;
     final AtomicInteger generated = new AtomicInteger();

@@ -262,6 +262,102 @@ class TenantKeysTest {
     assertEquals("shredded", tenants.describe(OPERATOR, "acme").state());
   }
 
+  /**
+   * An upload that chose the node's key before its tenant had one (or before a set-key) and stores its row after
+   * shred's checks but before shred marks the tenant: shredding must not leave that row readable under the node's
+   * key, which is never destroyed.
+   */
+  @Test
+  void anUploadStoredBetweenShredsChecksAndItsMark_leavesNoRowOfTheTenantUnderAnotherKey() throws Exception {
+    TenantRecord acme = tenants.create(OPERATOR, "acme", null);
+    // An upload that started before acme had its own key: it wraps under the node's key, and its row lands now.
+    FileService early = FileService.builder().keyService(fx.keyring, fx.rootKey).blobStore(fx.stores.blobs())
+        .metadataStore(fx.stores.metadata()).segmentSize(ServiceFixture.SEGMENT).build();
+    TenantStore store = fx.stores.metadata();
+    List<FileRecord> landed = new ArrayList<>();
+    TenantStore racing = new TenantStore() {
+      @Override
+      public void insertTenant(TenantRecord tenant) throws EnvelopeException {
+        store.insertTenant(tenant);
+      }
+
+      @Override
+      public java.util.Optional<TenantRecord> findTenant(String name) throws EnvelopeException {
+        return store.findTenant(name);
+      }
+
+      @Override
+      public List<TenantRecord> listTenants() throws EnvelopeException {
+        return store.listTenants();
+      }
+
+      @Override
+      public boolean replaceTenant(TenantRecord expected, TenantRecord updated) throws EnvelopeException {
+        if (!updated.active() && landed.isEmpty()) {
+          landed.add(early.upload(ACME, "late.bin", null, new ByteArrayInputStream(random(5000, 9))));
+        }
+        return store.replaceTenant(expected, updated);
+      }
+    };
+    FileService service = FileService.builder().keyService(fx.keyring, fx.rootKey).blobStore(fx.stores.blobs())
+        .metadataStore(fx.stores.metadata()).tenantStore(racing).segmentSize(ServiceFixture.SEGMENT).build();
+    new TenantAdmin(service, fx.stores.tokens(), fx.keyring).shred(OPERATOR, "acme", true);
+
+    assertEquals(1, landed.size());
+    assertEquals(fx.rootKey, landed.get(0).wrappedKey().rootKeyId(), "the late row was under the node's key");
+    for (FileRecord row : fx.stores.metadata().scan("acme", null, MetadataStore.MAX_PAGE).files()) {
+      assertEquals(acme.rootKey(), row.wrappedKey().rootKeyId(), "file " + row.id() + " of the shredded tenant"
+          + " is still wrapped under a key that was not destroyed");
+    }
+  }
+
+  /**
+   * A token made while its tenant is being shredded (it passed the shredded check before the mark, and is stored
+   * after shred listed the tokens to revoke) must not stay live: shredding promises every token revoked.
+   */
+  @Test
+  void aTokenMadeWhileItsTenantIsShredded_doesNotStayLive() throws Exception {
+    tenants.create(OPERATOR, "acme", null);
+    TokenStore store = fx.stores.tokens();
+    TokenStore racing = new TokenStore() {
+      @Override
+      public void insertToken(TokenRecord token) throws EnvelopeException {
+        tenants.shred(OPERATOR, token.tenant(), false); // runs whole between the check and the insert
+        store.insertToken(token);
+      }
+
+      @Override
+      public java.util.Optional<TokenRecord> findToken(String id) throws EnvelopeException {
+        return store.findToken(id);
+      }
+
+      @Override
+      public List<TokenRecord> listTokens(String tenant) throws EnvelopeException {
+        return store.listTokens(tenant);
+      }
+
+      @Override
+      public boolean revokeToken(String id, java.time.Instant at) throws EnvelopeException {
+        return store.revokeToken(id, at);
+      }
+
+      @Override
+      public boolean hasTokens() throws EnvelopeException {
+        return store.hasTokens();
+      }
+    };
+    AccessTokens tokens = new AccessTokens(racing, fx.stores.metadata(), fx.clock);
+    String made;
+    try {
+      made = tokens.create(OPERATOR, "acme", Role.ADMIN, "raced").token();
+    } catch (EnvelopeException e) {
+      assertEquals(ErrorCode.TENANT_SHREDDED, e.code(), e.getMessage());
+      assertTrue(store.listTokens("acme").stream().allMatch(TokenRecord::revoked), "a live token was kept");
+      return;
+    }
+    assertCode(ErrorCode.TENANT_SHREDDED, () -> tokens.authenticate(made));
+  }
+
   @Test
   void anotherNodeThatCachedTheTenantAsActive_answersShreddedAtOnce() throws Exception {
     tenants.create(OPERATOR, "acme", null);

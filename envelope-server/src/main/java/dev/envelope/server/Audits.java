@@ -59,6 +59,10 @@ final class Audits {
           trail.target(id);
         }
       }
+      String tenant = ctx.pathParamMap().get("name");
+      if (tenant != null && type.id().startsWith("tenant.") && dev.envelope.service.Tenants.isValid(tenant)) {
+        trail.tenant(tenant); // the tenant operated on, from the first line on: not the operator's own
+      }
       try {
         if (role != null) {
           caller.require(role);

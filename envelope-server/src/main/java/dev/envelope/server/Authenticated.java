@@ -68,7 +68,10 @@ final class Authenticated {
         failures.failed(address, ctx.method() + " " + ctx.path() + ": " + e.getMessage());
         trail.refused(Type.AUTH_FAILURE, ErrorCode.UNAUTHENTICATED); // nothing of the token itself
       } else if (e.code() == ErrorCode.TENANT_SHREDDED) {
-        trail.refused(Type.AUTH_FAILURE, ErrorCode.TENANT_SHREDDED); // a good secret, of a tenant that is gone
+        // A good secret, of a tenant that is gone: answered 410, but a failed authentication all the same, counted
+        // against the address's budget (each costs an audit line and a flush).
+        failures.failed(address, ctx.method() + " " + ctx.path() + ": the token of a shredded tenant");
+        trail.refused(Type.AUTH_FAILURE, ErrorCode.TENANT_SHREDDED);
       }
       throw e;
     }

@@ -161,6 +161,36 @@ class AuditLogTest {
     }
   }
 
+  /**
+   * Every line of a tenant operation names the tenant operated on, its {@code started} line too: after a crash
+   * mid-shred that line is all the log holds, and it must not read as the operator's own tenant being shredded.
+   */
+  @Test
+  void everyLineOfATenantOperation_namesTheTenantOperatedOn() throws Exception {
+    try (ChainedAuditLog log = ChainedAuditLog.open(auditDir, NODE, 1 << 20, Clock.systemUTC());
+        TestServer t = server(log)) {
+      assertEquals(201, json(t, "POST", "/v1/tenants", t.operator, "{\"name\":\"acme\"}").statusCode());
+      List<HttpResponse<String>> requests = List.of(
+          json(t, "PUT", "/v1/tenants/acme/root-key", t.operator, "{\"rootKey\":\"envelope-files\"}"),
+          json(t, "POST", "/v1/tenants/acme/shred", t.operator, "{}"),
+          json(t, "POST", "/v1/tenants/acme/purge", t.operator, ""),
+          json(t, "POST", "/v1/tenants/acme/shred", t.admin, "{}"));
+      for (HttpResponse<String> r : requests) {
+        List<JsonNode> lines = linesOf(r);
+        assertFalse(lines.isEmpty());
+        for (JsonNode line : lines) {
+          assertEquals("acme", line.path("tenant").asText(), summary(lines) + ": " + line);
+        }
+      }
+    }
+  }
+
+  private static HttpResponse<String> json(TestServer t, String method, String path, String token, String body)
+      throws Exception {
+    return t.send(t.request(path, token).header("Content-Type", "application/json")
+        .method(method, HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
   @Test
   void throttledAuthentication_isOnTheLog() throws Exception {
     try (ChainedAuditLog log = ChainedAuditLog.open(auditDir, NODE, 1 << 20, Clock.systemUTC());

@@ -143,6 +143,27 @@ class HostileClientsTest {
     assertEquals(200, t.send(t.request("/healthz", null).build()).statusCode(), "nor is what needs no token");
   }
 
+  /**
+   * The revoked token of a shredded tenant answers 410, not 401, but it is a failed authentication all the same:
+   * each costs an audit line and a disk flush, and a former tenant holding one must not write them without bound.
+   */
+  @Test
+  void theRevokedTokenOfAShreddedTenant_isThrottledLikeAnyFailedAuthentication() throws Exception {
+    TestServer t = server(b -> b.limits(TestServer.LIMITS.withAuthFailuresPerMinute(5)));
+    String gone = t.token("acme", dev.envelope.service.Role.WRITE);
+    assertEquals(201, t.send(t.request("/v1/tenants", t.operator).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"acme\"}")).build()).statusCode());
+    assertEquals(200, t.send(t.request("/v1/tenants/acme/shred", t.operator).header("Content-Type",
+        "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build()).statusCode());
+    for (int i = 0; i < 5; i++) {
+      assertEquals(410, t.send(t.request("/v1/files", gone).build()).statusCode());
+    }
+
+    HttpResponse<String> throttled = t.send(t.request("/v1/files", gone).build());
+    assertEquals(429, throttled.statusCode(), throttled.body());
+    assertEquals("throttled", Json.MAPPER.readTree(throttled.body()).get("code").asText());
+  }
+
   @Test
   void aTransferCodingOtherThanChunked_isNotImplemented_andNothingIsStored() throws Exception {
     TestServer t = server(b -> {});

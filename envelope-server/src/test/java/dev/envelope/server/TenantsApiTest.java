@@ -110,6 +110,43 @@ class TenantsApiTest {
     assertEquals(410, post("/v1/tokens", t.operator, "{\"tenant\":\"acme\",\"role\":\"read\"}").statusCode());
   }
 
+  /**
+   * An upload still streaming when its tenant is shredded (it chose the node's key before the tenant had its own)
+   * must not be kept: it would be a file of a shredded tenant, readable under a key that is never destroyed.
+   */
+  @Test
+  void anUploadStreamingAcrossTheShredOfItsTenant_isGone_andLeavesNoRow() throws Exception {
+    String acme = t.token("acme", Role.WRITE);
+    long size = 8L << 20;
+    java.util.List<Integer> shredStatus = new java.util.ArrayList<>();
+    // Halfway, once the server is storing the body (its key, the node's, is chosen: acme has none yet), the
+    // operator gives acme its own key and shreds it; then the rest of the body comes.
+    HttpRequest.BodyPublisher body = HttpRequest.BodyPublishers.ofInputStream(() -> new RoundTripTest
+        .GeneratedStream(size, sha256()).pauseAt(size / 2, () -> {
+          RoundTripTest.awaitBlobFileOf(t, size / 8);
+          try {
+            shredStatus.add(post("/v1/tenants", t.operator, "{\"name\":\"acme\"}").statusCode());
+            shredStatus.add(post("/v1/tenants/acme/shred", t.operator, "{\"now\":true}").statusCode());
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }));
+    HttpResponse<String> r = t.send(t.request("/v1/files?name=late.bin", acme).POST(body).build());
+    assertEquals(List.of(201, 200), shredStatus);
+    assertEquals(410, r.statusCode(), r.body());
+    assertEquals("tenant-shredded", Json.MAPPER.readTree(r.body()).get("code").asText());
+    assertTrue(t.metadata().scan("acme", null, 100).files().isEmpty(), "a row of the shredded tenant was kept");
+    assertEquals(0, t.blobCount());
+  }
+
+  private static java.security.MessageDigest sha256() {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private JsonNode upload(String token, String text) throws Exception {
     HttpResponse<String> r = upload(token, text, 201);
     return Json.MAPPER.readTree(r.body());

@@ -55,6 +55,11 @@ final class TestServer implements AutoCloseable {
   final String reader;
 
   private TestServer(long maxUpload, Consumer<EnvelopeServer.Builder> configure) throws Exception {
+    this(maxUpload, null, configure);
+  }
+
+  private TestServer(long maxUpload, dev.envelope.service.DataKeyCache.Limits dataKeyCache,
+      Consumer<EnvelopeServer.Builder> configure) throws Exception {
     home = Files.createTempDirectory("envelope-server-test");
     keyring = Keyrings.open(home, Keyrings.newMasterKeyBase64());
     keyring.createAlias("envelope-files", keyring.createKey("file service").id());
@@ -62,7 +67,7 @@ final class TestServer implements AutoCloseable {
     interleaving = new InterleavingBlobStore(stores.blobs());
     files = FileService.builder().keyService(keyring, "envelope-files").blobStore(interleaving)
         .metadataStore(metadata()).tenantStore(stores.metadata())
-        .segmentSize(SEGMENT).maxUploadBytes(maxUpload).build();
+        .segmentSize(SEGMENT).maxUploadBytes(maxUpload).dataKeyCache(dataKeyCache).build();
     tokens = new AccessTokens(stores.tokens(), stores.metadata(), Clock.systemUTC());
     EnvelopeServer.Builder builder = EnvelopeServer.builder(files, tokens).listen("127.0.0.1", 0).limits(LIMITS)
         .tenants(new dev.envelope.service.TenantAdmin(files, stores.tokens(), keyring));
@@ -80,6 +85,11 @@ final class TestServer implements AutoCloseable {
 
   static TestServer configured(Consumer<EnvelopeServer.Builder> configure) throws Exception {
     return new TestServer(Long.MAX_VALUE, configure);
+  }
+
+  /** A server with the data-key cache on ({@code AGE,FILES,BYTES}, as {@code --data-key-cache}). */
+  static TestServer withDataKeyCache(String limits) throws Exception {
+    return new TestServer(Long.MAX_VALUE, dev.envelope.service.DataKeyCache.Limits.parse(limits), b -> {});
   }
 
   static TestServer withMaxUpload(long bytes) throws Exception {
@@ -152,6 +162,9 @@ final class TestServer implements AutoCloseable {
   @Override
   public void close() throws IOException {
     server.stop();
+    if (files.dataKeyCache() != null) {
+      files.dataKeyCache().close();
+    }
     stores.close();
     try (Stream<Path> walk = Files.walk(home)) {
       walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -105,6 +105,11 @@ public final class AccessTokens {
     TokenRecord record = new TokenRecord(new String(id), owner, role, label, sha256(secretText),
         clock.instant().truncatedTo(ChronoUnit.MILLIS), Optional.empty());
     store.insertToken(record);
+    if (shredded(owner)) {
+      // Shredded since the check above, after the shred listed the tokens it revokes: this one must not stay live.
+      store.revokeToken(record.id(), clock.instant().truncatedTo(ChronoUnit.MILLIS));
+      throw TenantDirectory.shredded(owner);
+    }
     return new IssuedToken(record, PREFIX + record.id() + "." + secretText);
   }
 

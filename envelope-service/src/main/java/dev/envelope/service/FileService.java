@@ -109,13 +109,14 @@ public final class FileService {
     String id = FileId.random();
     long size;
     FileRecord record;
-    if (dataKeys != null && dataKeys.covers(declaredSize)) {
+    String slot = dataKeys != null && dataKeys.covers(declaredSize) ? cacheSlot(wrapUnder) : null;
+    if (slot != null) {
       // Format 2: a data key shared with other uploads of this tenant; the row's columns are bound instead.
       Instant createdAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
       FileRecord pending = new FileRecord(id, caller.tenant(), name, type, declaredSize, createdAt, keys.name(),
           PENDING, FileRecord.FORMAT_SHARED_KEY, cipher.segmentSize());
       EncryptionContext keyContext = keyContextOf(pending);
-      try (DataKey key = dataKeys.lease(caller.tenant(), wrapUnder, declaredSize,
+      try (DataKey key = dataKeys.lease(caller.tenant(), slot, declaredSize,
           () -> generate(caller.tenant(), wrapUnder, keyContext))) {
         size = writeBlob(id, key, streamContextOf(pending), body, declaredSize);
         record = new FileRecord(id, caller.tenant(), name, type, size, createdAt, keys.name(), key.wrapped(),
@@ -145,8 +146,81 @@ public final class FileService {
       deleteBlobQuietly(id);
       throw e;
     }
+    requireStillActive(record);
+    record = underCurrentVersion(record);
     LOG.info("stored file {} for tenant {} ({} bytes)", id, caller.tenant(), size);
     return record;
+  }
+
+  /**
+   * Once its row is stored, an upload whose root key was rotated while its body streamed moves its data key to the
+   * key's current version, as {@code envelope admin rewrap} would have, had the row existed when it ran: the
+   * operator may destroy the old version as soon as {@code keys usage} shows it unused. If that version is gone
+   * already, the file's key cannot be recovered: the upload keeps nothing and fails rather than answer 201 for an
+   * unreadable file. Only for key services with versions ({@link dev.envelope.core.ManagedKeyService}); AWS KMS
+   * keeps every backing key of a rotated key. Any other failure leaves the row as it is, for a later rewrap.
+   */
+  private FileRecord underCurrentVersion(FileRecord record) throws EnvelopeException {
+    if (!(keys instanceof dev.envelope.core.ManagedKeyService managed)) {
+      return record;
+    }
+    dev.envelope.core.WrappedKey wrapped = record.wrappedKey();
+    try {
+      if (managed.describeKey(wrapped.rootKeyId()).currentVersion() == wrapped.rootKeyVersion()) {
+        return record;
+      }
+      dev.envelope.core.WrappedKey next = keys.reEncrypt(wrapped, keyContextOf(record), wrapped.rootKeyId());
+      if (!metadata.replaceWrappedKey(record, keys.name(), next)) {
+        return record; // re-wrapped by a rewrap meanwhile
+      }
+      return new FileRecord(record.id(), record.tenant(), record.name(), record.contentType(), record.size(),
+          record.createdAt(), keys.name(), next, record.formatVersion(), record.segmentSize());
+    } catch (EnvelopeException e) {
+      if (e.code() != ErrorCode.KEY_NOT_FOUND) {
+        LOG.warn("upload {}: its key version is no longer current and could not be moved now ({}); a rewrap will",
+            record.id(), e.getMessage());
+        return record;
+      }
+      dropRowQuietly(record);
+      throw new EnvelopeException(ErrorCode.UNAVAILABLE, "the root key version this upload was wrapped under was"
+          + " destroyed while it was stored: nothing was kept; upload it again", e);
+    }
+  }
+
+  /**
+   * Once its row is stored, an upload reads its tenant's record again, from the store (not the directory's
+   * cache): a tenant shredded while the body streamed keeps no file, for its row may be wrapped under a key that
+   * shredding does not destroy (the node's, chosen before the tenant had its own), and shredding's checks could not
+   * see a row that was not there yet. With the pass {@link TenantAdmin#shred} makes over the tenant's rows after
+   * marking it, no row of a shredded tenant stays under another key, whichever comes first.
+   */
+  private void requireStillActive(FileRecord record) throws EnvelopeException {
+    TenantStore store = tenants.store();
+    if (store == null) {
+      return;
+    }
+    boolean active;
+    try {
+      active = store.findTenant(record.tenant()).map(TenantRecord::active).orElse(true);
+    } catch (EnvelopeException | RuntimeException e) {
+      dropRowQuietly(record);
+      throw e;
+    }
+    if (!active) {
+      tenants.forget(record.tenant());
+      dropRowQuietly(record);
+      throw TenantDirectory.shredded(record.tenant());
+    }
+  }
+
+  private void dropRowQuietly(FileRecord record) {
+    try {
+      if (metadata.delete(record.tenant(), record.id())) {
+        deleteBlobQuietly(record.id());
+      }
+    } catch (EnvelopeException | RuntimeException e) {
+      LOG.warn("upload {}: its row could not be taken back now ({})", record.id(), e.toString());
+    }
   }
 
   /**
@@ -163,6 +237,26 @@ public final class FileService {
           + own.get().keyService() + " key service, and this node uses " + keys.name());
     }
     return own.get().rootKey();
+  }
+
+  /**
+   * The data-key cache's slot for new data keys under {@code rootKey}: the key's id and current version, so that
+   * a cached data key never outlives the version it was wrapped under (after a rotation, uploads take a key of
+   * the new version, and a version that {@code keys usage} shows unused and {@code keys destroy-version} destroys
+   * gets no new rows from the cache); or null when the key may not wrap new data keys now (disabled, pending
+   * deletion), so that the upload asks the key service, which refuses it exactly as without the cache. A key
+   * service that does not expose versions or states (AWS KMS, which keeps every backing key of a rotated key) is
+   * slotted by the key as named.
+   */
+  private String cacheSlot(String rootKey) throws EnvelopeException {
+    if (!(keys instanceof dev.envelope.core.ManagedKeyService managed)) {
+      return rootKey;
+    }
+    dev.envelope.core.RootKey key = managed.describeKey(rootKey);
+    if (key.state() != dev.envelope.core.ManagedKeyService.KeyState.ENABLED) {
+      return null;
+    }
+    return key.id() + "#" + key.currentVersion();
   }
 
   private long writeBlob(String id, DataKey key, EncryptionContext context, InputStream body, long declaredSize)

@@ -190,6 +190,7 @@ public final class TenantAdmin {
     if (files.dataKeyCache() != null) {
       files.dataKeyCache().forget(name); // zeroed here at once; other nodes stop using theirs within 2 s
     }
+    dropRowsUnderOtherKeys(record);
     int revoked = 0;
     Instant at = now();
     for (TokenRecord token : tokens.listTokens(name)) {
@@ -246,6 +247,33 @@ public final class TenantAdmin {
     } while (cursor != null);
     LOG.info("tenant {} purged: {} files, {} bytes", name, count, bytes);
     return new KeyUsage.Totals(count, bytes);
+  }
+
+  /**
+   * Deletes the rows of a tenant marked shredded that are not wrapped under its own key: uploads that were
+   * streaming during the checks of {@link #shred} and stored their rows before the mark (one that stores its row
+   * after the mark sees it and takes the row back itself). Such a row would stay readable under a key that is not
+   * destroyed, the node's for instance.
+   */
+  private void dropRowsUnderOtherKeys(TenantRecord record) throws EnvelopeException {
+    long dropped = 0;
+    String cursor = null;
+    do {
+      FilePage page = files.metadata().scan(record.name(), cursor, MetadataStore.MAX_PAGE);
+      for (FileRecord f : page.files()) {
+        boolean own = f.keyService().equals(record.keyService())
+            && f.wrappedKey().rootKeyId().equals(record.rootKey());
+        if (!own && files.metadata().delete(record.name(), f.id())) {
+          files.dropBlob(f.id());
+          dropped++;
+        }
+      }
+      cursor = page.nextCursor().orElse(null);
+    } while (cursor != null);
+    if (dropped > 0) {
+      LOG.warn("tenant {}: {} files stored during the shred under another root key than its own were deleted",
+          record.name(), dropped);
+    }
   }
 
   private void checkShreddable(TenantRecord record) throws EnvelopeException {
