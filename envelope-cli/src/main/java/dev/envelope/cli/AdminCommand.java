@@ -94,12 +94,16 @@ final class AdminCommand {
         description = "at most N re-wraps per second, to spare the key service (default: no limit)")
     double rate;
 
+    @Option(names = "--parallel", paramLabel = "N", defaultValue = "" + dev.envelope.service.Rewrap.DEFAULT_PARALLELISM,
+        description = "at most N rows re-wrapped at once, 1 to 64 (default: ${DEFAULT-VALUE})")
+    int parallel;
+
     @Override
     public Integer call() throws EnvelopeException, java.io.IOException {
       Cli cli = admin.parent.cli;
       dev.envelope.service.Rewrap.Options options;
       try {
-        options = new dev.envelope.service.Rewrap.Options(tenant, dryRun, rate);
+        options = new dev.envelope.service.Rewrap.Options(tenant, dryRun, rate, parallel);
       } catch (IllegalArgumentException e) {
         throw new EnvelopeException(dev.envelope.api.ErrorCode.INVALID_ARGUMENT, e.getMessage());
       }

@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +32,11 @@ import org.slf4j.LoggerFactory;
  *   <li>Rows of a shredded tenant, and rows wrapped by another key service, are skipped and counted.
  *   <li>A row whose key cannot be re-wrapped (damaged, or its key version destroyed) is counted as failed with
  *       its id logged; the run goes on. A key service or store that cannot be reached stops the run.
+ *   <li><b>Several rows at a time</b> ({@link Options#parallelism()}, {@value #DEFAULT_PARALLELISM} by default): each
+ *       row's {@code ReEncrypt} and conditional update are independent of every other row's, so up to that many run
+ *       at once, within one page of the scan. A rewrap one row at a time waits for one key service round trip and
+ *       one durable store write per row (an fsync of SQLite's WAL, a PostgreSQL commit); with several in flight the
+ *       key service's latency overlaps and the store commits them in groups. {@code --rate} still caps the total.
  * </ul>
  * On AWS KMS a root key's version is always 0 (AWS keeps every backing key of a rotated key), so rows under the
  * tenant's key are current: a rewrap there moves rows between keys ({@code tenants set-key}).
@@ -37,6 +45,10 @@ public final class Rewrap {
   private static final Logger LOG = LoggerFactory.getLogger(Rewrap.class);
   private static final int PAGE = 200;
   private static final int MAX_FAILURES_KEPT = 20;
+  /** Rows re-wrapped at once unless {@link Options} says otherwise. */
+  public static final int DEFAULT_PARALLELISM = 8;
+  /** The most rows {@link Options} lets run at once. */
+  public static final int MAX_PARALLELISM = 64;
 
   private final FileService files;
   private final RootKeyAdmin admin;
@@ -52,8 +64,9 @@ public final class Rewrap {
    * @param tenant only this tenant's rows, or every tenant's when null
    * @param dryRun count what would be re-wrapped, change nothing (and call no key service but to name keys)
    * @param ratePerSecond at most this many re-wraps per second (0: as fast as the key service answers)
+   * @param parallelism at most this many rows re-wrapped at once, 1 to {@value #MAX_PARALLELISM}
    */
-  public record Options(String tenant, boolean dryRun, double ratePerSecond) {
+  public record Options(String tenant, boolean dryRun, double ratePerSecond, int parallelism) {
     public Options {
       if (tenant != null && !Tenants.isValid(tenant)) {
         throw new IllegalArgumentException("invalid tenant name");
@@ -61,6 +74,14 @@ public final class Rewrap {
       if (!(ratePerSecond >= 0) || Double.isInfinite(ratePerSecond)) {
         throw new IllegalArgumentException("the rate must be a positive number of rows per second");
       }
+      if (parallelism < 1 || parallelism > MAX_PARALLELISM) {
+        throw new IllegalArgumentException("the parallelism must be 1 to " + MAX_PARALLELISM + " rows at once");
+      }
+    }
+
+    /** {@value #DEFAULT_PARALLELISM} rows at once. */
+    public Options(String tenant, boolean dryRun, double ratePerSecond) {
+      this(tenant, dryRun, ratePerSecond, DEFAULT_PARALLELISM);
     }
   }
 
@@ -103,11 +124,16 @@ public final class Rewrap {
     return run.all();
   }
 
+  /** What became of one row. */
+  private enum Outcome { REWRAPPED, CURRENT, CHANGED, SKIPPED, FAILED }
+
   private final class Run {
     private final Options options;
     private final Progress progress;
     private final long started = System.nanoTime();
+    /** Filled on the scanning thread only, before a page's rows go to the workers, who only read it. */
     private final Map<String, Optional<Target>> targets = new HashMap<>();
+    // The counters and the failures are guarded by this Run; the pacing by its own lock.
     private final List<String> failures = new ArrayList<>();
     private long scanned;
     private long rewrapped;
@@ -115,7 +141,10 @@ public final class Rewrap {
     private long changed;
     private long skipped;
     private long failed;
+    private final Object paceLock = new Object();
     private long nextSlot = System.nanoTime();
+    /** The first failure that stops the run (a key service or store out of reach); rows not yet begun are left. */
+    private volatile Throwable stop;
 
     Run(Options options, Progress progress) {
       this.options = options;
@@ -123,16 +152,33 @@ public final class Rewrap {
     }
 
     Summary all() throws EnvelopeException {
-      String cursor = null;
-      do {
-        FilePage page = files.metadata().scan(options.tenant(), cursor, PAGE);
-        for (FileRecord row : page.files()) {
-          one(row);
-          scanned++;
-          progress.update(summary());
+      int workers = options.dryRun() ? 1 : options.parallelism(); // a dry run calls nothing per row
+      ExecutorService pool = workers == 1 ? null : Executors.newFixedThreadPool(workers, r -> {
+        Thread t = new Thread(r, "envelope-rewrap");
+        t.setDaemon(true);
+        return t;
+      });
+      try {
+        String cursor = null;
+        do {
+          FilePage page = files.metadata().scan(options.tenant(), cursor, PAGE);
+          for (FileRecord row : page.files()) {
+            target(row.tenant()); // resolved here, once per tenant, before any worker needs it
+          }
+          if (pool == null) {
+            for (FileRecord row : page.files()) {
+              record(one(row));
+            }
+          } else {
+            inParallel(pool, page.files());
+          }
+          cursor = page.nextCursor().orElse(null);
+        } while (cursor != null);
+      } finally {
+        if (pool != null) {
+          pool.shutdownNow();
         }
-        cursor = page.nextCursor().orElse(null);
-      } while (cursor != null);
+      }
       Summary done = summary();
       LOG.info("rewrap{}{}: {} rows, {} re-wrapped, {} current, {} changed meanwhile, {} skipped, {} failed in {} ms",
           options.dryRun() ? " (dry run)" : "", options.tenant() == null ? "" : " of tenant " + options.tenant(),
@@ -141,21 +187,83 @@ public final class Rewrap {
       return done;
     }
 
-    private void one(FileRecord row) throws EnvelopeException {
-      Optional<Target> target = target(row.tenant());
+    /**
+     * The rows of one page on the pool, at most {@link Options#parallelism()} at once; returns when every row has
+     * finished. The first failure that stops the run is thrown once the rows already begun have finished (their
+     * updates are done or not done, each on its own, as in a run one row at a time); rows not yet begun are left.
+     */
+    private void inParallel(ExecutorService pool, List<FileRecord> rows) throws EnvelopeException {
+      List<Future<?>> running = new ArrayList<>(rows.size());
+      for (FileRecord row : rows) {
+        running.add(pool.submit(() -> {
+          if (stop != null) {
+            return;
+          }
+          try {
+            record(one(row));
+          } catch (EnvelopeException | RuntimeException | Error e) {
+            synchronized (this) {
+              if (stop == null) {
+                stop = e;
+              }
+            }
+          }
+        }));
+      }
+      boolean interrupted = false;
+      for (Future<?> f : running) {
+        while (true) {
+          try {
+            f.get();
+            break;
+          } catch (InterruptedException e) {
+            interrupted = true; // the rows in flight finish first: each must know whether its write happened
+          } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("a rewrap task failed outside its row", e.getCause());
+          }
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      Throwable failure = stop;
+      if (failure instanceof EnvelopeException e) {
+        throw e;
+      }
+      if (failure instanceof RuntimeException e) {
+        throw e;
+      }
+      if (failure instanceof Error e) {
+        throw e;
+      }
+    }
+
+    /** Counts one row's outcome and tells the progress listener (one row at a time, whichever thread did it). */
+    private synchronized void record(Outcome outcome) {
+      switch (outcome) {
+        case REWRAPPED -> rewrapped++;
+        case CURRENT -> current++;
+        case CHANGED -> changed++;
+        case SKIPPED -> skipped++;
+        case FAILED -> failed++;
+        default -> throw new IllegalStateException(outcome.toString());
+      }
+      scanned++;
+      progress.update(summary());
+    }
+
+    private Outcome one(FileRecord row) throws EnvelopeException {
+      Optional<Target> target = targets.get(row.tenant());
       if (target.isEmpty() || !row.keyService().equals(files.keys().name())) {
-        skipped++;
-        return;
+        return Outcome.SKIPPED;
       }
       Target t = target.get();
       WrappedKey wrapped = row.wrappedKey();
       if (wrapped.rootKeyId().equals(t.keyId()) && (t.version() == 0 || wrapped.rootKeyVersion() == t.version())) {
-        current++;
-        return;
+        return Outcome.CURRENT;
       }
       if (options.dryRun()) {
-        rewrapped++;
-        return;
+        return Outcome.REWRAPPED;
       }
       pace();
       WrappedKey next;
@@ -167,22 +275,18 @@ public final class Rewrap {
           throw e; // the key service itself: rerun when it is back
         }
         if (!files.metadata().get(row.tenant(), row.id()).map(r -> r.wrappedKey().equals(wrapped)).orElse(false)) {
-          changed++; // deleted or re-wrapped meanwhile: its old key may be gone with it
-          return;
+          return Outcome.CHANGED; // deleted or re-wrapped meanwhile: its old key may be gone with it
         }
-        failed++;
-        if (failures.size() < MAX_FAILURES_KEPT) {
-          failures.add(row.id() + " (tenant " + row.tenant() + "): " + e.code().id() + ": " + e.getMessage());
+        synchronized (this) {
+          if (failures.size() < MAX_FAILURES_KEPT) {
+            failures.add(row.id() + " (tenant " + row.tenant() + "): " + e.code().id() + ": " + e.getMessage());
+          }
         }
         LOG.warn("rewrap: file {} of tenant {} could not be re-wrapped: {}: {}", row.id(), row.tenant(),
             e.code().id(), e.getMessage());
-        return;
+        return Outcome.FAILED;
       }
-      if (files.metadata().replaceWrappedKey(row, files.keys().name(), next)) {
-        rewrapped++;
-      } else {
-        changed++;
-      }
+      return files.metadata().replaceWrappedKey(row, files.keys().name(), next) ? Outcome.REWRAPPED : Outcome.CHANGED;
     }
 
     /** The key and current version a tenant's rows belong under; empty for a shredded tenant. */
@@ -206,24 +310,27 @@ public final class Rewrap {
       return t;
     }
 
+    /** Waits for this row's slot under {@link Options#ratePerSecond()}; the workers take their slots in turn. */
     private void pace() {
       if (options.ratePerSecond() <= 0) {
         return;
       }
       long interval = (long) (1e9 / options.ratePerSecond());
-      long now = System.nanoTime();
-      if (nextSlot - now > 0) {
-        try {
-          Thread.sleep(Duration.ofNanos(nextSlot - now).toMillis(), (int) ((nextSlot - now) % 1_000_000));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
+      synchronized (paceLock) {
+        long now = System.nanoTime();
+        if (nextSlot - now > 0) {
+          try {
+            Thread.sleep(Duration.ofNanos(nextSlot - now).toMillis(), (int) ((nextSlot - now) % 1_000_000));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          now = System.nanoTime();
         }
-        now = System.nanoTime();
+        nextSlot = Math.max(nextSlot, now - interval) + interval;
       }
-      nextSlot = Math.max(nextSlot, now - interval) + interval;
     }
 
-    private Summary summary() {
+    private synchronized Summary summary() {
       return new Summary(scanned, rewrapped, current, changed, skipped, failed, failures,
           Duration.ofNanos(System.nanoTime() - started));
     }
