@@ -58,9 +58,10 @@ import java.util.stream.Stream;
  *       keyserver} in this JVM through {@link KmsFixture}, reached over HTTP by {@link AwsKmsKeyService}) under a
  *       first root key (version); then the root key rotates (the key server: the tenant moves to a second key
  *       with {@link TenantAdmin#setKey}, since an AWS KMS key's version is always 0), and {@link Rewrap} runs as
- *       {@code envelope admin rewrap} does. The baseline: the same N wrapped keys re-wrapped by a plain loop of
- *       {@link KeyService#reEncrypt} calls with no store, the key service's own ceiling on one thread, as a
- *       rewrap calls it. {@link Timed} wrappers say where the rewrap's time went.
+ *       {@code envelope admin rewrap} does ({@link Rewrap#DEFAULT_PARALLELISM} rows at once). The baseline: the
+ *       same N wrapped keys re-wrapped by plain {@link KeyService#reEncrypt} calls with no store, from as many
+ *       threads as the rewrap has workers (the key service's own ceiling for it), and from one. {@link Timed}
+ *       wrappers say where the rewrap's time went.
  *   <li><b>The audit log's cost</b>: 4 KiB uploads per second from 16 clients for a fixed time to an {@code
  *       envelope serve} node with {@code audit-log = off} and to one with the default (audit on, each line
  *       fsynced before the request goes on), in alternating rounds.
@@ -69,11 +70,11 @@ import java.util.stream.Stream;
  *       uploads per second, and the {@code Decrypt} calls of downloading those files right after, on the same node.
  * </ol>
  *
- * <p>Usage: {@code KeysBench [--rows N] [--seconds S] [--warmup S] [--rounds N] [--uploads N] [--clients N]
- * [--parts rewrap,audit,cache] [--note TEXT] [--quick] [--markdown FILE]}. The report (Markdown) goes to stdout,
- * progress to stderr; with {@code --markdown FILE} it also replaces its own section of FILE ({@link
- * KeysReport#BEGIN} to {@link KeysReport#END}; appended if absent), the rest left as it is. Exit status 0 when every
- * step ran and checked out, 1 otherwise, 2 on a usage error.
+ * <p>Usage: {@code KeysBench [--rows N] [--rewrap-parallelism N] [--seconds S] [--warmup S] [--rounds N]
+ * [--uploads N] [--clients N] [--parts rewrap,audit,cache] [--note TEXT] [--quick] [--markdown FILE]}. The report
+ * (Markdown) goes to stdout, progress to stderr; with {@code --markdown FILE} it also replaces its own section of FILE
+ * ({@link KeysReport#BEGIN} to {@link KeysReport#END}; appended if absent), the rest left as it is. Exit status 0
+ * when every step ran and checked out, 1 otherwise, 2 on a usage error.
  */
 public final class KeysBench {
   static final String TENANT = "bench";
@@ -120,8 +121,8 @@ public final class KeysBench {
   }
 
   /** The run's sizes. */
-  record Plan(int rows, int rounds, double seconds, double warmupSeconds, int uploads, int clients, Set<Part> parts,
-      String note, boolean quick) {
+  record Plan(int rows, int rewrapParallelism, int rounds, double seconds, double warmupSeconds, int uploads,
+      int clients, Set<Part> parts, String note, boolean quick) {
     Plan {
       parts = Collections.unmodifiableSet(parts.isEmpty() ? EnumSet.noneOf(Part.class) : EnumSet.copyOf(parts));
     }
@@ -132,24 +133,44 @@ public final class KeysBench {
     }
 
     static Plan defaults(boolean quick) {
-      return quick ? new Plan(200, 1, 1, 0.5, 100, 16, EnumSet.allOf(Part.class), null, true)
-          : new Plan(100_000, 3, 10, 3, 1000, 16, EnumSet.allOf(Part.class), null, false);
+      int p = Rewrap.DEFAULT_PARALLELISM;
+      return quick ? new Plan(200, p, 1, 1, 0.5, 100, 16, EnumSet.allOf(Part.class), null, true)
+          : new Plan(100_000, p, 3, 10, 3, 1000, 16, EnumSet.allOf(Part.class), null, false);
     }
   }
 
   /**
-   * One store and key service: seconds to make and insert the rows, the baseline loop and the rewrap (wall clock
-   * and this JVM's CPU, which holds the key server too), the rewrap's summary, and where its time went.
+   * One timed {@link Rewrap} over every row, {@code parallelism} rows at once: wall clock, this JVM's CPU (which holds
+   * the key server too), the summary, and what the rows waited on (the {@link Timed} wrappers' sums).
    */
-  record RewrapRun(Store store, Keys keys, int rows, double fillSeconds, double baselineSeconds, double baselineCpu,
-      double rewrapSeconds, double rewrapCpu, Rewrap.Summary summary, double reEncryptSeconds, long reEncryptCalls,
-      double replaceSeconds, long replaceCalls, double scanSeconds, long scanCalls, double getSeconds) {
+  record Pass(int parallelism, double seconds, double cpu, Rewrap.Summary summary, double reEncryptSeconds,
+      long reEncryptCalls, double replaceSeconds, long replaceCalls, double scanSeconds, long scanCalls,
+      double getSeconds) {}
+
+  /**
+   * One store and key service: seconds to make and insert the rows, the key service alone (one caller, and as many
+   * as the rewrap has workers), and the rewrap passes: one row at a time first when the rewrap runs several (the
+   * comparison), then as many at once as asked.
+   */
+  record RewrapRun(Store store, Keys keys, int rows, double fillSeconds, double aloneOneSeconds, double aloneOneCpu,
+      double baselineSeconds, double baselineCpu, Pass oneAtATime, Pass main) {
+    /** The key service alone with as many callers as the rewrap has workers: the rewrap's ceiling. */
     double baselineRate() {
       return rows / baselineSeconds;
     }
 
+    /** The key service alone with one caller. */
+    double aloneOneRate() {
+      return rows / aloneOneSeconds;
+    }
+
     double rewrapRate() {
-      return rows / rewrapSeconds;
+      return rows / main.seconds();
+    }
+
+    /** Every pass, one row at a time first (if it ran). */
+    List<Pass> passes() {
+      return oneAtATime == null ? List.of(main) : List.of(oneAtATime, main);
     }
   }
 
@@ -203,9 +224,11 @@ public final class KeysBench {
   }
 
   static final String USAGE = String.join("\n",
-      "Usage: KeysBench [--rows N] [--seconds S] [--warmup S] [--rounds N] [--uploads N] [--clients N]",
-      "                 [--parts rewrap,audit,cache] [--note TEXT] [--quick] [--markdown FILE]",
+      "Usage: KeysBench [--rows N] [--rewrap-parallelism N] [--seconds S] [--warmup S] [--rounds N] [--uploads N]",
+      "                 [--clients N] [--parts rewrap,audit,cache] [--note TEXT] [--quick] [--markdown FILE]",
       "  --rows N       rows re-wrapped per store and key service (default 100000; --quick: 200)",
+      "  --rewrap-parallelism N  rows Rewrap re-wraps at once, and callers of the key service alone beside it",
+      "                 (default " + Rewrap.DEFAULT_PARALLELISM + ", Rewrap's own default; 1: one row at a time)",
       "  --seconds S    measured seconds of each round of 4 KiB uploads, audit on and off (default 10; --quick: 1)",
       "  --warmup S     unmeasured seconds of uploads before each of those rounds (default 3; --quick: 0.5)",
       "  --rounds N     rounds of the audit and cache parts, the two nodes alternating (default 3; --quick: 1)",
@@ -223,6 +246,7 @@ public final class KeysBench {
     boolean quick = List.of(args).contains("--quick");
     Plan d = Plan.defaults(quick);
     int rows = d.rows();
+    int parallelism = d.rewrapParallelism();
     int rounds = d.rounds();
     double seconds = d.seconds();
     double warmup = d.warmupSeconds();
@@ -240,6 +264,7 @@ public final class KeysBench {
         }
         case "--markdown" -> markdown = Path.of(value(args, ++i, a));
         case "--rows" -> rows = whole(args, ++i, a, 1, 10_000_000);
+        case "--rewrap-parallelism" -> parallelism = whole(args, ++i, a, 1, Rewrap.MAX_PARALLELISM);
         case "--rounds" -> rounds = whole(args, ++i, a, 1, 100);
         case "--seconds" -> seconds = seconds(args, ++i, a, 0.1, 3600);
         case "--warmup" -> warmup = seconds(args, ++i, a, 0, 600);
@@ -250,7 +275,8 @@ public final class KeysBench {
         default -> throw new IllegalArgumentException("unknown option '" + a + "'");
       }
     }
-    return new Args(new Plan(rows, rounds, seconds, warmup, uploads, clients, parts, note, quick), markdown);
+    return new Args(new Plan(rows, parallelism, rounds, seconds, warmup, uploads, clients, parts, note, quick),
+        markdown);
   }
 
   private static Set<Part> parts(String text) {
@@ -335,8 +361,8 @@ public final class KeysBench {
       report.postgresVersion(postgresVersion(postgres));
       for (Store store : Store.values()) {
         for (Keys keys : Keys.values()) {
-          report.add(rewrapOne(plan.rows(), store, keys, Files.createDirectories(dir.resolve(store + "-" + keys)),
-              kms, aws, postgres));
+          Path home = Files.createDirectories(dir.resolve(store + "-" + keys));
+          report.add(rewrapOne(plan.rows(), plan.rewrapParallelism(), store, keys, home, kms, aws, postgres));
         }
       }
     }
@@ -411,8 +437,8 @@ public final class KeysBench {
     }
   }
 
-  private RewrapRun rewrapOne(int n, Store store, Keys keys, Path dir, KmsFixture kms, AwsKmsKeyService aws,
-      PostgresFixture postgres) throws Exception {
+  private RewrapRun rewrapOne(int n, int parallelism, Store store, Keys keys, Path dir, KmsFixture kms,
+      AwsKmsKeyService aws, PostgresFixture postgres) throws Exception {
     String what = store.label + " + " + keys.label;
     KeyService plain;
     RootKeyAdmin admin;
@@ -454,51 +480,96 @@ public final class KeysBench {
       FileRecord[] rows = fill(n, plain, root, raw, samples);
       double fillSeconds = (System.nanoTime() - t0) / 1e9;
 
-      String target;
-      int targetVersion;
-      if (keys == Keys.LOCAL) {
-        targetVersion = keyring.rotateKey(root).currentVersion();
-        target = root;
-      } else {
-        target = kms.createKey();
-        new TenantAdmin(files, (TokenStore) raw, admin).setKey(Principal.localOperator(), TENANT, target);
-        targetVersion = -1; // AWS KMS: whatever version the key server names; rows move between keys
+      Pass oneAtATime = null;
+      Pass main = null;
+      double[] one = null;
+      double[] many = null;
+      for (int pass : parallelism == 1 ? new int[] {1} : new int[] {1, parallelism}) {
+        String target;
+        int targetVersion;
+        if (keys == Keys.LOCAL) {
+          targetVersion = keyring.rotateKey(root).currentVersion();
+          target = root;
+        } else {
+          target = kms.createKey();
+          new TenantAdmin(files, (TokenStore) raw, admin).setKey(Principal.localOperator(), TENANT, target);
+          targetVersion = -1; // AWS KMS: whatever version the key server names; rows move between keys
+        }
+        if (one == null) {
+          log.printf(Locale.ROOT, "bench: keys: rewrap, %s: the key service alone, %d ReEncrypt calls from 1 caller"
+              + "%s (after %d unmeasured)%n", what, n, parallelism > 1 ? " and from " + parallelism : "",
+              Math.min(n, REENCRYPT_WARMUP));
+          reEncryptAll(plain, rows, Math.min(n, REENCRYPT_WARMUP), parallelism, target);
+          one = reEncryptAll(plain, rows, n, 1, target);
+          many = parallelism == 1 ? one : reEncryptAll(plain, rows, n, parallelism, target);
+        }
+        log.printf(Locale.ROOT, "bench: keys: rewrap, %s: Rewrap.run over %d rows, %d at once%n", what, n, pass);
+        timedStore.reset();
+        timedKeys.reEncrypt.reset();
+        double cpu0 = HttpLoad.ownCpuSeconds();
+        long r0 = System.nanoTime();
+        Rewrap.Options options = pass == Rewrap.DEFAULT_PARALLELISM ? new Rewrap.Options(null, false, 0)
+            : new Rewrap.Options(null, false, 0, pass);
+        Rewrap.Summary summary = new Rewrap(files, admin).run(Principal.localOperator(), options, null);
+        double seconds = (System.nanoTime() - r0) / 1e9;
+        double cpu = HttpLoad.ownCpuSeconds() - cpu0;
+        log.printf(Locale.ROOT, "bench: keys: rewrap, %s: %d re-wrapped in %.1f s (%.0f rows/s, %d at once); the key"
+            + " service alone %.0f rows/s from %d callers, %.0f from 1%n", what, summary.rewrapped(), seconds,
+            n / seconds, pass, n / many[0], parallelism, n / one[0]);
+        check(what, n, summary, raw, plain, target, targetVersion, samples);
+        Pass done = new Pass(pass, seconds, cpu, summary, timedKeys.reEncrypt.seconds(), timedKeys.reEncrypt.calls(),
+            timedStore.replace.seconds(), timedStore.replace.calls(), timedStore.scan.seconds(),
+            timedStore.scan.calls(), timedStore.get.seconds());
+        if (pass == parallelism) {
+          main = done;
+        } else {
+          oneAtATime = done;
+        }
       }
-
-      log.printf(Locale.ROOT, "bench: keys: rewrap, %s: the key service alone, %d ReEncrypt calls (after %d"
-          + " unmeasured)%n", what, n, Math.min(n, REENCRYPT_WARMUP));
-      for (int i = 0; i < Math.min(n, REENCRYPT_WARMUP); i++) {
-        plain.reEncrypt(rows[i].wrappedKey(), FileService.keyContextOf(rows[i]), target);
-      }
-      double cpu0 = HttpLoad.ownCpuSeconds();
-      long b0 = System.nanoTime();
-      for (FileRecord row : rows) {
-        plain.reEncrypt(row.wrappedKey(), FileService.keyContextOf(row), target);
-      }
-      double baselineSeconds = (System.nanoTime() - b0) / 1e9;
-      double baselineCpu = HttpLoad.ownCpuSeconds() - cpu0;
-
-      log.printf(Locale.ROOT, "bench: keys: rewrap, %s: Rewrap.run over %d rows%n", what, n);
-      timedStore.reset();
-      timedKeys.reEncrypt.reset();
-      cpu0 = HttpLoad.ownCpuSeconds();
-      long r0 = System.nanoTime();
-      Rewrap.Summary summary = new Rewrap(files, admin).run(Principal.localOperator(),
-          new Rewrap.Options(null, false, 0), null);
-      double rewrapSeconds = (System.nanoTime() - r0) / 1e9;
-      double rewrapCpu = HttpLoad.ownCpuSeconds() - cpu0;
-      log.printf(Locale.ROOT, "bench: keys: rewrap, %s: %d re-wrapped in %.1f s (%.0f rows/s); the key service"
-          + " alone %.1f s (%.0f rows/s)%n", what, summary.rewrapped(), rewrapSeconds, n / rewrapSeconds,
-          baselineSeconds, n / baselineSeconds);
-
-      check(what, n, summary, raw, plain, target, targetVersion, samples);
-      return new RewrapRun(store, keys, n, fillSeconds, baselineSeconds, baselineCpu, rewrapSeconds, rewrapCpu,
-          summary, timedKeys.reEncrypt.seconds(), timedKeys.reEncrypt.calls(), timedStore.replace.seconds(),
-          timedStore.replace.calls(), timedStore.scan.seconds(), timedStore.scan.calls(), timedStore.get.seconds());
+      return new RewrapRun(store, keys, n, fillSeconds, one[0], one[1], many[0], many[1], oneAtATime, main);
     } finally {
       raw.close();
       blobs.close();
     }
+  }
+
+  /**
+   * The baseline: re-wraps the wrapped keys of the first {@code count} rows to {@code target} with plain {@link
+   * KeyService#reEncrypt} calls from {@code callers} threads taking the next row from a shared counter, no store;
+   * {wall seconds, this JVM's CPU seconds}.
+   */
+  private static double[] reEncryptAll(KeyService keys, FileRecord[] rows, int count, int callers, String target)
+      throws Exception {
+    AtomicInteger next = new AtomicInteger();
+    List<Exception> failures = Collections.synchronizedList(new ArrayList<>());
+    List<Thread> threads = new ArrayList<>();
+    for (int t = 0; t < callers; t++) {
+      threads.add(new Thread(() -> {
+        for (int i = next.getAndIncrement(); i < count && failures.isEmpty(); i = next.getAndIncrement()) {
+          try {
+            keys.reEncrypt(rows[i].wrappedKey(), FileService.keyContextOf(rows[i]), target);
+          } catch (Exception e) {
+            failures.add(e);
+          }
+        }
+      }, "bench-reencrypt-" + t));
+    }
+    double cpu = HttpLoad.ownCpuSeconds();
+    long started = System.nanoTime();
+    if (callers == 1) {
+      threads.get(0).run(); // on this thread, as a one-row-at-a-time loop runs
+    } else {
+      threads.forEach(Thread::start);
+      for (Thread t : threads) {
+        t.join();
+      }
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    double used = HttpLoad.ownCpuSeconds() - cpu;
+    if (!failures.isEmpty()) {
+      throw failures.get(0);
+    }
+    return new double[] {seconds, used};
   }
 
   /**

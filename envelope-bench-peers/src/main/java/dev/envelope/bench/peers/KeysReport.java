@@ -1,6 +1,7 @@
 package dev.envelope.bench.peers;
 
 import dev.envelope.bench.Table;
+import dev.envelope.service.Rewrap;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -105,54 +106,85 @@ final class KeysReport {
 
   // ---- part 1
 
-  /** Per store and key service: the key service alone, the rewrap, their ratio, and the fill rate. */
+  /**
+   * Per store and key service: the key service alone (1 caller, and as many as the rewrap's workers), the rewrap one
+   * row at a time and with its workers, and the ratios.
+   */
   Table rewrapRates() {
-    Table table = new Table(2, "Store", "Key service", "Rows", "Key service alone, rows/s", "Rewrap, rows/s",
-        "Rewrap / alone", "Rows made and inserted per s (16 threads)");
+    int p = plan.rewrapParallelism();
+    List<String> headers = new ArrayList<>(List.of("Store", "Key service", "Rows",
+        "Key service alone, 1 caller, rows/s"));
+    if (p > 1) {
+      headers.addAll(List.of(fmt("Key service alone, %d callers, rows/s", p), "Rewrap, 1 row at a time, rows/s",
+          fmt("Rewrap, %d rows at once, rows/s", p), fmt("Rewrap (%d) / alone (%d)", p, p),
+          fmt("Rewrap %d at once / 1 at a time", p)));
+    } else {
+      headers.addAll(List.of("Rewrap, 1 row at a time, rows/s", "Rewrap / alone"));
+    }
+    headers.add("Rows made and inserted per s (16 threads)");
+    Table table = new Table(2, headers.toArray(String[]::new));
     for (KeysBench.RewrapRun r : rewraps) {
-      table.add(r.store().label, r.keys().label, Integer.toString(r.rows()), fmt("%.0f", r.baselineRate()),
-          fmt("%.0f", r.rewrapRate()), fmt("%.2f", r.rewrapRate() / r.baselineRate()),
-          fmt("%.0f", r.rows() / r.fillSeconds()));
+      List<String> cells = new ArrayList<>(List.of(r.store().label, r.keys().label, Integer.toString(r.rows()),
+          fmt("%.0f", r.aloneOneRate())));
+      if (p > 1) {
+        double oneRate = r.rows() / r.oneAtATime().seconds();
+        cells.addAll(List.of(fmt("%.0f", r.baselineRate()), fmt("%.0f", oneRate), fmt("%.0f", r.rewrapRate()),
+            fmt("%.2f", r.rewrapRate() / r.baselineRate()), fmt("%.2f", r.rewrapRate() / oneRate)));
+      } else {
+        cells.addAll(List.of(fmt("%.0f", r.rewrapRate()), fmt("%.2f", r.rewrapRate() / r.baselineRate())));
+      }
+      cells.add(fmt("%.0f", r.rows() / r.fillSeconds()));
+      table.add(cells.toArray(String[]::new));
     }
     return table;
   }
 
-  /** Per store and key service: microseconds per row, alone and inside the rewrap by what it waited on. */
+  /** Per store, key service and rewrap pass: the wall clock per row, and what each row waited on. */
   Table rewrapTime() {
-    Table table = new Table(2, "Store", "Key service", "Alone: ReEncrypt µs/row", "Rewrap: µs/row in all",
-        "ReEncrypt", "conditional update", "scan", "rest", "CPU cores, alone / rewrap");
+    Table table = new Table(2, "Store", "Key service", "Rows at once", "Rewrap: wall µs/row",
+        "ReEncrypt µs/call, alone (1 caller)", "ReEncrypt µs/call, rewrap", "conditional update µs/call",
+        "scan µs/row", "rows in flight", "CPU cores, rewrap");
     for (KeysBench.RewrapRun r : rewraps) {
       double n = r.rows() / 1e6;
-      table.add(r.store().label, r.keys().label, fmt("%.0f", r.baselineSeconds() / n),
-          fmt("%.0f", r.rewrapSeconds() / n), fmt("%.0f", r.reEncryptSeconds() / n),
-          fmt("%.0f", r.replaceSeconds() / n), fmt("%.1f", r.scanSeconds() / n), fmt("%.0f", rest(r) / n),
-          fmt("%.2f / %.2f", r.baselineCpu() / r.baselineSeconds(), r.rewrapCpu() / r.rewrapSeconds()));
+      for (KeysBench.Pass pass : r.passes()) {
+        table.add(r.store().label, r.keys().label, Integer.toString(pass.parallelism()),
+            fmt("%.0f", pass.seconds() / n), fmt("%.0f", r.aloneOneSeconds() / n),
+            fmt("%.0f", pass.reEncryptSeconds() / n), fmt("%.0f", pass.replaceSeconds() / n),
+            fmt("%.1f", pass.scanSeconds() / n), fmt("%.1f", inFlight(pass)), fmt("%.2f", pass.cpu() / pass.seconds()));
+      }
     }
     return table;
   }
 
-  private static double rest(KeysBench.RewrapRun r) {
-    return Math.max(0, r.rewrapSeconds() - r.reEncryptSeconds() - r.replaceSeconds() - r.scanSeconds()
-        - r.getSeconds());
+  /** Rows being re-wrapped at once, on average, outside the scans (which the workers wait for). */
+  private static double inFlight(KeysBench.Pass p) {
+    double working = p.seconds() - p.scanSeconds();
+    return working <= 0 ? 0 : (p.reEncryptSeconds() + p.replaceSeconds() + p.getSeconds()) / working;
   }
 
   private List<String> rewrapVerdicts() {
     List<String> lines = new ArrayList<>();
     for (KeysBench.RewrapRun r : rewraps) {
       double us = 1e6 / r.rows();
-      Map<String, Double> parts = new java.util.LinkedHashMap<>();
-      parts.put("the store's conditional update", r.replaceSeconds());
-      parts.put("the key service's ReEncrypt", r.reEncryptSeconds());
-      parts.put("the store's scan", r.scanSeconds());
-      parts.put("Rewrap's own work", rest(r));
-      String top = parts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
-      lines.add(fmt("- %s + %s: rewrap %.0f rows/s, %.2fx the key service alone (%.0f rows/s). Per row %.0f µs:"
-          + " conditional update %.0f µs (%.0f%%), ReEncrypt %.0f µs (%.0f%%; %.0f µs alone), scan %.0f µs, rest %.0f"
-          + " µs; %s dominates.", r.store().label, r.keys().label, r.rewrapRate(), r.rewrapRate() / r.baselineRate(),
-          r.baselineRate(), r.rewrapSeconds() * us, r.replaceSeconds() * us,
-          100 * r.replaceSeconds() / r.rewrapSeconds(), r.reEncryptSeconds() * us,
-          100 * r.reEncryptSeconds() / r.rewrapSeconds(), r.baselineSeconds() * us, r.scanSeconds() * us,
-          rest(r) * us, top));
+      KeysBench.Pass m = r.main();
+      String waits = fmt("each row waited %.0f µs for `ReEncrypt` and %.0f µs for its conditional update (%.1f rows"
+          + " in flight), the scan took %.1f µs per row: %s", m.reEncryptSeconds() * us, m.replaceSeconds() * us,
+          inFlight(m), m.scanSeconds() * us, m.replaceSeconds() > m.reEncryptSeconds()
+              ? "the store's conditional update is the larger wait" : "the key service is the larger wait");
+      if (r.oneAtATime() == null) {
+        lines.add(fmt("- %s + %s: rewrap %.0f rows/s one row at a time, %.2fx the key service alone (%.0f rows/s);"
+            + " %s.", r.store().label, r.keys().label, r.rewrapRate(), r.rewrapRate() / r.baselineRate(),
+            r.baselineRate(), waits));
+        continue;
+      }
+      KeysBench.Pass o = r.oneAtATime();
+      double oneRate = r.rows() / o.seconds();
+      lines.add(fmt("- %s + %s: rewrap %.0f rows/s with %d rows at once, %.2fx one row at a time (%.0f rows/s) and"
+          + " %.2fx the key service alone with as many callers (%.0f rows/s; %.0f from 1 caller). One at a time,"
+          + " each row waited %.0f µs for `ReEncrypt` and %.0f µs for its conditional update; %d at once, %s.",
+          r.store().label, r.keys().label, r.rewrapRate(), m.parallelism(), r.rewrapRate() / oneRate, oneRate,
+          r.rewrapRate() / r.baselineRate(), r.baselineRate(), r.aloneOneRate(), o.reEncryptSeconds() * us,
+          o.replaceSeconds() * us, m.parallelism(), waits));
     }
     return lines;
   }
@@ -172,7 +204,8 @@ final class KeysReport {
       double[] rates = mine.stream().mapToDouble(a -> a.result().perSecond()).sorted().toArray();
       double[] all = mine.stream().flatMapToDouble(a -> Arrays.stream(a.result().sortedMillis())).sorted().toArray();
       table.add(on ? "audit log on (default: each line fsynced before the answer)" : "audit-log = off",
-          Integer.toString(mine.size()), fmt("%.0f", median(rates)), fmt("%.0f-%.0f", rates[0], rates[rates.length - 1]),
+          Integer.toString(mine.size()), fmt("%.0f", median(rates)),
+          fmt("%.0f-%.0f", rates[0], rates[rates.length - 1]),
           fmt("%.1f", percentile(all, 50)), fmt("%.1f", percentile(all, 99)),
           fmt("%.2f", median(mine.stream().mapToDouble(a -> a.result().serverCores()).toArray())));
     }
@@ -282,20 +315,30 @@ final class KeysReport {
     out.append("- Files under ").append(where).append(".\n\n");
     if (!rewraps.isEmpty()) {
       out.append("### Rewrap rate\n\n");
+      int p = plan.rewrapParallelism();
       out.append(fmt("%d rows per store and key service, tenant `%s`, inserted straight into the store (no blobs:"
           + " a rewrap never reads one) with data keys made by the key service under a first root key; then the"
           + " root key rotates (the local keyring: `rotateKey`, rows under version 1 and the key at version 2; the"
           + " key server: the tenant moves to a second key with `TenantAdmin.setKey`, since an AWS KMS key's version"
-          + " is always 0), and `new Rewrap(fileService, keyAdmin).run(Principal.localOperator(), new"
-          + " Rewrap.Options(null, false, 0), null)` is timed, as `envelope admin rewrap` runs it. The baseline,"
-          + " *key service alone*: the same %d wrapped keys re-wrapped to the same target by a plain loop of"
-          + " `keyService.reEncrypt` calls on one thread, no store (after %d unmeasured calls), just before the"
-          + " rewrap: what the key service allows one caller at a time.%n%n", plan.rows(), KeysBench.TENANT,
-          plan.rows(), Math.min(plan.rows(), KeysBench.REENCRYPT_WARMUP)));
+          + " is always 0), and a `Rewrap` is timed, as `envelope admin rewrap` runs it. The baseline, *key service"
+          + " alone*: the same %d wrapped keys re-wrapped to the same target by plain `keyService.reEncrypt` calls,"
+          + " no store, %s, after %d unmeasured calls, just before the first rewrap.", plan.rows(), KeysBench.TENANT,
+          plan.rows(), p > 1 ? fmt("from %d threads (the ceiling of a rewrap with as many workers) and from 1", p)
+              : "from one thread", Math.min(plan.rows(), KeysBench.REENCRYPT_WARMUP)));
+      if (p > 1) {
+        out.append(fmt(" Two rewraps run, each after its own rotation (the local keyring to version 3, the key"
+            + " server to a third key): first one row at a time (`new Rewrap.Options(null, false, 0, 1)`, as every"
+            + " rewrap ran before `Rewrap` took several rows at once), then `new Rewrap(fileService,"
+            + " keyAdmin).run(Principal.localOperator(), new Rewrap.Options(null, false, 0%s), null)`, %d rows at"
+            + " once%s.", p == Rewrap.DEFAULT_PARALLELISM ? "" : ", " + p, p,
+            p == Rewrap.DEFAULT_PARALLELISM ? " (its default)" : ""));
+      }
+      out.append("\n\n");
       out.append(rewrapRates().markdown()).append('\n');
-      out.append("Where a rewrap's time went, in µs per row: pass-through wrappers around the file service's key"
-          + " service and metadata store time every `ReEncrypt`, conditional update (`replaceWrappedKey`) and"
-          + " scan page; *rest* is the remainder (Rewrap's own work). CPU cores: this JVM's CPU seconds (the key"
+      out.append("What a rewrap's rows waited on: pass-through wrappers around the file service's key service and"
+          + " metadata store time every `ReEncrypt`, conditional update (`replaceWrappedKey`) and scan page. The"
+          + " calls of rows in flight overlap, so per-call times add up to more than the wall clock; *rows in"
+          + " flight* is their sum over the wall clock outside the scans. CPU cores: this JVM's CPU seconds (the key"
           + " server and the local keyring run in it, PostgreSQL does not) over the wall clock.\n\n");
       out.append(rewrapTime().markdown()).append('\n');
       rewrapVerdicts().forEach(l -> out.append(l).append('\n'));
@@ -354,7 +397,7 @@ final class KeysReport {
       out.append("- The key server: `envelope keyserver` (Javalin, the AWS KMS JSON API, SigV4, an audit line per"
           + " request, not fsynced) over a local keyring, in this JVM on loopback; the client is"
           + " `AwsKmsKeyService` (AWS SDK v2, Apache HTTP client, kept-alive connections). A rewrap calls it once"
-          + " per row, one row at a time.\n");
+          + " per row.\n");
       out.append("- Checks: every run re-wraps every row exactly once (no row current, changed, skipped or failed);"
           + " afterwards every row in the store is under the target key (and version), and the wrapped keys of"
           + " 50 rows, kept in plaintext when they were made, still unwrap to the same data key. Anything else"

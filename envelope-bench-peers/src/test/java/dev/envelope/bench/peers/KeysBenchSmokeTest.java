@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.envelope.bench.Table;
+import dev.envelope.service.Rewrap;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -37,7 +38,8 @@ class KeysBenchSmokeTest {
   void quickRunHasEveryRow_rewrapsEveryRowOnce_andCountsOneCallPerFileWithoutTheCache() throws Exception {
     assertTrue(Files.isRegularFile(CLI_JAR), CLI_JAR + " is missing: build envelope-cli first (mvn verify does)");
     KeysBench.Plan plan = KeysBench.parse(new String[] {"--quick"}).plan();
-    assertEquals(new KeysBench.Plan(200, 1, 1, 0.5, 100, 16, EnumSet.allOf(KeysBench.Part.class), null, true), plan);
+    assertEquals(new KeysBench.Plan(200, Rewrap.DEFAULT_PARALLELISM, 1, 1, 0.5, 100, 16,
+        EnumSet.allOf(KeysBench.Part.class), null, true), plan);
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
     KeysReport report = new KeysBench(CLI_JAR, new PrintStream(progress, true, StandardCharsets.UTF_8)).run(plan);
     String markdown = report.markdown();
@@ -45,14 +47,21 @@ class KeysBenchSmokeTest {
 
     assertEquals(4, report.rewraps().size(), context);
     for (KeysBench.RewrapRun r : report.rewraps()) {
-      assertEquals(200, r.summary().rewrapped(), context);
-      assertEquals(200, r.reEncryptCalls(), "one ReEncrypt per row: " + context);
-      assertEquals(200, r.replaceCalls(), "one conditional update per row: " + context);
+      assertEquals(2, r.passes().size(), "one row at a time, then several: " + context);
+      assertEquals(List.of(1, Rewrap.DEFAULT_PARALLELISM), r.passes().stream().map(KeysBench.Pass::parallelism)
+          .toList());
+      for (KeysBench.Pass pass : r.passes()) {
+        assertEquals(200, pass.summary().rewrapped(), context);
+        assertEquals(200, pass.reEncryptCalls(), "one ReEncrypt per row: " + context);
+        assertEquals(200, pass.replaceCalls(), "one conditional update per row: " + context);
+      }
     }
     Table rates = report.rewrapRates();
-    assertEquals(List.of("SQLite", "SQLite", "PostgreSQL", "PostgreSQL"), rates.rows().stream().map(r -> r[0]).toList());
+    assertEquals(List.of("SQLite", "SQLite", "PostgreSQL", "PostgreSQL"),
+        rates.rows().stream().map(r -> r[0]).toList());
     rates.rows().forEach(r -> assertFigures(rates, r, 2, context));
     Table time = report.rewrapTime();
+    assertEquals(8, time.rows().size(), context);
     time.rows().forEach(r -> assertFigures(time, r, 2, context));
 
     Table audit = report.auditRates();
@@ -105,13 +114,15 @@ class KeysBenchSmokeTest {
     assertEquals(3, args.plan().rounds());
     assertEquals(Path.of("B.md"), args.markdown());
     KeysBench.Plan d = KeysBench.parse(new String[0]).plan();
-    assertEquals(new KeysBench.Plan(100_000, 3, 10, 3, 1000, 16, EnumSet.allOf(KeysBench.Part.class), null, false), d);
+    assertEquals(new KeysBench.Plan(100_000, Rewrap.DEFAULT_PARALLELISM, 3, 10, 3, 1000, 16,
+        EnumSet.allOf(KeysBench.Part.class), null, false), d);
+    assertEquals(1, KeysBench.parse(new String[] {"--rewrap-parallelism", "1"}).plan().rewrapParallelism());
     KeysBench.Plan some = KeysBench.parse(new String[] {"--parts", "audit,cache", "--note", "busy"}).plan();
     assertEquals(EnumSet.of(KeysBench.Part.AUDIT, KeysBench.Part.CACHE), some.parts());
     assertEquals("busy", some.note());
     for (String[] bad : List.of(new String[] {"--rows", "0"}, new String[] {"--rows", "1.5"}, new String[] {"--rows"},
         new String[] {"--seconds", "0"}, new String[] {"--seconds", "x"}, new String[] {"--parts", "audit,nope"},
-        new String[] {"--clients", "0"}, new String[] {"--what"})) {
+        new String[] {"--clients", "0"}, new String[] {"--rewrap-parallelism", "65"}, new String[] {"--what"})) {
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KeysBench.parse(bad),
           String.join(" ", bad));
       assertTrue(e.getMessage().contains(bad[0]), e.getMessage());
