@@ -67,7 +67,7 @@ class TenantsCommandTest {
 
     String dry = ok("admin", "rewrap", "--dry-run");
     assertTrue(dry.startsWith("rewrap (dry run): 20 rows, 20 to re-wrap, 0 already current"), dry);
-    String done = ok("admin", "rewrap", "--rate", "1000");
+    String done = ok("admin", "rewrap", "--rate", "1000", "--parallel", "3");
     assertTrue(done.startsWith("rewrap: 20 rows, 20 re-wrapped, 0 already current, 0 changed meanwhile, 0 skipped,"
         + " 0 failed"), done);
     assertTrue(ok("admin", "rewrap").startsWith("rewrap: 20 rows, 0 re-wrapped, 20 already current"));
@@ -153,6 +153,8 @@ class TenantsCommandTest {
     assertError(empty.run("tenants", "list"), 2, "invalid-argument");
     assertError(empty.run("admin", "rewrap"), 2, "invalid-argument");
     assertError(empty.run("admin", "rewrap", "--rate", "-1"), 2, "invalid-argument");
+    assertError(empty.run("admin", "rewrap", "--parallel", "0"), 2, "invalid-argument");
+    assertError(empty.run("admin", "rewrap", "--parallel", "65"), 2, "invalid-argument");
   }
 
   private String ok(String... args) {

@@ -34,6 +34,10 @@ import org.slf4j.LoggerFactory;
  * tenant's key are current: a rewrap there moves rows between keys ({@code tenants set-key}).
  */
 public final class Rewrap {
+  /** Rows re-wrapped at once by default: enough to hide a key service's round trip and group a store's commits. */
+  public static final int DEFAULT_PARALLELISM = 8;
+  /** The most rows re-wrapped at once. */
+  public static final int MAX_PARALLELISM = 64;
   private static final Logger LOG = LoggerFactory.getLogger(Rewrap.class);
   private static final int PAGE = 200;
   private static final int MAX_FAILURES_KEPT = 20;
@@ -54,9 +58,6 @@ public final class Rewrap {
    * @param ratePerSecond at most this many re-wraps per second (0: as fast as the key service answers)
    */
   public record Options(String tenant, boolean dryRun, double ratePerSecond, int parallelism) {
-    /** Rows re-wrapped at once by default: enough to hide a key service's or a store's round trip. */
-    public static final int DEFAULT_PARALLELISM = 8;
-
     public Options {
       if (tenant != null && !Tenants.isValid(tenant)) {
         throw new IllegalArgumentException("invalid tenant name");
@@ -64,8 +65,8 @@ public final class Rewrap {
       if (!(ratePerSecond >= 0) || Double.isInfinite(ratePerSecond)) {
         throw new IllegalArgumentException("the rate must be a positive number of rows per second");
       }
-      if (parallelism < 1 || parallelism > 64) {
-        throw new IllegalArgumentException("the parallelism must be 1 to 64");
+      if (parallelism < 1 || parallelism > MAX_PARALLELISM) {
+        throw new IllegalArgumentException("the parallelism must be 1 to " + MAX_PARALLELISM + " rows at once");
       }
     }
 
@@ -116,7 +117,8 @@ public final class Rewrap {
     return run.all();
   }
 
-  private enum Outcome { REWRAPPED, CURRENT, CHANGED, SKIPPED, FAILED }
+  /** What became of a row; {@code ABORTED}: not looked at, because the run was stopping. */
+  private enum Outcome { REWRAPPED, CURRENT, CHANGED, SKIPPED, FAILED, ABORTED }
 
   /**
    * One run. Rows of a page are re-wrapped by {@link Options#parallelism()} workers at once (each row on its own:
@@ -138,6 +140,8 @@ public final class Rewrap {
     private long skipped;
     private long failed;
     private long nextSlot = System.nanoTime();
+    /** Set when the key service or the store went away: rows not begun yet are not begun. */
+    private volatile boolean stopping;
 
     Run(Options options, Progress progress) {
       this.options = options;
@@ -157,7 +161,17 @@ public final class Rewrap {
           FilePage page = files.metadata().scan(options.tenant(), cursor, PAGE);
           List<java.util.concurrent.Future<Outcome>> outcomes = new ArrayList<>();
           for (FileRecord row : page.files()) {
-            outcomes.add(workers.submit(() -> one(row)));
+            outcomes.add(workers.submit(() -> {
+              if (stopping) {
+                return Outcome.ABORTED;
+              }
+              try {
+                return one(row);
+              } catch (EnvelopeException | RuntimeException e) {
+                stopping = true;
+                throw e;
+              }
+            }));
           }
           for (java.util.concurrent.Future<Outcome> outcome : outcomes) {
             count(await(outcome));
@@ -195,6 +209,9 @@ public final class Rewrap {
     }
 
     private synchronized void count(Outcome outcome) {
+      if (outcome == Outcome.ABORTED) {
+        return;
+      }
       scanned++;
       switch (outcome) {
         case REWRAPPED -> rewrapped++;
@@ -202,6 +219,7 @@ public final class Rewrap {
         case CHANGED -> changed++;
         case SKIPPED -> skipped++;
         case FAILED -> failed++;
+        default -> { }
       }
     }
 

@@ -247,6 +247,92 @@ final class HttpLoad {
     return new SmallUploads(all.length, all.length / elapsed, all, clientCores, serverCores);
   }
 
+  /** A fixed number of small files uploaded: their ids and contents in upload order, the wall clock and CPU. */
+  record Batch(List<String> ids, List<byte[]> contents, double seconds, double clientCores, double serverCores) {
+    double perSecond() {
+      return ids.size() / seconds;
+    }
+  }
+
+  /**
+   * Exactly {@code count} uploads of {@code bytes}-byte random files (declared size: {@code Content-Length}) from
+   * {@code clients} threads taking the next file from a shared counter until none is left; every answer must be
+   * 201. Timed from the first request to the last answer.
+   */
+  Batch uploadMany(int clients, int bytes, int count, long seed) throws Exception {
+    String[] ids = new String[count];
+    byte[][] contents = new byte[count][];
+    SplittableRandom random = new SplittableRandom(seed);
+    for (int i = 0; i < count; i++) {
+      contents[i] = new byte[bytes];
+      random.nextBytes(contents[i]);
+    }
+    double[] times = inParallel(clients, count, i -> {
+      HttpResponse<String> r = http.send(request("/v1/files?name=small-" + i + ".bin").timeout(Duration.ofSeconds(60))
+          .header("Content-Type", "application/octet-stream").POST(BodyPublishers.ofByteArray(contents[i])).build(),
+          BodyHandlers.ofString());
+      Matcher id = ID.matcher(r.body());
+      if (r.statusCode() != 201 || !id.find()) {
+        throw new IOException("a small upload answered HTTP " + r.statusCode() + ": " + r.body().strip());
+      }
+      ids[i] = id.group(1);
+    });
+    return new Batch(List.of(ids), List.of(contents), times[0], times[1], times[2]);
+  }
+
+  /**
+   * Downloads every file of {@code batch} from {@code clients} threads and compares each with what went up;
+   * returns {seconds, client cores, server cores}.
+   */
+  double[] downloadMany(Batch batch, int clients) throws Exception {
+    return inParallel(clients, batch.ids().size(), i -> {
+      HttpResponse<byte[]> r = http.send(request("/v1/files/" + batch.ids().get(i)).timeout(Duration.ofSeconds(60))
+          .build(), BodyHandlers.ofByteArray());
+      if (r.statusCode() != 200 || !Arrays.equals(r.body(), batch.contents().get(i))) {
+        throw new IOException("file " + batch.ids().get(i) + " did not come back as sent: HTTP " + r.statusCode()
+            + ", " + r.body().length + " bytes");
+      }
+    });
+  }
+
+  /** One request of a fixed batch. */
+  private interface Step {
+    void run(int index) throws Exception;
+  }
+
+  /** Runs {@code count} steps on {@code threads} threads; {seconds, client cores, server cores}; the first failure. */
+  private double[] inParallel(int threads, int count, Step step) throws Exception {
+    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+    List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      workers.add(new Thread(() -> {
+        for (int i = next.getAndIncrement(); i < count && failures.isEmpty(); i = next.getAndIncrement()) {
+          try {
+            step.run(i);
+          } catch (Exception e) {
+            failures.add(ProcessBench.describe(e));
+          }
+        }
+      }, "batch-client-" + t));
+    }
+    double clientCpu = ownCpuSeconds();
+    double serverCpu = server.cpuSeconds();
+    long start = System.nanoTime();
+    workers.forEach(Thread::start);
+    for (Thread w : workers) {
+      w.join();
+    }
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    double clientCores = (ownCpuSeconds() - clientCpu) / elapsed;
+    double serverCores = (server.cpuSeconds() - serverCpu) / elapsed;
+    server.checkAlive();
+    if (!failures.isEmpty()) {
+      throw new IOException(failures.get(0) + (failures.size() > 1 ? " (and " + (failures.size() - 1) + " more)" : ""));
+    }
+    return new double[] {elapsed, clientCores, serverCores};
+  }
+
   /** Range reads: latencies in ms (sorted) and CPU cores used over the measured reads. */
   record RangeReads(double[] sortedMillis, double clientCores, double serverCores) {}
 

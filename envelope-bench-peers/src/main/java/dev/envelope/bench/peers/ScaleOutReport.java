@@ -187,12 +187,21 @@ final class ScaleOutReport {
    * the file is kept byte for byte. Written to a sibling temporary file and moved into place.
    */
   static void replaceSection(Path file, String section) throws IOException {
+    replaceSection(file, BEGIN, END, section);
+  }
+
+  /**
+   * As {@link #replaceSection(Path, String)}, for the section another benchmark owns, framed by its own {@code
+   * beginLine} and {@code endLine} (each a whole {@code <!-- BEGIN ...} or {@code <!-- END ...} line, as
+   * bin/bench keeps them).
+   */
+  static void replaceSection(Path file, String beginLine, String endLine, String section) throws IOException {
     String text = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-    int begin = text.indexOf(BEGIN);
-    int end = begin < 0 ? -1 : text.indexOf(END, begin);
+    int begin = text.indexOf(beginLine);
+    int end = begin < 0 ? -1 : text.indexOf(endLine, begin);
     String updated;
     if (begin >= 0 && end >= 0) {
-      int after = end + END.length();
+      int after = end + endLine.length();
       if (after < text.length() && text.charAt(after) == '\n') {
         after++;
       }
