@@ -130,6 +130,8 @@ public final class DataKeyCache implements AutoCloseable {
   private final Map<String, Entry> current = new HashMap<>();
   /** Every live key by its wrapped form, for downloads; oldest first. */
   private final LinkedHashMap<WrappedKey, Entry> byWrapped = new LinkedHashMap<>();
+  /** Keys being made now, by slot: one key service call per slot at a time. */
+  private final Map<String, java.util.concurrent.CompletableFuture<Void>> inFlight = new HashMap<>();
   private final AtomicLong made = new AtomicLong();
   private final AtomicLong reused = new AtomicLong();
   private boolean closed;
@@ -159,32 +161,74 @@ public final class DataKeyCache implements AutoCloseable {
       throw new IllegalArgumentException("the cache does not cover an upload of " + size + " bytes");
     }
     String slot = tenant + "\0" + rootKey;
-    synchronized (this) {
-      evictExpired();
-      Entry e = current.get(slot);
-      if (e != null && e.files < limits.maxFiles() && e.bytes + size <= limits.maxBytes()) {
-        e.files++;
-        e.bytes += size;
-        reused.incrementAndGet();
+    while (true) {
+      java.util.concurrent.CompletableFuture<Void> making;
+      boolean leader = false;
+      synchronized (this) {
+        evictExpired();
+        Entry e = current.get(slot);
+        if (e != null && e.files < limits.maxFiles() && e.bytes + size <= limits.maxBytes()) {
+          e.files++;
+          e.bytes += size;
+          reused.incrementAndGet();
+          return e.copy();
+        }
+        if (e != null) {
+          current.remove(slot); // used up: downloads may still use it until it is too old
+        }
+        making = inFlight.get(slot);
+        if (making == null) {
+          // This upload makes the next key; uploads that come meanwhile wait for it instead of making their own.
+          making = new java.util.concurrent.CompletableFuture<>();
+          inFlight.put(slot, making);
+          leader = true;
+        }
+      }
+      if (!leader) {
+        awaitKey(making);
+        continue; // the new key (or, if it is full already, a turn to make the next one)
+      }
+      DataKey fresh;
+      try {
+        fresh = maker.make(); // outside the lock: a slow key service must not stall other tenants
+      } catch (EnvelopeException | RuntimeException e) {
+        synchronized (this) {
+          inFlight.remove(slot);
+        }
+        making.completeExceptionally(e);
+        throw e;
+      }
+      synchronized (this) {
+        inFlight.remove(slot);
+        making.complete(null);
+        if (closed) {
+          return fresh;
+        }
+        made.incrementAndGet();
+        Entry e = new Entry(fresh, clock.instant(), tenant);
+        e.files = 1;
+        e.bytes = size;
+        current.put(slot, e);
+        byWrapped.put(fresh.wrapped(), e);
+        trim();
         return e.copy();
       }
-      if (e != null) {
-        current.remove(slot); // used up: downloads may still use it until it is too old
-      }
     }
-    DataKey fresh = maker.make(); // outside the lock: a slow key service must not stall other tenants
-    synchronized (this) {
-      if (closed) {
-        return fresh;
+  }
+
+  /** Waits for another upload's key; its failure is this upload's too (the key service refused or is away). */
+  private static void awaitKey(java.util.concurrent.CompletableFuture<Void> making) throws EnvelopeException {
+    try {
+      making.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EnvelopeException(dev.envelope.api.ErrorCode.UNAVAILABLE, "interrupted while waiting for a data key",
+          e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof EnvelopeException cause) {
+        throw new EnvelopeException(cause.code(), cause.getMessage(), cause);
       }
-      made.incrementAndGet();
-      Entry e = new Entry(fresh, clock.instant(), tenant);
-      e.files = 1;
-      e.bytes = size;
-      current.put(slot, e); // a racing upload's new key keeps serving its own file, and downloads
-      byWrapped.put(fresh.wrapped(), e);
-      trim();
-      return e.copy();
+      throw new IllegalStateException("making a data key failed", e.getCause());
     }
   }
 

@@ -150,6 +150,64 @@ class DataKeyCacheTest {
     assertNotEquals(acme2, lease(cache, "acme", 1), "a later upload gets a fresh key");
   }
 
+  @Test
+  void uploadsThatArriveWhileAKeyIsBeingMade_waitForIt_insteadOfMakingTheirOwn() throws Exception {
+    DataKeyCache cache = cache("1h,1000,1G");
+    java.util.concurrent.CountDownLatch calling = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    DataKeyCache.KeyMaker slow = () -> {
+      calls.incrementAndGet();
+      calling.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+      synchronized (this) {
+        return make();
+      }
+    };
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+    try {
+      List<java.util.concurrent.Future<WrappedKey>> leases = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        leases.add(pool.submit(() -> {
+          try (DataKey k = cache.lease("acme", "root", 1, slow)) {
+            return k.wrapped();
+          }
+        }));
+      }
+      calling.await();
+      Thread.sleep(200); // the others arrive while the first key is being made
+      release.countDown();
+      List<WrappedKey> got = new ArrayList<>();
+      for (java.util.concurrent.Future<WrappedKey> lease : leases) {
+        got.add(lease.get(10, java.util.concurrent.TimeUnit.SECONDS));
+      }
+      for (WrappedKey w : got) {
+        assertEquals(made.get(0).wrapped(), w);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(1, calls.get(), "one key service call for 16 uploads");
+    assertEquals(1, cache.made());
+    assertEquals(15, cache.reused());
+  }
+
+  @Test
+  void aFailureToMakeTheKey_failsTheUploadsWaitingForIt_andTheNextOneTriesAgain() throws Exception {
+    DataKeyCache cache = cache("1h,1000,1G");
+    EnvelopeException refused = assertThrows(EnvelopeException.class, () -> cache.lease("acme", "root", 1, () -> {
+      throw new EnvelopeException(dev.envelope.api.ErrorCode.KEY_DISABLED, "root key disabled");
+    }));
+    assertEquals(dev.envelope.api.ErrorCode.KEY_DISABLED, refused.code());
+    assertEquals(0, cache.made());
+    lease(cache, "acme", 1);
+    assertEquals(1, cache.made());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"", "5m", "5m,1000", "5m,1000,1G,1", "0s,1,1", "5m,0,1G", "5m,1000,0", "5x,1,1",
       "25h,1,1", "5m,-1,1G", "5m,1,99999999999T", "m,1,1"})
