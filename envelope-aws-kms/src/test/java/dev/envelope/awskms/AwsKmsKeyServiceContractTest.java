@@ -1,7 +1,7 @@
 package dev.envelope.awskms;
 
 import dev.envelope.core.KeyService;
-import dev.envelope.core.KeyServiceContract;
+import dev.envelope.core.RootKeyAdminContract;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -11,7 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
  * The {@link KeyServiceContract} over a real key server (the AWS KMS stand-in), root keys managed through the
  * real {@code KmsClient}: CreateKey, DisableKey, EnableKey, RotateKeyOnDemand.
  */
-class AwsKmsKeyServiceContractTest extends KeyServiceContract {
+class AwsKmsKeyServiceContractTest extends RootKeyAdminContract {
   private static KmsFixture kms;
   private AwsKmsKeyService keys;
 

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
  * <p>{@link #managedKeyService(MutableClock)} is called once per test; the service must read the time only
  * from the clock it is given.
  */
-public abstract class ManagedKeyServiceContract extends KeyServiceContract {
+public abstract class ManagedKeyServiceContract extends RootKeyAdminContract {
   /** The test's clock: starts at a fixed second, moves only when a test moves it. */
   protected final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
 
