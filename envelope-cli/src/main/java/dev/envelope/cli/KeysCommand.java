@@ -60,7 +60,7 @@ final class KeysCommand {
 
   /** The key usage of this home's file server, if it has one. */
   java.util.Optional<KeyUsage> usage() throws EnvelopeException {
-    NodeSettings settings = NodeSettings.resolve(homeFlag(), config, NodeAccess.env(parent));
+    NodeSettings settings = NodeAccess.resolve(parent, config);
     if (settings.value(Setting.METADATA).equalsIgnoreCase("sqlite")
         && !java.nio.file.Files.isRegularFile(settings.home().resolve(dev.envelope.service.local.LocalStores.DATABASE))) {
       return java.util.Optional.empty();
@@ -72,14 +72,6 @@ final class KeysCommand {
     } finally {
       rows.metadata().close();
     }
-  }
-
-  java.util.Map<Setting, String> homeFlag() {
-    java.util.Map<Setting, String> flags = new java.util.EnumMap<>(Setting.class);
-    if (parent.home != null) {
-      flags.put(Setting.HOME, parent.home);
-    }
-    return flags;
   }
 
   /**
@@ -359,8 +351,7 @@ final class KeysCommand {
       ManagedKeyService service = keys.keys();
       String note = keys.requireUnused(service, id, version, force, "destroying it");
       RootKey key;
-      try (AdminAudit audit = AdminAudit.open(NodeSettings.resolve(keys.homeFlag(), keys.config,
-          NodeAccess.env(keys.parent)))) {
+      try (AdminAudit audit = AdminAudit.open(NodeAccess.resolve(keys.parent, keys.config))) {
         String keyId = service.resolveKeyId(id);
         key = audit.record(dev.envelope.server.audit.AuditEvent.Type.KEYS_DESTROY_VERSION, null,
             keyId + ":" + version, () -> service.destroyKeyVersion(keyId, version), k -> java.util.Optional.empty());

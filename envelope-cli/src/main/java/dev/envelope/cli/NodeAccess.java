@@ -18,18 +18,22 @@ final class NodeAccess {
 
   /** The node's settings; a data directory that does not exist is refused, as {@code envelope tokens} does. */
   static NodeSettings settings(EnvelopeCommand parent, String config) throws EnvelopeException {
-    Map<String, String> env = env(parent);
-    Map<Setting, String> flags = new EnumMap<>(Setting.class);
-    if (parent.home != null) {
-      flags.put(Setting.HOME, parent.home);
-    }
-    NodeSettings settings = NodeSettings.resolve(flags, config, env);
+    NodeSettings settings = resolve(parent, config);
     if (settings.value(Setting.METADATA).equalsIgnoreCase("sqlite") && !Files.isDirectory(settings.home())) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "no data directory at "
           + settings.home().toAbsolutePath() + ": give the server's --home (or ENVELOPE_HOME), or start"
           + " 'envelope serve' once to create it");
     }
     return settings;
+  }
+
+  /** The node's settings as they are (--home, --config, the environment), whether its data directory exists or not. */
+  static NodeSettings resolve(EnvelopeCommand parent, String config) throws EnvelopeException {
+    Map<Setting, String> flags = new EnumMap<>(Setting.class);
+    if (parent.home != null) {
+      flags.put(Setting.HOME, parent.home);
+    }
+    return NodeSettings.resolve(flags, config, env(parent));
   }
 
   /** The node's backends, opened as {@code envelope serve} opens them. */

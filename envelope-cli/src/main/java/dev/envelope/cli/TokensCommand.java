@@ -1,7 +1,6 @@
 package dev.envelope.cli;
 
 import dev.envelope.api.EnvelopeException;
-import dev.envelope.api.ErrorCode;
 import dev.envelope.service.AccessTokens;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.Principal;
@@ -10,14 +9,10 @@ import dev.envelope.service.TenantStore;
 import dev.envelope.service.TokenRecord;
 import dev.envelope.service.TokenStore;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
-import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,21 +44,8 @@ final class TokensCommand {
 
   /** The server's token store: the SQLite file in the home, or the shared PostgreSQL or DynamoDB store. */
   Stores open() throws EnvelopeException {
-    Map<String, String> env = new HashMap<>(parent.cli.env());
-    if (parent.home != null) {
-      env.put("ENVELOPE_HOME", parent.home);
-    }
-    Map<Setting, String> flags = new EnumMap<>(Setting.class);
-    if (parent.home != null) {
-      flags.put(Setting.HOME, parent.home);
-    }
-    NodeSettings settings = NodeSettings.resolve(flags, config, env);
-    if (settings.value(Setting.METADATA).equalsIgnoreCase("sqlite") && !Files.isDirectory(settings.home())) {
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "no data directory at "
-          + settings.home().toAbsolutePath() + ": give the server's --home (or ENVELOPE_HOME), or start"
-          + " 'envelope serve' once to create it");
-    }
-    Backends.MetadataAndTokens rows = Backends.openMetadata(settings, env, new ArrayDeque<>());
+    NodeSettings settings = NodeAccess.settings(parent, config);
+    Backends.MetadataAndTokens rows = Backends.openMetadata(settings, NodeAccess.env(parent), new ArrayDeque<>());
     return new Stores(rows.tokens(), rows.tenants(), rows.metadata());
   }
 

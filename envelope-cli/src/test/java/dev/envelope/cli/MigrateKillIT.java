@@ -68,20 +68,21 @@ class MigrateKillIT {
     Map<String, String> tenantOf = new HashMap<>();
     List<FileRecord> sourceRows;
     String acmeSourceKey;
-    node(source.env, null).close(); // makes the home, as the first start of 'envelope serve' does
+    HomeNode.open(source.env).close(); // makes the home, as the first start of 'envelope serve' does
     assertEquals(0, source.run("tenants", "create", "acme").status);
-    try (Node node = node(source.env, null); Node shared = node(source.env, "5m,1000,1G")) {
+    try (HomeNode node = HomeNode.open(source.env);
+        HomeNode shared = HomeNode.open(source.env, Map.of(Setting.DATA_KEY_CACHE, "5m,1000,1G"))) {
       for (int i = 0; i < FILES; i++) {
         Principal who = Principal.of(i % 3 == 0 ? "globex" : "acme", Role.WRITE);
         byte[] bytes = random(i == 7 ? (1 << 20) + 13 : 100 + (i * 37) % 3000, i);
         FileRecord row = i < SHARED
-            ? shared.files.upload(who, "s" + i, null, new ByteArrayInputStream(bytes), bytes.length)
-            : node.files.upload(who, "f" + i, "application/x-test", new ByteArrayInputStream(bytes));
+            ? shared.files().upload(who, "s" + i, null, new ByteArrayInputStream(bytes), bytes.length)
+            : node.files().upload(who, "f" + i, "application/x-test", new ByteArrayInputStream(bytes));
         content.put(row.id(), bytes);
         tenantOf.put(row.id(), row.tenant());
       }
-      sourceRows = rows(node.backends.metadata);
-      acmeSourceKey = node.backends.tenants.findTenant("acme").orElseThrow().rootKey();
+      sourceRows = rows(node.backends().metadata);
+      acmeSourceKey = node.backends().tenants.findTenant("acme").orElseThrow().rootKey();
     }
     assertEquals(SHARED, sourceRows.stream().filter(r -> r.formatVersion() == FileRecord.FORMAT_SHARED_KEY).count());
     Map<String, String> tokens = new HashMap<>();
@@ -175,11 +176,11 @@ class MigrateKillIT {
     }
 
     // The source: only read. Every row as it was, and its node still serves every file.
-    try (Node node = node(source.env, null)) {
-      assertEquals(sourceRows, rows(node.backends.metadata));
+    try (HomeNode node = HomeNode.open(source.env)) {
+      assertEquals(sourceRows, rows(node.backends().metadata));
       for (FileRecord row : sourceRows.subList(0, 50)) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (var d = node.files.download(Principal.of(row.tenant(), Role.READ), row.id())) {
+        try (var d = node.files().download(Principal.of(row.tenant(), Role.READ), row.id())) {
           d.writeTo(out);
         }
         assertArrayEquals(content.get(row.id()), out.toByteArray());
@@ -231,22 +232,5 @@ class MigrateKillIT {
     builder.environment().keySet().removeIf(k -> k.startsWith("ENVELOPE_") || k.startsWith("AWS_"));
     builder.environment().putAll(env);
     return builder.start();
-  }
-
-  /** The source home's backends, as {@code envelope serve} opens them (with a data-key cache when given). */
-  private static Node node(Map<String, String> env, String dataKeyCache) throws Exception {
-    Cli quiet = new Cli(env, new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-    NodeSettings settings = NodeSettings.resolve(dataKeyCache == null ? Map.of()
-        : Map.of(Setting.DATA_KEY_CACHE, dataKeyCache), null, env);
-    Backends backends = Backends.open(settings, quiet);
-    return new Node(backends, backends.fileService(settings));
-  }
-
-  private record Node(Backends backends, FileService files) implements AutoCloseable {
-    @Override
-    public void close() {
-      backends.close();
-    }
   }
 }

@@ -45,11 +45,11 @@ class RewrapKillIT {
     CliRunner cli = new CliRunner(home, Keyrings.newMasterKeyBase64());
     List<FileRecord> stored = new ArrayList<>();
     String root;
-    try (Node node = node(cli)) {
+    try (HomeNode node = HomeNode.open(cli.env)) {
       for (int i = 0; i < FILES; i++) {
-        stored.add(node.files.upload(WRITERS[i % 2], "f" + i, null, new ByteArrayInputStream(content(i))));
+        stored.add(node.files().upload(WRITERS[i % 2], "f" + i, null, new ByteArrayInputStream(content(i))));
       }
-      root = ((ManagedKeyService) node.backends.keys).resolveKeyId(node.settings.rootKey());
+      root = ((ManagedKeyService) node.backends().keys).resolveKeyId(node.settings().rootKey());
     }
     assertEquals(0, cli.run("keys", "rotate", root).status);
 
@@ -76,10 +76,10 @@ class RewrapKillIT {
     assertEquals(FILES, usage(home).filesUnder("local", root, 2));
     assertEquals(0, cli.run("keys", "destroy-version", root, "1").status);
 
-    try (Node node = node(cli)) {
+    try (HomeNode node = HomeNode.open(cli.env)) {
       for (int i = 0; i < FILES; i++) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (Download d = node.files.download(WRITERS[i % 2], stored.get(i).id())) {
+        try (Download d = node.files().download(WRITERS[i % 2], stored.get(i).id())) {
           d.writeTo(out);
         }
         assertArrayEquals(content(i), out.toByteArray(), "file " + i);
@@ -111,18 +111,4 @@ class RewrapKillIT {
     return builder.start();
   }
 
-  private static Node node(CliRunner cli) throws Exception {
-    Cli quiet = new Cli(cli.env, new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-    NodeSettings settings = NodeSettings.resolve(Map.of(), null, cli.env);
-    Backends backends = Backends.open(settings, quiet);
-    return new Node(backends, backends.fileService(settings), settings);
-  }
-
-  private record Node(Backends backends, FileService files, NodeSettings settings) implements AutoCloseable {
-    @Override
-    public void close() {
-      backends.close();
-    }
-  }
 }

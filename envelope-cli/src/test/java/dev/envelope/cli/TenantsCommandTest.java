@@ -50,11 +50,11 @@ class TenantsCommandTest {
   void rotateRewrapRetire_theOperatorsWholeRound() throws Exception {
     List<FileRecord> stored = new ArrayList<>();
     String root;
-    try (Node node = node()) {
+    try (HomeNode node = node()) {
       for (int i = 0; i < 20; i++) {
-        stored.add(node.upload(i % 2 == 0 ? ACME : GLOBEX, i));
+        stored.add(upload(node, i % 2 == 0 ? ACME : GLOBEX, i));
       }
-      root = node.rootKeyId();
+      root = rootKeyId(node);
     }
     assertEquals(0, cli.run("keys", "rotate", root).status);
     String usage = ok("keys", "usage");
@@ -74,9 +74,9 @@ class TenantsCommandTest {
     assertTrue(ok("keys", "usage").matches("(?s).*local +" + root + " +2 +20 .*current.*"));
 
     assertTrue(ok("keys", "destroy-version", root, "1").startsWith("destroyed version 1 of root key " + root));
-    try (Node node = node()) {
+    try (HomeNode node = node()) {
       for (int i = 0; i < stored.size(); i++) {
-        assertArrayEquals(content(i), node.download(i % 2 == 0 ? ACME : GLOBEX, stored.get(i).id()));
+        assertArrayEquals(content(i), download(node, i % 2 == 0 ? ACME : GLOBEX, stored.get(i).id()));
       }
     }
   }
@@ -85,9 +85,9 @@ class TenantsCommandTest {
   void aTenantsWholeLife_createMoveShredPurge() throws Exception {
     FileRecord before;
     FileRecord globexFile;
-    try (Node node = node()) {
-      before = node.upload(ACME, 1);
-      globexFile = node.upload(GLOBEX, 2);
+    try (HomeNode node = node()) {
+      before = upload(node, ACME, 1);
+      globexFile = upload(node, GLOBEX, 2);
     }
     String key = ok("tenants", "create", "acme").strip();
     assertTrue(key.matches("[0-9a-f-]{36}"), key);
@@ -105,11 +105,11 @@ class TenantsCommandTest {
     assertTrue(ok("admin", "rewrap", "--tenant", "acme").contains("1 re-wrapped"));
     String shred = ok("tenants", "shred", "acme", "--yes", "--now");
     assertTrue(shred.startsWith("tenant acme shredded: 0 tokens revoked, root key " + key + " destroyed"), shred);
-    try (Node node = node()) {
+    try (HomeNode node = node()) {
       EnvelopeException gone = org.junit.jupiter.api.Assertions.assertThrows(EnvelopeException.class,
-          () -> node.download(ACME, before.id()));
+          () -> download(node, ACME, before.id()));
       assertEquals(ErrorCode.TENANT_SHREDDED, gone.code());
-      assertArrayEquals(content(2), node.download(GLOBEX, globexFile.id()));
+      assertArrayEquals(content(2), download(node, GLOBEX, globexFile.id()));
     }
     assertTrue(ok("tenants", "purge", "acme").startsWith("purged tenant acme: 1 files"));
     assertTrue(ok("tenants", "list").matches("(?s).*\\nacme +shredded +0 .*"));
@@ -142,8 +142,8 @@ class TenantsCommandTest {
     assertError(cli.run("tenants", "create", "globex", "--root-key", "nope"), 5, "key-not-found");
     String next = ok("keys", "create").strip();
     assertTrue(ok("tenants", "set-key", "acme", next).contains("now wraps new files under " + next));
-    try (Node node = node()) {
-      assertEquals(next, node.upload(ACME, 1).wrappedKey().rootKeyId());
+    try (HomeNode node = node()) {
+      assertEquals(next, upload(node, ACME, 1).wrappedKey().rootKeyId());
     }
   }
 
@@ -176,35 +176,23 @@ class TenantsCommandTest {
     return data;
   }
 
-  /** The home's backends, opened as {@code envelope serve} opens them. */
-  private Node node() throws EnvelopeException {
-    Cli quiet = new Cli(cli.env, new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(),
-        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-    NodeSettings settings = NodeSettings.resolve(Map.of(), null, cli.env);
-    Backends backends = Backends.open(settings, quiet);
-    return new Node(backends, backends.fileService(settings), settings);
+  private HomeNode node() throws Exception {
+    return HomeNode.open(cli.env);
   }
 
-  private record Node(Backends backends, FileService files, NodeSettings settings) implements AutoCloseable {
-    FileRecord upload(Principal who, int seed) throws EnvelopeException {
-      return files.upload(who, "f.bin", null, new ByteArrayInputStream(content(seed)));
-    }
+  private static FileRecord upload(HomeNode node, Principal who, int seed) throws EnvelopeException {
+    return node.files().upload(who, "f.bin", null, new ByteArrayInputStream(content(seed)));
+  }
 
-    byte[] download(Principal who, String id) throws Exception {
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      try (Download d = files.download(who, id)) {
-        d.writeTo(out);
-      }
-      return out.toByteArray();
+  private static byte[] download(HomeNode node, Principal who, String id) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (Download d = node.files().download(who, id)) {
+      d.writeTo(out);
     }
+    return out.toByteArray();
+  }
 
-    String rootKeyId() throws EnvelopeException {
-      return ((ManagedKeyService) backends.keys).resolveKeyId(settings.rootKey());
-    }
-
-    @Override
-    public void close() {
-      backends.close();
-    }
+  private static String rootKeyId(HomeNode node) throws EnvelopeException {
+    return ((ManagedKeyService) node.backends().keys).resolveKeyId(node.settings().rootKey());
   }
 }
