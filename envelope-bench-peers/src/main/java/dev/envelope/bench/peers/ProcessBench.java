@@ -436,13 +436,15 @@ final class ProcessBench {
 
   /**
    * Envelope's CLI: the shaded jar on the JDK running the bench, with the JVM options bin/envelope uses (the
-   * serial collector, and its class-data-sharing archive when bin/envelope has made one for this jar), a
+   * serial collector, and its start-up cache when bin/envelope has made one for this jar and JDK), a
    * 64 MiB heap and a throwaway keyring.
    */
   private final class EnvelopeCli extends Tool {
     private final Map<String, String> env = new HashMap<>();
     private final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     private final List<String> jvmOptions = new ArrayList<>(List.of("-Xmx64m", "-XX:+UseSerialGC"));
+    /** As bin/envelope: the JVM's own warnings to stderr, never into the ciphertext on stdout. */
+    private final List<String> logOptions = List.of("-Xlog:disable", "-Xlog:all=warning:stderr");
 
     @Override
     String label() {
@@ -459,10 +461,13 @@ final class ProcessBench {
       if (!Files.isRegularFile(envelopeJar)) {
         throw new IOException(envelopeJar + " is missing: build it with mvn -pl envelope-cli -am package");
       }
-      Path archive = envelopeJar.resolveSibling("envelope.jsa");
+      // bin/envelope's start-up cache for this JDK: an AOT cache on 24+, a class-data-sharing archive before.
+      int feature = Runtime.version().feature();
+      boolean aot = feature >= 24;
+      Path archive = envelopeJar.resolveSibling("envelope-jdk" + feature + (aot ? ".aot" : ".jsa"));
       if (Files.isRegularFile(archive)
           && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(envelopeJar)) > 0) {
-        jvmOptions.add("-XX:SharedArchiveFile=" + archive);
+        jvmOptions.add((aot ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + archive);
       }
       byte[] master = new byte[32];
       new SecureRandom().nextBytes(master);
@@ -486,6 +491,7 @@ final class ProcessBench {
       List<String> command = new ArrayList<>();
       command.add(java);
       command.addAll(jvmOptions);
+      command.addAll(logOptions);
       command.add("-jar");
       command.add(envelopeJar.toString());
       command.addAll(List.of(args));
