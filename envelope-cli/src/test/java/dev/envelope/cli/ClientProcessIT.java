@@ -190,7 +190,7 @@ class ClientProcessIT {
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }
-    });
+    }, EnvelopeJar.THREAD_PER_TASK);
     try (var in = p.getOutputStream()) {
       in.write(stdin);
     }

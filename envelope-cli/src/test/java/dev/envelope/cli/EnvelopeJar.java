@@ -19,6 +19,17 @@ import java.util.concurrent.TimeUnit;
 final class EnvelopeJar {
   private static final Path JAR = Path.of("target", "envelope.jar");
 
+  /**
+   * Runs each task on a fresh daemon thread. Not the common pool: on 2 cores it has one thread (JDK 25 runs
+   * CompletableFuture's async tasks there; 17 started a thread per task), so two tasks that pump the pipes of one
+   * process would run one after the other and deadlock once a pipe is full.
+   */
+  static final java.util.concurrent.Executor THREAD_PER_TASK = task -> {
+    Thread thread = new Thread(task, "envelope-test-pipe");
+    thread.setDaemon(true);
+    thread.start();
+  };
+
   private EnvelopeJar() {}
 
   /**
@@ -36,8 +47,8 @@ final class EnvelopeJar {
     builder.environment().keySet().removeIf(k -> k.startsWith("ENVELOPE_"));
     builder.environment().putAll(env);
     Process p = builder.start();
-    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+    CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()), THREAD_PER_TASK);
+    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()), THREAD_PER_TASK);
     try (OutputStream in = p.getOutputStream()) {
       in.write(stdin);
     }

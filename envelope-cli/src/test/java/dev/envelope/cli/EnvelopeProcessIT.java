@@ -41,9 +41,10 @@ class EnvelopeProcessIT {
     Process decrypt = envelope("-Xmx64m", "decrypt", "--context", "size=1g", "-", "-");
     MessageDigest sent = MessageDigest.getInstance("SHA-256");
     MessageDigest received = MessageDigest.getInstance("SHA-256");
-    CompletableFuture<Void> feed = CompletableFuture.runAsync(() -> feed(encrypt.getOutputStream(), sent));
+    CompletableFuture<Void> feed = CompletableFuture.runAsync(() -> feed(encrypt.getOutputStream(), sent),
+        EnvelopeJar.THREAD_PER_TASK);
     CompletableFuture<Void> pipe = CompletableFuture.runAsync(
-        () -> copy(encrypt.getInputStream(), decrypt.getOutputStream()));
+        () -> copy(encrypt.getInputStream(), decrypt.getOutputStream()), EnvelopeJar.THREAD_PER_TASK);
     long count = digest(decrypt.getInputStream(), received);
     feed.get(5, TimeUnit.MINUTES);
     pipe.get(5, TimeUnit.MINUTES);
