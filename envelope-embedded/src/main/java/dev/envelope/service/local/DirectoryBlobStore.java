@@ -9,6 +9,7 @@ import dev.envelope.service.BlobWriter;
 import dev.envelope.service.NoSuchBlobException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -34,7 +35,9 @@ import java.util.regex.Pattern;
  * matching {@link #KEY_PATTERN} ever become file names, and they are checked before any path is built.
  *
  * <h2>Crash safety</h2>
- * A blob is written to {@code <root>/.tmp/.envelope-tmp-<32 hex digits>}, fsynced, then hard-linked under its
+ * A blob that fits its writer's buffer (16 KiB: small uploads) is written straight under its name, fsynced, and
+ * the directory fsynced ({@link #publishSmall}). A larger one is written to
+ * {@code <root>/.tmp/.envelope-tmp-<32 hex digits>}, fsynced, then hard-linked under its
  * real name, the directory fsynced, and the temporary name removed. The link is the atomic, no-replace step:
  * {@code Files.move(..., ATOMIC_MOVE)} is {@code rename(2)} on Linux, which silently replaces an existing
  * file, while {@code link(2)} fails if the name is taken, so two writers of one key can never overwrite each
@@ -102,12 +105,50 @@ public final class DirectoryBlobStore implements BlobStore {
     if (Files.exists(target)) {
       throw new BlobExistsException(key);
     }
-    byte[] random = new byte[16];
-    RANDOM.nextBytes(random);
-    Path file = temp.resolve(TEMP_PREFIX + HexFormat.of().formatHex(random));
-    FileChannel channel = PrivateFiles.openForWriting(file, StandardOpenOption.CREATE_NEW);
+    return new DirectoryBlobWriter(this, key);
+  }
+
+  /** A new temporary file for a blob that outgrew its writer's buffer, owned by this process until forgotten. */
+  Path newTemporaryFile() {
+    Path file = temp.resolve(TEMP_PREFIX + HexFormat.of().formatHex(randomBytes(16)));
     inFlight.add(file);
-    return new DirectoryBlobWriter(this, key, file, channel);
+    return file;
+  }
+
+  /**
+   * Stores a small blob, whole in memory, straight under its name: create (fails if the key is taken), write,
+   * fsync the file, fsync the directory. No temporary file and no link: on ext4 the file's fsync commits the
+   * journal transaction that also holds the new directory entry, so the directory's fsync after it finds nothing
+   * left to write, and a small upload waits for one journal commit instead of two. The name exists before its bytes
+   * are durable only for the microseconds of this call; a crash inside it leaves a blob that no row names, which
+   * the orphan sweeper removes after its grace period, as it does the blob of any upload that died before its row.
+   */
+  void publishSmall(String key, byte[] bytes, int length) throws IOException {
+    ensureOpen();
+    Path dir = ensureFanOutDir(key);
+    Path target = dir.resolve(key);
+    FileChannel channel;
+    try {
+      channel = PrivateFiles.openForWriting(target, StandardOpenOption.CREATE_NEW);
+    } catch (FileAlreadyExistsException e) {
+      throw new BlobExistsException(key);
+    }
+    boolean durable = false;
+    try {
+      try (channel) {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes, 0, length);
+        while (buffer.hasRemaining()) {
+          channel.write(buffer);
+        }
+        channel.force(true);
+      }
+      AtomicFile.syncDirectory(dir);
+      durable = true;
+    } finally {
+      if (!durable) {
+        Files.deleteIfExists(target); // not known to be durable: not committed
+      }
+    }
   }
 
   @Override
@@ -228,13 +269,7 @@ public final class DirectoryBlobStore implements BlobStore {
    * directory, drop the temporary name.
    */
   void publish(String key, Path file) throws IOException {
-    String dirName = fanOutDir(key);
-    Path dir = root.resolve(dirName);
-    if (!durableDirs.contains(dirName)) {
-      PrivateFiles.createDirectories(dir);
-      AtomicFile.syncDirectory(root);
-      durableDirs.add(dirName);
-    }
+    Path dir = ensureFanOutDir(key);
     Path target = dir.resolve(key);
     try {
       Files.createLink(target, file);
@@ -248,6 +283,18 @@ public final class DirectoryBlobStore implements BlobStore {
       throw e;
     }
     forget(file);
+  }
+
+  /** The fan-out directory of {@code key}, created and made durable in the root on first use. */
+  private Path ensureFanOutDir(String key) throws IOException {
+    String dirName = fanOutDir(key);
+    Path dir = root.resolve(dirName);
+    if (!durableDirs.contains(dirName)) {
+      PrivateFiles.createDirectories(dir);
+      AtomicFile.syncDirectory(root);
+      durableDirs.add(dirName);
+    }
+    return dir;
   }
 
   /** Deletes a temporary file (best effort: what stays behind is removed once stale). */

@@ -1,16 +1,20 @@
 package dev.envelope.service.local;
 
+import dev.envelope.core.internal.PrivateFiles;
 import dev.envelope.service.BlobWriter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.Objects;
 
 /**
- * Writes one blob of a {@link DirectoryBlobStore} into its temporary file. Small writes are gathered in a
- * buffer; writes at least as large as the buffer (the cipher's segments) go straight to the channel.
+ * Writes one blob of a {@link DirectoryBlobStore}. Small writes are gathered in a buffer; writes at least as
+ * large as the buffer (the cipher's segments) go straight to the channel. The temporary file is made only when
+ * the bytes outgrow the buffer: a blob that fits it (a small upload) is stored in one step at commit
+ * ({@link DirectoryBlobStore#publishSmall}), with no temporary file at all.
  */
 final class DirectoryBlobWriter extends BlobWriter {
   private static final int BUFFER = 16 * 1024;
@@ -19,17 +23,16 @@ final class DirectoryBlobWriter extends BlobWriter {
 
   private final DirectoryBlobStore store;
   private final String key;
-  private final Path file;
-  private final FileChannel channel;
+  /** The temporary file and its channel, once the blob outgrew the buffer; null before. */
+  private Path file;
+  private FileChannel channel;
   private final byte[] buffer = new byte[BUFFER];
   private int buffered;
   private State state = State.OPEN;
 
-  DirectoryBlobWriter(DirectoryBlobStore store, String key, Path file, FileChannel channel) {
+  DirectoryBlobWriter(DirectoryBlobStore store, String key) {
     this.store = store;
     this.key = key;
-    this.file = file;
-    this.channel = channel;
   }
 
   @Override
@@ -60,7 +63,9 @@ final class DirectoryBlobWriter extends BlobWriter {
   @Override
   public void flush() throws IOException {
     ensureOpen();
-    flushBuffer();
+    if (channel != null) {
+      flushBuffer(); // a blob still within the buffer stays in memory until commit: nothing is durable before
+    }
   }
 
   @Override
@@ -70,10 +75,14 @@ final class DirectoryBlobWriter extends BlobWriter {
     }
     ensureOpen();
     try {
-      flushBuffer();
-      channel.force(true);
-      channel.close();
-      store.publish(key, file);
+      if (channel == null) {
+        store.publishSmall(key, buffer, buffered);
+      } else {
+        flushBuffer();
+        channel.force(true);
+        channel.close();
+        store.publish(key, file);
+      }
       state = State.COMMITTED;
     } finally {
       if (state != State.COMMITTED) {
@@ -88,6 +97,9 @@ final class DirectoryBlobWriter extends BlobWriter {
       return;
     }
     state = State.ABORTED;
+    if (channel == null) {
+      return; // nothing was written to disk
+    }
     try {
       channel.close();
     } catch (IOException e) {
@@ -104,6 +116,16 @@ final class DirectoryBlobWriter extends BlobWriter {
   }
 
   private void writeFully(ByteBuffer bytes) throws IOException {
+    if (channel == null) {
+      Path temporary = store.newTemporaryFile();
+      try {
+        channel = PrivateFiles.openForWriting(temporary, StandardOpenOption.CREATE_NEW);
+      } catch (IOException | RuntimeException e) {
+        store.forget(temporary);
+        throw e;
+      }
+      file = temporary;
+    }
     while (bytes.hasRemaining()) {
       channel.write(bytes);
     }

@@ -59,7 +59,7 @@ class DirectoryBlobStoreTest extends BlobStoreContract {
   @Test
   void temporaryFile_isOwnerOnlyFromTheStart() throws IOException {
     try (BlobWriter writer = store().create("secret")) {
-      writer.write(new byte[100]);
+      writer.write(new byte[100_000]);
       writer.flush();
       List<Path> temps = temporaryFiles();
       assertEquals(1, temps.size());
@@ -106,7 +106,7 @@ class DirectoryBlobStoreTest extends BlobStoreContract {
   @Test
   void staleLeftover_isRemovedByAFullListing_butALiveWritersFileNeverIs() throws IOException {
     try (BlobWriter live = store().create("live")) {
-      live.write(new byte[10]);
+      live.write(new byte[100_000]);
       live.flush();
       Path liveFile = temporaryFiles().get(0);
       Files.setLastModifiedTime(liveFile, FileTime.from(Instant.now().minus(Duration.ofHours(3))));
@@ -116,7 +116,61 @@ class DirectoryBlobStoreTest extends BlobStoreContract {
       assertTrue(Files.exists(liveFile));
       live.commit();
     }
-    assertArrayEquals(new byte[10], read("live", 0, 100));
+    assertArrayEquals(new byte[100_000], read("live", 0, 100_000));
+  }
+
+  @Test
+  void smallBlob_isStoredWithoutATemporaryFile_ownerOnly() throws IOException {
+    try (BlobWriter writer = store().create("small")) {
+      writer.write(new byte[4_152]);
+      writer.flush();
+      assertEquals(List.of(), temporaryFiles(), "a blob within the writer's buffer needs no temporary file");
+      assertFalse(Files.exists(root().resolve("sm").resolve("small")), "not visible before commit");
+      writer.commit();
+    }
+    assertEquals(List.of(), temporaryFiles());
+    assertEquals("rw-------", mode(root().resolve("sm").resolve("small")));
+    assertEquals(4_152, store().size("small"));
+  }
+
+  @Test
+  void blobsAroundTheBufferSize_roundTrip() throws IOException {
+    java.util.Random random = new java.util.Random(3);
+    for (int size : new int[] {0, 1, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 3 * 16 * 1024 + 5}) {
+      byte[] bytes = new byte[size];
+      random.nextBytes(bytes);
+      String key = "around" + size;
+      try (BlobWriter writer = store().create(key)) {
+        // Odd pieces, so both the buffered and the direct write paths meet the boundary.
+        for (int off = 0; off < size; off += 1000) {
+          writer.write(bytes, off, Math.min(1000, size - off));
+        }
+        writer.commit();
+      }
+      assertArrayEquals(bytes, read(key, 0, size + 10), "size " + size);
+    }
+    assertEquals(List.of(), temporaryFiles());
+  }
+
+  @Test
+  void smallBlobUnderATakenKey_failsAndLeavesTheFirstIntact() throws IOException {
+    BlobWriter late = store().create("taken3");
+    put("taken3", new byte[] {7});
+    late.write(new byte[10]);
+    assertThrows(dev.envelope.service.BlobExistsException.class, late::commit);
+    assertArrayEquals(new byte[] {7}, read("taken3", 0, 10));
+    assertEquals(List.of(), temporaryFiles());
+  }
+
+  @Test
+  void abortedSmallBlob_leavesNothing() throws IOException {
+    try (BlobWriter writer = store().create("gone")) {
+      writer.write(new byte[100]);
+      writer.abort();
+    }
+    assertFalse(Files.exists(root().resolve("go").resolve("gone")));
+    assertEquals(List.of(), temporaryFiles());
+    assertThrows(dev.envelope.service.NoSuchBlobException.class, () -> store().size("gone"));
   }
 
   @Test
