@@ -261,18 +261,25 @@ public final class ChainedAuditLog implements AuditLog {
 
   @Override
   public void record(AuditEvent event) throws EnvelopeException {
+    submit(event).await();
+  }
+
+  @Override
+  public Durable submit(AuditEvent event) throws EnvelopeException {
     if (closed) {
       throw new EnvelopeException(ErrorCode.UNAVAILABLE, "the audit log is closed");
     }
     Pending pending = new Pending(event);
     queue.add(pending);
-    try {
-      pending.await(writer, timeout);
-    } catch (EnvelopeException e) {
-      // Unhealthy from this moment, not only once the batch has been busy a whole timeout by the writer's clock.
-      late = true;
-      throw e;
-    }
+    return () -> {
+      try {
+        pending.await(writer, timeout);
+      } catch (EnvelopeException e) {
+        // Unhealthy from this moment, not only once the batch has been busy a whole timeout by the writer's clock.
+        late = true;
+        throw e;
+      }
+    };
   }
 
   @Override
