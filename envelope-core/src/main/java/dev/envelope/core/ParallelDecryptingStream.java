@@ -98,6 +98,16 @@ final class ParallelDecryptingStream extends InputStream {
     }
   }
 
+  /** Whether the copy of the data key is still unzeroed (it is zeroed once the header is read). For tests. */
+  boolean holdsDataKey() {
+    for (byte b : dataKey) {
+      if (b != 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public int available() {
     return failure == null && current != null ? current.plaintextLength - current.position : 0;

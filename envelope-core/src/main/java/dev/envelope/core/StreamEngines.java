@@ -68,6 +68,16 @@ final class StreamEngines {
     Arrays.fill(dataKey, (byte) 0);
   }
 
+  /** Whether {@link #forget()} has zeroed the copy. For tests. */
+  boolean forgotten() {
+    for (byte b : dataKey) {
+      if (b != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Tink's primitive for a raw data key, with Envelope's parameters (docs/FORMAT.md, section 4). */
   static AesGcmHkdfStreaming tink(byte[] dataKey, int segmentSize) {
     try {
