@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 class ParallelStreamsConcurrencyTest {
   private static final int STREAMS = 64;
   private static final int SEGMENT = EnvelopeCipher.DEFAULT_SEGMENT_SIZE;
+  private static final EnvelopeCipher CIPHER = EnvelopeCipher.create();
 
   @Test
   void sixtyFourStreamsAtOnce_onTheSharedPool_allRoundTrip() throws Exception {
@@ -70,7 +71,8 @@ class ParallelStreamsConcurrencyTest {
 
   /**
    * {@code streams} pairs of threads at once: one encrypts {@code size} seeded bytes into a bounded pipe, the
-   * other decrypts from it; every plaintext digest must come back.
+   * other decrypts from it; every plaintext digest must come back. Half the streams are written, and the other
+   * half read, through {@link EnvelopeCipher} (which picks the parallel engine on two or more processors).
    */
   private static void roundTripAtOnce(int streams, int size) throws Exception {
     ExecutorService threads = Executors.newFixedThreadPool(2 * streams);
@@ -87,8 +89,10 @@ class ParallelStreamsConcurrencyTest {
           MessageDigest digest = MessageDigest.getInstance("SHA-256");
           byte[] buffer = new byte[1 << 16];
           try (InputStream source = CipherFixtures.randomStream(size, seed);
-               OutputStream encrypting = ParallelStreams.encrypter(ParallelStreams.newKey(rawKey), SEGMENT, pipe.sink,
-                   CipherWorkers.inFlight(SEGMENT))) {
+               OutputStream encrypting = seed % 2 == 0
+                   ? CIPHER.newEncryptingStream(CipherFixtures.dataKey(seed), CipherFixtures.CONTEXT, pipe.sink)
+                   : ParallelStreams.encrypter(ParallelStreams.newKey(rawKey), SEGMENT, pipe.sink,
+                       CipherWorkers.inFlight(SEGMENT))) {
             for (int n; (n = source.read(buffer, 0, 1 + (int) (seed * 997 % buffer.length))) != -1; ) {
               digest.update(buffer, 0, n);
               encrypting.write(buffer, 0, n);
@@ -100,8 +104,9 @@ class ParallelStreamsConcurrencyTest {
           start.await();
           MessageDigest digest = MessageDigest.getInstance("SHA-256");
           byte[] buffer = new byte[1 << 16];
-          try (InputStream decrypting = ParallelStreams.decrypter(rawKey, SEGMENT, pipe.source,
-              CipherWorkers.inFlight(SEGMENT))) {
+          try (InputStream decrypting = seed % 2 == 1
+              ? CIPHER.newDecryptingStream(CipherFixtures.dataKey(seed), CipherFixtures.CONTEXT, pipe.source)
+              : ParallelStreams.decrypter(rawKey, SEGMENT, pipe.source, CipherWorkers.inFlight(SEGMENT))) {
             for (int n; (n = decrypting.read(buffer)) != -1; ) {
               digest.update(buffer, 0, n);
             }
