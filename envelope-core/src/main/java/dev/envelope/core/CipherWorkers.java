@@ -17,8 +17,10 @@ import javax.crypto.Cipher;
  * stream, a lock held across I/O, or another task, so every queued task finishes in bounded time whatever the
  * streams do (a stream that is abandoned, stalled on its sink, or failed). Ordering, sink writes and source reads
  * happen on each stream's own thread. Fairness: the queue is first in, first out, and each stream has at most
- * {@link #inFlight} segments in it, so one busy stream delays another by at most that many segments. Idle threads
- * end after {@value #IDLE_SECONDS} seconds and come back on demand.
+ * {@link #inFlight} segments in it, so one busy stream delays another by at most that many segments. When every
+ * thread already has a task waiting ({@link #backedUp}), a stream does its next segment itself: on a machine busy
+ * with many streams the streams then run about as the sequential ones do, without paying for hand-offs. Idle
+ * threads end after {@value #IDLE_SECONDS} seconds and come back on demand.
  */
 final class CipherWorkers {
   /**
@@ -90,11 +92,25 @@ final class CipherWorkers {
     return p;
   }
 
+  /**
+   * Whether {@code workers} (the shared pool) already has a task waiting for each of its threads: a stream then
+   * does its next segment on its own thread instead of queueing it, so a busy machine pays no hand-off (and
+   * every stream still makes progress on its own thread).
+   */
+  static boolean backedUp(Executor workers) {
+    return workers instanceof ThreadPoolExecutor p && p.getQueue().size() >= p.getMaximumPoolSize();
+  }
+
+  /** A new AES-GCM cipher, for a stream's own thread. */
+  static Cipher newCipher() throws GeneralSecurityException {
+    return Cipher.getInstance("AES/GCM/NoPadding");
+  }
+
   /** This thread's AES-GCM cipher (worker threads only: it keeps the state of the last key it used). */
   static Cipher cipher() throws GeneralSecurityException {
     Cipher c = CIPHER.get();
     if (c == null) {
-      c = Cipher.getInstance("AES/GCM/NoPadding");
+      c = newCipher();
       CIPHER.set(c);
     }
     return c;

@@ -29,7 +29,7 @@ import java.security.GeneralSecurityException;
  * decrypter on the caller's thread. The parallel one derives the same per-stream key and nonces with the JCE
  * and encrypts or decrypts segments on a shared pool of daemon threads, one per processor
  * ({@code envelope-cipher-N}), while the caller's thread copies, reads the source ahead and writes the sink in
- * segment order; each stream has at most {@code max(2, min(2 × processors, 512 KiB / segment size))} segments in
+ * segment order (and does a segment itself when every worker already has one waiting); each stream has at most {@code max(2, min(2 × processors, 512 KiB / segment size))} segments in
  * flight. The rule: a stream uses the parallel engine when the JVM has at least two processors, the segment size
  * is at least 64 KiB, and the stream turns out to hold more than two segments (an encrypting stream holds the
  * first two segments' plaintext until a third begins; a decrypting stream reads the header, two segments and

@@ -6,10 +6,12 @@ import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import javax.crypto.Cipher;
 
 /**
  * The parallel decrypting engine: the caller's thread reads up to {@code inFlight} segments ahead from the
- * source and hands each to the shared {@link CipherWorkers}; plaintext is handed out strictly in segment order,
+ * source and hands each to the shared {@link CipherWorkers} (or decrypts it itself when the pool is
+ * {@linkplain CipherWorkers#backedUp backed up}); plaintext is handed out strictly in segment order,
  * each segment only after its tag verified.
  *
  * <p>Security, as {@link SegmentDecryptingStream}: a segment counts as the last one only when the source ends
@@ -41,6 +43,8 @@ final class ParallelDecryptingStream extends InputStream {
   /** The source failed while reading segment {@link #read}: thrown once everything before it is handed out. */
   private IOException sourceFailure;
   private IOException failure;
+  /** For the segments this stream's thread decrypts itself when the pool is backed up. */
+  private Cipher ownCipher;
   private volatile boolean cancelled;
 
   ParallelDecryptingStream(byte[] dataKey, byte[] associatedData, int segmentSize, InputStream in,
@@ -204,17 +208,24 @@ final class ParallelDecryptingStream extends InputStream {
       s.done = false;
     }
     lastRead = last;
-    workers.execute(() -> decrypt(s));
+    if (CipherWorkers.backedUp(workers)) {
+      decrypt(s, true);
+    } else {
+      workers.execute(() -> decrypt(s, false));
+    }
   }
 
-  /** On a worker: never blocks except for the stream's lock, which no one holds across I/O or waiting. */
-  private void decrypt(Segment s) {
+  /**
+   * On a worker, or {@code here} on the stream's thread: never blocks except for the stream's lock, which no one
+   * holds across I/O or waiting.
+   */
+  private void decrypt(Segment s, boolean here) {
     try {
       if (cancelled) {
         s.failure = new IOException("cancelled");
       } else {
-        s.plaintextLength = key.decrypt(CipherWorkers.cipher(), s.index, s.last, s.ciphertext, 0,
-            s.ciphertextLength, s.plaintext, 0);
+        Cipher cipher = here ? ownCipher() : CipherWorkers.cipher();
+        s.plaintextLength = key.decrypt(cipher, s.index, s.last, s.ciphertext, 0, s.ciphertextLength, s.plaintext, 0);
       }
     } catch (Throwable t) {
       s.failure = t;
@@ -224,6 +235,13 @@ final class ParallelDecryptingStream extends InputStream {
         lock.notifyAll();
       }
     }
+  }
+
+  private Cipher ownCipher() throws GeneralSecurityException {
+    if (ownCipher == null) {
+      ownCipher = CipherWorkers.newCipher();
+    }
+    return ownCipher;
   }
 
   private boolean isDone(Segment s) {

@@ -2,13 +2,16 @@ package dev.envelope.core;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.security.GeneralSecurityException;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import javax.crypto.Cipher;
 
 /**
  * The parallel encrypting engine of {@link EncryptingStream}: the caller's bytes are copied into segment
  * buffers; a full segment goes to the shared {@link CipherWorkers} as soon as a byte after it shows it is not
- * the last one; finished segments are written to the sink in order by the caller's own thread (in
+ * the last one (or is encrypted on the caller's thread when the pool is {@linkplain CipherWorkers#backedUp backed
+ * up}); finished segments are written to the sink in order by the caller's own thread (in
  * {@code write}, {@code flush} and {@code close}), never by a worker. At most {@code inFlight} segments are
  * queued or unwritten, so memory is {@code inFlight} times two segments whatever the stream's length, and a
  * {@code write} waits only when all of them are taken.
@@ -33,6 +36,8 @@ final class ParallelEncryptingStream extends EncryptingStream.Engine {
   /** Segments written to the sink. */
   private long written;
   private Segment filling;
+  /** For the segments this stream's thread encrypts itself when the pool is backed up. */
+  private Cipher ownCipher;
   private volatile boolean cancelled;
   private boolean closed;
   private boolean failed;
@@ -167,15 +172,22 @@ final class ParallelEncryptingStream extends EncryptingStream.Engine {
     synchronized (lock) {
       s.done = false;
     }
-    workers.execute(() -> encrypt(s));
+    if (CipherWorkers.backedUp(workers)) {
+      encrypt(s, true);
+    } else {
+      workers.execute(() -> encrypt(s, false));
+    }
   }
 
-  /** On a worker: never blocks except for the stream's lock, which no one holds across I/O or waiting. */
-  private void encrypt(Segment s) {
+  /**
+   * On a worker, or {@code here} on the stream's thread: never blocks except for the stream's lock, which no one
+   * holds across I/O or waiting.
+   */
+  private void encrypt(Segment s, boolean here) {
     try {
       if (!cancelled) {
-        s.ciphertextLength = key.encrypt(CipherWorkers.cipher(), s.index, s.last, s.plaintext, 0, s.length,
-            s.ciphertext, 0);
+        Cipher cipher = here ? ownCipher() : CipherWorkers.cipher();
+        s.ciphertextLength = key.encrypt(cipher, s.index, s.last, s.plaintext, 0, s.length, s.ciphertext, 0);
       }
     } catch (Throwable t) {
       s.failure = t;
@@ -185,6 +197,13 @@ final class ParallelEncryptingStream extends EncryptingStream.Engine {
         lock.notifyAll();
       }
     }
+  }
+
+  private Cipher ownCipher() throws GeneralSecurityException {
+    if (ownCipher == null) {
+      ownCipher = CipherWorkers.newCipher();
+    }
+    return ownCipher;
   }
 
   /** Writes finished segments in order: all queued ones if {@code all}, else only those already done. */

@@ -19,6 +19,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -55,6 +58,38 @@ class ParallelStreamsConcurrencyTest {
     roundTripAtOnce(16, 1 << 20);
     assertTrue(cipherThreads() <= CipherWorkers.threads(), "the pool never grows past one thread per processor");
     abandoned.clear();
+  }
+
+  @Test
+  void whenEveryWorkerHasATaskWaiting_theStreamsOwnThreadDoesItsSegments() throws Exception {
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+    CountDownLatch release = new CountDownLatch(1);
+    try {
+      Runnable blocked = () -> {
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      };
+      pool.execute(blocked); // the only thread is busy ...
+      pool.execute(blocked); // ... and a task waits for it
+      assertTrue(CipherWorkers.backedUp(pool));
+      byte[] rawKey = ParallelStreams.rawKey(12);
+      byte[] plaintext = CipherFixtures.randomBytes(9 * SEGMENT + 7, 12);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      try (OutputStream encrypting = ParallelStreams.encrypter(ParallelStreams.newKey(rawKey), SEGMENT, out, 4, pool)) {
+        ParallelStreams.write(encrypting, plaintext, 10_000);
+      }
+      InputStream decrypting = ParallelStreams.decrypter(rawKey, SEGMENT, new ByteArrayInputStream(out.toByteArray()),
+          4, pool);
+
+      assertArrayEquals(plaintext, decrypting.readAllBytes());
+      assertEquals(1, pool.getQueue().size(), "nothing was queued behind the busy thread");
+    } finally {
+      release.countDown();
+      pool.shutdown();
+    }
   }
 
   @Test
