@@ -17,7 +17,8 @@ import java.util.SplittableRandom;
 
 /**
  * The cipher benchmark: in one run, stream throughput of raw JCE AES-GCM (the baseline), Envelope's cipher,
- * Tink used directly and a segment-size sweep, then range-read latency per segment size, every output checked
+ * Tink used directly, a segment-size sweep and Envelope's parallel and sequential engines each forced (the
+ * cipher itself picks one by its rule), then range-read latency per segment size, every output checked
  * against the input. {@link #run} does the work and returns a {@link BenchResult}; {@link #main} only maps
  * it to an exit status, so tests can call {@code run} in-process. A {@link BenchExtension} adds contenders,
  * sections and options to a run (the peers benchmark does, from its own module and main class).
@@ -169,7 +170,18 @@ public final class CipherBench {
     for (int segment : SWEEP) {
       list.add(StreamContender.envelope(sweepLabel(segment), EnvelopeCipher.withSegmentSize(segment), key, context));
     }
+    for (String path : PATHS) {
+      list.add(StreamContender.envelopePath(pathLabel(path), EnvelopeCipher.create(), key, context, path));
+    }
     return list;
+  }
+
+  /** The engines forced one at a time, at the default segment size: parallel, then sequential. */
+  static final List<String> PATHS = List.of("always", "off");
+
+  static String pathLabel(String path) {
+    return "Envelope " + (path.equals("always") ? "parallel (" + Runtime.getRuntime().availableProcessors()
+        + " threads)" : "sequential") + " engine, " + Sizes.format(EnvelopeCipher.DEFAULT_SEGMENT_SIZE) + " segments";
   }
 
   static String sweepLabel(int segmentSize) {

@@ -134,8 +134,9 @@ public final class Options {
         "Usage: " + extension.program().substring(extension.program().lastIndexOf('.') + 1) + " [options]",
         "",
         "Measures, in one run, stream encryption and decryption throughput of raw JCE AES/GCM (the baseline),",
-        "Envelope's cipher and Tink's streaming AEAD used directly, a segment-size sweep of Envelope's cipher",
-        "and the latency of 1 MiB range reads; checks every ciphertext by decrypting and comparing it."));
+        "Envelope's cipher and Tink's streaming AEAD used directly, a segment-size sweep of Envelope's cipher,",
+        "its parallel and sequential engines each forced, and the latency of 1 MiB range reads; checks every",
+        "ciphertext by decrypting and comparing it."));
     lines.addAll(extension.description());
     lines.addAll(List.of("", "Options:"));
     lines.addAll(List.of(

@@ -108,6 +108,10 @@ final class Report {
         + " shared machine hits every row alike.",
     "Per-round ratios (verdicts) pair the Envelope and raw JCE repetitions of each round, which ran close"
         + " together: their spread shows how far machine noise could move the verdict.",
+    "Envelope's cipher picks its engine: the parallel one (segments on a pool of one thread per processor)"
+        + " for streams of more than two segments of at least 64 KiB on two or more processors, else Tink's"
+        + " segment code on the caller's thread; the default and sweep rows show that choice, the two engine rows"
+        + " force each engine (system property envelope.cipher.parallel).",
     "Stream rows pay the stream API's copies (into the stream's segment buffer, and between it and the"
         + " sink or source); the raw JCE loop encrypts array to array.",
     "Range reads: each opens a fresh seekable channel at a random offset and reads through it; the time"

@@ -28,6 +28,9 @@ public final class StreamContender implements Contender {
     InputStream decrypting(InputStream source) throws IOException, GeneralSecurityException;
   }
 
+  /** EnvelopeCipher's engine choice ({@code auto}, {@code off}, {@code always}); see its class description. */
+  static final String PATH_PROPERTY = "envelope.cipher.parallel";
+
   private final String name;
   private final Streams streams;
   private final LongUnaryOperator ciphertextSize;
@@ -59,6 +62,44 @@ public final class StreamContender implements Contender {
         return cipher.newDecryptingStream(key, context, source);
       }
     }, cipher::ciphertextSize);
+  }
+
+  /**
+   * Envelope's cipher with its engine forced: {@code path} is a value of the system property
+   * {@value #PATH_PROPERTY} ({@code always}: the parallel engine; {@code off}: the sequential one), set only while
+   * each stream is made and restored at once, so other rows keep the cipher's own rule.
+   */
+  static StreamContender envelopePath(String name, EnvelopeCipher cipher, DataKey key, EncryptionContext context,
+      String path) {
+    return new StreamContender(name, new Streams() {
+      @Override
+      public OutputStream encrypting(OutputStream sink) throws IOException {
+        String before = System.setProperty(PATH_PROPERTY, path);
+        try {
+          return cipher.newEncryptingStream(key, context, sink);
+        } finally {
+          restore(before);
+        }
+      }
+
+      @Override
+      public InputStream decrypting(InputStream source) throws IOException {
+        String before = System.setProperty(PATH_PROPERTY, path);
+        try {
+          return cipher.newDecryptingStream(key, context, source);
+        } finally {
+          restore(before);
+        }
+      }
+    }, cipher::ciphertextSize);
+  }
+
+  private static void restore(String before) {
+    if (before == null) {
+      System.clearProperty(PATH_PROPERTY);
+    } else {
+      System.setProperty(PATH_PROPERTY, before);
+    }
   }
 
   /**

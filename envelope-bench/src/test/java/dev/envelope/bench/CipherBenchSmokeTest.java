@@ -58,6 +58,9 @@ class CipherBenchSmokeTest {
     for (int segment : CipherBench.SWEEP) {
       expected.add(CipherBench.sweepLabel(segment));
     }
+    for (String path : CipherBench.PATHS) {
+      expected.add(CipherBench.pathLabel(path));
+    }
     assertEquals(2 * expected.size(), result.rows().size());
     for (int i = 0; i < expected.size(); i++) {
       Row encrypt = result.rows().get(2 * i);

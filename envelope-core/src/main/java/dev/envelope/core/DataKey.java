@@ -16,8 +16,10 @@ import java.util.Objects;
  * </ul>
  *
  * <h2>Restrictions</h2>
- * Tink copies the key into its own primitive when a stream is created; that copy is not reachable from
- * here and is released (not zeroed) with the stream. Not thread-safe.
+ * Tink copies the key into its own primitive when a sequential stream starts; that copy is not reachable from
+ * here and is released (not zeroed) with the stream. A stream that chooses its engine by length keeps its own
+ * copy until it has chosen, and a parallel decrypting stream until it has read the stream header; both are
+ * zeroed then (the parallel engine keeps only the derived per-stream key, inside the JCE). Not thread-safe.
  */
 public final class DataKey implements AutoCloseable {
   /** Data keys are AES-256 keys. */

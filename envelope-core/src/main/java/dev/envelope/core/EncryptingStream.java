@@ -1,11 +1,8 @@
 package dev.envelope.core;
 
-import com.google.crypto.tink.subtle.AesGcmHkdfStreaming;
-import com.google.crypto.tink.subtle.StreamSegmentEncrypter;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.security.GeneralSecurityException;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -17,36 +14,54 @@ import java.util.Objects;
  * into a complete, valid ciphertext of a truncated file). After any failure of the stream itself (the sink
  * failed), it refuses further writes and {@code close()} no longer finishes the ciphertext either.
  *
- * <p>How: Tink's segment encrypter driven by a stream with fewer copies than Tink's own stream: a segment that the
- * caller's write completes is encrypted from the buffered bytes and the caller's array together, so only the
- * bytes that may end the stream are ever copied into the buffer. The bytes
- * written are exactly those of Tink's {@code newEncryptingStream}: the nonces, the segment numbering and the
- * last-segment flag all come from Tink's encrypter. What this class decides is only where segments start and
- * which one is last, and it marks a segment as not last only once it holds at least one byte after it.
+ * <p>How: one of two engines writes the bytes, both exactly those of Tink's {@code newEncryptingStream}:
+ * Tink's segment encrypter on the caller's thread ({@link SegmentEncryptingStream}), or segments encrypted on
+ * the shared {@link CipherWorkers} and written in order by the caller's thread ({@link ParallelEncryptingStream}).
+ * Which one is {@link EnvelopeCipher}'s rule: where the parallel engine can help, this stream holds the first two
+ * segments' worth of plaintext and starts the parallel engine only when a third segment begins; a stream that
+ * ends before that is encrypted by Tink's encrypter when it is closed. Until an engine starts, nothing (not
+ * even the stream header) is written to the sink.
  */
 public final class EncryptingStream extends OutputStream {
+  /** What encrypts: an output stream that can also end without writing the last segment. */
+  abstract static class Engine extends OutputStream {
+    /** Ends the stream without the last segment (the ciphertext stays unfinished) and closes the sink. */
+    abstract void abort() throws IOException;
+  }
+
   private final OutputStream out;
-  private final StreamSegmentEncrypter encrypter;
-  private final int plaintextSegmentSize;
-  private final ByteBuffer plaintext;
-  private final ByteBuffer ciphertext;
-  /** Plaintext bytes the current segment holds: the first is shorter by the stream header. */
-  private int segmentCapacity;
+  private final StreamEngines engines;
+  private final int holdLimit;
+  private Engine engine;
+  /** The plaintext held until the path is chosen. */
+  private byte[] held;
+  private int heldLength;
   private boolean closed;
   private boolean failed;
 
-  EncryptingStream(AesGcmHkdfStreaming aead, byte[] associatedData, OutputStream out)
-      throws GeneralSecurityException, IOException {
+  /** A stream on an engine already chosen. */
+  EncryptingStream(Engine engine) {
+    this.engine = engine;
+    this.out = null;
+    this.engines = null;
+    this.holdLimit = 0;
+  }
+
+  /**
+   * A stream that holds up to two segments of plaintext, then starts the parallel engine of {@code engines} if
+   * more comes, or the sequential one when closed before.
+   */
+  EncryptingStream(StreamEngines engines, OutputStream out) {
+    this.engines = engines;
     this.out = out;
-    this.encrypter = aead.newStreamSegmentEncrypter(associatedData);
-    this.plaintextSegmentSize = aead.getPlaintextSegmentSize();
-    this.segmentCapacity = plaintextSegmentSize - aead.getCiphertextOffset();
-    this.plaintext = ByteBuffer.allocate(plaintextSegmentSize);
-    this.ciphertext = ByteBuffer.allocate(aead.getCiphertextSegmentSize());
-    ByteBuffer header = encrypter.getHeader(); // read-only
-    byte[] headerBytes = new byte[header.remaining()];
-    header.duplicate().get(headerBytes);
-    out.write(headerBytes);
+    int segmentSize = engines.segmentSize();
+    this.holdLimit = 2 * (segmentSize - StreamKey.TAG_BYTES) - StreamKey.HEADER_BYTES;
+    this.held = new byte[Math.min(holdLimit, 8192)];
+  }
+
+  /** Whether the parallel engine writes this stream (false while none is chosen). For tests. */
+  boolean isParallel() {
+    return engine instanceof ParallelEncryptingStream;
   }
 
   @Override
@@ -56,44 +71,35 @@ public final class EncryptingStream extends OutputStream {
 
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
+    if (engine != null) {
+      engine.write(b, off, len);
+      return;
+    }
     if (closed || failed) {
       throw new IOException(failed ? "the encrypting stream failed earlier; its ciphertext is unfinished"
           : "the encrypting stream is closed");
     }
     Objects.checkFromIndexSize(off, len, b.length);
-    try {
-      writeSegments(b, off, len);
-    } catch (IOException | RuntimeException e) {
-      failed = true;
-      throw e;
+    int hold = Math.min(len, holdLimit - heldLength);
+    if (heldLength + hold > held.length) {
+      held = Arrays.copyOf(held, Math.min(holdLimit, Math.max(heldLength + hold, 2 * held.length)));
+    }
+    System.arraycopy(b, off, held, heldLength, hold);
+    heldLength += hold;
+    if (hold < len) {
+      start(true); // a third segment begins
+      engine.write(b, off + hold, len - hold);
     }
   }
 
-  private void writeSegments(byte[] b, int off, int len) throws IOException {
-    while (len > 0) {
-      int missing = segmentCapacity - plaintext.position();
-      if (len <= missing) {
-        // This might be the end of the stream, so the segment cannot be encrypted yet: keep the bytes.
-        plaintext.put(b, off, len);
-        return;
-      }
-      // The segment completes and at least one byte follows it, so it is not the last one. Encrypt it from
-      // the buffered part and the caller's array, without first copying the caller's part.
-      ByteBuffer rest = ByteBuffer.wrap(b, off, missing);
-      if (plaintext.position() == 0) {
-        encrypt(rest, null, false);
-      } else {
-        encrypt(plaintext.flip(), rest, false);
-        plaintext.clear();
-      }
-      off += missing;
-      len -= missing;
-    }
-  }
-
+  /** Flushes the sink; the parallel engine first writes every segment it has been given. */
   @Override
   public void flush() throws IOException {
-    out.flush();
+    if (engine != null) {
+      engine.flush();
+    } else {
+      out.flush();
+    }
   }
 
   /**
@@ -102,42 +108,60 @@ public final class EncryptingStream extends OutputStream {
    */
   @Override
   public void close() throws IOException {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      if (!failed) {
-        failed = true; // a failure while finishing must not be retried as a different last segment
-        encrypt(plaintext.flip(), null, true);
-        failed = false;
+    if (engine == null) {
+      if (closed) {
+        return;
       }
-    } finally {
-      out.close();
+      if (failed) {
+        closed = true;
+        engines.forget();
+        out.close();
+        return;
+      }
+      try {
+        start(false);
+      } catch (IOException | RuntimeException e) {
+        closed = true;
+        try {
+          if (engine != null) {
+            engine.close(); // it failed: this only closes the sink
+          } else {
+            out.close();
+          }
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      }
     }
+    engine.close();
   }
 
   /**
-   * Ends the stream without finishing the ciphertext: what was written so far can never decrypt cleanly
-   * (a reader fails at the end with {@link InvalidCiphertextException}). Closes the sink. Idempotent.
+   * Ends the stream without finishing the ciphertext: what was written so far (possibly nothing) can never
+   * decrypt cleanly (a reader fails at the end with {@link InvalidCiphertextException}). Closes the sink.
+   * Idempotent.
    */
   public void abort() throws IOException {
+    if (engine != null) {
+      engine.abort();
+      return;
+    }
     failed = true;
     close();
   }
 
-  private void encrypt(ByteBuffer first, ByteBuffer second, boolean last) throws IOException {
-    ciphertext.clear();
+  private void start(boolean parallel) throws IOException {
     try {
-      if (second == null) {
-        encrypter.encryptSegment(first, last, ciphertext);
-      } else {
-        encrypter.encryptSegment(first, second, last, ciphertext);
-      }
-    } catch (GeneralSecurityException e) {
-      throw new IOException("encryption failed", e);
+      engine = parallel ? engines.parallelEncrypter(out) : engines.sequentialEncrypter(out);
+    } catch (IOException | RuntimeException e) {
+      failed = true;
+      throw e;
+    } finally {
+      engines.forget();
     }
-    out.write(ciphertext.array(), 0, ciphertext.position());
-    segmentCapacity = plaintextSegmentSize;
+    byte[] plaintext = held;
+    held = null;
+    engine.write(plaintext, 0, heldLength); // on failure the engine refuses everything but close and abort
   }
 }

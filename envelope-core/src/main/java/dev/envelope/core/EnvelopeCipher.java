@@ -1,10 +1,6 @@
 package dev.envelope.core;
 
-import com.google.crypto.tink.InsecureSecretKeyAccess;
-import com.google.crypto.tink.streamingaead.AesGcmHkdfStreamingKey;
-import com.google.crypto.tink.streamingaead.AesGcmHkdfStreamingParameters;
 import com.google.crypto.tink.subtle.AesGcmHkdfStreaming;
-import com.google.crypto.tink.util.SecretBytes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,6 +23,19 @@ import java.security.GeneralSecurityException;
  * A stream is trustworthy only once it has reached its end (read returned -1, or close of the encrypting
  * stream returned) without an exception; the authentic segments before a bad one will have been released.
  * Streams are not thread-safe.
+ *
+ * <h2>Sequential and parallel streams</h2>
+ * The bytes are always Tink's; two engines produce them. The sequential one drives Tink's segment encrypter and
+ * decrypter on the caller's thread. The parallel one derives the same per-stream key and nonces with the JCE
+ * and encrypts or decrypts segments on a shared pool of daemon threads, one per processor
+ * ({@code envelope-cipher-N}), while the caller's thread copies, reads the source ahead and writes the sink in
+ * segment order (and does a segment itself when every worker already has one waiting); each stream has at most {@code max(2, min(2 × processors, 512 KiB / segment size))} segments in
+ * flight. The rule: a stream uses the parallel engine when the JVM has at least two processors, the segment size
+ * is at least 64 KiB, and the stream turns out to hold more than two segments (an encrypting stream holds the
+ * first two segments' plaintext until a third begins; a decrypting stream reads the header, two segments and
+ * one byte before it starts). Anything else, including every stream that fits in two segments, uses the
+ * sequential engine. The system property {@code envelope.cipher.parallel} overrides the rule: {@code off} (always
+ * sequential) or {@code always} (always parallel); see {@code docs/FORMAT.md}, "Parallel streams".
  */
 public final class EnvelopeCipher {
   /**
@@ -78,28 +87,41 @@ public final class EnvelopeCipher {
    * Returns a stream that encrypts what is written to it into {@code ciphertext}. Closing it writes the last
    * segment and closes {@code ciphertext}; if the plaintext's source fails, call
    * {@link EncryptingStream#abort()} instead, so that the prefix does not become a valid ciphertext. The data
-   * key may be closed as soon as this returns.
+   * key may be closed as soon as this returns. Which engine encrypts is the rule in the class description.
    */
   public EncryptingStream newEncryptingStream(DataKey key, EncryptionContext context, OutputStream ciphertext)
       throws IOException {
+    StreamEngines engines = new StreamEngines(key.plaintext(), context.canonicalBytes(), segmentSize);
+    CipherWorkers.Path path = CipherWorkers.path(segmentSize);
+    if (path == CipherWorkers.Path.CHOOSE_BY_LENGTH) {
+      return new EncryptingStream(engines, ciphertext);
+    }
     try {
-      return new EncryptingStream(primitive(key), context.canonicalBytes(), ciphertext);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("this Java runtime cannot create AES-GCM-HKDF streams", e);
+      return new EncryptingStream(path == CipherWorkers.Path.PARALLEL
+          ? engines.parallelEncrypter(ciphertext) : engines.sequentialEncrypter(ciphertext));
+    } finally {
+      engines.forget();
     }
   }
 
   /**
    * Returns a stream of the authenticated plaintext of {@code ciphertext}. Reads throw
    * {@link InvalidCiphertextException} on any authentication failure, and pass on the {@link IOException}s
-   * of {@code ciphertext} itself unchanged. The data key may be closed as soon as this returns.
+   * of {@code ciphertext} itself unchanged. The data key may be closed as soon as this returns. Which engine
+   * decrypts is the rule in the class description.
    */
   public InputStream newDecryptingStream(DataKey key, EncryptionContext context, InputStream ciphertext)
       throws IOException {
+    StreamEngines engines = new StreamEngines(key.plaintext(), context.canonicalBytes(), segmentSize);
+    CipherWorkers.Path path = CipherWorkers.path(segmentSize);
+    if (path == CipherWorkers.Path.CHOOSE_BY_LENGTH) {
+      return new DecryptingStream(engines, ciphertext);
+    }
     try {
-      return new SegmentDecryptingStream(primitive(key), context.canonicalBytes(), ciphertext);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("this Java runtime cannot create AES-GCM-HKDF streams", e);
+      return path == CipherWorkers.Path.PARALLEL
+          ? engines.parallelDecrypter(ciphertext) : engines.sequentialDecrypter(ciphertext);
+    } finally {
+      engines.forget();
     }
   }
 
@@ -136,19 +158,6 @@ public final class EnvelopeCipher {
   }
 
   private AesGcmHkdfStreaming primitive(DataKey key) {
-    try {
-      AesGcmHkdfStreamingParameters parameters = AesGcmHkdfStreamingParameters.builder()
-          .setKeySizeBytes(DataKey.SIZE_BYTES)
-          .setDerivedAesGcmKeySizeBytes(32)
-          .setHkdfHashType(AesGcmHkdfStreamingParameters.HashType.SHA256)
-          .setCiphertextSegmentSizeBytes(segmentSize)
-          .build();
-      // create() returns the concrete class; the segment API it adds is what our streams drive.
-      return (AesGcmHkdfStreaming) AesGcmHkdfStreaming.create(AesGcmHkdfStreamingKey.create(
-          parameters, SecretBytes.copyFrom(key.plaintext(), InsecureSecretKeyAccess.get())));
-    } catch (GeneralSecurityException e) {
-      // Only reachable if the JVM lacks AES-GCM or HMAC-SHA256: a broken runtime, not bad input.
-      throw new IllegalStateException("this Java runtime cannot create AES-GCM-HKDF streams", e);
-    }
+    return StreamEngines.tink(key.plaintext(), segmentSize);
   }
 }

@@ -22,7 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.opentest4j.AssertionFailedError;
 
-/** The raw cipher stream under {@link StreamTamperHarness}, with 4 KiB segments. */
+/**
+ * The raw cipher stream under {@link StreamTamperHarness}, with 4 KiB segments, as {@link EnvelopeCipher} opens it.
+ * Subclasses run every test again on another engine ({@link #encrypt}, {@link #open}).
+ */
 class EnvelopeCipherTamperTest {
   private static final EnvelopeCipher CIPHER = EnvelopeCipher.withSegmentSize(4096);
   private static final int FIRST = 4096 - 16 - 40;
@@ -32,7 +35,7 @@ class EnvelopeCipherTamperTest {
   /** Five segments, the last one full. */
   private static final int FULL_LAST = FIRST + 4 * OTHER;
 
-  private final DataKey key = dataKey(100);
+  final DataKey key = dataKey(100);
 
   @AfterEach
   void closeKey() {
@@ -85,7 +88,7 @@ class EnvelopeCipherTamperTest {
     StreamTamperHarness harness = harness(PARTIAL_LAST);
     try (DataKey other = dataKey(101)) {
       harness.assertRejected("another data key",
-          in -> CIPHER.newDecryptingStream(other, CONTEXT, in), harness.ciphertext(), 0);
+          in -> open(CIPHER, other, CONTEXT, in), harness.ciphertext(), 0);
     }
   }
 
@@ -95,7 +98,7 @@ class EnvelopeCipherTamperTest {
     EnvelopeCipher other = EnvelopeCipher.withSegmentSize(8192);
 
     harness.assertRejected("another segment size",
-        in -> other.newDecryptingStream(key, CONTEXT, in), harness.ciphertext(), 0);
+        in -> open(other, key, CONTEXT, in), harness.ciphertext(), 0);
   }
 
   @Test
@@ -105,7 +108,7 @@ class EnvelopeCipherTamperTest {
     byte[] ciphertext = harness.ciphertext();
 
     for (int failAfter : new int[] {0, 20, 4096, 3 * 4096 + 7, ciphertext.length}) {
-      InputStream in = CIPHER.newDecryptingStream(key, CONTEXT,
+      InputStream in = open(CIPHER, key, CONTEXT,
           new StreamTamperHarness.FailingInputStream(ciphertext, failAfter, fire));
       IOException thrown = assertThrows(IOException.class, in::readAllBytes);
 
@@ -117,7 +120,7 @@ class EnvelopeCipherTamperTest {
   void afterInvalidCiphertext_everyLaterReadThrowsAgain() throws IOException {
     StreamTamperHarness harness = harness(PARTIAL_LAST);
     byte[] truncated = Arrays.copyOf(harness.ciphertext(), 2 * 4096);
-    InputStream in = CIPHER.newDecryptingStream(key, CONTEXT, new ByteArrayInputStream(truncated));
+    InputStream in = open(CIPHER, key, CONTEXT, new ByteArrayInputStream(truncated));
     byte[] buffer = new byte[StreamTamperHarness.READ_CHUNK];
 
     assertThrows(InvalidCiphertextException.class, () -> {
@@ -138,7 +141,7 @@ class EnvelopeCipherTamperTest {
     StreamTamperHarness harness = harness(PARTIAL_LAST);
     byte[] damaged = harness.ciphertext();
     damaged[0] ^= 0x01; // the header length byte
-    InputStream in = CIPHER.newDecryptingStream(key, CONTEXT, new ByteArrayInputStream(damaged));
+    InputStream in = open(CIPHER, key, CONTEXT, new ByteArrayInputStream(damaged));
 
     assertThrows(InvalidCiphertextException.class, () -> in.read(new byte[10]));
     assertThrows(InvalidCiphertextException.class, () -> in.read(new byte[10]));
@@ -167,8 +170,7 @@ class EnvelopeCipherTamperTest {
     // A stream that turns a failure into a clean end when asked for fewer than 8 bytes: reading 1000 bytes at a
     // time never sees it; reading one byte at a time must.
     StreamTamperHarness harness = harness(PARTIAL_LAST);
-    StreamTamperHarness.Decryptor buggy = in -> new java.io.FilterInputStream(CIPHER.newDecryptingStream(key,
-        CONTEXT, in)) {
+    StreamTamperHarness.Decryptor buggy = in -> new java.io.FilterInputStream(open(CIPHER, key, CONTEXT, in)) {
       @Override
       public int read(byte[] b, int off, int len) throws IOException {
         try {
@@ -192,10 +194,27 @@ class EnvelopeCipherTamperTest {
 
   private void assertRejectedUnder(String name, EncryptionContext other) {
     StreamTamperHarness harness = harness(PARTIAL_LAST);
-    harness.assertRejected(name, in -> CIPHER.newDecryptingStream(key, other, in), harness.ciphertext(), 0);
+    harness.assertRejected(name, in -> open(CIPHER, key, other, in), harness.ciphertext(), 0);
   }
 
   private StreamTamperHarness harness(int plaintextSize) {
-    return StreamTamperHarness.forEnvelopeCipher(CIPHER, key, CONTEXT, randomBytes(plaintextSize, plaintextSize));
+    byte[] plaintext = randomBytes(plaintextSize, plaintextSize);
+    try {
+      return new StreamTamperHarness(plaintext, encrypt(CIPHER, key, CONTEXT, plaintext), 0, CIPHER.segmentSize(),
+          EnvelopeCipher.STREAM_HEADER_BYTES, EnvelopeCipher.TAG_BYTES, in -> open(CIPHER, key, CONTEXT, in));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The ciphertext of {@code plaintext}, by the engine under test. */
+  byte[] encrypt(EnvelopeCipher cipher, DataKey key, EncryptionContext context, byte[] plaintext) throws IOException {
+    return CipherFixtures.encrypt(cipher, key, context, plaintext);
+  }
+
+  /** A decrypting stream of the engine under test. */
+  InputStream open(EnvelopeCipher cipher, DataKey key, EncryptionContext context, InputStream ciphertext)
+      throws IOException {
+    return cipher.newDecryptingStream(key, context, ciphertext);
   }
 }
