@@ -82,7 +82,7 @@ final class Goals {
     double machine = Double.isFinite(machineCores) ? Math.max(machineCores, serverCores + clientCores)
         : serverCores + clientCores;
     String split = String.format(Locale.ROOT, "%.2f of %d cores busy: server %.2f, client %.2f, other processes %.2f",
-        machine, cpus, serverCores, clientCores, machine - serverCores - clientCores);
+        machine, cpus, serverCores, clientCores, Math.max(0, machine - serverCores - clientCores));
     if (machine >= 0.85 * cpus) {
       return "the machine's CPU (" + split + ")";
     }

@@ -165,7 +165,7 @@ final class SmallReport {
     double machine = Double.isFinite(u.machineCores()) ? Math.max(u.machineCores(), u.serverCores() + u.clientCores())
         : u.serverCores() + u.clientCores();
     String split = fmt("%.2f of %d cores busy: server %.2f, clients %.2f, other processes %.2f", machine, cpus,
-        u.serverCores(), u.clientCores(), machine - u.serverCores() - u.clientCores());
+        u.serverCores(), u.clientCores(), Math.max(0, machine - u.serverCores() - u.clientCores()));
     String bound = machine >= 0.85 * cpus
         ? fmt("the machine's CPU (%s), %.2f ms of server CPU per upload%s%s", split, perUpload(u.serverCores(), u),
             ceiling, disk)
