@@ -4,6 +4,7 @@ import dev.envelope.core.EncryptionContext;
 import java.io.PrintStream;
 import java.security.GeneralSecurityException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What another module adds to a {@link CipherBench} run, so that one command measures everything: extra
@@ -53,6 +54,22 @@ public interface BenchExtension {
 
   /** Lines for the report's notes (what the extension's rows are), asked for after everything ran. */
   default List<String> notes() {
+    return List.of();
+  }
+
+  /**
+   * Label/value pairs for the report's Machine section, printed after the JDK's line (other JDKs the extension
+   * measured beside it, say); asked for after {@link #sections}.
+   */
+  default Map<String, String> machine() {
+    return Map.of();
+  }
+
+  /**
+   * The lines of a "Goals" section printed first in the report, one per goal, each with its figure and whether it
+   * is met; asked for after everything ran, with the cipher tables' figures. None: no such section.
+   */
+  default List<String> goals(CipherFigures cipher) {
     return List.of();
   }
 

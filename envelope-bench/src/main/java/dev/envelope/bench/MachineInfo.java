@@ -21,6 +21,18 @@ final class MachineInfo {
 
   private MachineInfo() {}
 
+  /** Label/value pairs, in print order, with {@code extra} right after the JDK's line. */
+  static Map<String, String> describe(String[] benchArgs, Map<String, String> extra) {
+    Map<String, String> info = new LinkedHashMap<>();
+    describe(benchArgs).forEach((k, v) -> {
+      info.put(k, v);
+      if (k.equals("JDK")) {
+        info.putAll(extra);
+      }
+    });
+    return info;
+  }
+
   /** Label/value pairs, in print order. */
   static Map<String, String> describe(String[] benchArgs) {
     Map<String, String> info = new LinkedHashMap<>();

@@ -31,8 +31,9 @@ import java.util.regex.Pattern;
 /**
  * The clients of the HTTP benchmark, against one {@link ServerProcess}. Big transfers run {@code curl} as a
  * separate process (native, streaming {@code -T FILE} up and {@code -o /dev/null} down, so that neither the
- * client's JIT nor its GC nor a copy of the body into a Java heap shares the figure); the many small requests
- * and the range reads use the JDK's {@link HttpClient} on kept-alive HTTP/1.1 connections. Every transfer is
+ * client's JIT nor its GC nor a copy of the body into a Java heap shares the figure); the range reads, the checks
+ * and {@code bin/bench-keys}' small requests use the JDK's {@link HttpClient} on kept-alive HTTP/1.1 connections
+ * ({@code bin/bench}'s 4 KiB uploads use {@link LeanUploads}, whose client costs less CPU). Every transfer is
  * checked: status, length, and content (SHA-256 of a whole download, byte by byte for a range).
  */
 final class HttpLoad {
@@ -55,8 +56,11 @@ final class HttpLoad {
         "Authorization: Bearer " + server.token() + "\n", StandardCharsets.UTF_8);
   }
 
-  /** One timed transfer: seconds by curl's clock, CPU seconds of curl and of the server, the file id. */
-  record Transfer(double seconds, double clientCpu, double serverCpu, String id) {}
+  /**
+   * One timed transfer: seconds by curl's clock, CPU seconds of curl and of the server, the cores the whole machine
+   * kept busy meanwhile (every process), the file id.
+   */
+  record Transfer(double seconds, double clientCpu, double serverCpu, double machineCores, String id) {}
 
   /** Uploads {@code file} ({@code size} bytes) with {@code curl -T}; returns the new file's id with the times. */
   Transfer upload(Path file, long size) throws Exception {
@@ -73,7 +77,8 @@ final class HttpLoad {
     if (!id.find()) {
       throw new IOException("upload: no file id in the answer: " + body.strip());
     }
-    return new Transfer(Double.parseDouble(w[1]), Double.parseDouble(w[3]), Double.parseDouble(w[4]), id.group(1));
+    return new Transfer(Double.parseDouble(w[1]), Double.parseDouble(w[3]), Double.parseDouble(w[4]),
+        Double.parseDouble(w[5]), id.group(1));
   }
 
   /** Downloads file {@code id} with {@code curl -o /dev/null}; checks the status and the length. */
@@ -83,12 +88,13 @@ final class HttpLoad {
     if (!w[0].equals("200") || Long.parseLong(w[2]) != size) {
       throw new IOException("download: HTTP " + w[0] + " with " + w[2] + " of " + size + " bytes");
     }
-    return new Transfer(Double.parseDouble(w[1]), Double.parseDouble(w[3]), Double.parseDouble(w[4]), id);
+    return new Transfer(Double.parseDouble(w[1]), Double.parseDouble(w[3]), Double.parseDouble(w[4]),
+        Double.parseDouble(w[5]), id);
   }
 
   /**
    * Runs curl with {@code options}; returns its {@code -w} fields (status, seconds, bytes) then its CPU
-   * seconds and the server's during the run. Throws unless curl exits 0.
+   * seconds and the server's during the run, and the machine's busy cores. Throws unless curl exits 0.
    */
   private String[] curl(long size, List<String> options, String url) throws Exception {
     List<String> argv = new ArrayList<>(List.of(curl.toString(), "-sS", "-H", "@" + headers));
@@ -99,6 +105,7 @@ final class HttpLoad {
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     double childCpu = childrenCpuSeconds();
     double serverCpu = server.cpuSeconds();
+    MachineCpu machine = MachineCpu.now();
     Process p = pb.start();
     byte[] out = p.getInputStream().readAllBytes();
     long timeout = 120 + size / 5_000_000; // 5 MB/s would be broken, not slow
@@ -109,6 +116,7 @@ final class HttpLoad {
     }
     double serverUsed = server.cpuSeconds() - serverCpu;
     double curlUsed = childrenCpuSeconds() - childCpu;
+    double machineCores = MachineCpu.now().coresSince(machine);
     server.checkAlive();
     String written = new String(out, StandardCharsets.UTF_8).strip();
     if (p.exitValue() != 0) {
@@ -116,11 +124,12 @@ final class HttpLoad {
           + Files.readString(err).strip() + " " + written);
     }
     String[] w = written.split(" ", 4);
-    return new String[] {w[0], w[1], w[2], Double.toString(curlUsed), Double.toString(serverUsed)};
+    return new String[] {w[0], w[1], w[2], Double.toString(curlUsed), Double.toString(serverUsed),
+        Double.toString(machineCores)};
   }
 
   /** CPU seconds of this JVM's children that have ended (they are reaped as they end). */
-  private static double childrenCpuSeconds() throws IOException {
+  static double childrenCpuSeconds() throws IOException {
     String stat = Files.readString(Path.of("/proc/self/stat"));
     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     return (Long.parseLong(f[13]) + Long.parseLong(f[14])) / CLOCK_TICKS; // cutime, cstime
@@ -149,6 +158,26 @@ final class HttpLoad {
     if (r.statusCode() != 200 || length != size || !MessageDigest.isEqual(got, sha256)) {
       throw new IOException("download of " + id + ": HTTP " + r.statusCode() + ", " + length + " bytes, SHA-256 "
           + HexFormat.of().formatHex(got) + ", expected " + size + " bytes with " + HexFormat.of().formatHex(sha256));
+    }
+  }
+
+  /** Deletes file {@code id} (untimed), so that the rounds' uploads do not fill the disk or the tmpfs. */
+  void delete(String id) throws Exception {
+    HttpResponse<String> r = http.send(request("/v1/files/" + id).timeout(Duration.ofSeconds(60)).DELETE().build(),
+        BodyHandlers.ofString());
+    if (r.statusCode() != 204) {
+      throw new IOException("delete of " + id + ": HTTP " + r.statusCode() + ": " + r.body().strip());
+    }
+  }
+
+  /** Downloads each file (untimed) and compares it with what was uploaded. */
+  void verify(List<LeanUploads.LastFile> files) throws Exception {
+    for (LeanUploads.LastFile file : files) {
+      HttpResponse<byte[]> r = http.send(request("/v1/files/" + file.id()).timeout(Duration.ofSeconds(60)).build(),
+          BodyHandlers.ofByteArray());
+      if (r.statusCode() != 200 || !Arrays.equals(r.body(), file.content())) {
+        throw new IOException("a small upload (" + file.id() + ") did not come back as sent: HTTP " + r.statusCode());
+      }
     }
   }
 
@@ -334,7 +363,7 @@ final class HttpLoad {
   }
 
   /** Range reads: latencies in ms (sorted) and CPU cores used over the measured reads. */
-  record RangeReads(double[] sortedMillis, double clientCores, double serverCores) {}
+  record RangeReads(double[] sortedMillis, double clientCores, double serverCores, double machineCores) {}
 
   /**
    * {@code warmup} unmeasured then {@code reads} measured reads of {@code length} bytes at random offsets of
@@ -346,6 +375,7 @@ final class HttpLoad {
     ByteBuffer expected = ByteBuffer.allocate(length);
     double clientCpu = 0;
     double serverCpu = 0;
+    MachineCpu machine = MachineCpu.now();
     long measuredStart = System.nanoTime();
     try (FileChannel original = FileChannel.open(source)) {
       for (int i = -warmup; i < reads; i++) {
@@ -355,6 +385,7 @@ final class HttpLoad {
         if (i == 0) {
           clientCpu = ownCpuSeconds();
           serverCpu = server.cpuSeconds();
+          machine = MachineCpu.now();
           measuredStart = System.nanoTime();
         }
         long start = System.nanoTime();
@@ -377,8 +408,9 @@ final class HttpLoad {
     double elapsed = (System.nanoTime() - measuredStart) / 1e9;
     double clientCores = (ownCpuSeconds() - clientCpu) / elapsed;
     double serverCores = (server.cpuSeconds() - serverCpu) / elapsed;
+    double machineCores = MachineCpu.now().coresSince(machine);
     Arrays.sort(millis);
-    return new RangeReads(millis, clientCores, serverCores);
+    return new RangeReads(millis, clientCores, serverCores, machineCores);
   }
 
   private HttpRequest.Builder request(String path) {

@@ -3,42 +3,65 @@ package dev.envelope.bench.peers;
 import dev.envelope.bench.BenchExtension.Section;
 import dev.envelope.bench.BenchResult;
 import dev.envelope.bench.Table;
+import dev.envelope.bench.peers.HttpBench.Kind;
+import dev.envelope.bench.peers.HttpBench.Node;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 
-/** The two report sections of {@link HttpBench}: tables, verdicts against issue 3's goals, and notes. */
+/**
+ * The two report sections of {@link HttpBench}: the big transfers here (table, verdicts against issue 14's goals,
+ * notes), the small uploads and range reads in {@link SmallReport}.
+ */
 final class HttpReport {
-  static final double THROUGHPUT_GOAL = 0.6;
-  static final double UPLOADS_GOAL = 1000;
-  static final double RANGE_MEDIAN_GOAL_MS = 20;
+  static final double TMPFS_UPLOAD_GOAL = 0.7;
+  static final double DISK_UPLOAD_GOAL = 1.0;
+  static final double DOWNLOAD_GOAL = 0.8;
   private static final String FAILED = BenchResult.FAILED;
+  private static final String UPLOAD_WORK = "one request thread reads the socket, encrypts and writes each 64 KiB in"
+      + " turn";
+  private static final String DOWNLOAD_WORK = "one request thread reads, decrypts and writes each 64 KiB in turn";
 
   private final HttpBench.Plan plan;
   private final Path jar;
+  private final List<Jdk> jdks;
+  private final Goals goals;
+  private final JdkTable perJdk;
+  private final SmallReport small;
   private String where = "";
+  private String tmpfs;
   private String unavailable;
   private String serverFailure;
-  private final List<String> bigFailures = new ArrayList<>();
-  private final List<String> otherFailures = new ArrayList<>();
-  private final List<String> bigLines = new ArrayList<>();
-  private final List<String> otherLines = new ArrayList<>();
-  private final Table big = new Table(1, "Row", "MB/s median", "min-max", "x in-process cipher",
-      "x disk write+fsync", "server CPU cores", "client CPU cores");
-  private final Table other = new Table(1, "Row", "Count", "per s", "median ms", "p99 ms", "max ms",
-      "server CPU cores", "client CPU cores");
-  private Baselines.SmallFiles fsync;
-  private Baselines.SmallFiles blobStore;
+  private final List<String> failures = new ArrayList<>();
+  private final List<String> lines = new ArrayList<>();
+  private final Table table = new Table(1, "Row", "MB/s median", "min-max", "x in-process cipher",
+      "x disk write+fsync", "x pass-through", "server CPU cores", "client CPU cores", "machine CPU cores");
 
-  HttpReport(HttpBench.Plan plan, Path jar) {
+  HttpReport(HttpBench.Plan plan, Path jar, List<Jdk> jdks, Goals goals, JdkTable perJdk) {
     this.plan = plan;
     this.jar = jar;
+    this.jdks = List.copyOf(jdks);
+    this.goals = goals;
+    this.perJdk = perJdk;
+    this.small = new SmallReport(plan, goals, perJdk);
+    for (Goals.Goal g : List.of(Goals.Goal.UPLOAD_TMPFS, Goals.Goal.UPLOAD_DISK, Goals.Goal.DOWNLOAD)) {
+      goals.size(g, plan.fileMib());
+    }
+  }
+
+  SmallReport small() {
+    return small;
   }
 
   void where(String where) {
     this.where = where;
+  }
+
+  /** Where the tmpfs server's home is; null when there is no tmpfs with room. */
+  void tmpfs(String tmpfs) {
+    this.tmpfs = tmpfs;
   }
 
   void unavailable(String why) {
@@ -49,227 +72,295 @@ final class HttpReport {
     serverFailure = why;
   }
 
-  void bigFailed(String why) {
-    bigFailures.add("HTTP big transfers: " + why);
-  }
-
-  void big(HttpBench.Samples s, long size) {
-    String[] labels = {"Envelope cipher in-process, encrypt (the baseline of upload)",
-        "Envelope cipher in-process, decrypt (the baseline of download)",
-        "Disk: write " + plan.fileMib() + " MiB to a new file + fsync, as dd conv=fsync (the baseline of upload)",
-        "Upload over HTTP (curl -T FILE)", "Download over HTTP (curl -o /dev/null)"};
-    if (!bigFailures.isEmpty() || s.upload.isEmpty()) {
-      String cell = unavailable != null && bigFailures.isEmpty() ? ProcessBench.NOT_AVAILABLE : FAILED;
-      for (String label : labels) {
-        big.add(label, cell, "", "", "", "", "");
+  void big(HttpBench.Baseline b, List<Node> nodes, long size) {
+    String[] baselineLabels = {"Envelope cipher in-process, encrypt (the baseline of upload), " + jdks.get(0).label(),
+        "Envelope cipher in-process, decrypt (the baseline of download), " + jdks.get(0).label(),
+        "Disk: write " + plan.fileMib() + " MiB to a new file + fsync, as dd conv=fsync (the baseline of upload on"
+            + " disk)"};
+    if (unavailable != null || b.encrypt.isEmpty()) {
+      String cell = unavailable != null ? ProcessBench.NOT_AVAILABLE : FAILED;
+      for (String label : baselineLabels) {
+        table.add(label, cell, "", "", "", "", "", "", "");
       }
-      bigLines.add("Verdict, upload and download: " + cell + " (no figures"
-          + (unavailable != null ? ": " + unavailable : "; see the failures above") + ")");
+      for (Node node : nodes) {
+        for (Kind kind : Kind.values()) {
+          table.add(label(node, kind), cell, "", "", "", "", "", "", "");
+          if (unavailable == null && node.failures.containsKey(kind)) {
+            failures.add(node.jdk.label() + ": " + node.failures.get(kind));
+          }
+        }
+      }
+      String why = unavailable != null ? ProcessBench.NOT_AVAILABLE + ": " + unavailable : FAILED;
+      lines.add("Verdict, upload and download: " + why + " (no figures)");
+      for (Goals.Goal g : List.of(Goals.Goal.UPLOAD_TMPFS, Goals.Goal.UPLOAD_DISK, Goals.Goal.DOWNLOAD)) {
+        goals.missing(g, why);
+      }
       return;
     }
-    double enc = rate(size, median(s.encrypt));
-    double dec = rate(size, median(s.decrypt));
-    double disk = rate(size, median(s.disk));
-    double up = rate(size, median(seconds(s.upload)));
-    double down = rate(size, median(seconds(s.download)));
-    big.add(labels[0], f0(enc), range(size, s.encrypt), "1.00", "", "", "");
-    big.add(labels[1], f0(dec), range(size, s.decrypt), "1.00", "", "", "");
-    big.add(labels[2], f0(disk), range(size, s.disk), "", "1.00", "", "");
-    big.add(labels[3], f0(up), range(size, seconds(s.upload)), f2(up / enc), f2(up / disk),
-        cores(s.upload, HttpLoad.Transfer::serverCpu), cores(s.upload, HttpLoad.Transfer::clientCpu));
-    big.add(labels[4], f0(down), range(size, seconds(s.download)), f2(down / dec), "",
-        cores(s.download, HttpLoad.Transfer::serverCpu), cores(s.download, HttpLoad.Transfer::clientCpu));
-
-    bigLines.add(fmt("Verdict, upload: %.0f MB/s, %.2fx the in-process encrypt (%.0f MB/s): the goal of >= %.1fx is %s%s",
-        up, up / enc, enc, THROUGHPUT_GOAL, met(up / enc >= THROUGHPUT_GOAL), paired(size, s.upload, s.encrypt)));
-    bigLines.add(fmt("Upload against the disk: %.2fx its durable write rate (%.0f MB/s), which is %.2fx the in-process"
-        + " encrypt", up / disk, disk, disk / enc));
-    double write = median(s.diskWrite);
-    double sync = median(s.diskFsync);
-    bigLines.add(fmt("The disk baseline, split (medians): %.2f s writing the fresh file into the page cache, %.2f s in"
+    double enc = rate(size, median(b.encrypt));
+    double dec = rate(size, median(b.decrypt));
+    double disk = rate(size, median(b.disk));
+    table.add(baselineLabels[0], f0(enc), range(size, b.encrypt), "1.00", "", "", "", "", "");
+    table.add(baselineLabels[1], f0(dec), range(size, b.decrypt), "1.00", "", "", "", "", "");
+    table.add(baselineLabels[2], f0(disk), range(size, b.disk), "", "1.00", "", "", "", "");
+    for (Node node : nodes) {
+      rows(node, size, enc, dec, disk);
+    }
+    lines.add(fmt("The disk baseline, split (medians): %.2f s writing the fresh file into the page cache, %.2f s in"
         + " fsync. A fresh file needs fresh page-cache memory, which on a virtual machine that hands freed memory"
-        + " back to its host costs page faults; the upload's blob is a fresh file too", write, sync));
-    if (up / enc < THROUGHPUT_GOAL) {
-      double cores = cpu(s.upload, HttpLoad.Transfer::serverCpu);
-      String pipeline = fmt("the server's serial pipeline: one request thread reads the socket, encrypts and writes"
-          + " each 64 KiB into the page cache in turn, then fsyncs the blob (server %.2f cores, kernel included)", cores);
-      bigLines.add(up / disk > 1.1
-          ? fmt("What dominated the upload: not the disk (the upload beat the write + fsync baseline, %.2fx, whose"
-              + " time went %s), so %s", up / disk, write >= sync ? "mostly to the page cache" : "mostly to fsync",
-              pipeline)
-          : up / disk >= 0.75
-          ? fmt("What dominated the upload: the durable write of a fresh file (%.2fx the write + fsync baseline, whose"
-              + " time went %s), not the cipher (server %.2f cores)", up / disk,
-              write >= sync ? "mostly to the page cache" : "mostly to fsync", cores)
-          : fmt("What dominated the upload: not the disk (%.2fx its rate) but %s", up / disk, pipeline));
+        + " back to its host costs page faults; the upload's blob is a fresh file too", median(b.diskWrite),
+        median(b.diskFsync)));
+    goals(nodes, size, b, disk);
+  }
+
+  /** One JDK's five rows, its verdicts, and its figures for the side-by-side table. */
+  private void rows(Node node, long size, double enc, double dec, double disk) {
+    double passUp = mbps(node, Kind.PASS_UP, size);
+    double passDown = mbps(node, Kind.PASS_DOWN, size);
+    for (Kind kind : Kind.values()) {
+      String label = label(node, kind);
+      if (node.unavailable.containsKey(kind)) {
+        table.add(label, ProcessBench.NOT_AVAILABLE, "", "", "", "", "", "", "");
+        continue;
+      }
+      if (!node.ok(kind) || node.samples.get(kind).isEmpty()) {
+        table.add(label, FAILED, "", "", "", "", "", "", "");
+        failures.add(node.jdk.label() + ": " + node.failures.getOrDefault(kind, "no sample"));
+        continue;
+      }
+      List<HttpLoad.Transfer> t = node.samples.get(kind);
+      double v = rate(size, median(seconds(t)));
+      String vsCipher = switch (kind) {
+        case TMPFS_UP, DISK_UP -> f2(v / enc);
+        case DOWN -> f2(v / dec);
+        default -> "";
+      };
+      String vsPass = switch (kind) {
+        case PASS_UP, PASS_DOWN -> "1.00";
+        case TMPFS_UP, DISK_UP -> ratio(v, passUp);
+        case DOWN -> ratio(v, passDown);
+      };
+      table.add(label, f0(v), range(size, seconds(t)), vsCipher, kind == Kind.DISK_UP ? f2(v / disk) : "", vsPass,
+          cores(t, HttpLoad.Transfer::serverCpu), cores(t, HttpLoad.Transfer::clientCpu), f2(machine(t)));
+      perJdk.put(sideLabel(kind), "%.0f", node.jdk, v);
     }
-    bigLines.add(fmt("Verdict, download: %.0f MB/s, %.2fx the in-process decrypt (%.0f MB/s): the goal of >= %.1fx"
-        + " is %s%s", down, down / dec, dec, THROUGHPUT_GOAL, met(down / dec >= THROUGHPUT_GOAL),
-        paired(size, s.download, s.decrypt)));
-  }
-
-  /** The disk's small-file rates: plain fsynced files, and the blob store's whole durable sequence. */
-  void fsync(Baselines.SmallFiles plain, Baselines.SmallFiles asBlobStore) {
-    fsync = plain;
-    blobStore = asBlobStore;
-  }
-
-  void fsyncFailed(String why) {
-    otherFailures.add("HTTP, disk rate of small fsynced files: " + why);
-  }
-
-  void small(HttpLoad.SmallUploads u) {
-    fsyncRow();
-    other.add(smallLabel(), Long.toString(u.count()), f0(u.perSecond()), f2(pct(u.sortedMillis(), 50)),
-        f2(pct(u.sortedMillis(), 99)), f2(max(u.sortedMillis())), f2(u.serverCores()), f2(u.clientCores()));
-    otherLines.add(fmt("Verdict, %d KiB uploads with %d concurrent clients: %.0f uploads/s (p50 %.1f ms, p99 %.1f ms):"
-        + " the goal of %.0f/s is %s", HttpBench.SMALL_BYTES / 1024, HttpBench.CLIENTS, u.perSecond(),
-        pct(u.sortedMillis(), 50), pct(u.sortedMillis(), 99), UPLOADS_GOAL, met(u.perSecond() >= UPLOADS_GOAL)));
-    if (u.perSecond() < UPLOADS_GOAL) {
-      int cpus = Runtime.getRuntime().availableProcessors();
-      boolean saturated = u.serverCores() + u.clientCores() >= 0.85 * cpus;
-      String cpu = fmt("server %.2f + clients %.2f of %d cores, kernel included; %.1f ms of server CPU per upload",
-          u.serverCores(), u.clientCores(), cpus, u.serverCores() / u.perSecond() * 1000);
-      String disk = blobStore == null ? "" : fmt("; the blob store's durable sequence alone (no HTTP, crypto or"
-          + " SQLite) ran at %.0f/s with %d threads, %s the goal, using %.2f cores (%.1f ms of CPU per file, mostly"
-          + " the kernel's file-system calls); the rest of the server's CPU per upload, about %.1f ms, is HTTP, the"
-          + " token check, the data key, the cipher's set-up and the SQLite insert", blobStore.perSecond(),
-          HttpBench.CLIENTS, blobStore.perSecond() < UPLOADS_GOAL ? "below" : "above", blobStore.cores(),
-          blobStore.cores() / blobStore.perSecond() * 1000,
-          u.serverCores() / u.perSecond() * 1000 - blobStore.cores() / blobStore.perSecond() * 1000);
-      String fsyncs = "each upload waits for two fsyncs of the blob store (the blob, then its directory after the"
-          + " link) and a share of SQLite's grouped commit";
-      otherLines.add(saturated
-          ? "What dominated the small uploads: the CPU, the machine is saturated (" + cpu + "); " + fsyncs + disk
-          : "What dominated the small uploads: waiting on fsync, not the CPU (" + cpu + "); " + fsyncs + disk);
+    String jdk = node.jdk.label();
+    if (ok(node, Kind.TMPFS_UP) && ok(node, Kind.PASS_UP)) {
+      double up = mbps(node, Kind.TMPFS_UP, size);
+      perJdk.put("upload (tmpfs home) / pass-through upload", "%.2f", node.jdk, up / passUp);
+      lines.add(fmt("Verdict, upload with the home on tmpfs, %s: %.0f MB/s, %.2fx the pass-through upload (%.0f MB/s):"
+          + " the goal of >= %.1fx is %s%s", jdk, up, up / passUp, passUp, TMPFS_UPLOAD_GOAL,
+          met(up / passUp >= TMPFS_UPLOAD_GOAL), paired(node.samples.get(Kind.TMPFS_UP), node.samples.get(Kind.PASS_UP))));
+    }
+    if (ok(node, Kind.DISK_UP)) {
+      double up = mbps(node, Kind.DISK_UP, size);
+      perJdk.put("upload (disk home) / dd conv=fsync", "%.2f", node.jdk, up / disk);
+      lines.add(fmt("Verdict, upload with the home on disk, %s: %.0f MB/s, %.2fx the disk's durable write (%.0f MB/s,"
+          + " as dd conv=fsync): the goal of >= %.1fx is %s", jdk, up, up / disk, disk, DISK_UPLOAD_GOAL,
+          met(up / disk >= DISK_UPLOAD_GOAL)));
+    }
+    if (ok(node, Kind.DOWN) && ok(node, Kind.PASS_DOWN)) {
+      double down = mbps(node, Kind.DOWN, size);
+      perJdk.put("download / pass-through download", "%.2f", node.jdk, down / passDown);
+      lines.add(fmt("Verdict, download, %s: %.0f MB/s, %.2fx the pass-through download (%.0f MB/s): the goal of >="
+          + " %.1fx is %s%s", jdk, down, down / passDown, passDown, DOWNLOAD_GOAL, met(down / passDown >= DOWNLOAD_GOAL),
+          paired(node.samples.get(Kind.DOWN), node.samples.get(Kind.PASS_DOWN))));
     }
   }
 
-  void smallFailed(String why) {
-    fsyncRow();
-    other.add(smallLabel(), FAILED, "", "", "", "", "", "");
-    otherFailures.add("HTTP, small uploads: " + why);
-    otherLines.add("Verdict, small uploads: " + FAILED + " (no figures; see the failures above)");
-  }
-
-  void ranges(HttpLoad.RangeReads r) {
-    double[] ms = r.sortedMillis();
-    other.add(rangeLabel(), Integer.toString(ms.length), f0(1000 / pct(ms, 50)), f2(pct(ms, 50)), f2(pct(ms, 99)),
-        f2(max(ms)), f2(r.serverCores()), f2(r.clientCores()));
-    otherLines.add(fmt("Verdict, 1 MiB range reads at random offsets of the %d MiB file: median %.2f ms, p99 %.2f ms:"
-        + " the goal of a median under %.0f ms is %s", plan.fileMib(), pct(ms, 50), pct(ms, 99), RANGE_MEDIAN_GOAL_MS,
-        met(pct(ms, 50) < RANGE_MEDIAN_GOAL_MS)));
-  }
-
-  void rangesFailed(String why) {
-    other.add(rangeLabel(), FAILED, "", "", "", "", "", "");
-    otherFailures.add("HTTP, range reads: " + why);
-    otherLines.add("Verdict, range reads: " + FAILED + " (no figures; see the failures above)");
-  }
-
-  private void fsyncRow() {
-    diskRow(fmt("Disk: new file, write 4 KiB, fsync; %d threads", HttpBench.CLIENTS), fsync);
-    diskRow(fmt("Disk: the blob store's durable write of 4 KiB (new file, fsync, link, fsync directory); %d threads"
-        + " (the blob store's part of an upload)", HttpBench.CLIENTS), blobStore);
-  }
-
-  private void diskRow(String label, Baselines.SmallFiles files) {
-    if (files == null) {
-      other.add(label, FAILED, "", "", "", "", "", "");
-      return;
+  /** Issue 14's three transfer goals, read on the bench's JDK, the others' ratios in brackets. */
+  private void goals(List<Node> nodes, long size, HttpBench.Baseline b, double disk) {
+    Node main = nodes.get(0);
+    List<Node> others = nodes.subList(1, nodes.size());
+    // Upload with the home on tmpfs against the pass-through upload.
+    if (main.unavailable.containsKey(Kind.TMPFS_UP)) {
+      goals.missing(Goals.Goal.UPLOAD_TMPFS, ProcessBench.NOT_AVAILABLE + ": " + main.unavailable.get(Kind.TMPFS_UP));
+    } else if (!ok(main, Kind.TMPFS_UP) || !ok(main, Kind.PASS_UP)) {
+      goals.missing(Goals.Goal.UPLOAD_TMPFS, FAILED + " (see the HTTP sections)");
+    } else {
+      double up = mbps(main, Kind.TMPFS_UP, size);
+      double pass = mbps(main, Kind.PASS_UP, size);
+      goals.measured(Goals.Goal.UPLOAD_TMPFS, fmt("%.2fx (%.0f vs %.0f MB/s, medians) on %s%s", up / pass, up, pass,
+          main.jdk.label(), others(others, Kind.TMPFS_UP, Kind.PASS_UP, size)), up / pass >= TMPFS_UPLOAD_GOAL,
+          bound(main, Kind.TMPFS_UP, UPLOAD_WORK) + fmt("; the pass-through's server took %.2f cores",
+              cpu(main, Kind.PASS_UP, HttpLoad.Transfer::serverCpu)));
     }
-    double[] ms = files.sortedMillis();
-    other.add(label, Integer.toString(ms.length), f0(files.perSecond()), f2(pct(ms, 50)), f2(pct(ms, 99)),
-        f2(max(ms)), "", f2(files.cores()));
+    // Upload with the home on disk against dd conv=fsync.
+    if (!ok(main, Kind.DISK_UP)) {
+      goals.missing(Goals.Goal.UPLOAD_DISK, FAILED + " (see the HTTP sections)");
+    } else {
+      double up = mbps(main, Kind.DISK_UP, size);
+      List<String> o = new ArrayList<>();
+      for (Node n : others) {
+        o.add(ok(n, Kind.DISK_UP) ? fmt("%s: %.2fx", n.jdk.label(), mbps(n, Kind.DISK_UP, size) / disk)
+            : n.jdk.label() + ": " + FAILED);
+      }
+      double server = cpu(main, Kind.DISK_UP, HttpLoad.Transfer::serverCpu);
+      goals.measured(Goals.Goal.UPLOAD_DISK, fmt("%.2fx (%.0f vs %.0f MB/s, medians) on %s%s", up / disk, up, disk,
+          main.jdk.label(), o.isEmpty() ? "" : " (" + String.join("; ", o) + ")"), up / disk >= DISK_UPLOAD_GOAL,
+          server >= 0.8 ? bound(main, Kind.DISK_UP, UPLOAD_WORK)
+              : fmt("the disk: the durable write of a fresh file (dd's took %.2f s into the page cache and %.2f s in"
+                  + " fsync; the server used %.2f cores)", median(b.diskWrite), median(b.diskFsync), server));
+    }
+    // Download against the pass-through download.
+    if (!ok(main, Kind.DOWN) || !ok(main, Kind.PASS_DOWN)) {
+      goals.missing(Goals.Goal.DOWNLOAD, FAILED + " (see the HTTP sections)");
+    } else {
+      double down = mbps(main, Kind.DOWN, size);
+      double pass = mbps(main, Kind.PASS_DOWN, size);
+      goals.measured(Goals.Goal.DOWNLOAD, fmt("%.2fx (%.0f vs %.0f MB/s, medians) on %s%s", down / pass, down, pass,
+          main.jdk.label(), others(others, Kind.DOWN, Kind.PASS_DOWN, size)), down / pass >= DOWNLOAD_GOAL,
+          bound(main, Kind.DOWN, DOWNLOAD_WORK) + fmt("; the pass-through's server took %.2f cores",
+              cpu(main, Kind.PASS_DOWN, HttpLoad.Transfer::serverCpu)));
+    }
   }
 
-  private String smallLabel() {
-    return fmt("%d KiB uploads, %d concurrent clients (JDK HttpClient), %.0f s", HttpBench.SMALL_BYTES / 1024,
-        HttpBench.CLIENTS, plan.smallSeconds());
+  /** " (JDK 17: 0.41x)": the other JDKs' ratios of {@code kind} to {@code base}. */
+  private static String others(List<Node> others, Kind kind, Kind base, long size) {
+    List<String> o = new ArrayList<>();
+    for (Node n : others) {
+      o.add(ok(n, kind) && ok(n, base) ? fmt("%s: %.2fx", n.jdk.label(), mbps(n, kind, size) / mbps(n, base, size))
+          : n.jdk.label() + ": " + FAILED);
+    }
+    return o.isEmpty() ? "" : " (" + String.join("; ", o) + ")";
   }
 
-  private String rangeLabel() {
-    return fmt("1 MiB range reads at random offsets of the %d MiB file, 1 client (JDK HttpClient)", plan.fileMib());
+  private static boolean ok(Node node, Kind kind) {
+    return node.ok(kind) && !node.samples.get(kind).isEmpty();
+  }
+
+  private static double mbps(Node node, Kind kind, long size) {
+    return ok(node, kind) ? rate(size, median(seconds(node.samples.get(kind)))) : Double.NaN;
+  }
+
+  private static double cpu(Node node, Kind kind, ToDoubleFunction<HttpLoad.Transfer> which) {
+    return cpu(node.samples.get(kind), which);
+  }
+
+  private static String bound(Node node, Kind kind, String work) {
+    List<HttpLoad.Transfer> t = node.samples.get(kind);
+    return Goals.cpuBound(cpu(t, HttpLoad.Transfer::serverCpu), cpu(t, HttpLoad.Transfer::clientCpu), machine(t), work);
+  }
+
+  /** The machine's busy cores over the transfers, weighted by their durations. */
+  private static double machine(List<HttpLoad.Transfer> transfers) {
+    return transfers.stream().mapToDouble(t -> t.machineCores() * t.seconds()).sum()
+        / transfers.stream().mapToDouble(HttpLoad.Transfer::seconds).sum();
+  }
+
+  private static String label(Node node, Kind kind) {
+    String jdk = node.jdk.label() + ": ";
+    return switch (kind) {
+      case PASS_UP -> jdk + "HTTP pass-through, upload (no crypto, no disk; curl -T FILE)";
+      case PASS_DOWN -> jdk + "HTTP pass-through, download (curl -o /dev/null)";
+      case TMPFS_UP -> jdk + "upload, home on tmpfs (curl -T FILE)";
+      case DISK_UP -> jdk + "upload, home on disk (curl -T FILE)";
+      case DOWN -> jdk + "download, home on disk (curl -o /dev/null)";
+    };
+  }
+
+  private static String sideLabel(Kind kind) {
+    return switch (kind) {
+      case PASS_UP -> "HTTP pass-through upload, MB/s";
+      case PASS_DOWN -> "HTTP pass-through download, MB/s";
+      case TMPFS_UP -> "upload, home on tmpfs, MB/s";
+      case DISK_UP -> "upload, home on disk, MB/s";
+      case DOWN -> "download, MB/s";
+    };
   }
 
   List<Section> sections() {
+    List<String> smallFailures = new ArrayList<>();
     if (serverFailure != null) {
       // The rows that need the server have no figures: make sure every section says so.
-      if (big.rows().isEmpty()) {
-        big.add("Upload and download over HTTP", FAILED, "", "", "", "", "");
+      if (table.rows().isEmpty()) {
+        table.add("Upload and download over HTTP", FAILED, "", "", "", "", "", "", "");
       }
-      if (other.rows().isEmpty()) {
-        other.add("Small uploads and range reads over HTTP", FAILED, "", "", "", "", "", "");
+      failures.add("HTTP: envelope serve: " + serverFailure);
+      smallFailures.add("HTTP: envelope serve: " + serverFailure);
+      for (Goals.Goal g : List.of(Goals.Goal.UPLOAD_TMPFS, Goals.Goal.UPLOAD_DISK, Goals.Goal.DOWNLOAD,
+          Goals.Goal.SMALL_UPLOADS, Goals.Goal.RANGE_READ)) {
+        goals.missing(g, FAILED + " (envelope serve did not start)");
       }
-      bigFailures.add("HTTP: envelope serve: " + serverFailure);
-      otherFailures.add("HTTP: envelope serve: " + serverFailure);
     }
+    String jdkNames = String.join(" and ", jdks.stream().map(Jdk::label).toList());
     String server = "`java " + String.join(" ", ServerProcess.JVM_OPTIONS) + " -jar " + jar
         + " serve --host 127.0.0.1 --port 0`";
-    String bigSettings = fmt("%s on loopback, its home in a fresh temporary directory under %s (the real disk, not"
-        + " tmpfs: an upload is fsynced before it is acknowledged). A random file of %d MiB in the same directory;"
-        + " %d unmeasured and %d measured rounds, each running one after the other the in-process encrypt and decrypt"
-        + " of %d MiB, the disk's durable write of %d MiB, the upload and the download; medians over the rounds.",
-        server, where, plan.fileMib(), plan.warmups(), plan.reps(), plan.fileMib(), plan.fileMib());
-    String otherSettings = fmt("The same server. %d clients upload %d KiB random files one after another for %.0f s"
-        + " after %.1f s of warm-up; before that, the disk's own rate for small durable files, %d threads for %.1f s"
-        + " each way, in the same directory; then %d range reads of 1 MiB at random offsets of the big file, one at a time, after"
-        + " %d unmeasured. Percentiles are nearest-rank.", HttpBench.CLIENTS, HttpBench.SMALL_BYTES / 1024,
-        plan.smallSeconds(), plan.smallWarmupSeconds(), HttpBench.CLIENTS, plan.fsyncSeconds(), plan.rangeReads(),
-        plan.rangeWarmup());
+    String settings = fmt("On each JDK (%s), three servers on loopback: %s with its home in a fresh temporary directory"
+        + " under %s (the real disk: an upload is fsynced before it is acknowledged); the same with its home under %s;"
+        + " and the HTTP pass-through (`java %s -cp envelope-bench-peers.jar %s`: the same Javalin and Jetty set up"
+        + " by the same guards and limits, no token check, no crypto, no disk). A random file of %d MiB on the disk;"
+        + " %d unmeasured and %d measured rounds, each running one after the other the in-process encrypt and"
+        + " decrypt of %d MiB and the disk's durable write of %d MiB (in the bench's JVM, %s), then on each JDK in"
+        + " turn the pass-through's upload and download, the tmpfs server's upload and the disk server's upload and"
+        + " download; medians over the rounds.", jdkNames, server, where,
+        tmpfs != null ? tmpfs : "tmpfs (" + ProcessBench.NOT_AVAILABLE + ")", String.join(" ",
+        ServerProcess.JVM_OPTIONS), PassThroughServer.class.getName(), plan.fileMib(), plan.warmups(), plan.reps(),
+        plan.fileMib(), plan.fileMib(), jdks.get(0).label());
     List<String> notes = List.of(
         "HTTP rows: MB/s = 10^6 bytes of plaintext per second; upload and download times are curl's own"
-            + " (time_total: connect to last byte, 201 or 200 included). Clients: curl for the big transfers, a"
-            + " native process that streams the file (-T) and discards the download, so that no Java client's"
-            + " copies, JIT or GC are in the figure; the JDK HttpClient (HTTP/1.1, kept-alive connections) for the"
-            + " small uploads and range reads, in the bench's own JVM, on the same 2 cores as the server.",
+            + " (time_total: connect to last byte, 201 or 200 included). Clients: curl for the big transfers and"
+            + " the concurrent uploads, a native process that streams the file (-T) and discards the download, so"
+            + " that no Java client's copies, JIT or GC are in the figure; for the 4 KiB uploads, the lean client"
+            + " (raw sockets, kept-alive HTTP/1.1, the request's bytes built once) in the bench's own JVM; for the"
+            + " range reads the JDK HttpClient; all on the same cores as the servers.",
         "HTTP server JVM: " + String.join(" ", ServerProcess.JVM_OPTIONS) + ": a fixed heap (memory stays flat"
             + " whatever the file size) and the parallel collector, for throughput with 16 clients on 2 cores;"
-            + " bin/envelope's serial collector suits its short, single-threaded commands instead.",
+            + " bin/envelope's serial collector suits its short, single-threaded commands instead. The pass-through"
+            + " runs with the same options on the same JDK as the server it is the ceiling of.",
+        "HTTP pass-through: reads an upload's body in 64 KiB reads (Jetty reading 64 KiB from the connection at a"
+            + " time, as envelope serve's connector does) into one buffer and throws it away, then answers 201 with"
+            + " a JSON like the real one; a download writes N bytes from a random array in memory in 64 KiB writes"
+            + " with Content-Length. What it leaves out is what Envelope adds: the token check, the data key, the"
+            + " cipher, the blob store, the metadata store and the audit log.",
         "HTTP checks: every upload answers 201 and every download 200 with the full length; each round's"
-            + " uploaded file is downloaded once more (untimed, JDK HttpClient) and its SHA-256 compared with the"
-            + " original's; the last 4 KiB file of each client is downloaded and compared; every range read is 206"
-            + " and compared byte for byte with the same slice of the original. Anything else prints FAILED.",
+            + " uploaded file (disk and tmpfs homes) is downloaded once more (untimed, JDK HttpClient) and its"
+            + " SHA-256 compared with the original's, then deleted (the disk server keeps the last, for the range"
+            + " reads); the last 4 KiB file of each client is downloaded and compared; every range read is 206 and"
+            + " compared byte for byte with the same slice of the original. Anything else prints FAILED.",
         "HTTP CPU cores = CPU seconds (user + system) of the process over the row's wall clock: the server's from"
-            + " /proc, curl's as this JVM's reaped children, the JDK client's as this JVM's own (range-read"
+            + " /proc, curl's as this JVM's reaped children, the lean and JDK clients' as this JVM's own (range-read"
             + " client figures include the checks; the disk rows' figure, in the client column, is this JVM doing"
-            + " the disk work). 2 cores in all: when server + client approach 2, the machine,"
-            + " not the server, is the limit.",
+            + " the disk work); machine CPU cores = the cores busy meanwhile in all (/proc/stat: every process, the"
+            + " kernel's too), so that other work on a shared machine shows. " + Runtime.getRuntime()
+            .availableProcessors() + " cores in all: when the machine's approach that, the machine, not the server,"
+            + " is the limit.",
         "HTTP baselines: the in-process rows stream through Envelope's cipher (64 KiB segments, the server's)"
             + " in 64 KiB writes and reads, from 16 MiB of random data repeated, into and out of memory; the disk"
             + " rows write through the page cache and fsync, as the server's blob store does (the file source of"
             + " the upload, and the blob read by the download, are in the page cache: the machine has the RAM).");
-    Section first = new Section("Server over HTTP: upload and download", bigSettings, big, bigFailures, bigLines,
-        notes);
-    Section second = new Section("Server over HTTP: small uploads and range reads", otherSettings, other,
-        otherFailures, otherLines, List.of());
-    return List.of(first, second);
+    Section first = new Section("Server over HTTP: upload and download", settings, table, failures, lines, notes);
+    return List.of(first, small.section(serverFailure != null, smallFailures));
   }
 
   private static String met(boolean met) {
     return met ? "met" : "NOT MET";
   }
 
-  /** The per-round ratios of a transfer to its baseline (both ran close together in each round). */
-  private static String paired(long size, List<HttpLoad.Transfer> transfers, List<Double> baseline) {
-    if (transfers.size() < 2) {
+  private static String ratio(double v, double base) {
+    return Double.isFinite(base) ? f2(v / base) : "n/a";
+  }
+
+  /** The per-round ratios of two transfers (both ran close together in each round). */
+  private static String paired(List<HttpLoad.Transfer> transfers, List<HttpLoad.Transfer> baseline) {
+    if (transfers.size() < 2 || transfers.size() != baseline.size()) {
       return "";
     }
     double min = Double.MAX_VALUE;
     double max = 0;
     for (int i = 0; i < transfers.size(); i++) {
-      double ratio = baseline.get(i) / transfers.get(i).seconds();
+      double ratio = baseline.get(i).seconds() / transfers.get(i).seconds();
       min = Math.min(min, ratio);
       max = Math.max(max, ratio);
     }
     return fmt("; per-round ratios %.2f-%.2f", min, max);
   }
 
-  private static List<Double> seconds(List<HttpLoad.Transfer> transfers) {
+  static List<Double> seconds(List<HttpLoad.Transfer> transfers) {
     return transfers.stream().map(HttpLoad.Transfer::seconds).toList();
   }
 
-  private static double cpu(List<HttpLoad.Transfer> transfers, ToDoubleFunction<HttpLoad.Transfer> cpu) {
+  static double cpu(List<HttpLoad.Transfer> transfers, ToDoubleFunction<HttpLoad.Transfer> cpu) {
     return transfers.stream().mapToDouble(cpu).sum() / transfers.stream().mapToDouble(HttpLoad.Transfer::seconds).sum();
   }
 
@@ -284,8 +375,11 @@ final class HttpReport {
     return fmt("%.0f-%.0f", rate(size, slowest), rate(size, fastest));
   }
 
-  private static double median(List<Double> values) {
+  static double median(List<Double> values) {
     double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    if (v.length == 0) {
+      return Double.NaN;
+    }
     return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 
@@ -301,19 +395,19 @@ final class HttpReport {
     return sorted[Math.max(0, (int) Math.ceil(p / 100 * sorted.length) - 1)];
   }
 
-  private static double max(double[] sorted) {
+  static double max(double[] sorted) {
     return sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1];
   }
 
-  private static String f0(double v) {
+  static String f0(double v) {
     return fmt("%.0f", v);
   }
 
-  private static String f2(double v) {
+  static String f2(double v) {
     return fmt("%.2f", v);
   }
 
-  private static String fmt(String format, Object... args) {
+  static String fmt(String format, Object... args) {
     return String.format(Locale.ROOT, format, args);
   }
 }

@@ -1,21 +1,30 @@
 package dev.envelope.bench.peers;
 
 import dev.envelope.bench.BenchExtension;
+import dev.envelope.bench.BenchResult;
 import dev.envelope.bench.CipherBench;
+import dev.envelope.bench.CipherFigures;
 import dev.envelope.bench.Contender;
 import dev.envelope.bench.Options;
 import dev.envelope.bench.Sizes;
 import dev.envelope.core.EncryptionContext;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * Everything {@code bin/bench} measures, in one run: the whole {@link CipherBench} (raw JCE, Envelope's
- * cipher, Tink, the segment-size sweep, range reads), plus the AWS Encryption SDK's rows in its stream table
- * and the whole-process table of {@code envelope}, {@code age} and {@code openssl enc}. Lives in its own
- * module so the SDK's jars reach nothing else.
+ * cipher, Tink, the segment-size sweep, range reads), plus the AWS Encryption SDK's rows in its stream table,
+ * the whole-process table of {@code envelope}, {@code age} and {@code openssl enc}, the file service over HTTP
+ * beside the HTTP stack alone, 64 concurrent uploads on a small heap, the same on every other JDK named in
+ * {@value Jdk#PROPERTY}, and issue 14's goals at the top of the report. Lives in its own module so the SDK's
+ * jars reach nothing else.
  */
 public final class PeersBench implements BenchExtension {
   static final String PROCESS_REPS = "--process-reps";
@@ -28,16 +37,30 @@ public final class PeersBench implements BenchExtension {
   static final int DEFAULT_HTTP_MIB = 1024;
   static final int QUICK_HTTP_MIB = 4;
   static final int DEFAULT_HTTP_SECONDS = 10;
+  static final String CONCURRENT_MIB = "--concurrent-mib";
+  static final int DEFAULT_CONCURRENT_MIB = 64;
+  static final int QUICK_CONCURRENT_MIB = 1;
   /** The system property naming the CLI jar; bin/bench runs from the repository root, where the default is. */
   static final String JAR_PROPERTY = "bench.envelope.jar";
   static final Path DEFAULT_JAR = Path.of("envelope-cli", "target", "envelope.jar");
 
   private final Path envelopeJar;
+  private final List<Jdk> jdks;
+  private final List<String> skippedJdks = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
+  private final Goals goals = new Goals();
+  private final Map<Jdk, CipherOnJdk.Result> cipherOnJdk = new LinkedHashMap<>();
+  private String loadBefore = loadAverage();
 
-  /** @param envelopeJar the shaded CLI jar the whole-process rows run */
+  /** @param envelopeJar the shaded CLI jar the whole-process rows run; on the JDKs of {@value Jdk#PROPERTY} */
   public PeersBench(Path envelopeJar) {
+    this(envelopeJar, System.getProperty(Jdk.PROPERTY));
+  }
+
+  /** @param otherJdks the homes of the JDKs to measure beside this one, comma-separated (null or blank: none) */
+  PeersBench(Path envelopeJar, String otherJdks) {
     this.envelopeJar = envelopeJar;
+    this.jdks = Jdk.sideBySide(otherJdks, skippedJdks);
   }
 
   public static void main(String[] args) {
@@ -57,9 +80,13 @@ public final class PeersBench implements BenchExtension {
         "suite; raw AES keyring) in the stream table, and whole-process encryption and decryption of a file",
         "by `envelope` (the CLI jar), `age` and `openssl enc -aes-256-ctr` (the baseline of that table), with",
         "peak resident memory. Tools that are not installed print \"not available\".",
-        "And the file service over HTTP: a real `envelope serve` process on loopback, its data on the real disk;",
-        "upload and download of a big file with curl against the in-process cipher and the disk's durable write",
-        "rate, 4 KiB uploads per second from 16 concurrent clients, and 1 MiB range-read latency.");
+        "And the file service over HTTP: real `envelope serve` processes on loopback, a home on the real disk and",
+        "one on tmpfs, beside an HTTP pass-through server (the same HTTP stack, no crypto, no disk): upload and",
+        "download of a big file with curl against the pass-through, the in-process cipher and the disk's durable",
+        "write rate; 4 KiB uploads per second from 16 concurrent clients (a lean raw-socket client), and 1 MiB",
+        "range-read latency; 64 concurrent uploads to a server on -Xmx256m (all must succeed, heap flat). The",
+        "whole-process rows, the server's rows and the cipher (a child JVM) again on every JDK named in",
+        "-D" + Jdk.PROPERTY + "=HOME,... (bin/bench names a JDK 17 beside a newer one). Issue 14's goals first.");
   }
 
   @Override
@@ -72,7 +99,10 @@ public final class PeersBench implements BenchExtension {
         new ExtraOption(HTTP_MIB, 0, 16 * 1024, "HTTP rows' file in MiB (default " + DEFAULT_HTTP_MIB + "; --quick: "
             + QUICK_HTTP_MIB + "; min 2; 0 skips them); N MiB of heap, 6x N of disk"),
         new ExtraOption(HTTP_SECONDS, 1, 600, "measured seconds of the 4 KiB uploads (default "
-            + DEFAULT_HTTP_SECONDS + "; --quick: 1)"));
+            + DEFAULT_HTTP_SECONDS + "; --quick: 1)"),
+        new ExtraOption(CONCURRENT_MIB, 0, 1024, "size in MiB of each of the 64 concurrent uploads on -Xmx256m"
+            + " (default " + DEFAULT_CONCURRENT_MIB + "; --quick: " + QUICK_CONCURRENT_MIB + "; 0 skips them);"
+            + " 64x N MiB of disk"));
   }
 
   @Override
@@ -97,15 +127,115 @@ public final class PeersBench implements BenchExtension {
     int warmups = options.quick() ? 0 : 1;
     int httpMib = options.extra(HTTP_MIB).orElse(options.quick() ? QUICK_HTTP_MIB : DEFAULT_HTTP_MIB);
     int httpSeconds = options.extra(HTTP_SECONDS).orElse(options.quick() ? 1 : DEFAULT_HTTP_SECONDS);
+    int concurrentMib = options.extra(CONCURRENT_MIB).orElse(options.quick() ? QUICK_CONCURRENT_MIB
+        : DEFAULT_CONCURRENT_MIB);
     checkHttp(httpMib);
+    loadBefore = loadAverage();
+    skippedJdks.forEach(s -> log.println("bench: -D" + Jdk.PROPERTY + ": skipped " + s));
+    JdkTable perJdk = new JdkTable(jdks);
     List<Section> sections = new ArrayList<>();
-    sections.add(new ProcessBench(envelopeJar, log).run(fileMib, reps, warmups));
+    sections.add(new ProcessBench(envelopeJar, jdks, log).run(fileMib, reps, warmups, goals, perJdk));
     if (httpMib > 0) {
-      sections.addAll(new HttpBench(envelopeJar, log).run(HttpBench.Plan.of(httpMib, httpSeconds, options.quick())));
+      sections.addAll(new HttpBench(envelopeJar, log).run(HttpBench.Plan.of(httpMib, httpSeconds, options.quick()),
+          jdks, goals, perJdk));
     } else {
       log.println("bench: HTTP sections skipped (" + HTTP_MIB + " 0)");
+      for (Goals.Goal g : List.of(Goals.Goal.UPLOAD_TMPFS, Goals.Goal.UPLOAD_DISK, Goals.Goal.DOWNLOAD,
+          Goals.Goal.SMALL_UPLOADS, Goals.Goal.RANGE_READ)) {
+        goals.missing(g, "skipped (" + HTTP_MIB + " 0)");
+      }
     }
+    if (concurrentMib > 0) {
+      sections.add(new ManyUploads(envelopeJar, jdks.get(0), log).run(concurrentMib, goals));
+    } else {
+      goals.missing(Goals.Goal.MANY_UPLOADS, "skipped (" + CONCURRENT_MIB + " 0)");
+    }
+    sections.add(cipherOnEachJdk(options.quick(), perJdk, log));
     return sections;
+  }
+
+  /** The cipher benchmark in a child JVM on each JDK, in the same configuration; then the side-by-side section. */
+  private Section cipherOnEachJdk(boolean quick, JdkTable perJdk, PrintStream log) throws IOException {
+    List<String> failures = new ArrayList<>();
+    List<String> lines = new ArrayList<>();
+    Path stderr = Files.createTempFile("envelope-bench-cipher-", ".log");
+    try {
+      for (Jdk jdk : jdks) {
+        log.println("bench: the cipher benchmark on " + jdk.label() + " in a child JVM (" + CipherOnJdk.command(quick)
+            + ")");
+        try {
+          CipherOnJdk.Result r = CipherOnJdk.run(jdk, quick, stderr);
+          cipherOnJdk.put(jdk, r);
+          perJdk.put("raw JCE AES/GCM, encrypt, MB/s (child JVM)", "%.0f", jdk, r.rawEncrypt());
+          perJdk.put("Envelope cipher, encrypt, MB/s (child JVM)", "%.0f", jdk, r.envelopeEncrypt());
+          perJdk.put("raw JCE AES/GCM, decrypt, MB/s (child JVM)", "%.0f", jdk, r.rawDecrypt());
+          perJdk.put("Envelope cipher, decrypt, MB/s (child JVM)", "%.0f", jdk, r.envelopeDecrypt());
+          perJdk.put("Envelope cipher / raw JCE, encrypt", "%.2f", jdk, r.encryptRatio());
+          perJdk.put("Envelope cipher / raw JCE, decrypt", "%.2f", jdk, r.decryptRatio());
+          lines.add(String.format(Locale.ROOT, "Cipher on %s (child JVM): Envelope / raw JCE %.2fx encrypting (%.0f vs"
+              + " %.0f MB/s), %.2fx decrypting (%.0f vs %.0f MB/s)", jdk.label(), r.encryptRatio(), r.envelopeEncrypt(),
+              r.rawEncrypt(), r.decryptRatio(), r.envelopeDecrypt(), r.rawDecrypt()));
+        } catch (Exception e) {
+          failures.add("the cipher benchmark on " + jdk.label() + ": " + ProcessBench.describe(e));
+          lines.add("Cipher on " + jdk.label() + ": " + BenchResult.FAILED);
+        }
+      }
+    } finally {
+      Files.deleteIfExists(stderr);
+    }
+    skippedJdks.forEach(s -> lines.add("Not measured: " + s));
+    Section table = perJdk.section(lines, List.of("JDK side by side: the cipher rows come from the cipher benchmark's"
+        + " own main run in a child JVM on each JDK (`java " + CipherOnJdk.command(quick) + "`), the same configuration"
+        + " on every JDK; the stream table above is the bench's own JVM, " + jdks.get(0).label() + ", at full size."));
+    return new Section(table.title(), table.settings(), table.table(), failures, table.lines(), table.notes());
+  }
+
+  @Override
+  public Map<String, String> machine() {
+    Map<String, String> machine = new LinkedHashMap<>();
+    machine.put("JDK home", jdks.get(0).home().toString());
+    for (Jdk jdk : jdks.subList(1, jdks.size())) {
+      machine.put("Beside it, " + jdk.label(), jdk.description() + " (" + jdk.home() + ")");
+    }
+    if (jdks.size() == 1) {
+      machine.put("Other JDKs", "none measured (-D" + Jdk.PROPERTY + " names none)");
+    }
+    machine.put("Load average (1, 5, 15 min)", "before the peers' and the server's measurements " + loadBefore
+        + ", after them " + loadAverage() + " (on a shared machine, other work shows here and in the machine CPU"
+        + " columns)");
+    return machine;
+  }
+
+  /** The 1, 5 and 15 minute load averages, from /proc/loadavg. */
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + ", " + f[1] + ", " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+
+  @Override
+  public List<String> goals(CipherFigures cipher) {
+    boolean failed = !Double.isFinite(cipher.encryptRatio()) || !Double.isFinite(cipher.decryptRatio());
+    if (failed) {
+      goals.missing(Goals.Goal.CIPHER, BenchResult.FAILED + " (see the stream table)");
+    } else {
+      List<String> others = new ArrayList<>();
+      cipherOnJdk.forEach((jdk, r) -> others.add(String.format(Locale.ROOT, "%s in a child JVM: %.2fx and %.2fx",
+          jdk.label(), r.encryptRatio(), r.decryptRatio())));
+      String figure = String.format(Locale.ROOT, "%.2fx encrypting (%.0f vs %.0f MB/s), %.2fx decrypting (%.0f vs %.0f"
+          + " MB/s), medians, on %s%s", cipher.encryptRatio(), cipher.envelopeEncrypt(), cipher.rawEncrypt(),
+          cipher.decryptRatio(), cipher.envelopeDecrypt(), cipher.rawDecrypt(), jdks.get(0).label(),
+          others.isEmpty() ? "" : " (" + String.join("; ", others) + ")");
+      String bound = String.format(Locale.ROOT, "the CPU of the one thread that runs the cipher: Tink's streaming AEAD"
+          + " used directly runs at %.2fx and %.2fx raw JCE, so Tink's segment handling and the stream's copies cost"
+          + " the rest", cipher.tinkEncrypt() / cipher.rawEncrypt(), cipher.tinkDecrypt() / cipher.rawDecrypt());
+      goals.measured(Goals.Goal.CIPHER, figure, cipher.encryptRatio() >= cipher.target()
+          && cipher.decryptRatio() >= cipher.target(), bound);
+    }
+    return goals.lines();
   }
 
   /** Fails early, with advice: the range reads need 2 MiB, the in-process baseline holds the ciphertext. */

@@ -28,8 +28,9 @@ import java.util.stream.Stream;
 
 /**
  * Whole-process file encryption: {@code envelope encrypt}/{@code decrypt} (the shaded CLI jar, as
- * {@code bin/envelope} runs it, on a 64 MiB heap) beside {@code age} and {@code openssl enc -aes-256-ctr}, each
- * a fresh process over the same random file, timed by wall clock with its peak resident memory. Every
+ * {@code bin/envelope} runs it, on a 64 MiB heap, on each {@link Jdk} measured with that JDK's start-up cache)
+ * beside {@code age} and {@code openssl enc -aes-256-ctr}, each a fresh process over the same random file, timed
+ * by wall clock with its CPU and peak resident memory, and {@code envelope --version} alone (start-up). Every
  * ciphertext is decrypted and the result compared byte for byte with the input; a difference, a non-zero
  * exit status or a timeout prints FAILED. A tool that is not installed prints "not available".
  *
@@ -55,12 +56,21 @@ final class ProcessBench {
   /** The jar as given (usually relative to the repository root), for the notes. */
   private final Path envelopeJarAsGiven;
   private final PrintStream log;
+  private final List<Jdk> jdks;
   private final boolean timeAvailable = Files.isExecutable(TIME);
+  /** Start-up rounds: {@code envelope --version} this many times per JDK, after the measured rounds. */
+  private static final int STARTUP_RUNS = 3;
 
   ProcessBench(Path envelopeJar, PrintStream log) {
+    this(envelopeJar, List.of(Jdk.current()), log);
+  }
+
+  /** @param jdks the JDKs to run envelope on, each a row pair (the bench's own first) */
+  ProcessBench(Path envelopeJar, List<Jdk> jdks, PrintStream log) {
     this.envelopeJar = envelopeJar.toAbsolutePath().normalize();
     this.envelopeJarAsGiven = envelopeJar;
     this.log = log;
+    this.jdks = List.copyOf(jdks);
   }
 
   /**
@@ -110,14 +120,35 @@ final class ProcessBench {
     }
   }
 
-  /** Samples of one row: seconds per run and the peak RSS of each run in KiB (-1 when unknown). */
+  /**
+   * Samples of one row: seconds per run, the peak RSS of each run in KiB (-1 when unknown) and its CPU cores (user +
+   * system CPU seconds over the wall clock; NaN when unknown).
+   */
   static final class Measured {
     final List<Double> seconds = new ArrayList<>();
     final List<Long> rssKib = new ArrayList<>();
+    final List<Double> cores = new ArrayList<>();
 
     double medianSeconds() {
-      double[] s = seconds.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      return median(seconds);
+    }
+
+    double medianCores() {
+      return median(cores);
+    }
+
+    static double median(List<Double> values) {
+      double[] s = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      if (s.length == 0) {
+        return Double.NaN;
+      }
       return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    void add(Run run) {
+      seconds.add(run.seconds());
+      rssKib.add(run.rssKib());
+      cores.add(run.cpuSeconds() / run.seconds());
     }
 
     long maxRssKib() {
@@ -125,8 +156,8 @@ final class ProcessBench {
     }
   }
 
-  /** The result of one process: wall seconds, peak RSS (KiB, -1 if unknown), and stderr on failure. */
-  record Run(double seconds, long rssKib) {}
+  /** The result of one process: wall seconds, peak RSS (KiB, -1 if unknown), user + system CPU seconds (NaN). */
+  record Run(double seconds, long rssKib, double cpuSeconds) {}
 
   /**
    * Measures every tool on a random file of {@code fileMib} MiB: {@code warmups} unmeasured rounds, then
@@ -134,8 +165,20 @@ final class ProcessBench {
    * one tool further along each round so that drift hits every row alike.
    */
   Section run(int fileMib, int reps, int warmups) throws IOException {
+    return run(fileMib, reps, warmups, new Goals(), new JdkTable(jdks));
+  }
+
+  /** As {@link #run(int, int, int)}, recording issue 14's goal and the per-JDK figures. */
+  Section run(int fileMib, int reps, int warmups, Goals goals, JdkTable perJdk) throws IOException {
     long size = (long) fileMib * Sizes.MIB;
-    List<Tool> tools = List.of(new OpenSsl(), new EnvelopeCli(), new Age());
+    List<Tool> tools = new ArrayList<>(List.of(new OpenSsl()));
+    List<EnvelopeCli> envelopes = new ArrayList<>();
+    for (Jdk jdk : jdks) {
+      envelopes.add(new EnvelopeCli(jdk));
+    }
+    tools.addAll(envelopes);
+    Age age = new Age();
+    tools.add(age);
     Path parent = parentDirectory(size);
     Path dir = Files.createTempDirectory(parent, "envelope-bench-");
     String where = parent + " (" + Files.getFileStore(dir).type() + ")";
@@ -181,10 +224,8 @@ final class ProcessBench {
                   : "decrypted output differs from the input at byte " + at);
             }
             if (measured) {
-              t.enc.seconds.add(e.seconds());
-              t.enc.rssKib.add(e.rssKib());
-              t.dec.seconds.add(d.seconds());
-              t.dec.rssKib.add(d.rssKib());
+              t.enc.add(e);
+              t.dec.add(d);
             }
           } catch (Exception e) {
             t.failure = describe(e);
@@ -192,7 +233,12 @@ final class ProcessBench {
           }
         }
       }
-      return section(tools, fileMib, reps, warmups, where);
+      for (EnvelopeCli envelope : envelopes) {
+        envelope.startUp(dir, timeoutSeconds);
+      }
+      Section section = section(tools, fileMib, reps, warmups, where);
+      record(envelopes, age, size, fileMib, goals, perJdk);
+      return section;
     } finally {
       deleteTree(dir);
     }
@@ -218,34 +264,42 @@ final class ProcessBench {
     long size = (long) fileMib * Sizes.MIB;
     Tool base = tools.get(0);
     Table table = new Table(2, "Tool", "Op", "MB/s median", "min-max", "wall s median", "x openssl",
-        "peak RSS MiB");
+        "peak RSS MiB", "CPU cores");
     List<String> failures = new ArrayList<>();
     for (Tool t : tools) {
       for (String op : List.of(ENCRYPT, DECRYPT)) {
         Measured m = op.equals(ENCRYPT) ? t.enc : t.dec;
         Measured b = op.equals(ENCRYPT) ? base.enc : base.dec;
         if (t.unavailable != null) {
-          table.add(t.label(), op, NOT_AVAILABLE, "", "", "", "");
+          table.add(t.label(), op, NOT_AVAILABLE, "", "", "", "", "");
         } else if (t.failure != null) {
-          table.add(t.label(), op, BenchResult.FAILED, "", "", "", "");
+          table.add(t.label(), op, BenchResult.FAILED, "", "", "", "", "");
         } else {
           double[] rates = m.seconds.stream().mapToDouble(s -> size / 1e6 / s).sorted().toArray();
           boolean baseOk = base.runnable();
           table.add(t.label(), op, fmt("%.0f", size / 1e6 / m.medianSeconds()),
               fmt("%.0f-%.0f", rates[0], rates[rates.length - 1]), fmt("%.2f", m.medianSeconds()),
               baseOk ? fmt("%.2f", b.medianSeconds() / m.medianSeconds()) : "n/a",
-              m.maxRssKib() < 0 ? "n/a" : fmt("%.0f", m.maxRssKib() / 1024.0));
+              m.maxRssKib() < 0 ? "n/a" : fmt("%.0f", m.maxRssKib() / 1024.0),
+              Double.isFinite(m.medianCores()) ? fmt("%.2f", m.medianCores()) : "n/a");
         }
       }
       if (t.failure != null) {
         failures.add("whole-process, " + t.label() + ": " + t.failure);
       }
     }
-    Tool envelope = tools.get(1);
     List<String> lines = new ArrayList<>();
-    for (Tool peer : List.of(tools.get(2), base)) {
-      for (String op : List.of(ENCRYPT, DECRYPT)) {
-        lines.add(compare(envelope, peer, op, size));
+    for (Tool envelope : tools.subList(1, tools.size() - 1)) {
+      for (Tool peer : List.of(tools.get(tools.size() - 1), base)) {
+        for (String op : List.of(ENCRYPT, DECRYPT)) {
+          lines.add(compare(envelope, peer, op, size));
+        }
+      }
+      EnvelopeCli cli = (EnvelopeCli) envelope;
+      if (cli.startUp.seconds.size() == STARTUP_RUNS) {
+        lines.add(fmt("Start-up of %s: `envelope --version` takes %.2f s (median of %d runs; peak RSS %.0f MiB), part"
+            + " of every wall clock above", cli.shortName(), cli.startUp.medianSeconds(), STARTUP_RUNS,
+            cli.startUp.maxRssKib() / 1024.0));
       }
     }
     String settings = fmt("A random file of %d MiB in a temporary directory under %s; %d unmeasured warm-up and %d"
@@ -255,8 +309,9 @@ final class ProcessBench {
     List<String> notes = new ArrayList<>(List.of(
         "Whole-process rows: MB/s = 10^6 bytes of plaintext per second of wall clock, median over the measured"
             + " rounds; x openssl = openssl's median time / the row's (higher is faster); peak RSS is the"
-            + " largest maximum resident set size of the process over the rounds, "
-            + (timeAvailable ? "as reported by /usr/bin/time (%M)." : "not measured: /usr/bin/time is missing"
+            + " largest maximum resident set size of the process over the rounds, and CPU cores the median of"
+            + " (user + system CPU seconds) / wall seconds, "
+            + (timeAvailable ? "as reported by /usr/bin/time (%M, %U, %S)." : "not measured: /usr/bin/time is missing"
             + " (Debian package time)."),
         "Whole-process correctness: each decrypted file is compared byte for byte with the input (and each"
             + " ciphertext checked to differ from it); a mismatch, a non-zero exit status or a timeout prints"
@@ -276,9 +331,52 @@ final class ProcessBench {
     return new Section("Whole-process file encryption", settings, table, failures, lines, notes);
   }
 
+  /**
+   * Issue 14's goal (envelope's wall no longer than age's, both ways, on the bench's JDK; the others' ratios in
+   * brackets) and the per-JDK figures.
+   */
+  private void record(List<EnvelopeCli> envelopes, Age age, long size, int fileMib, Goals goals, JdkTable perJdk) {
+    goals.size(Goals.Goal.WHOLE_PROCESS, fileMib);
+    for (EnvelopeCli e : envelopes) {
+      if (e.runnable()) {
+        perJdk.put("envelope encrypt, whole process, wall s", "%.2f", e.jdk, e.enc.medianSeconds());
+        perJdk.put("envelope decrypt, whole process, wall s", "%.2f", e.jdk, e.dec.medianSeconds());
+        perJdk.put("envelope --version (start-up), wall s", "%.2f", e.jdk, e.startUp.medianSeconds());
+        if (age.runnable()) {
+          perJdk.put("envelope encrypt wall / age's", "%.2f", e.jdk, e.enc.medianSeconds() / age.enc.medianSeconds());
+          perJdk.put("envelope decrypt wall / age's", "%.2f", e.jdk, e.dec.medianSeconds() / age.dec.medianSeconds());
+        }
+      }
+    }
+    EnvelopeCli main = envelopes.get(0);
+    if (age.unavailable != null) {
+      goals.missing(Goals.Goal.WHOLE_PROCESS, "age " + NOT_AVAILABLE + " (" + age.unavailable + ")");
+      return;
+    }
+    if (!main.runnable() || !age.runnable()) {
+      goals.missing(Goals.Goal.WHOLE_PROCESS, BenchResult.FAILED + " (see the whole-process section)");
+      return;
+    }
+    double enc = main.enc.medianSeconds() / age.enc.medianSeconds();
+    double dec = main.dec.medianSeconds() / age.dec.medianSeconds();
+    List<String> others = new ArrayList<>();
+    for (EnvelopeCli e : envelopes.subList(1, envelopes.size())) {
+      others.add(e.runnable() ? fmt("%s: %.2fx and %.2fx", e.jdk.label(), e.enc.medianSeconds()
+          / age.enc.medianSeconds(), e.dec.medianSeconds() / age.dec.medianSeconds()) : e.jdk.label() + " FAILED");
+    }
+    String figure = fmt("envelope's wall %.2fx age's encrypting (%.2f vs %.2f s), %.2fx decrypting (%.2f vs %.2f s),"
+        + " medians, on %s%s", enc, main.enc.medianSeconds(), age.enc.medianSeconds(), dec, main.dec.medianSeconds(),
+        age.dec.medianSeconds(), main.jdk.label(), others.isEmpty() ? "" : " (" + String.join("; ", others) + ")");
+    String bound = fmt("the CPU of envelope's one process: %.2f cores encrypting and %.2f decrypting (age %.2f and"
+        + " %.2f; the cipher runs on one thread, the JIT and the collector beside it), start-up (`--version`) %.2f s of"
+        + " the wall", main.enc.medianCores(), main.dec.medianCores(), age.enc.medianCores(), age.dec.medianCores(),
+        main.startUp.medianSeconds());
+    goals.measured(Goals.Goal.WHOLE_PROCESS, figure, enc <= 1.0 && dec <= 1.0, bound);
+  }
+
   /** One line: Envelope against {@code peer} in {@code op}: speed and peak memory, ahead or behind. */
   private static String compare(Tool envelope, Tool peer, String op, long size) {
-    String head = "Whole-process, " + op + ", envelope versus " + peer.shortName() + ": ";
+    String head = "Whole-process, " + op + ", " + envelope.shortName() + " versus " + peer.shortName() + ": ";
     if (peer.unavailable != null) {
       return head + "no comparison (" + NOT_AVAILABLE + ")";
     }
@@ -313,7 +411,7 @@ final class ProcessBench {
     List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", IN_PLACE, "sh", out.toString(),
         lengthFile.toString()));
     if (timeAvailable) {
-      argv.addAll(List.of(TIME.toString(), "-f", "%e %M", "-o", timeFile.toString()));
+      argv.addAll(List.of(TIME.toString(), "-f", "%e %M %U %S", "-o", timeFile.toString()));
     }
     argv.addAll(command.argv());
     ProcessBuilder pb = new ProcessBuilder(argv).directory(dir.toFile())
@@ -342,11 +440,14 @@ final class ProcessBench {
       channel.truncate(length);
     }
     long rss = -1;
+    double cpu = Double.NaN;
     if (timeAvailable) {
-      String[] fields = Files.readString(timeFile).trim().split("\\s+");
-      rss = Long.parseLong(fields[fields.length - 1]);
+      // The last line: time prints "Command exited with non-zero status" lines before it.
+      String[] fields = Files.readString(timeFile).trim().replaceAll("(?s).*\n", "").split("\\s+");
+      rss = Long.parseLong(fields[1]);
+      cpu = Double.parseDouble(fields[2]) + Double.parseDouble(fields[3]);
     }
-    return new Run(nanos / 1e9, rss);
+    return new Run(nanos / 1e9, rss, cpu);
   }
 
   /** Runs a set-up command and returns its stdout; throws unless it exits 0. */
@@ -435,25 +536,33 @@ final class ProcessBench {
   }
 
   /**
-   * Envelope's CLI: the shaded jar on the JDK running the bench, with the JVM options bin/envelope uses (the
-   * serial collector, and its start-up cache when bin/envelope has made one for this jar and JDK), a
-   * 64 MiB heap and a throwaway keyring.
+   * Envelope's CLI: the shaded jar on one JDK, with the JVM options bin/envelope uses (the serial collector, and its
+   * start-up cache when bin/envelope has made one for this jar and that JDK), a 64 MiB heap and a throwaway keyring.
    */
   private final class EnvelopeCli extends Tool {
+    private final Jdk jdk;
     private final Map<String, String> env = new HashMap<>();
-    private final String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    private final String java;
     private final List<String> jvmOptions = new ArrayList<>(List.of("-Xmx64m", "-XX:+UseSerialGC"));
     /** As bin/envelope: the JVM's own warnings to stderr, never into the ciphertext on stdout. */
     private final List<String> logOptions = List.of("-Xlog:disable", "-Xlog:all=warning:stderr");
+    /** {@code envelope --version}: the start-up alone. */
+    final Measured startUp = new Measured();
+
+    EnvelopeCli(Jdk jdk) {
+      this.jdk = jdk;
+      this.java = jdk.java().toString();
+    }
 
     @Override
     String label() {
-      return "envelope (java " + String.join(" ", jvmOptions).replaceAll("=\\S*/", "=") + " -jar envelope.jar)";
+      return "envelope on " + jdk.label() + " (java " + String.join(" ", jvmOptions).replaceAll("=\\S*/", "=")
+          + " -jar envelope.jar)";
     }
 
     @Override
     String shortName() {
-      return "envelope";
+      return "envelope on " + jdk.label();
     }
 
     @Override
@@ -462,16 +571,13 @@ final class ProcessBench {
         throw new IOException(envelopeJar + " is missing: build it with mvn -pl envelope-cli -am package");
       }
       // bin/envelope's start-up cache for this JDK: an AOT cache on 24+, a class-data-sharing archive before.
-      int feature = Runtime.version().feature();
-      boolean aot = feature >= 24;
-      Path archive = envelopeJar.resolveSibling("envelope-jdk" + feature + (aot ? ".aot" : ".jsa"));
-      if (Files.isRegularFile(archive)
-          && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(envelopeJar)) > 0) {
-        jvmOptions.add((aot ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + archive);
+      String cache = jdk.startupCacheOption(envelopeJar);
+      if (cache != null) {
+        jvmOptions.add(cache);
       }
       byte[] master = new byte[32];
       new SecureRandom().nextBytes(master);
-      env.put("ENVELOPE_HOME", dir.resolve("envelope-home").toString());
+      env.put("ENVELOPE_HOME", dir.resolve("envelope-home-jdk" + jdk.feature()).toString());
       env.put("ENVELOPE_MASTER_KEY", Base64.getEncoder().encodeToString(master));
       capture(List.of(java, "-jar", envelopeJar.toString(), "keys", "create", "--alias", "bench"), env, dir);
     }
@@ -485,6 +591,23 @@ final class ProcessBench {
     @Override
     Command decrypt(Path in) {
       return new Command(command("decrypt", "--context", "bench=whole-process", in.toString(), "-"), env);
+    }
+
+    /** Times {@code envelope --version} {@value #STARTUP_RUNS} times, when the tool ran; a failure is its own. */
+    void startUp(Path dir, long timeoutSeconds) {
+      if (!runnable()) {
+        return;
+      }
+      try {
+        Path out = dir.resolve("version.txt");
+        Files.write(out, new byte[0]);
+        for (int i = 0; i < STARTUP_RUNS; i++) {
+          startUp.add(execute(new Command(command("--version"), env), out, dir, timeoutSeconds, "--version"));
+        }
+      } catch (Exception e) {
+        log.println("bench: " + label() + " --version FAILED: " + describe(e));
+        startUp.seconds.clear();
+      }
     }
 
     private List<String> command(String... args) {
@@ -501,9 +624,9 @@ final class ProcessBench {
     @Override
     String commands() {
       return "`envelope keys create --alias bench` once (throwaway ENVELOPE_HOME and ENVELOPE_MASTER_KEY), then"
-          + " `java " + String.join(" ", jvmOptions) + " -jar " + envelopeJarAsGiven + " encrypt --key bench --context bench=whole-process IN -"
-          + " 1<>OUT` and `... decrypt --context bench=whole-process IN - 1<>OUT` (" + System.getProperty("java.vm.name")
-          + " " + System.getProperty("java.version") + ")";
+          + " `" + java + " " + String.join(" ", jvmOptions) + " -jar " + envelopeJarAsGiven + " encrypt --key bench"
+          + " --context bench=whole-process IN - 1<>OUT` and `... decrypt --context bench=whole-process IN - 1<>OUT` ("
+          + jdk.description() + ")";
     }
   }
 

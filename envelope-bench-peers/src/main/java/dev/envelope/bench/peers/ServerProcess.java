@@ -20,9 +20,10 @@ import java.util.regex.Pattern;
 
 /**
  * A real {@code envelope serve} process on a free loopback port, in a fresh home with a throwaway master key:
- * the shaded CLI jar on the JDK running the bench, with {@link #JVM_OPTIONS}. Its stdout gives the first admin
- * token and the URL; its stderr (one log line per upload) goes to a file in the home's directory. Closing it
- * stops the server with SIGTERM (its shutdown hook closes the stores), forcibly after 30 s.
+ * the shaded CLI jar on the JDK running the bench (or another {@link Jdk}), with {@link #JVM_OPTIONS}. Its stdout
+ * gives the first admin token and the URL; its stderr (one log line per upload) goes to a file in the home's
+ * directory. Closing it stops the server with SIGTERM (its shutdown hook closes the stores), forcibly after 30 s.
+ * The same for a {@link PassThroughServer}, the HTTP stack without the file service.
  */
 final class ServerProcess implements AutoCloseable {
   /**
@@ -35,13 +36,18 @@ final class ServerProcess implements AutoCloseable {
   private static final Pattern LISTENING = Pattern.compile("^listening on (http://\\S+)$");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
+  private final String name;
+  private final Jdk jdk;
   private final Process process;
   private final String url;
   private final String token;
   private final Path stderr;
   private final Thread killer;
 
-  private ServerProcess(Process process, String url, String token, Path stderr, Thread killer) {
+  private ServerProcess(String name, Jdk jdk, Process process, String url, String token, Path stderr,
+      Thread killer) {
+    this.name = name;
+    this.jdk = jdk;
     this.process = process;
     this.url = url;
     this.token = token;
@@ -59,21 +65,46 @@ final class ServerProcess implements AutoCloseable {
    * of a node on the scale-out backends, say); they are set after the home and the master key, so they win.
    */
   static ServerProcess start(Path jar, Path home, Map<String, String> env) throws IOException, InterruptedException {
+    return start(jar, home, env, Jdk.current(), JVM_OPTIONS);
+  }
+
+  /** As {@link #start(Path, Path, Map)}, on {@code jdk} with {@code jvmOptions} instead of {@link #JVM_OPTIONS}. */
+  static ServerProcess start(Path jar, Path home, Map<String, String> env, Jdk jdk, List<String> jvmOptions)
+      throws IOException, InterruptedException {
     if (!Files.isRegularFile(jar)) {
       throw new IOException(jar + " is missing: build it with mvn -pl envelope-cli -am package");
     }
     byte[] master = new byte[32];
     new SecureRandom().nextBytes(master);
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(JVM_OPTIONS);
+    command.add(jdk.java().toString());
+    command.addAll(jvmOptions);
     command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "serve", "--host", "127.0.0.1", "--port", "0"));
-    Path stderr = home.resolveSibling(home.getFileName() + "-stderr.log");
+    Map<String, String> all = new java.util.LinkedHashMap<>();
+    all.put("ENVELOPE_HOME", home.toString());
+    all.put("ENVELOPE_MASTER_KEY", Base64.getEncoder().encodeToString(master));
+    all.putAll(env);
+    return launch("envelope serve", jdk, command, all, home.resolveSibling(home.getFileName() + "-stderr.log"), true);
+  }
+
+  /**
+   * Starts {@link PassThroughServer} on {@code jdk} with {@link #JVM_OPTIONS}, on this JVM's class path; its stderr
+   * goes to {@code stderr}. It needs no token: {@link #token()} is a placeholder it does not check.
+   */
+  static ServerProcess passThrough(Jdk jdk, Path stderr) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(jdk.java().toString());
+    command.addAll(JVM_OPTIONS);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), PassThroughServer.class.getName(),
+        "--host", "127.0.0.1", "--port", "0"));
+    return launch("the pass-through server", jdk, command, Map.of(), stderr, false);
+  }
+
+  private static ServerProcess launch(String name, Jdk jdk, List<String> command, Map<String, String> env,
+      Path stderr, boolean needsToken) throws IOException, InterruptedException {
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(stderr.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     builder.environment().keySet().removeIf(k -> k.startsWith("ENVELOPE_"));
-    builder.environment().put("ENVELOPE_HOME", home.toString());
-    builder.environment().put("ENVELOPE_MASTER_KEY", Base64.getEncoder().encodeToString(master));
     builder.environment().putAll(env);
     Process process = builder.start();
     // Never leave a server behind, whatever happens to the bench.
@@ -83,12 +114,12 @@ final class ServerProcess implements AutoCloseable {
     try {
       String[] found = ready.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       if (found == null) {
-        throw new IOException("envelope serve exited before listening: " + lastLine(stderr));
+        throw new IOException(name + " exited before listening: " + lastLine(stderr));
       }
-      if (found[1] == null) {
-        throw new IOException("envelope serve printed no first admin token (is its home fresh?)");
+      if (found[1] == null && needsToken) {
+        throw new IOException(name + " printed no first admin token (is its home fresh?)");
       }
-      return new ServerProcess(process, found[0], found[1], stderr, killer);
+      return new ServerProcess(name, jdk, process, found[0], needsToken ? found[1] : "pass-through", stderr, killer);
     } catch (java.util.concurrent.ExecutionException | TimeoutException | IOException e) {
       process.destroyForcibly();
       process.waitFor();
@@ -96,7 +127,7 @@ final class ServerProcess implements AutoCloseable {
       if (e instanceof IOException io) {
         throw io;
       }
-      throw new IOException("envelope serve did not start within " + START_TIMEOUT.toSeconds() + " s: "
+      throw new IOException(name + " did not start within " + START_TIMEOUT.toSeconds() + " s: "
           + lastLine(stderr), e);
     }
   }
@@ -148,8 +179,30 @@ final class ServerProcess implements AutoCloseable {
   /** Throws if the server died, naming the last line of its log. */
   void checkAlive() throws IOException {
     if (!process.isAlive()) {
-      throw new IOException("envelope serve died (exit status " + process.exitValue() + "): " + lastLine(stderr));
+      throw new IOException(name + " died (exit status " + process.exitValue() + "): " + lastLine(stderr));
     }
+  }
+
+  Jdk jdk() {
+    return jdk;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** The server's peak resident memory so far in MiB ({@code VmHWM} in /proc); NaN if the OS does not say. */
+  double peakRssMib() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux, or the process is gone
+    }
+    return Double.NaN;
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.envelope.bench.BenchExtension.Section;
 import dev.envelope.bench.BenchResult;
 import dev.envelope.bench.CipherBench;
@@ -13,11 +14,15 @@ import dev.envelope.bench.Table;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
@@ -25,15 +30,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs everything {@code bin/bench} runs, in-process at {@code --quick} sizes (a 2 MiB array, a 4 MiB file,
- * one repetition; a real server for a 4 MiB file, 1 s of small uploads and 5 range reads), and checks that the
- * peers' and the server's rows are there with numbers and that nothing FAILED. It asserts
- * nothing about speed. Every peer tool must be installed ({@code bin/test} installs them): a missing one fails
- * the test rather than leave its rows "not available", which would measure nothing.
+ * one repetition; real servers, disk and tmpfs homes and the HTTP pass-through, for a 4 MiB file, 1 s of small
+ * uploads and 5 range reads; 64 concurrent 1 MiB uploads; the cipher in a child JVM), on this JDK and on the one
+ * bin/bench would measure beside it when there is one, and checks that the goals, the peers', the servers' and
+ * the JDKs' rows are there with numbers and that nothing FAILED. It asserts nothing about speed. Every peer tool
+ * must be installed ({@code bin/test} installs them): a missing one fails the test rather than leave its rows "not
+ * available", which would measure nothing.
  */
 class PeersBenchSmokeTest {
   /** Built by envelope-cli's package phase, before this module (it is a test-scope dependency). */
   private static final Path CLI_JAR = Path.of("..", "envelope-cli", "target", "envelope.jar");
   private static final Pattern FIGURE = Pattern.compile("\\d+(\\.\\d+)?(-\\d+(\\.\\d+)?)?");
+  private static final Pattern JUDGED = Pattern.compile(": the goal \\([^)]*\\) is (MET|NOT MET; the bound: .+)$");
   /** The tools the benchmark runs beside Envelope, and the Debian package of each (bin/test installs them). */
   private static final Map<String, String> PEERS = Map.of("openssl", "openssl", "age", "age",
       "age-keygen", "age", "curl", "curl");
@@ -49,18 +57,33 @@ class PeersBenchSmokeTest {
   }
 
   @Test
-  void quickRunHasTheEsdkWholeProcessAndHttpRowsWithNumbers(@TempDir Path dir) throws Exception {
+  void quickRunHasTheEsdkWholeProcessHttpAndJdkRowsWithNumbersAndTheGoalsFirst(@TempDir Path dir) throws Exception {
     assertTrue(Files.isRegularFile(CLI_JAR), CLI_JAR + " is missing: build envelope-cli first (mvn verify does)");
     Path markdown = dir.resolve("BENCH.md");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
+    String other = otherJdk();
     BenchResult result = CipherBench.run(new String[] {"--quick", "--markdown", markdown.toString()},
         new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()),
-        new PeersBench(CLI_JAR));
+        new PeersBench(CLI_JAR, other));
     String printed = out.toString(StandardCharsets.UTF_8);
+    List<String> jdks = new ArrayList<>(List.of("JDK " + Runtime.version().feature()));
+    if (other != null) {
+      jdks.add("JDK " + Jdk.at(Path.of(other)).feature());
+    }
 
     assertTrue(result.ok(), printed);
     assertTrue(printed.lines().filter(l -> !l.startsWith("Note:"))
         .noneMatch(l -> l.contains(BenchResult.FAILED)), printed);
+
+    // The goals come first, one line per row of issue 14's table, each judged.
+    assertEquals(Goals.Goal.values().length, result.goals().size(), printed);
+    for (int i = 0; i < result.goals().size(); i++) {
+      String goal = result.goals().get(i);
+      String row = Goals.Goal.values()[i].row;
+      assertTrue(goal.startsWith(row.contains("%s") ? row.substring(0, row.indexOf("%s")) : row), goal);
+      assertTrue(JUDGED.matcher(goal).find(), goal);
+    }
+    assertTrue(printed.indexOf("Goals") < printed.indexOf("CPU:"), "the goals come before the machine");
 
     // The stream table: both ESDK rows, each direction, right after Tink's, with a figure in every cell.
     List<String[]> esdk = result.throughput().rows().stream().filter(r -> r[0].startsWith("AWS ESDK")).toList();
@@ -73,55 +96,133 @@ class PeersBenchSmokeTest {
     }
     assertEquals(4, result.verdicts().stream().filter(v -> v.startsWith("Versus AWS ESDK")).count(), printed);
 
-    // The whole-process table: envelope, openssl (the baseline) and age all measured, with peak RSS (through
-    // /usr/bin/time) in every row.
-    assertEquals(3, result.sections().size(), "whole-process, then the two HTTP sections");
+    // The sections: whole-process, the two HTTP sections, the concurrent uploads, the JDKs side by side.
+    assertEquals(List.of("Whole-process file encryption", "Server over HTTP: upload and download",
+        "Server over HTTP: small uploads and range reads", "Server over HTTP: 64 concurrent 1 MiB uploads on -Xmx256m",
+        "JDK side by side"), result.sections().stream().map(Section::title).toList(), printed);
+    result.sections().forEach(s -> assertTrue(s.ok(), s.title() + ": " + s.failures()));
+
+    // The whole-process table: openssl (the baseline), envelope on each JDK, age, all measured, with peak RSS
+    // and CPU (through /usr/bin/time) in every row.
     Section process = result.sections().get(0);
-    assertTrue(process.ok(), printed);
     List<String[]> rows = process.table().rows();
-    assertEquals(6, rows.size(), printed);
-    assertTrue(rows.get(0)[0].startsWith("openssl enc") && rows.get(2)[0].startsWith("envelope")
-        && rows.get(4)[0].startsWith("age"), printed);
+    assertEquals(4 + 2 * jdks.size(), rows.size(), printed);
+    assertTrue(rows.get(0)[0].startsWith("openssl enc") && rows.get(rows.size() - 1)[0].startsWith("age"), printed);
+    for (int j = 0; j < jdks.size(); j++) {
+      assertTrue(rows.get(2 + 2 * j)[0].startsWith("envelope on " + jdks.get(j)), rows.get(2 + 2 * j)[0]);
+    }
     for (String[] row : rows) {
       assertFigures(process.table(), row, 2, printed);
     }
     assertEquals("1.00", rows.get(0)[5], "openssl is the baseline of the whole-process table");
+    assertEquals(jdks.size(), process.lines().stream().filter(l -> l.startsWith("Start-up of envelope on")).count());
 
-    // The HTTP sections: a real server, every row measured (the big transfers through curl).
+    // The big transfers: the baselines, then per JDK the pass-through, the tmpfs home and the disk home.
+    boolean tmpfs = HttpBench.tmpfsUnavailable(4L << 20) == null;
     Section big = result.sections().get(1);
-    Section small = result.sections().get(2);
-    assertTrue(big.ok() && small.ok(), printed);
     List<String[]> bigRows = big.table().rows();
-    assertEquals(5, bigRows.size(), printed);
+    assertEquals(3 + 5 * jdks.size(), bigRows.size(), printed);
+    for (int j = 0; j < jdks.size(); j++) {
+      List<String> labels = bigRows.subList(3 + 5 * j, 8 + 5 * j).stream().map(r -> r[0]).toList();
+      assertEquals(List.of(jdks.get(j) + ": HTTP pass-through, upload", jdks.get(j) + ": HTTP pass-through, download",
+          jdks.get(j) + ": upload, home on tmpfs", jdks.get(j) + ": upload, home on disk",
+          jdks.get(j) + ": download, home on disk"), labels.stream().map(l -> l.substring(0, l.indexOf(" ("))).toList());
+    }
     for (String[] row : bigRows) {
-      String[] figures = row.clone();
-      for (int c = 3; c < figures.length; c++) {
-        figures[c] = figures[c].isEmpty() ? "0" : figures[c]; // baseline rows have no ratio to another
+      if (!tmpfs && row[0].contains("home on tmpfs")) {
+        assertEquals(ProcessBench.NOT_AVAILABLE, row[1]);
+        continue;
       }
-      assertFigures(big.table(), figures, 1, printed);
+      assertFigures(big.table(), blanksAsZero(row, 3), 1, printed);
     }
+    for (String verdict : List.of("Verdict, upload with the home on disk, ", "Verdict, download, ")
+        .stream().flatMap(v -> jdks.stream().map(j -> v + j)).toList()) {
+      assertTrue(big.lines().stream().anyMatch(l -> l.startsWith(verdict + ":")), verdict + "\n" + printed);
+    }
+    assertEquals(tmpfs ? jdks.size() : 0,
+        big.lines().stream().filter(l -> l.startsWith("Verdict, upload with the home on tmpfs")).count(), printed);
+
+    // Small uploads (lean client) to each JDK's server, then to the pass-through; the range reads.
+    Section small = result.sections().get(2);
     List<String[]> smallRows = small.table().rows();
-    assertEquals(4, smallRows.size(), printed);
-    assertTrue(smallRows.get(2)[0].startsWith("4 KiB uploads, 16 concurrent clients")
-        && smallRows.get(3)[0].startsWith("1 MiB range reads"), printed);
-    for (String[] row : smallRows) {
-      String[] figures = row.clone();
-      for (int c = 6; c < figures.length; c++) {
-        figures[c] = figures[c].isEmpty() ? "0" : figures[c]; // the disk rows have no CPU columns
-      }
-      assertFigures(small.table(), figures, 1, printed);
+    assertEquals(4 + jdks.size(), smallRows.size(), printed);
+    for (int j = 0; j < jdks.size(); j++) {
+      assertTrue(smallRows.get(2 + j)[0].startsWith("4 KiB uploads, 16 concurrent clients (lean client)")
+          && smallRows.get(2 + j)[0].endsWith("to envelope serve on " + jdks.get(j) + ", home on disk"), printed);
+      assertEquals("0", smallRows.get(2 + j)[2], "every small upload answered 201 with an id");
     }
-    assertEquals("5", smallRows.get(3)[1], "--quick reads 5 ranges");
-    assertTrue(small.lines().stream().anyMatch(l -> l.startsWith("Verdict, 4 KiB uploads with 16 concurrent clients"))
+    assertTrue(smallRows.get(2 + jdks.size())[0].endsWith("to the HTTP pass-through on " + jdks.get(0)), printed);
+    assertTrue(smallRows.get(3 + jdks.size())[0].startsWith("1 MiB range reads"), printed);
+    for (String[] row : smallRows) {
+      assertFigures(small.table(), blanksAsZero(row, 2), 1, printed); // disk and range rows: no "not 201", no CPU
+    }
+    assertEquals("5", smallRows.get(3 + jdks.size())[1], "--quick reads 5 ranges");
+    for (String j : jdks) {
+      assertTrue(small.lines().stream().anyMatch(l -> l.startsWith("Verdict, 4 KiB uploads with 16 concurrent clients, "
+          + j + ":")) && small.lines().stream().anyMatch(l -> l.startsWith("Client or server, " + j + ":")), printed);
+    }
+    assertTrue(small.lines().stream().anyMatch(l -> l.startsWith("The HTTP pass-through on " + jdks.get(0)))
         && small.lines().stream().anyMatch(l -> l.startsWith("Verdict, 1 MiB range reads")), printed);
-    assertTrue(big.lines().stream().anyMatch(l -> l.startsWith("Verdict, upload:"))
-        && big.lines().stream().anyMatch(l -> l.startsWith("Verdict, download:")), printed);
+
+    // The concurrent uploads on a small heap: all 64 succeeded, heap and memory measured.
+    Section many = result.sections().get(3);
+    assertEquals(1, many.table().rows().size(), printed);
+    String[] manyRow = many.table().rows().get(0);
+    assertEquals("64", manyRow[1]);
+    assertEquals("64", manyRow[2], "every concurrent upload answered 201 with an id");
+    assertFigures(many.table(), blanksAsZero(manyRow, 9), 1, printed); // no GC during: no highest heap after one
+    assertTrue(many.lines().get(0).startsWith("Verdict, 64 concurrent 1 MiB uploads on -Xmx256m: 64 of 64 succeeded"),
+        many.lines().toString());
+
+    // The JDKs side by side: a column each, figures from every part (the cipher from child JVMs).
+    Section side = result.sections().get(4);
+    assertEquals(jdks, side.table().headers().subList(1, 1 + jdks.size()));
+    List<String> sideRows = side.table().rows().stream().map(r -> r[0]).toList();
+    for (String row : List.of("envelope encrypt, whole process, wall s", "upload, home on disk, MB/s",
+        "download / pass-through download", "4 KiB uploads/s, 16 clients, home on disk",
+        "Envelope cipher / raw JCE, encrypt")) {
+      assertTrue(sideRows.contains(row), row + " in " + sideRows);
+    }
+    for (String[] row : side.table().rows()) {
+      assertFigures(side.table(), row, 1, printed);
+    }
+    assertEquals(jdks.size(), side.lines().stream().filter(l -> l.startsWith("Cipher on JDK")).count(), printed);
 
     String md = Files.readString(markdown);
+    assertTrue(md.indexOf("## Goals") > 0 && md.indexOf("## Goals") < md.indexOf("## Machine"), md);
     assertTrue(md.contains("## Server over HTTP: upload and download")
-        && md.contains("## Server over HTTP: small uploads and range reads"), md);
+        && md.contains("## Server over HTTP: small uploads and range reads") && md.contains("## JDK side by side"), md);
     assertTrue(md.contains("## Whole-process file encryption") && md.contains("| AWS ESDK")
         && md.contains("JVM command line") && md.contains("CPU"), md);
+    if (other != null) {
+      assertTrue(md.contains("Beside it, " + jdks.get(1)), md);
+    }
+  }
+
+  @Test
+  void theLeanClientCountsAnswersOtherThan201AndGoesOn() throws Exception {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    AtomicInteger requests = new AtomicInteger();
+    server.createContext("/v1/files", exchange -> {
+      byte[] body = exchange.getRequestBody().readAllBytes();
+      boolean ok = requests.incrementAndGet() % 2 == 0 && body.length == 4096;
+      byte[] answer = (ok ? "{\"id\":\"f" + requests.get() + "\"}" : "{\"status\":503}")
+          .getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(ok ? 201 : 503, answer.length);
+      exchange.getResponseBody().write(answer);
+      exchange.close();
+    });
+    server.start();
+    try {
+      LeanUploads.Result r = LeanUploads.run(URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
+          "token", () -> 0, 2, 4096, 0.1, 0.5);
+      assertTrue(r.count() > 0 && r.errors() > 0, r.toString());
+      assertTrue(r.errorSamples().get(0).startsWith("HTTP 503"), r.errorSamples().toString());
+      assertEquals(2, r.lastFiles().size());
+      r.lastFiles().forEach(f -> assertEquals(4096, f.content().length));
+    } finally {
+      server.stop(0);
+    }
   }
 
   @Test
@@ -150,12 +251,16 @@ class PeersBenchSmokeTest {
   }
 
   @Test
-  void httpMibZeroSkipsTheHttpSectionsAndOneIsAUsageError() throws Exception {
+  void zeroSkipsTheServersSectionsAndAnHttpMibOfOneIsAUsageError() throws Exception {
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-    BenchResult skipped = CipherBench.run(new String[] {"--quick", "--http-mib", "0", "--file-mib", "1"}, quiet, quiet,
-        new PeersBench(CLI_JAR));
+    BenchResult skipped = CipherBench.run(new String[] {"--quick", "--http-mib", "0", "--concurrent-mib", "0",
+        "--file-mib", "1"}, quiet, quiet, new PeersBench(CLI_JAR, null));
     assertTrue(skipped.ok());
-    assertEquals(List.of("Whole-process file encryption"), skipped.sections().stream().map(Section::title).toList());
+    assertEquals(List.of("Whole-process file encryption", "JDK side by side"),
+        skipped.sections().stream().map(Section::title).toList());
+    assertTrue(skipped.goals().stream().filter(g -> g.contains("skipped (--http-mib 0)")).count() == 5
+        && skipped.goals().stream().anyMatch(g -> g.contains("skipped (--concurrent-mib 0)")), skipped.goals()
+        .toString());
     Options.UsageException e = assertThrows(Options.UsageException.class, () -> CipherBench.run(
         new String[] {"--quick", "--http-mib", "1"}, quiet, quiet, new PeersBench(CLI_JAR)));
     assertTrue(e.getMessage().contains("--http-mib must be 0 (skip) or at least 2"), e.getMessage());
@@ -198,10 +303,39 @@ class PeersBenchSmokeTest {
     String usage = out.toString(StandardCharsets.UTF_8);
     assertTrue(help.ok());
     assertTrue(usage.startsWith("Usage: PeersBench"), usage);
-    assertTrue(usage.contains(PeersBench.HTTP_MIB + " N") && usage.contains(PeersBench.HTTP_SECONDS + " N"), usage);
+    assertTrue(usage.contains(PeersBench.HTTP_MIB + " N") && usage.contains(PeersBench.HTTP_SECONDS + " N")
+        && usage.contains(PeersBench.CONCURRENT_MIB + " N"), usage);
     assertTrue(usage.contains(PeersBench.PROCESS_REPS + " N") && usage.contains(PeersBench.FILE_MIB + " N")
         && usage.contains("--size-mib N"), usage);
     assertFalse(usage.contains("null"), usage);
+  }
+
+  /**
+   * The JDK bin/bench would measure beside this one (bin/lib/java.sh's rule: a 17 beside a newer JDK, else the newest
+   * other), or null when there is none.
+   */
+  private static String otherJdk() throws Exception {
+    Process p = new ProcessBuilder("bash", "-c", ". ../bin/lib/java.sh && java_homes").redirectErrorStream(true).start();
+    List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+    p.waitFor();
+    int feature = Runtime.version().feature();
+    for (String line : lines) {
+      String[] f = line.split(" ", 2);
+      boolean wanted = feature != 17 ? f[0].equals("17") : !f[0].equals("17");
+      if (f.length == 2 && wanted) {
+        return f[1];
+      }
+    }
+    return null;
+  }
+
+  /** The row with blanks from column {@code from} on read as 0: columns that do not apply to every row. */
+  private static String[] blanksAsZero(String[] row, int from) {
+    String[] figures = row.clone();
+    for (int c = from; c < figures.length; c++) {
+      figures[c] = figures[c].isEmpty() ? "0" : figures[c];
+    }
+    return figures;
   }
 
   /** Cells from {@code first} on must be figures or figure ranges: FAILED, n/a or blanks fail. */
