@@ -39,8 +39,6 @@ final class AuditTrail {
   private boolean cut;
   private ErrorCode cutCode;
   private Runnable undo;
-  /** The {@code started} line of an upload, on its way to disk while the body streams ({@link #startEarly}). */
-  private AuditLog.Durable started = AuditLog.Durable.DONE;
 
   private AuditTrail(AuditLog log, String address) {
     this.log = log;
@@ -136,30 +134,6 @@ final class AuditTrail {
     record(type, outcome, code);
   }
 
-  /**
-   * Hands the {@code started} line to the log without waiting, so that the body streams while it is flushed;
-   * {@link #awaitStarted()} must return before the effect (the upload's row is stored only after it).
-   */
-  void startEarly() throws EnvelopeException {
-    AuditEvent event = event(type, Outcome.STARTED, null);
-    try {
-      started = log.submit(event);
-    } catch (EnvelopeException e) {
-      throw new Audits.AuditUnavailable(e);
-    }
-  }
-
-  /** Returns once the line {@link #startEarly()} handed over is durable (at once if there is none). */
-  void awaitStarted() throws EnvelopeException {
-    AuditLog.Durable line = started;
-    try {
-      line.await();
-    } catch (EnvelopeException e) {
-      throw new Audits.AuditUnavailable(e);
-    }
-    started = AuditLog.Durable.DONE;
-  }
-
   /** The line that ends the request: how it went, or that its download was cut. */
   void recordEnd() throws EnvelopeException {
     record(type, cut ? Outcome.CUT : Outcome.OK, cut ? cutCode : null);
@@ -171,14 +145,6 @@ final class AuditTrail {
   }
 
   private void record(Type kind, Outcome outcome, ErrorCode code) throws EnvelopeException {
-    try {
-      log.record(event(kind, outcome, code));
-    } catch (EnvelopeException e) {
-      throw new Audits.AuditUnavailable(e);
-    }
-  }
-
-  private AuditEvent event(Type kind, Outcome outcome, ErrorCode code) {
     AuditEvent.Builder event = AuditEvent.of(kind, outcome).requestId(requestId).address(address).tenant(tenant)
         .fileId(fileId).target(target).role(role).range(range).code(code == null ? null : code.id());
     if (caller != null) {
@@ -187,6 +153,10 @@ final class AuditTrail {
     if (bytes != null) {
       event.bytes(bytes);
     }
-    return event.build();
+    try {
+      log.record(event.build());
+    } catch (EnvelopeException e) {
+      throw new Audits.AuditUnavailable(e);
+    }
   }
 }

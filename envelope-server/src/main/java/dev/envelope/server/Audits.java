@@ -18,9 +18,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>An effect (upload, delete, token create and revoke) is logged as {@code started} before it happens, then
- *       with its outcome. If the outcome cannot be logged, a stored upload or a new token is taken back. An
- *       upload's {@code started} line is flushed while its body streams in, and waited for before its row is
- *       stored (the file service's {@code beforeStore}), so its fsync is off the upload's critical path.
+ *       with its outcome. If the outcome cannot be logged, a stored upload or a new token is taken back.
  *   <li>A download is logged as {@code started} before its first byte (by {@link Downloads}), then with the
  *       bytes sent and whether it was cut.
  *   <li>A read (metadata, list, HEAD) is logged once, before its answer is sent.
@@ -69,13 +67,10 @@ final class Audits {
         if (role != null) {
           caller.require(role);
         }
-        if (type == Type.FILE_UPLOAD) {
-          trail.startEarly(); // Uploads waits for it before the row is stored: the body streams meanwhile
-        } else if (EFFECTS.contains(type)) {
+        if (EFFECTS.contains(type)) {
           trail.record(Outcome.STARTED, null);
         }
         handler.handle(ctx, caller);
-        awaitStarted(ctx, trail);
       } catch (EnvelopeException e) {
         if (!isAuditFailure(e)) {
           recordFailure(trail, e.code(), e);
@@ -87,23 +82,6 @@ final class Audits {
       }
       end(ctx, trail);
     };
-  }
-
-  /**
-   * No effect stays that the log does not hold as {@code started}: a handler that did not wait for its early
-   * line (none should; this is the net under them) has its effect taken back when the line failed.
-   */
-  private static void awaitStarted(Context ctx, AuditTrail trail) throws EnvelopeException {
-    try {
-      trail.awaitStarted();
-    } catch (EnvelopeException e) {
-      Runnable undo = trail.undo();
-      if (undo != null) {
-        undo.run();
-      }
-      ctx.res().reset();
-      throw e;
-    }
   }
 
   /** The request failed: say so; if even that cannot be written, it fails as unavailable instead. */

@@ -49,8 +49,7 @@ final class Uploads {
     }
     try (InputStream body = ctx.bodyInputStream()) {
       // A declared length lets the data-key cache (if on) serve this upload; -1 when chunked.
-      return files.upload(caller, name, type, body, ctx.req().getContentLengthLong(),
-          AuditTrail.in(ctx)::awaitStarted);
+      return files.upload(caller, name, type, body, ctx.req().getContentLengthLong());
     }
   }
 
@@ -64,7 +63,7 @@ final class Uploads {
     String named = QueryParameters.first(ctx, "name");
     String name = named != null ? named : upload.fileName();
     try {
-      return files.upload(caller, name, upload.contentType(), upload.content(), -1, AuditTrail.in(ctx)::awaitStarted);
+      return files.upload(caller, name, upload.contentType(), upload.content());
     } catch (EnvelopeException e) {
       // The service reports any failure of its source as IO; say what was wrong with the body when we know.
       if (e.code() == ErrorCode.IO && e.getCause() instanceof MultipartUpload.MalformedException) {

@@ -294,28 +294,4 @@ class AuditLogTest {
       assertEquals(503, t.send(t.request("/readyz", null).build()).statusCode());
     }
   }
-
-  /**
-   * An upload's {@code started} line is flushed while its body streams in: when that line fails, the upload has
-   * already written its blob, and must take it back, row and blob, before answering.
-   */
-  @Test
-  @Timeout(value = 60, unit = TimeUnit.SECONDS)
-  void anUploadWhoseStartedLineFails_whileItsBodyStreamed_keepsNeitherRowNorBlob() throws Exception {
-    try (ChainedAuditLog log = ChainedAuditLog.open(auditDir, NODE, 1 << 20, Clock.systemUTC());
-        TestServer t = server(log)) {
-      RoundTripTest.upload(t, "first.txt", CONTENT);
-      int files = t.fileCount();
-      int blobs = t.blobCount();
-      StuckDisk.failingFsync(log);
-      for (int size : new int[] {10, 3 * 65_536 + 7}) { // one blob within the writer's buffer, one past it
-        HttpResponse<String> upload = t.send(t.request("/v1/files?name=late.bin", t.writer)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[size])).build());
-        assertEquals(503, upload.statusCode(), upload.body());
-        assertEquals("unavailable", Json.MAPPER.readTree(upload.body()).get("code").asText());
-      }
-      assertEquals(files, t.fileCount(), "no row");
-      assertEquals(blobs, t.blobCount(), "no blob: the one written while the line was on its way is deleted");
-    }
-  }
 }

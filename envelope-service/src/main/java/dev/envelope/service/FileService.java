@@ -98,31 +98,6 @@ public final class FileService {
    */
   public FileRecord upload(Principal caller, String name, String contentType, InputStream body, long declaredSize)
       throws EnvelopeException {
-    return upload(caller, name, contentType, body, declaredSize, BeforeStore.NOTHING);
-  }
-
-  /**
-   * What must be durable before an upload's row is stored, and may be flushed while its body streams in: the
-   * server's audit line that the upload started.
-   */
-  @FunctionalInterface
-  public interface BeforeStore {
-    BeforeStore NOTHING = () -> {};
-
-    /**
-     * Returns once the upload may be stored; throwing refuses it, and it keeps nothing.
-     *
-     * @throws EnvelopeException the reason, which the upload fails with
-     */
-    void await() throws EnvelopeException;
-  }
-
-  /**
-   * As {@link #upload(Principal, String, String, InputStream, long)}, waiting for {@code beforeStore} after the
-   * body is stored and before its row is: if it throws, the upload fails with its exception and keeps nothing.
-   */
-  public FileRecord upload(Principal caller, String name, String contentType, InputStream body, long declaredSize,
-      BeforeStore beforeStore) throws EnvelopeException {
     caller.require(Role.WRITE);
     FileNames.checkName(name);
     String type = FileNames.checkContentType(contentType);
@@ -155,12 +130,6 @@ public final class FileService {
             clock.instant().truncatedTo(ChronoUnit.MILLIS), keys.name(), key.wrapped(),
             FileRecord.FORMAT_VERSION, cipher.segmentSize());
       }
-    }
-    try {
-      beforeStore.await();
-    } catch (EnvelopeException | RuntimeException e) {
-      deleteBlobQuietly(id);
-      throw e;
     }
     try {
       metadata.insert(record);

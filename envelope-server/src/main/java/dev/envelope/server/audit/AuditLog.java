@@ -15,32 +15,6 @@ public interface AuditLog extends AutoCloseable {
    */
   void record(AuditEvent event) throws EnvelopeException;
 
-  /**
-   * Hands {@code event} to the log and returns at once, so that the caller's work overlaps the disk's flush; the
-   * line is durable once {@link Durable#await()} of the returned handle returns, which the caller must call before
-   * the effect the line is about. Lines keep their order: one recorded later is never durable before this one.
-   * The default records the line at once (and so waits).
-   *
-   * @throws EnvelopeException as {@link #record}, when the log takes no lines at all (closed)
-   */
-  default Durable submit(AuditEvent event) throws EnvelopeException {
-    record(event);
-    return Durable.DONE;
-  }
-
-  /** A line on its way to disk ({@link #submit}). */
-  @FunctionalInterface
-  interface Durable {
-    Durable DONE = () -> {};
-
-    /**
-     * Returns once the line is durable.
-     *
-     * @throws EnvelopeException {@link dev.envelope.api.ErrorCode#UNAVAILABLE} if it could not be made durable
-     */
-    void await() throws EnvelopeException;
-  }
-
   /** Whether lines are kept at all ({@link #off()} keeps none). */
   boolean enabled();
 

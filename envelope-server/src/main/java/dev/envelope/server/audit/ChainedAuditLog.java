@@ -261,25 +261,18 @@ public final class ChainedAuditLog implements AuditLog {
 
   @Override
   public void record(AuditEvent event) throws EnvelopeException {
-    submit(event).await();
-  }
-
-  @Override
-  public Durable submit(AuditEvent event) throws EnvelopeException {
     if (closed) {
       throw new EnvelopeException(ErrorCode.UNAVAILABLE, "the audit log is closed");
     }
     Pending pending = new Pending(event);
     queue.add(pending);
-    return () -> {
-      try {
-        pending.await(writer, timeout);
-      } catch (EnvelopeException e) {
-        // Unhealthy from this moment, not only once the batch has been busy a whole timeout by the writer's clock.
-        late = true;
-        throw e;
-      }
-    };
+    try {
+      pending.await(writer, timeout);
+    } catch (EnvelopeException e) {
+      // Unhealthy from this moment, not only once the batch has been busy a whole timeout by the writer's clock.
+      late = true;
+      throw e;
+    }
   }
 
   @Override
