@@ -55,7 +55,16 @@ envelope_java_home() {
     return 1
   fi
   major="$(java_major "$home")"
-  if [ -n "$major" ] && [ "$major" -lt 17 ] 2>/dev/null; then
+  if [ -z "$major" ]; then
+    # No `release` file (an old JRE's jre/ directory, say): ask the JVM itself. 1.8 and older read as 1.
+    major="$("$home/bin/java" -XshowSettings:properties -version 2>&1 \
+      | sed -n 's/^ *java\.specification\.version = \([0-9]*\).*/\1/p' | head -n 1)"
+    if [ -z "$major" ]; then
+      echo "envelope: cannot tell which Java $home is; Envelope needs Java 17 or later (set JAVA_HOME)" >&2
+      return 1
+    fi
+  fi
+  if [ "$major" -lt 17 ] 2>/dev/null; then
     echo "envelope: $home is Java $major; Envelope needs Java 17 or later (set JAVA_HOME)" >&2
     return 1
   fi

@@ -24,10 +24,11 @@ import javax.crypto.Cipher;
  */
 final class CipherWorkers {
   /**
-   * The system property that chooses the path: {@code auto} (the default; see {@link EnvelopeCipher}),
-   * {@code off} (always the sequential streams) or {@code always} (the parallel streams for every stream).
+   * The system property that chooses the path: {@code off} (the default: always the sequential streams),
+   * {@code auto} (the rule of {@link EnvelopeCipher}; what the {@code envelope} command's own encrypt and decrypt
+   * set) or {@code always} (the parallel streams for every stream).
    */
-  static final String PROPERTY = "envelope.cipher.parallel";
+  static final String PROPERTY = EnvelopeCipher.PARALLEL_PROPERTY;
   /** Segments smaller than this are not worth a hand-off: see docs/FORMAT.md, "Parallel streams". */
   static final int MIN_SEGMENT_SIZE = 64 * 1024;
   /** The ciphertext a stream may have in flight, beyond its minimum of two segments. */
@@ -45,16 +46,16 @@ final class CipherWorkers {
   private CipherWorkers() {}
 
   /**
-   * The path for a stream of {@code segmentSize}: {@link Path#CHOOSE_BY_LENGTH} where the parallel streams can
-   * help (at least two processors and segments of at least {@value #MIN_SEGMENT_SIZE} bytes), unless the
-   * system property {@value #PROPERTY} says otherwise.
+   * The path for a stream of {@code segmentSize}: with the system property {@value #PROPERTY} at {@code auto},
+   * {@link Path#CHOOSE_BY_LENGTH} where the parallel streams can help (at least two processors and segments of at
+   * least {@value #MIN_SEGMENT_SIZE} bytes); sequential by default.
    */
   static Path path(int segmentSize) {
-    String setting = System.getProperty(PROPERTY, "auto");
+    String setting = System.getProperty(PROPERTY, "off");
     return switch (setting) {
-      case "off" -> Path.SEQUENTIAL;
+      case "auto" -> threads() >= 2 && segmentSize >= MIN_SEGMENT_SIZE ? Path.CHOOSE_BY_LENGTH : Path.SEQUENTIAL;
       case "always" -> Path.PARALLEL;
-      default -> threads() >= 2 && segmentSize >= MIN_SEGMENT_SIZE ? Path.CHOOSE_BY_LENGTH : Path.SEQUENTIAL;
+      default -> Path.SEQUENTIAL;
     };
   }
 

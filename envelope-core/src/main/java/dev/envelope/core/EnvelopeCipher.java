@@ -34,10 +34,19 @@ import java.security.GeneralSecurityException;
  * is at least 64 KiB, and the stream turns out to hold more than two segments (an encrypting stream holds the
  * first two segments' plaintext until a third begins; a decrypting stream reads the header, two segments and
  * one byte before it starts). Anything else, including every stream that fits in two segments, uses the
- * sequential engine. The system property {@code envelope.cipher.parallel} overrides the rule: {@code off} (always
- * sequential) or {@code always} (always parallel); see {@code docs/FORMAT.md}, "Parallel streams".
+ * sequential engine. The rule applies only where the system property {@value #PARALLEL_PROPERTY} is {@code auto}:
+ * the {@code envelope} command sets it for its own {@code encrypt} and {@code decrypt} (one stream per process).
+ * Everywhere else the default is {@code off} (always sequential), because nothing yet bounds the parallel
+ * streams' buffers across many concurrent streams: a hostile review ran a 96 MiB server out of memory with 180
+ * slow downloads, which the sequential streams survive. {@code always} forces the parallel engine (tests,
+ * benchmarks); see {@code docs/FORMAT.md}, "Parallel streams".
  */
 public final class EnvelopeCipher {
+  /**
+   * The system property that chooses between the sequential and the parallel engine: {@code off} (the default),
+   * {@code auto} (the rule in the class description) or {@code always}.
+   */
+  public static final String PARALLEL_PROPERTY = "envelope.cipher.parallel";
   /**
    * The default ciphertext segment size, 64 KiB, chosen by measurement ({@code bin/bench}, see
    * {@code docs/FORMAT.md}, "Segment size"): bulk throughput is flat from 64 KiB to 4 MiB, a range read

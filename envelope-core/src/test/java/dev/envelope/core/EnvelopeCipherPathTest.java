@@ -36,6 +36,7 @@ class EnvelopeCipherPathTest {
   @ValueSource(ints = {0, 1, TWO_SEGMENTS - 1, TWO_SEGMENTS, TWO_SEGMENTS + 1, 3 * SEGMENT, 20 * SEGMENT + 5})
   void streamsOfAtMostTwoSegments_staySequential_longerOnesGoParallel(int size) throws IOException {
     assumeTrue(CipherWorkers.threads() >= 2, "one processor: every stream is sequential");
+    System.setProperty(CipherWorkers.PROPERTY, "auto");
     byte[] plaintext = CipherFixtures.randomBytes(size, size);
     boolean parallel = size > TWO_SEGMENTS;
 
@@ -50,6 +51,18 @@ class EnvelopeCipherPathTest {
         new ByteArrayInputStream(out.toByteArray()));
     assertArrayEquals(plaintext, decrypting.readAllBytes());
     assertEquals(parallel, decrypting.isParallel());
+  }
+
+  @Test
+  void byDefault_evenALongStreamIsSequential() throws IOException {
+    byte[] plaintext = CipherFixtures.randomBytes(20 * SEGMENT + 5, 5);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    EncryptingStream encrypting = CIPHER.newEncryptingStream(key, CONTEXT, out);
+    encrypting.write(plaintext);
+    encrypting.close();
+    assertFalse(encrypting.isParallel(), "off unless a process asks for auto");
+    InputStream decrypting = CIPHER.newDecryptingStream(key, CONTEXT, new ByteArrayInputStream(out.toByteArray()));
+    assertArrayEquals(plaintext, decrypting.readAllBytes());
   }
 
   @Test
@@ -90,6 +103,7 @@ class EnvelopeCipherPathTest {
   @Test
   void aStreamThatChoosesByLength_writesNothingUntilItHasChosen() throws IOException {
     assumeTrue(CipherWorkers.threads() >= 2);
+    System.setProperty(CipherWorkers.PROPERTY, "auto");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     EncryptingStream encrypting = CIPHER.newEncryptingStream(key, CONTEXT, out);
     encrypting.write(new byte[TWO_SEGMENTS]);

@@ -107,10 +107,11 @@ class ParallelStreamsConcurrencyTest {
   /**
    * {@code streams} pairs of threads at once: one encrypts {@code size} seeded bytes into a bounded pipe, the
    * other decrypts from it; every plaintext digest must come back. Half the streams are written, and the other
-   * half read, through {@link EnvelopeCipher} (which picks the parallel engine on two or more processors).
+   * half read, through {@link EnvelopeCipher} (set to {@code auto}: the parallel engine on two or more processors).
    */
   private static void roundTripAtOnce(int streams, int size) throws Exception {
     ExecutorService threads = Executors.newFixedThreadPool(2 * streams);
+    String before = System.setProperty(CipherWorkers.PROPERTY, "auto"); // EnvelopeCipher's rule, not its default
     try {
       CountDownLatch start = new CountDownLatch(1);
       List<Future<byte[]>> sent = new ArrayList<>();
@@ -155,6 +156,11 @@ class ParallelStreamsConcurrencyTest {
       }
     } finally {
       threads.shutdownNow();
+      if (before == null) {
+        System.clearProperty(CipherWorkers.PROPERTY);
+      } else {
+        System.setProperty(CipherWorkers.PROPERTY, before);
+      }
     }
   }
 
