@@ -35,7 +35,6 @@ final class DecryptCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, EnvelopeException {
     CipherWarmUp.startInBackground();
-    Main.parallelCipherForThisProcess();
     // The expected context, when given, is checked against the header before any key is unwrapped.
     EncryptionContext expected = context.given() ? context.context() : null;
     Envelope envelope = Envelope.create(parent.cli.keyring(parent.home, false));

@@ -43,7 +43,6 @@ final class EncryptCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException, EnvelopeException {
     CipherWarmUp.startInBackground();
-    Main.parallelCipherForThisProcess();
     EncryptionContext ctx = context.context();
     if (segmentSize < EnvelopeCipher.MIN_SEGMENT_SIZE || segmentSize > EnvelopeCipher.MAX_SEGMENT_SIZE) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "--segment-size must be between "

@@ -25,17 +25,6 @@ public final class Main {
   }
 
   /**
-   * {@code encrypt} and {@code decrypt} are one stream in a process of their own, so they may use the parallel
-   * cipher engine ({@code auto}: long streams on every core), which servers and library users get only when they ask
-   * for it ({@link dev.envelope.core.EnvelopeCipher#PARALLEL_PROPERTY}); a setting given with -D stays.
-   */
-  static void parallelCipherForThisProcess() {
-    if (System.getProperty(dev.envelope.core.EnvelopeCipher.PARALLEL_PROPERTY) == null) {
-      System.setProperty(dev.envelope.core.EnvelopeCipher.PARALLEL_PROPERTY, "auto");
-    }
-  }
-
-  /**
    * Whether a person watches stderr, which is when a progress bar is welcome. On Linux, /proc says where
    * descriptor 2 goes, so {@code ID=$(envelope upload big.iso)} still shows one; elsewhere System.console()
    * is the JDK's nearest answer (it needs stdin and stdout on a terminal too).

@@ -55,6 +55,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws EnvelopeException, IOException, InterruptedException {
+    sequentialCipherUnlessAsked();
     Cli cli = parent.cli;
     NodeSettings settings = NodeSettings.resolve(flags(), config, cli.env());
     String mixed = Backends.checkChoices(settings);
@@ -104,6 +105,20 @@ final class ServeCommand implements Callable<Integer> {
     cli.println("listening on " + server.url());
     stopped.await();
     return 0;
+  }
+
+  /**
+   * The server encrypts and decrypts each transfer on its request thread (the sequential engine) unless the
+   * process was started with {@code -Denvelope.cipher.parallel=auto} (through {@code ENVELOPE_JAVA_OPTS}). Measured
+   * on 2 cores (docs/FORMAT.md, "Parallel streams"): 1 GiB uploads and downloads
+   * over loopback ran 10-20% slower with the parallel engine, because the request thread's socket work and the
+   * client already take the cores the engine's workers would use. The library's default ({@code auto}, within
+   * the JVM's budget for parallel buffers) stays for the {@code envelope} command's own encrypt and decrypt.
+   */
+  static void sequentialCipherUnlessAsked() {
+    if (System.getProperty(dev.envelope.core.EnvelopeCipher.PARALLEL_PROPERTY) == null) {
+      System.setProperty(dev.envelope.core.EnvelopeCipher.PARALLEL_PROPERTY, "off");
+    }
   }
 
   private Map<SettingKey, String> flags() {

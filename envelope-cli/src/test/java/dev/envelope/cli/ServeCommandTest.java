@@ -52,4 +52,25 @@ class ServeCommandTest {
     assertEquals(2, r.status);
     assertTrue(r.stderr.startsWith("envelope: error: flag --port: 'not-a-port'"), r.stderr);
   }
+
+  @Test
+  void theServerRunsTheSequentialCipher_unlessTheProcessAsksForTheParallelOne() {
+    String property = dev.envelope.core.EnvelopeCipher.PARALLEL_PROPERTY;
+    String before = System.getProperty(property);
+    try {
+      System.clearProperty(property);
+      ServeCommand.sequentialCipherUnlessAsked();
+      assertEquals("off", System.getProperty(property));
+
+      System.setProperty(property, "auto"); // as -Denvelope.cipher.parallel=auto in ENVELOPE_JAVA_OPTS
+      ServeCommand.sequentialCipherUnlessAsked();
+      assertEquals("auto", System.getProperty(property));
+    } finally {
+      if (before == null) {
+        System.clearProperty(property);
+      } else {
+        System.setProperty(property, before);
+      }
+    }
+  }
 }

@@ -8,8 +8,9 @@ import java.util.Objects;
 /**
  * The stream {@link EnvelopeCipher#newDecryptingStream} returns where the parallel engine can help: its first
  * read reads up to the stream header, two segments and one byte more. If the source has that much, the stream
- * has at least three segments and {@link ParallelDecryptingStream} decrypts it; if the source ends (or fails)
- * before, {@link SegmentDecryptingStream} does, so a short stream pays no hand-off. Either engine reads the
+ * has at least three segments and {@link ParallelDecryptingStream} decrypts it (when the JVM's budget for parallel
+ * buffers can spare its ring); if the source ends (or fails) before, or the budget is spent,
+ * {@link SegmentDecryptingStream} does, so a short stream pays no hand-off. Either engine reads the
  * bytes read so far again first, then the rest of the source, so it sees exactly the source's bytes, its end
  * and its {@link IOException} (the same object) at the same place.
  */
@@ -86,10 +87,15 @@ final class DecryptingStream extends InputStream {
       failure = e;
     }
     InputStream replay = new Replay(peeked, n, in, failure);
+    CipherWorkers.Lease lease = failure == null && n == peekLimit ? CipherWorkers.lease(this, engines.segmentSize())
+        : null;
     try {
-      engine = failure == null && n == peekLimit
-          ? engines.parallelDecrypter(replay)
-          : engines.sequentialDecrypter(replay);
+      engine = lease != null ? engines.parallelDecrypter(replay, lease) : engines.sequentialDecrypter(replay);
+    } catch (RuntimeException e) {
+      if (lease != null) {
+        lease.release();
+      }
+      throw e;
     } finally {
       engines.forget();
     }
@@ -101,7 +107,8 @@ final class DecryptingStream extends InputStream {
    * it closes the source; reaching the end does not.
    */
   private static final class Replay extends InputStream {
-    private final byte[] bytes;
+    /** Dropped once replayed, so a long stream does not keep two segments of it. */
+    private byte[] bytes;
     private final int end;
     private final InputStream source;
     private final IOException failure;
@@ -129,6 +136,9 @@ final class DecryptingStream extends InputStream {
         int n = Math.min(len, end - position);
         System.arraycopy(bytes, position, b, off, n);
         position += n;
+        if (position == end) {
+          bytes = null;
+        }
         return n;
       }
       if (failure != null) {

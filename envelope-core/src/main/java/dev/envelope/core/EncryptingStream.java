@@ -19,7 +19,8 @@ import java.util.Objects;
  * the shared {@link CipherWorkers} and written in order by the caller's thread ({@link ParallelEncryptingStream}).
  * Which one is {@link EnvelopeCipher}'s rule: where the parallel engine can help, this stream holds the first two
  * segments' worth of plaintext and starts the parallel engine only when a third segment begins; a stream that
- * ends before that is encrypted by Tink's encrypter when it is closed. Until an engine starts, nothing (not
+ * ends before that is encrypted by Tink's encrypter when it is closed, and so is a stream that begins its third
+ * segment while the JVM's budget for parallel buffers is spent. Until an engine starts, nothing (not
  * even the stream header) is written to the sink.
  */
 public final class EncryptingStream extends OutputStream {
@@ -152,10 +153,14 @@ public final class EncryptingStream extends OutputStream {
   }
 
   private void start(boolean parallel) throws IOException {
+    CipherWorkers.Lease lease = parallel ? CipherWorkers.lease(this, engines.segmentSize()) : null;
     try {
-      engine = parallel ? engines.parallelEncrypter(out) : engines.sequentialEncrypter(out);
+      engine = lease != null ? engines.parallelEncrypter(out, lease) : engines.sequentialEncrypter(out);
     } catch (IOException | RuntimeException e) {
       failed = true;
+      if (lease != null) {
+        lease.release();
+      }
       throw e;
     } finally {
       engines.forget();

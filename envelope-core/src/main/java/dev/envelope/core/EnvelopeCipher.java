@@ -33,20 +33,26 @@ import java.security.GeneralSecurityException;
  * flight. The rule: a stream uses the parallel engine when the JVM has at least two processors, the segment size
  * is at least 64 KiB, and the stream turns out to hold more than two segments (an encrypting stream holds the
  * first two segments' plaintext until a third begins; a decrypting stream reads the header, two segments and
- * one byte before it starts). Anything else, including every stream that fits in two segments, uses the
- * sequential engine. The rule applies only where the system property {@value #PARALLEL_PROPERTY} is {@code auto}:
- * the {@code envelope} command sets it for its own {@code encrypt} and {@code decrypt} (one stream per process).
- * Everywhere else the default is {@code off} (always sequential), because nothing yet bounds the parallel
- * streams' buffers across many concurrent streams: a hostile review ran a 96 MiB server out of memory with 180
- * slow downloads, which the sequential streams survive. {@code always} forces the parallel engine (tests,
+ * one byte before it starts), and the JVM's budget for parallel buffers can spare its ring (a sixteenth of the
+ * maximum heap by default, system property {@value #PARALLEL_BUDGET_PROPERTY}). Anything else, including every
+ * stream that fits in two segments and every stream started while the budget is spent, uses the sequential
+ * engine, so many concurrent (or deliberately slow) streams cost at most the budget beyond what the sequential
+ * engine costs: a hostile review's 180 slow downloads ran a 96 MiB server out of memory before the budget, and
+ * do not with it. The system property {@value #PARALLEL_PROPERTY} sets the rule: {@code auto} (the default),
+ * {@code off} (always sequential) or {@code always} (always parallel, outside the budget: for tests and
  * benchmarks); see {@code docs/FORMAT.md}, "Parallel streams".
  */
 public final class EnvelopeCipher {
   /**
-   * The system property that chooses between the sequential and the parallel engine: {@code off} (the default),
-   * {@code auto} (the rule in the class description) or {@code always}.
+   * The system property that chooses between the sequential and the parallel engine: {@code auto} (the default:
+   * the rule in the class description), {@code off} or {@code always}.
    */
   public static final String PARALLEL_PROPERTY = "envelope.cipher.parallel";
+  /**
+   * The system property that sets, in bytes, how much memory all parallel streams of the JVM may hold in their
+   * buffers at once; by default a sixteenth of the maximum heap. {@code 0} keeps every stream sequential.
+   */
+  public static final String PARALLEL_BUDGET_PROPERTY = "envelope.cipher.parallel.budget";
   /**
    * The default ciphertext segment size, 64 KiB, chosen by measurement ({@code bin/bench}, see
    * {@code docs/FORMAT.md}, "Segment size"): bulk throughput is flat from 64 KiB to 4 MiB, a range read
@@ -107,7 +113,7 @@ public final class EnvelopeCipher {
     }
     try {
       return new EncryptingStream(path == CipherWorkers.Path.PARALLEL
-          ? engines.parallelEncrypter(ciphertext) : engines.sequentialEncrypter(ciphertext));
+          ? engines.parallelEncrypter(ciphertext, null) : engines.sequentialEncrypter(ciphertext));
     } finally {
       engines.forget();
     }
@@ -128,7 +134,7 @@ public final class EnvelopeCipher {
     }
     try {
       return path == CipherWorkers.Path.PARALLEL
-          ? engines.parallelDecrypter(ciphertext) : engines.sequentialDecrypter(ciphertext);
+          ? engines.parallelDecrypter(ciphertext, null) : engines.sequentialDecrypter(ciphertext);
     } finally {
       engines.forget();
     }

@@ -46,9 +46,16 @@ final class ParallelDecryptingStream extends InputStream {
   /** For the segments this stream's thread decrypts itself when the pool is backed up. */
   private Cipher ownCipher;
   private volatile boolean cancelled;
+  /** This stream's share of the budget for parallel buffers, given back at its end; null if outside the budget. */
+  private final CipherWorkers.Lease lease;
 
   ParallelDecryptingStream(byte[] dataKey, byte[] associatedData, int segmentSize, InputStream in,
       Executor workers, int inFlight) {
+    this(dataKey, associatedData, segmentSize, in, workers, inFlight, null);
+  }
+
+  ParallelDecryptingStream(byte[] dataKey, byte[] associatedData, int segmentSize, InputStream in,
+      Executor workers, int inFlight, CipherWorkers.Lease lease) {
     if (inFlight < 1) {
       throw new IllegalArgumentException("inFlight must be positive");
     }
@@ -58,6 +65,7 @@ final class ParallelDecryptingStream extends InputStream {
     this.segmentSize = segmentSize;
     this.workers = workers;
     this.ring = new Segment[inFlight];
+    this.lease = lease;
   }
 
   @Override
@@ -86,6 +94,7 @@ final class ParallelDecryptingStream extends InputStream {
             return n;
           }
           if (current.last) {
+            releaseBuffers(); // the end: only the last segment, already handed out, is kept
             return -1;
           }
           current = null;
@@ -130,6 +139,18 @@ final class ParallelDecryptingStream extends InputStream {
     cancelled = true;
     current = null;
     Arrays.fill(dataKey, (byte) 0);
+    releaseBuffers();
+  }
+
+  /**
+   * Drops the ring but {@link #current} (a worker still on a dropped segment keeps only that one, for the bounded
+   * time of its task) and gives the lease back.
+   */
+  private void releaseBuffers() {
+    Arrays.fill(ring, null);
+    if (lease != null) {
+      lease.release();
+    }
   }
 
   /** Reads ahead, then waits for segment {@link #next} and checks it. */

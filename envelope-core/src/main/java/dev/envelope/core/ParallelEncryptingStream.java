@@ -41,9 +41,16 @@ final class ParallelEncryptingStream extends EncryptingStream.Engine {
   private volatile boolean cancelled;
   private boolean closed;
   private boolean failed;
+  /** This stream's share of the budget for parallel buffers, given back on close; null if outside the budget. */
+  private final CipherWorkers.Lease lease;
 
   ParallelEncryptingStream(StreamKey key, int segmentSize, OutputStream out, Executor workers, int inFlight)
       throws IOException {
+    this(key, segmentSize, out, workers, inFlight, null);
+  }
+
+  ParallelEncryptingStream(StreamKey key, int segmentSize, OutputStream out, Executor workers, int inFlight,
+      CipherWorkers.Lease lease) throws IOException {
     if (inFlight < 1) {
       throw new IllegalArgumentException("inFlight must be positive");
     }
@@ -53,7 +60,13 @@ final class ParallelEncryptingStream extends EncryptingStream.Engine {
     this.ciphertextSegmentSize = segmentSize;
     this.plaintextSegmentSize = segmentSize - StreamKey.TAG_BYTES;
     this.ring = new Segment[inFlight];
-    out.write(key.header());
+    this.lease = lease;
+    try {
+      out.write(key.header());
+    } catch (IOException | RuntimeException e) {
+      releaseBuffers();
+      throw e;
+    }
   }
 
   @Override
@@ -123,6 +136,7 @@ final class ParallelEncryptingStream extends EncryptingStream.Engine {
       }
     } catch (IOException | RuntimeException e) {
       cancelled = true;
+      releaseBuffers();
       try {
         out.close();
       } catch (IOException suppressed) {
@@ -131,7 +145,20 @@ final class ParallelEncryptingStream extends EncryptingStream.Engine {
       throw e;
     }
     cancelled = failed;
+    releaseBuffers();
     out.close();
+  }
+
+  /**
+   * Drops the ring (a worker still on a dropped segment keeps only that one, for the bounded time of its task)
+   * and gives the lease back.
+   */
+  private void releaseBuffers() {
+    java.util.Arrays.fill(ring, null);
+    filling = null;
+    if (lease != null) {
+      lease.release();
+    }
   }
 
   @Override

@@ -39,7 +39,7 @@ final class StreamEngines {
     }
   }
 
-  EncryptingStream.Engine parallelEncrypter(OutputStream out) throws IOException {
+  EncryptingStream.Engine parallelEncrypter(OutputStream out, CipherWorkers.Lease lease) throws IOException {
     StreamKey key;
     try {
       key = StreamKey.forNewStream(dataKey, associatedData);
@@ -47,7 +47,7 @@ final class StreamEngines {
       throw brokenRuntime(e);
     }
     return new ParallelEncryptingStream(key, segmentSize, out, CipherWorkers.shared(),
-        CipherWorkers.inFlight(segmentSize));
+        CipherWorkers.inFlight(segmentSize), lease);
   }
 
   InputStream sequentialDecrypter(InputStream in) {
@@ -58,9 +58,9 @@ final class StreamEngines {
     }
   }
 
-  InputStream parallelDecrypter(InputStream in) {
+  InputStream parallelDecrypter(InputStream in, CipherWorkers.Lease lease) {
     return new ParallelDecryptingStream(dataKey, associatedData, segmentSize, in, CipherWorkers.shared(),
-        CipherWorkers.inFlight(segmentSize));
+        CipherWorkers.inFlight(segmentSize), lease);
   }
 
   /** Zeroes this copy of the data key; engines made before keep working. */

@@ -30,6 +30,7 @@ class EnvelopeCipherPathTest {
   void cleanUp() {
     key.close();
     System.clearProperty(CipherWorkers.PROPERTY);
+    System.clearProperty(CipherWorkers.BUDGET_PROPERTY);
   }
 
   @ParameterizedTest(name = "{0} bytes")
@@ -54,15 +55,18 @@ class EnvelopeCipherPathTest {
   }
 
   @Test
-  void byDefault_evenALongStreamIsSequential() throws IOException {
+  void byDefault_aLongStreamGoesParallel() throws IOException {
+    assumeTrue(CipherWorkers.threads() >= 2, "one processor: every stream is sequential");
     byte[] plaintext = CipherFixtures.randomBytes(20 * SEGMENT + 5, 5);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     EncryptingStream encrypting = CIPHER.newEncryptingStream(key, CONTEXT, out);
     encrypting.write(plaintext);
     encrypting.close();
-    assertFalse(encrypting.isParallel(), "off unless a process asks for auto");
-    InputStream decrypting = CIPHER.newDecryptingStream(key, CONTEXT, new ByteArrayInputStream(out.toByteArray()));
+    assertTrue(encrypting.isParallel(), "auto is the default");
+    DecryptingStream decrypting = (DecryptingStream) CIPHER.newDecryptingStream(key, CONTEXT,
+        new ByteArrayInputStream(out.toByteArray()));
     assertArrayEquals(plaintext, decrypting.readAllBytes());
+    assertTrue(decrypting.isParallel());
   }
 
   @Test
