@@ -108,7 +108,7 @@ public final class HttpGuards {
   static QueuedThreadPool threadPool(String name, int max) {
     QueuedThreadPool pool = new QueuedThreadPool(max, Math.min(8, max), 60_000);
     pool.setName(name);
-    if (VirtualThreads.areSupported()) {
+    if (virtualThreads()) {
       pool.setVirtualThreadsExecutor(VirtualThreads.getNamedVirtualThreadsExecutor(name + "-v"));
     }
     return pool;
@@ -116,6 +116,6 @@ public final class HttpGuards {
 
   /** Whether requests run on virtual threads on this JDK. */
   public static boolean virtualThreads() {
-    return VirtualThreads.areSupported();
+    return VirtualThreads.areSupported() && !"false".equals(System.getProperty("envelope.http.virtual-threads"));
   }
 }

@@ -40,6 +40,21 @@ class HttpGuardsTest {
   }
 
   @Test
+  void requestsRunOnVirtualThreadsWhereTheJdkHasThem_unlessThePropertySaysFalse() {
+    boolean jdkHasThem = Runtime.version().feature() >= 21;
+    try {
+      System.clearProperty("envelope.http.virtual-threads");
+      assertEquals(jdkHasThem, HttpGuards.virtualThreads());
+      assertEquals(jdkHasThem, HttpGuards.threadPool("t", 8).getVirtualThreadsExecutor() != null);
+      System.setProperty("envelope.http.virtual-threads", "false");
+      assertFalse(HttpGuards.virtualThreads());
+      assertEquals(null, HttpGuards.threadPool("t", 8).getVirtualThreadsExecutor());
+    } finally {
+      System.clearProperty("envelope.http.virtual-threads");
+    }
+  }
+
+  @Test
   void aMethodOverrideHeader_isRefusedBeforeRouting() throws Exception {
     GuardedApp app = app(HttpLimits.defaults());
     for (String header : RequestGuard.METHOD_OVERRIDES) {

@@ -170,8 +170,8 @@ final class HttpBench {
       try {
         log.println("bench: http: range reads");
         String id = main.lastId != null ? main.lastId : main.diskLoad.uploadWithJdk(source, size);
-        report.small().ranges(main.jdk, main.diskLoad.rangeReads(id, source, size, RANGE_BYTES, plan.rangeWarmup(),
-            plan.rangeReads()));
+        report.small().ranges(main.jdk, main.diskLoad.rangeReadsWithCurl(id, source, size, RANGE_BYTES,
+            plan.rangeWarmup(), plan.rangeReads(), shm != null ? shm : dir));
       } catch (Exception e) {
         report.small().rangesFailed(main.jdk, ProcessBench.describe(e));
         log.println("bench: http: range reads FAILED: " + ProcessBench.describe(e));

@@ -362,8 +362,102 @@ final class HttpLoad {
     return new double[] {elapsed, clientCores, serverCores};
   }
 
-  /** Range reads: latencies in ms (sorted) and CPU cores used over the measured reads. */
-  record RangeReads(double[] sortedMillis, double clientCores, double serverCores, double machineCores) {}
+  /** Range reads: latencies in ms (sorted), CPU cores used over the measured reads, and the client that read. */
+  record RangeReads(double[] sortedMillis, double clientCores, double serverCores, double machineCores,
+      String client) {}
+
+  /**
+   * {@code warmup} unmeasured then {@code reads} measured reads of {@code length} bytes at random offsets of
+   * file {@code id}, one at a time, by one curl process per phase on one kept-alive connection (native, like the
+   * big transfers: the JDK client's own cost, about 4 ms of CPU per MiB with its checks, hid the server's); the
+   * latency is curl's {@code time_total} of each read. Each body goes to a file of its own (under {@code scratch},
+   * best a tmpfs), which is compared byte by byte with the same slice of {@code source} after the phase; or the
+   * JDK client's reads ({@link #rangeReads}) when there is no curl.
+   */
+  RangeReads rangeReadsWithCurl(String id, Path source, long size, int length, int warmup, int reads, Path scratch)
+      throws Exception {
+    if (curl == null) {
+      return rangeReads(id, source, size, length, warmup, reads);
+    }
+    SplittableRandom random = new SplittableRandom();
+    curlRanges(id, source, size, length, warmup, random, scratch);
+    double clientCpu = childrenCpuSeconds();
+    double serverCpu = server.cpuSeconds();
+    MachineCpu machine = MachineCpu.now();
+    long start = System.nanoTime();
+    double[] millis = curlRanges(id, source, size, length, reads, random, scratch);
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    double clientCores = (childrenCpuSeconds() - clientCpu) / elapsed;
+    double serverCores = (server.cpuSeconds() - serverCpu) / elapsed;
+    double machineCores = MachineCpu.now().coresSince(machine);
+    Arrays.sort(millis);
+    return new RangeReads(millis, clientCores, serverCores, machineCores, "curl, one kept-alive connection");
+  }
+
+  /** One curl process reading {@code reads} ranges; checks every body after it ends; the latencies in ms. */
+  private double[] curlRanges(String id, Path source, long size, int length, int reads, SplittableRandom random,
+      Path scratch) throws Exception {
+    if (reads == 0) {
+      return new double[0];
+    }
+    long[] offsets = new long[reads];
+    Path bodies = Files.createTempDirectory(scratch, "ranges");
+    StringBuilder config = new StringBuilder();
+    for (int i = 0; i < reads; i++) {
+      offsets[i] = random.nextLong(size - length + 1);
+      config.append("url = \"").append(server.url()).append("/v1/files/").append(id).append("\"\n")
+          .append("header = \"Range: bytes=").append(offsets[i]).append('-').append(offsets[i] + length - 1)
+          .append("\"\n")
+          .append("header = \"@").append(headers).append("\"\n")
+          .append("output = \"").append(bodies.resolve("r" + i)).append("\"\n")
+          .append("write-out = \"%{http_code} %{size_download} %{time_total}\\n\"\n");
+      if (i < reads - 1) {
+        config.append("next\n"); // a trailing one would start a request with no URL
+      }
+    }
+    Path configFile = Files.writeString(bodies.resolve("curl.config"), config, StandardCharsets.UTF_8);
+    Path err = bodies.resolve("curl-stderr.txt");
+    Process p = new ProcessBuilder(curl.toString(), "-sS", "-K", configFile.toString())
+        .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    String written = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(120 + reads, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      p.waitFor();
+      throw new IOException("curl's range reads timed out");
+    }
+    server.checkAlive();
+    if (p.exitValue() != 0) {
+      throw new IOException("curl's range reads exited with status " + p.exitValue() + ": "
+          + Files.readString(err).strip());
+    }
+    String[] lines = written.strip().split("\n");
+    if (lines.length != reads) {
+      throw new IOException("curl reported " + lines.length + " range reads of " + reads);
+    }
+    double[] millis = new double[reads];
+    ByteBuffer expected = ByteBuffer.allocate(length);
+    try (FileChannel original = FileChannel.open(source)) {
+      for (int i = 0; i < reads; i++) {
+        String[] w = lines[i].strip().split(" ");
+        Path body = bodies.resolve("r" + i);
+        expected.clear();
+        while (expected.hasRemaining() && original.read(expected, offsets[i] + expected.position()) > 0) {
+          // read the slice whole
+        }
+        byte[] got = Files.readAllBytes(body);
+        Files.delete(body);
+        if (!w[0].equals("206") || !Arrays.equals(got, expected.array())) {
+          throw new IOException("range read at " + offsets[i] + ": HTTP " + w[0] + ", " + got.length + " bytes, "
+              + (got.length == length ? "content differs from the original" : "expected " + length));
+        }
+        millis[i] = Double.parseDouble(w[2]) * 1000;
+      }
+    }
+    Files.delete(configFile);
+    Files.deleteIfExists(err);
+    Files.delete(bodies);
+    return millis;
+  }
 
   /**
    * {@code warmup} unmeasured then {@code reads} measured reads of {@code length} bytes at random offsets of
@@ -410,7 +504,7 @@ final class HttpLoad {
     double serverCores = (server.cpuSeconds() - serverCpu) / elapsed;
     double machineCores = MachineCpu.now().coresSince(machine);
     Arrays.sort(millis);
-    return new RangeReads(millis, clientCores, serverCores, machineCores);
+    return new RangeReads(millis, clientCores, serverCores, machineCores, "JDK HttpClient");
   }
 
   private HttpRequest.Builder request(String path) {

@@ -303,7 +303,9 @@ final class HttpReport {
             + " the concurrent uploads, a native process that streams the file (-T) and discards the download, so"
             + " that no Java client's copies, JIT or GC are in the figure; for the 4 KiB uploads, the lean client"
             + " (raw sockets, kept-alive HTTP/1.1, the request's bytes built once) in the bench's own JVM; for the"
-            + " range reads the JDK HttpClient; all on the same cores as the servers.",
+            + " range reads curl too (one process per phase, one kept-alive connection, each body to its own file on"
+            + " tmpfs, checked after the phase; the JDK HttpClient when there is no curl); all on the same cores as"
+            + " the servers.",
         "HTTP server JVM: " + String.join(" ", ServerProcess.JVM_OPTIONS) + ": a fixed heap (memory stays flat"
             + " whatever the file size) and the parallel collector, for throughput with 16 clients on 2 cores;"
             + " bin/envelope's serial collector suits its short, single-threaded commands instead. The pass-through"

@@ -37,6 +37,7 @@ final class SmallReport {
   private Baselines.SmallFiles blobStore;
   private boolean fsyncRows;
   private Jdk rangeJdk;
+  private String rangeClient = "JDK HttpClient";
 
   SmallReport(HttpBench.Plan plan, Goals goals, JdkTable perJdk) {
     this.plan = plan;
@@ -91,6 +92,7 @@ final class SmallReport {
 
   void ranges(Jdk jdk, HttpLoad.RangeReads r) {
     rangeJdk = jdk;
+    rangeClient = r.client();
     double[] ms = r.sortedMillis();
     double median = pct(ms, 50);
     table.add(rangeLabel(), Integer.toString(ms.length), "", f0(1000 / median), f2(median), f2(pct(ms, 99)),
@@ -103,9 +105,9 @@ final class SmallReport {
     double clientMs = r.clientCores() * median;
     goals.measured(Goals.Goal.RANGE_READ, fmt("median %.2f ms, p99 %.2f ms (%d reads, %s)", median, pct(ms, 99),
         ms.length, jdk.label()), met, fmt("CPU, one read at a time: about %.2f ms of the server's CPU per read (%.2f cores) and %.2f"
-        + " ms of the client's (%.2f cores, the byte-by-byte check included): each read opens the file's key, reads"
+        + " ms of the client's (%.2f cores, %s): each read opens the file's key, reads"
         + " and decrypts whole segments and sends 1 MiB over loopback", serverMs, r.serverCores(), clientMs,
-        r.clientCores()));
+        r.clientCores(), r.client()));
   }
 
   void rangesFailed(Jdk jdk, String why) {
@@ -209,7 +211,7 @@ final class SmallReport {
   }
 
   private String rangeLabel() {
-    return fmt("1 MiB range reads at random offsets of the %d MiB file, 1 client (JDK HttpClient), envelope serve on %s",
-        plan.fileMib(), rangeJdk.label());
+    return fmt("1 MiB range reads at random offsets of the %d MiB file, 1 client (%s), envelope serve on %s",
+        plan.fileMib(), rangeClient, rangeJdk.label());
   }
 }
