@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -16,7 +17,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "decrypt", mixinStandardHelpOptions = true,
     description = {"Decrypt the Envelope file IN into OUT.",
         "To a file: OUT appears (owner-only permissions) only after the last segment authenticated; on any"
-            + " failure no OUT is left behind.",
+            + " failure no OUT is left behind. An existing OUT is refused unless --force (then replaced atomically).",
         "To stdout (-): plaintext streams out segment by segment, each only after it authenticated; a"
             + " failure ends the stream early with a non-zero exit status, so check it."})
 final class DecryptCommand implements Callable<Integer> {
@@ -26,6 +27,9 @@ final class DecryptCommand implements Callable<Integer> {
   @Mixin
   ContextOptions context;
 
+  @Option(names = "--force", description = StreamTarget.FORCE_HELP)
+  boolean force;
+
   @Parameters(index = "0", paramLabel = "IN", description = "the Envelope file, or - for stdin")
   String in;
 
@@ -34,12 +38,13 @@ final class DecryptCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, EnvelopeException {
+    StreamTarget.refuseExisting(out, force);
     CipherWarmUp.startInBackground();
     // The expected context, when given, is checked against the header before any key is unwrapped.
     EncryptionContext expected = context.given() ? context.context() : null;
     Envelope envelope = Envelope.create(parent.cli.keyring(parent.home, false));
     try (InputStream ciphertext = StreamTarget.open(parent.cli, in)) {
-      StreamTarget.write(parent.cli, out, sink -> envelope.decrypt(ciphertext, sink, expected));
+      StreamTarget.write(parent.cli, out, force, sink -> envelope.decrypt(ciphertext, sink, expected));
     }
     return 0;
   }

@@ -18,7 +18,8 @@ import picocli.CommandLine.ParentCommand;
 /** {@code envelope encrypt}: file or stdin to a self-contained Envelope file or stdout. */
 @Command(name = "encrypt", mixinStandardHelpOptions = true,
     description = {"Encrypt IN into OUT under a fresh data key wrapped by the root key ID.",
-        "OUT is written atomically (owner-only permissions): it appears only when complete."})
+        "OUT is written atomically (owner-only permissions): it appears only when complete. An existing OUT is"
+            + " refused unless --force."})
 final class EncryptCommand implements Callable<Integer> {
   @ParentCommand
   EnvelopeCommand parent;
@@ -34,6 +35,9 @@ final class EncryptCommand implements Callable<Integer> {
           + " file, so any size decrypts")
   int segmentSize;
 
+  @Option(names = "--force", description = StreamTarget.FORCE_HELP)
+  boolean force;
+
   @Parameters(index = "0", paramLabel = "IN", description = "the file to encrypt, or - for stdin")
   String in;
 
@@ -42,6 +46,7 @@ final class EncryptCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, EnvelopeException {
+    StreamTarget.refuseExisting(out, force);
     CipherWarmUp.startInBackground();
     EncryptionContext ctx = context.context();
     if (segmentSize < EnvelopeCipher.MIN_SEGMENT_SIZE || segmentSize > EnvelopeCipher.MAX_SEGMENT_SIZE) {
@@ -50,7 +55,7 @@ final class EncryptCommand implements Callable<Integer> {
     }
     Envelope envelope = Envelope.create(parent.cli.keyring(parent.home, false)).withSegmentSize(segmentSize);
     try (InputStream plaintext = StreamTarget.open(parent.cli, in)) {
-      StreamTarget.write(parent.cli, out, sink -> envelope.encrypt(plaintext, sink, key, ctx));
+      StreamTarget.write(parent.cli, out, force, sink -> envelope.encrypt(plaintext, sink, key, ctx));
     }
     return 0;
   }

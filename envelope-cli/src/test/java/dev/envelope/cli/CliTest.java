@@ -100,6 +100,54 @@ class CliTest {
   }
 
   @Test
+  void decryptOntoAnExistingFile_isRefusedUnlessForce_andTheFileStaysByteForByte() throws Exception {
+    Path note = Files.write(dir.resolve("note.txt"), data);
+    Path env = dir.resolve("note.txt.env");
+    assertEquals(0, cli.run("encrypt", "--key", "files", note.toString(), env.toString()).status);
+    byte[] edited = "edited since".getBytes(StandardCharsets.UTF_8);
+    Files.write(note, edited);
+
+    CliRunner.Result r = cli.run("decrypt", env.toString(), note.toString());
+    assertError(r, 12, "already-exists");
+    assertEquals("envelope: error: " + note + " exists: use --force to replace it [already-exists]\n", r.stderr);
+    assertArrayEquals(edited, Files.readAllBytes(note), "the existing file is untouched");
+    assertNoTemporaryFile();
+
+    CliRunner.Result forced = cli.run("decrypt", "--force", env.toString(), note.toString());
+    assertEquals(0, forced.status, forced.toString());
+    assertEquals("", forced.stderr);
+    assertArrayEquals(data, Files.readAllBytes(note));
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(note)));
+  }
+
+  @Test
+  void encryptOntoAnExistingFile_isRefusedUnlessForce_evenFromStdin() throws Exception {
+    byte[] old = "an older ciphertext".getBytes(StandardCharsets.UTF_8);
+    Path out = Files.write(dir.resolve("f.env"), old);
+    assertError(cli.run("encrypt", "--key", "files", plain.toString(), out.toString()), 12, "already-exists");
+    CliRunner.Result fromStdin = cli.run(data, "encrypt", "--key", "files", "-", out.toString());
+    assertError(fromStdin, 12, "already-exists");
+    assertTrue(fromStdin.stderr.contains(out + " exists: use --force to replace it"), fromStdin.stderr);
+    assertArrayEquals(old, Files.readAllBytes(out));
+    // A symbolic link is a file that exists: never written through, even when it dangles.
+    Path link = Files.createSymbolicLink(dir.resolve("link.env"), dir.resolve("nowhere"));
+    assertError(cli.run("encrypt", "--key", "files", plain.toString(), link.toString()), 12, "already-exists");
+    assertFalse(Files.exists(dir.resolve("nowhere")));
+    assertNoTemporaryFile();
+
+    assertEquals(0, cli.run("encrypt", "--force", "--key", "files", plain.toString(), out.toString()).status);
+    CliRunner.Result back = cli.run("decrypt", out.toString(), "-");
+    assertEquals(0, back.status, back.toString());
+    assertArrayEquals(data, back.stdout);
+  }
+
+  private void assertNoTemporaryFile() throws Exception {
+    try (Stream<Path> files = Files.list(dir)) {
+      assertEquals(0, files.filter(p -> p.getFileName().toString().startsWith(AtomicFile.TEMP_MARKER)).count());
+    }
+  }
+
+  @Test
   void aTruncatedFileToStdoutReleasesOnlyAuthenticSegmentsAndFails() {
     byte[] enc = cli.run(data, "encrypt", "--key", "files", "--segment-size", "4096", "-", "-").stdout;
     byte[] cut = Arrays.copyOf(enc, enc.length - 5000);

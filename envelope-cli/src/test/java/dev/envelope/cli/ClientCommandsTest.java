@@ -95,7 +95,22 @@ class ClientCommandsTest {
     assertEquals(0, cli.run("download", id, "-o", out.toString()).status);
     assertArrayEquals(data, Files.readAllBytes(out));
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
-    assertEquals("", cli.run("download", id, "-o", out.toString()).stderr, "quiet when not on a terminal");
+    assertEquals("", cli.run("download", id, "--force", "-o", out.toString()).stderr, "quiet when not on a terminal");
+  }
+
+  @Test
+  void downloadOntoAnExistingFile_isRefusedUnlessForce() throws Exception {
+    String id = upload("upload", plain.toString());
+    byte[] mine = "mine, not the download".getBytes(StandardCharsets.UTF_8);
+    Path out = Files.write(dir.resolve("existing.bin"), mine);
+    CliRunner.Result r = cli.run("download", id, "-o", out.toString());
+    assertError(r, 12, "already-exists");
+    assertEquals("envelope: error: " + out + " exists: use --force to replace it [already-exists]\n", r.stderr);
+    assertArrayEquals(mine, Files.readAllBytes(out));
+
+    CliRunner.Result forced = cli.run("download", id, "-o", out.toString(), "--force");
+    assertEquals(0, forced.status, forced.toString());
+    assertArrayEquals(data, Files.readAllBytes(out));
   }
 
   @Test

@@ -7,8 +7,10 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -98,6 +100,42 @@ public final class AtomicFile implements Closeable {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         throw new IOException("cannot replace " + target + " atomically on this file system", e);
+      }
+      done = true;
+      IN_FLIGHT.remove(temp);
+      syncDirectory(target.getParent());
+    } finally {
+      if (!done) {
+        close();
+      }
+    }
+  }
+
+  /**
+   * As {@link #commit()}, but never replaces a file: if {@code target} exists at the moment of the final link
+   * (even one that appeared while the content was being written), nothing is changed, the temporary file is
+   * deleted and {@link FileAlreadyExistsException} is thrown. The new file appears by a hard link, which the
+   * kernel refuses atomically when the name is taken; where the file system has no hard links, by a rename after
+   * an existence check (a narrow window remains there).
+   */
+  public void commitNew() throws IOException {
+    if (done) {
+      throw new IllegalStateException("already committed or closed");
+    }
+    try {
+      stream.flush();
+      channel.force(true);
+      channel.close();
+      try {
+        Files.createLink(target, temp);
+        Files.delete(temp);
+      } catch (FileAlreadyExistsException e) {
+        throw e;
+      } catch (UnsupportedOperationException | FileSystemException e) {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+          throw new FileAlreadyExistsException(target.toString());
+        }
+        Files.move(temp, target); // without REPLACE_EXISTING: refuses a target that exists
       }
       done = true;
       IN_FLIGHT.remove(temp);

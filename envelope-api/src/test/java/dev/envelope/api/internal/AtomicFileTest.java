@@ -100,6 +100,46 @@ class AtomicFileTest {
   }
 
   @Test
+  void commitNew_createsTheFile_likeCommit() throws IOException {
+    Path target = dir.resolve("out.bin");
+    try (AtomicFile file = AtomicFile.create(target, AtomicFile.privateFile())) {
+      file.stream().write("new".getBytes(StandardCharsets.UTF_8));
+      file.commitNew();
+    }
+
+    assertEquals("new", Files.readString(target));
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
+    assertEquals(List.of("out.bin"), names());
+  }
+
+  @Test
+  void commitNew_refusesATargetThatAppearedWhileWriting_andLeavesItAsItWas() throws IOException {
+    Path target = dir.resolve("out.bin");
+    try (AtomicFile file = AtomicFile.create(target, AtomicFile.privateFile())) {
+      file.stream().write("new".getBytes(StandardCharsets.UTF_8));
+      Files.writeString(target, "someone else's file"); // made between the check and the commit
+      assertThrows(java.nio.file.FileAlreadyExistsException.class, file::commitNew);
+    }
+
+    assertEquals("someone else's file", Files.readString(target));
+    assertEquals(List.of("out.bin"), names(), "no temporary file left");
+  }
+
+  @Test
+  void commitNew_refusesADanglingSymbolicLink_insteadOfWritingThroughIt() throws IOException {
+    Path target = dir.resolve("link");
+    Files.createSymbolicLink(target, dir.resolve("elsewhere"));
+    try (AtomicFile file = AtomicFile.create(target, AtomicFile.privateFile())) {
+      file.stream().write("new".getBytes(StandardCharsets.UTF_8));
+      assertThrows(java.nio.file.FileAlreadyExistsException.class, file::commitNew);
+    }
+
+    assertTrue(Files.isSymbolicLink(target));
+    assertFalse(Files.exists(dir.resolve("elsewhere")));
+    assertEquals(List.of("link"), names());
+  }
+
+  @Test
   void commit_ofNothing_createsAnEmptyFile() throws IOException {
     Path target = dir.resolve("empty");
     try (AtomicFile file = AtomicFile.create(target, AtomicFile.privateFile())) {
