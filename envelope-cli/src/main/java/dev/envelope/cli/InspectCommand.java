@@ -33,9 +33,14 @@ final class InspectCommand implements Callable<Integer> {
     cli.println("root key:         " + Printable.of(header.wrappedKey().rootKeyId()));
     cli.println("root key version: " + header.wrappedKey().rootKeyVersion());
     cli.println("segment size:     " + header.segmentSize());
-    cli.println("context:          " + (header.context().isEmpty() ? "(empty)" : ""));
+    // One pair a line, aligned under the first (which shares the label's line); "(none)" for an empty context.
+    String label = "context:          ";
+    if (header.context().isEmpty()) {
+      cli.println(label + "(none)");
+    }
     for (Map.Entry<String, String> e : header.context().asMap().entrySet()) {
-      cli.println("  " + Printable.of(e.getKey()) + "=" + Printable.of(e.getValue()));
+      cli.println(label + Printable.of(e.getKey()) + "=" + Printable.of(e.getValue()));
+      label = " ".repeat(label.length());
     }
     return 0;
   }

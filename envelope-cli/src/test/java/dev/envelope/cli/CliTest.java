@@ -66,6 +66,20 @@ class CliTest {
   }
 
   @Test
+  void inspect_listsTheContextPairsAlignedUnderTheLabel_andSaysNoneForAnEmptyOne() {
+    byte[] two = cli.run(data, "encrypt", "--key", "files", "--context", "app=test", "--context", "n=1", "-", "-").stdout;
+    String out = cli.run(two, "inspect", "-").out();
+    assertTrue(out.endsWith("segment size:     65536\n"
+        + "context:          app=test\n"
+        + "                  n=1\n"), out);
+    assertFalse(out.lines().anyMatch(line -> line.isBlank() || line.strip().equals("context:")), out);
+
+    byte[] none = cli.run(data, "encrypt", "--key", "files", "-", "-").stdout;
+    String empty = cli.run(none, "inspect", "-").out();
+    assertTrue(empty.endsWith("context:          (none)\n"), empty);
+  }
+
+  @Test
   void encryptAndDecryptRoundTripThroughStdinAndStdout() {
     CliRunner.Result enc = cli.run(data, "encrypt", "--key", "files", "-", "-");
     assertEquals(0, enc.status, enc.toString());
