@@ -8,6 +8,10 @@ import dev.envelope.keyserver.CredentialStore;
 import dev.envelope.keyserver.KeyServer;
 import dev.envelope.keyserver.KeyServerSettings;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,12 +99,15 @@ final class KeyserverCommand implements Callable<Integer> {
       settings = settings.withAuditLog(auditLog);
     }
     if (tlsKeyStore != null) {
-      settings = settings.withTls(new KeyServerSettings.Tls(tlsKeyStore, tlsPassword()));
+      String password = tlsPassword();
+      checkKeyStore(password);
+      settings = settings.withTls(new KeyServerSettings.Tls(tlsKeyStore, password));
     }
     ManagedKeyService service = openKeys();
     CountDownLatch stopped = new CountDownLatch(1);
     boolean interrupted = false;
-    try (KeyServer server = KeyServer.start(settings, service)) {
+    KeyServerSettings starting = settings;
+    try (KeyServer server = QuietStart.start(() -> KeyServer.start(starting, service))) {
       Thread hook = new Thread(() -> {
         closeQuietly(server);
         stopped.countDown();
@@ -136,6 +143,26 @@ final class KeyserverCommand implements Callable<Integer> {
           + " and " + TLS_PASSWORD_FILE);
     }
     return inline != null ? inline : Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+  }
+
+  /**
+   * Opens the key store before the server starts, so that a wrong password or a file that is no PKCS#12 key store
+   * is said as such (Jetty would report it as a failure to listen).
+   */
+  private void checkKeyStore(String password) throws EnvelopeException {
+    String problem;
+    try (InputStream in = Files.newInputStream(tlsKeyStore)) {
+      KeyStore.getInstance("PKCS12").load(in, password.toCharArray());
+      return;
+    } catch (NoSuchFileException e) {
+      problem = "no such file";
+    } catch (IOException | GeneralSecurityException e) {
+      problem = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+    String passwordFrom = parent.cli.env().get(TLS_PASSWORD) != null ? TLS_PASSWORD : TLS_PASSWORD_FILE;
+    throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "cannot serve HTTPS on " + host + ":" + port
+        + (port == 0 ? " (any free port)" : "") + ": cannot open the TLS key store " + tlsKeyStore + ": " + problem
+        + " (a PKCS#12 file; its password comes from " + passwordFrom + ")");
   }
 
   private static void closeQuietly(KeyServer server) {

@@ -78,9 +78,9 @@ final class ServeCommand implements Callable<Integer> {
     AccessTokens tokens = new AccessTokens(stores.tokens, stores.tenants, Clock.systemUTC());
     EnvelopeServer server;
     try {
-      server = EnvelopeServer.builder(files, tokens).settings(settings.http()).auditLog(audit)
+      server = QuietStart.start(() -> EnvelopeServer.builder(files, tokens).settings(settings.http()).auditLog(audit)
           .tenants(new TenantAdmin(files, stores.tokens, stores.keyAdmin()))
-          .orphanSweep(settings.orphanGrace(), settings.sweepInterval()).build().start();
+          .orphanSweep(settings.orphanGrace(), settings.sweepInterval()).build().start());
     } catch (RuntimeException e) {
       audit.close();
       stores.close();

@@ -1,7 +1,6 @@
 package dev.envelope.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,6 +38,16 @@ final class EnvelopeJar {
    * @return what it wrote to stdout
    */
   static byte[] run(Map<String, String> env, Path tmp, byte[] stdin, String... args) throws Exception {
+    CliRunner.Result r = exec(env, tmp, stdin, args);
+    assertEquals(0, r.status, "envelope " + String.join(" ", args) + ": " + r.stderr);
+    return r.stdout;
+  }
+
+  /**
+   * As {@link #run}, whatever the exit status: the status, stdout and stderr, for tests of what a command says
+   * when it fails (and that nothing else is said around it).
+   */
+  static CliRunner.Result exec(Map<String, String> env, Path tmp, byte[] stdin, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Djava.io.tmpdir=" + tmp, "-XX:-UsePerfData", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar",
         JAR.toAbsolutePath().toString()));
@@ -52,10 +61,11 @@ final class EnvelopeJar {
     try (OutputStream in = p.getOutputStream()) {
       in.write(stdin);
     }
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "envelope " + String.join(" ", args) + " did not finish");
-    assertEquals(0, p.exitValue(), "envelope " + String.join(" ", args) + ": "
-        + new String(err.get(), StandardCharsets.UTF_8));
-    return out.get();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("envelope " + String.join(" ", args) + " did not finish");
+    }
+    return new CliRunner.Result(p.exitValue(), out.get(), new String(err.get(), StandardCharsets.UTF_8));
   }
 
   private static byte[] readAll(InputStream in) {
