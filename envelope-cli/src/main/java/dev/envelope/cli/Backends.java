@@ -83,6 +83,7 @@ final class Backends implements AutoCloseable {
    */
   static Backends open(NodeSettings settings, Cli cli) throws EnvelopeException {
     checkChoices(settings);
+    createHomeIfLocal(settings);
     Deque<AutoCloseable> opened = new ArrayDeque<>();
     try {
       KeyService keys = openKeys(settings, cli, opened);
@@ -92,6 +93,24 @@ final class Backends implements AutoCloseable {
     } catch (EnvelopeException | RuntimeException e) {
       closeAll(opened);
       throw e;
+    }
+  }
+
+  /**
+   * Creates the home (and missing parents, each 0700; an existing one is left as it is) when a backend keeps
+   * something in it: the local keyring or the PKCS#11 key file, the blob directory, the SQLite file. Whatever the
+   * key service is: with keys = aws-kms nothing else would make it.
+   */
+  private static void createHomeIfLocal(NodeSettings settings) throws EnvelopeException {
+    String keys = choice(settings, Setting.KEYS);
+    if (keys.equals(KeyBackend.LOCAL) || keys.equals(KeyBackend.PKCS11) || choice(settings, Setting.BLOB).equals("fs")
+        || choice(settings, Setting.METADATA).equals("sqlite")) {
+      try {
+        PrivateFiles.createDirectories(settings.home());
+      } catch (IOException e) {
+        throw new EnvelopeException(ErrorCode.IO, "cannot create the data directory " + settings.home().toAbsolutePath()
+            + ": " + e, e);
+      }
     }
   }
 
