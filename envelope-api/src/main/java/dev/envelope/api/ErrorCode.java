@@ -59,7 +59,9 @@ public enum ErrorCode {
    */
   TENANT_SHREDDED("tenant-shredded", 22),
   /** The root key (or key version) still wraps stored files: disabling or deleting it would make them unreadable. */
-  KEY_IN_USE("key-in-use", 23);
+  KEY_IN_USE("key-in-use", 23),
+  /** A condition of the request ({@code If-Match}, {@code If-Unmodified-Since}) does not hold for the file now. */
+  PRECONDITION_FAILED("precondition-failed", 24);
 
   private final String id;
   private final int exitCode;

@@ -54,7 +54,8 @@ import picocli.CommandLine.ScopeType;
         " 20  throttled        too many failed authentications from this address; try again later",
         " 21  audit-chain-broken  an audit log line is missing, altered, out of order or cut short",
         " 22  tenant-shredded  the tenant was crypto-shredded: its files are gone for good",
-        " 23  key-in-use       the root key (or version) still wraps files; rewrap first, or --force"})
+        " 23  key-in-use       the root key (or version) still wraps files; rewrap first, or --force",
+        " 24  precondition-failed  the file is not the one the request's If-Match named"})
 final class EnvelopeCommand {
   final Cli cli;
 

@@ -38,7 +38,40 @@ final class ContentDisposition {
     }
     Map<String, String> parameters = parameters(header);
     String extended = parameters.get("filename*");
-    return extended != null ? decodeExtended(extended.strip()) : parameters.get("filename");
+    return extended != null ? decodeExtended(extended.strip()) : rawUtf8(parameters.get("filename"));
+  }
+
+  /**
+   * A plain {@code filename} as browsers and curl send it: raw UTF-8 bytes, which the HTTP parser hands over as
+   * ISO-8859-1 characters ({@code résumé} arrives as {@code rÃ©sumÃ©}). When those bytes are well-formed UTF-8
+   * with at least one non-ASCII character, the name is their UTF-8 reading; otherwise (plain ASCII, or Latin-1
+   * bytes that are not UTF-8, as RFC 9110's ISO-8859-1 default reads them) it stays as it came. A sequence of
+   * Latin-1 characters that happens to be valid UTF-8 (such as {@code Ã©}) is vanishingly rare in a real name;
+   * a client that means it exactly sends {@code filename*}.
+   */
+  static String rawUtf8(String name) {
+    if (name == null) {
+      return null;
+    }
+    boolean nonAscii = false;
+    byte[] bytes = new byte[name.length()];
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c > 0xFF) {
+        return name; // already decoded beyond Latin-1: not raw bytes
+      }
+      nonAscii |= c > 0x7F;
+      bytes[i] = (byte) c;
+    }
+    if (!nonAscii) {
+      return name;
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      return name;
+    }
   }
 
   /**

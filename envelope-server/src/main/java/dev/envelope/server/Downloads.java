@@ -52,11 +52,18 @@ final class Downloads {
    */
   void head(Context ctx, Principal caller) throws EnvelopeException {
     FileRecord file = files.stat(caller, ctx.pathParam("id"));
+    if (answeredNotModified(ctx, file)) {
+      return;
+    }
     describe(ctx.res(), file);
     ctx.res().setContentLengthLong(file.size());
   }
 
   void get(Context ctx, Principal caller) throws EnvelopeException {
+    // A conditional GET is looked up first, without unwrapping the file's key: a 304 needs no key and no byte.
+    if (Conditions.readConditions(ctx) && answeredNotModified(ctx, files.stat(caller, ctx.pathParam("id")))) {
+      return;
+    }
     try (Download download = files.download(caller, ctx.pathParam("id"))) {
       FileRecord file = download.file();
       HttpServletResponse res = ctx.res();
@@ -89,6 +96,23 @@ final class Downloads {
     }
   }
 
+  /**
+   * Answers 304 (the validators and caching headers, no body) when the client's copy is current
+   * ({@link Conditions#notModified}).
+   */
+  private static boolean answeredNotModified(Context ctx, FileRecord file) {
+    if (!Conditions.notModified(ctx, etag(file), file.createdAt())) {
+      return false;
+    }
+    AuditTrail.in(ctx).file(file);
+    HttpServletResponse res = ctx.res();
+    res.setStatus(304);
+    res.setHeader("ETag", etag(file));
+    res.setDateHeader("Last-Modified", file.createdAt().toEpochMilli());
+    res.setHeader("Cache-Control", "private, no-cache");
+    return true;
+  }
+
   /** The headers GET and HEAD share. */
   private static void describe(HttpServletResponse res, FileRecord file) {
     res.setContentType(file.contentType());
@@ -97,11 +121,12 @@ final class Downloads {
     res.setHeader("Content-Security-Policy", "sandbox");
     res.setHeader("Accept-Ranges", "bytes");
     res.setHeader("ETag", etag(file));
+    res.setDateHeader("Last-Modified", file.createdAt().toEpochMilli());
     res.setHeader("Cache-Control", "private, no-cache");
   }
 
   /** The file's id: its content never changes, so the id is a strong validator. */
-  private static String etag(FileRecord file) {
+  static String etag(FileRecord file) {
     return "\"" + file.id() + "\"";
   }
 

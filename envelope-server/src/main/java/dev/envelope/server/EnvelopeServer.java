@@ -84,7 +84,7 @@ public final class EnvelopeServer implements AutoCloseable {
 
     r.get("/healthz", health::live);
     r.get("/readyz", health::ready);
-    r.get("/v1/openapi.json", auth.any((ctx, caller) -> openApi.serve(ctx)));
+    r.get("/v1/openapi.json", openApi::serve); // no token: it describes the API, and holds nothing of a tenant
 
     r.post("/v1/files", auth.any(audit.on(Type.FILE_UPLOAD, uploads::upload)));
     r.get("/v1/files", auth.any(audit.on(Type.FILE_LIST, metadata::list)));
@@ -114,7 +114,9 @@ public final class EnvelopeServer implements AutoCloseable {
   public EnvelopeServer start() {
     CipherWarmUp.startInBackground();
     app.start();
-    health.refresh(); // the first readiness check, so that /readyz has a state to answer from
+    // The first readiness check, so that /readyz has a state to answer from; start waits for it a little (a probe
+    // right after start then has its answer), never a request: until it ends, /readyz says "not ready yet".
+    health.awaitFirstCheck(Health.FIRST_CHECK_WAIT);
     if (sweepInterval.isZero()) {
       LOG.info("orphan sweeper off (sweep-interval = off): another node, or nobody, removes failed uploads");
       return this;

@@ -39,6 +39,11 @@ final class Files {
   }
 
   void delete(Context ctx, Principal caller) throws EnvelopeException {
+    if (Conditions.writeConditions(ctx)) {
+      FileRecord file = files.describe(caller, ctx.pathParam("id"));
+      AuditTrail.in(ctx).file(file);
+      Conditions.requireMatch(ctx, Downloads.etag(file), file.createdAt());
+    }
     files.delete(caller, ctx.pathParam("id"));
     ctx.status(204);
   }

@@ -9,8 +9,6 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,13 +21,15 @@ import org.slf4j.LoggerFactory;
  * retry budget when that dependency is slow, so it never runs on a caller's thread: one check at a time runs on
  * this class's own thread, at most once every {@link #READY_FOR}, and {@code /readyz} answers at once from the
  * last known state. Anyone who can reach the port can therefore neither turn {@code /readyz} into a stream of KMS
- * calls nor park request threads behind a slow check. Only before the first check ever finished does a caller
- * wait, for at most {@link #FIRST_CHECK_WAIT}.
+ * calls nor park request threads behind a slow check. The server starts the first check as it starts; until
+ * that one has finished, {@code /readyz} answers 503 at once ("not ready yet"), so a probe with a short timeout
+ * never times out, even while a dependency takes its whole retry budget to fail.
  */
 final class Health implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Health.class);
 
   static final Duration READY_FOR = Duration.ofSeconds(5);
+  /** How long the server's start waits for the first check (a request never waits for one). */
   static final Duration FIRST_CHECK_WAIT = Duration.ofSeconds(2);
 
   /** What the last check found, and when it finished. */
@@ -62,18 +62,31 @@ final class Health implements AutoCloseable {
     }
     State state = last;
     if (state == null || System.nanoTime() - state.checkedAt() >= READY_FOR.toNanos()) {
-      CompletableFuture<State> check = refresh();
-      if (state == null) {
-        state = firstResult(check);
-      }
+      refresh(); // in the background: this answer is the last known state
     }
-    if (state == null || !state.ready()) {
+    if (state == null) {
+      Problems.send(ctx, Problem.of(ErrorCode.UNAVAILABLE, "not ready yet: the first readiness check is still"
+          + " running"));
+      return;
+    }
+    if (!state.ready()) {
       // Answered here, not thrown: a 503 of the API logs an incident per request, and probes are many.
       Problems.send(ctx, Problem.of(ErrorCode.UNAVAILABLE, "not ready: a store or the key service cannot be used"
           + " now"));
       return;
     }
     Json.send(ctx, 200, Json.MAPPER.createObjectNode().put("status", "ok"));
+  }
+
+  /** Starts the first check and waits for it, at most {@code wait}; at start, before any request. */
+  void awaitFirstCheck(Duration wait) {
+    try {
+      refresh().get(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      // still running: /readyz says "not ready yet" until it ends
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Starts a check unless one is running; either way, the running one. */
@@ -95,17 +108,6 @@ final class Health implements AutoCloseable {
       mine.complete(new State(false, System.nanoTime()));
     }
     return mine;
-  }
-
-  private static State firstResult(CompletableFuture<State> check) {
-    try {
-      return check.get(FIRST_CHECK_WAIT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
   }
 
   private boolean check() {

@@ -38,6 +38,7 @@ record Problem(int status, String code, String detail) {
       case TENANT_SHREDDED -> 410;
       case TOO_LARGE -> 413;
       case RANGE_NOT_SATISFIABLE -> 416;
+      case PRECONDITION_FAILED -> 412;
       case THROTTLED -> 429;
       // insecure-file: a keyring or database the operator must chmod; the server is misconfigured, like a
       // keyring it cannot open, and the file's path is for its log, not for clients.
@@ -69,6 +70,7 @@ record Problem(int status, String code, String detail) {
       case "tenant-shredded" -> "Tenant shredded";
       case "too-large" -> "Too large";
       case "range-not-satisfiable" -> "Range not satisfiable";
+      case "precondition-failed" -> "Precondition failed";
       case METHOD_NOT_ALLOWED -> "Method not allowed";
       case NOT_IMPLEMENTED -> "Not implemented";
       case "throttled" -> "Too many requests";

@@ -50,6 +50,8 @@ final class Problems {
       String allowed = e.getDetails().get("availableMethods");
       if (e.getStatus() == 405 && allowed != null) {
         ctx.header("Allow", allowed); // RFC 9110: a 405 says what the resource does take
+        send(ctx, methodNotAllowed(ctx.method().name(), ctx.path(), allowed));
+        return;
       }
       send(ctx, fromStatus(e.getStatus()));
     });
@@ -57,6 +59,20 @@ final class Problems {
       String incident = Incidents.log(LOG, ctx.method() + " " + ctx.path() + " failed", e);
       send(ctx, Problem.of(ErrorCode.INTERNAL, "an internal error occurred (incident " + incident + ")"));
     });
+  }
+
+  /**
+   * A 405 that says what the resource takes, and, for the commonest slip ({@code curl -T FILE} sends PUT; an
+   * upload is a POST), how to send it.
+   */
+  static Problem methodNotAllowed(String method, String path, String allowed) {
+    String takes = allowed.replace(",", ", ").replaceAll("\\s+", " ").strip();
+    String detail = path + " does not take " + method + "; it takes " + takes;
+    if ("PUT".equals(method) && path.replaceAll("/+$", "").equals("/v1/files")) {
+      detail += ". An upload is a POST: curl -T FILE sends PUT unless you add -X POST"
+          + " (curl -X POST -T FILE '.../v1/files?name=NAME')";
+    }
+    return new Problem(405, Problem.METHOD_NOT_ALLOWED, detail);
   }
 
   /** Javalin's own answers (no such route, wrong method, a bad request Jetty noticed) as problems. */

@@ -47,6 +47,10 @@ final class Uploads {
     if (name == null) {
       name = fileName(ctx.header("Content-Disposition"));
     }
+    if (name == null || name.isEmpty()) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "a file needs a name: add ?name=NAME to the URL,"
+          + " or send Content-Disposition: attachment; filename=\"NAME\"");
+    }
     try (InputStream body = ctx.bodyInputStream()) {
       // A declared length lets the data-key cache (if on) serve this upload; -1 when chunked.
       return files.upload(caller, name, type, body, ctx.req().getContentLengthLong());
@@ -62,6 +66,10 @@ final class Uploads {
     }
     String named = QueryParameters.first(ctx, "name");
     String name = named != null ? named : upload.fileName();
+    if (name == null || name.isEmpty()) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "a file needs a name: give the file part a filename"
+          + " (curl -F 'file=@PATH' does), or add ?name=NAME to the URL");
+    }
     try {
       return files.upload(caller, name, upload.contentType(), upload.content());
     } catch (EnvelopeException e) {

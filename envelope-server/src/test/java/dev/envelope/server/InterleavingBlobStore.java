@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * if another request (a delete, say) landed between opening a download and reading its blob.
  */
 final class InterleavingBlobStore implements BlobStore {
+  /** While set, {@link #checkReady} waits for it to open. */
+  volatile java.util.concurrent.CountDownLatch readyGate;
   /** What runs in between; it may fail. */
   @FunctionalInterface
   interface Step {
@@ -70,6 +72,15 @@ final class InterleavingBlobStore implements BlobStore {
 
   @Override
   public void checkReady() throws IOException {
+    java.util.concurrent.CountDownLatch gate = readyGate;
+    if (gate != null) {
+      try {
+        gate.await(); // a readiness check that hangs, as on a dependency taking its whole retry budget
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted");
+      }
+    }
     inner.checkReady();
   }
 

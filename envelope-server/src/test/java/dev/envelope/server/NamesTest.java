@@ -148,4 +148,44 @@ class NamesTest {
     }
     assertEquals(400, t.send(b.build()).statusCode());
   }
+
+  /** As browsers and {@code curl -H} send it: raw UTF-8 bytes in a plain {@code filename}, on a raw socket. */
+  @ParameterizedTest
+  @ValueSource(strings = {"résumé.md", "Отчёт.pdf", "報告書.txt", "emoji 😀.txt", "plain.txt"})
+  void rawUtf8InAPlainFilename_isReadAsUtf8(String name) throws Exception {
+    java.net.URI uri = t.uri("/v1/files");
+    try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout(20_000);
+      byte[] request = ("POST /v1/files HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + t.writer
+          + "\r\nContent-Disposition: attachment; filename=\"" + name + "\"\r\nContent-Length: 1\r\n"
+          + "Connection: close\r\n\r\nx").getBytes(StandardCharsets.UTF_8);
+      socket.getOutputStream().write(request);
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(answer.startsWith("HTTP/1.1 201"), answer);
+      String json = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+      assertEquals(name, Json.MAPPER.readTree(json).get("name").asText());
+    }
+  }
+
+  /** Latin-1 bytes that are not UTF-8 stay Latin-1, as RFC 9110 reads header bytes. */
+  @Test
+  void latin1BytesThatAreNotUtf8_stayLatin1() {
+    assertEquals("caf\u00e9.txt", ContentDisposition.fileName("attachment; filename=\"caf\u00e9.txt\""));
+    assertEquals("résumé.md", ContentDisposition.fileName("attachment; filename=\"r\u00c3\u00a9sum\u00c3\u00a9.md\""));
+    assertEquals("plain", ContentDisposition.rawUtf8("plain"));
+    assertEquals("Отчёт", ContentDisposition.rawUtf8("Отчёт"), "already decoded: kept");
+  }
+
+  /** curl -F 'file=@résumé.md' writes the part's filename as raw UTF-8 too. */
+  @Test
+  void rawUtf8InAFormPartsFilename_isReadAsUtf8() throws Exception {
+    String boundary = "b0undary";
+    byte[] form = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"résumé.md\"\r\n"
+        + "Content-Type: text/markdown\r\n\r\nx\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+    HttpResponse<String> up = t.send(t.request("/v1/files", t.writer)
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(form)).build());
+    assertEquals(201, up.statusCode(), up.body());
+    assertEquals("résumé.md", Json.MAPPER.readTree(up.body()).get("name").asText());
+  }
 }

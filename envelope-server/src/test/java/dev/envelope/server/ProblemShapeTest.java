@@ -2,6 +2,7 @@ package dev.envelope.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.envelope.api.ErrorCode;
@@ -86,6 +87,35 @@ class ProblemShapeTest {
 
     assertEquals(405, r.statusCode());
     assertEquals("GET, POST", r.headers().firstValue("Allow").orElseThrow());
+    // curl -T FILE without -X POST: the detail says what the resource takes and how to upload.
+    assertEquals("/v1/files does not take PUT; it takes GET, POST. An upload is a POST: curl -T FILE sends PUT"
+        + " unless you add -X POST (curl -X POST -T FILE '.../v1/files?name=NAME')",
+        Json.MAPPER.readTree(r.body()).get("detail").asText());
+
+    HttpResponse<String> delete = t.send(t.request("/v1/files", t.writer).DELETE().build());
+    assertEquals(405, delete.statusCode());
+    assertEquals("/v1/files does not take DELETE; it takes GET, POST",
+        Json.MAPPER.readTree(delete.body()).get("detail").asText());
+  }
+
+  @Test
+  void anUploadWithoutAName_saysWhereANameGoes() throws Exception {
+    HttpResponse<String> raw = t.send(t.request("/v1/files", t.writer).POST(HttpRequest.BodyPublishers.ofString("x"))
+        .build());
+    assertEquals(400, raw.statusCode());
+    assertEquals("a file needs a name: add ?name=NAME to the URL, or send Content-Disposition: attachment;"
+        + " filename=\"NAME\"", Json.MAPPER.readTree(raw.body()).get("detail").asText());
+
+    String boundary = "b0undary";
+    String form = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nx\r\n--" + boundary
+        + "--\r\n";
+    HttpResponse<String> multipart = t.send(t.request("/v1/files", t.writer)
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofString(form)).build());
+    assertEquals(400, multipart.statusCode());
+    assertTrue(Json.MAPPER.readTree(multipart.body()).get("detail").asText()
+        .startsWith("a file needs a name: give the file part a filename"), multipart.body());
+    assertEquals(0, t.fileCount(), "nothing stored");
   }
 
   @ParameterizedTest

@@ -60,11 +60,17 @@ final class TestServer implements AutoCloseable {
 
   private TestServer(long maxUpload, dev.envelope.service.DataKeyCache.Limits dataKeyCache,
       Consumer<EnvelopeServer.Builder> configure) throws Exception {
+    this(maxUpload, dataKeyCache, configure, null);
+  }
+
+  private TestServer(long maxUpload, dev.envelope.service.DataKeyCache.Limits dataKeyCache,
+      Consumer<EnvelopeServer.Builder> configure, java.util.concurrent.CountDownLatch readyGate) throws Exception {
     home = Files.createTempDirectory("envelope-server-test");
     keyring = Keyrings.open(home, Keyrings.newMasterKeyBase64());
     keyring.createAlias("envelope-files", keyring.createKey("file service").id());
     stores = LocalStores.open(home);
     interleaving = new InterleavingBlobStore(stores.blobs());
+    interleaving.readyGate = readyGate;
     files = FileService.builder().keyService(keyring, "envelope-files").blobStore(interleaving)
         .metadataStore(metadata()).tenantStore(stores.metadata())
         .segmentSize(SEGMENT).maxUploadBytes(maxUpload).dataKeyCache(dataKeyCache).build();
@@ -90,6 +96,11 @@ final class TestServer implements AutoCloseable {
   /** A server with the data-key cache on ({@code AGE,FILES,BYTES}, as {@code --data-key-cache}). */
   static TestServer withDataKeyCache(String limits) throws Exception {
     return new TestServer(Long.MAX_VALUE, dev.envelope.service.DataKeyCache.Limits.parse(limits), b -> {});
+  }
+
+  /** A server whose readiness checks hang (its blob store's) until {@code gate} opens, from its start on. */
+  static TestServer withHangingReadiness(java.util.concurrent.CountDownLatch gate) throws Exception {
+    return new TestServer(Long.MAX_VALUE, null, b -> {}, gate);
   }
 
   static TestServer withMaxUpload(long bytes) throws Exception {

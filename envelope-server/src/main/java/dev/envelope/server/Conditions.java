@@ -1,0 +1,88 @@
+package dev.envelope.server;
+
+import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
+import io.javalin.http.Context;
+import java.time.Instant;
+
+/**
+ * Conditional requests on a file (RFC 9110, section 13): a file's content never changes, so its ETag (its id,
+ * quoted) is a strong validator and its {@code Last-Modified} is when it was stored. {@code If-None-Match} and
+ * {@code If-Modified-Since} make GET and HEAD answer 304; {@code If-Match} and {@code If-Unmodified-Since} make a
+ * DELETE answer 412 when they do not hold. As the RFC orders it, an entity-tag condition, when present, decides
+ * alone and the date beside it is ignored; an unparseable date is ignored too.
+ */
+final class Conditions {
+  private Conditions() {}
+
+  /** Whether any condition of a GET or HEAD is present (only then does it cost a lookup of its own). */
+  static boolean readConditions(Context ctx) {
+    return ctx.header("If-None-Match") != null || ctx.header("If-Modified-Since") != null;
+  }
+
+  /** Whether any condition of a DELETE is present. */
+  static boolean writeConditions(Context ctx) {
+    return ctx.header("If-Match") != null || ctx.header("If-Unmodified-Since") != null;
+  }
+
+  /** GET and HEAD: whether the client's copy is current, so the answer is 304 with no body. */
+  static boolean notModified(Context ctx, String etag, Instant storedAt) {
+    String noneMatch = ctx.header("If-None-Match");
+    if (noneMatch != null) {
+      return matches(noneMatch, etag, false);
+    }
+    long since = date(ctx, "If-Modified-Since");
+    return since >= 0 && storedAt.getEpochSecond() <= since / 1000;
+  }
+
+  /** DELETE: throws {@link ErrorCode#PRECONDITION_FAILED} unless the file is the one the conditions name. */
+  static void requireMatch(Context ctx, String etag, Instant storedAt) throws EnvelopeException {
+    String match = ctx.header("If-Match");
+    if (match != null) {
+      if (!matches(match, etag, true)) {
+        throw new EnvelopeException(ErrorCode.PRECONDITION_FAILED, "If-Match names no version of this file"
+            + " (its ETag is " + etag + "); nothing was deleted");
+      }
+      return;
+    }
+    long since = date(ctx, "If-Unmodified-Since");
+    if (since >= 0 && storedAt.getEpochSecond() > since / 1000) {
+      throw new EnvelopeException(ErrorCode.PRECONDITION_FAILED, "the file was stored after the If-Unmodified-Since"
+          + " date; nothing was deleted");
+    }
+  }
+
+  /**
+   * Whether a list of entity tags ({@code *}, or {@code "a", W/"b"}) names {@code etag}: strong comparison for
+   * {@code If-Match} (a weak tag never matches), weak for {@code If-None-Match}.
+   */
+  static boolean matches(String header, String etag, boolean strong) {
+    String list = header.strip();
+    if (list.equals("*")) {
+      return true;
+    }
+    for (String tag : list.split(",")) {
+      String t = tag.strip();
+      boolean weak = t.startsWith("W/");
+      if (weak) {
+        if (strong) {
+          continue;
+        }
+        t = t.substring(2);
+      }
+      if (t.equals(etag)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** An HTTP-date header in epoch milliseconds, or -1 when absent or unparseable (then it is ignored). */
+  private static long date(Context ctx, String name) {
+    try {
+      return ctx.req().getDateHeader(name);
+    } catch (IllegalArgumentException e) {
+      return -1;
+    }
+  }
+}

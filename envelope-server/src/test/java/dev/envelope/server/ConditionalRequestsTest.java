@@ -1,0 +1,130 @@
+package dev.envelope.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.envelope.service.Role;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** RFC 9110 conditional requests on files: 304 for GET and HEAD, 412 for DELETE, through a real server. */
+class ConditionalRequestsTest {
+  private static final String CONTENT = "conditional content";
+  private static TestServer t;
+
+  @BeforeAll
+  static void start() throws Exception {
+    t = TestServer.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    t.close();
+  }
+
+  private static String upload() throws Exception {
+    HttpResponse<String> up = t.send(t.request("/v1/files?name=c.txt", t.writer)
+        .POST(HttpRequest.BodyPublishers.ofString(CONTENT)).build());
+    assertEquals(201, up.statusCode(), up.body());
+    return Json.MAPPER.readTree(up.body()).get("id").asText();
+  }
+
+  private static HttpResponse<String> get(String id, String header, String value) throws Exception {
+    return t.send(t.request("/v1/files/" + id, t.reader).header(header, value).build());
+  }
+
+  private static String httpDate(ZonedDateTime time) {
+    return DateTimeFormatter.RFC_1123_DATE_TIME.format(time.withZoneSameInstant(ZoneOffset.UTC));
+  }
+
+  @Test
+  void ifNoneMatch_answers304WhenTheClientHoldsThisFile_elseTheFile() throws Exception {
+    String id = upload();
+    HttpResponse<String> full = t.send(t.request("/v1/files/" + id, t.reader).build());
+    String etag = full.headers().firstValue("ETag").orElseThrow();
+    assertEquals("\"" + id + "\"", etag);
+    assertTrue(full.headers().firstValue("Last-Modified").isPresent(), "a validator for If-Modified-Since");
+
+    for (String held : new String[] {etag, "W/" + etag, "\"other\", " + etag, "*"}) {
+      HttpResponse<String> r = get(id, "If-None-Match", held);
+      assertEquals(304, r.statusCode(), held);
+      assertEquals("", r.body());
+      assertEquals(etag, r.headers().firstValue("ETag").orElseThrow());
+      assertEquals("private, no-cache", r.headers().firstValue("Cache-Control").orElseThrow());
+    }
+    HttpResponse<String> other = get(id, "If-None-Match", "\"someone-else\"");
+    assertEquals(200, other.statusCode());
+    assertEquals(CONTENT, other.body());
+
+    HttpResponse<String> head = t.send(t.request("/v1/files/" + id, t.reader).header("If-None-Match", etag)
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+    assertEquals(304, head.statusCode());
+  }
+
+  @Test
+  void ifModifiedSince_answers304UnlessStoredLater_andIfNoneMatchWins() throws Exception {
+    String id = upload();
+    String lastModified = t.send(t.request("/v1/files/" + id, t.reader).build()).headers()
+        .firstValue("Last-Modified").orElseThrow();
+    assertEquals(304, get(id, "If-Modified-Since", lastModified).statusCode());
+    assertEquals(304, get(id, "If-Modified-Since", httpDate(ZonedDateTime.now().plusDays(1))).statusCode());
+    HttpResponse<String> older = get(id, "If-Modified-Since", httpDate(ZonedDateTime.now().minusDays(1)));
+    assertEquals(200, older.statusCode());
+    assertEquals(CONTENT, older.body());
+    assertEquals(200, get(id, "If-Modified-Since", "not a date").statusCode(), "an unparseable date is ignored");
+
+    HttpResponse<String> both = t.send(t.request("/v1/files/" + id, t.reader)
+        .header("If-None-Match", "\"someone-else\"").header("If-Modified-Since", lastModified).build());
+    assertEquals(200, both.statusCode(), "If-None-Match decides alone when present");
+  }
+
+  @Test
+  void aConditionOnAnotherTenantsFile_isA404_notA304() throws Exception {
+    String id = upload();
+    String stranger = t.token("stranger", Role.READ);
+    HttpResponse<String> r = t.send(t.request("/v1/files/" + id, stranger).header("If-None-Match", "\"" + id + "\"")
+        .build());
+    assertEquals(404, r.statusCode(), "no oracle of another tenant's ids");
+    HttpResponse<String> d = t.send(t.request("/v1/files/" + id, t.token("stranger", Role.WRITE))
+        .header("If-Match", "\"" + id + "\"").DELETE().build());
+    assertEquals(404, d.statusCode());
+    assertEquals(200, t.send(t.request("/v1/files/" + id, t.reader).build()).statusCode(), "still there");
+  }
+
+  @Test
+  void ifMatch_onDelete_deletesOnlyTheFileItNames() throws Exception {
+    String id = upload();
+    String etag = "\"" + id + "\"";
+    for (String wrong : new String[] {"\"another-file\"", "W/" + etag}) {
+      HttpResponse<String> r = t.send(t.request("/v1/files/" + id, t.writer).header("If-Match", wrong).DELETE()
+          .build());
+      assertEquals(412, r.statusCode(), wrong);
+      assertEquals("precondition-failed", Json.MAPPER.readTree(r.body()).get("code").asText());
+      assertEquals(200, t.send(t.request("/v1/files/" + id, t.reader).build()).statusCode(), "nothing deleted");
+    }
+    assertEquals(204, t.send(t.request("/v1/files/" + id, t.writer).header("If-Match", etag).DELETE().build())
+        .statusCode());
+    assertEquals(404, t.send(t.request("/v1/files/" + id, t.reader).build()).statusCode());
+
+    String star = upload();
+    assertEquals(204, t.send(t.request("/v1/files/" + star, t.writer).header("If-Match", "*").DELETE().build())
+        .statusCode());
+  }
+
+  @Test
+  void ifUnmodifiedSince_onDelete_refusesAFileStoredAfterTheDate() throws Exception {
+    String id = upload();
+    HttpResponse<String> r = t.send(t.request("/v1/files/" + id, t.writer)
+        .header("If-Unmodified-Since", httpDate(ZonedDateTime.now().minusDays(1))).DELETE().build());
+    assertEquals(412, r.statusCode(), r.body());
+    assertEquals(200, t.send(t.request("/v1/files/" + id, t.reader).build()).statusCode(), "nothing deleted");
+    assertEquals(204, t.send(t.request("/v1/files/" + id, t.writer)
+        .header("If-Unmodified-Since", httpDate(ZonedDateTime.now().plusDays(1))).DELETE().build()).statusCode());
+  }
+}
