@@ -54,6 +54,10 @@ final class KmsErrors {
     if (e instanceof KmsException kms) {
       return fromService(operation, kms);
     }
+    String tls = tlsFailure(e);
+    if (tls != null) {
+      return new EnvelopeException(ErrorCode.KEYRING_UNAVAILABLE, "AWS KMS at " + where + ": " + tls);
+    }
     if (e instanceof SdkClientException && isTransient(e)) {
       return unavailable(e, describeTransient(e));
     }
@@ -108,6 +112,38 @@ final class KmsErrors {
         + (callTimeout != null ? " within " + seconds(callTimeout) : "")
         + (attempts != null ? " after " + attempts + (attempts == 1 ? " attempt" : " attempts") : "")
         + " (last: " + last + ")");
+  }
+
+  /**
+   * A TLS set-up that cannot work (an untrusted certificate, a trust store the JVM cannot read): said as such,
+   * not as a service that "did not answer", since each attempt fails at once and no retry can help; null if
+   * the failure is something else.
+   */
+  static String tlsFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String message = String.valueOf(t.getMessage());
+      if (message.contains("trustAnchors parameter must be non-empty") || t instanceof java.security.KeyStoreException
+          || t instanceof java.security.UnrecoverableKeyException) {
+        return "this JVM's trust store cannot be read or holds no certificate (check -Djavax.net.ssl.trustStore"
+            + " and -Djavax.net.ssl.trustStorePassword in ENVELOPE_JAVA_OPTS)";
+      }
+      if (t instanceof javax.net.ssl.SSLHandshakeException || t instanceof java.security.cert.CertificateException
+          || t instanceof java.security.cert.CertPathValidatorException) {
+        if (message.contains("PKIX") || message.contains("certification path") || message.contains("No subject"
+            + " alternative") || t instanceof java.security.cert.CertificateException) {
+          return "its TLS certificate is not trusted by this JVM (" + shorten(message) + "): put it, or its CA,"
+              + " in a trust store and pass -Djavax.net.ssl.trustStore=FILE -Djavax.net.ssl.trustStorePassword=..."
+              + " in ENVELOPE_JAVA_OPTS";
+        }
+        return "the TLS handshake failed (" + shorten(message) + ")";
+      }
+    }
+    return null;
+  }
+
+  private static String shorten(String message) {
+    String line = message.lines().findFirst().orElse("");
+    return line.length() > 160 ? line.substring(0, 160) + "..." : line;
   }
 
   private static boolean isTransient(Throwable e) {

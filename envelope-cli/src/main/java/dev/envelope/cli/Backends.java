@@ -395,6 +395,12 @@ final class Backends implements AutoCloseable {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, settings.where(setting) + ": '" + name
           + "' is not a profile name");
     }
+    if (software.amazon.awssdk.profiles.ProfileFile.defaultProfileFile().profile(name).isEmpty()) {
+      // Said now, as a setting's mistake: later it would read as a service that gave no usable answer.
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, settings.where(setting) + ": there is no AWS profile '"
+          + name + "' in the shared credentials or config file (AWS_SHARED_CREDENTIALS_FILE, else"
+          + " ~/.aws/credentials; AWS_CONFIG_FILE, else ~/.aws/config)");
+    }
     return java.util.Optional.of(ProfileCredentialsProvider.create(name));
   }
 

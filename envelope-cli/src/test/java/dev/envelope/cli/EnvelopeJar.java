@@ -68,6 +68,34 @@ final class EnvelopeJar {
     return new CliRunner.Result(p.exitValue(), out.get(), new String(err.get(), StandardCharsets.UTF_8));
   }
 
+  /** Starts the jar as a long-running process (a server); its output goes to files under {@code tmp}. */
+  static Process start(Map<String, String> env, Path tmp, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Djava.io.tmpdir=" + tmp, "-XX:-UsePerfData", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar",
+        JAR.toAbsolutePath().toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(tmp.resolve("server.out").toFile())
+        .redirectError(tmp.resolve("server.err").toFile());
+    builder.environment().keySet().removeIf(k -> k.startsWith("ENVELOPE_"));
+    builder.environment().putAll(env);
+    return builder.start();
+  }
+
+  /** Waits until something accepts connections on {@code port} of 127.0.0.1 (at most 60 s), or the process ended. */
+  static void awaitListening(Process p, int port) throws Exception {
+    for (int i = 0; i < 600; i++) {
+      if (!p.isAlive()) {
+        throw new AssertionError("the server ended with status " + p.exitValue());
+      }
+      try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+        return;
+      } catch (java.io.IOException notYet) {
+        Thread.sleep(100);
+      }
+    }
+    throw new AssertionError("nothing listens on port " + port);
+  }
+
   private static byte[] readAll(InputStream in) {
     try {
       return in.readAllBytes();
