@@ -80,6 +80,9 @@ final class EmptyStores implements MetadataStore, TokenStore, TenantStore {
   }
 
   @Override
+  public void recordTokenUse(String id, Instant at) {}
+
+  @Override
   public boolean hasTokens() {
     return false;
   }

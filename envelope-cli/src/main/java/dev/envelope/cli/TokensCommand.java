@@ -1,6 +1,8 @@
 package dev.envelope.cli;
 
 import dev.envelope.api.EnvelopeException;
+import dev.envelope.api.ErrorCode;
+import dev.envelope.server.SettingSources;
 import dev.envelope.service.AccessTokens;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.Principal;
@@ -10,9 +12,12 @@ import dev.envelope.service.TokenRecord;
 import dev.envelope.service.TokenStore;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -81,12 +86,27 @@ final class TokensCommand {
         description = "a label for people, shown by 'tokens list'")
     String name;
 
+    @Option(names = "--expires", paramLabel = "TIME",
+        description = "how long it lives, such as 90m, 12h or 30d (at most 3660 days); after that the server refuses"
+            + " it like an unknown token. Default: it never expires")
+    String expires;
+
     @Override
     public Integer call() throws EnvelopeException, IOException {
       Role parsed = Role.parse(role); // IllegalArgumentException: invalid-argument
+      Optional<Duration> lifetime = Optional.empty();
+      if (expires != null) {
+        lifetime = SettingSources.parseDuration(expires);
+        if (lifetime.isEmpty()) {
+          throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "--expires must be a duration such as 90m, 12h"
+              + " or 30d");
+        }
+      }
       String token;
       try (Stores stores = tokens.open()) {
-        token = tokens(stores).create(Principal.localOperator(), tenant, parsed, name).token();
+        AccessTokens access = tokens(stores);
+        Instant expiresAt = lifetime.isEmpty() ? null : AccessTokens.expiryAfter(access.now(), lifetime.get());
+        token = access.create(Principal.localOperator(), tenant, parsed, name, expiresAt).token();
       }
       tokens.parent.cli.println(token);
       return 0;
@@ -94,9 +114,10 @@ final class TokensCommand {
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true,
-      description = "List the tokens (never their text or hash), oldest first, revoked ones too.")
+      description = {"List the tokens (never their text or hash), oldest first, revoked and expired ones too.",
+          "LAST USED is recorded at most about once a minute per server node."})
   static final class ListTokens implements Callable<Integer> {
-    private static final String ROW = "%-16s  %-16s  %-8s  %-7s  %-20s  %s";
+    private static final String ROW = "%-16s  %-16s  %-8s  %-7s  %-20s  %-20s  %-20s  %s";
 
     @ParentCommand
     TokensCommand tokens;
@@ -111,12 +132,20 @@ final class TokensCommand {
         all = tokens(stores).list(Principal.localOperator(), tenant);
       }
       Cli cli = tokens.parent.cli;
-      cli.println(String.format(ROW, "ID", "TENANT", "ROLE", "STATE", "CREATED", "NAME"));
+      Instant now = Instant.now();
+      cli.println(String.format(ROW, "ID", "TENANT", "ROLE", "STATE", "CREATED", "EXPIRES", "LAST USED", "NAME"));
       for (TokenRecord t : all) {
-        cli.println(String.format(ROW, t.id(), t.tenant(), t.role().id(), t.revoked() ? "revoked" : "active",
-            t.createdAt().truncatedTo(ChronoUnit.SECONDS), Printable.of(t.name())));
+        String state = t.revoked() ? "revoked" : t.expiredAt(now) ? "expired" : "active";
+        cli.println(String.format(ROW, t.id(), t.tenant(), t.role().id(), state, seconds(t.createdAt()),
+            t.expiresAt().map(ListTokens::seconds).orElse("never"),
+            t.lastUsedAt().map(ListTokens::seconds).orElse("never"), Printable.of(t.name())));
       }
       return 0;
+    }
+
+    /** An instant as the list shows it: UTC, to the second. */
+    private static String seconds(Instant at) {
+      return at.truncatedTo(ChronoUnit.SECONDS).toString();
     }
   }
 

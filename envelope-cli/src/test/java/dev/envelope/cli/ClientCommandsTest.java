@@ -201,12 +201,51 @@ class ClientCommandsTest {
     assertError(cli.run("ls"), 14, "unauthenticated");
     CliRunner.Result list = cli.run("tokens", "list", "--tenant", tenant);
     assertEquals(0, list.status, list.toString());
-    assertTrue(list.out().matches("(?s)ID +TENANT +ROLE +STATE +CREATED +NAME\n" + tokenId + " +" + tenant
-        + " +write +revoked .* test\n"), list.out());
+    assertTrue(list.out().matches("(?s)ID +TENANT +ROLE +STATE +CREATED +EXPIRES +LAST USED +NAME\n" + tokenId
+        + " +" + tenant + " +write +revoked +\\S+Z +never +never +test\n"), list.out());
     assertFalse(list.out().contains(token.split("\\.")[2]), "never the secret");
     assertError(cli.run("tokens", "revoke", "aaaaaaaaaaaaaaaa"), 13, "not-found");
     assertError(cli.run("tokens", "create", "--tenant", "Bad Tenant", "--role", "read"), 2, "invalid-argument");
     assertError(cli.run("tokens", "create", "--tenant", "t", "--role", "root"), 2, "invalid-argument");
+  }
+
+  @Test
+  void anExpiringToken_isListedWithItsExpiryAndLastUse_andOpensNothingOnceExpired() throws Exception {
+    String time = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ";
+    java.time.Instant before = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    CliRunner.Result made = cli.run("tokens", "create", "--tenant", tenant, "--role", "read", "--name", "short",
+        "--expires", "2s");
+    assertEquals(0, made.status, made.toString());
+    String token = made.out().strip();
+    String tokenId = token.split("\\.")[1];
+    CliRunner.Result list = cli.run("tokens", "list", "--tenant", tenant);
+    java.util.regex.Matcher row = Pattern.compile("(?m)^" + tokenId + " +" + tenant + " +read +active +" + time
+        + " +(" + time + ") +never +short$").matcher(list.out());
+    assertTrue(row.find(), list.out());
+    java.time.Instant expires = java.time.Instant.parse(row.group(1));
+    assertTrue(!expires.isBefore(before.plusSeconds(1)) && !expires.isAfter(before.plusSeconds(4)), row.group(1));
+
+    cli.env.put("ENVELOPE_TOKEN", token);
+    assertEquals(0, cli.run("ls").status, "it opens its tenant until it expires");
+    list = cli.run("tokens", "list", "--tenant", tenant);
+    assertTrue(list.out().matches("(?s).*\n" + tokenId + " +" + tenant + " +read +\\w+ +" + time + " +" + time
+        + " +" + time + " +short\n.*"), "its last use is listed: " + list.out());
+
+    Thread.sleep(2_100);
+    assertError(cli.run("ls"), 14, "unauthenticated");
+    assertTrue(cli.run("tokens", "list", "--tenant", tenant).out().matches("(?s).*\n" + tokenId + " +" + tenant
+        + " +read +expired .*"), "listed as expired");
+  }
+
+  @Test
+  void badExpiries_areInvalidArguments_andMakeNoToken() {
+    for (String bad : java.util.List.of("0s", "-1d", "soon", "30", "3661d", "")) {
+      assertError(cli.run("tokens", "create", "--tenant", "expiry-" + tenants, "--role", "read", "--expires", bad),
+          2, "invalid-argument");
+    }
+    CliRunner.Result list = cli.run("tokens", "list", "--tenant", "expiry-" + tenants);
+    assertEquals("ID TENANT ROLE STATE CREATED EXPIRES LAST USED NAME", list.out().strip().replaceAll(" +", " "),
+        "none made");
   }
 
   @Test

@@ -317,6 +317,25 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore, T
   }
 
   @Override
+  public void recordTokenUse(String id, Instant at) throws EnvelopeException {
+    if (!Items.isValidId(id)) {
+      return;
+    }
+    try {
+      // One attribute of an existing item, never moved back: a use recorded out of order changes nothing.
+      calls.client().updateItem(b -> b.tableName(calls.table()).key(Items.tokenKey(id))
+          .conditionExpression("attribute_exists(#pk) AND (attribute_not_exists(#u) OR #u < :at)")
+          .updateExpression("SET #u = :at")
+          .expressionAttributeNames(Map.of("#pk", TableSchema.PK, "#u", Items.LAST_USED))
+          .expressionAttributeValues(Map.of(":at", Items.n(at.toEpochMilli()))));
+    } catch (ConditionalCheckFailedException e) {
+      // no such token, or a later use is recorded already
+    } catch (SdkException e) {
+      throw calls.failure("record a token's use", e);
+    }
+  }
+
+  @Override
   public boolean hasTokens() throws EnvelopeException {
     return queryTokens(null, 1).count() > 0;
   }

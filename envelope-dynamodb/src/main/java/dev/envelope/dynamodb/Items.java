@@ -43,6 +43,8 @@ final class Items {
   static final String FILE_PREFIX = "f#";
   private static final String TOKEN_PREFIX = "t#";
   private static final String TENANT_PREFIX = "n#";
+  /** A token's last use, epoch milliseconds (absent: never). */
+  static final String LAST_USED = "lastUsedAt";
 
   private Items() {}
 
@@ -120,15 +122,20 @@ final class Items {
     item.put("secretHash", AttributeValue.fromB(SdkBytes.fromByteArray(t.secretHash())));
     item.put("createdAt", n(created));
     t.revokedAt().ifPresent(at -> item.put("revokedAt", n(at.toEpochMilli())));
+    t.expiresAt().ifPresent(at -> item.put("expiresAt", n(at.toEpochMilli())));
+    t.lastUsedAt().ifPresent(at -> item.put(LAST_USED, n(at.toEpochMilli())));
     return item;
   }
 
   /** @throws IllegalArgumentException or NullPointerException if the item is not a whole token */
   static TokenRecord tokenRecord(Map<String, AttributeValue> item) {
-    Optional<Instant> revoked = item.containsKey("revokedAt")
-        ? Optional.of(Instant.ofEpochMilli(num(item, "revokedAt"))) : Optional.empty();
     return new TokenRecord(str(item, "id"), str(item, TENANT), Role.parse(str(item, "role")), str(item, "name"),
-        item.get("secretHash").b().asByteArray(), Instant.ofEpochMilli(num(item, "createdAt")), revoked);
+        item.get("secretHash").b().asByteArray(), Instant.ofEpochMilli(num(item, "createdAt")),
+        optionalTime(item, "revokedAt"), optionalTime(item, "expiresAt"), optionalTime(item, LAST_USED));
+  }
+
+  private static Optional<Instant> optionalTime(Map<String, AttributeValue> item, String name) {
+    return item.containsKey(name) ? Optional.of(Instant.ofEpochMilli(num(item, name))) : Optional.empty();
   }
 
   /**

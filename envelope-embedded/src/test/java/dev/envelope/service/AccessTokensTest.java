@@ -1,6 +1,7 @@
 package dev.envelope.service;
 
 import static dev.envelope.service.FileServiceTest.assertCode;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -163,5 +164,172 @@ class AccessTokensTest {
     assertEquals(List.of("default", "globex"), tokens.list(operator, null).stream().map(TokenRecord::tenant)
         .distinct().sorted().toList());
     assertTrue(tokens.revoke(operator, theirs.record().id()).revoked());
+  }
+
+  // ---- expiry ----
+
+  @Test
+  void expiringToken_authenticatesUntilItsExpiry_thenAnswersLikeAnUnknownOne() throws EnvelopeException {
+    Instant expiry = clock.instant().plus(Duration.ofMinutes(30));
+    AccessTokens.IssuedToken issued = tokens.create(OPERATOR, "acme", Role.READ, "short", expiry);
+    assertEquals(Optional.of(expiry.truncatedTo(ChronoUnit.MILLIS)), issued.record().expiresAt());
+    assertEquals(Optional.of(expiry.truncatedTo(ChronoUnit.MILLIS)),
+        store.findToken(issued.record().id()).orElseThrow().expiresAt());
+    clock.advance(Duration.ofMinutes(29));
+    assertEquals("acme", tokens.authenticate(issued.token()).tenant());
+    clock.set(expiry.truncatedTo(ChronoUnit.MILLIS).minusMillis(1));
+    assertEquals("acme", tokens.authenticate(issued.token()).tenant());
+    clock.set(expiry.truncatedTo(ChronoUnit.MILLIS));
+    EnvelopeException expired = assertCode(ErrorCode.UNAUTHENTICATED, () -> tokens.authenticate(issued.token()));
+    EnvelopeException unknown = assertCode(ErrorCode.UNAUTHENTICATED,
+        () -> tokens.authenticate("env1.aaaaaaaaaaaaaaaa." + issued.token().substring(22)));
+    assertEquals(unknown.getMessage(), expired.getMessage(), "nothing says it existed");
+    assertFalse(expired.getMessage().contains(issued.record().id()));
+    assertTrue(tokens.list(OPERATOR, "acme").get(0).expiredAt(clock.instant()), "listed still, as expired");
+  }
+
+  @Test
+  void tokenWithoutExpiry_neverExpires() throws EnvelopeException {
+    AccessTokens.IssuedToken issued = tokens.create(OPERATOR, "acme", Role.READ, "forever");
+    assertEquals(Optional.empty(), issued.record().expiresAt());
+    clock.advance(Duration.ofDays(365 * 20));
+    assertEquals("acme", tokens.authenticate(issued.token()).tenant());
+  }
+
+  @Test
+  void expiryInThePast_orNow_orTooFar_isInvalidArgument_andMakesNoToken() {
+    Instant now = clock.instant();
+    for (Instant bad : List.of(now.minusSeconds(1), now.truncatedTo(ChronoUnit.MILLIS),
+        now.plus(Duration.ofDays(3661)), Instant.MAX)) {
+      EnvelopeException e = assertCode(ErrorCode.INVALID_ARGUMENT,
+          () -> tokens.create(OPERATOR, "acme", Role.READ, "", bad));
+      assertTrue(e.getMessage().startsWith("a token's expiry"), e.getMessage());
+    }
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> AccessTokens.expiryAfter(now, Duration.ZERO));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> AccessTokens.expiryAfter(now, Duration.ofMinutes(-5)));
+    assertCode(ErrorCode.INVALID_ARGUMENT, () -> AccessTokens.expiryAfter(now, Duration.ofDays(3661)));
+    assertEquals(now.plus(Duration.ofDays(30)), assertDoesNotThrow(() -> AccessTokens.expiryAfter(now,
+        Duration.ofDays(30))));
+    assertDoesNotThrow(() -> tokens.create(OPERATOR, "acme", Role.READ, "", now.plus(Duration.ofDays(3660))));
+    assertEquals(1, assertDoesNotThrow(() -> tokens.list(OPERATOR, null)).size(), "only the good one was made");
+  }
+
+  // ---- last use ----
+
+  @Test
+  void use_isRecordedAtMostOncePerMinutePerToken() throws EnvelopeException {
+    CountingStore counting = new CountingStore(store);
+    AccessTokens node = new AccessTokens(counting, clock);
+    AccessTokens.IssuedToken issued = node.create(OPERATOR, "acme", Role.READ, "hot");
+    AccessTokens.IssuedToken other = node.create(OPERATOR, "acme", Role.READ, "cold");
+    assertEquals(Optional.empty(), store.findToken(issued.record().id()).orElseThrow().lastUsedAt());
+
+    Instant first = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    for (int i = 0; i < 100; i++) {
+      node.authenticate(issued.token());
+      clock.advance(Duration.ofMillis(500)); // 50 s in all
+    }
+    assertEquals(1, counting.uses, "a hot token costs one write a minute, not one per request");
+    assertEquals(Optional.of(first), store.findToken(issued.record().id()).orElseThrow().lastUsedAt());
+    assertEquals(Optional.empty(), store.findToken(other.record().id()).orElseThrow().lastUsedAt());
+
+    clock.advance(Duration.ofSeconds(10)); // a minute after the first use
+    Instant later = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    node.authenticate(issued.token());
+    node.authenticate(other.token());
+    assertEquals(3, counting.uses);
+    assertEquals(Optional.of(later), store.findToken(issued.record().id()).orElseThrow().lastUsedAt());
+    assertEquals(Optional.of(later), store.findToken(other.record().id()).orElseThrow().lastUsedAt());
+  }
+
+  @Test
+  void aUseAnotherNodeRecordedThisMinute_isNotWrittenAgain() throws EnvelopeException {
+    AccessTokens.IssuedToken issued = tokens.create(OPERATOR, "acme", Role.READ, "");
+    tokens.authenticate(issued.token()); // node one records it
+    clock.advance(Duration.ofSeconds(30));
+    CountingStore counting = new CountingStore(store);
+    new AccessTokens(counting, clock).authenticate(issued.token()); // node two sees it in the record
+    assertEquals(0, counting.uses);
+    clock.advance(Duration.ofSeconds(30));
+    new AccessTokens(counting, clock).authenticate(issued.token());
+    assertEquals(1, counting.uses);
+  }
+
+  @Test
+  void aStoreThatCannotRecordTheUse_failsNoRequest() throws EnvelopeException {
+    AccessTokens.IssuedToken issued = tokens.create(OPERATOR, "acme", Role.WRITE, "");
+    CountingStore broken = new CountingStore(store);
+    broken.failure = new EnvelopeException(ErrorCode.UNAVAILABLE, "the metadata database is not available now");
+    AccessTokens node = new AccessTokens(broken, clock);
+    assertEquals("acme", node.authenticate(issued.token()).tenant());
+    broken.failure = null;
+    broken.crash = true;
+    clock.advance(Duration.ofMinutes(2));
+    assertEquals("acme", node.authenticate(issued.token()).tenant());
+    assertEquals(2, broken.uses, "it tried, once a minute");
+    assertEquals(Optional.empty(), store.findToken(issued.record().id()).orElseThrow().lastUsedAt());
+  }
+
+  @Test
+  void expiredOrRevokedOrBadTokens_recordNoUse() throws EnvelopeException {
+    CountingStore counting = new CountingStore(store);
+    AccessTokens node = new AccessTokens(counting, clock);
+    AccessTokens.IssuedToken expiring = node.create(OPERATOR, "acme", Role.READ, "", clock.instant().plusSeconds(1));
+    AccessTokens.IssuedToken revoked = node.create(OPERATOR, "acme", Role.READ, "");
+    node.revoke(OPERATOR, revoked.record().id());
+    clock.advance(Duration.ofSeconds(1));
+    assertCode(ErrorCode.UNAUTHENTICATED, () -> node.authenticate(expiring.token()));
+    assertCode(ErrorCode.UNAUTHENTICATED, () -> node.authenticate(revoked.token()));
+    assertCode(ErrorCode.UNAUTHENTICATED, () -> node.authenticate(revoked.token().substring(0, 22) + "A".repeat(43)));
+    assertEquals(0, counting.uses);
+  }
+
+  /** The real store, counting (or failing) the writes of last uses. */
+  private static final class CountingStore implements TokenStore {
+    private final TokenStore store;
+    int uses;
+    EnvelopeException failure;
+    boolean crash;
+
+    CountingStore(TokenStore store) {
+      this.store = store;
+    }
+
+    @Override
+    public void recordTokenUse(String id, Instant at) throws EnvelopeException {
+      uses++;
+      if (failure != null) {
+        throw failure;
+      }
+      if (crash) {
+        throw new IllegalStateException("a bug in a store");
+      }
+      store.recordTokenUse(id, at);
+    }
+
+    @Override
+    public void insertToken(TokenRecord token) throws EnvelopeException {
+      store.insertToken(token);
+    }
+
+    @Override
+    public Optional<TokenRecord> findToken(String id) throws EnvelopeException {
+      return store.findToken(id);
+    }
+
+    @Override
+    public List<TokenRecord> listTokens(String tenant) throws EnvelopeException {
+      return store.listTokens(tenant);
+    }
+
+    @Override
+    public boolean revokeToken(String id, Instant at) throws EnvelopeException {
+      return store.revokeToken(id, at);
+    }
+
+    @Override
+    public boolean hasTokens() throws EnvelopeException {
+      return store.hasTokens();
+    }
   }
 }

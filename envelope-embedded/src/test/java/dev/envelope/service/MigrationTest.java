@@ -81,9 +81,12 @@ class MigrationTest {
     stored.keySet().removeIf(r -> r.tenant().equals("umbrella"));
     AccessTokens tokens = new AccessTokens(from.stores.tokens(), from.stores.metadata(), from.clock);
     AccessTokens.IssuedToken operatorToken = tokens.create(OPERATOR, "default", Role.OPERATOR, "ops");
-    AccessTokens.IssuedToken acmeToken = tokens.create(OPERATOR, "acme", Role.READ, "ci");
+    AccessTokens.IssuedToken acmeToken = tokens.create(OPERATOR, "acme", Role.READ, "ci",
+        from.clock.instant().plus(java.time.Duration.ofDays(30)));
     AccessTokens.IssuedToken revoked = tokens.create(OPERATOR, "globex", Role.WRITE, "old");
     tokens.revoke(OPERATOR, revoked.record().id());
+    tokens.authenticate(acmeToken.token()); // records its last use
+    assertTrue(from.stores.tokens().findToken(acmeToken.record().id()).orElseThrow().lastUsedAt().isPresent());
     List<FileRecord> sourceRows = rows(from);
     List<TokenRecord> sourceTokens = from.stores.tokens().listTokens(null);
 
@@ -133,8 +136,9 @@ class MigrationTest {
     // The tokens: the same records, hashes as they were, so the same secrets open the target.
     for (TokenRecord t : sourceTokens) {
       TokenRecord there = to.stores.tokens().findToken(t.id()).orElseThrow();
-      assertEquals(List.of(t.tenant(), t.role(), t.name(), t.createdAt(), t.revokedAt()), List.of(there.tenant(),
-          there.role(), there.name(), there.createdAt(), there.revokedAt()));
+      assertEquals(List.of(t.tenant(), t.role(), t.name(), t.createdAt(), t.revokedAt(), t.expiresAt(),
+          t.lastUsedAt()), List.of(there.tenant(), there.role(), there.name(), there.createdAt(), there.revokedAt(),
+          there.expiresAt(), there.lastUsedAt()));
       assertArrayEquals(t.secretHash(), there.secretHash());
     }
     AccessTokens targetTokens = new AccessTokens(to.stores.tokens(), to.stores.metadata(), to.clock);
@@ -354,6 +358,13 @@ class MigrationTest {
     AccessTokens.IssuedToken token = tokens.create(OPERATOR, "globex", Role.READ, "r");
     migrate(RUN);
 
+    AccessTokens.IssuedToken used = tokens.create(OPERATOR, "globex", Role.READ, "used after the first run");
+    migrate(RUN);
+    assertEquals(java.util.Optional.empty(), to.stores.tokens().findToken(used.record().id()).orElseThrow()
+        .lastUsedAt());
+    tokens.authenticate(used.token());
+    java.time.Instant usedAt = from.stores.tokens().findToken(used.record().id()).orElseThrow().lastUsedAt()
+        .orElseThrow();
     tokens.revoke(OPERATOR, token.record().id());
     admin.shred(OPERATOR, "umbrella", false);
     FileRecord late = store(GLOBEX, 500, 3);
@@ -365,6 +376,8 @@ class MigrationTest {
     assertEquals("1 tokens revoked on the source since an earlier run are revoked on the target too",
         next.notices().get(1));
     assertTrue(to.stores.tokens().findToken(token.record().id()).orElseThrow().revoked());
+    assertEquals(java.util.Optional.of(usedAt), to.stores.tokens().findToken(used.record().id()).orElseThrow()
+        .lastUsedAt(), "a use on the source since the last run is carried");
     assertFalse(to.stores.metadata().findTenant("umbrella").orElseThrow().active());
     assertCode(ErrorCode.TENANT_SHREDDED, () -> download(targetService(), u));
     assertArrayEquals(random(500, 3), download(targetService(), late));

@@ -342,6 +342,11 @@ class TenantKeysTest {
       }
 
       @Override
+      public void recordTokenUse(String id, java.time.Instant at) throws EnvelopeException {
+        store.recordTokenUse(id, at);
+      }
+
+      @Override
       public boolean hasTokens() throws EnvelopeException {
         return store.hasTokens();
       }

@@ -133,6 +133,11 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore, T
   }
 
   @Override
+  public void recordTokenUse(String id, Instant at) throws EnvelopeException {
+    tokens.recordUse(id, at);
+  }
+
+  @Override
   public boolean hasTokens() throws EnvelopeException {
     return tokens.any();
   }

@@ -69,7 +69,11 @@ final class PostgresSchema {
             state       text        NOT NULL CHECK (state IN ('active', 'shredded')),
             created_at  timestamptz(3) NOT NULL,
             updated_at  timestamptz(3) NOT NULL
-          )"""));
+          )"""),
+      // 4: tokens that end, and when each was last used (NULL: never), like SQLite's
+      List.of(
+          "ALTER TABLE tokens ADD COLUMN expires_at timestamptz(3)",
+          "ALTER TABLE tokens ADD COLUMN last_used_at timestamptz(3)"));
 
   private PostgresSchema() {}
 

@@ -20,7 +20,8 @@ import java.util.Optional;
 
 /** The {@code tokens} table: one row per bearer token (its hash, never its text), and its mapping. */
 final class TokenRows {
-  private static final String COLUMNS = "id, tenant, role, name, secret_hash, created_at, revoked_at";
+  private static final String COLUMNS = "id, tenant, role, name, secret_hash, created_at, revoked_at, expires_at, "
+      + "last_used_at";
 
   private final PostgresCalls calls;
 
@@ -33,12 +34,13 @@ final class TokenRows {
     PostgresText.checkKey("tenant", token.tenant());
     PostgresText.checkText("token name", token.name());
     Instant createdAt = PostgresTime.millis(token.createdAt());
-    Optional<Instant> revokedAt = token.revokedAt().isPresent()
-        ? Optional.of(PostgresTime.millis(token.revokedAt().get())) : Optional.empty();
+    Optional<Instant> revokedAt = millis(token.revokedAt());
+    Optional<Instant> expiresAt = millis(token.expiresAt());
+    Optional<Instant> lastUsedAt = millis(token.lastUsedAt());
     byte[] hash = token.secretHash();
     calls.insertOnce("a token with id " + token.id() + " already exists", c -> {
       try (PreparedStatement s = c.prepareStatement(
-          "INSERT INTO tokens (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+          "INSERT INTO tokens (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
         s.setString(1, token.id());
         s.setString(2, token.tenant());
         s.setString(3, token.role().id());
@@ -46,11 +48,13 @@ final class TokenRows {
         s.setBytes(5, hash);
         s.setObject(6, timestamp(createdAt));
         s.setObject(7, revokedAt.map(PostgresTime::timestamp).orElse(null), Types.TIMESTAMP_WITH_TIMEZONE);
+        s.setObject(8, expiresAt.map(PostgresTime::timestamp).orElse(null), Types.TIMESTAMP_WITH_TIMEZONE);
+        s.setObject(9, lastUsedAt.map(PostgresTime::timestamp).orElse(null), Types.TIMESTAMP_WITH_TIMEZONE);
         return s.executeUpdate();
       }
     }, c -> select(c, "WHERE id = ?", token.id()).stream().anyMatch(t -> t.tenant().equals(token.tenant())
         && t.role() == token.role() && t.name().equals(token.name()) && Arrays.equals(t.secretHash(), hash)
-        && t.createdAt().equals(createdAt) && t.revokedAt().equals(revokedAt)));
+        && t.createdAt().equals(createdAt) && t.revokedAt().equals(revokedAt) && t.expiresAt().equals(expiresAt)));
   }
 
   Optional<TokenRecord> find(String id) throws EnvelopeException {
@@ -82,6 +86,22 @@ final class TokenRows {
     });
   }
 
+  void recordUse(String id, Instant at) throws EnvelopeException {
+    if (!PostgresText.isStorableKey(id)) {
+      return;
+    }
+    Instant when = PostgresTime.millis(at);
+    calls.run(c -> { // idempotent: never moves the time back, so a retry changes nothing
+      try (PreparedStatement s = c.prepareStatement(
+          "UPDATE tokens SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)")) {
+        s.setObject(1, timestamp(when));
+        s.setString(2, id);
+        s.setObject(3, timestamp(when));
+        return s.executeUpdate();
+      }
+    });
+  }
+
   boolean any() throws EnvelopeException {
     return calls.run(c -> {
       try (PreparedStatement s = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM tokens)");
@@ -89,6 +109,14 @@ final class TokenRows {
         return rows.next() && rows.getBoolean(1);
       }
     });
+  }
+
+  private static Optional<Instant> millis(Optional<Instant> at) throws EnvelopeException {
+    return at.isPresent() ? Optional.of(PostgresTime.millis(at.get())) : Optional.empty();
+  }
+
+  private static Optional<Instant> optionalInstant(ResultSet rows, int column) throws SQLException {
+    return Optional.ofNullable(rows.getObject(column, OffsetDateTime.class)).map(OffsetDateTime::toInstant);
   }
 
   private static List<TokenRecord> select(Connection c, String where, String... args) throws SQLException {
@@ -101,10 +129,9 @@ final class TokenRows {
       try (ResultSet rows = s.executeQuery()) {
         while (rows.next()) {
           try {
-            OffsetDateTime revoked = rows.getObject(7, OffsetDateTime.class);
             found.add(new TokenRecord(rows.getString(1), rows.getString(2), Role.parse(rows.getString(3)),
-                rows.getString(4), rows.getBytes(5), instant(rows, 6),
-                Optional.ofNullable(revoked).map(OffsetDateTime::toInstant)));
+                rows.getString(4), rows.getBytes(5), instant(rows, 6), optionalInstant(rows, 7),
+                optionalInstant(rows, 8), optionalInstant(rows, 9)));
           } catch (IllegalArgumentException | NullPointerException e) {
             throw new SQLException("a row of the tokens table is damaged", "XX001", e);
           }

@@ -216,4 +216,25 @@ class PostgresSchemaTest {
     assertThrows(SQLException.class, () -> execute(db, "INSERT INTO tenants VALUES ('globex', 'k', 'local', true,"
         + " 'frozen', now(), now())"), "a state outside active and shredded is refused by the table");
   }
+
+  @Test
+  void aVersionThreeDatabase_keepsItsTokens_asNeverExpiringAndNeverUsed_andRecordsUses() throws Exception {
+    String db = postgres.createDatabase();
+    try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(db), postgres.user(), postgres.password())) {
+      PostgresSchema.migrate(c, Optional.empty(), 3);
+    }
+    execute(db, "INSERT INTO tokens VALUES ('aaaaaaaaaaaaaaaa', 'acme', 'read', 'old', '\\x"
+        + "00".repeat(32) + "', now(), NULL)");
+
+    try (PostgresMetadataStore store = PostgresMetadataStore.open(postgres.config(db))) {
+      TokenRecord kept = store.findToken("aaaaaaaaaaaaaaaa").orElseThrow();
+      assertEquals("old", kept.name());
+      assertEquals(Optional.empty(), kept.expiresAt());
+      assertEquals(Optional.empty(), kept.lastUsedAt());
+      store.recordTokenUse("aaaaaaaaaaaaaaaa", T0);
+      assertEquals(Optional.of(T0), store.findToken("aaaaaaaaaaaaaaaa").orElseThrow().lastUsedAt());
+    }
+    assertEquals(4, PostgresSchema.latest());
+    assertEquals(versions(4), strings(db, "SELECT version FROM envelope_schema_version ORDER BY version"));
+  }
 }

@@ -34,7 +34,10 @@ final class Json {
     return json;
   }
 
-  /** {@code {"id","tenant","role","name","createdAt","revokedAt"}}: never the hash. */
+  /**
+   * {@code {"id","tenant","role","name","createdAt","revokedAt","expiresAt","lastUsedAt"}} (the last three null
+   * when not revoked, never expiring, never used): never the hash.
+   */
   static ObjectNode token(TokenRecord token) {
     ObjectNode json = MAPPER.createObjectNode();
     json.put("id", token.id());
@@ -43,6 +46,8 @@ final class Json {
     json.put("name", token.name());
     json.put("createdAt", time(token.createdAt()));
     json.put("revokedAt", token.revokedAt().map(Json::time).orElse(null));
+    json.put("expiresAt", token.expiresAt().map(Json::time).orElse(null));
+    json.put("lastUsedAt", token.lastUsedAt().map(Json::time).orElse(null));
     return json;
   }
 

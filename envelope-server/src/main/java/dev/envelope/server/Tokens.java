@@ -11,6 +11,12 @@ import dev.envelope.service.Role;
 import dev.envelope.service.TokenRecord;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,17 +44,18 @@ final class Tokens {
     } catch (IllegalArgumentException e) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, e.getMessage());
     }
+    Instant expiresAt = expiry(body);
     AuditTrail trail = AuditTrail.in(ctx);
     trail.role(role.id()); // on a refusal too: who tried to make an operator token matters most
-    AccessTokens.IssuedToken issued = tokens.create(caller, tenant, role, text(body, "name", false));
+    AccessTokens.IssuedToken issued = tokens.create(caller, tenant, role, text(body, "name", false), expiresAt);
     trail.target(issued.record().id());
     trail.tenant(issued.record().tenant());
     trail.undo(() -> takeBack(caller, issued.record().id(), trail));
-    LOG.info("token {} ({} for tenant {}) created by token {}", issued.record().id(), role.id(),
-        issued.record().tenant(),
-        caller.tokenId());
+    LOG.info("token {} ({} for tenant {}, expires {}) created by token {}", issued.record().id(), role.id(),
+        issued.record().tenant(), issued.record().expiresAt().map(Json::time).orElse("never"), caller.tokenId());
     ObjectNode json = Json.token(issued.record());
     json.remove("revokedAt");
+    json.remove("lastUsedAt");
     json.put("token", issued.token());
     ctx.header("Location", "/v1/tokens/" + issued.record().id());
     ctx.header("Cache-Control", "no-store");
@@ -78,6 +85,36 @@ final class Tokens {
       LOG.error("request {}: token {} was made but could not be audited, nor revoked: {}", trail.requestId(), id,
           e.getMessage());
     }
+  }
+
+  /**
+   * The expiry the body asks for: {@code expiresAt} (an RFC 3339 time) or {@code expiresIn} (a duration such as
+   * {@code 90m}, {@code 12h} or {@code 30d}), not both; null for a token that never expires. {@link AccessTokens}
+   * refuses one in the past or too far away.
+   */
+  private Instant expiry(JsonNode body) throws EnvelopeException {
+    String at = text(body, "expiresAt", false);
+    String in = text(body, "expiresIn", false);
+    if (at != null && in != null) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "give 'expiresAt' or 'expiresIn', not both");
+    }
+    if (at != null) {
+      try {
+        return OffsetDateTime.parse(at, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+      } catch (DateTimeParseException e) {
+        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
+            "'expiresAt' must be an RFC 3339 time with an offset, such as 2027-01-02T03:04:05Z");
+      }
+    }
+    if (in != null) {
+      Optional<Duration> lifetime = SettingSources.parseDuration(in);
+      if (lifetime.isEmpty()) {
+        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
+            "'expiresIn' must be a duration such as 90m, 12h or 30d");
+      }
+      return AccessTokens.expiryAfter(tokens.now(), lifetime.get());
+    }
+    return null;
   }
 
   /** A string member; absent is null (or refused when required), and {@code null} is refused as the schema says. */

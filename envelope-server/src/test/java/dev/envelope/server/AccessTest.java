@@ -117,6 +117,53 @@ class AccessTest {
   }
 
   @Test
+  void anExpiredTokenIs401_answeredExactlyLikeAnUnknownOne() throws Exception {
+    HttpResponse<String> created = t.send(t.request("/v1/tokens", t.operator).POST(HttpRequest.BodyPublishers
+        .ofString("{\"role\":\"read\",\"expiresAt\":\"" + java.time.Instant.now().plusMillis(1500) + "\"}"))
+        .build());
+    assertEquals(201, created.statusCode(), created.body());
+    JsonNode issued = Json.MAPPER.readTree(created.body());
+    String token = issued.get("token").asText();
+    java.time.Instant expiresAt = java.time.Instant.parse(issued.get("expiresAt").asText());
+    assertEquals(200, get("/v1/files", "Bearer " + token).statusCode());
+
+    Thread.sleep(Math.max(0, java.time.Duration.between(java.time.Instant.now(), expiresAt).toMillis() + 50));
+    HttpResponse<String> expired = get("/v1/files", "Bearer " + token);
+    HttpResponse<String> unknown = get("/v1/files", "Bearer env1.aaaaaaaaaaaaaaaa." + token.split("\\.")[2]);
+    assertEquals(401, expired.statusCode());
+    assertEquals(unknown.statusCode(), expired.statusCode());
+    assertEquals(unknown.body(), expired.body(), "nothing says the token existed");
+    assertEquals(unknown.headers().firstValue("WWW-Authenticate"), expired.headers().firstValue("WWW-Authenticate"));
+
+    JsonNode listed = Json.MAPPER.readTree(t.send(t.request("/v1/tokens", t.operator).build()).body()).get("tokens");
+    JsonNode entry = null;
+    for (JsonNode e : listed) {
+      if (e.get("id").asText().equals(issued.get("id").asText())) {
+        entry = e;
+      }
+    }
+    assertEquals(issued.get("expiresAt"), entry.get("expiresAt"), "listed, with its expiry");
+    assertTrue(entry.get("lastUsedAt").isTextual(), entry.toString());
+    assertTrue(entry.get("revokedAt").isNull());
+  }
+
+  @Test
+  void expiresIn_setsTheExpiryFromNow() throws Exception {
+    java.time.Instant before = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    HttpResponse<String> created = t.send(t.request("/v1/tokens", t.operator).POST(HttpRequest.BodyPublishers
+        .ofString("{\"role\":\"read\",\"expiresIn\":\"30d\"}")).build());
+    java.time.Instant after = java.time.Instant.now();
+    assertEquals(201, created.statusCode(), created.body());
+    java.time.Instant expiresAt = java.time.Instant.parse(Json.MAPPER.readTree(created.body()).get("expiresAt")
+        .asText());
+    java.time.Duration thirtyDays = java.time.Duration.ofDays(30);
+    assertTrue(!expiresAt.isBefore(before.plus(thirtyDays)) && !expiresAt.isAfter(after.plus(thirtyDays)),
+        expiresAt.toString());
+    String token = Json.MAPPER.readTree(created.body()).get("token").asText();
+    assertEquals(200, get("/v1/files", "Bearer " + token).statusCode());
+  }
+
+  @Test
   void aReadOnlyTokenCannotWrite() throws Exception {
     HttpResponse<String> upload = t.send(t.request("/v1/files?name=x", t.reader)
         .POST(HttpRequest.BodyPublishers.ofString("x")).build());
@@ -185,7 +232,9 @@ class AccessTest {
     JsonNode token = Json.MAPPER.readTree(created.body());
 
     assertEquals(201, created.statusCode(), created.body());
-    assertEquals(java.util.Set.of("id", "tenant", "role", "name", "createdAt", "token"), RoundTripTest.fields(token));
+    assertEquals(java.util.Set.of("id", "tenant", "role", "name", "createdAt", "expiresAt", "token"),
+        RoundTripTest.fields(token));
+    assertTrue(token.get("expiresAt").isNull(), "no expiry asked: never");
     assertEquals("initech", token.get("tenant").asText());
     assertEquals("write", token.get("role").asText());
     String text = token.get("token").asText();
@@ -195,8 +244,11 @@ class AccessTest {
     JsonNode listed = Json.MAPPER.readTree(t.send(t.request("/v1/tokens?tenant=initech", t.operator).build()).body());
     assertEquals(1, listed.get("tokens").size());
     JsonNode entry = listed.get("tokens").get(0);
-    assertEquals(java.util.Set.of("id", "tenant", "role", "name", "createdAt", "revokedAt"), RoundTripTest.fields(entry));
+    assertEquals(java.util.Set.of("id", "tenant", "role", "name", "createdAt", "revokedAt", "expiresAt",
+        "lastUsedAt"), RoundTripTest.fields(entry));
     assertTrue(entry.get("revokedAt").isNull());
+    assertTrue(entry.get("expiresAt").isNull());
+    assertTrue(entry.get("lastUsedAt").isTextual(), "it was used for the upload: " + entry);
     assertTrue(!listed.toString().contains(text.split("\\.")[2]), "never the secret");
 
     assertEquals(204, t.send(t.request("/v1/tokens/" + token.get("id").asText(), t.operator).DELETE().build())
@@ -212,6 +264,14 @@ class AccessTest {
       "{\"role\":\"read\",\"name\":null}", "{\"tenant\":null,\"role\":\"read\"}",
       "{\"role\":\"read\",\"role\":\"operator\"}", "{\"role\":\"read\",\"name\":\"\u202eexe.txt\"}",
       "{\"role\":\"read\"} {\"role\":\"operator\",\"tenant\":\"evil\"}", "{\"role\":\"read\"}xxxx",
+      "{\"role\":\"read\",\"expiresIn\":\"0s\"}", "{\"role\":\"read\",\"expiresIn\":\"-5m\"}",
+      "{\"role\":\"read\",\"expiresIn\":\"3661d\"}", "{\"role\":\"read\",\"expiresIn\":\"soon\"}",
+      "{\"role\":\"read\",\"expiresIn\":30}", "{\"role\":\"read\",\"expiresIn\":null}",
+      "{\"role\":\"read\",\"expiresAt\":\"2020-01-01T00:00:00Z\"}",
+      "{\"role\":\"read\",\"expiresAt\":\"3000-01-01T00:00:00Z\"}",
+      "{\"role\":\"read\",\"expiresAt\":\"2030-13-01T00:00:00Z\"}",
+      "{\"role\":\"read\",\"expiresAt\":\"2030-01-01T00:00:00\"}",
+      "{\"role\":\"read\",\"expiresAt\":\"2030-01-01T00:00:00Z\",\"expiresIn\":\"1d\"}",
       "{\"role\":\"read\",\"name\":{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":{\"h\":{\"i\":{\"j\":{\"k\":"
           + "{\"l\":{\"m\":{\"n\":{\"o\":{\"p\":{}}}}}}}}}}}}}}}}}}"})
   void badTokenRequestsAre400(String body) throws Exception {

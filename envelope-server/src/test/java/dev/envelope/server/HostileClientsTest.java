@@ -143,6 +143,19 @@ class HostileClientsTest {
     assertEquals(200, t.send(t.request("/healthz", null).build()).statusCode(), "nor is what needs no token");
   }
 
+  @Test
+  void expiredTokens_countAsFailedAuthentications() throws Exception {
+    TestServer t = server(b -> b.limits(TestServer.LIMITS.withAuthFailuresPerMinute(3)));
+    String expiring = t.tokens.create(dev.envelope.service.Principal.localOperator(), "default",
+        dev.envelope.service.Role.READ, "", java.time.Instant.now().plusMillis(300)).token();
+    assertEquals(200, t.send(t.request("/v1/files", expiring).build()).statusCode());
+    Thread.sleep(400);
+    for (int i = 0; i < 3; i++) {
+      assertEquals(401, t.send(t.request("/v1/files", expiring).build()).statusCode());
+    }
+    assertEquals(429, t.send(t.request("/v1/files", expiring).build()).statusCode(), "the budget is spent");
+  }
+
   /**
    * The revoked token of a shredded tenant answers 410, not 401, but it is a failed authentication all the same:
    * each costs an audit line and a disk flush, and a former tenant holding one must not write them without bound.

@@ -7,11 +7,17 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Bearer tokens: made, checked, listed and revoked. A token reads {@code env1.<id>.<secret>}: the id (80
@@ -19,7 +25,11 @@ import java.util.regex.Pattern;
  * what proves possession. Only SHA-256 of the secret is stored (the secret is random and long, so a slow
  * password hash would add nothing), and it is compared in constant time.
  *
- * <p>Every way a token can be wrong (missing, malformed, unknown id, wrong secret, revoked) gets the same
+ * <p>A token may end: past its {@link TokenRecord#expiresAt() expiry} it is refused like any bad token. Each token
+ * records when it was last used, at most once per {@link #USE_RECORD_INTERVAL} per node (a per-token time in
+ * memory, so a busy token costs no write per request); a failure to record it never fails the request.
+ *
+ * <p>Every way a token can be wrong (missing, malformed, unknown id, wrong secret, revoked, expired) gets the same
  * {@link ErrorCode#UNAUTHENTICATED} answer, so an attacker learns nothing from the difference. The one exception
  * needs the token's secret: a token revoked because its tenant was crypto-shredded answers {@link
  * ErrorCode#TENANT_SHREDDED}, so its client learns that its files are gone rather than that it was locked out.
@@ -39,10 +49,18 @@ public final class AccessTokens {
   private static final SecureRandom RANDOM = new SecureRandom();
   /** The longest token name, in characters. */
   public static final int MAX_NAME = 200;
+  /** The longest a token may live: an expiry further away than this is refused as a mistake. */
+  public static final Duration MAX_LIFETIME = Duration.ofDays(3660);
+  /** A token's last use is written to the store at most this often per node. */
+  public static final Duration USE_RECORD_INTERVAL = Duration.ofMinutes(1);
+  private static final Logger LOG = LoggerFactory.getLogger(AccessTokens.class);
 
   private final TokenStore store;
   private final TenantStore tenants;
   private final Clock clock;
+  /** Per token id, the last use this node wrote (or saw in the store): at most one write per interval. */
+  private final ConcurrentHashMap<String, Instant> lastRecorded = new ConcurrentHashMap<>();
+  private final AtomicBoolean useFailureLogged = new AtomicBoolean();
 
   /** Tokens without tenant records: no tenant is ever shredded. */
   public AccessTokens(TokenStore store, Clock clock) {
@@ -78,6 +96,23 @@ public final class AccessTokens {
    *     ErrorCode#INVALID_ARGUMENT} for a bad tenant or name
    */
   public IssuedToken create(Principal caller, String tenant, Role role, String name) throws EnvelopeException {
+    return create(caller, tenant, role, name, null);
+  }
+
+  /**
+   * Makes a token that ends at {@code expiresAt} (null: never), as {@link #create(Principal, String, Role, String)}
+   * does.
+   *
+   * @throws EnvelopeException {@link ErrorCode#INVALID_ARGUMENT} also for an expiry that is not in the future or
+   *     is more than {@link #MAX_LIFETIME} away
+   */
+  public IssuedToken create(Principal caller, String tenant, Role role, String name, Instant expiresAt)
+      throws EnvelopeException {
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    Optional<Instant> expiry = Optional.ofNullable(expiresAt).map(at -> at.truncatedTo(ChronoUnit.MILLIS));
+    if (expiry.isPresent()) {
+      checkExpiry(now, expiry.get());
+    }
     String owner = tenant == null ? caller.tenant() : tenant;
     if (!Tenants.isValid(owner)) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
@@ -102,8 +137,8 @@ public final class AccessTokens {
     byte[] secret = new byte[32];
     RANDOM.nextBytes(secret);
     String secretText = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-    TokenRecord record = new TokenRecord(new String(id), owner, role, label, sha256(secretText),
-        clock.instant().truncatedTo(ChronoUnit.MILLIS), Optional.empty());
+    TokenRecord record = new TokenRecord(new String(id), owner, role, label, sha256(secretText), now,
+        Optional.empty(), expiry, Optional.empty());
     store.insertToken(record);
     if (shredded(owner)) {
       // Shredded since the check above, after the shred listed the tokens it revokes: this one must not stay live.
@@ -136,7 +171,79 @@ public final class AccessTokens {
       throw unauthenticated();
     }
     TokenRecord record = found.get();
+    Instant now = clock.instant();
+    if (record.expiredAt(now)) {
+      throw unauthenticated(); // the same answer as an unknown token: nothing says it existed
+    }
+    recordUse(record, now.truncatedTo(ChronoUnit.MILLIS));
     return new Principal(record.tenant(), record.role(), record.id());
+  }
+
+  /**
+   * The expiry of a token made at {@code now} that lives {@code lifetime}.
+   *
+   * @throws EnvelopeException {@link ErrorCode#INVALID_ARGUMENT} when it is not longer than zero or longer than
+   *     {@link #MAX_LIFETIME}
+   */
+  public static Instant expiryAfter(Instant now, Duration lifetime) throws EnvelopeException {
+    if (lifetime.isNegative() || lifetime.isZero()) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "a token's lifetime must be longer than zero");
+    }
+    if (lifetime.compareTo(MAX_LIFETIME) > 0) {
+      throw tooFar();
+    }
+    return now.plus(lifetime);
+  }
+
+  /** The clock tokens are made and checked by. */
+  public Instant now() {
+    return clock.instant();
+  }
+
+  private static void checkExpiry(Instant now, Instant expiresAt) throws EnvelopeException {
+    if (!expiresAt.isAfter(now)) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "a token's expiry must be in the future");
+    }
+    if (expiresAt.isAfter(now.plus(MAX_LIFETIME))) {
+      throw tooFar();
+    }
+  }
+
+  private static EnvelopeException tooFar() {
+    return new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "a token's expiry may be at most "
+        + MAX_LIFETIME.toDays() + " days (about 10 years) away");
+  }
+
+  /**
+   * Writes the token's use to the store when neither this node nor the store has one from the last {@link
+   * #USE_RECORD_INTERVAL}. Never fails: a store that cannot take it is logged (once at warn, then at debug).
+   */
+  private void recordUse(TokenRecord record, Instant now) {
+    boolean[] due = {false};
+    lastRecorded.compute(record.id(), (id, mine) -> {
+      Instant last = mine;
+      if (record.lastUsedAt().isPresent() && (last == null || record.lastUsedAt().get().isAfter(last))) {
+        last = record.lastUsedAt().get();
+      }
+      if (last == null || !now.isBefore(last.plus(USE_RECORD_INTERVAL))) {
+        due[0] = true;
+        return now;
+      }
+      return last;
+    });
+    if (!due[0]) {
+      return;
+    }
+    try {
+      store.recordTokenUse(record.id(), now);
+    } catch (EnvelopeException | RuntimeException e) {
+      if (useFailureLogged.compareAndSet(false, true)) {
+        LOG.warn("cannot record the last use of token {} (further failures are logged at debug): {}", record.id(),
+            e.getMessage());
+      } else {
+        LOG.debug("cannot record the last use of token {}: {}", record.id(), e.getMessage());
+      }
+    }
   }
 
   /**

@@ -469,7 +469,8 @@ public final class Migration {
         }
         TokenRecord t = there.get();
         if (!t.tenant().equals(token.tenant()) || t.role() != token.role() || !t.name().equals(token.name())
-            || !t.createdAt().equals(token.createdAt()) || !Arrays.equals(t.secretHash(), token.secretHash())) {
+            || !t.createdAt().equals(token.createdAt()) || !Arrays.equals(t.secretHash(), token.secretHash())
+            || !t.expiresAt().equals(token.expiresAt())) {
           throw conflict("token " + token.id() + " is on the target already with other content");
         }
         tokensPresent++;
@@ -478,6 +479,11 @@ public final class Migration {
             target.tokens().revokeToken(token.id(), token.revokedAt().orElseThrow());
           }
           tokensRevoked++;
+        }
+        // A use on the source since an earlier run: the target's store keeps the later of the two.
+        if (!options.dryRun() && token.lastUsedAt().isPresent()
+            && (t.lastUsedAt().isEmpty() || token.lastUsedAt().get().isAfter(t.lastUsedAt().get()))) {
+          target.tokens().recordTokenUse(token.id(), token.lastUsedAt().get());
         }
       }
       if (tokensRevoked > 0) {

@@ -26,6 +26,13 @@ public interface TokenStore {
    */
   boolean revokeToken(String id, Instant at) throws EnvelopeException;
 
+  /**
+   * Records that the token was used at {@code at}: one plain update of one column or attribute, and nothing when
+   * there is no such token (it never makes one). A later use than the recorded one replaces it; an earlier one
+   * leaves it, so nodes that record out of order never move it back.
+   */
+  void recordTokenUse(String id, Instant at) throws EnvelopeException;
+
   /** Whether there is any token at all (first start creates the admin token when there is none). */
   boolean hasTokens() throws EnvelopeException;
 }

@@ -116,6 +116,63 @@ public abstract class TokenStoreContract {
   }
 
   @Test
+  void newToken_neverExpires_andWasNeverUsed() throws EnvelopeException {
+    store.insertToken(token("aaaaaaaaaaaaaaaa", "acme", Role.READ, T0));
+    TokenRecord found = store.findToken("aaaaaaaaaaaaaaaa").orElseThrow();
+    assertEquals(Optional.empty(), found.expiresAt());
+    assertEquals(Optional.empty(), found.lastUsedAt());
+  }
+
+  @Test
+  void expiryAndLastUse_roundTrip_inFindAndList() throws EnvelopeException {
+    store.insertToken(token("aaaaaaaaaaaaaaaa", "acme", Role.READ, T0, Optional.of(T0.plusSeconds(3600)),
+        Optional.of(T0.plusMillis(5))));
+    TokenRecord found = store.findToken("aaaaaaaaaaaaaaaa").orElseThrow();
+    assertEquals(Optional.of(T0.plusSeconds(3600)), found.expiresAt());
+    assertEquals(Optional.of(T0.plusMillis(5)), found.lastUsedAt());
+    TokenRecord listed = store.listTokens("acme").get(0);
+    assertEquals(Optional.of(T0.plusSeconds(3600)), listed.expiresAt());
+    assertEquals(Optional.of(T0.plusMillis(5)), listed.lastUsedAt());
+  }
+
+  @Test
+  void recordTokenUse_setsLastUse_andALaterOneReplacesIt_butAnEarlierOneDoesNot() throws EnvelopeException {
+    store.insertToken(token("aaaaaaaaaaaaaaaa", "acme", Role.READ, T0));
+    store.insertToken(token("bbbbbbbbbbbbbbbb", "acme", Role.READ, T0));
+    store.recordTokenUse("aaaaaaaaaaaaaaaa", T0.plusSeconds(60));
+    assertEquals(Optional.of(T0.plusSeconds(60)), store.findToken("aaaaaaaaaaaaaaaa").orElseThrow().lastUsedAt());
+    assertEquals(Optional.empty(), store.findToken("bbbbbbbbbbbbbbbb").orElseThrow().lastUsedAt(), "only that one");
+    store.recordTokenUse("aaaaaaaaaaaaaaaa", T0.plusSeconds(120));
+    assertEquals(Optional.of(T0.plusSeconds(120)), store.findToken("aaaaaaaaaaaaaaaa").orElseThrow().lastUsedAt());
+    store.recordTokenUse("aaaaaaaaaaaaaaaa", T0.plusSeconds(90)); // another node, a moment late
+    assertEquals(Optional.of(T0.plusSeconds(120)), store.findToken("aaaaaaaaaaaaaaaa").orElseThrow().lastUsedAt());
+    assertEquals(Optional.of(T0.plusSeconds(120)), store.listTokens("acme").get(0).lastUsedAt());
+  }
+
+  @Test
+  void recordTokenUse_changesNothingElse() throws EnvelopeException {
+    store.insertToken(token("aaaaaaaaaaaaaaaa", "acme", Role.ADMIN, T0, Optional.of(T0.plusSeconds(86_400)),
+        Optional.empty()));
+    store.revokeToken("aaaaaaaaaaaaaaaa", T0.plusSeconds(10));
+    store.recordTokenUse("aaaaaaaaaaaaaaaa", T0.plusSeconds(20));
+    TokenRecord found = store.findToken("aaaaaaaaaaaaaaaa").orElseThrow();
+    assertEquals(Role.ADMIN, found.role());
+    assertEquals("ci deploy ✓", found.name());
+    assertEquals(T0, found.createdAt());
+    assertEquals(Optional.of(T0.plusSeconds(10)), found.revokedAt());
+    assertEquals(Optional.of(T0.plusSeconds(86_400)), found.expiresAt());
+    assertEquals(Optional.of(T0.plusSeconds(20)), found.lastUsedAt());
+  }
+
+  @Test
+  void recordTokenUse_ofAnUnknownToken_makesNone() throws EnvelopeException {
+    store.recordTokenUse("zzzzzzzzzzzzzzzz", T0);
+    assertEquals(Optional.empty(), store.findToken("zzzzzzzzzzzzzzzz"));
+    assertEquals(List.of(), store.listTokens(null));
+    assertFalse(store.hasTokens());
+  }
+
+  @Test
   void hasTokens_saysWhetherThereIsAny() throws EnvelopeException {
     assertFalse(store.hasTokens());
     store.insertToken(token("aaaaaaaaaaaaaaaa", "acme", Role.ADMIN, T0));
@@ -131,7 +188,14 @@ public abstract class TokenStoreContract {
     return new TokenRecord(id, tenant, role, "ci deploy ✓", hash, createdAt, Optional.empty());
   }
 
-  private static List<String> ids(List<TokenRecord> tokens) {
+  protected static TokenRecord token(String id, String tenant, Role role, Instant createdAt,
+      Optional<Instant> expiresAt, Optional<Instant> lastUsedAt) {
+    TokenRecord t = token(id, tenant, role, createdAt);
+    return new TokenRecord(t.id(), t.tenant(), t.role(), t.name(), t.secretHash(), t.createdAt(), t.revokedAt(),
+        expiresAt, lastUsedAt);
+  }
+
+    private static List<String> ids(List<TokenRecord> tokens) {
     return tokens.stream().map(TokenRecord::id).toList();
   }
 }

@@ -41,7 +41,8 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
   private static final int READERS = 4;
   private static final String FILE_COLUMNS = "id, tenant, name, content_type, size, created_at, key_service, "
       + "root_key_id, root_key_version, wrapped_key, format_version, segment_size";
-  private static final String TOKEN_COLUMNS = "id, tenant, role, name, secret_hash, created_at, revoked_at";
+  private static final String TOKEN_COLUMNS = "id, tenant, role, name, secret_hash, created_at, revoked_at, "
+      + "expires_at, last_used_at";
   private static final String TENANT_COLUMNS = "name, root_key, key_service, own_key, state, created_at, updated_at";
 
   private final SqliteWriter writer;
@@ -310,18 +311,16 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
   public void insertToken(TokenRecord token) throws EnvelopeException {
     write("a token with id " + token.id() + " already exists", c -> {
       try (PreparedStatement s = c.prepareStatement(
-          "INSERT INTO tokens (" + TOKEN_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+          "INSERT INTO tokens (" + TOKEN_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
         s.setString(1, token.id());
         s.setString(2, token.tenant());
         s.setString(3, token.role().id());
         s.setString(4, token.name());
         s.setBytes(5, token.secretHash());
         s.setLong(6, token.createdAt().toEpochMilli());
-        if (token.revokedAt().isPresent()) {
-          s.setLong(7, token.revokedAt().get().toEpochMilli());
-        } else {
-          s.setNull(7, Types.INTEGER);
-        }
+        setMillis(s, 7, token.revokedAt());
+        setMillis(s, 8, token.expiresAt());
+        setMillis(s, 9, token.lastUsedAt());
         return s.executeUpdate();
       }
     });
@@ -346,6 +345,18 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
         s.setLong(1, at.toEpochMilli());
         s.setString(2, id);
         return s.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public void recordTokenUse(String id, Instant at) throws EnvelopeException {
+    write(null, c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "UPDATE tokens SET last_used_at = ?1 WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at < ?1)")) {
+        s.setLong(1, at.toEpochMilli());
+        s.setString(2, id);
+        return s.executeUpdate();
       }
     });
   }
@@ -388,15 +399,27 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
         List<TokenRecord> found = new ArrayList<>();
         try (ResultSet rows = s.executeQuery()) {
           while (rows.next()) {
-            long revoked = rows.getLong(7);
-            Optional<Instant> revokedAt = rows.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(revoked));
             found.add(new TokenRecord(rows.getString(1), rows.getString(2), Role.parse(rows.getString(3)),
-                rows.getString(4), rows.getBytes(5), Instant.ofEpochMilli(rows.getLong(6)), revokedAt));
+                rows.getString(4), rows.getBytes(5), Instant.ofEpochMilli(rows.getLong(6)), millis(rows, 7),
+                millis(rows, 8), millis(rows, 9)));
           }
         }
         return found;
       }
     });
+  }
+
+  private static void setMillis(PreparedStatement s, int index, Optional<Instant> at) throws SQLException {
+    if (at.isPresent()) {
+      s.setLong(index, at.get().toEpochMilli());
+    } else {
+      s.setNull(index, Types.INTEGER);
+    }
+  }
+
+  private static Optional<Instant> millis(ResultSet rows, int index) throws SQLException {
+    long value = rows.getLong(index);
+    return rows.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(value));
   }
 
   private static FileRecord fileRecord(ResultSet rows) throws SQLException {

@@ -74,7 +74,11 @@ final class SqliteSchema {
             state       TEXT    NOT NULL CHECK (state IN ('active', 'shredded')),
             created_at  INTEGER NOT NULL,
             updated_at  INTEGER NOT NULL
-          ) STRICT"""));
+          ) STRICT"""),
+      // 4: tokens that end, and when each was last used (epoch milliseconds, NULL: never)
+      List.of(
+          "ALTER TABLE tokens ADD COLUMN expires_at INTEGER",
+          "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER"));
 
   private SqliteSchema() {}
 

@@ -259,6 +259,28 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
     assertEquals(1, query(old, "SELECT count(*) FROM sqlite_master WHERE name = 'tokens_by_tenant'"));
   }
 
+  @Test
+  void aVersionThreeDatabase_keepsItsTokens_asNeverExpiringAndNeverUsed_andRecordsUses() throws Exception {
+    Path old = home.resolve("v3.db");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + old)) {
+      SqliteSchema.migrate(c, 3);
+      execute(c, "INSERT INTO tokens VALUES ('aaaaaaaaaaaaaaaa', 'acme', 'read', 'old', zeroblob(32), 1, NULL)");
+      execute(c, "INSERT INTO tokens VALUES ('bbbbbbbbbbbbbbbb', 'acme', 'admin', 'gone', zeroblob(32), 2, 3)");
+    }
+
+    try (SqliteMetadataStore store = SqliteMetadataStore.open(old)) {
+      TokenRecord kept = store.findToken("aaaaaaaaaaaaaaaa").orElseThrow();
+      assertEquals("old", kept.name());
+      assertEquals(Optional.empty(), kept.expiresAt());
+      assertEquals(Optional.empty(), kept.lastUsedAt());
+      assertEquals(Optional.of(Instant.ofEpochMilli(3)), store.findToken("bbbbbbbbbbbbbbbb").orElseThrow().revokedAt());
+      store.recordTokenUse("aaaaaaaaaaaaaaaa", T0);
+      assertEquals(Optional.of(T0), store.findToken("aaaaaaaaaaaaaaaa").orElseThrow().lastUsedAt());
+    }
+    assertEquals(4, SqliteSchema.latest());
+    assertEquals(4, query(old, "PRAGMA user_version"));
+  }
+
   private static void execute(Connection c, String sql) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute(sql);
