@@ -26,14 +26,16 @@ final class Authenticated {
   private final AccessTokens tokens;
   private final AuthenticationFailures failures;
   private final Audits audits;
+  private final ServerMetrics metrics;
   /**
    * A throttled refusal is meant to cost nothing: an audit line (and its fsync) for each would let one address
    * fill the disk. One line per address and minute says it is being throttled.
    */
   private final OncePerInterval throttledLines = new OncePerInterval(Duration.ofMinutes(1), 10_000);
 
-  Authenticated(AccessTokens tokens, AuthenticationFailures failures, Audits audits) {
+  Authenticated(AccessTokens tokens, AuthenticationFailures failures, Audits audits, ServerMetrics metrics) {
     this.tokens = tokens;
+    this.metrics = metrics;
     this.failures = failures;
     this.audits = audits;
   }
@@ -54,6 +56,7 @@ final class Authenticated {
     AuditTrail trail = audits.trail(ctx); // its request id goes back on every answer, logged or not
     Optional<Duration> throttled = failures.throttled(address);
     if (throttled.isPresent()) {
+      metrics.authFailure("throttled");
       if (throttledLines.due(address)) {
         trail.refused(Type.AUTH_THROTTLED, ErrorCode.THROTTLED);
       }
@@ -65,11 +68,13 @@ final class Authenticated {
       return check(ctx);
     } catch (EnvelopeException e) {
       if (e.code() == ErrorCode.UNAUTHENTICATED) {
+        metrics.authFailure("unauthenticated");
         failures.failed(address, ctx.method() + " " + ctx.path() + ": " + e.getMessage());
         trail.refused(Type.AUTH_FAILURE, ErrorCode.UNAUTHENTICATED); // nothing of the token itself
       } else if (e.code() == ErrorCode.TENANT_SHREDDED) {
         // A good secret, of a tenant that is gone: answered 410, but a failed authentication all the same, counted
         // against the address's budget (each costs an audit line and a flush).
+        metrics.authFailure("tenant_shredded");
         failures.failed(address, ctx.method() + " " + ctx.path() + ": the token of a shredded tenant");
         trail.refused(Type.AUTH_FAILURE, ErrorCode.TENANT_SHREDDED);
       }

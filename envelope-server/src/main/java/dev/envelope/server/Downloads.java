@@ -40,9 +40,11 @@ final class Downloads {
       "bytes=\\s*(\\d{1,18}-\\d{0,18}|-\\d{1,18})\\s*(,\\s*(\\d{1,18}-\\d{0,18}|-\\d{1,18})\\s*)*");
 
   private final FileService files;
+  private final ServerMetrics metrics;
 
-  Downloads(FileService files) {
+  Downloads(FileService files, ServerMetrics metrics) {
     this.files = files;
+    this.metrics = metrics;
   }
 
   /**
@@ -170,7 +172,7 @@ final class Downloads {
     void writeTo(OutputStream out) throws IOException;
   }
 
-  private static void stream(Context ctx, FileRecord file, AuditTrail trail, Body body) throws EnvelopeException {
+  private void stream(Context ctx, FileRecord file, AuditTrail trail, Body body) throws EnvelopeException {
     CountingOutputStream out = null;
     ErrorCode cutBy = ErrorCode.IO;
     try {
@@ -197,6 +199,7 @@ final class Downloads {
       abort(ctx, ErrorCode.UNAVAILABLE, "the file could not be read (incident " + incident + ")");
     } finally {
       trail.sent(out == null ? 0 : out.count, cutBy);
+      metrics.downloadSent(out == null ? 0 : out.count);
     }
   }
 

@@ -48,6 +48,10 @@ public final class EnvelopeServer implements AutoCloseable {
   private final Duration sweepInterval;
   private final HttpGuards.Listener listener;
   private final Health health;
+  private final ServerMetrics metrics = new ServerMetrics();
+  /** The loopback-only listener that serves {@code /metrics} without a token; null when metrics-port is off. */
+  private final Javalin metricsApp;
+  private final HttpGuards.Listener metricsListener;
   private ScheduledExecutorService sweeper;
 
   private EnvelopeServer(Builder b) {
@@ -65,26 +69,54 @@ public final class EnvelopeServer implements AutoCloseable {
       made[0] = HttpGuards.install(config, HttpGuards.Listen.plain("envelope-http", b.host, b.port,
           UPLOAD_READ_BUFFER), b.limits, Problems.errorFormat());
       Problems.register(config.routes);
-      Uploads uploads = new Uploads(b.files, b.bodies.formParts(), b.limits.maxHeaderBytes());
+      config.requestLogger.http(metrics::request);
+      Uploads uploads = new Uploads(b.files, b.bodies.formParts(), b.limits.maxHeaderBytes(), metrics);
       JsonRequests json = new JsonRequests(b.bodies.jsonBytes(), b.bodies.jsonDepth());
       Tokens admin = new Tokens(b.tokens, json);
       Audits audits = new Audits(b.audit);
-      routes(config.routes, new Authenticated(b.tokens, failures, audits), audits, b.files, health, uploads, admin,
-          new TenantsApi(b.tenants, json));
+      routes(config.routes, new Authenticated(b.tokens, failures, audits, metrics), audits, b.files, health, uploads,
+          admin, new TenantsApi(b.tenants, json), metrics);
     });
     this.listener = made[0];
+    if (b.metricsPort < 0) {
+      this.metricsApp = null;
+      this.metricsListener = null;
+    } else {
+      HttpGuards.Listener[] metricsMade = new HttpGuards.Listener[1];
+      this.metricsApp = Javalin.create(config -> {
+        config.startup.showJavalinBanner = false;
+        config.startup.showOldJavalinVersionWarning = false;
+        config.http.compressionStrategy = CompressionStrategy.NONE;
+        config.http.prefer405over404 = true;
+        // Loopback only, whatever the API's host: whoever can reach it may read the metrics without a token.
+        metricsMade[0] = HttpGuards.install(config, HttpGuards.Listen.plain("envelope-metrics", METRICS_HOST,
+            b.metricsPort, 0), b.limits, Problems.errorFormat());
+        Problems.register(config.routes);
+        config.routes.get("/metrics", metrics::serve);
+      });
+      this.metricsListener = metricsMade[0];
+    }
   }
+
+  /** The only address the metrics listener binds to. */
+  static final String METRICS_HOST = "127.0.0.1";
 
   /** The API: every route, its authentication and its handler. */
   private static void routes(RoutesConfig r, Authenticated auth, Audits audit, FileService files, Health health,
-      Uploads uploads, Tokens admin, TenantsApi tenants) {
-    Downloads downloads = new Downloads(files);
+      Uploads uploads, Tokens admin, TenantsApi tenants, ServerMetrics metrics) {
+    Downloads downloads = new Downloads(files, metrics);
     Files metadata = new Files(files);
     OpenApi openApi = new OpenApi();
 
     r.get("/healthz", health::live);
     r.get("/readyz", health::ready);
     r.get("/v1/openapi.json", openApi::serve); // no token: it describes the API, and holds nothing of a tenant
+    // Counts of the whole node, across tenants: an operator's. Not audited, as /healthz is not: it changes nothing
+    // and holds nothing of a tenant (failed authentications are audited by Authenticated all the same).
+    r.get("/metrics", auth.any((ctx, caller) -> {
+      caller.require(Role.OPERATOR);
+      metrics.serve(ctx);
+    }));
 
     r.post("/v1/files", auth.any(audit.on(Type.FILE_UPLOAD, uploads::upload)));
     r.get("/v1/files", auth.any(audit.on(Type.FILE_LIST, metadata::list)));
@@ -114,6 +146,14 @@ public final class EnvelopeServer implements AutoCloseable {
   public EnvelopeServer start() {
     CipherWarmUp.startInBackground();
     app.start();
+    if (metricsApp != null) {
+      try {
+        metricsApp.start();
+      } catch (RuntimeException e) {
+        app.stop();
+        throw e;
+      }
+    }
     // The first readiness check, so that /readyz has a state to answer from; start waits for it a little (a probe
     // right after start then has its answer), never a request: until it ends, /readyz says "not ready yet".
     health.awaitFirstCheck(Health.FIRST_CHECK_WAIT);
@@ -143,10 +183,12 @@ public final class EnvelopeServer implements AutoCloseable {
   private void sweep() {
     try {
       int removed = files.sweepOrphans(orphanGrace);
+      metrics.sweep(true, removed);
       if (removed > 0) {
         LOG.info("orphan sweeper removed {} blob(s)", removed);
       }
     } catch (Exception e) {
+      metrics.sweep(false, 0);
       // Keep the schedule: a store that is down now may be back at the next run.
       LOG.warn("orphan sweep failed: {}", e.getMessage());
     }
@@ -155,6 +197,16 @@ public final class EnvelopeServer implements AutoCloseable {
   /** The port the server listens on (the one picked when it was asked for port 0). */
   public int port() {
     return listener.port();
+  }
+
+  /** The port of the loopback listener that serves {@code /metrics} without a token; -1 when it is off. */
+  public int metricsPort() {
+    return metricsListener == null ? -1 : metricsListener.port();
+  }
+
+  /** The host of the metrics listener (always {@link #METRICS_HOST}); null when it is off. */
+  String metricsHost() {
+    return metricsListener == null ? null : metricsListener.host();
   }
 
   /** The host the server listens on. */
@@ -176,6 +228,9 @@ public final class EnvelopeServer implements AutoCloseable {
   /** Stops accepting requests, then stops the sweeper. */
   public void stop() {
     app.stop();
+    if (metricsApp != null) {
+      metricsApp.stop();
+    }
     health.close();
     if (sweeper != null) {
       sweeper.shutdownNow();
@@ -203,6 +258,7 @@ public final class EnvelopeServer implements AutoCloseable {
     private Duration sweepInterval = DEFAULT_SWEEP_INTERVAL;
     private AuditLog audit = AuditLog.off();
     private TenantAdmin tenants;
+    private int metricsPort = -1;
 
     private Builder(FileService files, AccessTokens tokens) {
       this.files = Objects.requireNonNull(files, "files");
@@ -219,6 +275,18 @@ public final class EnvelopeServer implements AutoCloseable {
     public Builder listen(String host, int port) {
       this.host = Objects.requireNonNull(host, "host");
       this.port = port;
+      return this;
+    }
+
+    /**
+     * A second listener, on 127.0.0.1 only, that serves {@code GET /metrics} without a token; port 0 picks a free
+     * port, -1 (the default) means none. On the API's port only an operator token may read {@code /metrics}.
+     */
+    public Builder metricsPort(int port) {
+      if (port < -1 || port > 65535) {
+        throw new IllegalArgumentException("the metrics port must be -1 (off) or from 0 to 65535");
+      }
+      this.metricsPort = port;
       return this;
     }
 
@@ -258,7 +326,8 @@ public final class EnvelopeServer implements AutoCloseable {
 
     /** Applies the HTTP settings: where to listen, and the bounds on clients and request bodies. */
     public Builder settings(ServerSettings settings) {
-      return listen(settings.host(), settings.port()).limits(settings.httpLimits()).bodyLimits(settings.bodyLimits());
+      return listen(settings.host(), settings.port()).limits(settings.httpLimits()).bodyLimits(settings.bodyLimits())
+          .metricsPort(settings.metricsPort());
     }
 
     public EnvelopeServer build() {

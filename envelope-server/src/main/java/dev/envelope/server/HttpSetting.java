@@ -9,6 +9,9 @@ package dev.envelope.server;
 public enum HttpSetting implements SettingKey {
   HOST("host", "ENVELOPE_HOST", ServerSettings.DEFAULT_HOST, "address to listen on"),
   PORT("port", "ENVELOPE_PORT", "8080", "port to listen on, 0 for any free port"),
+  METRICS_PORT("metrics-port", "ENVELOPE_METRICS_PORT", "off",
+      "port of a second listener, on 127.0.0.1 only, that serves GET /metrics without a token (0 for any free"
+          + " port, off for none); on the API's port only an operator token may read /metrics"),
   IDLE_TIMEOUT("idle-timeout", "ENVELOPE_IDLE_TIMEOUT", "30s",
       "how long a connection may stall before it is closed"),
   HEADER_TIMEOUT("header-timeout", "ENVELOPE_HEADER_TIMEOUT", "10s",

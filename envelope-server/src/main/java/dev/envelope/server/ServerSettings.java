@@ -19,6 +19,7 @@ public final class ServerSettings {
 
   private final String host;
   private final int port;
+  private final int metricsPort;
   private final HttpLimits httpLimits;
   private final BodyLimits bodyLimits;
 
@@ -26,6 +27,8 @@ public final class ServerSettings {
     this.host = sources.value(HttpSetting.HOST);
     this.port = (int) sources.parse(HttpSetting.PORT, "a port number from 0 to 65535",
         text -> SettingSources.within(Long.parseLong(text), 0, 65535));
+    this.metricsPort = (int) sources.parse(HttpSetting.METRICS_PORT, "a port number from 0 to 65535, or off",
+        text -> text.equalsIgnoreCase("off") ? Long.valueOf(-1) : SettingSources.within(Long.parseLong(text), 0, 65535));
     this.httpLimits = httpLimits(sources);
     this.bodyLimits = new BodyLimits((int) sources.parse(HttpSetting.MAX_JSON_SIZE,
         "a size from 1K to 1M (K or M suffix)", text -> SettingSources.within(SettingSources.sizeOf(text), 1024,
@@ -61,6 +64,11 @@ public final class ServerSettings {
 
   public int port() {
     return port;
+  }
+
+  /** The port of the loopback listener for {@code GET /metrics} without a token; -1 when it is off (the default). */
+  public int metricsPort() {
+    return metricsPort;
   }
 
   /** The bounds on connections, threads, headers, time, data rate and failed authentications. */

@@ -23,14 +23,25 @@ final class Uploads {
   private final FileService files;
   private final int maxParts;
   private final int maxPartHeaders;
+  private final ServerMetrics metrics;
 
-  Uploads(FileService files, int maxParts, int maxPartHeaders) {
+  Uploads(FileService files, int maxParts, int maxPartHeaders, ServerMetrics metrics) {
     this.files = files;
+    this.metrics = metrics;
     this.maxParts = maxParts;
     this.maxPartHeaders = maxPartHeaders;
   }
 
   void upload(Context ctx, Principal caller) throws EnvelopeException, IOException {
+    metrics.uploadStarted();
+    try {
+      store(ctx, caller);
+    } finally {
+      metrics.uploadEnded();
+    }
+  }
+
+  private void store(Context ctx, Principal caller) throws EnvelopeException, IOException {
     String type = ctx.header("Content-Type");
     boolean multipart = type != null && type.strip().toLowerCase(Locale.ROOT).startsWith("multipart/form-data");
     refuseTooLarge(ctx.req().getContentLengthLong(), multipart);
@@ -51,7 +62,7 @@ final class Uploads {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "a file needs a name: add ?name=NAME to the URL,"
           + " or send Content-Disposition: attachment; filename=\"NAME\"");
     }
-    try (InputStream body = ctx.bodyInputStream()) {
+    try (InputStream body = metrics.countUpload(ctx.bodyInputStream())) {
       // A declared length lets the data-key cache (if on) serve this upload; -1 when chunked.
       return files.upload(caller, name, type, body, ctx.req().getContentLengthLong());
     }
@@ -60,7 +71,7 @@ final class Uploads {
   private FileRecord multipart(Context ctx, Principal caller, String type) throws EnvelopeException, IOException {
     MultipartUpload upload;
     try {
-      upload = MultipartUpload.open(ctx.bodyInputStream(), type, maxParts, maxPartHeaders);
+      upload = MultipartUpload.open(metrics.countUpload(ctx.bodyInputStream()), type, maxParts, maxPartHeaders);
     } catch (MultipartUpload.MalformedException e) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, e.getMessage());
     }

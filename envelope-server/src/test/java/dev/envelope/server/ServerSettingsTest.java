@@ -41,6 +41,21 @@ class ServerSettingsTest {
   }
 
   @Test
+  void theMetricsPortIsOffByDefault_andTakesAPortOrOff() throws Exception {
+    assertEquals(-1, ServerSettings.resolve(flags, null, env).metricsPort());
+    env.put("ENVELOPE_METRICS_PORT", "9100");
+    assertEquals(9100, ServerSettings.resolve(flags, null, env).metricsPort());
+    flags.put(HttpSetting.METRICS_PORT, "OFF");
+    assertEquals(-1, ServerSettings.resolve(flags, null, env).metricsPort());
+    flags.put(HttpSetting.METRICS_PORT, "0");
+    assertEquals(0, ServerSettings.resolve(flags, null, env).metricsPort());
+    flags.put(HttpSetting.METRICS_PORT, "65536");
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> ServerSettings.resolve(flags, null, env));
+    assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+    assertTrue(e.getMessage().contains("--metrics-port"), e.getMessage());
+  }
+
+  @Test
   void aFlagBeatsTheEnvironmentWhichBeatsTheNamedFile() throws Exception {
     Path file = Files.writeString(dir.resolve("http.conf"), "port = 1111\nhost = 10.0.0.1\nidle-timeout = 1m\n"
         + "max-json-depth = 5\n");

@@ -1,0 +1,146 @@
+package dev.envelope.server;
+
+import io.javalin.http.Context;
+import io.javalin.router.Endpoint;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * The server's metrics, in a registry of its own (not the Prometheus client's global one), written by the
+ * Prometheus Java client in its text format for {@code GET /metrics}.
+ *
+ * <p>Every label has a small, fixed set of values: a route is the route's template ({@code /v1/files/{id}}, or
+ * {@code unmatched}), never the path a client sent, so no file id, tenant, token or address can become a label
+ * value; no metric holds a secret.
+ */
+final class ServerMetrics {
+  /** The route label of a request no route matched (404, 405). */
+  static final String UNMATCHED = "unmatched";
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
+
+  private final Counter requests = Counter.builder().name("envelope_http_requests")
+      .help("HTTP requests answered, by route template, method and status")
+      .labelNames("route", "method", "status").register(registry);
+  private final Histogram latency = Histogram.builder().name("envelope_http_request_duration_seconds")
+      .help("Time from a request's arrival to the end of its answer (a transfer's whole body), by route template,"
+          + " method and status")
+      .labelNames("route", "method", "status").classicOnly().withoutExemplars().register(registry);
+  private final Counter uploadBytes = Counter.builder().name("envelope_upload_received_bytes")
+      .help("Bytes of upload bodies read from clients (a multipart body's framing included)").register(registry);
+  private final Counter downloadBytes = Counter.builder().name("envelope_download_sent_bytes")
+      .help("Bytes of file content sent to clients by downloads").register(registry);
+  private final Gauge uploadsInFlight = Gauge.builder().name("envelope_uploads_in_flight")
+      .help("Authenticated uploads being received now").register(registry);
+  private final Counter authFailures = Counter.builder().name("envelope_auth_failures")
+      .help("Refused authentications, by reason: unauthenticated (no, bad, expired or revoked token),"
+          + " tenant_shredded (the token of a shredded tenant), throttled (the address is over its budget)")
+      .labelNames("reason").register(registry);
+  private final Counter sweeps = Counter.builder().name("envelope_orphan_sweeps")
+      .help("Runs of this node's orphan sweeper, by outcome (ok, error)").labelNames("outcome").register(registry);
+  private final Counter orphansRemoved = Counter.builder().name("envelope_orphan_blobs_removed")
+      .help("Blobs without a row removed by this node's orphan sweeper").register(registry);
+
+  ServerMetrics() {
+    for (String reason : new String[] {"unauthenticated", "tenant_shredded", "throttled"}) {
+      authFailures.labelValues(reason); // present at 0 from the start, so that a rate has a first point
+    }
+    sweeps.labelValues("ok");
+    sweeps.labelValues("error");
+  }
+
+  /** Counts one answered request (Javalin's request logger calls it after the answer). */
+  void request(Context ctx, float millis) {
+    Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
+    String route = endpoint == null ? UNMATCHED : endpoint.path;
+    String method = ctx.method().name();
+    String status = Integer.toString(ctx.statusCode());
+    requests.labelValues(route, method, status).inc();
+    latency.labelValues(route, method, status).observe(millis / 1000.0);
+  }
+
+  /** {@code body}, counting the bytes read from it as upload bytes. */
+  InputStream countUpload(InputStream body) {
+    return new FilterInputStream(body) {
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0) {
+          uploadBytes.inc();
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] buf, int off, int len) throws IOException {
+        int n = super.read(buf, off, len);
+        if (n > 0) {
+          uploadBytes.inc(n);
+        }
+        return n;
+      }
+
+      @Override
+      public long skip(long n) throws IOException {
+        long skipped = super.skip(n);
+        if (skipped > 0) {
+          uploadBytes.inc(skipped);
+        }
+        return skipped;
+      }
+    };
+  }
+
+  void downloadSent(long bytes) {
+    if (bytes > 0) {
+      downloadBytes.inc(bytes);
+    }
+  }
+
+  void uploadStarted() {
+    uploadsInFlight.inc();
+  }
+
+  void uploadEnded() {
+    uploadsInFlight.dec();
+  }
+
+  void authFailure(String reason) {
+    authFailures.labelValues(reason).inc();
+  }
+
+  void sweep(boolean ok, int removed) {
+    sweeps.labelValues(ok ? "ok" : "error").inc();
+    if (removed > 0) {
+      orphansRemoved.inc(removed);
+    }
+  }
+
+  /** The exposition's media type. */
+  String contentType() {
+    return writer.getContentType();
+  }
+
+  /** Writes every metric, in the Prometheus text format. */
+  void write(OutputStream out) throws IOException {
+    writer.write(out, registry.scrape());
+  }
+
+  /** Answers a scrape. */
+  void serve(Context ctx) throws IOException {
+    ctx.status(200);
+    ctx.contentType(contentType());
+    ctx.header("Cache-Control", "no-store");
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(8192);
+    write(body);
+    ctx.result(body.toByteArray());
+  }
+}
