@@ -189,6 +189,29 @@ class AccessTokensTest {
   }
 
   @Test
+  void aTokenMadeByAnExpiringToken_neverOutlivesIt() throws EnvelopeException {
+    Instant makersEnd = clock.instant().plus(Duration.ofMinutes(2)).truncatedTo(ChronoUnit.MILLIS);
+    AccessTokens.IssuedToken maker = tokens.create(OPERATOR, "acme", Role.ADMIN, "short admin", makersEnd);
+    Principal admin = tokens.authenticate(maker.token());
+
+    AccessTokens.IssuedToken unsaid = tokens.create(admin, "acme", Role.ADMIN, "made without an expiry");
+    assertEquals(Optional.of(makersEnd), unsaid.record().expiresAt(), "it ends with its maker");
+    AccessTokens.IssuedToken sooner = tokens.create(admin, "acme", Role.READ, "sooner",
+        makersEnd.minusSeconds(60));
+    assertEquals(Optional.of(makersEnd.minusSeconds(60)), sooner.record().expiresAt());
+    int before = tokens.list(OPERATOR, "acme").size();
+    EnvelopeException later = assertCode(ErrorCode.INVALID_ARGUMENT,
+        () -> tokens.create(admin, "acme", Role.ADMIN, "later", makersEnd.plusSeconds(1)));
+    assertTrue(later.getMessage().contains("may not outlive the token that makes it"), later.getMessage());
+    assertEquals(before, tokens.list(OPERATOR, "acme").size(), "no token made");
+
+    clock.set(makersEnd);
+    assertCode(ErrorCode.UNAUTHENTICATED, () -> tokens.authenticate(unsaid.token()));
+    // A token that never expires, or the local operator, makes tokens that never expire unless told.
+    assertEquals(Optional.empty(), tokens.create(OPERATOR, "acme", Role.ADMIN, "lasting").record().expiresAt());
+  }
+
+  @Test
   void tokenWithoutExpiry_neverExpires() throws EnvelopeException {
     AccessTokens.IssuedToken issued = tokens.create(OPERATOR, "acme", Role.READ, "forever");
     assertEquals(Optional.empty(), issued.record().expiresAt());

@@ -27,7 +27,7 @@ final class Conditions {
 
   /** GET and HEAD: whether the client's copy is current, so the answer is 304 with no body. */
   static boolean notModified(Context ctx, String etag, Instant storedAt) {
-    String noneMatch = ctx.header("If-None-Match");
+    String noneMatch = all(ctx, "If-None-Match");
     if (noneMatch != null) {
       return matches(noneMatch, etag, false);
     }
@@ -37,7 +37,7 @@ final class Conditions {
 
   /** DELETE: throws {@link ErrorCode#PRECONDITION_FAILED} unless the file is the one the conditions name. */
   static void requireMatch(Context ctx, String etag, Instant storedAt) throws EnvelopeException {
-    String match = ctx.header("If-Match");
+    String match = all(ctx, "If-Match");
     if (match != null) {
       if (!matches(match, etag, true)) {
         throw new EnvelopeException(ErrorCode.PRECONDITION_FAILED, "If-Match names no version of this file"
@@ -77,12 +77,42 @@ final class Conditions {
     return false;
   }
 
-  /** An HTTP-date header in epoch milliseconds, or -1 when absent or unparseable (then it is ignored). */
-  private static long date(Context ctx, String name) {
-    try {
-      return ctx.req().getDateHeader(name);
-    } catch (IllegalArgumentException e) {
+  /** Every field line of a list header, joined as one list (RFC 9110, section 5.3); null when there is none. */
+  private static String all(Context ctx, String name) {
+    java.util.List<String> lines = java.util.Collections.list(ctx.req().getHeaders(name));
+    return lines.isEmpty() ? null : String.join(",", lines);
+  }
+
+  /**
+   * IMF-fixdate ({@code Sun, 06 Nov 1994 08:49:37 GMT}), the one form RFC 9110 has senders write; a one-digit
+   * day is taken too, as Java's {@code RFC_1123_DATE_TIME} writes it.
+   */
+  private static final java.util.regex.Pattern IMF_FIXDATE = java.util.regex.Pattern.compile(
+      "(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \\d{4}"
+          + " \\d{2}:\\d{2}:\\d{2} GMT");
+
+  /**
+   * An HTTP-date header in epoch milliseconds, or -1 when absent, repeated, or not an IMF-fixdate (then it is
+   * ignored, as RFC 9110 says of an invalid date: a lenient parser read {@code ... -1200} as GMT and answered a
+   * wrong 412). The two obsolete forms are ignored too: ignoring a condition only ever sends the full answer.
+   */
+  static long date(Context ctx, String name) {
+    java.util.List<String> lines = java.util.Collections.list(ctx.req().getHeaders(name));
+    if (lines.size() != 1) {
       return -1;
+    }
+    return imfFixdate(lines.get(0).strip());
+  }
+
+  static long imfFixdate(String value) {
+    if (!IMF_FIXDATE.matcher(value).matches()) {
+      return -1;
+    }
+    try {
+      return java.time.ZonedDateTime.parse(value, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
+          .withResolverStyle(java.time.format.ResolverStyle.STRICT)).toInstant().toEpochMilli();
+    } catch (java.time.format.DateTimeParseException e) {
+      return -1; // a day or month that does not exist, or a weekday that does not match the date
     }
   }
 }

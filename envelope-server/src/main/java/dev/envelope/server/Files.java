@@ -40,6 +40,7 @@ final class Files {
 
   void delete(Context ctx, Principal caller) throws EnvelopeException {
     if (Conditions.writeConditions(ctx)) {
+      caller.require(dev.envelope.service.Role.WRITE); // a read token gets its 403 first, as without a condition
       FileRecord file = files.describe(caller, ctx.pathParam("id"));
       AuditTrail.in(ctx).file(file);
       Conditions.requireMatch(ctx, Downloads.etag(file), file.createdAt());

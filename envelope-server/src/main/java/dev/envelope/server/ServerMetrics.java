@@ -61,10 +61,19 @@ final class ServerMetrics {
   void request(Context ctx, float millis) {
     Endpoint endpoint = ctx.endpoints().matchedHttpEndpoint();
     String route = endpoint == null ? UNMATCHED : endpoint.path;
-    String method = ctx.method().name();
+    String method = methodLabel(ctx.method().name());
     String status = Integer.toString(ctx.statusCode());
     requests.labelValues(route, method, status).inc();
     latency.labelValues(route, method, status).observe(millis / 1000.0);
+  }
+
+  /** The methods that are label values as they are; any other (a client may send any token) is {@code other}. */
+  private static final java.util.Set<String> KNOWN_METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE",
+      "PATCH", "OPTIONS", "TRACE", "CONNECT");
+
+  /** A method as a label value: one of {@link #KNOWN_METHODS}, or {@code other}, so no client can add series. */
+  static String methodLabel(String method) {
+    return KNOWN_METHODS.contains(method) ? method : "other";
   }
 
   /** {@code body}, counting the bytes read from it as upload bytes. */

@@ -40,7 +40,8 @@ class ConditionalRequestsTest {
   }
 
   private static String httpDate(ZonedDateTime time) {
-    return DateTimeFormatter.RFC_1123_DATE_TIME.format(time.withZoneSameInstant(ZoneOffset.UTC));
+    return DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.US)
+        .format(time.withZoneSameInstant(ZoneOffset.UTC));
   }
 
   @Test
@@ -126,5 +127,51 @@ class ConditionalRequestsTest {
     assertEquals(200, t.send(t.request("/v1/files/" + id, t.reader).build()).statusCode(), "nothing deleted");
     assertEquals(204, t.send(t.request("/v1/files/" + id, t.writer)
         .header("If-Unmodified-Since", httpDate(ZonedDateTime.now().plusDays(1))).DELETE().build()).statusCode());
+  }
+
+  /** Hostile review: a read token with a condition got 412 (and the ETag) where it gets 403 without one. */
+  @Test
+  void aConditionalDelete_byAReadToken_isForbiddenFirst() throws Exception {
+    String id = upload();
+    for (String[] condition : new String[][] {{"If-Match", "\"zz\""}, {"If-Match", "\"" + id + "\""},
+        {"If-Unmodified-Since", "Thu, 01 Jan 1970 00:00:00 GMT"}}) {
+      HttpResponse<String> r = t.send(t.request("/v1/files/" + id, t.reader).header(condition[0], condition[1])
+          .DELETE().build());
+      assertEquals(403, r.statusCode(), condition[0] + ": " + r.body());
+    }
+    assertEquals(200, t.send(t.request("/v1/files/" + id, t.reader).build()).statusCode(), "nothing deleted");
+  }
+
+  /** Hostile review: a lenient parser read a date with another zone as GMT and answered a wrong 412. */
+  @Test
+  void datesThatAreNotImfFixdates_areIgnored() throws Exception {
+    String id = upload();
+    String yesterday = httpDate(ZonedDateTime.now().minusDays(1));
+    String tomorrow = httpDate(ZonedDateTime.now().plusDays(1));
+    assertEquals(304, get(id, "If-Modified-Since", tomorrow).statusCode(), "the valid form is read");
+    for (String notImf : new String[] {tomorrow.replace(" GMT", " -1200"), tomorrow.replace(" GMT", ""),
+        "Sunday, 06-Nov-00 08:49:37 GMT", "Sun Nov  6 08:49:37 2100", "Sun, 30 Feb 2100 00:00:00 GMT",
+        tomorrow + ", " + tomorrow}) {
+      assertEquals(200, get(id, "If-Modified-Since", notImf).statusCode(), notImf);
+    }
+    HttpResponse<String> r = t.send(t.request("/v1/files/" + id, t.writer)
+        .header("If-Unmodified-Since", yesterday.replace(" GMT", " -1200")).DELETE().build());
+    assertEquals(204, r.statusCode(), "an invalid date is ignored: the delete is unconditional");
+  }
+
+  /** Hostile review: only the first of two If-None-Match lines was read. */
+  @Test
+  void aListHeaderSentOnTwoLines_isOneList() throws Exception {
+    String id = upload();
+    String etag = "\"" + id + "\"";
+    java.net.URI uri = t.uri("/v1/files/" + id);
+    try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout(20_000);
+      socket.getOutputStream().write(("GET /v1/files/" + id + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+          + t.reader + "\r\nIf-None-Match: \"zz\"\r\nIf-None-Match: " + etag + "\r\nConnection: close\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertTrue(answer.startsWith("HTTP/1.1 304"), answer);
+    }
   }
 }

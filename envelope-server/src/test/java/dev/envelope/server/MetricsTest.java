@@ -131,6 +131,33 @@ class MetricsTest {
     }
   }
 
+  /** Hostile review: any method token used to become a label value, so a client without a token added series. */
+  @Test
+  void unknownMethods_areOneLabelValue_soNoClientCanAddSeries() throws Exception {
+    try (TestServer t = TestServer.configured(b -> b.metricsPort(0))) {
+      java.net.URI api = t.uri("/v1/files");
+      for (int i = 0; i < 20; i++) {
+        try (java.net.Socket socket = new java.net.Socket(api.getHost(), api.getPort())) {
+          socket.setSoTimeout(20_000);
+          socket.getOutputStream().write(("M" + i + "X".repeat(200) + " /v1/files HTTP/1.1\r\nHost: x\r\n"
+              + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          String answer = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+          assertTrue(answer.startsWith("HTTP/1.1 4"), answer);
+        }
+      }
+      Scrape s = awaitScrape(t, x -> x.sum("envelope_http_requests_total") >= 20);
+      assertFalse(s.text.contains("XXXX"), "no method token became a label value");
+      java.util.Set<String> methods = new java.util.TreeSet<>();
+      s.labelSets.forEach(labels -> {
+        if (labels.containsKey("method")) {
+          methods.add(labels.get("method"));
+        }
+      });
+      assertEquals(java.util.Set.of("other"), methods, s.text);
+      assertEquals(20, s.sum("envelope_http_requests_total"));
+    }
+  }
+
   @Test
   void withoutAMetricsPort_thereIsNoSecondListener() throws Exception {
     try (TestServer t = TestServer.start()) {

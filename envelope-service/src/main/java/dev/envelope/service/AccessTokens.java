@@ -113,6 +113,17 @@ public final class AccessTokens {
     if (expiry.isPresent()) {
       checkExpiry(now, expiry.get());
     }
+    // A token never outlives the token that made it: an expiring admin token cannot mint a lasting one.
+    Optional<Instant> makersEnd = caller.tokenId().isEmpty() || caller.tokenId().equals(Principal.LOCAL)
+        ? Optional.empty() : store.findToken(caller.tokenId()).flatMap(TokenRecord::expiresAt);
+    if (makersEnd.isPresent()) {
+      if (expiry.isEmpty()) {
+        expiry = makersEnd; // unsaid: it ends with its maker
+      } else if (expiry.get().isAfter(makersEnd.get())) {
+        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "a token may not outlive the token that makes it,"
+            + " which expires at " + makersEnd.get());
+      }
+    }
     String owner = tenant == null ? caller.tenant() : tenant;
     if (!Tenants.isValid(owner)) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
