@@ -119,7 +119,7 @@ class AccessTest {
   @Test
   void anExpiredTokenIs401_answeredExactlyLikeAnUnknownOne() throws Exception {
     HttpResponse<String> created = t.send(t.request("/v1/tokens", t.operator).POST(HttpRequest.BodyPublishers
-        .ofString("{\"role\":\"read\",\"expiresAt\":\"" + java.time.Instant.now().plusMillis(1500) + "\"}"))
+        .ofString("{\"role\":\"read\",\"expiresAt\":\"" + java.time.Instant.now().plusMillis(3000) + "\"}"))
         .build());
     assertEquals(201, created.statusCode(), created.body());
     JsonNode issued = Json.MAPPER.readTree(created.body());
