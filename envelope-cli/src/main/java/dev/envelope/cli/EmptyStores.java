@@ -49,6 +49,16 @@ final class EmptyStores implements MetadataStore, TokenStore, TenantStore {
   }
 
   @Override
+  public Optional<FileRecord> rename(String tenant, String id, String name, String contentType) {
+    return Optional.empty();
+  }
+
+  @Override
+  public Usage usage(String tenant) {
+    return new Usage(0, 0);
+  }
+
+  @Override
   public boolean exists(String id) {
     return false;
   }

@@ -288,6 +288,35 @@ class ClientCommandsTest {
     assertTrue(toStdout.stdout.length < data.length, "only authenticated segments went out");
   }
 
+  @Test
+  void renameUsageAndTheDigest_asUsersRunThem() throws Exception {
+    String id = upload("upload", plain.toString(), "--name", "draft.bin");
+    CliRunner.Result json = cli.run("ls", "--json");
+    String digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(data));
+    assertTrue(json.out().contains("\"sha256\":\"" + digest + "\""), json.out());
+
+    CliRunner.Result renamed = cli.run("rename", id, "final.bin", "--type", "application/x-final");
+    assertEquals(0, renamed.status, renamed.toString());
+    assertEquals("", renamed.out());
+    json = cli.run("ls", "--json");
+    assertTrue(json.out().contains("\"name\":\"final.bin\",\"size\":100000,\"contentType\":\"application/x-final\""),
+        json.out());
+    assertError(cli.run("rename", id), 2, "invalid-argument");
+    assertError(cli.run("rename", "aaaaaaaaaaaaaaaaaaaaaaaaaa", "x"), 13, "not-found");
+    assertError(cli.run("rename", id, ""), 2, "invalid-argument");
+
+    upload(new byte[234], "upload", "-", "--name", "second");
+    CliRunner.Result usage = cli.run("usage");
+    assertEquals(0, usage.status, usage.toString());
+    assertEquals("tenant " + tenant + ": 2 files, 97.9 KiB (100234 bytes)\n", usage.out());
+    assertEquals("{\"tenant\":\"" + tenant + "\",\"files\":2,\"bytes\":100234}\n", cli.run("usage", "--json").out());
+
+    cli.env.put("ENVELOPE_TOKEN", token(tenant, "read"));
+    assertError(cli.run("rename", id, "mine.bin"), 15, "forbidden");
+    assertEquals(0, cli.run("usage").status, "a reader sees its tenant's usage");
+  }
+
   private static void assertError(CliRunner.Result r, int status, String code) {
     assertEquals(status, r.status, r.toString());
     assertTrue(r.stderr.matches("envelope: error: [^\\n]+ \\[" + code + "\\]\\n"), r.stderr);

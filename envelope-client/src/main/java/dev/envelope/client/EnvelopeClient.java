@@ -173,6 +173,32 @@ public final class EnvelopeClient {
   }
 
   /**
+   * Renames a file and sets its content type (either may be null: kept); needs a write token. The content and id
+   * stay. A file the server stored under a shared data key cannot be renamed ({@code conflict}).
+   */
+  public FileInfo rename(String id, String name, String contentType) throws EnvelopeClientException {
+    if (name == null && contentType == null) {
+      throw new IllegalArgumentException("give a name, a content type or both");
+    }
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    if (name != null) {
+      body.put("name", name);
+    }
+    if (contentType != null) {
+      body.put("contentType", contentType);
+    }
+    HttpRequest request = transport.request("/v1/files/" + Transport.id(id, "file"), true)
+        .header("Content-Type", "application/json")
+        .method("PATCH", BodyPublishers.ofByteArray(Json.write(body))).build();
+    return Json.file(transport.json(request, 200));
+  }
+
+  /** How many files the caller's tenant has and their plaintext bytes. */
+  public Usage usage() throws EnvelopeClientException {
+    return Json.usage(transport.json(transport.request("/v1/usage", true).GET().build(), 200));
+  }
+
+  /**
    * One page of the caller's files, newest first.
    *
    * @param limit at most this many files (the server caps it)

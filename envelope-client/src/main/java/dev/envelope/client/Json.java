@@ -48,8 +48,12 @@ final class Json {
   }
 
   static FileInfo file(JsonNode node) throws EnvelopeClientException {
+    JsonNode sha256 = node.get("sha256");
+    if (sha256 != null && !sha256.isNull() && !(sha256.isTextual() && sha256.asText().matches("[0-9a-f]{64}"))) {
+      throw unexpected("its sha256 is not 64 hex digits");
+    }
     return new FileInfo(text(node, "id"), text(node, "name"), number(node, "size"), text(node, "contentType"),
-        instant(node, "createdAt"));
+        instant(node, "createdAt"), sha256 == null || sha256.isNull() ? Optional.empty() : Optional.of(sha256.asText()));
   }
 
   static FilePage page(JsonNode node) throws EnvelopeClientException {
@@ -65,12 +69,10 @@ final class Json {
   }
 
   static TokenInfo token(JsonNode node) throws EnvelopeClientException {
-    JsonNode revoked = node.get("revokedAt");
-    Optional<Instant> revokedAt = revoked == null || revoked.isNull()
-        ? Optional.empty() : Optional.of(instant(node, "revokedAt"));
     JsonNode name = node.get("name");
     return new TokenInfo(text(node, "id"), text(node, "tenant"), text(node, "role"),
-        name == null || name.isNull() ? "" : text(node, "name"), instant(node, "createdAt"), revokedAt);
+        name == null || name.isNull() ? "" : text(node, "name"), instant(node, "createdAt"),
+        optionalInstant(node, "revokedAt"), optionalInstant(node, "expiresAt"), optionalInstant(node, "lastUsedAt"));
   }
 
   static List<TokenInfo> tokens(JsonNode node) throws EnvelopeClientException {
@@ -125,6 +127,15 @@ final class Json {
       throw unexpected("its " + field + " is missing or not a size");
     }
     return value.asLong();
+  }
+
+  static Usage usage(JsonNode node) throws EnvelopeClientException {
+    return new Usage(text(node, "tenant"), number(node, "files"), number(node, "bytes"));
+  }
+
+  private static Optional<Instant> optionalInstant(JsonNode node, String field) throws EnvelopeClientException {
+    JsonNode value = node.get(field);
+    return value == null || value.isNull() ? Optional.empty() : Optional.of(instant(node, field));
   }
 
   private static Instant instant(JsonNode node, String field) throws EnvelopeClientException {

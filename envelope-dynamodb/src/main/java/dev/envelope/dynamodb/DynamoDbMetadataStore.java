@@ -250,6 +250,54 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore, T
   }
 
   @Override
+  public Optional<FileRecord> rename(String tenant, String id, String name, String contentType)
+      throws EnvelopeException {
+    checkText(name, FileNames.MAX_NAME_BYTES, "a file name");
+    checkText(contentType, MAX_TEXT_BYTES, "a content type");
+    if (!Items.isValidId(id) || !Tenants.isValid(tenant)) {
+      return Optional.empty();
+    }
+    try {
+      // Conditional on the tenant: a missing row fails the condition, so a rename never makes one.
+      Map<String, AttributeValue> now = calls.client().updateItem(b -> b.tableName(calls.table())
+          .key(Items.fileKey(id)).conditionExpression("#t = :t").updateExpression("SET #n = :n, #c = :c")
+          .expressionAttributeNames(Map.of("#t", TableSchema.TENANT, "#n", "name", "#c", "contentType"))
+          .expressionAttributeValues(Map.of(":t", Items.s(tenant), ":n", Items.s(name), ":c", Items.s(contentType)))
+          .returnValues(software.amazon.awssdk.services.dynamodb.model.ReturnValue.ALL_NEW)).attributes();
+      return Optional.of(Items.parse(() -> Items.fileRecord(now), "file row"));
+    } catch (ConditionalCheckFailedException e) {
+      return DynamoDbCalls.isRetry(e) ? get(tenant, id) : Optional.empty();
+    } catch (SdkException e) {
+      throw calls.failure("rename a file row", e);
+    }
+  }
+
+  /** Reads the sizes of every file of the tenant through the tenant's index: one read unit per 4 KB of index. */
+  @Override
+  public Usage usage(String tenant) throws EnvelopeException {
+    if (!Tenants.isValid(tenant)) {
+      return new Usage(0, 0);
+    }
+    long files = 0;
+    long bytes = 0;
+    Map<String, AttributeValue> start = null;
+    do {
+      QueryRequest request = QueryRequest.builder().tableName(calls.table()).indexName(TableSchema.FILES_INDEX)
+          .keyConditionExpression("#t = :t").projectionExpression("#s")
+          .expressionAttributeNames(Map.of("#t", TableSchema.TENANT, "#s", "size"))
+          .expressionAttributeValues(Map.of(":t", Items.s(tenant))).exclusiveStartKey(start).build();
+      QueryResponse response = calls.call("sum a tenant's files", () -> calls.client().query(request));
+      for (Map<String, AttributeValue> item : response.items()) {
+        files++;
+        bytes += Items.parse(() -> Long.parseLong(item.get("size").n()), "file row");
+      }
+      start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+          ? response.lastEvaluatedKey() : null;
+    } while (start != null);
+    return new Usage(files, bytes);
+  }
+
+  @Override
   public boolean exists(String id) throws EnvelopeException {
     return Items.isValidId(id) && calls.getItem(Items.fileKey(id), "look up a file row") != null;
   }

@@ -45,6 +45,8 @@ final class Items {
   private static final String TENANT_PREFIX = "n#";
   /** A token's last use, epoch milliseconds (absent: never). */
   static final String LAST_USED = "lastUsedAt";
+  /** A file's plaintext digest; absent on rows stored before Envelope recorded it. */
+  static final String SHA256 = "sha256";
 
   private Items() {}
 
@@ -98,6 +100,9 @@ final class Items {
     item.put("wrappedKey", b(f.wrappedKey().ciphertext()));
     item.put("formatVersion", n(f.formatVersion()));
     item.put("segmentSize", n(f.segmentSize()));
+    if (f.sha256() != null) {
+      item.put(SHA256, s(f.sha256()));
+    }
     return item;
   }
 
@@ -107,7 +112,8 @@ final class Items {
         num(item, "size"), Instant.ofEpochMilli(num(item, "createdAt")), str(item, "keyService"),
         WrappedKey.of(str(item, "rootKeyId"), Math.toIntExact(num(item, "rootKeyVersion")),
             item.get("wrappedKey").b().asByteArray()),
-        Math.toIntExact(num(item, "formatVersion")), Math.toIntExact(num(item, "segmentSize")));
+        Math.toIntExact(num(item, "formatVersion")), Math.toIntExact(num(item, "segmentSize")),
+        item.containsKey(SHA256) ? str(item, SHA256) : null);
   }
 
   static Map<String, AttributeValue> tokenItem(TokenRecord t) {

@@ -116,6 +116,7 @@ class MigrationTest {
       FileRecord was = e.getKey();
       FileRecord now = to.stores.metadata().get(was.tenant(), was.id()).orElseThrow();
       assertTrue(Migration.sameContent(was, now), was.toString());
+      assertTrue(now.sha256() != null && now.sha256().equals(was.sha256()), "the digest moves with the row");
       assertEquals(ServiceFixture.SEGMENT, now.segmentSize());
       assertEquals("local", now.keyService());
       assertEquals(was.tenant().equals("acme") ? acme.rootKey() : to.rootKey, now.wrappedKey().rootKeyId());

@@ -108,6 +108,17 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore, T
   }
 
   @Override
+  public Optional<FileRecord> rename(String tenant, String id, String name, String contentType)
+      throws EnvelopeException {
+    return files.rename(tenant, id, name, contentType);
+  }
+
+  @Override
+  public Usage usage(String tenant) throws EnvelopeException {
+    return files.usage(tenant);
+  }
+
+  @Override
   public boolean exists(String id) throws EnvelopeException {
     return files.exists(id);
   }

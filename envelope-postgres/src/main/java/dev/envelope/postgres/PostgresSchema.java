@@ -73,7 +73,11 @@ final class PostgresSchema {
       // 4: tokens that end, and when each was last used (NULL: never), like SQLite's
       List.of(
           "ALTER TABLE tokens ADD COLUMN expires_at timestamptz(3)",
-          "ALTER TABLE tokens ADD COLUMN last_used_at timestamptz(3)"));
+          "ALTER TABLE tokens ADD COLUMN last_used_at timestamptz(3)"),
+      // 5: the plaintext's SHA-256 (NULL for files stored before), and a tenant's optional quota, like SQLite's
+      List.of(
+          "ALTER TABLE files ADD COLUMN sha256 text CHECK (sha256 ~ '^[0-9a-f]{64}$')",
+          "ALTER TABLE tenants ADD COLUMN quota_bytes bigint CHECK (quota_bytes >= 0)"));
 
   private PostgresSchema() {}
 

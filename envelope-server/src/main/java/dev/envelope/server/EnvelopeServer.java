@@ -75,7 +75,7 @@ public final class EnvelopeServer implements AutoCloseable {
       Tokens admin = new Tokens(b.tokens, json);
       Audits audits = new Audits(b.audit);
       routes(config.routes, new Authenticated(b.tokens, failures, audits, metrics), audits, b.files, health, uploads,
-          admin, new TenantsApi(b.tenants, json), metrics);
+          admin, new TenantsApi(b.tenants, json), json, metrics);
     });
     this.listener = made[0];
     if (b.metricsPort < 0) {
@@ -103,9 +103,9 @@ public final class EnvelopeServer implements AutoCloseable {
 
   /** The API: every route, its authentication and its handler. */
   private static void routes(RoutesConfig r, Authenticated auth, Audits audit, FileService files, Health health,
-      Uploads uploads, Tokens admin, TenantsApi tenants, ServerMetrics metrics) {
+      Uploads uploads, Tokens admin, TenantsApi tenants, JsonRequests json, ServerMetrics metrics) {
     Downloads downloads = new Downloads(files, metrics);
-    Files metadata = new Files(files);
+    Files metadata = new Files(files, json);
     OpenApi openApi = new OpenApi();
 
     r.get("/healthz", health::live);
@@ -124,6 +124,8 @@ public final class EnvelopeServer implements AutoCloseable {
     r.head("/v1/files/{id}", auth.any(audit.on(Type.FILE_HEAD, downloads::head)));
     r.get("/v1/files/{id}/metadata", auth.any(audit.on(Type.FILE_METADATA, metadata::metadata)));
     r.delete("/v1/files/{id}", auth.any(audit.on(Type.FILE_DELETE, metadata::delete)));
+    r.patch("/v1/files/{id}", auth.any(audit.on(Type.FILE_RENAME, metadata::rename)));
+    r.get("/v1/usage", auth.any(audit.on(Type.USAGE_READ, metadata::usage)));
 
     // The role is checked inside the audit, so that a refused token request is on the log too.
     r.post("/v1/tokens", auth.any(audit.on(Type.TOKEN_CREATE, Role.ADMIN, admin::create)));

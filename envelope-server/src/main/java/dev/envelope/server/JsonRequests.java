@@ -58,4 +58,30 @@ final class JsonRequests {
     }
     return node;
   }
+
+  /** A string member, or null when it is absent and not {@code required}; any other JSON is refused. */
+  static String text(JsonNode body, String field, boolean required) throws EnvelopeException {
+    JsonNode value = body.get(field);
+    if (value == null) {
+      if (required) {
+        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "'" + field + "' is required");
+      }
+      return null;
+    }
+    if (!value.isTextual()) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "'" + field + "' must be a string");
+    }
+    return value.textValue();
+  }
+
+  /** Refuses a member other than {@code known}: a misspelt one would otherwise be ignored in silence. */
+  static void onlyMembers(JsonNode body, java.util.Set<String> known) throws EnvelopeException {
+    for (java.util.Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!known.contains(name)) {
+        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "the body has a member this request does not"
+            + " take: it takes " + String.join(", ", new java.util.TreeSet<>(known)));
+      }
+    }
+  }
 }

@@ -118,17 +118,19 @@ public final class FileService {
       EncryptionContext keyContext = keyContextOf(pending);
       try (DataKey key = dataKeys.lease(caller.tenant(), slot, declaredSize,
           () -> generate(caller.tenant(), wrapUnder, keyContext))) {
-        size = writeBlob(id, key, streamContextOf(pending), body, declaredSize);
+        Written written = writeBlob(id, key, streamContextOf(pending), body, declaredSize);
+        size = written.size();
         record = new FileRecord(id, caller.tenant(), name, type, size, createdAt, keys.name(), key.wrapped(),
-            FileRecord.FORMAT_SHARED_KEY, cipher.segmentSize());
+            FileRecord.FORMAT_SHARED_KEY, cipher.segmentSize(), written.sha256());
       }
     } else {
       EncryptionContext context = contextOf(caller.tenant(), id, FileRecord.FORMAT_VERSION);
       try (DataKey key = generate(caller.tenant(), wrapUnder, context)) {
-        size = writeBlob(id, key, context, body, declaredSize);
+        Written written = writeBlob(id, key, context, body, declaredSize);
+        size = written.size();
         record = new FileRecord(id, caller.tenant(), name, type, size,
             clock.instant().truncatedTo(ChronoUnit.MILLIS), keys.name(), key.wrapped(),
-            FileRecord.FORMAT_VERSION, cipher.segmentSize());
+            FileRecord.FORMAT_VERSION, cipher.segmentSize(), written.sha256());
       }
     }
     try {
@@ -259,8 +261,13 @@ public final class FileService {
     return key.id() + "#" + key.currentVersion();
   }
 
-  private long writeBlob(String id, DataKey key, EncryptionContext context, InputStream body, long declaredSize)
+  /** What {@link #writeBlob} stored: the plaintext's size and SHA-256 (lowercase hex). */
+  private record Written(long size, String sha256) {}
+
+  private Written writeBlob(String id, DataKey key, EncryptionContext context, InputStream body, long declaredSize)
       throws EnvelopeException {
+    java.security.MessageDigest sha256 = newSha256();
+    InputStream digested = new java.security.DigestInputStream(body, sha256);
     BlobWriter writer;
     try {
       writer = blobs.create(id);
@@ -271,14 +278,14 @@ public final class FileService {
       EncryptingStream out = cipher.newEncryptingStream(key, context, Streams.nonClosing(writer));
       long size;
       try {
-        size = copy(body, out, declaredSize);
+        size = copy(digested, out, declaredSize);
         out.close();
       } catch (RuntimeException | EnvelopeException | IOException e) {
         out.abort();
         throw e;
       }
       writer.commit();
-      return size;
+      return new Written(size, java.util.HexFormat.of().formatHex(sha256.digest()));
     } catch (Streams.SourceException e) {
       throw new EnvelopeException(ErrorCode.IO, "the upload ended before its body was complete", e.getCause());
     } catch (IOException e) {
@@ -455,6 +462,43 @@ public final class FileService {
   }
 
   /**
+   * Renames a file and sets its content type (either may be null: kept as it is). The content is not touched: the
+   * same data key, blob and id. A file stored under a shared data key (format 2) binds its name and content type
+   * into its ciphertext, so a change to either is {@link ErrorCode#CONFLICT}; a request that changes nothing
+   * succeeds on any file.
+   *
+   * @return the row as it now is
+   * @throws EnvelopeException {@link ErrorCode#FORBIDDEN} without the write role, {@link ErrorCode#NOT_FOUND} for a
+   *     file the caller's tenant does not have, {@link ErrorCode#INVALID_ARGUMENT} for a bad name or type
+   */
+  public FileRecord rename(Principal caller, String id, String newName, String newContentType)
+      throws EnvelopeException {
+    caller.require(Role.WRITE);
+    FileRecord file = find(caller, id);
+    String name = newName == null ? file.name() : newName;
+    String type = newContentType == null ? file.contentType() : FileNames.checkContentType(newContentType);
+    FileNames.checkName(name);
+    if (name.equals(file.name()) && type.equals(file.contentType())) {
+      return file;
+    }
+    if (file.formatVersion() == FileRecord.FORMAT_SHARED_KEY) {
+      throw new EnvelopeException(ErrorCode.CONFLICT, "file " + id + " was stored under a shared data key, which"
+          + " binds its name and content type into its ciphertext: it cannot be renamed (download it and upload it"
+          + " again under the new name)");
+    }
+    FileRecord renamed = metadata.rename(caller.tenant(), id, name, type).orElseThrow(() -> notFound(id));
+    LOG.info("renamed file {} of tenant {}", id, caller.tenant());
+    return renamed;
+  }
+
+  /** How many files the caller's tenant has and their plaintext bytes. */
+  public MetadataStore.Usage usage(Principal caller) throws EnvelopeException {
+    caller.require(Role.READ);
+    tenants.requireActive(caller.tenant());
+    return metadata.usage(caller.tenant());
+  }
+
+  /**
    * Deletes blobs that have no row and are older than {@code grace}, or than the blob store's {@link
    * BlobStore#minimumOrphanGrace() minimum} if that is longer: what uploads that died between the blob and the
    * row left behind, and blobs whose delete failed. Returns how many it deleted.
@@ -515,11 +559,15 @@ public final class FileService {
   }
 
   private static String rowDigest(String name, String contentType, long createdAtMillis) {
+    java.security.MessageDigest sha = newSha256();
+    sha.update(("envelope-row-v2\0" + name + "\0" + contentType + "\0" + createdAtMillis)
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(sha.digest());
+  }
+
+  private static java.security.MessageDigest newSha256() {
     try {
-      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-      sha.update(("envelope-row-v2\0" + name + "\0" + contentType + "\0" + createdAtMillis)
-          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(sha.digest());
+      return java.security.MessageDigest.getInstance("SHA-256");
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException("this Java runtime has no SHA-256", e);
     }

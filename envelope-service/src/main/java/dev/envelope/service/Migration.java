@@ -633,7 +633,7 @@ public final class Migration {
       WrappedKey wrapped = rewrap(row);
       copyBlob(row.id(), ciphertextSize);
       FileRecord copy = new FileRecord(row.id(), row.tenant(), row.name(), row.contentType(), row.size(),
-          row.createdAt(), target.keys().name(), wrapped, row.formatVersion(), row.segmentSize());
+          row.createdAt(), target.keys().name(), wrapped, row.formatVersion(), row.segmentSize(), row.sha256());
       try {
         target.metadata().insert(copy);
       } catch (EnvelopeException e) {
@@ -862,7 +862,8 @@ public final class Migration {
   static boolean sameContent(FileRecord a, FileRecord b) {
     return a.id().equals(b.id()) && a.tenant().equals(b.tenant()) && a.name().equals(b.name())
         && a.contentType().equals(b.contentType()) && a.size() == b.size() && a.createdAt().equals(b.createdAt())
-        && a.formatVersion() == b.formatVersion() && a.segmentSize() == b.segmentSize();
+        && a.formatVersion() == b.formatVersion() && a.segmentSize() == b.segmentSize()
+        && java.util.Objects.equals(a.sha256(), b.sha256());
   }
 
   private static boolean unreachable(EnvelopeException e) {

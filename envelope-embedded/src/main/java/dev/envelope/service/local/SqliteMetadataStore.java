@@ -40,7 +40,7 @@ import org.sqlite.SQLiteException;
 public final class SqliteMetadataStore implements MetadataStore, TokenStore, TenantStore {
   private static final int READERS = 4;
   private static final String FILE_COLUMNS = "id, tenant, name, content_type, size, created_at, key_service, "
-      + "root_key_id, root_key_version, wrapped_key, format_version, segment_size";
+      + "root_key_id, root_key_version, wrapped_key, format_version, segment_size, sha256";
   private static final String TOKEN_COLUMNS = "id, tenant, role, name, secret_hash, created_at, revoked_at, "
       + "expires_at, last_used_at";
   private static final String TENANT_COLUMNS = "name, root_key, key_service, own_key, state, created_at, updated_at";
@@ -93,7 +93,7 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
   public void insert(FileRecord file) throws EnvelopeException {
     write("a file with id " + file.id() + " already exists", c -> {
       try (PreparedStatement s = c.prepareStatement(
-          "INSERT INTO files (" + FILE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+          "INSERT INTO files (" + FILE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
         s.setString(1, file.id());
         s.setString(2, file.tenant());
         s.setString(3, file.name());
@@ -106,6 +106,7 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
         s.setBytes(10, file.wrappedKey().ciphertext());
         s.setInt(11, file.formatVersion());
         s.setInt(12, file.segmentSize());
+        s.setString(13, file.sha256());
         return s.executeUpdate();
       }
     });
@@ -167,6 +168,36 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
         s.setString(1, tenant);
         s.setString(2, id);
         return s.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public Optional<FileRecord> rename(String tenant, String id, String name, String contentType)
+      throws EnvelopeException {
+    boolean changed = write(null, c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "UPDATE files SET name = ?, content_type = ? WHERE tenant = ? AND id = ?")) {
+        s.setString(1, name);
+        s.setString(2, contentType);
+        s.setString(3, tenant);
+        s.setString(4, id);
+        return s.executeUpdate() > 0;
+      }
+    });
+    return changed ? get(tenant, id) : Optional.empty();
+  }
+
+  @Override
+  public Usage usage(String tenant) throws EnvelopeException {
+    return read(c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT count(*), coalesce(sum(size), 0) FROM files WHERE tenant = ?")) {
+        s.setString(1, tenant);
+        try (ResultSet rows = s.executeQuery()) {
+          rows.next();
+          return new Usage(rows.getLong(1), rows.getLong(2));
+        }
       }
     });
   }
@@ -425,7 +456,8 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
   private static FileRecord fileRecord(ResultSet rows) throws SQLException {
     return new FileRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4),
         rows.getLong(5), Instant.ofEpochMilli(rows.getLong(6)), rows.getString(7),
-        WrappedKey.of(rows.getString(8), rows.getInt(9), rows.getBytes(10)), rows.getInt(11), rows.getInt(12));
+        WrappedKey.of(rows.getString(8), rows.getInt(9), rows.getBytes(10)), rows.getInt(11), rows.getInt(12),
+        rows.getString(13));
   }
 
   private <T> T read(SqliteReaders.Read<T> query) throws EnvelopeException {

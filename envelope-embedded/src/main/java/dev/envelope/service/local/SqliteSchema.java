@@ -78,7 +78,11 @@ final class SqliteSchema {
       // 4: tokens that end, and when each was last used (epoch milliseconds, NULL: never)
       List.of(
           "ALTER TABLE tokens ADD COLUMN expires_at INTEGER",
-          "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER"));
+          "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER"),
+      // 5: the plaintext's SHA-256 (NULL for files stored before), and a tenant's optional quota in bytes
+      List.of(
+          "ALTER TABLE files ADD COLUMN sha256 TEXT",
+          "ALTER TABLE tenants ADD COLUMN quota_bytes INTEGER CHECK (quota_bytes >= 0)"));
 
   private SqliteSchema() {}
 

@@ -31,6 +31,10 @@ public final class AuditEvent {
     FILE_METADATA("file.metadata"),
     FILE_LIST("file.list"),
     FILE_DELETE("file.delete"),
+    /** A rename or content-type change ({@code PATCH /v1/files/{id}}). */
+    FILE_RENAME("file.rename"),
+    /** A tenant's usage read ({@code GET /v1/usage}). */
+    USAGE_READ("usage.read"),
     TOKEN_CREATE("token.create"),
     TOKEN_LIST("token.list"),
     TOKEN_REVOKE("token.revoke"),
