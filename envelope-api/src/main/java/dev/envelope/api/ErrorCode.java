@@ -66,7 +66,9 @@ public enum ErrorCode {
    * The change conflicts with how the object is stored: a file stored under a shared data key (format 2) binds its
    * name and content type into its ciphertext, so renaming it would make it unreadable.
    */
-  CONFLICT("conflict", 25);
+  CONFLICT("conflict", 25),
+  /** The upload would take the tenant past its quota of stored bytes. */
+  QUOTA_EXCEEDED("quota-exceeded", 26);
 
   private final String id;
   private final int exitCode;

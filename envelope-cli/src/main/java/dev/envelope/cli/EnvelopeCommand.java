@@ -57,7 +57,8 @@ import picocli.CommandLine.ScopeType;
         " 22  tenant-shredded  the tenant was crypto-shredded: its files are gone for good",
         " 23  key-in-use       the root key (or version) still wraps files; rewrap first, or --force",
         " 24  precondition-failed  the file is not the one the request's If-Match named",
-        " 25  conflict         the change conflicts with how the file is stored (see the message)"})
+        " 25  conflict         the change conflicts with how the file is stored (see the message)",
+        " 26  quota-exceeded   the upload would take the tenant past its quota"})
 final class EnvelopeCommand {
   final Cli cli;
 

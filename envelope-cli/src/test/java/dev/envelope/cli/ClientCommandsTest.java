@@ -317,6 +317,32 @@ class ClientCommandsTest {
     assertEquals(0, cli.run("usage").status, "a reader sees its tenant's usage");
   }
 
+  @Test
+  void aTenantsQuota_isSetLocally_andRefusesTheUploadThatWouldPassIt() throws Exception {
+    cli.env.put("ENVELOPE_MASTER_KEY", server.masterKey); // tenant admin opens the node's key service
+    CliRunner.Result set = cli.run("tenants", "quota", tenant, "150K");
+    assertEquals(0, set.status, set.toString());
+    assertEquals("tenant " + tenant + " may store 150.0 KiB (153600 bytes)\n", set.out());
+    upload("upload", plain.toString()); // 100,000 bytes
+    CliRunner.Result over = cli.run("upload", plain.toString());
+    assertError(over, 26, "quota-exceeded");
+    assertTrue(cli.run("usage").out().contains("1 file,"), "nothing more was stored");
+    assertError(cli.run("tenants", "quota", tenant, "lots"), 2, "invalid-argument");
+    assertError(cli.run("tenants", "quota", tenant, "-5"), 2, "invalid-argument");
+    assertEquals("tenant " + tenant + " has no quota\n", cli.run("tenants", "quota", tenant, "none").out());
+    // The server caches tenant records for up to 2 s: within that, the lifted quota reaches it.
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    CliRunner.Result again;
+    while (true) {
+      again = cli.run("upload", plain.toString());
+      if (again.status != 26 || System.nanoTime() > deadline) {
+        break;
+      }
+      Thread.sleep(500);
+    }
+    assertEquals(0, again.status, again.toString());
+  }
+
   private static void assertError(CliRunner.Result r, int status, String code) {
     assertEquals(status, r.status, r.toString());
     assertTrue(r.stderr.matches("envelope: error: [^\\n]+ \\[" + code + "\\]\\n"), r.stderr);

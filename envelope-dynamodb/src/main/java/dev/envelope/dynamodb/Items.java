@@ -47,6 +47,8 @@ final class Items {
   static final String LAST_USED = "lastUsedAt";
   /** A file's plaintext digest; absent on rows stored before Envelope recorded it. */
   static final String SHA256 = "sha256";
+  /** A tenant's quota in bytes; absent when it has none. */
+  static final String QUOTA = "quotaBytes";
 
   private Items() {}
 
@@ -155,6 +157,9 @@ final class Items {
     item.put(TOKEN_LIST, s(TENANTS));
     item.put(TOKEN_ORDER, s(t.name()));
     item.putAll(tenantFields(t));
+    if (t.quotaBytes() != null) {
+      item.put(QUOTA, n(t.quotaBytes())); // not among the compared fields: any change to it moves updatedAt
+    }
     return item;
   }
 
@@ -173,7 +178,7 @@ final class Items {
     }
     return new TenantRecord(str(item, "name"), str(item, "rootKey"), str(item, "keyService"), ownKey,
         TenantRecord.State.parse(str(item, "state")), Instant.ofEpochMilli(num(item, "createdAt")),
-        Instant.ofEpochMilli(num(item, "updatedAt")));
+        Instant.ofEpochMilli(num(item, "updatedAt")), item.containsKey(QUOTA) ? num(item, QUOTA) : null);
   }
 
   /** Reads an item with {@code parse}; an item that does not parse is {@link ErrorCode#INTERNAL}. */

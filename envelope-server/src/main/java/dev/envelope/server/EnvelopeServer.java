@@ -136,6 +136,7 @@ public final class EnvelopeServer implements AutoCloseable {
     r.post("/v1/tenants", auth.any(audit.on(Type.TENANT_CREATE, Role.OPERATOR, tenants::create)));
     r.get("/v1/tenants/{name}", auth.any(audit.on(Type.TENANT_DESCRIBE, Role.OPERATOR, tenants::describe)));
     r.put("/v1/tenants/{name}/root-key", auth.any(audit.on(Type.TENANT_SET_KEY, Role.OPERATOR, tenants::setKey)));
+    r.put("/v1/tenants/{name}/quota", auth.any(audit.on(Type.TENANT_SET_QUOTA, Role.OPERATOR, tenants::setQuota)));
     r.post("/v1/tenants/{name}/shred", auth.any(audit.on(Type.TENANT_SHRED, Role.OPERATOR, tenants::shred)));
     r.post("/v1/tenants/{name}/purge", auth.any(audit.on(Type.TENANT_PURGE, Role.OPERATOR, tenants::purge)));
   }

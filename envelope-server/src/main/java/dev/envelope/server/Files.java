@@ -20,8 +20,6 @@ import java.io.IOException;
 final class Files {
   static final int DEFAULT_LIMIT = 100;
 
-  private static final java.util.Set<String> RENAME_MEMBERS = java.util.Set.of("name", "contentType");
-
   private final FileService files;
   private final JsonRequests json;
 
@@ -64,7 +62,7 @@ final class Files {
   void rename(Context ctx, Principal caller) throws EnvelopeException, IOException {
     caller.require(dev.envelope.service.Role.WRITE); // a read token gets its 403 before its body is judged
     JsonNode body = json.readObject(ctx);
-    JsonRequests.onlyMembers(body, RENAME_MEMBERS);
+    JsonRequests.only(body, "name", "contentType");
     String name = JsonRequests.text(body, "name", false);
     String type = JsonRequests.text(body, "contentType", false);
     if (name == null && type == null) {
@@ -79,13 +77,14 @@ final class Files {
     Json.send(ctx, 200, Json.file(renamed));
   }
 
-  /** {@code GET /v1/usage}: {@code {"tenant","files","bytes"}} of the caller's tenant. */
+  /** {@code GET /v1/usage}: {@code {"tenant","files","bytes","quotaBytes"}} of the caller's tenant. */
   void usage(Context ctx, Principal caller) throws EnvelopeException, IOException {
-    MetadataStore.Usage usage = files.usage(caller);
+    FileService.Usage usage = files.usage(caller);
     ObjectNode answer = Json.MAPPER.createObjectNode();
     answer.put("tenant", caller.tenant());
     answer.put("files", usage.files());
     answer.put("bytes", usage.bytes());
+    answer.put("quotaBytes", usage.quotaBytes().orElse(null));
     Json.send(ctx, 200, answer);
   }
 

@@ -74,13 +74,14 @@ final class JsonRequests {
     return value.textValue();
   }
 
-  /** Refuses a member other than {@code known}: a misspelt one would otherwise be ignored in silence. */
-  static void onlyMembers(JsonNode body, java.util.Set<String> known) throws EnvelopeException {
-    for (java.util.Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!known.contains(name)) {
-        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "the body has a member this request does not"
-            + " take: it takes " + String.join(", ", new java.util.TreeSet<>(known)));
+  /** Refuses members the schema does not have: a typo must not pass as a default. */
+  static void only(JsonNode body, String... allowed) throws EnvelopeException {
+    java.util.Set<String> known = java.util.Set.of(allowed);
+    for (java.util.Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+      String field = it.next();
+      if (!known.contains(field)) {
+        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "unknown member"
+            + (field.matches("[A-Za-z0-9_]{1,64}") ? " '" + field + "'" : ""));
       }
     }
   }

@@ -36,7 +36,7 @@ record Problem(int status, String code, String detail) {
       case NOT_FOUND -> 404;
       case ALREADY_EXISTS, KEY_IN_USE, CONFLICT -> 409;
       case TENANT_SHREDDED -> 410;
-      case TOO_LARGE -> 413;
+      case TOO_LARGE, QUOTA_EXCEEDED -> 413;
       case RANGE_NOT_SATISFIABLE -> 416;
       case PRECONDITION_FAILED -> 412;
       case THROTTLED -> 429;
@@ -72,6 +72,7 @@ record Problem(int status, String code, String detail) {
       case "range-not-satisfiable" -> "Range not satisfiable";
       case "precondition-failed" -> "Precondition failed";
       case "conflict" -> "Conflict";
+      case "quota-exceeded" -> "Quota exceeded";
       case METHOD_NOT_ALLOWED -> "Method not allowed";
       case NOT_IMPLEMENTED -> "Not implemented";
       case "throttled" -> "Too many requests";

@@ -183,6 +183,44 @@ class RenameAndUsageTest {
     assertProblem(t.send(t.request("/v1/usage", null).build()), 401, "unauthenticated");
   }
 
+  @Test
+  void aQuota_isSetByTheOperator_shownInUsage_andAnswers413WithItsOwnProblemType() throws Exception {
+    String tenant = "quota-" + Long.toHexString(new Random().nextLong() & 0xffffffL);
+    String writer = t.token(tenant, Role.WRITE);
+    upload(writer, "first", new byte[600]);
+    for (String bad : new String[] {"{}", "{\"bytes\":-1}", "{\"bytes\":1.5}", "{\"bytes\":\"10\"}",
+        "{\"bytes\":99999999999999999999}", "{\"bytes\":1,\"other\":2}", "[]"}) {
+      HttpResponse<String> r = putQuota(tenant, t.operator, bad);
+      assertEquals(400, r.statusCode(), bad + " -> " + r.body());
+    }
+    assertProblem(putQuota(tenant, t.token(tenant, Role.ADMIN), "{\"bytes\":1}"), 403, "forbidden");
+    assertProblem(putQuota(tenant, writer, "{\"bytes\":1}"), 403, "forbidden");
+
+    HttpResponse<String> set = putQuota(tenant, t.operator, "{\"bytes\":1000}");
+    assertEquals(200, set.statusCode(), set.body());
+    assertEquals(1000, Json.MAPPER.readTree(set.body()).get("quotaBytes").asLong());
+    assertEquals(1000, Json.MAPPER.readTree(t.send(t.request("/v1/usage", writer).build()).body())
+        .get("quotaBytes").asLong());
+
+    upload(writer, "fits", new byte[400]);
+    HttpResponse<String> over = t.send(t.request("/v1/files?name=over", writer)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[1])).build());
+    assertProblem(over, 413, "quota-exceeded");
+    JsonNode problem = Json.MAPPER.readTree(over.body());
+    assertTrue(problem.get("type").asText().endsWith("/quota-exceeded"), problem.toString());
+    assertEquals("Quota exceeded", problem.get("title").asText());
+
+    assertEquals(200, putQuota(tenant, t.operator, "{\"bytes\":null}").statusCode());
+    assertTrue(Json.MAPPER.readTree(t.send(t.request("/v1/usage", writer).build()).body()).get("quotaBytes")
+        .isNull());
+    upload(writer, "free-again", new byte[1]);
+  }
+
+  private static HttpResponse<String> putQuota(String tenant, String token, String body) throws Exception {
+    return t.send(t.request("/v1/tenants/" + tenant + "/quota", token).header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(body)).build());
+  }
+
   private static void assertProblem(HttpResponse<String> r, int status, String code) throws Exception {
     assertEquals(status, r.statusCode(), r.body());
     assertEquals(code, Json.MAPPER.readTree(r.body()).get("code").asText(), r.body());

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,6 +107,13 @@ public final class FileService {
           + " bytes");
     }
     String wrapUnder = rootKeyOf(caller.tenant());
+    Long quota = tenants.find(caller.tenant()).map(TenantRecord::quotaBytes).orElse(null);
+    long room = quota == null ? Long.MAX_VALUE : quota - metadata.usage(caller.tenant()).bytes();
+    if (declaredSize > room || room < 0) {
+      throw quotaExceeded(caller.tenant(), quota);
+    }
+    // An upload of unknown size stops as soon as it passes the room left, rather than at the upload limit.
+    long limit = declaredSize >= 0 ? declaredSize : Math.min(maxUploadBytes, room);
     String id = FileId.random();
     long size;
     FileRecord record;
@@ -118,7 +126,7 @@ public final class FileService {
       EncryptionContext keyContext = keyContextOf(pending);
       try (DataKey key = dataKeys.lease(caller.tenant(), slot, declaredSize,
           () -> generate(caller.tenant(), wrapUnder, keyContext))) {
-        Written written = writeBlob(id, key, streamContextOf(pending), body, declaredSize);
+        Written written = writeBlob(id, key, streamContextOf(pending), body, declaredSize, limit, caller, quota);
         size = written.size();
         record = new FileRecord(id, caller.tenant(), name, type, size, createdAt, keys.name(), key.wrapped(),
             FileRecord.FORMAT_SHARED_KEY, cipher.segmentSize(), written.sha256());
@@ -126,12 +134,18 @@ public final class FileService {
     } else {
       EncryptionContext context = contextOf(caller.tenant(), id, FileRecord.FORMAT_VERSION);
       try (DataKey key = generate(caller.tenant(), wrapUnder, context)) {
-        Written written = writeBlob(id, key, context, body, declaredSize);
+        Written written = writeBlob(id, key, context, body, declaredSize, limit, caller, quota);
         size = written.size();
         record = new FileRecord(id, caller.tenant(), name, type, size,
             clock.instant().truncatedTo(ChronoUnit.MILLIS), keys.name(), key.wrapped(),
             FileRecord.FORMAT_VERSION, cipher.segmentSize(), written.sha256());
       }
+    }
+    if (quota != null && metadata.usage(caller.tenant()).bytes() > quota - size) {
+      // Uploads of the tenant that ran side by side filled the room meanwhile (the check is not a lock: what
+      // passes it together may pass the quota by what they hold, no more).
+      deleteBlobQuietly(id);
+      throw quotaExceeded(caller.tenant(), quota);
     }
     try {
       metadata.insert(record);
@@ -264,8 +278,8 @@ public final class FileService {
   /** What {@link #writeBlob} stored: the plaintext's size and SHA-256 (lowercase hex). */
   private record Written(long size, String sha256) {}
 
-  private Written writeBlob(String id, DataKey key, EncryptionContext context, InputStream body, long declaredSize)
-      throws EnvelopeException {
+  private Written writeBlob(String id, DataKey key, EncryptionContext context, InputStream body, long declaredSize,
+      long limit, Principal caller, Long quota) throws EnvelopeException {
     java.security.MessageDigest sha256 = newSha256();
     InputStream digested = new java.security.DigestInputStream(body, sha256);
     BlobWriter writer;
@@ -278,9 +292,15 @@ public final class FileService {
       EncryptingStream out = cipher.newEncryptingStream(key, context, Streams.nonClosing(writer));
       long size;
       try {
-        size = copy(digested, out, declaredSize);
+        size = copy(digested, out, declaredSize, limit);
         out.close();
-      } catch (RuntimeException | EnvelopeException | IOException e) {
+      } catch (EnvelopeException e) {
+        out.abort();
+        if (e.code() == ErrorCode.TOO_LARGE && declaredSize < 0 && limit < maxUploadBytes) {
+          throw quotaExceeded(caller.tenant(), quota); // it passed the room left before the upload limit
+        }
+        throw e;
+      } catch (RuntimeException | IOException e) {
         out.abort();
         throw e;
       }
@@ -321,10 +341,10 @@ public final class FileService {
   }
 
   /** Copies the body; with a declared size, exactly that many bytes or {@link ErrorCode#INVALID_ARGUMENT}. */
-  private long copy(InputStream body, java.io.OutputStream out, long declaredSize)
+  private long copy(InputStream body, java.io.OutputStream out, long declaredSize, long limit)
       throws IOException, EnvelopeException {
     if (declaredSize < 0) {
-      return Streams.copy(body, out, maxUploadBytes);
+      return Streams.copy(body, out, limit);
     }
     long size;
     try {
@@ -491,12 +511,22 @@ public final class FileService {
     return renamed;
   }
 
-  /** How many files the caller's tenant has and their plaintext bytes. */
-  public MetadataStore.Usage usage(Principal caller) throws EnvelopeException {
+  /** How many files the caller's tenant has and their plaintext bytes, and its quota if it has one. */
+  public Usage usage(Principal caller) throws EnvelopeException {
     caller.require(Role.READ);
-    tenants.requireActive(caller.tenant());
-    return metadata.usage(caller.tenant());
+    Optional<TenantRecord> record = tenants.requireActive(caller.tenant());
+    MetadataStore.Usage used = metadata.usage(caller.tenant());
+    return new Usage(used.files(), used.bytes(), record.map(TenantRecord::quotaBytes));
   }
+
+  /**
+   * A tenant's use of the service.
+   *
+   * @param files how many files it has
+   * @param bytes their plaintext bytes
+   * @param quotaBytes the most it may store, if it has a quota
+   */
+  public record Usage(long files, long bytes, Optional<Long> quotaBytes) {}
 
   /**
    * Deletes blobs that have no row and are older than {@code grace}, or than the blob store's {@link
@@ -592,6 +622,11 @@ public final class FileService {
     } catch (IOException | RuntimeException e) {
       LOG.warn("could not delete blob {} now ({}); the orphan sweeper will", id, e.toString());
     }
+  }
+
+  private static EnvelopeException quotaExceeded(String tenant, Long quota) {
+    return new EnvelopeException(ErrorCode.QUOTA_EXCEEDED, "tenant " + tenant + " would pass its quota of " + quota
+        + " bytes: delete files, or ask the operator for a larger quota");
   }
 
   private static EnvelopeException notFound(String id) {

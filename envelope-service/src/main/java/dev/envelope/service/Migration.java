@@ -406,7 +406,7 @@ public final class Migration {
       Instant updated = src != null ? src.updatedAt() : created;
       try {
         insertTenant(new TenantRecord(name, keyId, target.keys().name(), own, TenantRecord.State.ACTIVE, created,
-            updated));
+            updated, src != null ? src.quotaBytes() : null));
       } catch (EnvelopeException | RuntimeException e) {
         if (madeNow) {
           retire(keyId); // it wraps nothing; the next run makes another

@@ -43,7 +43,8 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
       + "root_key_id, root_key_version, wrapped_key, format_version, segment_size, sha256";
   private static final String TOKEN_COLUMNS = "id, tenant, role, name, secret_hash, created_at, revoked_at, "
       + "expires_at, last_used_at";
-  private static final String TENANT_COLUMNS = "name, root_key, key_service, own_key, state, created_at, updated_at";
+  private static final String TENANT_COLUMNS = "name, root_key, key_service, own_key, state, created_at, updated_at, "
+      + "quota_bytes";
 
   private final SqliteWriter writer;
   private final SqliteReaders readers;
@@ -262,8 +263,9 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
   public void insertTenant(TenantRecord tenant) throws EnvelopeException {
     write("a tenant named " + tenant.name() + " already exists", c -> {
       try (PreparedStatement s = c.prepareStatement(
-          "INSERT INTO tenants (" + TENANT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+          "INSERT INTO tenants (" + TENANT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
         bindTenant(s, 1, tenant);
+        bindQuota(s, 8, tenant);
         return s.executeUpdate();
       }
     });
@@ -286,11 +288,13 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
       throw new IllegalArgumentException("a tenant cannot be renamed");
     }
     return write(null, c -> {
+      // The quota is not compared: any change to it moved updated_at, which is.
       try (PreparedStatement s = c.prepareStatement("UPDATE tenants SET name = ?, root_key = ?, key_service = ?,"
-          + " own_key = ?, state = ?, created_at = ?, updated_at = ? WHERE name = ? AND root_key = ?"
+          + " own_key = ?, state = ?, created_at = ?, updated_at = ?, quota_bytes = ? WHERE name = ? AND root_key = ?"
           + " AND key_service = ? AND own_key = ? AND state = ? AND created_at = ? AND updated_at = ?")) {
         bindTenant(s, 1, updated);
-        bindTenant(s, 8, expected);
+        bindQuota(s, 8, updated);
+        bindTenant(s, 9, expected);
         return s.executeUpdate() > 0;
       }
     });
@@ -306,6 +310,14 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
     s.setLong(from + 6, t.updatedAt().toEpochMilli());
   }
 
+  private static void bindQuota(PreparedStatement s, int index, TenantRecord t) throws SQLException {
+    if (t.quotaBytes() == null) {
+      s.setNull(index, java.sql.Types.INTEGER);
+    } else {
+      s.setLong(index, t.quotaBytes());
+    }
+  }
+
   private List<TenantRecord> tenants(String where, String... args) throws EnvelopeException {
     return read(c -> {
       try (PreparedStatement s = c.prepareStatement(
@@ -318,7 +330,7 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
           while (rows.next()) {
             found.add(new TenantRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getInt(4) == 1,
                 TenantRecord.State.parse(rows.getString(5)), Instant.ofEpochMilli(rows.getLong(6)),
-                Instant.ofEpochMilli(rows.getLong(7))));
+                Instant.ofEpochMilli(rows.getLong(7)), rows.getObject(8) == null ? null : rows.getLong(8)));
           }
         }
         return found;

@@ -42,6 +42,7 @@ public final class AuditEvent {
     TENANT_LIST("tenant.list"),
     TENANT_DESCRIBE("tenant.describe"),
     TENANT_SET_KEY("tenant.set-key"),
+    TENANT_SET_QUOTA("tenant.set-quota"),
     TENANT_SHRED("tenant.shred"),
     TENANT_PURGE("tenant.purge"),
     /** A rewrap run ({@code envelope admin rewrap}); {@code bytes} is the number of rows re-wrapped. */
