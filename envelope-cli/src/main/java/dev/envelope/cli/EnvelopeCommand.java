@@ -13,7 +13,8 @@ import picocli.CommandLine.ScopeType;
         + " that never leaves the key service.",
     subcommands = {KeysCommand.class, EncryptCommand.class, DecryptCommand.class, InspectCommand.class,
         KeyserverCommand.class, ServeCommand.class, UploadCommand.class, DownloadCommand.class, ListCommand.class,
-        RemoveCommand.class, TokensCommand.class, TenantsCommand.class, AdminCommand.class, AuditCommand.class},
+        RemoveCommand.class, ShareCommand.class, TokensCommand.class, TenantsCommand.class, AdminCommand.class,
+        AuditCommand.class},
     footerHeading = "%nEnvironment:%n",
     footer = {
         "  ENVELOPE_HOME              data directory holding the keyring (default ./envelope-data)",
