@@ -76,7 +76,8 @@ final class Backends implements AutoCloseable {
   /** The file service over these backends, as {@code envelope serve} and the admin commands build it. */
   FileService fileService(NodeSettings settings) throws EnvelopeException {
     return FileService.builder().keyService(keys, settings.rootKey()).blobStore(blobs).metadataStore(metadata)
-        .tenantStore(tenants).linkStore(links).maxUploadBytes(settings.maxUploadBytes()).dataKeyCache(settings.dataKeyCache()).build();
+        .tenantStore(tenants).linkStore(links).maxUploadBytes(settings.maxUploadBytes())
+        .dataKeyCache(settings.dataKeyCache()).build();
   }
 
   /**

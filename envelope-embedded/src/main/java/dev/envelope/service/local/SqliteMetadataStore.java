@@ -31,7 +31,8 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * File rows, tokens, tenant records and share links in one SQLite file ({@code $ENVELOPE_HOME/envelope.db}, 0600), in WAL mode with
+ * File rows, tokens, tenant records and share links in one SQLite file ({@code $ENVELOPE_HOME/envelope.db}, 0600),
+ * in WAL mode with
  * {@code synchronous=FULL}: a row is on disk when {@link #insert} returns, and survives {@code kill -9} and a
  * power cut. Writes go through one connection on one thread that commits them in groups ({@link
  * SqliteWriter}); reads run in parallel on a few more connections ({@link SqliteReaders}). The schema is
@@ -281,24 +282,12 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
   }
 
   private List<TenantRecord> tenants(String where, String... args) throws EnvelopeException {
-    return read(c -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT " + TENANT_COLUMNS + " FROM tenants " + where + " ORDER BY name")) {
-        for (int i = 0; i < args.length; i++) {
-          s.setString(i + 1, args[i]);
-        }
-        List<TenantRecord> found = new ArrayList<>();
-        try (ResultSet rows = s.executeQuery()) {
-          while (rows.next()) {
-            found.add(new TenantRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getInt(4) == 1,
-                TenantRecord.State.parse(rows.getString(5)), Instant.ofEpochMilli(rows.getLong(6)),
-                Instant.ofEpochMilli(rows.getLong(7))));
-          }
-        }
-        return found;
-      }
-    });
+    return select("SELECT " + TENANT_COLUMNS + " FROM tenants " + where + " ORDER BY name",
+        rows -> new TenantRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getInt(4) == 1,
+            TenantRecord.State.parse(rows.getString(5)), Instant.ofEpochMilli(rows.getLong(6)),
+            Instant.ofEpochMilli(rows.getLong(7))), args);
   }
+
 
   @Override
   public boolean exists(String id) throws EnvelopeException {
@@ -445,26 +434,15 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
   }
 
   private List<LinkRecord> links(String where, String... args) throws EnvelopeException {
-    return read(c -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT " + LINK_COLUMNS + " FROM links " + where + " ORDER BY created_at, id")) {
-        for (int i = 0; i < args.length; i++) {
-          s.setString(i + 1, args[i]);
-        }
-        List<LinkRecord> found = new ArrayList<>();
-        try (ResultSet rows = s.executeQuery()) {
-          while (rows.next()) {
-            long max = rows.getLong(7);
-            OptionalLong maxDownloads = rows.wasNull() ? OptionalLong.empty() : OptionalLong.of(max);
-            found.add(new LinkRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getBytes(4),
-                Instant.ofEpochMilli(rows.getLong(5)), Instant.ofEpochMilli(rows.getLong(6)), maxDownloads,
-                rows.getLong(8), millis(rows, 9)));
-          }
-        }
-        return found;
-      }
-    });
+    return select("SELECT " + LINK_COLUMNS + " FROM links " + where + " ORDER BY created_at, id", rows -> {
+      long max = rows.getLong(7);
+      OptionalLong maxDownloads = rows.wasNull() ? OptionalLong.empty() : OptionalLong.of(max);
+      return new LinkRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getBytes(4),
+          Instant.ofEpochMilli(rows.getLong(5)), Instant.ofEpochMilli(rows.getLong(6)), maxDownloads,
+          rows.getLong(8), millis(rows, 9));
+    }, args);
   }
+
 
   @Override
   public void checkReady() throws EnvelopeException {
@@ -486,24 +464,36 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
   }
 
   private List<TokenRecord> tokens(String where, String... args) throws EnvelopeException {
+    return select("SELECT " + TOKEN_COLUMNS + " FROM tokens " + where + " ORDER BY created_at, id",
+        rows -> new TokenRecord(rows.getString(1), rows.getString(2), Role.parse(rows.getString(3)),
+            rows.getString(4), rows.getBytes(5), Instant.ofEpochMilli(rows.getLong(6)), millis(rows, 7),
+            millis(rows, 8), millis(rows, 9)), args);
+  }
+
+  /** One row of a result, as a record. */
+  @FunctionalInterface
+  private interface Row<T> {
+    T of(ResultSet rows) throws SQLException;
+  }
+
+  /** The rows {@code sql} selects with {@code args} bound in order, each made a record by {@code row}. */
+  private <T> List<T> select(String sql, Row<T> row, String... args) throws EnvelopeException {
     return read(c -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT " + TOKEN_COLUMNS + " FROM tokens " + where + " ORDER BY created_at, id")) {
+      try (PreparedStatement s = c.prepareStatement(sql)) {
         for (int i = 0; i < args.length; i++) {
           s.setString(i + 1, args[i]);
         }
-        List<TokenRecord> found = new ArrayList<>();
+        List<T> found = new ArrayList<>();
         try (ResultSet rows = s.executeQuery()) {
           while (rows.next()) {
-            found.add(new TokenRecord(rows.getString(1), rows.getString(2), Role.parse(rows.getString(3)),
-                rows.getString(4), rows.getBytes(5), Instant.ofEpochMilli(rows.getLong(6)), millis(rows, 7),
-                millis(rows, 8), millis(rows, 9)));
+            found.add(row.of(rows));
           }
         }
         return found;
       }
     });
   }
+
 
   private static void setMillis(PreparedStatement s, int index, Optional<Instant> at) throws SQLException {
     if (at.isPresent()) {
