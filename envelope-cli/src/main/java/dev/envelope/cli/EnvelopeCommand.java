@@ -13,8 +13,8 @@ import picocli.CommandLine.ScopeType;
         + " that never leaves the key service.",
     subcommands = {KeysCommand.class, EncryptCommand.class, DecryptCommand.class, InspectCommand.class,
         KeyserverCommand.class, ServeCommand.class, UploadCommand.class, DownloadCommand.class, ListCommand.class,
-        RemoveCommand.class, RenameCommand.class, UsageCommand.class, TokensCommand.class, TenantsCommand.class,
-        AdminCommand.class, AuditCommand.class},
+        RemoveCommand.class, RenameCommand.class, ShareCommand.class, UsageCommand.class, TokensCommand.class,
+        TenantsCommand.class, AdminCommand.class, AuditCommand.class},
     footerHeading = "%nEnvironment:%n",
     footer = {
         "  ENVELOPE_HOME              data directory holding the keyring (default ./envelope-data)",

@@ -226,6 +226,39 @@ public final class EnvelopeClient {
     transport.discard(request, 204);
   }
 
+  /**
+   * Shares a file (needs a write token): a link that downloads it without a token. The answer is the only time its
+   * URL is available.
+   *
+   * @param expiresIn how long it lives, such as {@code 90m}, {@code 12h} or {@code 30d} (null: the server's default,
+   *     a day); never longer than this client's token
+   * @param maxDownloads how many downloads it allows (null: no bound)
+   */
+  public NewLink createLink(String fileId, String expiresIn, Long maxDownloads) throws EnvelopeClientException {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    if (expiresIn != null) {
+      body.put("expiresIn", expiresIn);
+    }
+    if (maxDownloads != null) {
+      body.put("maxDownloads", maxDownloads);
+    }
+    HttpRequest request = transport.request("/v1/files/" + Transport.id(fileId, "file") + "/links", true)
+        .header("Content-Type", "application/json").POST(BodyPublishers.ofByteArray(Json.write(body))).build();
+    return Json.newLink(transport.json(request, 201));
+  }
+
+  /** A file's links that still open it, oldest first (needs a read token). */
+  public List<LinkInfo> listLinks(String fileId) throws EnvelopeClientException {
+    return Json.links(transport.json(transport.request("/v1/files/" + Transport.id(fileId, "file") + "/links", true)
+        .GET().build(), 200));
+  }
+
+  /** Revokes a link of a file (needs a write token): it opens nothing from now on. */
+  public void revokeLink(String fileId, String linkId) throws EnvelopeClientException {
+    transport.discard(transport.request("/v1/files/" + Transport.id(fileId, "file") + "/links/"
+        + Transport.id(linkId, "link"), true).DELETE().build(), 204);
+  }
+
   /** Makes a token (needs an admin token); the answer is the only time its text is available. */
   public NewToken createToken(String tenant, String role, String name) throws EnvelopeClientException {
     ObjectNode body = Json.MAPPER.createObjectNode().put("tenant", tenant).put("role", role).put("name", name);

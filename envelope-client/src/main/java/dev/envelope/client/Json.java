@@ -11,6 +11,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The API's JSON bodies, read field by field through the tree model: a newer server may add members, which
@@ -85,6 +86,26 @@ final class Json {
 
   static NewToken newToken(JsonNode node) throws EnvelopeClientException {
     return new NewToken(token(node), text(node, "token"));
+  }
+
+  static LinkInfo link(JsonNode node) throws EnvelopeClientException {
+    JsonNode max = node.get("maxDownloads");
+    OptionalLong maxDownloads = max == null || max.isNull() ? OptionalLong.empty()
+        : OptionalLong.of(number(node, "maxDownloads"));
+    return new LinkInfo(text(node, "id"), instant(node, "expiresAt"), maxDownloads, number(node, "downloads"),
+        instant(node, "createdAt"));
+  }
+
+  static List<LinkInfo> links(JsonNode node) throws EnvelopeClientException {
+    List<LinkInfo> links = new ArrayList<>();
+    for (JsonNode link : array(node, "links")) {
+      links.add(link(link));
+    }
+    return links;
+  }
+
+  static NewLink newLink(JsonNode node) throws EnvelopeClientException {
+    return new NewLink(link(node), text(node, "url"));
   }
 
   static TenantInfo tenant(JsonNode node) throws EnvelopeClientException {

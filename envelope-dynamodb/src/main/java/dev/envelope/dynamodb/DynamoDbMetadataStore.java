@@ -6,6 +6,8 @@ import dev.envelope.core.WrappedKey;
 import dev.envelope.service.FileNames;
 import dev.envelope.service.FilePage;
 import dev.envelope.service.FileRecord;
+import dev.envelope.service.LinkRecord;
+import dev.envelope.service.LinkStore;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.PageCursor;
 import dev.envelope.service.TenantRecord;
@@ -28,7 +30,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
- * File rows, tokens and tenant records in one DynamoDB table, shared by every node of a cluster. The table is
+ * File rows, tokens, tenant records and share links in one DynamoDB table, shared by every node of a cluster. The table is
  * made once by {@link #createTable} ({@code envelope admin init-dynamodb}); {@link #open} only checks that it is
  * there and has the right shape ({@link TableSchema}), and never creates or changes it.
  *
@@ -57,6 +59,9 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  *       GetItem, replaced by a PutItem conditioned on every field of the record it replaces, and listed from
  *       the index {@code tokens-oldest-first}, where tenant records form a list of their own (eventually
  *       consistent, like the tokens').
+ *   <li>One item per share link, partition key {@code l#<id>} ({@link LinkItems}): found by a consistent GetItem,
+ *       a download counted by one conditional UpdateItem, a file's links listed from the index
+ *       {@code tokens-oldest-first} (eventually consistent).
  * </ul>
  *
  * <h2>Limits</h2>
@@ -74,18 +79,20 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * and the write counts as done when the item is as it would have left it. The store keeps no state between
  * calls besides the SDK's connection pool, so it works again as soon as DynamoDB does. Thread-safe.
  */
-public final class DynamoDbMetadataStore implements MetadataStore, TokenStore, TenantStore {
+public final class DynamoDbMetadataStore implements MetadataStore, TokenStore, TenantStore, LinkStore {
   /** The longest media type and key service name, in UTF-8 bytes. */
   public static final int MAX_TEXT_BYTES = 1024;
 
   private final DynamoDbCalls calls;
   private final FileScan scans;
   private final TenantItems tenants;
+  private final LinkItems links;
 
   private DynamoDbMetadataStore(DynamoDbCalls calls) {
     this.calls = calls;
     this.scans = new FileScan(calls);
     this.tenants = new TenantItems(calls);
+    this.links = new LinkItems(calls);
   }
 
   /**
@@ -406,6 +413,39 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore, T
   @Override
   public boolean replaceTenant(TenantRecord expected, TenantRecord updated) throws EnvelopeException {
     return tenants.replace(expected, updated);
+  }
+
+  @Override
+  public void insertLink(LinkRecord link) throws EnvelopeException {
+    checkId(link.id(), "link");
+    checkId(link.fileId(), "file");
+    checkTenant(link.tenant());
+    links.insert(link);
+  }
+
+  @Override
+  public Optional<LinkRecord> findLink(String id) throws EnvelopeException {
+    return links.find(id);
+  }
+
+  @Override
+  public List<LinkRecord> listLinks(String tenant, String fileId) throws EnvelopeException {
+    return links.list(tenant, fileId);
+  }
+
+  @Override
+  public boolean revokeLink(String id, Instant at) throws EnvelopeException {
+    return links.revoke(id, at);
+  }
+
+  @Override
+  public boolean countDownload(String id, Instant now) throws EnvelopeException {
+    return links.countDownload(id, now);
+  }
+
+  @Override
+  public int deleteLinks(String tenant, String fileId) throws EnvelopeException {
+    return links.deleteOf(tenant, fileId);
   }
 
   /** Closes the SDK client and its connections. */

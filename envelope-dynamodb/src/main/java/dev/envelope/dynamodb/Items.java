@@ -43,6 +43,8 @@ final class Items {
   static final String FILE_PREFIX = "f#";
   private static final String TOKEN_PREFIX = "t#";
   private static final String TENANT_PREFIX = "n#";
+  /** The partition keys of share-link items start so. */
+  static final String LINK_PREFIX = "l#";
   /** A token's last use, epoch milliseconds (absent: never). */
   static final String LAST_USED = "lastUsedAt";
   /** A file's plaintext digest; absent on rows stored before Envelope recorded it. */
@@ -69,11 +71,11 @@ final class Items {
   }
 
   /**
-   * Whether a scan may start after the item with this partition key: the key of a file, token or tenant item
+   * Whether a scan may start after the item with this partition key: the key of a file, token, tenant or link item
    * (a page of a scan can end on any of them), whether or not the item is still there.
    */
   static boolean isScanPosition(String pk) {
-    return pk.length() > 2 && List.of(FILE_PREFIX, TOKEN_PREFIX, TENANT_PREFIX).contains(pk.substring(0, 2))
+    return pk.length() > 2 && List.of(FILE_PREFIX, TOKEN_PREFIX, TENANT_PREFIX, LINK_PREFIX).contains(pk.substring(0, 2))
         && isValidId(pk.substring(2));
   }
 
@@ -142,7 +144,7 @@ final class Items {
         optionalTime(item, "revokedAt"), optionalTime(item, "expiresAt"), optionalTime(item, LAST_USED));
   }
 
-  private static Optional<Instant> optionalTime(Map<String, AttributeValue> item, String name) {
+  static Optional<Instant> optionalTime(Map<String, AttributeValue> item, String name) {
     return item.containsKey(name) ? Optional.of(Instant.ofEpochMilli(num(item, name))) : Optional.empty();
   }
 
@@ -202,7 +204,7 @@ final class Items {
     return AttributeValue.fromN(Long.toString(value));
   }
 
-  private static String str(Map<String, AttributeValue> item, String name) {
+  static String str(Map<String, AttributeValue> item, String name) {
     String value = item.get(name).s();
     if (value == null) {
       throw new IllegalArgumentException(name + " is not a string");
@@ -210,7 +212,7 @@ final class Items {
     return value;
   }
 
-  private static long num(Map<String, AttributeValue> item, String name) {
+  static long num(Map<String, AttributeValue> item, String name) {
     return Long.parseLong(item.get(name).n());
   }
 }

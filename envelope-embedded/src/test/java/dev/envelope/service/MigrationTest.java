@@ -163,6 +163,31 @@ class MigrationTest {
   }
 
   @Test
+  void shareLinks_move_withTheirCounts_andARevocationOnTheSourceFollowsOnTheNextRun() throws Exception {
+    FileRecord file = store(ACME, 3000, 1);
+    java.time.Instant t0 = from.clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    LinkRecord link = new LinkRecord("aaaaaaaaaaaaaaaa", file.tenant(), file.id(), new byte[32], t0,
+        t0.plusSeconds(3600), java.util.OptionalLong.of(5), 0, java.util.Optional.empty());
+    from.stores.links().insertLink(link);
+    from.stores.links().countDownload(link.id(), t0);
+    from.stores.links().insertLink(new LinkRecord("bbbbbbbbbbbbbbbb", "acme", "nosuchfileaaaaaaaaaaaaaaaa",
+        new byte[32], t0, t0.plusSeconds(3600), java.util.OptionalLong.empty(), 0, java.util.Optional.empty()));
+
+    assertTrue(migrate(RUN).complete());
+
+    LinkRecord there = to.stores.links().findLink(link.id()).orElseThrow();
+    assertEquals(List.of(file.tenant(), file.id(), t0.plusSeconds(3600), 1L, java.util.OptionalLong.of(5)),
+        List.of(there.tenant(), there.fileId(), there.expiresAt(), there.downloads(), there.maxDownloads()));
+    assertArrayEquals(link.secretHash(), there.secretHash());
+    assertTrue(to.stores.links().findLink("bbbbbbbbbbbbbbbb").isEmpty(), "no link to a file that is not there");
+
+    from.stores.links().revokeLink(link.id(), t0.plusSeconds(1));
+    assertTrue(migrate(RUN).complete());
+    assertEquals(java.util.Optional.of(t0.plusSeconds(1)), to.stores.links().findLink(link.id()).orElseThrow()
+        .revokedAt());
+  }
+
+  @Test
   void aRunKilledHalfway_isFinishedByTheNext_withTheOrphanBlobsItLeftCheckedAndKeptOrReplaced() throws Exception {
     for (int i = 0; i < 30; i++) {
       store(i % 2 == 0 ? ACME : GLOBEX, 500 + 97 * i, i);

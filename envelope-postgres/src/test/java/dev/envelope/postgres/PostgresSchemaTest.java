@@ -55,7 +55,7 @@ class PostgresSchemaTest {
     assertEquals(versions(PostgresSchema.latest()), strings(db, "SELECT version FROM envelope_schema_version ORDER BY version"));
     assertEquals(List.of("files_by_tenant_newest", "tokens_by_tenant"), strings(db,
         "SELECT indexname FROM pg_indexes WHERE indexname IN ('files_by_tenant_newest', 'tokens_by_tenant') ORDER BY 1"));
-    assertEquals(List.of("files", "tenants", "tokens"), strings(db, "SELECT table_name FROM"
+    assertEquals(List.of("files", "links", "tenants", "tokens"), strings(db, "SELECT table_name FROM"
         + " information_schema.tables WHERE table_schema = 'public' AND table_name <> 'envelope_schema_version'"
         + " ORDER BY 1"));
   }

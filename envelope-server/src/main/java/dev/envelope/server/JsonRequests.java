@@ -36,6 +36,15 @@ final class JsonRequests {
 
   /** Reads a JSON object from the request; anything else is {@link ErrorCode#INVALID_ARGUMENT}. */
   JsonNode readObject(Context ctx) throws EnvelopeException {
+    return readObject(ctx, false);
+  }
+
+  /** As {@link #readObject(Context)}, but an empty body is the empty object: for requests whose members are all optional. */
+  JsonNode readOptionalObject(Context ctx) throws EnvelopeException {
+    return readObject(ctx, true);
+  }
+
+  private JsonNode readObject(Context ctx, boolean emptyIsObject) throws EnvelopeException {
     byte[] body;
     try (InputStream in = ctx.bodyInputStream()) {
       body = in.readNBytes(maxBytes + 1);
@@ -44,6 +53,9 @@ final class JsonRequests {
     }
     if (body.length > maxBytes) {
       throw new EnvelopeException(ErrorCode.TOO_LARGE, "the request body is larger than " + maxBytes + " bytes");
+    }
+    if (emptyIsObject && body.length == 0) {
+      return mapper.createObjectNode();
     }
     JsonNode node;
     try {

@@ -49,6 +49,8 @@ public final class FileService {
   private final long maxUploadBytes;
   private final TenantDirectory tenants;
   private final DataKeyCache dataKeys;
+  /** The share links to remove with their files; null when there are none. */
+  private final LinkStore links;
   /** A placeholder wrapped key for a row whose key is not made yet: only its contexts are asked of it. */
   private static final dev.envelope.core.WrappedKey PENDING = dev.envelope.core.WrappedKey.of("pending", 0,
       new byte[1]);
@@ -64,6 +66,7 @@ public final class FileService {
     this.tenants = b.tenantStore == null ? TenantDirectory.none()
         : new TenantDirectory(b.tenantStore, b.clock, TenantDirectory.DEFAULT_TTL);
     this.dataKeys = b.cacheLimits == null ? null : new DataKeyCache(b.cacheLimits, b.clock);
+    this.links = b.links;
   }
 
   public static Builder builder() {
@@ -190,7 +193,7 @@ public final class FileService {
         return record; // re-wrapped by a rewrap meanwhile
       }
       return new FileRecord(record.id(), record.tenant(), record.name(), record.contentType(), record.size(),
-          record.createdAt(), keys.name(), next, record.formatVersion(), record.segmentSize());
+          record.createdAt(), keys.name(), next, record.formatVersion(), record.segmentSize(), record.sha256());
     } catch (EnvelopeException e) {
       if (e.code() != ErrorCode.KEY_NOT_FOUND) {
         LOG.warn("upload {}: its key version is no longer current and could not be moved now ({}); a rewrap will",
@@ -469,7 +472,8 @@ public final class FileService {
 
   /**
    * Deletes a file: the row first (the file is unreadable from that moment: its wrapped key is gone), then the
-   * blob. If the blob cannot be deleted now, the sweeper removes it later.
+   * blob, then its share links. If the blob cannot be deleted now, the sweeper removes it later; links that cannot
+   * be removed now open nothing all the same (a link's download reads its file's row first, and ids never return).
    */
   public void delete(Principal caller, String id) throws EnvelopeException {
     caller.require(Role.WRITE);
@@ -478,6 +482,13 @@ public final class FileService {
       throw notFound(id);
     }
     deleteBlobQuietly(id);
+    if (links != null) {
+      try {
+        links.deleteLinks(caller.tenant(), id);
+      } catch (EnvelopeException | RuntimeException e) {
+        LOG.warn("could not delete the share links of file {} now ({}); they open nothing", id, e.toString());
+      }
+    }
     LOG.info("deleted file {} of tenant {}", id, caller.tenant());
   }
 
@@ -686,8 +697,15 @@ public final class FileService {
     private long maxUploadBytes = Long.MAX_VALUE;
     private TenantStore tenantStore;
     private DataKeyCache.Limits cacheLimits;
+    private LinkStore links;
 
     private Builder() {}
+
+    /** Where share links are kept ({@link ShareLinks}): a deleted file's links are removed with it. */
+    public Builder linkStore(LinkStore store) {
+      this.links = Objects.requireNonNull(store);
+      return this;
+    }
 
     /**
      * Where tenants with root keys of their own are recorded (the metadata store usually is one); without it,

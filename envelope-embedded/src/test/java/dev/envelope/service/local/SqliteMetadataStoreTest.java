@@ -302,6 +302,25 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
     assertEquals(SqliteSchema.latest(), query(old, "PRAGMA user_version"));
   }
 
+  @Test
+  void aVersionFourDatabase_keepsItsFilesAndTokens_andTakesShareLinks() throws Exception {
+    Path old = home.resolve("v4.db");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + old)) {
+      SqliteSchema.migrate(c, 4);
+      execute(c, "INSERT INTO tokens VALUES ('aaaaaaaaaaaaaaaa', 'acme', 'read', 'old', zeroblob(32), 1, NULL, 9,"
+          + " NULL)");
+    }
+
+    try (SqliteMetadataStore store = SqliteMetadataStore.open(old)) {
+      assertEquals(Optional.of(Instant.ofEpochMilli(9)), store.findToken("aaaaaaaaaaaaaaaa").orElseThrow().expiresAt());
+      assertEquals(java.util.List.of(), store.listLinks("acme", "aaaaaaaaaaaaaaaaaaaaaaaaaa"));
+      store.insertLink(new dev.envelope.service.LinkRecord("bbbbbbbbbbbbbbbb", "acme", "aaaaaaaaaaaaaaaaaaaaaaaaaa",
+          new byte[32], T0, T0.plusSeconds(60), java.util.OptionalLong.of(1), 0, Optional.empty()));
+      assertEquals(true, store.countDownload("bbbbbbbbbbbbbbbb", T0));
+    }
+    assertEquals(SqliteSchema.latest(), query(old, "PRAGMA user_version"));
+  }
+
   private static void execute(Connection c, String sql) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute(sql);

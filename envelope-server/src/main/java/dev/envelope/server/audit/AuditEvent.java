@@ -35,6 +35,13 @@ public final class AuditEvent {
     FILE_RENAME("file.rename"),
     /** A tenant's usage read ({@code GET /v1/usage}). */
     USAGE_READ("usage.read"),
+    /** A share link made; {@code fileId} its file, {@code target} the link's id (never its secret). */
+    LINK_CREATE("link.create"),
+    LINK_LIST("link.list"),
+    LINK_REVOKE("link.revoke"),
+    /** A download by share link, without a token; {@code target} is the link's id. */
+    LINK_DOWNLOAD("link.download"),
+    LINK_HEAD("link.head"),
     TOKEN_CREATE("token.create"),
     TOKEN_LIST("token.list"),
     TOKEN_REVOKE("token.revoke"),
