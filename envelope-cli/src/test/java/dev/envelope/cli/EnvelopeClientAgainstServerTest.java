@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -90,8 +91,9 @@ class EnvelopeClientAgainstServerTest {
     byte[] data = new byte[50_000];
     new Random(5).nextBytes(data);
     FileInfo file = admin.upload(new ByteArrayInputStream(data), "r.bin", null);
-    assertEquals(new FileInfo(file.id(), "r.bin", data.length, "application/octet-stream", file.createdAt()),
-        admin.describe(file.id()));
+    assertEquals(new FileInfo(file.id(), "r.bin", data.length, "application/octet-stream", file.createdAt(),
+        Optional.of(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+            .digest(data)))), admin.describe(file.id()));
     int[][] ranges = {{0, 1}, {data.length - 1, 1}, {4000, 200}, {4079, 10_000}, {0, data.length}};
     for (int[] r : ranges) {
       assertArrayEquals(Arrays.copyOfRange(data, r[0], r[0] + r[1]), admin.downloadRange(file.id(), r[0], r[1]),

@@ -75,7 +75,8 @@ class RoundTripTest {
     assertEquals("text/plain", json.get("contentType").asText());
     assertEquals(14, json.get("size").asLong());
     assertTrue(json.get("createdAt").asText().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z"));
-    assertEquals(Set.of("id", "name", "size", "contentType", "createdAt"), fields(json));
+    assertEquals(Set.of("id", "name", "size", "contentType", "createdAt", "sha256"), fields(json));
+    assertTrue(json.get("sha256").asText().matches("[0-9a-f]{64}"), json.toString());
   }
 
   @Test
