@@ -110,6 +110,7 @@ public final class EnvelopeServer implements AutoCloseable {
     Files metadata = new Files(files);
     OpenApi openApi = new OpenApi();
 
+    WebPage.register(r); // the web page at /: static files, no token (they hold nothing of a tenant)
     r.get("/healthz", health::live);
     r.get("/readyz", health::ready);
     r.get("/v1/openapi.json", openApi::serve); // no token: it describes the API, and holds nothing of a tenant
