@@ -92,6 +92,33 @@ class DownloadFormTest {
   }
 
   @Test
+  void formBodiesAbandonedBeforeTheirToken_countAsFailedAuthentications() throws Exception {
+    try (TestServer strict = TestServer.configured(b -> b.limits(TestServer.LIMITS.withAuthFailuresPerMinute(3)))) {
+      String fileId = RoundTripTest.upload(strict, "n.txt", CONTENT).get("id").asText();
+      String head = "POST /v1/files/" + fileId + "/download HTTP/1.1\r\nHost: x\r\nContent-Type: "
+          + FormToken.MEDIA_TYPE + "\r\nContent-Length: ";
+      for (int i = 0; i < 3; i++) {
+        try (RawHttp raw = RawHttp.connect(strict.server.port(), "127.0.0.7")) {
+          raw.send(head + "200\r\n\r\ntoken=env1."); // walks away before the token is whole
+        }
+      }
+      String good = form(strict.reader);
+      int status = 0;
+      for (int attempt = 0; attempt < 50 && status != 429; attempt++) { // each close is heard as it happens
+        try (RawHttp raw = RawHttp.connect(strict.server.port(), "127.0.0.7")) {
+          status = raw.send(head + good.length() + "\r\nConnection: close\r\n\r\n" + good)
+              .read(Duration.ofSeconds(5)).status();
+        }
+        if (status != 429) {
+          Thread.sleep(100);
+        }
+      }
+
+      assertEquals(429, status, "three abandoned forms spent the address's budget");
+    }
+  }
+
+  @Test
   void anotherTenantsFileIs404() throws Exception {
     String stranger = t.token("other", Role.READ);
 
