@@ -101,7 +101,9 @@ class WebBrowserIT {
   @Test
   @Order(3)
   void signingInKeepsTheTokenInThisTabOnly() {
-    browser.signIn(server.url(), token);
+    browser.driver.get(server.url() + "/");
+    browser.shown("#token");
+    browser.driver.switchTo().activeElement().sendKeys(token, Keys.ENTER); // by keyboard: focus starts there
 
     browser.shown("#files-view");
     assertFalse(browser.find("#error").isDisplayed(), "the earlier error is gone");
@@ -180,10 +182,21 @@ class WebBrowserIT {
   void deleteAsksFirst_thenTheFileIsGone() throws Exception {
     String id = browser.row("report.bin").getAttribute("data-id");
 
-    browser.row("report.bin").findElement(By.xpath(".//button[text()='Delete']")).click();
+    WebElement delete = browser.row("report.bin").findElement(By.xpath(".//button[text()='Delete']"));
+    delete.click();
     browser.shown("#delete-dialog");
     assertEquals("report.bin", browser.find("#delete-name").getText());
-    browser.find("#delete-confirm").click();
+    browser.driver.switchTo().activeElement().sendKeys(Keys.ESCAPE);
+    browser.wait.until(d -> !browser.find("#delete-dialog").isDisplayed());
+    assertTrue(browser.row("report.bin").isDisplayed(), "Escape keeps the file");
+
+    delete.click(); // then, by keyboard: the dialog starts on "Keep it"; Tab goes to "Delete", Enter presses it
+    browser.shown("#delete-dialog");
+    browser.driver.switchTo().activeElement().sendKeys(Keys.TAB);
+    assertEquals("delete-confirm", browser.script("return document.activeElement.id;"));
+    assertEquals("solid", browser.script("return getComputedStyle(document.activeElement).outlineStyle;"),
+        "the focus is visible");
+    browser.driver.switchTo().activeElement().sendKeys(Keys.ENTER);
 
     browser.wait.until(d -> d.findElements(By.cssSelector("#file-rows tr[data-id='" + id + "']")).isEmpty());
     HttpResponse<String> gone = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/v1/files/" + id))
