@@ -61,7 +61,14 @@ public enum ErrorCode {
   /** The root key (or key version) still wraps stored files: disabling or deleting it would make them unreadable. */
   KEY_IN_USE("key-in-use", 23),
   /** A condition of the request ({@code If-Match}, {@code If-Unmodified-Since}) does not hold for the file now. */
-  PRECONDITION_FAILED("precondition-failed", 24);
+  PRECONDITION_FAILED("precondition-failed", 24),
+  /**
+   * The change conflicts with how the object is stored: a file stored under a shared data key (format 2) binds its
+   * name and content type into its ciphertext, so renaming it would make it unreadable.
+   */
+  CONFLICT("conflict", 25),
+  /** The upload would take the tenant past its quota of stored bytes. */
+  QUOTA_EXCEEDED("quota-exceeded", 26);
 
   private final String id;
   private final int exitCode;

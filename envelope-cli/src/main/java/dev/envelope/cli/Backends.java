@@ -16,6 +16,7 @@ import dev.envelope.postgres.PostgresMetadataStore;
 import dev.envelope.s3.S3BlobStore;
 import dev.envelope.s3.S3BlobStoreConfig;
 import dev.envelope.service.BlobStore;
+import dev.envelope.service.LinkStore;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.TenantStore;
 import dev.envelope.service.TokenStore;
@@ -54,6 +55,7 @@ final class Backends implements AutoCloseable {
   final MetadataStore metadata;
   final TokenStore tokens;
   final TenantStore tenants;
+  final LinkStore links;
   private final Deque<AutoCloseable> opened;
 
   private Backends(KeyService keys, BlobStore blobs, MetadataAndTokens rows, Deque<AutoCloseable> opened) {
@@ -62,6 +64,7 @@ final class Backends implements AutoCloseable {
     this.metadata = rows.metadata();
     this.tokens = rows.tokens();
     this.tenants = rows.tenants();
+    this.links = rows.links();
     this.opened = opened;
   }
 
@@ -73,7 +76,8 @@ final class Backends implements AutoCloseable {
   /** The file service over these backends, as {@code envelope serve} and the admin commands build it. */
   FileService fileService(NodeSettings settings) throws EnvelopeException {
     return FileService.builder().keyService(keys, settings.rootKey()).blobStore(blobs).metadataStore(metadata)
-        .tenantStore(tenants).maxUploadBytes(settings.maxUploadBytes()).dataKeyCache(settings.dataKeyCache()).build();
+        .tenantStore(tenants).linkStore(links).maxUploadBytes(settings.maxUploadBytes())
+        .dataKeyCache(settings.dataKeyCache()).build();
   }
 
   /**
@@ -142,7 +146,7 @@ final class Backends implements AutoCloseable {
       if (choice(settings, Setting.METADATA).equals("sqlite")
           && !Files.exists(settings.home().resolve(LocalStores.DATABASE))) {
         EmptyStores empty = new EmptyStores();
-        rows = new MetadataAndTokens(empty, empty, empty);
+        rows = new MetadataAndTokens(empty, empty, empty, empty);
       } else {
         rows = openMetadata(settings, cli.env(), opened);
       }
@@ -251,8 +255,8 @@ final class Backends implements AutoCloseable {
     }
   }
 
-  /** The file rows, the tokens and the tenants: one store, which {@code envelope tokens} opens too. */
-  record MetadataAndTokens(MetadataStore metadata, TokenStore tokens, TenantStore tenants) {}
+  /** The file rows, the tokens, the tenants and the share links: one store, which {@code envelope tokens} opens too. */
+  record MetadataAndTokens(MetadataStore metadata, TokenStore tokens, TenantStore tenants, LinkStore links) {}
 
   static MetadataAndTokens openMetadata(NodeSettings settings, Map<String, String> env,
       Deque<AutoCloseable> opened)
@@ -262,7 +266,7 @@ final class Backends implements AutoCloseable {
         SqliteMetadataStore store = SqliteMetadataStore.open(
             settings.home().toAbsolutePath().normalize().resolve(LocalStores.DATABASE));
         opened.push(store);
-        return new MetadataAndTokens(store, store, store);
+        return new MetadataAndTokens(store, store, store, store);
       }
       case "postgres" -> {
         String url = required(settings, Setting.POSTGRES_URL, "metadata = postgres");
@@ -280,12 +284,12 @@ final class Backends implements AutoCloseable {
           throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "metadata = postgres: " + e.getMessage(), e);
         }
         opened.push(store);
-        return new MetadataAndTokens(store, store, store);
+        return new MetadataAndTokens(store, store, store, store);
       }
       case "dynamodb" -> {
         DynamoDbMetadataStore store = DynamoDbMetadataStore.open(dynamoDbConfig(settings));
         opened.push(store);
-        return new MetadataAndTokens(store, store, store);
+        return new MetadataAndTokens(store, store, store, store);
       }
       default -> throw invalid(settings, Setting.METADATA, "sqlite, postgres or dynamodb");
     }

@@ -3,6 +3,8 @@ package dev.envelope.cli;
 import dev.envelope.core.WrappedKey;
 import dev.envelope.service.FilePage;
 import dev.envelope.service.FileRecord;
+import dev.envelope.service.LinkRecord;
+import dev.envelope.service.LinkStore;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.TenantRecord;
 import dev.envelope.service.TenantStore;
@@ -17,7 +19,7 @@ import java.util.Optional;
  * sees them: empty, and never written (a write is a bug, and throws). It stands in for opening the real store,
  * which would create it: a dry run creates nothing.
  */
-final class EmptyStores implements MetadataStore, TokenStore, TenantStore {
+final class EmptyStores implements MetadataStore, TokenStore, TenantStore, LinkStore {
   @Override
   public void insert(FileRecord file) {
     throw refused();
@@ -49,8 +51,48 @@ final class EmptyStores implements MetadataStore, TokenStore, TenantStore {
   }
 
   @Override
+  public Optional<FileRecord> rename(String tenant, String id, String name, String contentType) {
+    return Optional.empty();
+  }
+
+  @Override
+  public Usage usage(String tenant) {
+    return new Usage(0, 0);
+  }
+
+  @Override
   public boolean exists(String id) {
     return false;
+  }
+
+  @Override
+  public void insertLink(LinkRecord link) {
+    throw refused();
+  }
+
+  @Override
+  public Optional<LinkRecord> findLink(String id) {
+    return Optional.empty();
+  }
+
+  @Override
+  public List<LinkRecord> listLinks(String tenant, String fileId) {
+    return List.of();
+  }
+
+  @Override
+  public boolean revokeLink(String id, Instant at) {
+    return false;
+  }
+
+  @Override
+  public boolean countDownload(String id, Instant now) {
+    return false;
+  }
+
+  @Override
+  public int deleteLinks(String tenant, String fileId) {
+    return 0;
   }
 
   @Override

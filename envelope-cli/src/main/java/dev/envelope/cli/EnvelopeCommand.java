@@ -13,7 +13,8 @@ import picocli.CommandLine.ScopeType;
         + " that never leaves the key service.",
     subcommands = {KeysCommand.class, EncryptCommand.class, DecryptCommand.class, InspectCommand.class,
         KeyserverCommand.class, ServeCommand.class, UploadCommand.class, DownloadCommand.class, ListCommand.class,
-        RemoveCommand.class, TokensCommand.class, TenantsCommand.class, AdminCommand.class, AuditCommand.class},
+        RemoveCommand.class, RenameCommand.class, ShareCommand.class, UsageCommand.class, TokensCommand.class,
+        TenantsCommand.class, AdminCommand.class, AuditCommand.class},
     footerHeading = "%nEnvironment:%n",
     footer = {
         "  ENVELOPE_HOME              data directory holding the keyring (default ./envelope-data)",
@@ -55,7 +56,9 @@ import picocli.CommandLine.ScopeType;
         " 21  audit-chain-broken  an audit log line is missing, altered, out of order or cut short",
         " 22  tenant-shredded  the tenant was crypto-shredded: its files are gone for good",
         " 23  key-in-use       the root key (or version) still wraps files; rewrap first, or --force",
-        " 24  precondition-failed  the file is not the one the request's If-Match named"})
+        " 24  precondition-failed  the file is not the one the request's If-Match named",
+        " 25  conflict         the change conflicts with how the file is stored (see the message)",
+        " 26  quota-exceeded   the upload would take the tenant past its quota"})
 final class EnvelopeCommand {
   final Cli cli;
 

@@ -105,6 +105,7 @@ final class ListCommand implements Callable<Integer> {
       out.writeNumberField("size", f.size());
       out.writeStringField("contentType", f.contentType());
       out.writeStringField("createdAt", f.createdAt().toString());
+      out.writeStringField("sha256", f.sha256().orElse(null));
       out.writeEndObject();
     }
     out.writeEndArray();

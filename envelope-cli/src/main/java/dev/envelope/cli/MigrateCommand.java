@@ -30,7 +30,8 @@ import picocli.CommandLine.ParentCommand;
  * ENVELOPE_TARGET_MASTER_KEY} and {@code ENVELOPE_TARGET_PKCS11_PIN}.
  */
 @Command(name = "migrate", mixinStandardHelpOptions = true,
-    description = {"Copy every file, token and tenant of this node's backends (the settings of 'envelope serve') to"
+    description = {"Copy every file, token, tenant and share link of this node's backends (the settings of"
+        + " 'envelope serve') to"
         + " the backends the settings file CONFIG names, such as S3, PostgreSQL and AWS KMS; then read every copied"
         + " file back there.",
         "Blobs are copied as ciphertext; each data key is unwrapped by this node's key service and wrapped by the"

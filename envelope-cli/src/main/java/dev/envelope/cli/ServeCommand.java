@@ -79,7 +79,7 @@ final class ServeCommand implements Callable<Integer> {
     EnvelopeServer server;
     try {
       server = QuietStart.start(() -> EnvelopeServer.builder(files, tokens).settings(settings.http()).auditLog(audit)
-          .tenants(new TenantAdmin(files, stores.tokens, stores.keyAdmin()))
+          .tenants(new TenantAdmin(files, stores.tokens, stores.keyAdmin())).links(stores.links)
           .orphanSweep(settings.orphanGrace(), settings.sweepInterval()).build().start());
     } catch (RuntimeException e) {
       audit.close();

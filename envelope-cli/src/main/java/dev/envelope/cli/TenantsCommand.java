@@ -26,7 +26,7 @@ import picocli.CommandLine.ScopeType;
         "Works on the node's backends (--home/ENVELOPE_HOME, --config); no server needed, safe while it runs.",
         "A tenant without its own key uses the node's root key."},
     subcommands = {TenantsCommand.Create.class, TenantsCommand.ListTenants.class, TenantsCommand.SetKey.class,
-        TenantsCommand.Shred.class, TenantsCommand.Purge.class})
+        TenantsCommand.Quota.class, TenantsCommand.Shred.class, TenantsCommand.Purge.class})
 final class TenantsCommand {
   @ParentCommand
   EnvelopeCommand parent;
@@ -126,6 +126,41 @@ final class TenantsCommand {
       TenantRecord moved = tenants.withAdmin(AuditEvent.Type.TENANT_SET_KEY, tenant, a -> a.setKey(Principal.localOperator(), tenant, key));
       tenants.println("tenant " + tenant + " now wraps new files under " + moved.rootKey()
           + "; run 'envelope admin rewrap --tenant " + tenant + "' to move its stored files");
+      return 0;
+    }
+  }
+
+  @Command(name = "quota", mixinStandardHelpOptions = true,
+      description = {"Set the most plaintext bytes a tenant may store, or 'none'. An upload that would pass it is",
+          "refused (413 quota-exceeded); files stored already stay, even above a lowered quota. Every node applies",
+          "it within 2 seconds."})
+  static final class Quota implements Callable<Integer> {
+    @ParentCommand
+    TenantsCommand tenants;
+
+    @Parameters(index = "0", paramLabel = "TENANT")
+    String tenant;
+
+    @Parameters(index = "1", paramLabel = "SIZE", description = "bytes, with an optional K, M or G (powers of 1024),"
+        + " or none")
+    String size;
+
+    @Override
+    public Integer call() throws EnvelopeException, IOException {
+      Long bytes = null;
+      if (!size.equalsIgnoreCase("none")) {
+        java.util.OptionalLong parsed = dev.envelope.server.SettingSources.parseSize(size);
+        if (parsed.isEmpty() || parsed.getAsLong() == Long.MAX_VALUE) {
+          throw new EnvelopeException(dev.envelope.api.ErrorCode.INVALID_ARGUMENT, "a quota is a size such as"
+              + " 500M or 20G, or none");
+        }
+        bytes = parsed.getAsLong();
+      }
+      Long quota = bytes;
+      tenants.withAdmin(AuditEvent.Type.TENANT_SET_QUOTA, tenant,
+          a -> a.setQuota(Principal.localOperator(), tenant, quota));
+      tenants.println(quota == null ? "tenant " + tenant + " has no quota"
+          : "tenant " + tenant + " may store " + Sizes.human(quota) + " (" + quota + " bytes)");
       return 0;
     }
   }

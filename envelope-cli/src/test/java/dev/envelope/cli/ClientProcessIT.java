@@ -110,6 +110,44 @@ class ClientProcessIT {
   }
 
   @Test
+  void aSharedFile_downloadsByItsUrlWithoutAToken_untilItsLinkEnds() throws Exception {
+    byte[] data = "shared by envelope share".getBytes(StandardCharsets.UTF_8);
+    String id = envelope(new byte[0], "upload", Files.write(dir.resolve("shared.txt"), data).toString()).out().strip();
+    Run share = envelope(new byte[0], "share", id, "--expires", "1h", "--max-downloads", "2");
+    assertEquals(0, share.status, share.toString());
+    String link = share.out().strip();
+    assertTrue(link.startsWith(url + "/s/"), link);
+
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpResponse<byte[]> got = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(link))
+        .build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, got.statusCode());
+    assertArrayEquals(data, got.body());
+
+    Run ls = envelope(new byte[0], "share", "ls", id, "--json");
+    assertEquals(0, ls.status, ls.toString());
+    com.fasterxml.jackson.databind.JsonNode links = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(ls.out()).get("links");
+    assertEquals(1, links.size(), ls.out());
+    assertEquals(1, links.get(0).get("downloads").asInt());
+    assertEquals(2, links.get(0).get("maxDownloads").asInt());
+    assertTrue(!ls.out().contains(link.substring(link.lastIndexOf('.'))), "never the secret");
+
+    assertEquals(0, envelope(new byte[0], "share", "revoke", id, links.get(0).get("id").asText()).status);
+    assertEquals(404, http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(link)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofByteArray()).statusCode());
+
+    Run json = envelope(new byte[0], "share", id, "--json");
+    assertEquals(0, json.status, json.toString());
+    com.fasterxml.jackson.databind.JsonNode made = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(json.out());
+    assertTrue(made.get("url").asText().startsWith(url + "/s/") && made.get("maxDownloads").isNull(), json.out());
+
+    assertError(envelope(new byte[0], "share", id, "--expires", "400d"), 2, "invalid-argument");
+    assertError(envelope(new byte[0], "share", "aaaaaaaaaaaaaaaaaaaaaaaaaa"), 13, "not-found");
+  }
+
+  @Test
   void aWrongTokenExitsWithTheStatusOfUnauthenticated() throws Exception {
     Run r = envelope(Map.of("ENVELOPE_TOKEN", "env1.aaaaaaaaaaaaaaaa.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
         "ls");

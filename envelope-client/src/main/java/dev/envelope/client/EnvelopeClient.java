@@ -173,6 +173,32 @@ public final class EnvelopeClient {
   }
 
   /**
+   * Renames a file and sets its content type (either may be null: kept); needs a write token. The content and id
+   * stay. A file the server stored under a shared data key cannot be renamed ({@code conflict}).
+   */
+  public FileInfo rename(String id, String name, String contentType) throws EnvelopeClientException {
+    if (name == null && contentType == null) {
+      throw new IllegalArgumentException("give a name, a content type or both");
+    }
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    if (name != null) {
+      body.put("name", name);
+    }
+    if (contentType != null) {
+      body.put("contentType", contentType);
+    }
+    HttpRequest request = transport.request("/v1/files/" + Transport.id(id, "file"), true)
+        .header("Content-Type", "application/json")
+        .method("PATCH", BodyPublishers.ofByteArray(Json.write(body))).build();
+    return Json.file(transport.json(request, 200));
+  }
+
+  /** How many files the caller's tenant has and their plaintext bytes. */
+  public Usage usage() throws EnvelopeClientException {
+    return Json.usage(transport.json(transport.request("/v1/usage", true).GET().build(), 200));
+  }
+
+  /**
    * One page of the caller's files, newest first.
    *
    * @param limit at most this many files (the server caps it)
@@ -198,6 +224,39 @@ public final class EnvelopeClient {
   public void delete(String id) throws EnvelopeClientException {
     HttpRequest request = transport.request("/v1/files/" + Transport.id(id, "file"), true).DELETE().build();
     transport.discard(request, 204);
+  }
+
+  /**
+   * Shares a file (needs a write token): a link that downloads it without a token. The answer is the only time its
+   * URL is available.
+   *
+   * @param expiresIn how long it lives, such as {@code 90m}, {@code 12h} or {@code 30d} (null: the server's default,
+   *     a day); never longer than this client's token
+   * @param maxDownloads how many downloads it allows (null: no bound)
+   */
+  public NewLink createLink(String fileId, String expiresIn, Long maxDownloads) throws EnvelopeClientException {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    if (expiresIn != null) {
+      body.put("expiresIn", expiresIn);
+    }
+    if (maxDownloads != null) {
+      body.put("maxDownloads", maxDownloads);
+    }
+    HttpRequest request = transport.request("/v1/files/" + Transport.id(fileId, "file") + "/links", true)
+        .header("Content-Type", "application/json").POST(BodyPublishers.ofByteArray(Json.write(body))).build();
+    return Json.newLink(transport.json(request, 201));
+  }
+
+  /** A file's links that still open it, oldest first (needs a read token). */
+  public List<LinkInfo> listLinks(String fileId) throws EnvelopeClientException {
+    return Json.links(transport.json(transport.request("/v1/files/" + Transport.id(fileId, "file") + "/links", true)
+        .GET().build(), 200));
+  }
+
+  /** Revokes a link of a file (needs a write token): it opens nothing from now on. */
+  public void revokeLink(String fileId, String linkId) throws EnvelopeClientException {
+    transport.discard(transport.request("/v1/files/" + Transport.id(fileId, "file") + "/links/"
+        + Transport.id(linkId, "link"), true).DELETE().build(), 204);
   }
 
   /** Makes a token (needs an admin token); the answer is the only time its text is available. */

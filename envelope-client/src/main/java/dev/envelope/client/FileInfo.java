@@ -2,6 +2,7 @@ package dev.envelope.client;
 
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A stored file as the server describes it.
@@ -12,12 +13,21 @@ import java.util.Objects;
  * @param size the plaintext size in bytes
  * @param contentType the media type given at upload
  * @param createdAt when the upload was acknowledged
+ * @param sha256 the SHA-256 of the plaintext as the server computed it while the upload streamed in (64 lowercase
+ *     hex digits), or empty for a file stored before the server recorded it
  */
-public record FileInfo(String id, String name, long size, String contentType, Instant createdAt) {
+public record FileInfo(String id, String name, long size, String contentType, Instant createdAt,
+    Optional<String> sha256) {
   public FileInfo {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(contentType, "contentType");
     Objects.requireNonNull(createdAt, "createdAt");
+    Objects.requireNonNull(sha256, "sha256");
+  }
+
+  /** A file whose digest is not known. */
+  public FileInfo(String id, String name, long size, String contentType, Instant createdAt) {
+    this(id, name, size, contentType, createdAt, Optional.empty());
   }
 }

@@ -11,6 +11,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * The API's JSON bodies, read field by field through the tree model: a newer server may add members, which
@@ -48,8 +49,12 @@ final class Json {
   }
 
   static FileInfo file(JsonNode node) throws EnvelopeClientException {
+    JsonNode sha256 = node.get("sha256");
+    if (sha256 != null && !sha256.isNull() && !(sha256.isTextual() && sha256.asText().matches("[0-9a-f]{64}"))) {
+      throw unexpected("its sha256 is not 64 hex digits");
+    }
     return new FileInfo(text(node, "id"), text(node, "name"), number(node, "size"), text(node, "contentType"),
-        instant(node, "createdAt"));
+        instant(node, "createdAt"), sha256 == null || sha256.isNull() ? Optional.empty() : Optional.of(sha256.asText()));
   }
 
   static FilePage page(JsonNode node) throws EnvelopeClientException {
@@ -65,12 +70,10 @@ final class Json {
   }
 
   static TokenInfo token(JsonNode node) throws EnvelopeClientException {
-    JsonNode revoked = node.get("revokedAt");
-    Optional<Instant> revokedAt = revoked == null || revoked.isNull()
-        ? Optional.empty() : Optional.of(instant(node, "revokedAt"));
     JsonNode name = node.get("name");
     return new TokenInfo(text(node, "id"), text(node, "tenant"), text(node, "role"),
-        name == null || name.isNull() ? "" : text(node, "name"), instant(node, "createdAt"), revokedAt);
+        name == null || name.isNull() ? "" : text(node, "name"), instant(node, "createdAt"),
+        optionalInstant(node, "revokedAt"), optionalInstant(node, "expiresAt"), optionalInstant(node, "lastUsedAt"));
   }
 
   static List<TokenInfo> tokens(JsonNode node) throws EnvelopeClientException {
@@ -83,6 +86,26 @@ final class Json {
 
   static NewToken newToken(JsonNode node) throws EnvelopeClientException {
     return new NewToken(token(node), text(node, "token"));
+  }
+
+  static LinkInfo link(JsonNode node) throws EnvelopeClientException {
+    JsonNode max = node.get("maxDownloads");
+    OptionalLong maxDownloads = max == null || max.isNull() ? OptionalLong.empty()
+        : OptionalLong.of(number(node, "maxDownloads"));
+    return new LinkInfo(text(node, "id"), instant(node, "expiresAt"), maxDownloads, number(node, "downloads"),
+        instant(node, "createdAt"));
+  }
+
+  static List<LinkInfo> links(JsonNode node) throws EnvelopeClientException {
+    List<LinkInfo> links = new ArrayList<>();
+    for (JsonNode link : array(node, "links")) {
+      links.add(link(link));
+    }
+    return links;
+  }
+
+  static NewLink newLink(JsonNode node) throws EnvelopeClientException {
+    return new NewLink(link(node), text(node, "url"));
   }
 
   static TenantInfo tenant(JsonNode node) throws EnvelopeClientException {
@@ -125,6 +148,15 @@ final class Json {
       throw unexpected("its " + field + " is missing or not a size");
     }
     return value.asLong();
+  }
+
+  static Usage usage(JsonNode node) throws EnvelopeClientException {
+    return new Usage(text(node, "tenant"), number(node, "files"), number(node, "bytes"));
+  }
+
+  private static Optional<Instant> optionalInstant(JsonNode node, String field) throws EnvelopeClientException {
+    JsonNode value = node.get(field);
+    return value == null || value.isNull() ? Optional.empty() : Optional.of(instant(node, field));
   }
 
   private static Instant instant(JsonNode node, String field) throws EnvelopeClientException {

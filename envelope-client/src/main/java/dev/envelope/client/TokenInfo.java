@@ -14,9 +14,11 @@ import java.util.Optional;
  * @param name a label for people (may be empty)
  * @param createdAt when it was made
  * @param revokedAt when it was revoked, if it was
+ * @param expiresAt when it stops opening anything, if it ends
+ * @param lastUsedAt when it was last used (recorded at most once a minute), if it was
  */
 public record TokenInfo(String id, String tenant, String role, String name, Instant createdAt,
-    Optional<Instant> revokedAt) {
+    Optional<Instant> revokedAt, Optional<Instant> expiresAt, Optional<Instant> lastUsedAt) {
   public TokenInfo {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(tenant, "tenant");
@@ -24,5 +26,13 @@ public record TokenInfo(String id, String tenant, String role, String name, Inst
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(createdAt, "createdAt");
     Objects.requireNonNull(revokedAt, "revokedAt");
+    Objects.requireNonNull(expiresAt, "expiresAt");
+    Objects.requireNonNull(lastUsedAt, "lastUsedAt");
+  }
+
+  /** A token that never ends and whose use is not known. */
+  public TokenInfo(String id, String tenant, String role, String name, Instant createdAt,
+      Optional<Instant> revokedAt) {
+    this(id, tenant, role, name, createdAt, revokedAt, Optional.empty(), Optional.empty());
   }
 }

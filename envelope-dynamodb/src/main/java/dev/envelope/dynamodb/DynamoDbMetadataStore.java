@@ -6,6 +6,8 @@ import dev.envelope.core.WrappedKey;
 import dev.envelope.service.FileNames;
 import dev.envelope.service.FilePage;
 import dev.envelope.service.FileRecord;
+import dev.envelope.service.LinkRecord;
+import dev.envelope.service.LinkStore;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.PageCursor;
 import dev.envelope.service.TenantRecord;
@@ -28,7 +30,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 /**
- * File rows, tokens and tenant records in one DynamoDB table, shared by every node of a cluster. The table is
+ * File rows, tokens, tenant records and share links in one DynamoDB table, shared by every node of a cluster. The table is
  * made once by {@link #createTable} ({@code envelope admin init-dynamodb}); {@link #open} only checks that it is
  * there and has the right shape ({@link TableSchema}), and never creates or changes it.
  *
@@ -57,6 +59,9 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  *       GetItem, replaced by a PutItem conditioned on every field of the record it replaces, and listed from
  *       the index {@code tokens-oldest-first}, where tenant records form a list of their own (eventually
  *       consistent, like the tokens').
+ *   <li>One item per share link, partition key {@code l#<id>} ({@link LinkItems}): found by a consistent GetItem,
+ *       a download counted by one conditional UpdateItem, a file's links listed from the index
+ *       {@code tokens-oldest-first} (eventually consistent).
  * </ul>
  *
  * <h2>Limits</h2>
@@ -74,18 +79,20 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * and the write counts as done when the item is as it would have left it. The store keeps no state between
  * calls besides the SDK's connection pool, so it works again as soon as DynamoDB does. Thread-safe.
  */
-public final class DynamoDbMetadataStore implements MetadataStore, TokenStore, TenantStore {
+public final class DynamoDbMetadataStore implements MetadataStore, TokenStore, TenantStore, LinkStore {
   /** The longest media type and key service name, in UTF-8 bytes. */
   public static final int MAX_TEXT_BYTES = 1024;
 
   private final DynamoDbCalls calls;
   private final FileScan scans;
   private final TenantItems tenants;
+  private final LinkItems links;
 
   private DynamoDbMetadataStore(DynamoDbCalls calls) {
     this.calls = calls;
     this.scans = new FileScan(calls);
     this.tenants = new TenantItems(calls);
+    this.links = new LinkItems(calls);
   }
 
   /**
@@ -250,6 +257,54 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore, T
   }
 
   @Override
+  public Optional<FileRecord> rename(String tenant, String id, String name, String contentType)
+      throws EnvelopeException {
+    checkText(name, FileNames.MAX_NAME_BYTES, "a file name");
+    checkText(contentType, MAX_TEXT_BYTES, "a content type");
+    if (!Items.isValidId(id) || !Tenants.isValid(tenant)) {
+      return Optional.empty();
+    }
+    try {
+      // Conditional on the tenant: a missing row fails the condition, so a rename never makes one.
+      Map<String, AttributeValue> now = calls.client().updateItem(b -> b.tableName(calls.table())
+          .key(Items.fileKey(id)).conditionExpression("#t = :t").updateExpression("SET #n = :n, #c = :c")
+          .expressionAttributeNames(Map.of("#t", TableSchema.TENANT, "#n", "name", "#c", "contentType"))
+          .expressionAttributeValues(Map.of(":t", Items.s(tenant), ":n", Items.s(name), ":c", Items.s(contentType)))
+          .returnValues(software.amazon.awssdk.services.dynamodb.model.ReturnValue.ALL_NEW)).attributes();
+      return Optional.of(Items.parse(() -> Items.fileRecord(now), "file row"));
+    } catch (ConditionalCheckFailedException e) {
+      return DynamoDbCalls.isRetry(e) ? get(tenant, id) : Optional.empty();
+    } catch (SdkException e) {
+      throw calls.failure("rename a file row", e);
+    }
+  }
+
+  /** Reads the sizes of every file of the tenant through the tenant's index: one read unit per 4 KB of index. */
+  @Override
+  public Usage usage(String tenant) throws EnvelopeException {
+    if (!Tenants.isValid(tenant)) {
+      return new Usage(0, 0);
+    }
+    long files = 0;
+    long bytes = 0;
+    Map<String, AttributeValue> start = null;
+    do {
+      QueryRequest request = QueryRequest.builder().tableName(calls.table()).indexName(TableSchema.FILES_INDEX)
+          .keyConditionExpression("#t = :t").projectionExpression("#s")
+          .expressionAttributeNames(Map.of("#t", TableSchema.TENANT, "#s", "size"))
+          .expressionAttributeValues(Map.of(":t", Items.s(tenant))).exclusiveStartKey(start).build();
+      QueryResponse response = calls.call("sum a tenant's files", () -> calls.client().query(request));
+      for (Map<String, AttributeValue> item : response.items()) {
+        files++;
+        bytes += Items.parse(() -> Long.parseLong(item.get("size").n()), "file row");
+      }
+      start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+          ? response.lastEvaluatedKey() : null;
+    } while (start != null);
+    return new Usage(files, bytes);
+  }
+
+  @Override
   public boolean exists(String id) throws EnvelopeException {
     return Items.isValidId(id) && calls.getItem(Items.fileKey(id), "look up a file row") != null;
   }
@@ -358,6 +413,39 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore, T
   @Override
   public boolean replaceTenant(TenantRecord expected, TenantRecord updated) throws EnvelopeException {
     return tenants.replace(expected, updated);
+  }
+
+  @Override
+  public void insertLink(LinkRecord link) throws EnvelopeException {
+    checkId(link.id(), "link");
+    checkId(link.fileId(), "file");
+    checkTenant(link.tenant());
+    links.insert(link);
+  }
+
+  @Override
+  public Optional<LinkRecord> findLink(String id) throws EnvelopeException {
+    return links.find(id);
+  }
+
+  @Override
+  public List<LinkRecord> listLinks(String tenant, String fileId) throws EnvelopeException {
+    return links.list(tenant, fileId);
+  }
+
+  @Override
+  public boolean revokeLink(String id, Instant at) throws EnvelopeException {
+    return links.revoke(id, at);
+  }
+
+  @Override
+  public boolean countDownload(String id, Instant now) throws EnvelopeException {
+    return links.countDownload(id, now);
+  }
+
+  @Override
+  public int deleteLinks(String tenant, String fileId) throws EnvelopeException {
+    return links.deleteOf(tenant, fileId);
   }
 
   /** Closes the SDK client and its connections. */

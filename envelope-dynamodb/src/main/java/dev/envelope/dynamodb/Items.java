@@ -43,8 +43,14 @@ final class Items {
   static final String FILE_PREFIX = "f#";
   private static final String TOKEN_PREFIX = "t#";
   private static final String TENANT_PREFIX = "n#";
+  /** The partition keys of share-link items start so. */
+  static final String LINK_PREFIX = "l#";
   /** A token's last use, epoch milliseconds (absent: never). */
   static final String LAST_USED = "lastUsedAt";
+  /** A file's plaintext digest; absent on rows stored before Envelope recorded it. */
+  static final String SHA256 = "sha256";
+  /** A tenant's quota in bytes; absent when it has none. */
+  static final String QUOTA = "quotaBytes";
 
   private Items() {}
 
@@ -65,11 +71,11 @@ final class Items {
   }
 
   /**
-   * Whether a scan may start after the item with this partition key: the key of a file, token or tenant item
+   * Whether a scan may start after the item with this partition key: the key of a file, token, tenant or link item
    * (a page of a scan can end on any of them), whether or not the item is still there.
    */
   static boolean isScanPosition(String pk) {
-    return pk.length() > 2 && List.of(FILE_PREFIX, TOKEN_PREFIX, TENANT_PREFIX).contains(pk.substring(0, 2))
+    return pk.length() > 2 && List.of(FILE_PREFIX, TOKEN_PREFIX, TENANT_PREFIX, LINK_PREFIX).contains(pk.substring(0, 2))
         && isValidId(pk.substring(2));
   }
 
@@ -98,6 +104,9 @@ final class Items {
     item.put("wrappedKey", b(f.wrappedKey().ciphertext()));
     item.put("formatVersion", n(f.formatVersion()));
     item.put("segmentSize", n(f.segmentSize()));
+    if (f.sha256() != null) {
+      item.put(SHA256, s(f.sha256()));
+    }
     return item;
   }
 
@@ -107,7 +116,8 @@ final class Items {
         num(item, "size"), Instant.ofEpochMilli(num(item, "createdAt")), str(item, "keyService"),
         WrappedKey.of(str(item, "rootKeyId"), Math.toIntExact(num(item, "rootKeyVersion")),
             item.get("wrappedKey").b().asByteArray()),
-        Math.toIntExact(num(item, "formatVersion")), Math.toIntExact(num(item, "segmentSize")));
+        Math.toIntExact(num(item, "formatVersion")), Math.toIntExact(num(item, "segmentSize")),
+        item.containsKey(SHA256) ? str(item, SHA256) : null);
   }
 
   static Map<String, AttributeValue> tokenItem(TokenRecord t) {
@@ -134,7 +144,7 @@ final class Items {
         optionalTime(item, "revokedAt"), optionalTime(item, "expiresAt"), optionalTime(item, LAST_USED));
   }
 
-  private static Optional<Instant> optionalTime(Map<String, AttributeValue> item, String name) {
+  static Optional<Instant> optionalTime(Map<String, AttributeValue> item, String name) {
     return item.containsKey(name) ? Optional.of(Instant.ofEpochMilli(num(item, name))) : Optional.empty();
   }
 
@@ -149,6 +159,9 @@ final class Items {
     item.put(TOKEN_LIST, s(TENANTS));
     item.put(TOKEN_ORDER, s(t.name()));
     item.putAll(tenantFields(t));
+    if (t.quotaBytes() != null) {
+      item.put(QUOTA, n(t.quotaBytes())); // not among the compared fields: any change to it moves updatedAt
+    }
     return item;
   }
 
@@ -167,7 +180,7 @@ final class Items {
     }
     return new TenantRecord(str(item, "name"), str(item, "rootKey"), str(item, "keyService"), ownKey,
         TenantRecord.State.parse(str(item, "state")), Instant.ofEpochMilli(num(item, "createdAt")),
-        Instant.ofEpochMilli(num(item, "updatedAt")));
+        Instant.ofEpochMilli(num(item, "updatedAt")), item.containsKey(QUOTA) ? num(item, QUOTA) : null);
   }
 
   /** Reads an item with {@code parse}; an item that does not parse is {@link ErrorCode#INTERNAL}. */
@@ -191,7 +204,7 @@ final class Items {
     return AttributeValue.fromN(Long.toString(value));
   }
 
-  private static String str(Map<String, AttributeValue> item, String name) {
+  static String str(Map<String, AttributeValue> item, String name) {
     String value = item.get(name).s();
     if (value == null) {
       throw new IllegalArgumentException(name + " is not a string");
@@ -199,7 +212,7 @@ final class Items {
     return value;
   }
 
-  private static long num(Map<String, AttributeValue> item, String name) {
+  static long num(Map<String, AttributeValue> item, String name) {
     return Long.parseLong(item.get(name).n());
   }
 }

@@ -116,6 +116,7 @@ class MigrationTest {
       FileRecord was = e.getKey();
       FileRecord now = to.stores.metadata().get(was.tenant(), was.id()).orElseThrow();
       assertTrue(Migration.sameContent(was, now), was.toString());
+      assertTrue(now.sha256() != null && now.sha256().equals(was.sha256()), "the digest moves with the row");
       assertEquals(ServiceFixture.SEGMENT, now.segmentSize());
       assertEquals("local", now.keyService());
       assertEquals(was.tenant().equals("acme") ? acme.rootKey() : to.rootKey, now.wrappedKey().rootKeyId());
@@ -159,6 +160,31 @@ class MigrationTest {
         again.shredded(), again.failed(), again.verified()));
     assertEquals(List.of(0L, 3L, 0L, 3L, 0L), List.of(again.tokensCopied(), again.tokensPresent(),
         again.tenantsCopied(), again.tenantsPresent(), again.keysCreated()));
+  }
+
+  @Test
+  void shareLinks_move_withTheirCounts_andARevocationOnTheSourceFollowsOnTheNextRun() throws Exception {
+    FileRecord file = store(ACME, 3000, 1);
+    java.time.Instant t0 = from.clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    LinkRecord link = new LinkRecord("aaaaaaaaaaaaaaaa", file.tenant(), file.id(), new byte[32], t0,
+        t0.plusSeconds(3600), java.util.OptionalLong.of(5), 0, java.util.Optional.empty());
+    from.stores.links().insertLink(link);
+    from.stores.links().countDownload(link.id(), t0);
+    from.stores.links().insertLink(new LinkRecord("bbbbbbbbbbbbbbbb", "acme", "nosuchfileaaaaaaaaaaaaaaaa",
+        new byte[32], t0, t0.plusSeconds(3600), java.util.OptionalLong.empty(), 0, java.util.Optional.empty()));
+
+    assertTrue(migrate(RUN).complete());
+
+    LinkRecord there = to.stores.links().findLink(link.id()).orElseThrow();
+    assertEquals(List.of(file.tenant(), file.id(), t0.plusSeconds(3600), 1L, java.util.OptionalLong.of(5)),
+        List.of(there.tenant(), there.fileId(), there.expiresAt(), there.downloads(), there.maxDownloads()));
+    assertArrayEquals(link.secretHash(), there.secretHash());
+    assertTrue(to.stores.links().findLink("bbbbbbbbbbbbbbbb").isEmpty(), "no link to a file that is not there");
+
+    from.stores.links().revokeLink(link.id(), t0.plusSeconds(1));
+    assertTrue(migrate(RUN).complete());
+    assertEquals(java.util.Optional.of(t0.plusSeconds(1)), to.stores.links().findLink(link.id()).orElseThrow()
+        .revokedAt());
   }
 
   @Test

@@ -73,6 +73,17 @@ class UncertainInsertTest {
       }
 
       @Override
+      public Optional<FileRecord> rename(String tenant, String id, String name, String type)
+          throws EnvelopeException {
+        return stores.metadata().rename(tenant, id, name, type);
+      }
+
+      @Override
+      public Usage usage(String tenant) throws EnvelopeException {
+        return stores.metadata().usage(tenant);
+      }
+
+      @Override
       public boolean exists(String id) throws EnvelopeException {
         return stores.metadata().exists(id);
       }

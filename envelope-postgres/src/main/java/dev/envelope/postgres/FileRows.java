@@ -22,7 +22,7 @@ import java.util.Optional;
 /** The {@code files} table: one row per file, its SQL and its mapping to {@link FileRecord}. */
 final class FileRows {
   private static final String COLUMNS = "id, tenant, name, content_type, size, created_at, key_service, "
-      + "root_key_id, root_key_version, wrapped_key, format_version, segment_size";
+      + "root_key_id, root_key_version, wrapped_key, format_version, segment_size, sha256";
 
   private final PostgresCalls calls;
 
@@ -39,10 +39,10 @@ final class FileRows {
     PostgresText.checkText("root key id", given.wrappedKey().rootKeyId());
     FileRecord file = new FileRecord(given.id(), given.tenant(), given.name(), given.contentType(), given.size(),
         PostgresTime.millis(given.createdAt()), given.keyService(), given.wrappedKey(), given.formatVersion(),
-        given.segmentSize());
+        given.segmentSize(), given.sha256());
     calls.insertOnce("a file with id " + file.id() + " already exists", c -> {
       try (PreparedStatement s = c.prepareStatement(
-          "INSERT INTO files (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+          "INSERT INTO files (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
         s.setString(1, file.id());
         s.setString(2, file.tenant());
         s.setString(3, file.name());
@@ -55,6 +55,7 @@ final class FileRows {
         s.setBytes(10, file.wrappedKey().ciphertext());
         s.setInt(11, file.formatVersion());
         s.setInt(12, file.segmentSize());
+        s.setString(13, file.sha256());
         return s.executeUpdate();
       }
     }, c -> byId(c, file.id()).filter(file::equals).isPresent());
@@ -164,6 +165,42 @@ final class FileRows {
         && f.keyService().equals(keyService) && f.wrappedKey().equals(replacement)).isPresent());
   }
 
+  /** One UPDATE of the name and content type; retried like a read, since setting the same values twice is harmless. */
+  Optional<FileRecord> rename(String tenant, String id, String name, String contentType) throws EnvelopeException {
+    PostgresText.checkText("name", name);
+    PostgresText.checkText("content type", contentType);
+    if (!PostgresText.isStorableKey(tenant) || !PostgresText.isStorableKey(id)) {
+      return Optional.empty();
+    }
+    return calls.run(c -> {
+      try (PreparedStatement s = c.prepareStatement("UPDATE files SET name = ?, content_type = ?"
+          + " WHERE tenant = ? AND id = ? RETURNING " + COLUMNS)) {
+        s.setString(1, name);
+        s.setString(2, contentType);
+        s.setString(3, tenant);
+        s.setString(4, id);
+        List<FileRecord> updated = records(s);
+        return updated.isEmpty() ? Optional.empty() : Optional.of(updated.get(0));
+      }
+    });
+  }
+
+  MetadataStore.Usage usage(String tenant) throws EnvelopeException {
+    if (!PostgresText.isStorableKey(tenant)) {
+      return new MetadataStore.Usage(0, 0);
+    }
+    return calls.run(c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT count(*), coalesce(sum(size), 0) FROM files WHERE tenant = ?")) {
+        s.setString(1, tenant);
+        try (ResultSet rows = s.executeQuery()) {
+          rows.next();
+          return new MetadataStore.Usage(rows.getLong(1), rows.getLong(2));
+        }
+      }
+    });
+  }
+
   boolean delete(String tenant, String id) throws EnvelopeException {
     if (!PostgresText.isStorableKey(tenant) || !PostgresText.isStorableKey(id)) {
       return false;
@@ -239,7 +276,8 @@ final class FileRows {
     try {
       return new FileRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4),
           rows.getLong(5), instant(rows, 6), rows.getString(7),
-          WrappedKey.of(rows.getString(8), rows.getInt(9), rows.getBytes(10)), rows.getInt(11), rows.getInt(12));
+          WrappedKey.of(rows.getString(8), rows.getInt(9), rows.getBytes(10)), rows.getInt(11), rows.getInt(12),
+          rows.getString(13));
     } catch (IllegalArgumentException | NullPointerException e) {
       throw new SQLException("a row of the files table is damaged", "XX001", e);
     }

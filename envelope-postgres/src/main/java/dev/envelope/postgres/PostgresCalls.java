@@ -95,6 +95,20 @@ final class PostgresCalls implements AutoCloseable {
   }
 
   /**
+   * Runs {@code sql} once: for a statement that must not be repeated when its answer is lost (counting a download).
+   * A broken connection is {@link ErrorCode#UNAVAILABLE}; the connections opened before it are retired as by
+   * {@link #run}.
+   */
+  <T> T runOnce(Sql<T> sql) throws EnvelopeException {
+    try (Connection connection = connection()) {
+      return sql.apply(connection);
+    } catch (SQLException e) {
+      retryable(e);
+      throw translate(e);
+    }
+  }
+
+  /**
    * Runs an insert like {@link #run}; a duplicate key is {@link ErrorCode#ALREADY_EXISTS}, except on a retry
    * after a broken connection, where a duplicate for which {@code isOurs} holds is the first try's row: success.
    */

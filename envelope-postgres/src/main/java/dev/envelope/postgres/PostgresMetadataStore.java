@@ -5,6 +5,8 @@ import dev.envelope.api.ErrorCode;
 import dev.envelope.core.WrappedKey;
 import dev.envelope.service.FilePage;
 import dev.envelope.service.FileRecord;
+import dev.envelope.service.LinkRecord;
+import dev.envelope.service.LinkStore;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.TenantRecord;
 import dev.envelope.service.TenantStore;
@@ -15,8 +17,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * File rows, tokens and tenant records in a PostgreSQL database, shared by every node of a cluster:
- * {@link FileRows}, {@link TokenRows} and {@link TenantRows} over {@link PostgresCalls} (the pool, retries and
+ * File rows, tokens, tenant records and share links in a PostgreSQL database, shared by every node of a cluster:
+ * {@link FileRows}, {@link TokenRows}, {@link TenantRows} and {@link LinkRows} over {@link PostgresCalls} (the pool, retries and
  * errors). Connections come from a HikariCP pool ({@link PostgresConfig#maxPoolSize()} at most); every statement
  * runs in auto-commit mode, so a row is committed (and, with PostgreSQL's defaults, on disk) when {@link #insert}
  * returns. The tables are
@@ -49,7 +51,7 @@ import java.util.Optional;
  * {@code createdAt} (and a tenant's times) is kept at millisecond precision (finer digits are cut) and must lie in
  * the years 0 to 9999.
  */
-public final class PostgresMetadataStore implements MetadataStore, TokenStore, TenantStore {
+public final class PostgresMetadataStore implements MetadataStore, TokenStore, TenantStore, LinkStore {
   /** Longest id or tenant in UTF-8 bytes: keeps index rows well under PostgreSQL's limit (about 2.7 kB). */
   public static final int MAX_KEY_BYTES = PostgresText.MAX_KEY_BYTES;
 
@@ -57,12 +59,14 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore, T
   private final FileRows files;
   private final TokenRows tokens;
   private final TenantRows tenants;
+  private final LinkRows links;
 
   private PostgresMetadataStore(PostgresCalls calls) {
     this.calls = calls;
     this.files = new FileRows(calls);
     this.tokens = new TokenRows(calls);
     this.tenants = new TenantRows(calls);
+    this.links = new LinkRows(calls);
   }
 
   /**
@@ -105,6 +109,17 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore, T
   public boolean replaceWrappedKey(FileRecord expected, String keyService, WrappedKey replacement)
       throws EnvelopeException {
     return files.replaceWrappedKey(expected, keyService, replacement);
+  }
+
+  @Override
+  public Optional<FileRecord> rename(String tenant, String id, String name, String contentType)
+      throws EnvelopeException {
+    return files.rename(tenant, id, name, contentType);
+  }
+
+  @Override
+  public Usage usage(String tenant) throws EnvelopeException {
+    return files.usage(tenant);
   }
 
   @Override
@@ -160,6 +175,36 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore, T
   @Override
   public boolean replaceTenant(TenantRecord expected, TenantRecord updated) throws EnvelopeException {
     return tenants.replace(expected, updated);
+  }
+
+  @Override
+  public void insertLink(LinkRecord link) throws EnvelopeException {
+    links.insert(link);
+  }
+
+  @Override
+  public Optional<LinkRecord> findLink(String id) throws EnvelopeException {
+    return links.find(id);
+  }
+
+  @Override
+  public List<LinkRecord> listLinks(String tenant, String fileId) throws EnvelopeException {
+    return links.list(tenant, fileId);
+  }
+
+  @Override
+  public boolean revokeLink(String id, Instant at) throws EnvelopeException {
+    return links.revoke(id, at);
+  }
+
+  @Override
+  public boolean countDownload(String id, Instant now) throws EnvelopeException {
+    return links.countDownload(id, now);
+  }
+
+  @Override
+  public int deleteLinks(String tenant, String fileId) throws EnvelopeException {
+    return links.deleteOf(tenant, fileId);
   }
 
   /** Answers when the server takes a query on the store's tables; else {@link ErrorCode#UNAVAILABLE}. */

@@ -73,7 +73,26 @@ final class PostgresSchema {
       // 4: tokens that end, and when each was last used (NULL: never), like SQLite's
       List.of(
           "ALTER TABLE tokens ADD COLUMN expires_at timestamptz(3)",
-          "ALTER TABLE tokens ADD COLUMN last_used_at timestamptz(3)"));
+          "ALTER TABLE tokens ADD COLUMN last_used_at timestamptz(3)"),
+      // 5: share links (only the SHA-256 of a link's secret), like SQLite's
+      List.of(
+          """
+          CREATE TABLE links (
+            id            text COLLATE "C" NOT NULL PRIMARY KEY,
+            tenant        text COLLATE "C" NOT NULL,
+            file_id       text COLLATE "C" NOT NULL,
+            secret_hash   bytea       NOT NULL CHECK (length(secret_hash) = 32),
+            created_at    timestamptz(3) NOT NULL,
+            expires_at    timestamptz(3) NOT NULL,
+            max_downloads bigint      CHECK (max_downloads > 0),
+            downloads     bigint      NOT NULL CHECK (downloads >= 0),
+            revoked_at    timestamptz(3)
+          )""",
+          "CREATE INDEX links_by_file ON links (tenant, file_id, created_at, id)"),
+      // 6: the plaintext's SHA-256 (NULL for files stored before), and a tenant's optional quota, like SQLite's
+      List.of(
+          "ALTER TABLE files ADD COLUMN sha256 text CHECK (sha256 ~ '^[0-9a-f]{64}$')",
+          "ALTER TABLE tenants ADD COLUMN quota_bytes bigint CHECK (quota_bytes >= 0)"));
 
   private PostgresSchema() {}
 

@@ -16,7 +16,8 @@ import java.util.Optional;
 
 /** The {@code tenants} table: one row per tenant with a root key of its own, and its mapping. */
 final class TenantRows {
-  private static final String COLUMNS = "name, root_key, key_service, own_key, state, created_at, updated_at";
+  private static final String COLUMNS = "name, root_key, key_service, own_key, state, created_at, updated_at, "
+      + "quota_bytes";
 
   private final PostgresCalls calls;
 
@@ -28,8 +29,9 @@ final class TenantRows {
     TenantRecord tenant = storable(given);
     calls.insertOnce("a tenant named " + tenant.name() + " already exists", c -> {
       try (PreparedStatement s = c.prepareStatement(
-          "INSERT INTO tenants (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+          "INSERT INTO tenants (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
         bind(s, 1, tenant);
+        bindQuota(s, 8, tenant);
         return s.executeUpdate();
       }
     }, c -> select(c, "WHERE name = ?", tenant.name()).stream().anyMatch(tenant::equals));
@@ -62,11 +64,13 @@ final class TenantRows {
       return false; // no row holds such values
     }
     return calls.updateOnce(c -> {
+      // The quota is not compared: any change to it moved updated_at, which is.
       try (PreparedStatement s = c.prepareStatement("UPDATE tenants SET name = ?, root_key = ?, key_service = ?,"
-          + " own_key = ?, state = ?, created_at = ?, updated_at = ? WHERE name = ? AND root_key = ?"
+          + " own_key = ?, state = ?, created_at = ?, updated_at = ?, quota_bytes = ? WHERE name = ? AND root_key = ?"
           + " AND key_service = ? AND own_key = ? AND state = ? AND created_at = ? AND updated_at = ?")) {
         bind(s, 1, next);
-        bind(s, 8, was);
+        bindQuota(s, 8, next);
+        bind(s, 9, was);
         return s.executeUpdate() > 0;
       }
     }, c -> select(c, "WHERE name = ?", next.name()).stream().anyMatch(next::equals));
@@ -77,7 +81,7 @@ final class TenantRows {
     PostgresText.checkText("root key", t.rootKey());
     PostgresText.checkText("key service", t.keyService());
     return new TenantRecord(t.name(), t.rootKey(), t.keyService(), t.ownKey(), t.state(),
-        PostgresTime.millis(t.createdAt()), PostgresTime.millis(t.updatedAt()));
+        PostgresTime.millis(t.createdAt()), PostgresTime.millis(t.updatedAt()), t.quotaBytes());
   }
 
   private static void bind(PreparedStatement s, int from, TenantRecord t) throws SQLException {
@@ -90,6 +94,14 @@ final class TenantRows {
     s.setObject(from + 6, timestamp(t.updatedAt()));
   }
 
+  private static void bindQuota(PreparedStatement s, int index, TenantRecord t) throws SQLException {
+    if (t.quotaBytes() == null) {
+      s.setNull(index, java.sql.Types.BIGINT);
+    } else {
+      s.setLong(index, t.quotaBytes());
+    }
+  }
+
   private static List<TenantRecord> select(Connection c, String where, String... args) throws SQLException {
     try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS + " FROM tenants " + where + " ORDER BY name")) {
       for (int i = 0; i < args.length; i++) {
@@ -100,7 +112,8 @@ final class TenantRows {
         while (rows.next()) {
           try {
             found.add(new TenantRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getBoolean(4),
-                TenantRecord.State.parse(rows.getString(5)), instant(rows, 6), instant(rows, 7)));
+                TenantRecord.State.parse(rows.getString(5)), instant(rows, 6), instant(rows, 7),
+                rows.getObject(8) == null ? null : rows.getLong(8)));
           } catch (IllegalArgumentException | NullPointerException e) {
             throw new SQLException("a row of the tenants table is damaged", "XX001", e);
           }

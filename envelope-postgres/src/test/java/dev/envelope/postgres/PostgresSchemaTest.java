@@ -55,7 +55,7 @@ class PostgresSchemaTest {
     assertEquals(versions(PostgresSchema.latest()), strings(db, "SELECT version FROM envelope_schema_version ORDER BY version"));
     assertEquals(List.of("files_by_tenant_newest", "tokens_by_tenant"), strings(db,
         "SELECT indexname FROM pg_indexes WHERE indexname IN ('files_by_tenant_newest', 'tokens_by_tenant') ORDER BY 1"));
-    assertEquals(List.of("files", "tenants", "tokens"), strings(db, "SELECT table_name FROM"
+    assertEquals(List.of("files", "links", "tenants", "tokens"), strings(db, "SELECT table_name FROM"
         + " information_schema.tables WHERE table_schema = 'public' AND table_name <> 'envelope_schema_version'"
         + " ORDER BY 1"));
   }
@@ -234,7 +234,30 @@ class PostgresSchemaTest {
       store.recordTokenUse("aaaaaaaaaaaaaaaa", T0);
       assertEquals(Optional.of(T0), store.findToken("aaaaaaaaaaaaaaaa").orElseThrow().lastUsedAt());
     }
-    assertEquals(4, PostgresSchema.latest());
-    assertEquals(versions(4), strings(db, "SELECT version FROM envelope_schema_version ORDER BY version"));
+    assertEquals(versions(PostgresSchema.latest()), strings(db,
+        "SELECT version FROM envelope_schema_version ORDER BY version"));
+  }
+
+  @Test
+  void aVersionFourDatabase_keepsItsFiles_withoutADigest_andStoresNewOnesWithOne() throws Exception {
+    String db = postgres.createDatabase();
+    try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(db), postgres.user(), postgres.password())) {
+      PostgresSchema.migrate(c, Optional.empty(), 4);
+    }
+    execute(db, "INSERT INTO files VALUES ('f1', 'acme', 'old.txt', 'text/plain', 3, now(), 'local', 'root', 1,"
+        + " '\\x00', 1, 65536)");
+    try (PostgresMetadataStore store = PostgresMetadataStore.open(postgres.config(db))) {
+      FileRecord kept = store.get("acme", "f1").orElseThrow();
+      assertEquals("old.txt", kept.name());
+      assertEquals(null, kept.sha256());
+      FileRecord fresh = new FileRecord("f2", "acme", "new.txt",
+          "text/plain", 3, T0, "local", WrappedKey.of("root", 1, new byte[] {1}), 1, 65536,
+          "ab".repeat(32));
+      store.insert(fresh);
+      assertEquals(Optional.of(fresh), store.get("acme", "f2"));
+      assertEquals(new dev.envelope.service.MetadataStore.Usage(2, 6), store.usage("acme"));
+    }
+    assertEquals(versions(PostgresSchema.latest()), strings(db,
+        "SELECT version FROM envelope_schema_version ORDER BY version"));
   }
 }

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * ({@code unavailable}) and does nothing, or has what it did taken back.
  *
  * <ul>
- *   <li>An effect (upload, delete, token create and revoke) is logged as {@code started} before it happens, then
+ *   <li>An effect (upload, delete, share link and token create and revoke) is logged as {@code started} before it happens, then
  *       with its outcome. If the outcome cannot be logged, a stored upload or a new token is taken back.
  *   <li>A download is logged as {@code started} before its first byte (by {@link Downloads}), then with the
  *       bytes sent and whether it was cut.
@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  */
 final class Audits {
   private static final Logger LOG = LoggerFactory.getLogger(Audits.class);
-  private static final Set<Type> EFFECTS = EnumSet.of(Type.FILE_UPLOAD, Type.FILE_DELETE, Type.TOKEN_CREATE,
-      Type.TOKEN_REVOKE, Type.TENANT_CREATE, Type.TENANT_SET_KEY, Type.TENANT_SHRED, Type.TENANT_PURGE);
+  private static final Set<Type> EFFECTS = EnumSet.of(Type.FILE_UPLOAD, Type.FILE_DELETE, Type.FILE_RENAME,
+      Type.LINK_CREATE, Type.LINK_REVOKE, Type.TOKEN_CREATE, Type.TOKEN_REVOKE, Type.TENANT_CREATE,
+      Type.TENANT_SET_KEY, Type.TENANT_SET_QUOTA, Type.TENANT_SHRED, Type.TENANT_PURGE);
 
   private final AuditLog log;
 
@@ -53,7 +54,7 @@ final class Audits {
       trail.begin(type, caller);
       String id = ctx.pathParamMap().get("id");
       if (id != null) {
-        if (type.id().startsWith("file.")) {
+        if (type.id().startsWith("file.") || type.id().startsWith("link.")) {
           trail.fileId(id);
         } else {
           trail.target(id);

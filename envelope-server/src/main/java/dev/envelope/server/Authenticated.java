@@ -7,6 +7,7 @@ import dev.envelope.server.audit.AuditEvent.Type;
 import dev.envelope.service.AccessTokens;
 import dev.envelope.service.Principal;
 import dev.envelope.service.Role;
+import dev.envelope.service.ShareLinks;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import java.time.Duration;
@@ -65,9 +66,53 @@ final class Authenticated {
     return ctx -> handler.handle(ctx, authenticate(ctx, FormToken::read));
   }
 
-  private Principal authenticate(Context ctx, TokenSource source) throws EnvelopeException {
-    String address = ctx.req().getRemoteAddr();
-    AuditTrail trail = audits.trail(ctx); // its request id goes back on every answer, logged or not
+  /** A handler of a request whose credential is a share link's secret. */
+  @FunctionalInterface
+  interface GrantHandler {
+    void handle(Context ctx, ShareLinks.Grant grant) throws Exception;
+  }
+
+  /**
+   * {@code handler}, audited as {@code type}, for the share link whose secret is the path's {@code secret}: no
+   * token. The secret is a credential like a token: a link that opens nothing ({@link ShareLinks#notFound()}, the
+   * same 404 for every reason) is a failed authentication, counted against the client address's budget, and an
+   * address past it is answered 429 before its secret is looked at. The secret is never logged.
+   */
+  Handler link(ShareLinks links, Type type, GrantHandler handler) {
+    return ctx -> {
+      String address = ctx.req().getRemoteAddr();
+      AuditTrail trail = audits.trail(ctx);
+      refuseIfThrottled(ctx, address, trail);
+      ShareLinks.Grant grant;
+      try {
+        grant = links.open(ctx.pathParam("secret"));
+      } catch (EnvelopeException e) {
+        if (e.code() == ErrorCode.NOT_FOUND) {
+          linkFailed(ctx, address);
+          trail.refused(Type.AUTH_FAILURE, ErrorCode.NOT_FOUND); // nothing of the secret itself
+        }
+        throw e;
+      }
+      try {
+        audits.on(type, (c, reader) -> {
+          AuditTrail.in(c).target(grant.link().id());
+          handler.handle(c, grant);
+        }).handle(ctx, grant.reader());
+      } catch (EnvelopeException e) {
+        if (e.code() == ErrorCode.NOT_FOUND && !ctx.res().isCommitted()) {
+          linkFailed(ctx, address); // used up, expired or revoked meanwhile, or its file is gone: the same 404
+        }
+        throw e;
+      }
+    };
+  }
+
+  private void linkFailed(Context ctx, String address) {
+    metrics.authFailure("share_link");
+    failures.failed(address, ctx.method() + " " + Problems.shownPath(ctx) + ": a share link that opens nothing");
+  }
+
+  private void refuseIfThrottled(Context ctx, String address, AuditTrail trail) throws EnvelopeException {
     Optional<Duration> throttled = failures.throttled(address);
     if (throttled.isPresent()) {
       metrics.authFailure("throttled");
@@ -78,6 +123,12 @@ final class Authenticated {
       throw new EnvelopeException(ErrorCode.THROTTLED, "too many failed authentications from this address; try"
           + " again after the time in Retry-After");
     }
+  }
+
+  private Principal authenticate(Context ctx, TokenSource source) throws EnvelopeException {
+    String address = ctx.req().getRemoteAddr();
+    AuditTrail trail = audits.trail(ctx); // its request id goes back on every answer, logged or not
+    refuseIfThrottled(ctx, address, trail);
     try {
       return tokens.authenticate(source.secret(ctx));
     } catch (EnvelopeException e) {

@@ -47,13 +47,49 @@ final class Downloads {
     this.metrics = metrics;
   }
 
+  /** Where a download's file comes from: a caller's token and a file id, or a share link. */
+  interface Source {
+    /** The file's row, its blob checked ({@link FileService#stat}). */
+    FileRecord stat() throws EnvelopeException;
+
+    /** The file, opened ({@link FileService#download}). */
+    Download open() throws EnvelopeException;
+
+    /** Called once a body is about to be sent, before its first audit line: a share link counts it here. */
+    default void starting() throws EnvelopeException {}
+  }
+
+  /** The file {@code id} of the path, as {@code caller} may read it. */
+  Source file(Context ctx, Principal caller) {
+    String id = ctx.pathParam("id");
+    return new Source() {
+      @Override
+      public FileRecord stat() throws EnvelopeException {
+        return files.stat(caller, id);
+      }
+
+      @Override
+      public Download open() throws EnvelopeException {
+        return files.download(caller, id);
+      }
+    };
+  }
+
+  void head(Context ctx, Principal caller) throws EnvelopeException {
+    head(ctx, file(ctx, caller));
+  }
+
+  void get(Context ctx, Principal caller) throws EnvelopeException {
+    get(ctx, file(ctx, caller));
+  }
+
   /**
    * The headers of a download, after the stored ciphertext is found present and of the right length
    * ({@link FileService#stat}); a file whose blob is missing or cut answers 500 here as on GET. HEAD does not read
    * the ciphertext, so it cannot see a byte flipped inside: only a download can.
    */
-  void head(Context ctx, Principal caller) throws EnvelopeException {
-    FileRecord file = files.stat(caller, ctx.pathParam("id"));
+  void head(Context ctx, Source source) throws EnvelopeException {
+    FileRecord file = source.stat();
     if (answeredNotModified(ctx, file)) {
       return;
     }
@@ -61,12 +97,12 @@ final class Downloads {
     ctx.res().setContentLengthLong(file.size());
   }
 
-  void get(Context ctx, Principal caller) throws EnvelopeException {
+  void get(Context ctx, Source source) throws EnvelopeException {
     // A conditional GET is looked up first, without unwrapping the file's key: a 304 needs no key and no byte.
-    if (Conditions.readConditions(ctx) && answeredNotModified(ctx, files.stat(caller, ctx.pathParam("id")))) {
+    if (Conditions.readConditions(ctx) && answeredNotModified(ctx, source.stat())) {
       return;
     }
-    try (Download download = files.download(caller, ctx.pathParam("id"))) {
+    try (Download download = source.open()) {
       FileRecord file = download.file();
       HttpServletResponse res = ctx.res();
       List<ByteRange> ranges = requestedRanges(ctx, file);
@@ -75,6 +111,7 @@ final class Downloads {
         throw new EnvelopeException(ErrorCode.RANGE_NOT_SATISFIABLE,
             "the range is outside the file, which has " + file.size() + " bytes");
       }
+      source.starting();
       AuditTrail trail = AuditTrail.in(ctx);
       trail.file(file);
       ByteRange range = ranges == null || ranges.size() > 1 ? null : ranges.get(0);

@@ -6,7 +6,9 @@ import dev.envelope.server.audit.AuditLog;
 import dev.envelope.service.AccessTokens;
 import dev.envelope.service.TenantAdmin;
 import dev.envelope.service.FileService;
+import dev.envelope.service.LinkStore;
 import dev.envelope.service.Role;
+import dev.envelope.service.ShareLinks;
 import io.javalin.Javalin;
 import io.javalin.compression.CompressionStrategy;
 import dev.envelope.http.AuthenticationFailures;
@@ -76,8 +78,12 @@ public final class EnvelopeServer implements AutoCloseable {
       JsonRequests json = new JsonRequests(b.bodies.jsonBytes(), b.bodies.jsonDepth());
       Tokens admin = new Tokens(b.tokens, json);
       Audits audits = new Audits(b.audit);
+      Downloads downloads = new Downloads(b.files, metrics);
+      ShareLinks shareLinks = b.links == null ? null
+          : new ShareLinks(b.files, b.links, b.tokens, java.time.Clock.systemUTC());
       routes(config.routes, new Authenticated(b.tokens, failures, audits, metrics), audits, b.files, health, uploads,
-          admin, new TenantsApi(b.tenants, json), metrics);
+          downloads, admin, new TenantsApi(b.tenants, json), new Links(shareLinks, json, downloads, b.publicUrl),
+          json, metrics);
     });
     this.listener = made[0];
     if (b.metricsPort < 0) {
@@ -105,9 +111,9 @@ public final class EnvelopeServer implements AutoCloseable {
 
   /** The API: every route, its authentication and its handler. */
   private static void routes(RoutesConfig r, Authenticated auth, Audits audit, FileService files, Health health,
-      Uploads uploads, Tokens admin, TenantsApi tenants, ServerMetrics metrics) {
-    Downloads downloads = new Downloads(files, metrics);
-    Files metadata = new Files(files);
+      Uploads uploads, Downloads downloads, Tokens admin, TenantsApi tenants, Links links, JsonRequests json,
+      ServerMetrics metrics) {
+    Files metadata = new Files(files, json);
     OpenApi openApi = new OpenApi();
 
     WebPage.register(r); // the web page at /: static files, no token (they hold nothing of a tenant)
@@ -129,6 +135,15 @@ public final class EnvelopeServer implements AutoCloseable {
     r.post("/v1/files/{id}/download", auth.form(audit.on(Type.FILE_DOWNLOAD, downloads::get)));
     r.get("/v1/files/{id}/metadata", auth.any(audit.on(Type.FILE_METADATA, metadata::metadata)));
     r.delete("/v1/files/{id}", auth.any(audit.on(Type.FILE_DELETE, metadata::delete)));
+    r.patch("/v1/files/{id}", auth.any(audit.on(Type.FILE_RENAME, metadata::rename)));
+    r.get("/v1/usage", auth.any(audit.on(Type.USAGE_READ, metadata::usage)));
+
+    // Share links: made, listed and revoked with a token of the file's tenant; used with the link's secret alone.
+    r.post("/v1/files/{id}/links", auth.any(audit.on(Type.LINK_CREATE, links::create)));
+    r.get("/v1/files/{id}/links", auth.any(audit.on(Type.LINK_LIST, links::list)));
+    r.delete("/v1/files/{id}/links/{linkId}", auth.any(audit.on(Type.LINK_REVOKE, links::revoke)));
+    r.get("/s/{secret}", ctx -> auth.link(links.links(), Type.LINK_DOWNLOAD, links::get).handle(ctx));
+    r.head("/s/{secret}", ctx -> auth.link(links.links(), Type.LINK_HEAD, links::head).handle(ctx));
 
     // The role is checked inside the audit, so that a refused token request is on the log too.
     r.post("/v1/tokens", auth.any(audit.on(Type.TOKEN_CREATE, Role.ADMIN, admin::create)));
@@ -139,6 +154,7 @@ public final class EnvelopeServer implements AutoCloseable {
     r.post("/v1/tenants", auth.any(audit.on(Type.TENANT_CREATE, Role.OPERATOR, tenants::create)));
     r.get("/v1/tenants/{name}", auth.any(audit.on(Type.TENANT_DESCRIBE, Role.OPERATOR, tenants::describe)));
     r.put("/v1/tenants/{name}/root-key", auth.any(audit.on(Type.TENANT_SET_KEY, Role.OPERATOR, tenants::setKey)));
+    r.put("/v1/tenants/{name}/quota", auth.any(audit.on(Type.TENANT_SET_QUOTA, Role.OPERATOR, tenants::setQuota)));
     r.post("/v1/tenants/{name}/shred", auth.any(audit.on(Type.TENANT_SHRED, Role.OPERATOR, tenants::shred)));
     r.post("/v1/tenants/{name}/purge", auth.any(audit.on(Type.TENANT_PURGE, Role.OPERATOR, tenants::purge)));
   }
@@ -264,6 +280,8 @@ public final class EnvelopeServer implements AutoCloseable {
     private AuditLog audit = AuditLog.off();
     private TenantAdmin tenants;
     private int metricsPort = -1;
+    private LinkStore links;
+    private java.net.URI publicUrl;
 
     private Builder(FileService files, AccessTokens tokens) {
       this.files = Objects.requireNonNull(files, "files");
@@ -273,6 +291,24 @@ public final class EnvelopeServer implements AutoCloseable {
     /** The operator's tenant administration behind {@code /v1/tenants}; without it those routes answer 503. */
     public Builder tenants(TenantAdmin tenants) {
       this.tenants = Objects.requireNonNull(tenants, "tenants");
+      return this;
+    }
+
+    /**
+     * Where share links are kept ({@link ShareLinks}); without it the link routes answer 503. The file service should
+     * have the same store, so that a deleted file's links go with it.
+     */
+    public Builder links(LinkStore store) {
+      this.links = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /**
+     * The base of share links' URLs ({@code https://files.example.com}); null (the default) takes each request's
+     * scheme and Host.
+     */
+    public Builder publicUrl(java.net.URI url) {
+      this.publicUrl = url;
       return this;
     }
 
@@ -332,7 +368,7 @@ public final class EnvelopeServer implements AutoCloseable {
     /** Applies the HTTP settings: where to listen, and the bounds on clients and request bodies. */
     public Builder settings(ServerSettings settings) {
       return listen(settings.host(), settings.port()).limits(settings.httpLimits()).bodyLimits(settings.bodyLimits())
-          .metricsPort(settings.metricsPort());
+          .metricsPort(settings.metricsPort()).publicUrl(settings.publicUrl());
     }
 
     public EnvelopeServer build() {

@@ -12,6 +12,9 @@ public enum HttpSetting implements SettingKey {
   METRICS_PORT("metrics-port", "ENVELOPE_METRICS_PORT", "off",
       "port of a second listener, on 127.0.0.1 only, that serves GET /metrics without a token (0 for any free"
           + " port, off for none); on the API's port only an operator token may read /metrics"),
+  PUBLIC_URL("public-url", "ENVELOPE_PUBLIC_URL", "off",
+      "the URL clients reach this server at (https://files.example.com), the base of share links' URLs; off takes"
+          + " each request's scheme and Host header"),
   IDLE_TIMEOUT("idle-timeout", "ENVELOPE_IDLE_TIMEOUT", "30s",
       "how long a connection may stall before it is closed"),
   HEADER_TIMEOUT("header-timeout", "ENVELOPE_HEADER_TIMEOUT", "10s",

@@ -23,7 +23,7 @@ final class Json {
 
   private Json() {}
 
-  /** {@code {"id","name","size","contentType","createdAt"}}: the upload answer and the metadata. */
+  /** {@code {"id","name","size","contentType","createdAt","sha256"}}: the upload answer and the metadata. */
   static ObjectNode file(FileRecord file) {
     ObjectNode json = MAPPER.createObjectNode();
     json.put("id", file.id());
@@ -31,6 +31,7 @@ final class Json {
     json.put("size", file.size());
     json.put("contentType", file.contentType());
     json.put("createdAt", time(file.createdAt()));
+    json.put("sha256", file.sha256());
     return json;
   }
 

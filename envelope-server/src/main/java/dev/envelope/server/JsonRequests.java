@@ -36,6 +36,15 @@ final class JsonRequests {
 
   /** Reads a JSON object from the request; anything else is {@link ErrorCode#INVALID_ARGUMENT}. */
   JsonNode readObject(Context ctx) throws EnvelopeException {
+    return readObject(ctx, false);
+  }
+
+  /** As {@link #readObject(Context)}, but an empty body is the empty object: for requests whose members are all optional. */
+  JsonNode readOptionalObject(Context ctx) throws EnvelopeException {
+    return readObject(ctx, true);
+  }
+
+  private JsonNode readObject(Context ctx, boolean emptyIsObject) throws EnvelopeException {
     byte[] body;
     try (InputStream in = ctx.bodyInputStream()) {
       body = in.readNBytes(maxBytes + 1);
@@ -44,6 +53,9 @@ final class JsonRequests {
     }
     if (body.length > maxBytes) {
       throw new EnvelopeException(ErrorCode.TOO_LARGE, "the request body is larger than " + maxBytes + " bytes");
+    }
+    if (emptyIsObject && body.length == 0) {
+      return mapper.createObjectNode();
     }
     JsonNode node;
     try {
@@ -57,5 +69,32 @@ final class JsonRequests {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "the request body must be a JSON object");
     }
     return node;
+  }
+
+  /** A string member, or null when it is absent and not {@code required}; any other JSON is refused. */
+  static String text(JsonNode body, String field, boolean required) throws EnvelopeException {
+    JsonNode value = body.get(field);
+    if (value == null) {
+      if (required) {
+        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "'" + field + "' is required");
+      }
+      return null;
+    }
+    if (!value.isTextual()) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "'" + field + "' must be a string");
+    }
+    return value.textValue();
+  }
+
+  /** Refuses members the schema does not have: a typo must not pass as a default. */
+  static void only(JsonNode body, String... allowed) throws EnvelopeException {
+    java.util.Set<String> known = java.util.Set.of(allowed);
+    for (java.util.Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+      String field = it.next();
+      if (!known.contains(field)) {
+        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "unknown member"
+            + (field.matches("[A-Za-z0-9_]{1,64}") ? " '" + field + "'" : ""));
+      }
+    }
   }
 }

@@ -34,9 +34,9 @@ record Problem(int status, String code, String detail) {
       case UNAUTHENTICATED -> 401;
       case FORBIDDEN -> 403;
       case NOT_FOUND -> 404;
-      case ALREADY_EXISTS, KEY_IN_USE -> 409;
+      case ALREADY_EXISTS, KEY_IN_USE, CONFLICT -> 409;
       case TENANT_SHREDDED -> 410;
-      case TOO_LARGE -> 413;
+      case TOO_LARGE, QUOTA_EXCEEDED -> 413;
       case RANGE_NOT_SATISFIABLE -> 416;
       case PRECONDITION_FAILED -> 412;
       case THROTTLED -> 429;
@@ -71,6 +71,8 @@ record Problem(int status, String code, String detail) {
       case "too-large" -> "Too large";
       case "range-not-satisfiable" -> "Range not satisfiable";
       case "precondition-failed" -> "Precondition failed";
+      case "conflict" -> "Conflict";
+      case "quota-exceeded" -> "Quota exceeded";
       case METHOD_NOT_ALLOWED -> "Method not allowed";
       case NOT_IMPLEMENTED -> "Not implemented";
       case "throttled" -> "Too many requests";

@@ -26,15 +26,15 @@ final class Problems {
     routes.exception(EnvelopeException.class, (e, ctx) -> {
       if (e.code() == ErrorCode.UNSUPPORTED_FORMAT) {
         // The other integrity failures are logged where they are found, with what was wrong.
-        SECURITY.warn("security: {} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+        SECURITY.warn("security: {} {}: {}", ctx.method(), shownPath(ctx), e.getMessage());
       } else if (e.code() == ErrorCode.INTERNAL) {
-        String incident = Incidents.log(LOG, ctx.method() + " " + ctx.path() + " failed", e);
+        String incident = Incidents.log(LOG, ctx.method() + " " + shownPath(ctx) + " failed", e);
         send(ctx, Problem.of(ErrorCode.INTERNAL, "an internal error occurred (incident " + incident + ")"));
         return;
       } else if (Problem.status(e.code()) == 503) {
         // A dependency is down, throttling or misconfigured. Its message names internal endpoints, keys and
         // tables: that is for the operator's log, not for every client. The code still says which kind.
-        String incident = Incidents.warn(LOG, ctx.method() + " " + ctx.path() + ": " + e.getMessage());
+        String incident = Incidents.warn(LOG, ctx.method() + " " + shownPath(ctx) + ": " + e.getMessage());
         send(ctx, Problem.of(e.code(), "a store or the key service cannot serve this now; try again later"
             + " (incident " + incident + ")"));
         return;
@@ -43,22 +43,34 @@ final class Problems {
     });
     routes.exception(BadMessageException.class, (e, ctx) -> {
       // Jetty's verdict on the request itself, met while reading its body: too slow (408), malformed (400).
-      LOG.debug("{} {}: {}", ctx.method(), ctx.path(), e.getMessage());
+      LOG.debug("{} {}: {}", ctx.method(), shownPath(ctx), e.getMessage());
       send(ctx, fromStatus(e.getCode()));
     });
     routes.exception(HttpResponseException.class, (e, ctx) -> {
       String allowed = e.getDetails().get("availableMethods");
       if (e.getStatus() == 405 && allowed != null) {
         ctx.header("Allow", allowed); // RFC 9110: a 405 says what the resource does take
-        send(ctx, methodNotAllowed(ctx.method().name(), ctx.path(), allowed));
+        send(ctx, methodNotAllowed(ctx.method().name(), shownPath(ctx), allowed));
         return;
       }
       send(ctx, fromStatus(e.getStatus()));
     });
     routes.exception(Exception.class, (e, ctx) -> {
-      String incident = Incidents.log(LOG, ctx.method() + " " + ctx.path() + " failed", e);
+      String incident = Incidents.log(LOG, ctx.method() + " " + shownPath(ctx) + " failed", e);
       send(ctx, Problem.of(ErrorCode.INTERNAL, "an internal error occurred (incident " + incident + ")"));
     });
+  }
+
+  /** Where a share link's secret is in the path. */
+  static final String LINK_PATH = "/s/";
+
+  /**
+   * The request's path as logs and answers may show it: a share link's secret is a credential, and is never
+   * written anywhere, so its path is shown as its route.
+   */
+  static String shownPath(Context ctx) {
+    String path = ctx.path();
+    return path.startsWith(LINK_PATH) ? LINK_PATH + "{secret}" : path;
   }
 
   /**

@@ -42,7 +42,8 @@ final class ServerMetrics {
       .help("Authenticated uploads being received now").register(registry);
   private final Counter authFailures = Counter.builder().name("envelope_auth_failures")
       .help("Refused authentications, by reason: unauthenticated (no, bad, expired or revoked token),"
-          + " tenant_shredded (the token of a shredded tenant), throttled (the address is over its budget)")
+          + " tenant_shredded (the token of a shredded tenant), share_link (a share link that opens nothing),"
+          + " throttled (the address is over its budget)")
       .labelNames("reason").register(registry);
   private final Counter sweeps = Counter.builder().name("envelope_orphan_sweeps")
       .help("Runs of this node's orphan sweeper, by outcome (ok, error)").labelNames("outcome").register(registry);
@@ -50,7 +51,7 @@ final class ServerMetrics {
       .help("Blobs without a row removed by this node's orphan sweeper").register(registry);
 
   ServerMetrics() {
-    for (String reason : new String[] {"unauthenticated", "tenant_shredded", "throttled"}) {
+    for (String reason : new String[] {"unauthenticated", "tenant_shredded", "share_link", "throttled"}) {
       authFailures.labelValues(reason); // present at 0 from the start, so that a rate has a first point
     }
     sweeps.labelValues("ok");

@@ -20,6 +20,7 @@ public final class ServerSettings {
   private final String host;
   private final int port;
   private final int metricsPort;
+  private final java.net.URI publicUrl;
   private final HttpLimits httpLimits;
   private final BodyLimits bodyLimits;
 
@@ -29,6 +30,7 @@ public final class ServerSettings {
         text -> SettingSources.within(Long.parseLong(text), 0, 65535));
     this.metricsPort = (int) sources.parse(HttpSetting.METRICS_PORT, "a port number from 0 to 65535, or off",
         text -> text.equalsIgnoreCase("off") ? Long.valueOf(-1) : SettingSources.within(Long.parseLong(text), 0, 65535));
+    this.publicUrl = publicUrl(sources);
     this.httpLimits = httpLimits(sources);
     this.bodyLimits = new BodyLimits((int) sources.parse(HttpSetting.MAX_JSON_SIZE,
         "a size from 1K to 1M (K or M suffix)", text -> SettingSources.within(SettingSources.sizeOf(text), 1024,
@@ -69,6 +71,30 @@ public final class ServerSettings {
   /** The port of the loopback listener for {@code GET /metrics} without a token; -1 when it is off (the default). */
   public int metricsPort() {
     return metricsPort;
+  }
+
+  /** The base of share links' URLs; null (public-url = off) to take each request's scheme and Host. */
+  public java.net.URI publicUrl() {
+    return publicUrl;
+  }
+
+  private static java.net.URI publicUrl(SettingSources sources) throws EnvelopeException {
+    String text = sources.value(HttpSetting.PUBLIC_URL).strip();
+    if (text.equalsIgnoreCase("off")) {
+      return null;
+    }
+    try {
+      java.net.URI url = new java.net.URI(text.replaceAll("/+$", ""));
+      if (("http".equals(url.getScheme()) || "https".equals(url.getScheme())) && url.getHost() != null
+          && url.getRawQuery() == null && url.getRawFragment() == null && url.getRawUserInfo() == null) {
+        return url;
+      }
+    } catch (java.net.URISyntaxException e) {
+      // said below
+    }
+    throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, sources.where(HttpSetting.PUBLIC_URL)
+        + ": the public URL must be an http or https URL with a host and no query, such as https://files.example.com,"
+        + " or off");
   }
 
   /** The bounds on connections, threads, headers, time, data rate and failed authentications. */

@@ -39,7 +39,7 @@ final class TenantsApi {
 
   void create(Context ctx, Principal caller) throws EnvelopeException, IOException {
     JsonNode body = json.readObject(ctx);
-    only(body, "name", "rootKey");
+    JsonRequests.only(body, "name", "rootKey");
     String name = text(body, "name", true);
     if (Tenants.isValid(name)) {
       AuditTrail.in(ctx).tenant(name);
@@ -55,16 +55,31 @@ final class TenantsApi {
 
   void setKey(Context ctx, Principal caller) throws EnvelopeException, IOException {
     JsonNode body = json.readObject(ctx);
-    only(body, "rootKey");
+    JsonRequests.only(body, "rootKey");
     String name = name(ctx);
     String rootKey = text(body, "rootKey", true);
     keyArgument(() -> admin().setKey(caller, name, rootKey));
     Json.send(ctx, 200, view(admin().describe(caller, name)));
   }
 
+  /** {@code PUT /v1/tenants/{name}/quota} with {@code {"bytes": N}}, or {@code {"bytes": null}} for none. */
+  void setQuota(Context ctx, Principal caller) throws EnvelopeException, IOException {
+    JsonNode body = json.readObject(ctx);
+    JsonRequests.only(body, "bytes");
+    JsonNode bytes = body.get("bytes");
+    if (bytes == null || !(bytes.isNull() || bytes.canConvertToExactIntegral() && bytes.canConvertToLong()
+        && bytes.asLong() >= 0)) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "'bytes' must be a whole number of bytes from 0 to "
+          + Long.MAX_VALUE + ", or null for no quota");
+    }
+    String name = name(ctx);
+    admin().setQuota(caller, name, bytes.isNull() ? null : bytes.asLong());
+    Json.send(ctx, 200, view(admin().describe(caller, name)));
+  }
+
   void shred(Context ctx, Principal caller) throws EnvelopeException, IOException {
     JsonNode body = json.readObject(ctx);
-    only(body, "now");
+    JsonRequests.only(body, "now");
     JsonNode now = body.get("now");
     if (now != null && !now.isBoolean()) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "'now' must be true or false");
@@ -132,6 +147,7 @@ final class TenantsApi {
     json.put("state", t.state());
     json.put("files", t.files());
     json.put("bytes", t.bytes());
+    json.put("quotaBytes", t.record().map(TenantRecord::quotaBytes).orElse(null));
     t.record().ifPresent(r -> {
       json.put("createdAt", Json.time(r.createdAt()));
       json.put("updatedAt", Json.time(r.updatedAt()));
@@ -139,30 +155,11 @@ final class TenantsApi {
     return json;
   }
 
-  /** Refuses members the schema does not have: a typo must not pass as a default. */
-  private static void only(JsonNode body, String... allowed) throws EnvelopeException {
-    java.util.Set<String> known = java.util.Set.of(allowed);
-    for (java.util.Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
-      String field = it.next();
-      if (!known.contains(field)) {
-        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "unknown member"
-            + (field.matches("[A-Za-z0-9_]{1,64}") ? " '" + field + "'" : ""));
-      }
-    }
-  }
-
   private static String text(JsonNode body, String field, boolean required) throws EnvelopeException {
-    JsonNode value = body.get(field);
-    if (value == null) {
-      if (required) {
-        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "'" + field + "' is required");
-      }
+    String text = JsonRequests.text(body, field, required);
+    if (text == null) {
       return null;
     }
-    if (!value.isTextual()) {
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "'" + field + "' must be a string");
-    }
-    String text = value.textValue();
     if (text.isEmpty() || text.length() > 2048) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "'" + field + "' must be 1 to 2048 characters");
     }

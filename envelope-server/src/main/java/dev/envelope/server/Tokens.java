@@ -37,17 +37,17 @@ final class Tokens {
 
   void create(Context ctx, Principal caller) throws EnvelopeException, IOException {
     JsonNode body = json.readObject(ctx);
-    String tenant = text(body, "tenant", false);
+    String tenant = JsonRequests.text(body, "tenant", false);
     Role role;
     try {
-      role = Role.parse(text(body, "role", true));
+      role = Role.parse(JsonRequests.text(body, "role", true));
     } catch (IllegalArgumentException e) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, e.getMessage());
     }
     Instant expiresAt = expiry(body);
     AuditTrail trail = AuditTrail.in(ctx);
     trail.role(role.id()); // on a refusal too: who tried to make an operator token matters most
-    AccessTokens.IssuedToken issued = tokens.create(caller, tenant, role, text(body, "name", false), expiresAt);
+    AccessTokens.IssuedToken issued = tokens.create(caller, tenant, role, JsonRequests.text(body, "name", false), expiresAt);
     trail.target(issued.record().id());
     trail.tenant(issued.record().tenant());
     trail.undo(() -> takeBack(caller, issued.record().id(), trail));
@@ -93,8 +93,8 @@ final class Tokens {
    * refuses one in the past or too far away.
    */
   private Instant expiry(JsonNode body) throws EnvelopeException {
-    String at = text(body, "expiresAt", false);
-    String in = text(body, "expiresIn", false);
+    String at = JsonRequests.text(body, "expiresAt", false);
+    String in = JsonRequests.text(body, "expiresIn", false);
     if (at != null && in != null) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "give 'expiresAt' or 'expiresIn', not both");
     }
@@ -118,17 +118,4 @@ final class Tokens {
   }
 
   /** A string member; absent is null (or refused when required), and {@code null} is refused as the schema says. */
-  private static String text(JsonNode body, String field, boolean required) throws EnvelopeException {
-    JsonNode value = body.get(field);
-    if (value == null) {
-      if (required) {
-        throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "'" + field + "' is required");
-      }
-      return null;
-    }
-    if (!value.isTextual()) {
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "'" + field + "' must be a string");
-    }
-    return value.textValue();
-  }
 }

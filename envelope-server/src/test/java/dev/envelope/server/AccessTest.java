@@ -119,7 +119,7 @@ class AccessTest {
   @Test
   void anExpiredTokenIs401_answeredExactlyLikeAnUnknownOne() throws Exception {
     HttpResponse<String> created = t.send(t.request("/v1/tokens", t.operator).POST(HttpRequest.BodyPublishers
-        .ofString("{\"role\":\"read\",\"expiresAt\":\"" + java.time.Instant.now().plusMillis(1500) + "\"}"))
+        .ofString("{\"role\":\"read\",\"expiresAt\":\"" + java.time.Instant.now().plusMillis(3000) + "\"}"))
         .build());
     assertEquals(201, created.statusCode(), created.body());
     JsonNode issued = Json.MAPPER.readTree(created.body());
@@ -212,6 +212,25 @@ class AccessTest {
       assertEquals(404, foreign.statusCode());
       assertEquals(absent.body().replace(missing, id), foreign.body());
     }
+    // Share links: another tenant can neither make, list nor revoke a link to this file; it is a missing file to it.
+    String link = Json.MAPPER.readTree(t.send(t.request("/v1/files/" + id + "/links", t.writer)
+        .POST(HttpRequest.BodyPublishers.ofString("{}")).build()).body()).get("id").asText();
+    for (String path : new String[] {"/v1/files/%s/links", "/v1/files/%s/links/" + link}) {
+      for (String method : new String[] {"POST", "GET", "DELETE"}) {
+        if (path.endsWith("/links") == method.equals("DELETE")) {
+          continue; // no such route
+        }
+        HttpResponse<String> foreign = t.send(t.request(String.format(path, id), other)
+            .method(method, HttpRequest.BodyPublishers.ofString(method.equals("POST") ? "{}" : "")).build());
+        HttpResponse<String> absent = t.send(t.request(String.format(path, missing), other)
+            .method(method, HttpRequest.BodyPublishers.ofString(method.equals("POST") ? "{}" : "")).build());
+        assertEquals(404, foreign.statusCode(), method + " " + path);
+        assertEquals(absent.body().replace(missing, id), foreign.body(), method + " " + path);
+      }
+    }
+    HttpResponse<String> ownLinks = t.send(t.request("/v1/files/" + id + "/links", t.reader).build());
+    assertEquals(link, Json.MAPPER.readTree(ownLinks.body()).get("links").get(0).get("id").asText(),
+        "the owner's link is still there, unrevoked");
     HttpResponse<String> delete = t.send(t.request("/v1/files/" + id, other).DELETE().build());
     assertEquals(404, delete.statusCode());
     assertEquals(0, Json.MAPPER.readTree(t.send(t.request("/v1/files", other).build()).body()).get("files").size());

@@ -161,6 +161,50 @@ class AuditLogTest {
     }
   }
 
+  @Test
+  void shareLinks_areAudited_byTheirIds_andTheirSecretsAreNowhere() throws Exception {
+    try (ChainedAuditLog log = ChainedAuditLog.open(auditDir, NODE, 1 << 20, Clock.systemUTC());
+        TestServer t = server(log)) {
+      String id = RoundTripTest.upload(t, "shared.txt", CONTENT).get("id").asText();
+      HttpResponse<String> made = json(t, "POST", "/v1/files/" + id + "/links", t.writer, "{\"maxDownloads\":1}");
+      assertEquals(201, made.statusCode(), made.body());
+      JsonNode link = Json.MAPPER.readTree(made.body());
+      String linkId = link.get("id").asText();
+      String url = link.get("url").asText();
+      List<JsonNode> create = linesOf(made);
+      assertEquals("link.create started, link.create ok", summary(create));
+      assertEquals(id, create.get(1).get("fileId").asText());
+      assertEquals(linkId, create.get(1).get("target").asText());
+
+      HttpResponse<byte[]> got = t.sendBytes(HttpRequest.newBuilder(java.net.URI.create(url)).build());
+      assertEquals(200, got.statusCode());
+      List<JsonNode> download = linesOfDownload(got);
+      assertEquals("link.download started, link.download ok", summary(download));
+      assertEquals(linkId, download.get(1).get("target").asText());
+      assertEquals(id, download.get(1).get("fileId").asText());
+      assertEquals("default", download.get(1).get("tenant").asText());
+      assertEquals(CONTENT.length, download.get(1).get("bytes").asLong());
+
+      HttpResponse<byte[]> usedUp = t.sendBytes(HttpRequest.newBuilder(java.net.URI.create(url)).build());
+      assertEquals(404, usedUp.statusCode());
+      assertEquals("auth.failure error", summary(linesOf(usedUp)), "a used-up link is refused like an unknown one");
+      HttpResponse<String> unknown = t.send(t.request("/s/aaaaaaaaaaaaaaaa." + "B".repeat(43), null).build());
+      assertEquals("auth.failure error", summary(linesOf(unknown)));
+      assertEquals("not-found", linesOf(unknown).get(0).get("code").asText());
+
+      HttpResponse<String> revoked = t.send(t.request("/v1/files/" + id + "/links/" + linkId, t.writer).DELETE()
+          .build());
+      assertEquals(204, revoked.statusCode());
+      assertEquals("link.revoke started, link.revoke ok", summary(linesOf(revoked)));
+      assertEquals(linkId, linesOf(revoked).get(1).get("target").asText());
+
+      String all = String.join("\n", Files.readAllLines(AuditChainVerifier.chains(auditDir).get(NODE).get(0)));
+      String secret = url.substring(url.indexOf("/s/") + 3);
+      assertFalse(all.contains(secret.substring(17)), "the log holds a link's secret");
+      assertFalse(all.contains("B".repeat(43)), "the log holds a presented secret");
+    }
+  }
+
   /**
    * Every line of a tenant operation names the tenant operated on, its {@code started} line too: after a crash
    * mid-shred that line is all the log holds, and it must not read as the operator's own tenant being shredded.

@@ -72,10 +72,11 @@ final class TestServer implements AutoCloseable {
     interleaving = new InterleavingBlobStore(stores.blobs());
     interleaving.readyGate = readyGate;
     files = FileService.builder().keyService(keyring, "envelope-files").blobStore(interleaving)
-        .metadataStore(metadata()).tenantStore(stores.metadata())
+        .metadataStore(metadata()).tenantStore(stores.metadata()).linkStore(stores.links())
         .segmentSize(SEGMENT).maxUploadBytes(maxUpload).dataKeyCache(dataKeyCache).build();
     tokens = new AccessTokens(stores.tokens(), stores.metadata(), Clock.systemUTC());
     EnvelopeServer.Builder builder = EnvelopeServer.builder(files, tokens).listen("127.0.0.1", 0).limits(LIMITS)
+        .links(stores.links())
         .tenants(new dev.envelope.service.TenantAdmin(files, stores.tokens(), keyring));
     configure.accept(builder);
     server = builder.build().start();

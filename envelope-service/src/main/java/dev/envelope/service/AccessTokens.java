@@ -2,15 +2,10 @@ package dev.envelope.service;
 
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,9 +39,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AccessTokens {
   private static final String PREFIX = "env1.";
-  private static final Pattern SHAPE = Pattern.compile("env1\\.([a-z2-7]{16})\\.([A-Za-z0-9_-]{43})");
-  private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
-  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Pattern SHAPE = Pattern.compile("env1\\.(" + Secrets.ID + ")\\.(" + Secrets.SECRET + ")");
   /** The longest token name, in characters. */
   public static final int MAX_NAME = 200;
   /** The longest a token may live: an expiry further away than this is refused as a mistake. */
@@ -114,8 +107,7 @@ public final class AccessTokens {
       checkExpiry(now, expiry.get());
     }
     // A token never outlives the token that made it: an expiring admin token cannot mint a lasting one.
-    Optional<Instant> makersEnd = caller.tokenId().isEmpty() || caller.tokenId().equals(Principal.LOCAL)
-        ? Optional.empty() : store.findToken(caller.tokenId()).flatMap(TokenRecord::expiresAt);
+    Optional<Instant> makersEnd = expiryOf(caller);
     if (makersEnd.isPresent()) {
       if (expiry.isEmpty()) {
         expiry = makersEnd; // unsaid: it ends with its maker
@@ -141,14 +133,8 @@ public final class AccessTokens {
     if (shredded(owner)) {
       throw TenantDirectory.shredded(owner);
     }
-    char[] id = new char[16];
-    for (int i = 0; i < id.length; i++) {
-      id[i] = BASE32[RANDOM.nextInt(32)];
-    }
-    byte[] secret = new byte[32];
-    RANDOM.nextBytes(secret);
-    String secretText = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-    TokenRecord record = new TokenRecord(new String(id), owner, role, label, sha256(secretText), now,
+    String secretText = Secrets.randomSecret();
+    TokenRecord record = new TokenRecord(Secrets.randomId(), owner, role, label, Secrets.sha256(secretText), now,
         Optional.empty(), expiry, Optional.empty());
     store.insertToken(record);
     if (shredded(owner)) {
@@ -166,11 +152,7 @@ public final class AccessTokens {
       throw unauthenticated();
     }
     Optional<TokenRecord> found = store.findToken(matcher.group(1));
-    byte[] presented = sha256(matcher.group(2));
-    // Compare against a dummy hash when the id is unknown, so both paths do the same work.
-    byte[] expected = found.map(TokenRecord::secretHash).orElseGet(() -> new byte[32]);
-    boolean match = MessageDigest.isEqual(presented, expected);
-    if (found.isEmpty() || !match) {
+    if (!Secrets.matches(matcher.group(2), found.map(TokenRecord::secretHash).orElse(null))) {
       throw unauthenticated();
     }
     if (found.get().revoked()) {
@@ -204,6 +186,17 @@ public final class AccessTokens {
       throw tooFar();
     }
     return now.plus(lifetime);
+  }
+
+  /**
+   * When the token that authenticated {@code caller} expires, if it does: what it makes (a token, a share link)
+   * never outlives it. Empty for a caller without a token (the local CLI, an embedding application).
+   */
+  public Optional<Instant> expiryOf(Principal caller) throws EnvelopeException {
+    if (caller.tokenId().isEmpty() || caller.tokenId().equals(Principal.LOCAL)) {
+      return Optional.empty();
+    }
+    return store.findToken(caller.tokenId()).flatMap(TokenRecord::expiresAt);
   }
 
   /** The clock tokens are made and checked by. */
@@ -317,13 +310,5 @@ public final class AccessTokens {
 
   private static EnvelopeException unauthenticated() {
     return new EnvelopeException(ErrorCode.UNAUTHENTICATED, "a valid bearer token is required");
-  }
-
-  private static byte[] sha256(String secret) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.US_ASCII));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("this Java runtime has no SHA-256", e);
-    }
   }
 }

@@ -3,6 +3,7 @@ package dev.envelope.service;
 import dev.envelope.core.WrappedKey;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * One stored file: the metadata row. The wrapped data key lives here, not in the blob, so deleting the row
@@ -18,9 +19,12 @@ import java.util.Objects;
  * @param wrappedKey the data key, wrapped under a root key (id and version inside)
  * @param formatVersion the blob format ({@link #FORMAT_VERSION} today)
  * @param segmentSize the ciphertext segment size of the blob's stream
+ * @param sha256 the SHA-256 of the plaintext, 64 lowercase hex digits, computed while the upload streamed in;
+ *     null for a file stored before Envelope recorded it. Metadata, not a security check: the blob's own
+ *     authentication is what proves the content (a digest in a row an attacker can write proves nothing)
  */
 public record FileRecord(String id, String tenant, String name, String contentType, long size, Instant createdAt,
-    String keyService, WrappedKey wrappedKey, int formatVersion, int segmentSize) {
+    String keyService, WrappedKey wrappedKey, int formatVersion, int segmentSize, String sha256) {
   /** Blob format 1: a Tink AES-GCM-HKDF streaming ciphertext; the associated data is the file's context. */
   public static final int FORMAT_VERSION = 1;
   /**
@@ -29,6 +33,8 @@ public record FileRecord(String id, String tenant, String name, String contentTy
    * of the row's name, content type and creation time ({@link FileService#streamContextOf}).
    */
   public static final int FORMAT_SHARED_KEY = 2;
+
+  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
   public FileRecord {
     Objects.requireNonNull(id, "id");
@@ -41,6 +47,27 @@ public record FileRecord(String id, String tenant, String name, String contentTy
     if (size < 0) {
       throw new IllegalArgumentException("negative size");
     }
+    if (sha256 != null && !SHA256_HEX.matcher(sha256).matches()) {
+      throw new IllegalArgumentException("sha256 is not 64 lowercase hex digits");
+    }
+  }
+
+  /** A row without a recorded digest (a file stored before Envelope recorded one, or a test's). */
+  public FileRecord(String id, String tenant, String name, String contentType, long size, Instant createdAt,
+      String keyService, WrappedKey wrappedKey, int formatVersion, int segmentSize) {
+    this(id, tenant, name, contentType, size, createdAt, keyService, wrappedKey, formatVersion, segmentSize, null);
+  }
+
+  /** This row with another name and content type (a rename: {@link FileService#update}). */
+  public FileRecord withNameAndType(String newName, String newContentType) {
+    return new FileRecord(id, tenant, newName, newContentType, size, createdAt, keyService, wrappedKey,
+        formatVersion, segmentSize, sha256);
+  }
+
+  /** This row with its plaintext's digest. */
+  public FileRecord withSha256(String digest) {
+    return new FileRecord(id, tenant, name, contentType, size, createdAt, keyService, wrappedKey, formatVersion,
+        segmentSize, digest);
   }
 
   /** Says what the row is without the name (client text) or the wrapped key. */

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,8 @@ public final class FileService {
   private final long maxUploadBytes;
   private final TenantDirectory tenants;
   private final DataKeyCache dataKeys;
+  /** The share links to remove with their files; null when there are none. */
+  private final LinkStore links;
   /** A placeholder wrapped key for a row whose key is not made yet: only its contexts are asked of it. */
   private static final dev.envelope.core.WrappedKey PENDING = dev.envelope.core.WrappedKey.of("pending", 0,
       new byte[1]);
@@ -63,6 +66,7 @@ public final class FileService {
     this.tenants = b.tenantStore == null ? TenantDirectory.none()
         : new TenantDirectory(b.tenantStore, b.clock, TenantDirectory.DEFAULT_TTL);
     this.dataKeys = b.cacheLimits == null ? null : new DataKeyCache(b.cacheLimits, b.clock);
+    this.links = b.links;
   }
 
   public static Builder builder() {
@@ -106,6 +110,13 @@ public final class FileService {
           + " bytes");
     }
     String wrapUnder = rootKeyOf(caller.tenant());
+    Long quota = tenants.find(caller.tenant()).map(TenantRecord::quotaBytes).orElse(null);
+    long room = quota == null ? Long.MAX_VALUE : quota - metadata.usage(caller.tenant()).bytes();
+    if (declaredSize > room || room < 0) {
+      throw quotaExceeded(caller.tenant(), quota);
+    }
+    // An upload of unknown size stops as soon as it passes the room left, rather than at the upload limit.
+    long limit = declaredSize >= 0 ? declaredSize : Math.min(maxUploadBytes, room);
     String id = FileId.random();
     long size;
     FileRecord record;
@@ -118,18 +129,26 @@ public final class FileService {
       EncryptionContext keyContext = keyContextOf(pending);
       try (DataKey key = dataKeys.lease(caller.tenant(), slot, declaredSize,
           () -> generate(caller.tenant(), wrapUnder, keyContext))) {
-        size = writeBlob(id, key, streamContextOf(pending), body, declaredSize);
+        Written written = writeBlob(id, key, streamContextOf(pending), body, declaredSize, limit, caller, quota);
+        size = written.size();
         record = new FileRecord(id, caller.tenant(), name, type, size, createdAt, keys.name(), key.wrapped(),
-            FileRecord.FORMAT_SHARED_KEY, cipher.segmentSize());
+            FileRecord.FORMAT_SHARED_KEY, cipher.segmentSize(), written.sha256());
       }
     } else {
       EncryptionContext context = contextOf(caller.tenant(), id, FileRecord.FORMAT_VERSION);
       try (DataKey key = generate(caller.tenant(), wrapUnder, context)) {
-        size = writeBlob(id, key, context, body, declaredSize);
+        Written written = writeBlob(id, key, context, body, declaredSize, limit, caller, quota);
+        size = written.size();
         record = new FileRecord(id, caller.tenant(), name, type, size,
             clock.instant().truncatedTo(ChronoUnit.MILLIS), keys.name(), key.wrapped(),
-            FileRecord.FORMAT_VERSION, cipher.segmentSize());
+            FileRecord.FORMAT_VERSION, cipher.segmentSize(), written.sha256());
       }
+    }
+    if (quota != null && metadata.usage(caller.tenant()).bytes() > quota - size) {
+      // Uploads of the tenant that ran side by side filled the room meanwhile (the check is not a lock: what
+      // passes it together may pass the quota by what they hold, no more).
+      deleteBlobQuietly(id);
+      throw quotaExceeded(caller.tenant(), quota);
     }
     try {
       metadata.insert(record);
@@ -174,7 +193,7 @@ public final class FileService {
         return record; // re-wrapped by a rewrap meanwhile
       }
       return new FileRecord(record.id(), record.tenant(), record.name(), record.contentType(), record.size(),
-          record.createdAt(), keys.name(), next, record.formatVersion(), record.segmentSize());
+          record.createdAt(), keys.name(), next, record.formatVersion(), record.segmentSize(), record.sha256());
     } catch (EnvelopeException e) {
       if (e.code() != ErrorCode.KEY_NOT_FOUND) {
         LOG.warn("upload {}: its key version is no longer current and could not be moved now ({}); a rewrap will",
@@ -259,8 +278,13 @@ public final class FileService {
     return key.id() + "#" + key.currentVersion();
   }
 
-  private long writeBlob(String id, DataKey key, EncryptionContext context, InputStream body, long declaredSize)
-      throws EnvelopeException {
+  /** What {@link #writeBlob} stored: the plaintext's size and SHA-256 (lowercase hex). */
+  private record Written(long size, String sha256) {}
+
+  private Written writeBlob(String id, DataKey key, EncryptionContext context, InputStream body, long declaredSize,
+      long limit, Principal caller, Long quota) throws EnvelopeException {
+    java.security.MessageDigest sha256 = newSha256();
+    InputStream digested = new java.security.DigestInputStream(body, sha256);
     BlobWriter writer;
     try {
       writer = blobs.create(id);
@@ -271,14 +295,20 @@ public final class FileService {
       EncryptingStream out = cipher.newEncryptingStream(key, context, Streams.nonClosing(writer));
       long size;
       try {
-        size = copy(body, out, declaredSize);
+        size = copy(digested, out, declaredSize, limit);
         out.close();
-      } catch (RuntimeException | EnvelopeException | IOException e) {
+      } catch (EnvelopeException e) {
+        out.abort();
+        if (e.code() == ErrorCode.TOO_LARGE && declaredSize < 0 && limit < maxUploadBytes) {
+          throw quotaExceeded(caller.tenant(), quota); // it passed the room left before the upload limit
+        }
+        throw e;
+      } catch (RuntimeException | IOException e) {
         out.abort();
         throw e;
       }
       writer.commit();
-      return size;
+      return new Written(size, java.util.HexFormat.of().formatHex(sha256.digest()));
     } catch (Streams.SourceException e) {
       throw new EnvelopeException(ErrorCode.IO, "the upload ended before its body was complete", e.getCause());
     } catch (IOException e) {
@@ -314,10 +344,10 @@ public final class FileService {
   }
 
   /** Copies the body; with a declared size, exactly that many bytes or {@link ErrorCode#INVALID_ARGUMENT}. */
-  private long copy(InputStream body, java.io.OutputStream out, long declaredSize)
+  private long copy(InputStream body, java.io.OutputStream out, long declaredSize, long limit)
       throws IOException, EnvelopeException {
     if (declaredSize < 0) {
-      return Streams.copy(body, out, maxUploadBytes);
+      return Streams.copy(body, out, limit);
     }
     long size;
     try {
@@ -442,7 +472,8 @@ public final class FileService {
 
   /**
    * Deletes a file: the row first (the file is unreadable from that moment: its wrapped key is gone), then the
-   * blob. If the blob cannot be deleted now, the sweeper removes it later.
+   * blob, then its share links. If the blob cannot be deleted now, the sweeper removes it later; links that cannot
+   * be removed now open nothing all the same (a link's download reads its file's row first, and ids never return).
    */
   public void delete(Principal caller, String id) throws EnvelopeException {
     caller.require(Role.WRITE);
@@ -451,8 +482,62 @@ public final class FileService {
       throw notFound(id);
     }
     deleteBlobQuietly(id);
+    if (links != null) {
+      try {
+        links.deleteLinks(caller.tenant(), id);
+      } catch (EnvelopeException | RuntimeException e) {
+        LOG.warn("could not delete the share links of file {} now ({}); they open nothing", id, e.toString());
+      }
+    }
     LOG.info("deleted file {} of tenant {}", id, caller.tenant());
   }
+
+  /**
+   * Renames a file and sets its content type (either may be null: kept as it is). The content is not touched: the
+   * same data key, blob and id. A file stored under a shared data key (format 2) binds its name and content type
+   * into its ciphertext, so a change to either is {@link ErrorCode#CONFLICT}; a request that changes nothing
+   * succeeds on any file.
+   *
+   * @return the row as it now is
+   * @throws EnvelopeException {@link ErrorCode#FORBIDDEN} without the write role, {@link ErrorCode#NOT_FOUND} for a
+   *     file the caller's tenant does not have, {@link ErrorCode#INVALID_ARGUMENT} for a bad name or type
+   */
+  public FileRecord rename(Principal caller, String id, String newName, String newContentType)
+      throws EnvelopeException {
+    caller.require(Role.WRITE);
+    FileRecord file = find(caller, id);
+    String name = newName == null ? file.name() : newName;
+    String type = newContentType == null ? file.contentType() : FileNames.checkContentType(newContentType);
+    FileNames.checkName(name);
+    if (name.equals(file.name()) && type.equals(file.contentType())) {
+      return file;
+    }
+    if (file.formatVersion() == FileRecord.FORMAT_SHARED_KEY) {
+      throw new EnvelopeException(ErrorCode.CONFLICT, "file " + id + " was stored under a shared data key, which"
+          + " binds its name and content type into its ciphertext: it cannot be renamed (download it and upload it"
+          + " again under the new name)");
+    }
+    FileRecord renamed = metadata.rename(caller.tenant(), id, name, type).orElseThrow(() -> notFound(id));
+    LOG.info("renamed file {} of tenant {}", id, caller.tenant());
+    return renamed;
+  }
+
+  /** How many files the caller's tenant has and their plaintext bytes, and its quota if it has one. */
+  public Usage usage(Principal caller) throws EnvelopeException {
+    caller.require(Role.READ);
+    Optional<TenantRecord> record = tenants.requireActive(caller.tenant());
+    MetadataStore.Usage used = metadata.usage(caller.tenant());
+    return new Usage(used.files(), used.bytes(), record.map(TenantRecord::quotaBytes));
+  }
+
+  /**
+   * A tenant's use of the service.
+   *
+   * @param files how many files it has
+   * @param bytes their plaintext bytes
+   * @param quotaBytes the most it may store, if it has a quota
+   */
+  public record Usage(long files, long bytes, Optional<Long> quotaBytes) {}
 
   /**
    * Deletes blobs that have no row and are older than {@code grace}, or than the blob store's {@link
@@ -515,11 +600,15 @@ public final class FileService {
   }
 
   private static String rowDigest(String name, String contentType, long createdAtMillis) {
+    java.security.MessageDigest sha = newSha256();
+    sha.update(("envelope-row-v2\0" + name + "\0" + contentType + "\0" + createdAtMillis)
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(sha.digest());
+  }
+
+  private static java.security.MessageDigest newSha256() {
     try {
-      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
-      sha.update(("envelope-row-v2\0" + name + "\0" + contentType + "\0" + createdAtMillis)
-          .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(sha.digest());
+      return java.security.MessageDigest.getInstance("SHA-256");
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException("this Java runtime has no SHA-256", e);
     }
@@ -544,6 +633,11 @@ public final class FileService {
     } catch (IOException | RuntimeException e) {
       LOG.warn("could not delete blob {} now ({}); the orphan sweeper will", id, e.toString());
     }
+  }
+
+  private static EnvelopeException quotaExceeded(String tenant, Long quota) {
+    return new EnvelopeException(ErrorCode.QUOTA_EXCEEDED, "tenant " + tenant + " would pass its quota of " + quota
+        + " bytes: delete files, or ask the operator for a larger quota");
   }
 
   private static EnvelopeException notFound(String id) {
@@ -603,8 +697,15 @@ public final class FileService {
     private long maxUploadBytes = Long.MAX_VALUE;
     private TenantStore tenantStore;
     private DataKeyCache.Limits cacheLimits;
+    private LinkStore links;
 
     private Builder() {}
+
+    /** Where share links are kept ({@link ShareLinks}): a deleted file's links are removed with it. */
+    public Builder linkStore(LinkStore store) {
+      this.links = Objects.requireNonNull(store);
+      return this;
+    }
 
     /**
      * Where tenants with root keys of their own are recorded (the metadata store usually is one); without it,

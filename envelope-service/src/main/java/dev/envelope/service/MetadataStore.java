@@ -62,6 +62,24 @@ public interface MetadataStore extends AutoCloseable {
   boolean replaceWrappedKey(FileRecord expected, String keyService, dev.envelope.core.WrappedKey replacement)
       throws EnvelopeException;
 
+  /**
+   * Renames the tenant's file and sets its content type: one conditional update of those two columns, nothing
+   * else. Returns the row as it now is, or empty when the tenant has no such row (another tenant's row is
+   * untouched and looks missing).
+   */
+  Optional<FileRecord> rename(String tenant, String id, String name, String contentType) throws EnvelopeException;
+
+  /** How many files the tenant has and the sum of their plaintext sizes, as of now. */
+  Usage usage(String tenant) throws EnvelopeException;
+
+  /**
+   * A tenant's use of the store.
+   *
+   * @param files how many files it has
+   * @param bytes the sum of their plaintext sizes
+   */
+  record Usage(long files, long bytes) {}
+
   /** Whether any tenant has a row with that id: the orphan sweeper's question about a blob. */
   boolean exists(String id) throws EnvelopeException;
 

@@ -36,7 +36,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code envelope admin migrate}: copies every file, token and tenant of one node's backends (the source) to another
+ * {@code envelope admin migrate}: copies every file, token, tenant and share link of one node's backends (the source) to another
  * set of backends (the target), say from a directory, SQLite and the local keyring to S3, PostgreSQL and AWS KMS,
  * then reads every copied file back on the target.
  *
@@ -254,6 +254,7 @@ public final class Migration {
       tokens();
       rows();
       if (!options.dryRun()) {
+        links();
         verify();
       }
       Summary done = summary();
@@ -406,7 +407,7 @@ public final class Migration {
       Instant updated = src != null ? src.updatedAt() : created;
       try {
         insertTenant(new TenantRecord(name, keyId, target.keys().name(), own, TenantRecord.State.ACTIVE, created,
-            updated));
+            updated, src != null ? src.quotaBytes() : null));
       } catch (EnvelopeException | RuntimeException e) {
         if (madeNow) {
           retire(keyId); // it wraps nothing; the next run makes another
@@ -444,6 +445,42 @@ public final class Migration {
         targetNodeKey = admin().resolveRootKey(target.rootKey());
       }
       return targetNodeKey;
+    }
+
+    // ---- share links ----
+
+    /**
+     * Copies the share links of every file now on the target, with their download counts, when both metadata stores
+     * keep links (all of Envelope's do); a link there already gets the source's revocation, nothing else. Links go
+     * after the rows, so that no link on the target points at a file that is not there.
+     */
+    private void links() throws EnvelopeException {
+      if (!(source.metadata() instanceof LinkStore from) || !(target.metadata() instanceof LinkStore to)) {
+        return;
+      }
+      long copied = 0;
+      String cursor = null;
+      do {
+        FilePage page = source.metadata().scan(null, cursor, PAGE);
+        for (FileRecord file : page.files()) {
+          if (target.metadata().get(file.tenant(), file.id()).isEmpty()) {
+            continue; // not copied (a shredded tenant's, or failed): its links would open nothing
+          }
+          for (LinkRecord link : from.listLinks(file.tenant(), file.id())) {
+            Optional<LinkRecord> there = to.findLink(link.id());
+            if (there.isEmpty()) {
+              to.insertLink(link);
+              copied++;
+            } else if (!there.get().tenant().equals(link.tenant()) || !there.get().fileId().equals(link.fileId())) {
+              throw conflict("share link " + link.id() + " is on the target already for another file");
+            } else if (link.revoked() && !there.get().revoked()) {
+              to.revokeLink(link.id(), link.revokedAt().orElseThrow());
+            }
+          }
+        }
+        cursor = page.nextCursor().orElse(null);
+      } while (cursor != null);
+      LOG.info("migrate: {} share links copied", copied);
     }
 
     // ---- tokens ----
@@ -633,7 +670,7 @@ public final class Migration {
       WrappedKey wrapped = rewrap(row);
       copyBlob(row.id(), ciphertextSize);
       FileRecord copy = new FileRecord(row.id(), row.tenant(), row.name(), row.contentType(), row.size(),
-          row.createdAt(), target.keys().name(), wrapped, row.formatVersion(), row.segmentSize());
+          row.createdAt(), target.keys().name(), wrapped, row.formatVersion(), row.segmentSize(), row.sha256());
       try {
         target.metadata().insert(copy);
       } catch (EnvelopeException e) {
@@ -862,7 +899,8 @@ public final class Migration {
   static boolean sameContent(FileRecord a, FileRecord b) {
     return a.id().equals(b.id()) && a.tenant().equals(b.tenant()) && a.name().equals(b.name())
         && a.contentType().equals(b.contentType()) && a.size() == b.size() && a.createdAt().equals(b.createdAt())
-        && a.formatVersion() == b.formatVersion() && a.segmentSize() == b.segmentSize();
+        && a.formatVersion() == b.formatVersion() && a.segmentSize() == b.segmentSize()
+        && java.util.Objects.equals(a.sha256(), b.sha256());
   }
 
   private static boolean unreachable(EnvelopeException e) {

@@ -151,13 +151,47 @@ public final class TenantAdmin {
         throw TenantDirectory.shredded(name);
       }
       next = new TenantRecord(name, keyId, files.keys().name(), own, was.state(), was.createdAt(),
-          later(was.updatedAt()));
+          later(was.updatedAt()), was.quotaBytes());
       if (!tenantStore().replaceTenant(was, next)) {
         throw raced(name);
       }
     }
     files.tenants().forget(name);
     LOG.info("tenant {} moved to root key {}", name, keyId);
+    return next;
+  }
+
+  /**
+   * Sets the most plaintext bytes a tenant may store (null: no limit). Uploads that would pass it answer {@link
+   * ErrorCode#QUOTA_EXCEEDED}; what is stored already stays, even above a lowered quota. A tenant without a record
+   * gets one on the node's root key, as if it had none. Takes effect on every node within {@link
+   * TenantDirectory#DEFAULT_TTL}.
+   */
+  public TenantRecord setQuota(Principal caller, String name, Long quotaBytes) throws EnvelopeException {
+    requireOperator(caller);
+    checkName(name);
+    if (quotaBytes != null && quotaBytes < 0) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "a quota is 0 bytes or more");
+    }
+    Optional<TenantRecord> current = tenantStore().findTenant(name);
+    TenantRecord next;
+    if (current.isEmpty()) {
+      Instant now = now();
+      next = new TenantRecord(name, nodeKeyId(), files.keys().name(), false, TenantRecord.State.ACTIVE, now, now,
+          quotaBytes);
+      tenantStore().insertTenant(next);
+    } else {
+      TenantRecord was = current.get();
+      if (!was.active()) {
+        throw TenantDirectory.shredded(name);
+      }
+      next = was.withQuota(quotaBytes, later(was.updatedAt()));
+      if (!tenantStore().replaceTenant(was, next)) {
+        throw raced(name);
+      }
+    }
+    files.tenants().forget(name);
+    LOG.info("tenant {} quota set to {}", name, quotaBytes == null ? "none" : quotaBytes + " bytes");
     return next;
   }
 

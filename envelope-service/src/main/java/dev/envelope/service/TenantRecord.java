@@ -16,9 +16,10 @@ import java.util.Objects;
  * @param state whether the tenant's files are served
  * @param createdAt when the record was made, at millisecond precision
  * @param updatedAt when it last changed, at millisecond precision: the version a conditional update checks
+ * @param quotaBytes the most plaintext bytes the tenant may store, or null for no limit
  */
 public record TenantRecord(String name, String rootKey, String keyService, boolean ownKey, State state,
-    Instant createdAt, Instant updatedAt) {
+    Instant createdAt, Instant updatedAt, Long quotaBytes) {
   public TenantRecord {
     Tenants.check(name);
     Objects.requireNonNull(rootKey, "rootKey");
@@ -29,16 +30,30 @@ public record TenantRecord(String name, String rootKey, String keyService, boole
     if (rootKey.isEmpty() || rootKey.length() > 2048) {
       throw new IllegalArgumentException("a root key id is 1 to 2048 characters");
     }
+    if (quotaBytes != null && quotaBytes < 0) {
+      throw new IllegalArgumentException("a quota is 0 bytes or more");
+    }
+  }
+
+  /** A tenant without a quota. */
+  public TenantRecord(String name, String rootKey, String keyService, boolean ownKey, State state,
+      Instant createdAt, Instant updatedAt) {
+    this(name, rootKey, keyService, ownKey, state, createdAt, updatedAt, null);
+  }
+
+  /** The same tenant with another quota (null: none), changed at {@code at}. */
+  public TenantRecord withQuota(Long newQuotaBytes, Instant at) {
+    return new TenantRecord(name, rootKey, keyService, ownKey, state, createdAt, at, newQuotaBytes);
   }
 
   /** The same tenant in another state, changed at {@code at}. */
   public TenantRecord withState(State newState, Instant at) {
-    return new TenantRecord(name, rootKey, keyService, ownKey, newState, createdAt, at);
+    return new TenantRecord(name, rootKey, keyService, ownKey, newState, createdAt, at, quotaBytes);
   }
 
   /** The same tenant under another root key, changed at {@code at}. */
   public TenantRecord withRootKey(String newRootKey, boolean newOwnKey, Instant at) {
-    return new TenantRecord(name, newRootKey, keyService, newOwnKey, state, createdAt, at);
+    return new TenantRecord(name, newRootKey, keyService, newOwnKey, state, createdAt, at, quotaBytes);
   }
 
   /** Whether the tenant's files are still served. */

@@ -437,6 +437,63 @@ public abstract class MetadataStoreContract {
   }
 
   @Test
+  void sha256_roundTrips_andAbsentStaysAbsent() throws EnvelopeException {
+    String digest = "0123456789abcdef".repeat(4);
+    FileRecord with = file("acme", "d1", T0).withSha256(digest);
+    FileRecord without = file("acme", "d2", T0);
+    store.insert(with);
+    store.insert(without);
+    assertEquals(Optional.of(with), store.get("acme", "d1"));
+    assertEquals(digest, store.get("acme", "d1").orElseThrow().sha256());
+    assertEquals(Optional.of(without), store.get("acme", "d2"));
+    assertEquals(null, store.get("acme", "d2").orElseThrow().sha256());
+    assertEquals(List.of(with), store.scan("acme", null, 10).files().stream().filter(f -> f.id().equals("d1"))
+        .toList(), "scans carry it too");
+  }
+
+  @Test
+  void rename_changesNameAndTypeAndNothingElse() throws EnvelopeException {
+    FileRecord file = file("acme", "r1", T0).withSha256("ab".repeat(32));
+    store.insert(file);
+    FileRecord expected = file.withNameAndType("renamed ✓.txt", "text/markdown; charset=utf-8");
+    assertEquals(Optional.of(expected), store.rename("acme", "r1", "renamed ✓.txt", "text/markdown; charset=utf-8"));
+    assertEquals(Optional.of(expected), store.get("acme", "r1"));
+    assertEquals(List.of(expected), store.list("acme", null, 10).files());
+  }
+
+  @Test
+  void rename_ofAMissingOrAnotherTenantsRow_isEmpty_andChangesNothing() throws EnvelopeException {
+    FileRecord file = file("acme", "r2", T0);
+    store.insert(file);
+    assertEquals(Optional.empty(), store.rename("evil", "r2", "stolen", "text/plain"));
+    assertEquals(Optional.empty(), store.rename("acme", "nope", "x", "text/plain"));
+    assertEquals(Optional.of(file), store.get("acme", "r2"));
+    assertEquals(Optional.empty(), store.get("acme", "nope"), "a rename never makes a row");
+    store.delete("acme", "r2");
+    assertEquals(Optional.empty(), store.rename("acme", "r2", "back", "text/plain"));
+    assertEquals(Optional.empty(), store.get("acme", "r2"), "nor brings a deleted one back");
+  }
+
+  @Test
+  void usage_countsTheTenantsFilesAndBytes_only() throws EnvelopeException {
+    assertEquals(new MetadataStore.Usage(0, 0), store.usage("acme"));
+    long total = 0;
+    for (int i = 0; i < 7; i++) {
+      FileRecord f = file("acme", "u" + "x".repeat(i), T0.plusMillis(i));
+      store.insert(f);
+      total += f.size();
+    }
+    store.insert(new FileRecord("big", "acme", "big", "text/plain", 5L << 40, T0, "local",
+        WrappedKey.of("root-acme", 1, new byte[] {1}), FileRecord.FORMAT_VERSION, 65536));
+    store.insert(file("other", "o1", T0));
+    assertEquals(new MetadataStore.Usage(8, total + (5L << 40)), store.usage("acme"));
+    assertEquals(new MetadataStore.Usage(1, 2), store.usage("other"));
+    store.delete("acme", "big");
+    assertEquals(new MetadataStore.Usage(7, total), store.usage("acme"));
+    assertEquals(new MetadataStore.Usage(0, 0), store.usage("nobody"));
+  }
+
+  @Test
   void healthyStore_isReady() throws EnvelopeException {
     store.checkReady();
   }

@@ -57,6 +57,25 @@ public abstract class TenantStoreContract {
   }
 
   @Test
+  void quotas_roundTrip_changeByReplace_andComeOff() throws EnvelopeException {
+    TenantRecord acme = new TenantRecord("acme", ARN, "aws-kms", true, TenantRecord.State.ACTIVE, T0, T0,
+        Long.MAX_VALUE - 1);
+    store.insertTenant(acme);
+    assertEquals(Optional.of(acme), store.findTenant("acme"));
+    TenantRecord lowered = acme.withQuota(0L, T0.plusSeconds(1));
+    assertTrue(store.replaceTenant(acme, lowered));
+    assertEquals(Optional.of(lowered), store.findTenant("acme"));
+    assertFalse(store.replaceTenant(acme, acme.withQuota(5L, T0.plusSeconds(2))), "a stale record changes nothing");
+    TenantRecord none = lowered.withQuota(null, T0.plusSeconds(3));
+    assertTrue(store.replaceTenant(lowered, none));
+    assertEquals(Optional.of(none), store.findTenant("acme"));
+    assertEquals(null, store.findTenant("acme").orElseThrow().quotaBytes());
+    TenantRecord moved = none.withQuota(7L, T0.plusSeconds(4)).withRootKey("key-2", false, T0.plusSeconds(5));
+    assertTrue(store.replaceTenant(none, moved));
+    assertEquals(7L, store.listTenants().get(0).quotaBytes(), "a listing carries it too");
+  }
+
+  @Test
   void unknownTenant_isEmpty() throws EnvelopeException {
     assertEquals(Optional.empty(), store.findTenant("nobody"));
   }

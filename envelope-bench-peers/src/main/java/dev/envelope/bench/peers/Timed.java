@@ -144,6 +144,17 @@ final class Timed {
     }
 
     @Override
+    public Optional<FileRecord> rename(String tenant, String id, String name, String contentType)
+        throws EnvelopeException {
+      return delegate.rename(tenant, id, name, contentType);
+    }
+
+    @Override
+    public Usage usage(String tenant) throws EnvelopeException {
+      return delegate.usage(tenant);
+    }
+
+    @Override
     public boolean exists(String id) throws EnvelopeException {
       return delegate.exists(id);
     }

@@ -86,6 +86,11 @@ public final class LocalStores implements AutoCloseable {
     return metadata;
   }
 
+  /** The share links; the same object as {@link #metadata()}. */
+  public SqliteMetadataStore links() {
+    return metadata;
+  }
+
   /** Closes both stores; pending metadata writes are finished first. */
   @Override
   public void close() {

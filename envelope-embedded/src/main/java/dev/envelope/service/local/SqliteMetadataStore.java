@@ -5,6 +5,8 @@ import dev.envelope.api.ErrorCode;
 import dev.envelope.core.WrappedKey;
 import dev.envelope.service.FilePage;
 import dev.envelope.service.FileRecord;
+import dev.envelope.service.LinkRecord;
+import dev.envelope.service.LinkStore;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.PageCursor;
 import dev.envelope.service.Role;
@@ -24,11 +26,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * File rows and tokens in one SQLite file ({@code $ENVELOPE_HOME/envelope.db}, 0600), in WAL mode with
+ * File rows, tokens, tenant records and share links in one SQLite file ({@code $ENVELOPE_HOME/envelope.db}, 0600),
+ * in WAL mode with
  * {@code synchronous=FULL}: a row is on disk when {@link #insert} returns, and survives {@code kill -9} and a
  * power cut. Writes go through one connection on one thread that commits them in groups ({@link
  * SqliteWriter}); reads run in parallel on a few more connections ({@link SqliteReaders}). The schema is
@@ -37,13 +41,16 @@ import org.sqlite.SQLiteException;
  * <p>Failures of the database are {@link ErrorCode#UNAVAILABLE} with a message that names neither SQL nor
  * files; the {@link SQLException} is the cause, for logs.
  */
-public final class SqliteMetadataStore implements MetadataStore, TokenStore, TenantStore {
+public final class SqliteMetadataStore implements MetadataStore, TokenStore, TenantStore, LinkStore {
   private static final int READERS = 4;
   private static final String FILE_COLUMNS = "id, tenant, name, content_type, size, created_at, key_service, "
-      + "root_key_id, root_key_version, wrapped_key, format_version, segment_size";
+      + "root_key_id, root_key_version, wrapped_key, format_version, segment_size, sha256";
   private static final String TOKEN_COLUMNS = "id, tenant, role, name, secret_hash, created_at, revoked_at, "
       + "expires_at, last_used_at";
-  private static final String TENANT_COLUMNS = "name, root_key, key_service, own_key, state, created_at, updated_at";
+  private static final String LINK_COLUMNS = "id, tenant, file_id, secret_hash, created_at, expires_at, "
+      + "max_downloads, downloads, revoked_at";
+  private static final String TENANT_COLUMNS = "name, root_key, key_service, own_key, state, created_at, updated_at, "
+      + "quota_bytes";
 
   private final SqliteWriter writer;
   private final SqliteReaders readers;
@@ -93,7 +100,7 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
   public void insert(FileRecord file) throws EnvelopeException {
     write("a file with id " + file.id() + " already exists", c -> {
       try (PreparedStatement s = c.prepareStatement(
-          "INSERT INTO files (" + FILE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+          "INSERT INTO files (" + FILE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
         s.setString(1, file.id());
         s.setString(2, file.tenant());
         s.setString(3, file.name());
@@ -106,6 +113,7 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
         s.setBytes(10, file.wrappedKey().ciphertext());
         s.setInt(11, file.formatVersion());
         s.setInt(12, file.segmentSize());
+        s.setString(13, file.sha256());
         return s.executeUpdate();
       }
     });
@@ -172,6 +180,36 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
   }
 
   @Override
+  public Optional<FileRecord> rename(String tenant, String id, String name, String contentType)
+      throws EnvelopeException {
+    boolean changed = write(null, c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "UPDATE files SET name = ?, content_type = ? WHERE tenant = ? AND id = ?")) {
+        s.setString(1, name);
+        s.setString(2, contentType);
+        s.setString(3, tenant);
+        s.setString(4, id);
+        return s.executeUpdate() > 0;
+      }
+    });
+    return changed ? get(tenant, id) : Optional.empty();
+  }
+
+  @Override
+  public Usage usage(String tenant) throws EnvelopeException {
+    return read(c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT count(*), coalesce(sum(size), 0) FROM files WHERE tenant = ?")) {
+        s.setString(1, tenant);
+        try (ResultSet rows = s.executeQuery()) {
+          rows.next();
+          return new Usage(rows.getLong(1), rows.getLong(2));
+        }
+      }
+    });
+  }
+
+  @Override
   public FilePage scan(String tenant, String cursor, int limit) throws EnvelopeException {
     if (limit < 1 || limit > MAX_PAGE) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "limit must be between 1 and " + MAX_PAGE);
@@ -231,8 +269,9 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
   public void insertTenant(TenantRecord tenant) throws EnvelopeException {
     write("a tenant named " + tenant.name() + " already exists", c -> {
       try (PreparedStatement s = c.prepareStatement(
-          "INSERT INTO tenants (" + TENANT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+          "INSERT INTO tenants (" + TENANT_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
         bindTenant(s, 1, tenant);
+        bindQuota(s, 8, tenant);
         return s.executeUpdate();
       }
     });
@@ -255,11 +294,13 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
       throw new IllegalArgumentException("a tenant cannot be renamed");
     }
     return write(null, c -> {
+      // The quota is not compared: any change to it moved updated_at, which is.
       try (PreparedStatement s = c.prepareStatement("UPDATE tenants SET name = ?, root_key = ?, key_service = ?,"
-          + " own_key = ?, state = ?, created_at = ?, updated_at = ? WHERE name = ? AND root_key = ?"
+          + " own_key = ?, state = ?, created_at = ?, updated_at = ?, quota_bytes = ? WHERE name = ? AND root_key = ?"
           + " AND key_service = ? AND own_key = ? AND state = ? AND created_at = ? AND updated_at = ?")) {
         bindTenant(s, 1, updated);
-        bindTenant(s, 8, expected);
+        bindQuota(s, 8, updated);
+        bindTenant(s, 9, expected);
         return s.executeUpdate() > 0;
       }
     });
@@ -275,25 +316,21 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
     s.setLong(from + 6, t.updatedAt().toEpochMilli());
   }
 
-  private List<TenantRecord> tenants(String where, String... args) throws EnvelopeException {
-    return read(c -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT " + TENANT_COLUMNS + " FROM tenants " + where + " ORDER BY name")) {
-        for (int i = 0; i < args.length; i++) {
-          s.setString(i + 1, args[i]);
-        }
-        List<TenantRecord> found = new ArrayList<>();
-        try (ResultSet rows = s.executeQuery()) {
-          while (rows.next()) {
-            found.add(new TenantRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getInt(4) == 1,
-                TenantRecord.State.parse(rows.getString(5)), Instant.ofEpochMilli(rows.getLong(6)),
-                Instant.ofEpochMilli(rows.getLong(7))));
-          }
-        }
-        return found;
-      }
-    });
+  private static void bindQuota(PreparedStatement s, int index, TenantRecord t) throws SQLException {
+    if (t.quotaBytes() == null) {
+      s.setNull(index, java.sql.Types.INTEGER);
+    } else {
+      s.setLong(index, t.quotaBytes());
+    }
   }
+
+  private List<TenantRecord> tenants(String where, String... args) throws EnvelopeException {
+    return select("SELECT " + TENANT_COLUMNS + " FROM tenants " + where + " ORDER BY name",
+        rows -> new TenantRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getInt(4) == 1,
+            TenantRecord.State.parse(rows.getString(5)), Instant.ofEpochMilli(rows.getLong(6)),
+            Instant.ofEpochMilli(rows.getLong(7)), rows.getObject(8) == null ? null : rows.getLong(8)), args);
+  }
+
 
   @Override
   public boolean exists(String id) throws EnvelopeException {
@@ -371,6 +408,86 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
   }
 
   @Override
+  public void insertLink(LinkRecord link) throws EnvelopeException {
+    write("a link with id " + link.id() + " already exists", c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "INSERT INTO links (" + LINK_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        s.setString(1, link.id());
+        s.setString(2, link.tenant());
+        s.setString(3, link.fileId());
+        s.setBytes(4, link.secretHash());
+        s.setLong(5, link.createdAt().toEpochMilli());
+        s.setLong(6, link.expiresAt().toEpochMilli());
+        if (link.maxDownloads().isPresent()) {
+          s.setLong(7, link.maxDownloads().getAsLong());
+        } else {
+          s.setNull(7, Types.INTEGER);
+        }
+        s.setLong(8, link.downloads());
+        setMillis(s, 9, link.revokedAt());
+        return s.executeUpdate();
+      }
+    });
+  }
+
+  @Override
+  public Optional<LinkRecord> findLink(String id) throws EnvelopeException {
+    List<LinkRecord> found = links("WHERE id = ?", id);
+    return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+  }
+
+  @Override
+  public List<LinkRecord> listLinks(String tenant, String fileId) throws EnvelopeException {
+    return links("WHERE tenant = ? AND file_id = ?", tenant, fileId);
+  }
+
+  @Override
+  public boolean revokeLink(String id, Instant at) throws EnvelopeException {
+    return write(null, c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "UPDATE links SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?")) {
+        s.setLong(1, at.toEpochMilli());
+        s.setString(2, id);
+        return s.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public boolean countDownload(String id, Instant now) throws EnvelopeException {
+    return write(null, c -> {
+      try (PreparedStatement s = c.prepareStatement("UPDATE links SET downloads = downloads + 1 WHERE id = ?"
+          + " AND revoked_at IS NULL AND expires_at > ? AND (max_downloads IS NULL OR downloads < max_downloads)")) {
+        s.setString(1, id);
+        s.setLong(2, now.toEpochMilli());
+        return s.executeUpdate() > 0;
+      }
+    });
+  }
+
+  @Override
+  public int deleteLinks(String tenant, String fileId) throws EnvelopeException {
+    return write(null, c -> {
+      try (PreparedStatement s = c.prepareStatement("DELETE FROM links WHERE tenant = ? AND file_id = ?")) {
+        s.setString(1, tenant);
+        s.setString(2, fileId);
+        return s.executeUpdate();
+      }
+    });
+  }
+
+  private List<LinkRecord> links(String where, String... args) throws EnvelopeException {
+    return select("SELECT " + LINK_COLUMNS + " FROM links " + where + " ORDER BY created_at, id", rows -> {
+      long max = rows.getLong(7);
+      OptionalLong maxDownloads = rows.wasNull() ? OptionalLong.empty() : OptionalLong.of(max);
+      return new LinkRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getBytes(4),
+          Instant.ofEpochMilli(rows.getLong(5)), Instant.ofEpochMilli(rows.getLong(6)), maxDownloads,
+          rows.getLong(8), millis(rows, 9));
+    }, args);
+  }
+
+
+  @Override
   public void checkReady() throws EnvelopeException {
     if (!writer.isAlive()) {
       throw new EnvelopeException(ErrorCode.UNAVAILABLE, "the metadata database is closed");
@@ -390,24 +507,36 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
   }
 
   private List<TokenRecord> tokens(String where, String... args) throws EnvelopeException {
+    return select("SELECT " + TOKEN_COLUMNS + " FROM tokens " + where + " ORDER BY created_at, id",
+        rows -> new TokenRecord(rows.getString(1), rows.getString(2), Role.parse(rows.getString(3)),
+            rows.getString(4), rows.getBytes(5), Instant.ofEpochMilli(rows.getLong(6)), millis(rows, 7),
+            millis(rows, 8), millis(rows, 9)), args);
+  }
+
+  /** One row of a result, as a record. */
+  @FunctionalInterface
+  private interface Row<T> {
+    T of(ResultSet rows) throws SQLException;
+  }
+
+  /** The rows {@code sql} selects with {@code args} bound in order, each made a record by {@code row}. */
+  private <T> List<T> select(String sql, Row<T> row, String... args) throws EnvelopeException {
     return read(c -> {
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT " + TOKEN_COLUMNS + " FROM tokens " + where + " ORDER BY created_at, id")) {
+      try (PreparedStatement s = c.prepareStatement(sql)) {
         for (int i = 0; i < args.length; i++) {
           s.setString(i + 1, args[i]);
         }
-        List<TokenRecord> found = new ArrayList<>();
+        List<T> found = new ArrayList<>();
         try (ResultSet rows = s.executeQuery()) {
           while (rows.next()) {
-            found.add(new TokenRecord(rows.getString(1), rows.getString(2), Role.parse(rows.getString(3)),
-                rows.getString(4), rows.getBytes(5), Instant.ofEpochMilli(rows.getLong(6)), millis(rows, 7),
-                millis(rows, 8), millis(rows, 9)));
+            found.add(row.of(rows));
           }
         }
         return found;
       }
     });
   }
+
 
   private static void setMillis(PreparedStatement s, int index, Optional<Instant> at) throws SQLException {
     if (at.isPresent()) {
@@ -425,7 +554,8 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
   private static FileRecord fileRecord(ResultSet rows) throws SQLException {
     return new FileRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4),
         rows.getLong(5), Instant.ofEpochMilli(rows.getLong(6)), rows.getString(7),
-        WrappedKey.of(rows.getString(8), rows.getInt(9), rows.getBytes(10)), rows.getInt(11), rows.getInt(12));
+        WrappedKey.of(rows.getString(8), rows.getInt(9), rows.getBytes(10)), rows.getInt(11), rows.getInt(12),
+        rows.getString(13));
   }
 
   private <T> T read(SqliteReaders.Read<T> query) throws EnvelopeException {

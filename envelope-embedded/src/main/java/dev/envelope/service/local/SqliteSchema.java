@@ -78,7 +78,26 @@ final class SqliteSchema {
       // 4: tokens that end, and when each was last used (epoch milliseconds, NULL: never)
       List.of(
           "ALTER TABLE tokens ADD COLUMN expires_at INTEGER",
-          "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER"));
+          "ALTER TABLE tokens ADD COLUMN last_used_at INTEGER"),
+      // 5: share links (a link's secret is never stored, only its SHA-256; times in epoch milliseconds)
+      List.of(
+          """
+          CREATE TABLE links (
+            id            TEXT    NOT NULL PRIMARY KEY,
+            tenant        TEXT    NOT NULL,
+            file_id       TEXT    NOT NULL,
+            secret_hash   BLOB    NOT NULL CHECK (length(secret_hash) = 32),
+            created_at    INTEGER NOT NULL,
+            expires_at    INTEGER NOT NULL,
+            max_downloads INTEGER CHECK (max_downloads > 0),
+            downloads     INTEGER NOT NULL CHECK (downloads >= 0),
+            revoked_at    INTEGER
+          ) STRICT""",
+          "CREATE INDEX links_by_file ON links (tenant, file_id, created_at, id)"),
+      // 6: the plaintext's SHA-256 (NULL for files stored before), and a tenant's optional quota in bytes
+      List.of(
+          "ALTER TABLE files ADD COLUMN sha256 TEXT",
+          "ALTER TABLE tenants ADD COLUMN quota_bytes INTEGER CHECK (quota_bytes >= 0)"));
 
   private SqliteSchema() {}
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
+import dev.envelope.core.WrappedKey;
 import dev.envelope.core.testing.FileModes;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.MetadataStore;
@@ -277,8 +278,47 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
       store.recordTokenUse("aaaaaaaaaaaaaaaa", T0);
       assertEquals(Optional.of(T0), store.findToken("aaaaaaaaaaaaaaaa").orElseThrow().lastUsedAt());
     }
-    assertEquals(4, SqliteSchema.latest());
-    assertEquals(4, query(old, "PRAGMA user_version"));
+    assertEquals(SqliteSchema.latest(), query(old, "PRAGMA user_version"));
+  }
+
+  @Test
+  void aVersionFourDatabase_keepsItsFiles_withoutADigest_andStoresNewOnesWithOne() throws Exception {
+    Path old = home.resolve("v4.db");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + old)) {
+      SqliteSchema.migrate(c, 4);
+      execute(c, "INSERT INTO files VALUES ('f1', 'acme', 'old.txt', 'text/plain', 3, 1, 'local', 'root', 1,"
+          + " x'00', 1, 65536)");
+    }
+    try (SqliteMetadataStore store = SqliteMetadataStore.open(old)) {
+      FileRecord kept = store.get("acme", "f1").orElseThrow();
+      assertEquals("old.txt", kept.name());
+      assertEquals(null, kept.sha256());
+      FileRecord fresh = new FileRecord("f2", "acme", "new.txt", "text/plain", 3, T0, "local",
+          WrappedKey.of("root", 1, new byte[] {1}), 1, 65536, "ab".repeat(32));
+      store.insert(fresh);
+      assertEquals(Optional.of(fresh), store.get("acme", "f2"));
+      assertEquals(new dev.envelope.service.MetadataStore.Usage(2, 6), store.usage("acme"));
+    }
+    assertEquals(SqliteSchema.latest(), query(old, "PRAGMA user_version"));
+  }
+
+  @Test
+  void aVersionFourDatabase_keepsItsFilesAndTokens_andTakesShareLinks() throws Exception {
+    Path old = home.resolve("v4.db");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + old)) {
+      SqliteSchema.migrate(c, 4);
+      execute(c, "INSERT INTO tokens VALUES ('aaaaaaaaaaaaaaaa', 'acme', 'read', 'old', zeroblob(32), 1, NULL, 9,"
+          + " NULL)");
+    }
+
+    try (SqliteMetadataStore store = SqliteMetadataStore.open(old)) {
+      assertEquals(Optional.of(Instant.ofEpochMilli(9)), store.findToken("aaaaaaaaaaaaaaaa").orElseThrow().expiresAt());
+      assertEquals(java.util.List.of(), store.listLinks("acme", "aaaaaaaaaaaaaaaaaaaaaaaaaa"));
+      store.insertLink(new dev.envelope.service.LinkRecord("bbbbbbbbbbbbbbbb", "acme", "aaaaaaaaaaaaaaaaaaaaaaaaaa",
+          new byte[32], T0, T0.plusSeconds(60), java.util.OptionalLong.of(1), 0, Optional.empty()));
+      assertEquals(true, store.countDownload("bbbbbbbbbbbbbbbb", T0));
+    }
+    assertEquals(SqliteSchema.latest(), query(old, "PRAGMA user_version"));
   }
 
   private static void execute(Connection c, String sql) throws SQLException {

@@ -31,6 +31,17 @@ public final class AuditEvent {
     FILE_METADATA("file.metadata"),
     FILE_LIST("file.list"),
     FILE_DELETE("file.delete"),
+    /** A rename or content-type change ({@code PATCH /v1/files/{id}}). */
+    FILE_RENAME("file.rename"),
+    /** A tenant's usage read ({@code GET /v1/usage}). */
+    USAGE_READ("usage.read"),
+    /** A share link made; {@code fileId} its file, {@code target} the link's id (never its secret). */
+    LINK_CREATE("link.create"),
+    LINK_LIST("link.list"),
+    LINK_REVOKE("link.revoke"),
+    /** A download by share link, without a token; {@code target} is the link's id. */
+    LINK_DOWNLOAD("link.download"),
+    LINK_HEAD("link.head"),
     TOKEN_CREATE("token.create"),
     TOKEN_LIST("token.list"),
     TOKEN_REVOKE("token.revoke"),
@@ -38,6 +49,7 @@ public final class AuditEvent {
     TENANT_LIST("tenant.list"),
     TENANT_DESCRIBE("tenant.describe"),
     TENANT_SET_KEY("tenant.set-key"),
+    TENANT_SET_QUOTA("tenant.set-quota"),
     TENANT_SHRED("tenant.shred"),
     TENANT_PURGE("tenant.purge"),
     /** A rewrap run ({@code envelope admin rewrap}); {@code bytes} is the number of rows re-wrapped. */
