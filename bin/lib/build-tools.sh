@@ -21,6 +21,10 @@ ensure_test_tools() {
   { command -v age >/dev/null 2>&1 && command -v age-keygen >/dev/null 2>&1; } || missing+=(age)
   [ -x /usr/bin/time ] || missing+=(time)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  # The web page's browser tests: Debian's Chromium and its chromedriver, at the paths the tests name (never a
+  # browser a test tool downloads by itself).
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
   install_debian_packages "${missing[@]}"
   ensure_dynalite
 }

@@ -59,6 +59,14 @@ final class AuditTrail {
     return trail;
   }
 
+  /**
+   * The trail of a request that never reached the application (its body was abandoned while the guards took it
+   * in): it knows the client's address and nothing else.
+   */
+  static AuditTrail unattached(AuditLog log, String address) {
+    return new AuditTrail(log, address);
+  }
+
   /** The trail of a request that has one; one that writes nothing otherwise. */
   static AuditTrail in(Context ctx) {
     return of(ctx, AuditLog.off());

@@ -47,9 +47,23 @@ final class Authenticated {
     void handle(Context ctx, Principal caller) throws Exception;
   }
 
-  /** {@code handler} for any valid token. */
+  /** Where a request carries its token. */
+  @FunctionalInterface
+  private interface TokenSource {
+    String secret(Context ctx) throws EnvelopeException;
+  }
+
+  /** {@code handler} for any valid token, sent as {@code Authorization: Bearer <token>}. */
   Handler any(PrincipalHandler handler) {
-    return ctx -> handler.handle(ctx, authenticate(ctx));
+    return ctx -> handler.handle(ctx, authenticate(ctx, Authenticated::bearer));
+  }
+
+  /**
+   * {@code handler} for any valid token, sent as the form body {@code token=<token>} ({@link FormToken}); counted,
+   * throttled and audited exactly like a bearer token.
+   */
+  Handler form(PrincipalHandler handler) {
+    return ctx -> handler.handle(ctx, authenticate(ctx, FormToken::read));
   }
 
   /** A handler of a request whose credential is a share link's secret. */
@@ -111,12 +125,12 @@ final class Authenticated {
     }
   }
 
-  private Principal authenticate(Context ctx) throws EnvelopeException {
+  private Principal authenticate(Context ctx, TokenSource source) throws EnvelopeException {
     String address = ctx.req().getRemoteAddr();
     AuditTrail trail = audits.trail(ctx); // its request id goes back on every answer, logged or not
     refuseIfThrottled(ctx, address, trail);
     try {
-      return check(ctx);
+      return tokens.authenticate(source.secret(ctx));
     } catch (EnvelopeException e) {
       if (e.code() == ErrorCode.UNAUTHENTICATED) {
         metrics.authFailure("unauthenticated");
@@ -133,7 +147,7 @@ final class Authenticated {
     }
   }
 
-  private Principal check(Context ctx) throws EnvelopeException {
+  private static String bearer(Context ctx) throws EnvelopeException {
     // Two Authorization headers: proxies disagree on which one counts, so neither does.
     if (java.util.Collections.list(ctx.req().getHeaders("Authorization")).size() > 1) {
       throw new EnvelopeException(ErrorCode.UNAUTHENTICATED, "a request may carry only one Authorization header");
@@ -142,6 +156,6 @@ final class Authenticated {
     if (header == null || header.length() < 7 || !header.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
       throw new EnvelopeException(ErrorCode.UNAUTHENTICATED, "a valid bearer token is required");
     }
-    return tokens.authenticate(header.substring(7).strip());
+    return header.substring(7).strip();
   }
 }

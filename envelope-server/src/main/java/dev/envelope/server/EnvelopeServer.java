@@ -17,6 +17,7 @@ import dev.envelope.http.HttpLimits;
 import io.javalin.config.RoutesConfig;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -68,8 +69,9 @@ public final class EnvelopeServer implements AutoCloseable {
       config.startup.showOldJavalinVersionWarning = false;
       config.http.compressionStrategy = CompressionStrategy.NONE;
       config.http.prefer405over404 = true;
-      made[0] = HttpGuards.install(config, HttpGuards.Listen.plain("envelope-http", b.host, b.port,
-          UPLOAD_READ_BUFFER), b.limits, Problems.errorFormat());
+      // The download form's token is its body: the guards take that in without a thread (FormToken).
+      made[0] = HttpGuards.install(config, new HttpGuards.Listen("envelope-http", b.host, b.port, UPLOAD_READ_BUFFER,
+          Optional.empty(), Optional.of(FormToken.prefetch(failures, b.audit))), b.limits, Problems.errorFormat());
       Problems.register(config.routes);
       config.requestLogger.http(metrics::request);
       Uploads uploads = new Uploads(b.files, b.bodies.formParts(), b.limits.maxHeaderBytes(), metrics);
@@ -114,6 +116,7 @@ public final class EnvelopeServer implements AutoCloseable {
     Files metadata = new Files(files, json);
     OpenApi openApi = new OpenApi();
 
+    WebPage.register(r); // the web page at /: static files, no token (they hold nothing of a tenant)
     r.get("/healthz", health::live);
     r.get("/readyz", health::ready);
     r.get("/v1/openapi.json", openApi::serve); // no token: it describes the API, and holds nothing of a tenant
@@ -128,6 +131,8 @@ public final class EnvelopeServer implements AutoCloseable {
     r.get("/v1/files", auth.any(audit.on(Type.FILE_LIST, metadata::list)));
     r.get("/v1/files/{id}", auth.any(audit.on(Type.FILE_DOWNLOAD, downloads::get)));
     r.head("/v1/files/{id}", auth.any(audit.on(Type.FILE_HEAD, downloads::head)));
+    // The web page's download: the token in a form body, so that the browser streams the file to disk (FormToken).
+    r.post("/v1/files/{id}/download", auth.form(audit.on(Type.FILE_DOWNLOAD, downloads::get)));
     r.get("/v1/files/{id}/metadata", auth.any(audit.on(Type.FILE_METADATA, metadata::metadata)));
     r.delete("/v1/files/{id}", auth.any(audit.on(Type.FILE_DELETE, metadata::delete)));
     r.patch("/v1/files/{id}", auth.any(audit.on(Type.FILE_RENAME, metadata::rename)));
