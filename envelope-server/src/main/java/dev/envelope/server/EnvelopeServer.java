@@ -51,7 +51,7 @@ public final class EnvelopeServer implements AutoCloseable {
   private final Duration sweepInterval;
   private final HttpGuards.Listener listener;
   private final Health health;
-  private final ServerMetrics metrics = new ServerMetrics();
+  private final ServerMetrics metrics;
   /** The loopback-only listener that serves {@code /metrics} without a token; null when metrics-port is off. */
   private final Javalin metricsApp;
   private final HttpGuards.Listener metricsListener;
@@ -59,6 +59,7 @@ public final class EnvelopeServer implements AutoCloseable {
 
   private EnvelopeServer(Builder b) {
     this.files = b.files;
+    this.metrics = b.metrics;
     this.orphanGrace = b.orphanGrace;
     this.sweepInterval = b.sweepInterval;
     this.health = new Health(b.files, b.audit);
@@ -282,6 +283,7 @@ public final class EnvelopeServer implements AutoCloseable {
     private int metricsPort = -1;
     private LinkStore links;
     private java.net.URI publicUrl;
+    private ServerMetrics metrics = new ServerMetrics();
 
     private Builder(FileService files, AccessTokens tokens) {
       this.files = Objects.requireNonNull(files, "files");
@@ -309,6 +311,16 @@ public final class EnvelopeServer implements AutoCloseable {
      */
     public Builder publicUrl(java.net.URI url) {
       this.publicUrl = url;
+      return this;
+    }
+
+    /**
+     * The metrics to count in and serve: by default a fresh set. Pass the one whose {@link
+     * ServerMetrics#serviceObserver()} the file service was built with, so that {@code /metrics} shows its key
+     * service calls and store failures too.
+     */
+    public Builder metrics(ServerMetrics metrics) {
+      this.metrics = Objects.requireNonNull(metrics, "metrics");
       return this;
     }
 
