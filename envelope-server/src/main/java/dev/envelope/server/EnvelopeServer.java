@@ -74,7 +74,12 @@ public final class EnvelopeServer implements AutoCloseable {
       made[0] = HttpGuards.install(config, new HttpGuards.Listen("envelope-http", b.host, b.port, UPLOAD_READ_BUFFER,
           Optional.empty(), Optional.of(FormToken.prefetch(failures, b.audit))), b.limits, Problems.errorFormat());
       Problems.register(config.routes);
-      config.requestLogger.http(metrics::request);
+      config.routes.before(RequestLogContext::begin);
+      config.routes.after(ctx -> RequestLogContext.end());
+      config.requestLogger.http((ctx, millis) -> {
+        metrics.request(ctx, millis);
+        RequestLogContext.end();
+      });
       Uploads uploads = new Uploads(b.files, b.bodies.formParts(), b.limits.maxHeaderBytes(), metrics);
       JsonRequests json = new JsonRequests(b.bodies.jsonBytes(), b.bodies.jsonDepth());
       Tokens admin = new Tokens(b.tokens, json);
