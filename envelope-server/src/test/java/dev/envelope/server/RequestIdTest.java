@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.envelope.server.audit.AuditChainVerifier;
 import dev.envelope.server.audit.ChainedAuditLog;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -110,13 +108,6 @@ class RequestIdTest {
   }
 
   private List<JsonNode> lines() throws Exception {
-    List<JsonNode> lines = new ArrayList<>();
-    Path dir = Files.isDirectory(auditDir.resolve("log")) ? auditDir.resolve("log") : auditDir;
-    for (Path file : AuditChainVerifier.chains(dir).get(NODE)) {
-      for (String line : Files.readAllLines(file)) {
-        lines.add(Json.MAPPER.readTree(line));
-      }
-    }
-    return lines;
+    return AuditLogTest.lines(auditDir, NODE);
   }
 }
