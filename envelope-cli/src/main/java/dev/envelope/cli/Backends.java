@@ -75,9 +75,15 @@ final class Backends implements AutoCloseable {
 
   /** The file service over these backends, as {@code envelope serve} and the admin commands build it. */
   FileService fileService(NodeSettings settings) throws EnvelopeException {
+    return fileService(settings, dev.envelope.service.ServiceObserver.NONE);
+  }
+
+  /** As {@link #fileService(NodeSettings)}, telling {@code observer} its key calls and store failures. */
+  FileService fileService(NodeSettings settings, dev.envelope.service.ServiceObserver observer)
+      throws EnvelopeException {
     return FileService.builder().keyService(keys, settings.rootKey()).blobStore(blobs).metadataStore(metadata)
         .tenantStore(tenants).linkStore(links).maxUploadBytes(settings.maxUploadBytes())
-        .dataKeyCache(settings.dataKeyCache()).build();
+        .dataKeyCache(settings.dataKeyCache()).observer(observer).build();
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.envelope.cli;
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
 import dev.envelope.server.EnvelopeServer;
+import dev.envelope.server.ServerMetrics;
 import dev.envelope.server.SettingKey;
 import dev.envelope.server.audit.AuditLog;
 import dev.envelope.service.AccessTokens;
@@ -74,11 +75,12 @@ final class ServeCommand implements Callable<Integer> {
     if (!audit.enabled()) {
       cli.stderr().println("envelope: warning: audit-log = off: no security event of this node is recorded");
     }
-    FileService files = stores.fileService(settings);
+    ServerMetrics metrics = new ServerMetrics();
+    FileService files = stores.fileService(settings, metrics.serviceObserver());
     AccessTokens tokens = new AccessTokens(stores.tokens, stores.tenants, Clock.systemUTC());
     EnvelopeServer server;
     try {
-      server = QuietStart.start(() -> EnvelopeServer.builder(files, tokens).settings(settings.http()).auditLog(audit)
+      server = QuietStart.start(() -> EnvelopeServer.builder(files, tokens).settings(settings.http()).auditLog(audit).metrics(metrics)
           .tenants(new TenantAdmin(files, stores.tokens, stores.keyAdmin())).links(stores.links)
           .orphanSweep(settings.orphanGrace(), settings.sweepInterval()).build().start());
     } catch (RuntimeException e) {

@@ -13,16 +13,22 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 
 /**
- * What one request has done so far, for its audit lines: its id (made here, returned as {@value #HEADER}), the
- * client's address, the caller, and what it touched. Handlers add what only they know (the file stored, the
- * range read, the bytes sent); {@link Audits} writes the lines.
+ * What one request has done so far, for its audit lines: its id ({@link #requestId(Context)}, returned as
+ * {@value #HEADER}), the client's address, the caller, and what it touched. Handlers add what only they know (the
+ * file stored, the range read, the bytes sent); {@link Audits} writes the lines.
  *
- * <p>The request id is always the server's own, never one a client sent: a client choosing it could make its
- * lines pass for another request's.
+ * <p>The request id is the client's {@value #HEADER} when it sent exactly one that matches {@link #CLIENT_ID}, so
+ * that a proxy's or a client's id follows the request through the logs; else the server's own. A client's id is
+ * a correlation id, not proof: two requests may carry the same one, so audit lines are told apart by their
+ * address, token and time too. An id that does not match (CRLF, non-ASCII, too long, empty) is never echoed nor
+ * logged.
  */
 final class AuditTrail {
   static final String HEADER = "X-Request-Id";
   private static final String ATTRIBUTE = AuditTrail.class.getName();
+  private static final String ID_ATTRIBUTE = ATTRIBUTE + ".requestId";
+  /** A request id a client may choose: 1 to 64 ASCII letters, digits, dots, underscores and hyphens. */
+  static final java.util.regex.Pattern CLIENT_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final AuditLog log;
@@ -40,19 +46,39 @@ final class AuditTrail {
   private ErrorCode cutCode;
   private Runnable undo;
 
-  private AuditTrail(AuditLog log, String address) {
+  private AuditTrail(AuditLog log, String requestId, String address) {
     this.log = log;
+    this.requestId = requestId;
+    this.address = address;
+  }
+
+  private static String newId() {
     byte[] id = new byte[8];
     RANDOM.nextBytes(id);
-    this.requestId = HexFormat.of().formatHex(id);
-    this.address = address;
+    return HexFormat.of().formatHex(id);
+  }
+
+  /**
+   * The id of the request of {@code ctx}, chosen on first use: the client's {@value #HEADER} if it sent exactly one
+   * and it matches {@link #CLIENT_ID}, else a new random one (16 hex digits).
+   */
+  static String requestId(Context ctx) {
+    String id = ctx.attribute(ID_ATTRIBUTE);
+    if (id == null) {
+      java.util.Enumeration<String> sent = ctx.req().getHeaders(HEADER);
+      String first = sent != null && sent.hasMoreElements() ? sent.nextElement() : null;
+      boolean one = first != null && !sent.hasMoreElements();
+      id = one && CLIENT_ID.matcher(first).matches() ? first : newId();
+      ctx.attribute(ID_ATTRIBUTE, id);
+    }
+    return id;
   }
 
   /** The trail of the request of {@code ctx}, made (and its id sent as a header) on first use. */
   static AuditTrail of(Context ctx, AuditLog log) {
     AuditTrail trail = ctx.attribute(ATTRIBUTE);
     if (trail == null) {
-      trail = new AuditTrail(log, ctx.req().getRemoteAddr());
+      trail = new AuditTrail(log, requestId(ctx), ctx.req().getRemoteAddr());
       ctx.attribute(ATTRIBUTE, trail);
       ctx.header(HEADER, trail.requestId);
     }
@@ -64,7 +90,7 @@ final class AuditTrail {
    * in): it knows the client's address and nothing else.
    */
   static AuditTrail unattached(AuditLog log, String address) {
-    return new AuditTrail(log, address);
+    return new AuditTrail(log, newId(), address);
   }
 
   /** The trail of a request that has one; one that writes nothing otherwise. */
@@ -74,9 +100,9 @@ final class AuditTrail {
 
   /** Sets the request id header again, after a response was reset to send a problem instead. */
   static void restoreHeader(Context ctx) {
-    AuditTrail trail = ctx.attribute(ATTRIBUTE);
-    if (trail != null) {
-      ctx.header(HEADER, trail.requestId);
+    String id = ctx.attribute(ID_ATTRIBUTE);
+    if (id != null) {
+      ctx.header(HEADER, id);
     }
   }
 

@@ -51,7 +51,7 @@ public final class EnvelopeServer implements AutoCloseable {
   private final Duration sweepInterval;
   private final HttpGuards.Listener listener;
   private final Health health;
-  private final ServerMetrics metrics = new ServerMetrics();
+  private final ServerMetrics metrics;
   /** The loopback-only listener that serves {@code /metrics} without a token; null when metrics-port is off. */
   private final Javalin metricsApp;
   private final HttpGuards.Listener metricsListener;
@@ -59,6 +59,7 @@ public final class EnvelopeServer implements AutoCloseable {
 
   private EnvelopeServer(Builder b) {
     this.files = b.files;
+    this.metrics = b.metrics;
     this.orphanGrace = b.orphanGrace;
     this.sweepInterval = b.sweepInterval;
     this.health = new Health(b.files, b.audit);
@@ -73,7 +74,12 @@ public final class EnvelopeServer implements AutoCloseable {
       made[0] = HttpGuards.install(config, new HttpGuards.Listen("envelope-http", b.host, b.port, UPLOAD_READ_BUFFER,
           Optional.empty(), Optional.of(FormToken.prefetch(failures, b.audit))), b.limits, Problems.errorFormat());
       Problems.register(config.routes);
-      config.requestLogger.http(metrics::request);
+      config.routes.before(RequestLogContext::begin);
+      config.routes.after(ctx -> RequestLogContext.end());
+      config.requestLogger.http((ctx, millis) -> {
+        metrics.request(ctx, millis);
+        RequestLogContext.end();
+      });
       Uploads uploads = new Uploads(b.files, b.bodies.formParts(), b.limits.maxHeaderBytes(), metrics);
       JsonRequests json = new JsonRequests(b.bodies.jsonBytes(), b.bodies.jsonDepth());
       Tokens admin = new Tokens(b.tokens, json);
@@ -282,6 +288,7 @@ public final class EnvelopeServer implements AutoCloseable {
     private int metricsPort = -1;
     private LinkStore links;
     private java.net.URI publicUrl;
+    private ServerMetrics metrics = new ServerMetrics();
 
     private Builder(FileService files, AccessTokens tokens) {
       this.files = Objects.requireNonNull(files, "files");
@@ -309,6 +316,16 @@ public final class EnvelopeServer implements AutoCloseable {
      */
     public Builder publicUrl(java.net.URI url) {
       this.publicUrl = url;
+      return this;
+    }
+
+    /**
+     * The metrics to count in and serve: by default a fresh set. Pass the one whose {@link
+     * ServerMetrics#serviceObserver()} the file service was built with, so that {@code /metrics} shows its key
+     * service calls and store failures too.
+     */
+    public Builder metrics(ServerMetrics metrics) {
+      this.metrics = Objects.requireNonNull(metrics, "metrics");
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.envelope.server;
 
+import dev.envelope.service.ServiceObserver;
 import io.javalin.http.Context;
 import io.javalin.router.Endpoint;
 import io.prometheus.metrics.core.metrics.Counter;
@@ -19,8 +20,12 @@ import java.io.OutputStream;
  * <p>Every label has a small, fixed set of values: a route is the route's template ({@code /v1/files/{id}}, or
  * {@code unmatched}), never the path a client sent, so no file id, tenant, token or address can become a label
  * value; no metric holds a secret.
+ *
+ * <p>The file service's calls to the key service and its stores' failures come in through {@link
+ * #serviceObserver()}: give that to the {@link dev.envelope.service.FileService.Builder} and this object to the
+ * {@link EnvelopeServer.Builder}, and one scrape shows both.
  */
-final class ServerMetrics {
+public final class ServerMetrics {
   /** The route label of a request no route matched (404, 405). */
   static final String UNMATCHED = "unmatched";
 
@@ -50,7 +55,24 @@ final class ServerMetrics {
   private final Counter orphansRemoved = Counter.builder().name("envelope_orphan_blobs_removed")
       .help("Blobs without a row removed by this node's orphan sweeper").register(registry);
 
-  ServerMetrics() {
+  private final Counter keyCalls = Counter.builder().name("envelope_key_calls")
+      .help("Calls of the file service to the key service, by operation (generate_data_key, decrypt, re_encrypt,"
+          + " readiness_probe) and outcome (ok, or the error code: unavailable, key-disabled, ...)")
+      .labelNames("operation", "outcome").register(registry);
+  private final Histogram keyLatency = Histogram.builder().name("envelope_key_call_duration_seconds")
+      .help("Time the key service took to answer the file service, by operation (whatever the outcome)")
+      .labelNames("operation").classicOnly().withoutExemplars().register(registry);
+  private final Counter storeErrors = Counter.builder().name("envelope_store_errors")
+      .help("Calls of the file service to a store (metadata, blob) that failed because the store could not be"
+          + " used, by store and operation (insert, get, create, read, ...)")
+      .labelNames("store", "operation").register(registry);
+
+  /** Empty metrics, for one server. */
+  public ServerMetrics() {
+    for (ServiceObserver.KeyOperation operation : ServiceObserver.KeyOperation.values()) {
+      keyCalls.labelValues(operation.label(), "ok");
+      keyLatency.labelValues(operation.label());
+    }
     for (String reason : new String[] {"unauthenticated", "tenant_shredded", "share_link", "throttled"}) {
       authFailures.labelValues(reason); // present at 0 from the start, so that a rate has a first point
     }
@@ -132,6 +154,22 @@ final class ServerMetrics {
     if (removed > 0) {
       orphansRemoved.inc(removed);
     }
+  }
+
+  /** What the file service reports, counted here: its key service calls and its stores' failures. */
+  public ServiceObserver serviceObserver() {
+    return new ServiceObserver() {
+      @Override
+      public void keyCall(KeyOperation operation, String outcome, long nanos) {
+        keyCalls.labelValues(operation.label(), outcome).inc();
+        keyLatency.labelValues(operation.label()).observe(nanos / 1e9);
+      }
+
+      @Override
+      public void storeError(Store store, String operation) {
+        storeErrors.labelValues(store.label(), operation).inc();
+      }
+    };
   }
 
   /** The exposition's media type. */

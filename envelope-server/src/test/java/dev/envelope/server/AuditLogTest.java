@@ -37,9 +37,14 @@ class AuditLogTest {
   }
 
   private List<JsonNode> lines() throws Exception {
+    return lines(auditDir, NODE);
+  }
+
+  /** Every audit line {@code node} wrote under {@code auditDir}, in order. */
+  static List<JsonNode> lines(Path auditDir, String node) throws Exception {
     List<JsonNode> lines = new ArrayList<>();
     Path dir = Files.isDirectory(auditDir.resolve("log")) ? auditDir.resolve("log") : auditDir;
-    for (Path file : AuditChainVerifier.chains(dir).get(NODE)) {
+    for (Path file : AuditChainVerifier.chains(dir).get(node)) {
       for (String line : Files.readAllLines(file)) {
         lines.add(Json.MAPPER.readTree(line));
       }

@@ -48,6 +48,7 @@ final class TestServer implements AutoCloseable {
   final FileService files;
   final AccessTokens tokens;
   final EnvelopeServer server;
+  final ServerMetrics metrics = new ServerMetrics();
   final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   final String operator;
   final String admin;
@@ -73,9 +74,10 @@ final class TestServer implements AutoCloseable {
     interleaving.readyGate = readyGate;
     files = FileService.builder().keyService(keyring, "envelope-files").blobStore(interleaving)
         .metadataStore(metadata()).tenantStore(stores.metadata()).linkStore(stores.links())
-        .segmentSize(SEGMENT).maxUploadBytes(maxUpload).dataKeyCache(dataKeyCache).build();
+        .segmentSize(SEGMENT).maxUploadBytes(maxUpload).dataKeyCache(dataKeyCache)
+        .observer(metrics.serviceObserver()).build();
     tokens = new AccessTokens(stores.tokens(), stores.metadata(), Clock.systemUTC());
-    EnvelopeServer.Builder builder = EnvelopeServer.builder(files, tokens).listen("127.0.0.1", 0).limits(LIMITS)
+    EnvelopeServer.Builder builder = EnvelopeServer.builder(files, tokens).listen("127.0.0.1", 0).limits(LIMITS).metrics(metrics)
         .links(stores.links())
         .tenants(new dev.envelope.service.TenantAdmin(files, stores.tokens(), keyring));
     configure.accept(builder);

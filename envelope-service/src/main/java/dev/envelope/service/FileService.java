@@ -7,6 +7,7 @@ import dev.envelope.core.EncryptingStream;
 import dev.envelope.core.EncryptionContext;
 import dev.envelope.core.EnvelopeCipher;
 import dev.envelope.core.KeyService;
+import dev.envelope.service.ServiceObserver.KeyOperation;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -51,6 +52,7 @@ public final class FileService {
   private final DataKeyCache dataKeys;
   /** The share links to remove with their files; null when there are none. */
   private final LinkStore links;
+  private final ServiceObserver observer;
   /** A placeholder wrapped key for a row whose key is not made yet: only its contexts are asked of it. */
   private static final dev.envelope.core.WrappedKey PENDING = dev.envelope.core.WrappedKey.of("pending", 0,
       new byte[1]);
@@ -58,8 +60,9 @@ public final class FileService {
   private FileService(Builder b) {
     this.keys = Objects.requireNonNull(b.keys, "keyService");
     this.rootKey = Objects.requireNonNull(b.rootKey, "rootKey");
-    this.blobs = Objects.requireNonNull(b.blobs, "blobStore");
-    this.metadata = Objects.requireNonNull(b.metadata, "metadataStore");
+    this.observer = b.observer;
+    this.blobs = ObservedStores.blobs(Objects.requireNonNull(b.blobs, "blobStore"), observer);
+    this.metadata = ObservedStores.metadata(Objects.requireNonNull(b.metadata, "metadataStore"), observer);
     this.clock = b.clock;
     this.cipher = EnvelopeCipher.withSegmentSize(b.segmentSize);
     this.maxUploadBytes = b.maxUploadBytes;
@@ -188,7 +191,8 @@ public final class FileService {
       if (managed.describeKey(wrapped.rootKeyId()).currentVersion() == wrapped.rootKeyVersion()) {
         return record;
       }
-      dev.envelope.core.WrappedKey next = keys.reEncrypt(wrapped, keyContextOf(record), wrapped.rootKeyId());
+      dev.envelope.core.WrappedKey next = keyCall(KeyOperation.RE_ENCRYPT,
+          () -> keys.reEncrypt(wrapped, keyContextOf(record), wrapped.rootKeyId()));
       if (!metadata.replaceWrappedKey(record, keys.name(), next)) {
         return record; // re-wrapped by a rewrap meanwhile
       }
@@ -318,9 +322,30 @@ public final class FileService {
 
   private DataKey generate(String tenant, String wrapUnder, EncryptionContext context) throws EnvelopeException {
     try {
-      return keys.generateDataKey(wrapUnder, context);
+      return keyCall(KeyOperation.GENERATE_DATA_KEY, () -> keys.generateDataKey(wrapUnder, context));
     } catch (EnvelopeException e) {
       throw explain(tenant, e);
+    }
+  }
+
+  /** A call to the key service. */
+  private interface KeyCall<T> {
+    T call() throws EnvelopeException;
+  }
+
+  /** Makes a call to the key service, and tells the observer its outcome and duration. */
+  private <T> T keyCall(KeyOperation operation, KeyCall<T> call) throws EnvelopeException {
+    long start = System.nanoTime();
+    String outcome = ErrorCode.INTERNAL.id();
+    try {
+      T result = call.call();
+      outcome = "ok";
+      return result;
+    } catch (EnvelopeException e) {
+      outcome = e.code().id();
+      throw e;
+    } finally {
+      observer.keyCall(operation, outcome, System.nanoTime() - start);
     }
   }
 
@@ -387,7 +412,7 @@ public final class FileService {
     try {
       if (key == null) {
         try {
-          key = keys.decrypt(file.wrappedKey(), keyContextOf(file));
+          key = keyCall(KeyOperation.DECRYPT, () -> keys.decrypt(file.wrappedKey(), keyContextOf(file)));
         } catch (EnvelopeException e) {
           throw explain(file.tenant(), e);
         }
@@ -569,7 +594,7 @@ public final class FileService {
       throw unavailable("the blob store is not reachable", e);
     }
     EncryptionContext probe = EncryptionContext.of("envelope", "readiness-probe");
-    try (DataKey ignored = keys.generateDataKey(rootKey, probe)) {
+    try (DataKey ignored = keyCall(KeyOperation.READINESS_PROBE, () -> keys.generateDataKey(rootKey, probe))) {
       // A key service that can make a data key under the root key can serve uploads and downloads.
     }
   }
@@ -698,8 +723,18 @@ public final class FileService {
     private TenantStore tenantStore;
     private DataKeyCache.Limits cacheLimits;
     private LinkStore links;
+    private ServiceObserver observer = ServiceObserver.NONE;
 
     private Builder() {}
+
+    /**
+     * Who is told about key service calls and store failures, for metrics ({@link ServiceObserver}); by default
+     * nobody. The stores and key service given to this builder are used as they are, not wrapped from outside.
+     */
+    public Builder observer(ServiceObserver observer) {
+      this.observer = Objects.requireNonNull(observer, "observer");
+      return this;
+    }
 
     /** Where share links are kept ({@link ShareLinks}): a deleted file's links are removed with it. */
     public Builder linkStore(LinkStore store) {
