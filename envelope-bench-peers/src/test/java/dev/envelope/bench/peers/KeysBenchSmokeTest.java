@@ -38,7 +38,7 @@ class KeysBenchSmokeTest {
   void quickRunHasEveryRow_rewrapsEveryRowOnce_andCountsOneCallPerFileWithoutTheCache() throws Exception {
     assertTrue(Files.isRegularFile(CLI_JAR), CLI_JAR + " is missing: build envelope-cli first (mvn verify does)");
     KeysBench.Plan plan = KeysBench.parse(new String[] {"--quick"}).plan();
-    assertEquals(new KeysBench.Plan(200, Rewrap.DEFAULT_PARALLELISM, 1, 1, 0.5, 100, 16,
+    assertEquals(new KeysBench.Plan(200, Rewrap.DEFAULT_PARALLELISM, 1, 1, 2, 100, 16,
         EnumSet.allOf(KeysBench.Part.class), null, true), plan);
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
     KeysReport report = new KeysBench(CLI_JAR, new PrintStream(progress, true, StandardCharsets.UTF_8)).run(plan);
