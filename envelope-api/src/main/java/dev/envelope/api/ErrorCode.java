@@ -63,8 +63,9 @@ public enum ErrorCode {
   /** A condition of the request ({@code If-Match}, {@code If-Unmodified-Since}) does not hold for the file now. */
   PRECONDITION_FAILED("precondition-failed", 24),
   /**
-   * The change conflicts with how the object is stored: a file stored under a shared data key (format 2) binds its
-   * name and content type into its ciphertext, so renaming it would make it unreadable.
+   * The change conflicts with the object's state: a file stored under a shared data key (format 2) binds its name
+   * and content type into its ciphertext, so renaming it would make it unreadable; a file has as many share links
+   * as it may.
    */
   CONFLICT("conflict", 25),
   /** The upload would take the tenant past its quota of stored bytes. */

@@ -252,6 +252,11 @@ final class Backends implements AutoCloseable {
           // Like the metadata store and the key service: reachable at start, or the node does not start (a
           // wrong bucket or endpoint is found now, not at the first upload). Later outages answer 503.
           blobs.checkReady();
+        } catch (S3BlobStore.BucketRefused e) {
+          // A setup mistake, not an outage: exit as one (2), saying what to fix.
+          throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "blob = s3: " + e.getMessage()
+              + (e.getMessage().endsWith("does not exist") ? ": create it (aws s3 mb s3://" + bucket
+                  + "), or fix s3-bucket" : ""), e);
         } catch (IOException e) {
           throw new EnvelopeException(ErrorCode.UNAVAILABLE, "blob = s3: " + e.getMessage(), e);
         }

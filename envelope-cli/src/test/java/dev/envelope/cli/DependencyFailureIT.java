@@ -38,6 +38,26 @@ abstract class DependencyFailureIT extends ClusterBase {
   }
 
   @Test
+  void aMissingBucket_atStart_isASettingsMistake_exit2_notAnOutage() throws Exception {
+    assertSettingsMistake(Map.of("ENVELOPE_S3_BUCKET", "no-such-bucket"),
+        "envelope: error: blob = s3: S3 bucket no-such-bucket does not exist: create it (aws s3 mb"
+            + " s3://no-such-bucket), or fix s3-bucket [invalid-argument]");
+  }
+
+  /** {@code envelope serve} with {@code overrides} exits at once with code 2 and exactly {@code line} on stderr. */
+  void assertSettingsMistake(Map<String, String> overrides, String line) throws Exception {
+    Map<String, String> env = new java.util.HashMap<>(backends.env());
+    env.putAll(overrides);
+    env.put("ENVELOPE_HOME", java.nio.file.Files.createTempDirectory(dir, "mistake").toString());
+    Process p = envelope(env, "serve", "--port", "0");
+    p.getOutputStream().close();
+    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "it exits rather than serve");
+    String stderr = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertEquals(2, p.exitValue(), stderr);
+    assertTrue(stderr.lines().anyMatch(line::equals), stderr);
+  }
+
+  @Test
   void s3Stopped_uploadIs503_thenTheNodeRecoversOnItsOwn() throws Exception {
     byte[] before = random(100_000, 11);
     String kept = upload(a, "kept", before);

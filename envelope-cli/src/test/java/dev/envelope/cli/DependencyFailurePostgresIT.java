@@ -6,4 +6,13 @@ class DependencyFailurePostgresIT extends DependencyFailureIT {
   SharedBackends.Metadata metadata() {
     return SharedBackends.Metadata.POSTGRES;
   }
+
+  @org.junit.jupiter.api.Test
+  void aWrongPassword_atStart_isASettingsMistake_exit2_notAnOutage() throws Exception {
+    String url = backends.env().get("ENVELOPE_POSTGRES_URL");
+    assertSettingsMistake(java.util.Map.of("ENVELOPE_POSTGRES_PASSWORD", "not-the-password"),
+        "envelope: error: cannot open the PostgreSQL metadata database at " + url + " as "
+            + backends.postgres.user() + ": the server refused the user name or password (check postgres-user and"
+            + " postgres-password-file) [invalid-argument]");
+  }
 }

@@ -59,14 +59,21 @@ final class PostgresErrors {
     SQLException root = rootSqlException(e);
     String state = root.getSQLState() == null ? "" : root.getSQLState();
     String where = config.jdbcUrl() + " as " + config.user();
-    String why;
+    String mistake = null;
     if (state.equals("28P01") || state.equals("28000")) {
-      why = "the server refused the user name or password";
+      mistake = "the server refused the user name or password (check postgres-user and postgres-password-file)";
     } else if (state.equals("3D000")) {
-      why = "the database does not exist";
+      mistake = "the database does not exist (create it, or fix the database name in postgres-url)";
     } else if (state.equals("42501")) {
-      why = "the user may not create the tables (grant CREATE on the database or schema)";
-    } else if (isUnavailable(root) || isUnavailable(e)) {
+      mistake = "the user may not create the tables (grant CREATE on the database or schema)";
+    }
+    if (mistake != null) {
+      // A mistake of the settings, not an outage: no retry would help, so it is not 'unavailable' either.
+      return new EnvelopeException(ErrorCode.INVALID_ARGUMENT,
+          "cannot open the PostgreSQL metadata database at " + where + ": " + mistake, e);
+    }
+    String why;
+    if (isUnavailable(root) || isUnavailable(e)) {
       why = "the server cannot be reached or is not accepting connections (" + describe(root) + ")";
     } else {
       return new EnvelopeException(ErrorCode.INTERNAL,

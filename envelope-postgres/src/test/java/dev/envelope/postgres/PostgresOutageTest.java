@@ -124,11 +124,11 @@ class PostgresOutageTest {
   }
 
   @Test
-  void wrongPassword_isUnavailable_andSaysSo_withoutEitherPassword() {
+  void wrongPassword_isASettingsMistake_andSaysSo_withoutEitherPassword() {
     PostgresConfig good = postgres.config(postgres.createDatabase());
     String wrong = "wrong-" + postgres.password();
     PostgresConfig bad = PostgresConfig.builder(good.jdbcUrl()).user(good.user()).password(wrong).build();
-    EnvelopeException e = assertUnavailableWithoutPassword(bad.connectionTimeout(),
+    EnvelopeException e = assertFailsWithoutPassword(ErrorCode.INVALID_ARGUMENT, bad.connectionTimeout(),
         () -> PostgresMetadataStore.open(bad));
     assertTrue(e.getMessage().contains("refused the user name or password"), e.getMessage());
     assertFalse(stackTrace(e).contains(wrong), "the wrong password must not show either");
@@ -138,13 +138,11 @@ class PostgresOutageTest {
   void unknownUser_andMissingDatabase_sayWhatIsWrong() {
     PostgresConfig good = postgres.config(postgres.createDatabase());
     PostgresConfig nobody = PostgresConfig.builder(good.jdbcUrl()).user("nobody").password(postgres.password()).build();
-    assertTrue(assertUnavailableWithoutPassword(nobody.connectionTimeout(), () -> PostgresMetadataStore.open(nobody))
-        .getMessage()
-        .contains("refused the user name or password"));
+    assertTrue(assertFailsWithoutPassword(ErrorCode.INVALID_ARGUMENT, nobody.connectionTimeout(),
+        () -> PostgresMetadataStore.open(nobody)).getMessage().contains("refused the user name or password"));
     PostgresConfig missing = postgres.config("no_such_database");
-    assertTrue(assertUnavailableWithoutPassword(missing.connectionTimeout(),
-        () -> PostgresMetadataStore.open(missing)).getMessage()
-        .contains("the database does not exist"));
+    assertTrue(assertFailsWithoutPassword(ErrorCode.INVALID_ARGUMENT, missing.connectionTimeout(),
+        () -> PostgresMetadataStore.open(missing)).getMessage().contains("the database does not exist"));
   }
 
   @Test
@@ -196,12 +194,16 @@ class PostgresOutageTest {
 
   /** {@code call} fails as UNAVAILABLE within {@code bound} (plus {@link #SLACK}), without the password. */
   private static EnvelopeException assertUnavailableWithoutPassword(Duration bound, Executable call) {
+    return assertFailsWithoutPassword(ErrorCode.UNAVAILABLE, bound, call);
+  }
+
+  private static EnvelopeException assertFailsWithoutPassword(ErrorCode code, Duration bound, Executable call) {
     long start = System.nanoTime();
     EnvelopeException e = assertTimeoutPreemptively(HANG, () -> assertThrows(EnvelopeException.class, call));
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     assertTrue(took.compareTo(bound.plus(SLACK)) <= 0, "the call failed after " + took.toMillis()
         + " ms; its configured bound is " + bound.toMillis() + " ms (" + SLACK.toMillis() + " ms of slack allowed)");
-    assertEquals(ErrorCode.UNAVAILABLE, e.code(), e.getMessage());
+    assertEquals(code, e.code(), e.getMessage());
     assertFalse(stackTrace(e).contains(postgres.password()), "the password shows in " + stackTrace(e));
     return e;
   }

@@ -296,17 +296,34 @@ public final class S3BlobStore implements BlobStore {
     }
   }
 
-  /** A {@code HeadBucket}: the endpoint answers, the credentials are good and the bucket is there. */
+  /**
+   * A {@code HeadBucket}: the endpoint answers, the credentials are good and the bucket is there. A missing bucket
+   * or refused credentials are a {@link BucketRefused}: a mistake of the settings, which no retry cures.
+   */
   @Override
   public void checkReady() throws IOException {
     ensureOpen();
     try {
       s3.headBucket(b -> b.bucket(bucket).overrideConfiguration(control));
     } catch (SdkException e) {
-      if (S3Failures.status(e) == 404) {
-        throw new IOException("S3 bucket " + bucket + " does not exist");
+      int status = S3Failures.status(e);
+      if (status == 404) {
+        throw new BucketRefused("S3 bucket " + bucket + " does not exist");
+      }
+      if (status == 403) {
+        throw new BucketRefused("S3 refused access to bucket " + bucket + " (403): check the credentials (s3-profile)"
+            + " and the bucket's policy");
       }
       throw S3Failures.io("check of bucket " + bucket, e);
+    }
+  }
+
+  /** The bucket is missing or its owner refuses these credentials: what {@link #checkReady} says of a setup mistake. */
+  public static final class BucketRefused extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    BucketRefused(String message) {
+      super(message);
     }
   }
 

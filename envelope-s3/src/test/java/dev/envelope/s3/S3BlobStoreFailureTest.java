@@ -174,7 +174,7 @@ class S3BlobStoreFailureTest {
   @Test
   void missingBucket_isNotReady() {
     try (S3BlobStore store = S3BlobStore.create(s3.storeConfig("no-such-bucket").build())) {
-      IOException e = assertThrows(IOException.class, store::checkReady);
+      IOException e = assertThrows(S3BlobStore.BucketRefused.class, store::checkReady);
       assertEquals("S3 bucket no-such-bucket does not exist", e.getMessage());
     }
   }

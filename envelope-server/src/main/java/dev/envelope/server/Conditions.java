@@ -8,8 +8,9 @@ import java.time.Instant;
 /**
  * Conditional requests on a file (RFC 9110, section 13): a file's content never changes, so its ETag (its id,
  * quoted) is a strong validator and its {@code Last-Modified} is when it was stored. {@code If-None-Match} and
- * {@code If-Modified-Since} make GET and HEAD answer 304; {@code If-Match} and {@code If-Unmodified-Since} make a
- * DELETE answer 412 when they do not hold. As the RFC orders it, an entity-tag condition, when present, decides
+ * {@code If-Modified-Since} make GET and HEAD answer 304; {@code If-Match} and {@code If-Unmodified-Since} make any
+ * request on a file (GET, HEAD, PATCH, DELETE) answer 412 when they do not hold, and are evaluated first (RFC 9110,
+ * section 13.2.2). As the RFC orders it, an entity-tag condition, when present, decides
  * alone and the date beside it is ignored; an unparseable date is ignored too.
  */
 final class Conditions {
@@ -20,7 +21,7 @@ final class Conditions {
     return ctx.header("If-None-Match") != null || ctx.header("If-Modified-Since") != null;
   }
 
-  /** Whether any condition of a DELETE is present. */
+  /** Whether an {@code If-Match} or {@code If-Unmodified-Since} is present. */
   static boolean writeConditions(Context ctx) {
     return ctx.header("If-Match") != null || ctx.header("If-Unmodified-Since") != null;
   }
@@ -35,20 +36,20 @@ final class Conditions {
     return since >= 0 && storedAt.getEpochSecond() <= since / 1000;
   }
 
-  /** DELETE: throws {@link ErrorCode#PRECONDITION_FAILED} unless the file is the one the conditions name. */
+  /** Throws {@link ErrorCode#PRECONDITION_FAILED} unless the file is the one the conditions name. */
   static void requireMatch(Context ctx, String etag, Instant storedAt) throws EnvelopeException {
     String match = all(ctx, "If-Match");
     if (match != null) {
       if (!matches(match, etag, true)) {
         throw new EnvelopeException(ErrorCode.PRECONDITION_FAILED, "If-Match names no version of this file"
-            + " (its ETag is " + etag + "); nothing was deleted");
+            + " (its ETag is " + etag + "): the request was not carried out");
       }
       return;
     }
     long since = date(ctx, "If-Unmodified-Since");
     if (since >= 0 && storedAt.getEpochSecond() > since / 1000) {
       throw new EnvelopeException(ErrorCode.PRECONDITION_FAILED, "the file was stored after the If-Unmodified-Since"
-          + " date; nothing was deleted");
+          + " date: the request was not carried out");
     }
   }
 

@@ -35,9 +35,12 @@ import org.slf4j.LoggerFactory;
 final class Downloads {
   private static final Logger LOG = LoggerFactory.getLogger(Downloads.class);
   private static final Logger SECURITY = LoggerFactory.getLogger("dev.envelope.security");
-  /** One or more {@code first-[last]} or {@code -suffix}; numbers short enough not to overflow. */
-  private static final Pattern RANGE = Pattern.compile(
-      "bytes=\\s*(\\d{1,18}-\\d{0,18}|-\\d{1,18})\\s*(,\\s*(\\d{1,18}-\\d{0,18}|-\\d{1,18})\\s*)*");
+  /**
+   * One {@code first-[last]} or {@code -suffix} of a {@code bytes=} list; numbers short enough not to overflow. The
+   * list is split and each spec matched alone: a repeated group in one pattern makes Java's matcher recurse once per
+   * spec, and a header of a thousand specs overflowed the stack.
+   */
+  private static final Pattern RANGE_SPEC = Pattern.compile("\\s*(\\d{1,18}-\\d{0,18}|-\\d{1,18})\\s*");
 
   private final FileService files;
   private final ServerMetrics metrics;
@@ -90,6 +93,9 @@ final class Downloads {
    */
   void head(Context ctx, Source source) throws EnvelopeException {
     FileRecord file = source.stat();
+    if (Conditions.writeConditions(ctx)) {
+      Conditions.requireMatch(ctx, etag(file), file.createdAt());
+    }
     if (answeredNotModified(ctx, file)) {
       return;
     }
@@ -98,9 +104,17 @@ final class Downloads {
   }
 
   void get(Context ctx, Source source) throws EnvelopeException {
-    // A conditional GET is looked up first, without unwrapping the file's key: a 304 needs no key and no byte.
-    if (Conditions.readConditions(ctx) && answeredNotModified(ctx, source.stat())) {
-      return;
+    // A conditional GET is looked up first, without unwrapping the file's key: a 304 or a 412 needs no key and no
+    // byte, and (on a share link) counts no download.
+    if (Conditions.writeConditions(ctx) || Conditions.readConditions(ctx)) {
+      FileRecord file = source.stat();
+      if (Conditions.writeConditions(ctx)) {
+        AuditTrail.in(ctx).file(file);
+        Conditions.requireMatch(ctx, etag(file), file.createdAt());
+      }
+      if (answeredNotModified(ctx, file)) {
+        return;
+      }
     }
     try (Download download = source.open()) {
       FileRecord file = download.file();
@@ -192,10 +206,13 @@ final class Downloads {
 
   /** RFC 9110 syntax, and no {@code first-last} with last before first (such a header is invalid, not empty). */
   private static boolean isValid(String range) {
-    if (!RANGE.matcher(range).matches()) {
+    if (!range.startsWith("bytes=")) {
       return false;
     }
-    for (String spec : range.substring("bytes=".length()).split(",")) {
+    for (String spec : range.substring("bytes=".length()).split(",", -1)) {
+      if (!RANGE_SPEC.matcher(spec).matches()) {
+        return false;
+      }
       String[] ends = spec.strip().split("-", -1);
       if (!ends[0].isEmpty() && !ends[1].isEmpty() && Long.parseLong(ends[0]) > Long.parseLong(ends[1])) {
         return false;

@@ -64,6 +64,11 @@ final class FormToken {
    * form without exactly one {@code token} field is {@link ErrorCode#UNAUTHENTICATED}, like a missing bearer token.
    */
   static String read(Context ctx) throws EnvelopeException {
+    if (ctx.req().getHeader("Authorization") != null) {
+      // Two credentials: which one counts would be a guess, and a wrong guess reads as the other's.
+      throw new EnvelopeException(ErrorCode.UNAUTHENTICATED, "this route takes its token in the form body only: send"
+          + " no Authorization header");
+    }
     if (!isForm(ctx.header("Content-Type"))) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "this route takes its token as a form body: send"
           + " Content-Type: " + MEDIA_TYPE + " with token=<token>");

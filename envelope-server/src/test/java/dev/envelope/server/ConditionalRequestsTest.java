@@ -129,6 +129,29 @@ class ConditionalRequestsTest {
         .header("If-Unmodified-Since", httpDate(ZonedDateTime.now().plusDays(1))).DELETE().build()).statusCode());
   }
 
+  /** Hostile review: If-Match and If-Unmodified-Since were ignored on GET and HEAD. */
+  @Test
+  void ifMatchAndIfUnmodifiedSince_onGetAndHead_answer412UnlessTheyHold() throws Exception {
+    String id = upload();
+    String etag = "\"" + id + "\"";
+    for (String method : new String[] {"GET", "HEAD"}) {
+      HttpResponse<String> wrong = t.send(t.request("/v1/files/" + id, t.reader).header("If-Match", "\"zz\"")
+          .method(method, HttpRequest.BodyPublishers.noBody()).build());
+      assertEquals(412, wrong.statusCode(), method);
+      HttpResponse<String> old = t.send(t.request("/v1/files/" + id, t.reader)
+          .header("If-Unmodified-Since", "Thu, 01 Jan 1970 00:00:00 GMT")
+          .method(method, HttpRequest.BodyPublishers.noBody()).build());
+      assertEquals(412, old.statusCode(), method);
+      HttpResponse<String> right = t.send(t.request("/v1/files/" + id, t.reader).header("If-Match", etag)
+          .method(method, HttpRequest.BodyPublishers.noBody()).build());
+      assertEquals(200, right.statusCode(), method);
+    }
+    assertEquals(CONTENT, t.send(t.request("/v1/files/" + id, t.reader).header("If-Match", "*").build()).body());
+    // If-Match decides before If-None-Match: a failing If-Match is 412 even when If-None-Match would be 304.
+    assertEquals(412, t.send(t.request("/v1/files/" + id, t.reader).header("If-Match", "\"zz\"")
+        .header("If-None-Match", etag).build()).statusCode());
+  }
+
   /** Hostile review: a read token with a condition got 412 (and the ETag) where it gets 403 without one. */
   @Test
   void aConditionalDelete_byAReadToken_isForbiddenFirst() throws Exception {

@@ -70,6 +70,11 @@ class DownloadFormTest {
         .header("Content-Type", FormToken.MEDIA_TYPE).POST(HttpRequest.BodyPublishers.noBody()).build());
     assertEquals(401, bearerOnly.statusCode());
     assertEquals("unauthenticated", Json.MAPPER.readTree(bearerOnly.body()).get("code").asText());
+    // Two credentials (another tenant's bearer beside a good form token) are refused, not resolved by a guess.
+    HttpResponse<String> both = t.send(t.request("/v1/files/" + id + "/download", t.token("other", Role.READ))
+        .header("Content-Type", FormToken.MEDIA_TYPE).POST(HttpRequest.BodyPublishers.ofString(form(t.reader)))
+        .build());
+    assertEquals(401, both.statusCode(), both.body());
   }
 
   @Test

@@ -135,7 +135,9 @@ class LinksTest {
     assertEquals(200, head.statusCode());
     assertEquals(Optional.of(Long.toString(CONTENT.length)), head.headers().firstValue("Content-Length"));
 
-    assertEquals(200, fetch(url).statusCode(), "the range was one download, the 416 and HEAD none");
+    assertEquals(412, fetch(url, "If-Match", "\"not-this-file\"").statusCode());
+    assertEquals(304, fetch(url, "If-None-Match", "*").statusCode());
+    assertEquals(200, fetch(url).statusCode(), "the range was one download, the 416, HEAD, 412 and 304 none");
     assertEquals(404, fetch(url).statusCode(), "two downloads were allowed");
   }
 
@@ -241,6 +243,25 @@ class LinksTest {
     String otherFile = RoundTripTest.upload(t, "o.txt", "o".getBytes()).get("id").asText();
     assertEquals(404, t.send(t.request("/v1/files/" + otherFile + "/links/" + id, t.writer).DELETE().build())
         .statusCode(), "a link is revoked through its own file only");
+  }
+
+  @Test
+  void aFileHasAtMost100WorkingLinks_andARevokedOneMakesRoom() throws Exception {
+    String file = RoundTripTest.upload(t, "many-links.txt", "m".getBytes()).get("id").asText();
+    String first = null;
+    for (int i = 0; i < dev.envelope.service.ShareLinks.MAX_LINKS_PER_FILE; i++) {
+      HttpResponse<String> r = create(t.writer, file, "{}");
+      assertEquals(201, r.statusCode(), r.body());
+      first = first == null ? Json.MAPPER.readTree(r.body()).get("id").asText() : first;
+    }
+    HttpResponse<String> more = create(t.writer, file, "{}");
+    assertEquals(409, more.statusCode(), more.body());
+    assertEquals("conflict", Json.MAPPER.readTree(more.body()).get("code").asText());
+    assertEquals(204, t.send(t.request("/v1/files/" + file + "/links/" + first, t.writer).DELETE().build())
+        .statusCode());
+    assertEquals(201, create(t.writer, file, "{}").statusCode());
+    assertEquals(100, Json.MAPPER.readTree(t.send(t.request("/v1/files/" + file + "/links", t.reader).build())
+        .body()).get("links").size());
   }
 
   @ParameterizedTest

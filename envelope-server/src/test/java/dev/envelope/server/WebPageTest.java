@@ -66,6 +66,17 @@ class WebPageTest {
   }
 
   @Test
+  void theTokenFieldCanNeverBeSubmittedIntoAUrl() {
+    // Enter pressed before app.js runs (slow network, scripts off) submits the form natively: a GET form with a
+    // named field would put the token in the address bar, the history and every log on the way.
+    String html = new String(WebPage.load("index.html"), StandardCharsets.UTF_8);
+    java.util.regex.Matcher form = Pattern.compile("<form id=\"sign-in-form\"[^>]*>").matcher(html);
+    assertTrue(form.find() && form.group().contains("method=\"post\""), "a POST form: " + html);
+    java.util.regex.Matcher input = Pattern.compile("<input id=\"token\"[^>]*>", Pattern.DOTALL).matcher(html);
+    assertTrue(input.find() && !input.group().contains("name="), "a field without a name is never submitted");
+  }
+
+  @Test
   void theScriptNeverParsesDataAsHtml() {
     String js = new String(WebPage.load("app.js"), StandardCharsets.UTF_8);
 

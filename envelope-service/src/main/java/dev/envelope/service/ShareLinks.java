@@ -40,6 +40,11 @@ public final class ShareLinks {
   public static final Duration MAX_LIFETIME = Duration.ofDays(365);
   /** The most downloads a link may allow. */
   public static final long MAX_DOWNLOADS = 1_000_000;
+  /**
+   * The most links that still work a file may have: bounds what one client can make (and what a listing, which is
+   * not paged, returns). Links made side by side may pass it by as many as are made at once.
+   */
+  public static final int MAX_LINKS_PER_FILE = 100;
 
   private final FileService files;
   private final LinkStore store;
@@ -75,7 +80,8 @@ public final class ShareLinks {
    * @param lifetime how long it lives (null: {@link #DEFAULT_LIFETIME}); cut to the caller's token's expiry
    * @param maxDownloads how many downloads it allows (null: no bound)
    * @throws EnvelopeException {@link ErrorCode#FORBIDDEN} without the write role, {@link ErrorCode#NOT_FOUND} for
-   *     a file the caller cannot see, {@link ErrorCode#INVALID_ARGUMENT} for a lifetime or count out of bounds
+   *     a file the caller cannot see, {@link ErrorCode#INVALID_ARGUMENT} for a lifetime or count out of bounds,
+   *     {@link ErrorCode#CONFLICT} when the file has {@link #MAX_LINKS_PER_FILE} links that still work
    */
   public IssuedLink create(Principal caller, String fileId, Duration lifetime, Long maxDownloads)
       throws EnvelopeException {
@@ -90,6 +96,11 @@ public final class ShareLinks {
     }
     FileRecord file = files.describe(caller, fileId);
     Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    if (store.listLinks(file.tenant(), file.id()).stream().filter(l -> l.usableAt(now)).count()
+        >= MAX_LINKS_PER_FILE) {
+      throw new EnvelopeException(ErrorCode.CONFLICT, "file " + file.id() + " has " + MAX_LINKS_PER_FILE
+          + " links that still work, the most it may have: revoke some first");
+    }
     Instant expiresAt = now.plus(life);
     Optional<Instant> makersEnd = tokens == null ? Optional.empty() : tokens.expiryOf(caller);
     if (makersEnd.isPresent() && makersEnd.get().isBefore(expiresAt)) {
