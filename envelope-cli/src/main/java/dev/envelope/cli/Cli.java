@@ -29,6 +29,7 @@ public final class Cli {
   private final OutputStream stdout;
   private final PrintStream stderr;
   private final boolean terminal;
+  private final boolean wholeProcess;
 
   public Cli(Map<String, String> env, InputStream stdin, OutputStream stdout, PrintStream stderr) {
     this(env, stdin, stdout, stderr, false);
@@ -39,11 +40,35 @@ public final class Cli {
    */
   public Cli(Map<String, String> env, InputStream stdin, OutputStream stdout, PrintStream stderr,
       boolean terminal) {
+    this(env, stdin, stdout, stderr, terminal, false);
+  }
+
+  private Cli(Map<String, String> env, InputStream stdin, OutputStream stdout, PrintStream stderr, boolean terminal,
+      boolean wholeProcess) {
     this.env = env;
     this.stdin = stdin;
     this.stdout = stdout;
     this.stderr = stderr;
     this.terminal = terminal;
+    this.wholeProcess = wholeProcess;
+  }
+
+  /**
+   * The command line of the process's entry point, which alone may choose the process's log backend ({@code serve
+   * --log-format json}): one run inside a test's JVM must not change how the rest of it logs.
+   */
+  static Cli ofProcess(Map<String, String> env, InputStream stdin, OutputStream stdout, PrintStream stderr,
+      boolean terminal) {
+    return new Cli(env, stdin, stdout, stderr, terminal, true);
+  }
+
+  /** The same, printing its messages for people on {@code stderr} instead. */
+  Cli withStderr(PrintStream stderr) {
+    return new Cli(env, stdin, stdout, stderr, terminal, wholeProcess);
+  }
+
+  boolean wholeProcess() {
+    return wholeProcess;
   }
 
   /** Runs {@code args} and returns the exit status. */

@@ -18,7 +18,7 @@ public final class Main {
     // Raw descriptors: System.out is a PrintStream that swallows write errors (a closed pipe must fail).
     FileOutputStream stdout = new FileOutputStream(FileDescriptor.out);
     PrintStream stderr = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
-    Cli cli = new Cli(System.getenv(), new FileInputStream(FileDescriptor.in),
+    Cli cli = Cli.ofProcess(System.getenv(), new FileInputStream(FileDescriptor.in),
         new BufferedOutputStream(stdout, 1 << 16), stderr, stderrIsTerminal());
     int status = cli.run(args);
     System.exit(status);

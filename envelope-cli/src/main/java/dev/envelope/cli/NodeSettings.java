@@ -29,6 +29,7 @@ final class NodeSettings {
   private final Duration orphanGrace;
   private final Duration sweepInterval;
   private final DataKeyCache.Limits dataKeyCache;
+  private final boolean jsonLogs;
 
   private NodeSettings(SettingSources sources) throws EnvelopeException {
     this.sources = sources;
@@ -42,6 +43,8 @@ final class NodeSettings {
     this.sweepInterval = Duration.ofMillis(sources.parse(Setting.SWEEP_INTERVAL,
         "a positive duration such as 90s, 10m or 1h, or off", text -> text.equalsIgnoreCase("off") ? Long.valueOf(0)
             : SettingSources.parseDuration(text).map(Duration::toMillis).filter(ms -> ms > 0).orElse(null)));
+    this.jsonLogs = sources.parse(Setting.LOG_FORMAT, "text or json", text -> text.equals("json") ? Long.valueOf(1)
+        : text.equals("text") ? Long.valueOf(0) : null) == 1L;
     String cache = sources.value(Setting.DATA_KEY_CACHE).strip();
     if (cache.equalsIgnoreCase("off")) {
       this.dataKeyCache = null;
@@ -53,6 +56,11 @@ final class NodeSettings {
             + ": " + e.getMessage() + ", or off");
       }
     }
+  }
+
+  /** Whether serve logs one JSON object per line (log-format = json) rather than text lines (the default). */
+  boolean jsonLogs() {
+    return jsonLogs;
   }
 
   /** The data-key cache's limits, or null when it is off (the default). */

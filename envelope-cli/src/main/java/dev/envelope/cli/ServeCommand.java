@@ -2,6 +2,7 @@ package dev.envelope.cli;
 
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
+import dev.envelope.cli.jsonlog.JsonLogProvider;
 import dev.envelope.server.EnvelopeServer;
 import dev.envelope.server.ServerMetrics;
 import dev.envelope.server.SettingKey;
@@ -19,6 +20,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -57,8 +59,8 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws EnvelopeException, IOException, InterruptedException {
     sequentialCipherUnlessAsked();
-    Cli cli = parent.cli;
-    NodeSettings settings = NodeSettings.resolve(flags(), config, cli.env());
+    NodeSettings settings = NodeSettings.resolve(flags(), config, parent.cli.env());
+    Cli cli = settings.jsonLogs() ? jsonLogs(parent.cli) : parent.cli;
     String mixed = Backends.checkChoices(settings);
     if (mixed != null) {
       cli.stderr().println("envelope: " + mixed);
@@ -121,6 +123,18 @@ final class ServeCommand implements Callable<Integer> {
     if (System.getProperty(dev.envelope.core.EnvelopeCipher.PARALLEL_PROPERTY) == null) {
       System.setProperty(dev.envelope.core.EnvelopeCipher.PARALLEL_PROPERTY, "off");
     }
+  }
+
+  /**
+   * With log-format = json: the JSON log backend for the process (when this run is the process's, see {@link
+   * Cli#ofProcess}), chosen here because no logger has been made yet, only settings read; and this command's own
+   * lines for stderr as log events. Stdout (the first token, "listening on") stays as it is.
+   */
+  private static Cli jsonLogs(Cli cli) {
+    if (cli.wholeProcess()) {
+      JsonLogProvider.select();
+    }
+    return cli.withStderr(LogLines.to(LoggerFactory.getLogger(ServeCommand.class)));
   }
 
   private Map<SettingKey, String> flags() {

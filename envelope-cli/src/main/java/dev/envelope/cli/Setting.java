@@ -33,6 +33,9 @@ enum Setting implements SettingKey {
           + " says not ready while the disk stays stuck"),
   NODE("node", "ENVELOPE_NODE", "",
       "this node's name in its audit lines and audit file name (empty: host name and port)"),
+  LOG_FORMAT("log-format", "ENVELOPE_LOG_FORMAT", "text",
+      "how serve logs on stderr: text (lines for people) or json (one JSON object per line with time, level,"
+          + " logger, message, thread, the request's requestId and any exception)"),
   BLOB("blob", "ENVELOPE_BLOB", "fs", "where ciphertext lives: fs (a directory under the home) or s3"),
   METADATA("metadata", "ENVELOPE_METADATA", "sqlite",
       "where file rows and tokens live: sqlite (a file under the home), postgres or dynamodb"),

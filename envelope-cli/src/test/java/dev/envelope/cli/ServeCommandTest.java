@@ -32,14 +32,25 @@ class ServeCommandTest {
 
   @Test
   void aBadSettingIsOneLineNamingItsSource() {
+    assertEquals("envelope: error: environment variable ENVELOPE_MAX_UPLOAD: 'a lot' is not a size such as 500M,"
+        + " 2G or 1048576, or unlimited [invalid-argument]\n", serveStoppedBy("ENVELOPE_MAX_UPLOAD", "a lot"));
+  }
+
+  @Test
+  void aLogFormatOtherThanTextOrJson_isOneLineNamingItsSource() {
+    assertEquals("envelope: error: environment variable ENVELOPE_LOG_FORMAT: 'JSON' is not text or json"
+        + " [invalid-argument]\n", serveStoppedBy("ENVELOPE_LOG_FORMAT", "JSON"));
+  }
+
+  /** The stderr of {@code serve} with one bad variable, which stops it with status 2. */
+  private String serveStoppedBy(String variable, String value) {
     CliRunner runner = new CliRunner(home, Keyrings.newMasterKeyBase64());
-    runner.env.put("ENVELOPE_MAX_UPLOAD", "a lot");
+    runner.env.put(variable, value);
 
     CliRunner.Result r = runner.run("serve");
 
-    assertEquals(2, r.status);
-    assertEquals("envelope: error: environment variable ENVELOPE_MAX_UPLOAD: 'a lot' is not a size such as 500M,"
-        + " 2G or 1048576, or unlimited [invalid-argument]\n", r.stderr);
+    assertEquals(2, r.status, r.stderr);
+    return r.stderr;
   }
 
   @Test
