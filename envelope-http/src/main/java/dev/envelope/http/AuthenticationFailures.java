@@ -95,8 +95,17 @@ public final class AuthenticationFailures {
     long now = nanoTime.getAsLong();
     if (now - windowStart >= MINUTE) {
       if (suppressed > 0) {
-        SECURITY.warn("security: {} more authentication-failure line(s) were left out in the last minute",
-            suppressed);
+        // About other requests than the one that happens to close the window: not under its request id.
+        java.util.Map<String, String> context = org.slf4j.MDC.getCopyOfContextMap();
+        org.slf4j.MDC.clear();
+        try {
+          SECURITY.warn("security: {} more authentication-failure line(s) were left out in the last minute",
+              suppressed);
+        } finally {
+          if (context != null) {
+            org.slf4j.MDC.setContextMap(context);
+          }
+        }
       }
       windowStart = now;
       linesInWindow = 0;

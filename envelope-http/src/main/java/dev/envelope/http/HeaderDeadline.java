@@ -103,8 +103,9 @@ final class HeaderDeadline extends AbstractLifeCycle implements Connection.Liste
           waiting.headersSince = now;
         } else if (now - waiting.headersSince > timeoutNanos) {
           connections.remove(connection);
+          Object from = connection.getEndPoint().getRemoteSocketAddress(); // gone once the endpoint is closed
           connection.getEndPoint().close();
-          logClose(connection);
+          logClose(from);
         }
       });
     } finally {
@@ -112,15 +113,14 @@ final class HeaderDeadline extends AbstractLifeCycle implements Connection.Liste
     }
   }
 
-  private void logClose(Connection connection) {
+  private void logClose(Object from) {
     long closed = closedSinceLog.incrementAndGet();
     long now = System.nanoTime();
     if (now - loggedAt >= TimeUnit.MINUTES.toNanos(1)) {
       loggedAt = now;
       closedSinceLog.addAndGet(-closed);
       SECURITY.warn("security: closed {} connection(s) whose request headers took longer than {} s (the last from"
-          + " {})", closed, TimeUnit.NANOSECONDS.toSeconds(timeoutNanos),
-          connection.getEndPoint().getRemoteSocketAddress());
+          + " {})", closed, TimeUnit.NANOSECONDS.toSeconds(timeoutNanos), from);
     }
   }
 }

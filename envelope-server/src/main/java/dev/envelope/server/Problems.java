@@ -46,6 +46,12 @@ final class Problems {
       LOG.debug("{} {}: {}", ctx.method(), shownPath(ctx), e.getMessage());
       send(ctx, fromStatus(e.getCode()));
     });
+    routes.exception(java.io.EOFException.class, (e, ctx) -> {
+      // The body ended before its framing said it would (a chunk size that is not one, a cut connection): the
+      // client's doing, like a malformed message, not an incident of the server.
+      LOG.debug("{} {}: the body ended early: {}", ctx.method(), shownPath(ctx), e.toString());
+      send(ctx, Problem.of(ErrorCode.IO, "the request body ended early or its framing is broken"));
+    });
     routes.exception(HttpResponseException.class, (e, ctx) -> {
       String allowed = e.getDetails().get("availableMethods");
       if (e.getStatus() == 405 && allowed != null) {

@@ -42,6 +42,8 @@ final class Uploads {
   }
 
   private void store(Context ctx, Principal caller) throws EnvelopeException, IOException {
+    // Before a byte of the body: a token that may not upload never makes the server take one.
+    caller.require(dev.envelope.service.Role.WRITE);
     String type = ctx.header("Content-Type");
     boolean multipart = type != null && type.strip().toLowerCase(Locale.ROOT).startsWith("multipart/form-data");
     refuseTooLarge(ctx.req().getContentLengthLong(), multipart);
