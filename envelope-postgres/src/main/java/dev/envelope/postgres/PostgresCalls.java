@@ -137,6 +137,25 @@ final class PostgresCalls implements AutoCloseable {
    * try may have been committed without our hearing of it: if {@code isOurs} finds the row as that try left it,
    * the update counts as done (the values it checks are fresh, so nobody else writes them).
    */
+  /**
+   * Sets {@code revoked_at} of the row {@code id} of {@code table} (tokens, links) to {@code at} unless it has one:
+   * idempotent, so a retry keeps the first revocation time and answers the same. False when there is no such row.
+   */
+  boolean revoke(String table, String id, java.time.Instant at) throws EnvelopeException {
+    if (!PostgresText.isStorableKey(id)) {
+      return false;
+    }
+    java.time.OffsetDateTime when = PostgresTime.timestamp(PostgresTime.millis(at));
+    return run(c -> {
+      try (java.sql.PreparedStatement s = c.prepareStatement(
+          "UPDATE " + table + " SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?")) {
+        s.setObject(1, when);
+        s.setString(2, id);
+        return s.executeUpdate() > 0;
+      }
+    });
+  }
+
   boolean updateOnce(Sql<Boolean> update, Sql<Boolean> isOurs) throws EnvelopeException {
     int[] attempts = {0};
     boolean updated = run(c -> {

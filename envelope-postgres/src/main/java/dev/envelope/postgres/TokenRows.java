@@ -72,18 +72,7 @@ final class TokenRows {
   }
 
   boolean revoke(String id, Instant at) throws EnvelopeException {
-    if (!PostgresText.isStorableKey(id)) {
-      return false;
-    }
-    Instant when = PostgresTime.millis(at);
-    return calls.run(c -> { // idempotent: a retry keeps the first revocation time and answers the same
-      try (PreparedStatement s = c.prepareStatement(
-          "UPDATE tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?")) {
-        s.setObject(1, timestamp(when));
-        s.setString(2, id);
-        return s.executeUpdate() > 0;
-      }
-    });
+    return calls.revoke("tokens", id, at);
   }
 
   void recordUse(String id, Instant at) throws EnvelopeException {
