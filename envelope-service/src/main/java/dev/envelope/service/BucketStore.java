@@ -1,0 +1,74 @@
+package dev.envelope.service;
+
+import dev.envelope.api.EnvelopeException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the S3 API keeps beside the file rows, in the same database, so that every node of a cluster knows it: S3
+ * credentials (sealed), buckets, and the object index (bucket and key to file).
+ * Failures to reach the store are {@link dev.envelope.api.ErrorCode#UNAVAILABLE}. Every implementation passes
+ * {@code BucketStoreContract} (test-jar).
+ *
+ * <p>Keys are ordered as S3 orders them: by the bytes of their UTF-8 encoding (SQLite's BINARY collation,
+ * PostgreSQL's {@code COLLATE "C"}, DynamoDB's string sort keys).
+ */
+public interface BucketStore {
+  // S3 credentials
+
+  /** Stores a new credential; {@link dev.envelope.api.ErrorCode#ALREADY_EXISTS} if the id is taken. */
+  void insertS3Credential(S3CredentialRecord credential) throws EnvelopeException;
+
+  /** The credential with that access key id, whatever its state. */
+  Optional<S3CredentialRecord> findS3Credential(String accessKeyId) throws EnvelopeException;
+
+  /** The credentials of one tenant, or of every tenant when {@code tenant} is null, oldest first. */
+  List<S3CredentialRecord> listS3Credentials(String tenant) throws EnvelopeException;
+
+  /** Marks a credential revoked; false if there is none. A second revoke keeps the first time and returns true. */
+  boolean revokeS3Credential(String accessKeyId, Instant at) throws EnvelopeException;
+
+  // Buckets
+
+  /** Stores a new bucket; {@link dev.envelope.api.ErrorCode#ALREADY_EXISTS} if the name is taken by any tenant. */
+  void insertBucket(BucketRecord bucket) throws EnvelopeException;
+
+  Optional<BucketRecord> findBucket(String name) throws EnvelopeException;
+
+  /** The buckets of one tenant, by name. */
+  List<BucketRecord> listBuckets(String tenant) throws EnvelopeException;
+
+  /**
+   * Removes an empty bucket: false if there is no such bucket, {@link dev.envelope.api.ErrorCode#CONFLICT} if it
+   * holds an object. Atomic against {@link #putObject}: a racing put either lands first (and the delete fails with
+   * CONFLICT) or fails with NOT_FOUND; no object ever outlives its bucket.
+   */
+  boolean deleteBucket(String name) throws EnvelopeException;
+
+  // The object index
+
+  Optional<ObjectRecord> findObject(String bucket, String key) throws EnvelopeException;
+
+  /**
+   * Makes {@code object} the bucket's object at its key, replacing any there. {@link
+   * dev.envelope.api.ErrorCode#NOT_FOUND} if the bucket does not exist (see {@link #deleteBucket}). Returns the row
+   * it replaced, whose file the caller deletes.
+   */
+  Optional<ObjectRecord> putObject(ObjectRecord object) throws EnvelopeException;
+
+  /**
+   * Removes the object at {@code bucket}/{@code key} if it still names {@code fileId}; false if it does not (gone,
+   * or replaced meanwhile).
+   */
+  boolean deleteObject(String bucket, String key, String fileId) throws EnvelopeException;
+
+  /**
+   * Up to {@code limit} objects of a bucket whose keys start with {@code prefix} (empty: all) and sort strictly
+   * after {@code startAfter} (empty: from the first), in key order.
+   */
+  List<ObjectRecord> listObjects(String bucket, String prefix, String startAfter, int limit) throws EnvelopeException;
+
+  /** The object whose content is file {@code fileId} of {@code tenant}, if that file is an object. */
+  Optional<ObjectRecord> findObjectByFile(String tenant, String fileId) throws EnvelopeException;
+}
