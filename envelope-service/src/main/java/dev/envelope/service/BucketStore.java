@@ -36,7 +36,9 @@ public interface BucketStore {
 
   Optional<BucketRecord> findBucket(String name) throws EnvelopeException;
 
-  /** The buckets of one tenant, by name. */
+  /**
+   * The buckets of one tenant, or of every tenant when {@code tenant} is null (what a migration copies), by name.
+   */
   List<BucketRecord> listBuckets(String tenant) throws EnvelopeException;
 
   /**

@@ -3,13 +3,17 @@ package dev.envelope.service.local;
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
 import dev.envelope.core.WrappedKey;
+import dev.envelope.service.BucketRecord;
+import dev.envelope.service.BucketStore;
 import dev.envelope.service.FilePage;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.LinkRecord;
 import dev.envelope.service.LinkStore;
 import dev.envelope.service.MetadataStore;
+import dev.envelope.service.ObjectRecord;
 import dev.envelope.service.PageCursor;
 import dev.envelope.service.Role;
+import dev.envelope.service.S3CredentialRecord;
 import dev.envelope.service.TenantRecord;
 import dev.envelope.service.TenantStore;
 import dev.envelope.service.TokenRecord;
@@ -27,12 +31,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Function;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * File rows, tokens, tenant records and share links in one SQLite file ({@code $ENVELOPE_HOME/envelope.db}, 0600),
- * in WAL mode with
+ * File rows, tokens, tenant records, share links and the S3 API's credentials, buckets and objects ({@link
+ * SqliteBucketRows}) in one SQLite file ({@code $ENVELOPE_HOME/envelope.db}, 0600), in WAL mode with
  * {@code synchronous=FULL}: a row is on disk when {@link #insert} returns, and survives {@code kill -9} and a
  * power cut. Writes go through one connection on one thread that commits them in groups ({@link
  * SqliteWriter}); reads run in parallel on a few more connections ({@link SqliteReaders}). The schema is
@@ -41,7 +46,7 @@ import org.sqlite.SQLiteException;
  * <p>Failures of the database are {@link ErrorCode#UNAVAILABLE} with a message that names neither SQL nor
  * files; the {@link SQLException} is the cause, for logs.
  */
-public final class SqliteMetadataStore implements MetadataStore, TokenStore, TenantStore, LinkStore {
+public final class SqliteMetadataStore implements MetadataStore, TokenStore, TenantStore, LinkStore, BucketStore {
   private static final int READERS = 4;
   private static final String FILE_COLUMNS = "id, tenant, name, content_type, size, created_at, key_service, "
       + "root_key_id, root_key_version, wrapped_key, format_version, segment_size, sha256";
@@ -488,6 +493,86 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
 
 
   @Override
+  public void insertS3Credential(S3CredentialRecord credential) throws EnvelopeException {
+    write("an S3 credential with access key id " + credential.accessKeyId() + " already exists",
+        c -> SqliteBucketRows.insertCredential(c, credential));
+  }
+
+  @Override
+  public Optional<S3CredentialRecord> findS3Credential(String accessKeyId) throws EnvelopeException {
+    return read(c -> SqliteBucketRows.credentials(c, accessKeyId, null)).stream().findFirst();
+  }
+
+  @Override
+  public List<S3CredentialRecord> listS3Credentials(String tenant) throws EnvelopeException {
+    return read(c -> SqliteBucketRows.credentials(c, null, tenant));
+  }
+
+  @Override
+  public boolean revokeS3Credential(String accessKeyId, Instant at) throws EnvelopeException {
+    return write(null, c -> SqliteBucketRows.revokeCredential(c, accessKeyId, at));
+  }
+
+  @Override
+  public void insertBucket(BucketRecord bucket) throws EnvelopeException {
+    // The name is the primary key, and (name, tenant) unique for the objects' foreign key: either may report it.
+    writeOr(c -> SqliteBucketRows.insertBucket(c, bucket),
+        e -> e.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_UNIQUE
+            || e.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY
+            ? new EnvelopeException(ErrorCode.ALREADY_EXISTS, "a bucket named " + bucket.name() + " already exists", e)
+            : null);
+  }
+
+  @Override
+  public Optional<BucketRecord> findBucket(String name) throws EnvelopeException {
+    return read(c -> SqliteBucketRows.buckets(c, name, null)).stream().findFirst();
+  }
+
+  @Override
+  public List<BucketRecord> listBuckets(String tenant) throws EnvelopeException {
+    return read(c -> SqliteBucketRows.buckets(c, null, tenant));
+  }
+
+  /** One DELETE: the objects' foreign key fails it while the bucket holds one, in the same transaction as any put. */
+  @Override
+  public boolean deleteBucket(String name) throws EnvelopeException {
+    return writeOr(c -> SqliteBucketRows.deleteBucket(c, name), e -> refusedBy(e,
+        SQLiteErrorCode.SQLITE_CONSTRAINT_FOREIGNKEY, ErrorCode.CONFLICT,
+        "bucket " + name + " is not empty: delete its objects first"));
+  }
+
+  @Override
+  public Optional<ObjectRecord> findObject(String bucket, String key) throws EnvelopeException {
+    return read(c -> SqliteBucketRows.findObject(c, bucket, key));
+  }
+
+  /** One upsert: the foreign key fails it when the bucket is missing or another tenant's. */
+  @Override
+  public Optional<ObjectRecord> putObject(ObjectRecord object) throws EnvelopeException {
+    return writeOr(c -> SqliteBucketRows.putObject(c, object), e -> refusedBy(e,
+        SQLiteErrorCode.SQLITE_CONSTRAINT_FOREIGNKEY, ErrorCode.NOT_FOUND, "there is no bucket " + object.bucket()));
+  }
+
+  @Override
+  public boolean deleteObject(String bucket, String key, String fileId) throws EnvelopeException {
+    return write(null, c -> SqliteBucketRows.deleteObject(c, bucket, key, fileId));
+  }
+
+  @Override
+  public List<ObjectRecord> listObjects(String bucket, String prefix, String startAfter, int limit)
+      throws EnvelopeException {
+    if (limit < 1) {
+      return List.of();
+    }
+    return read(c -> SqliteBucketRows.listObjects(c, bucket, prefix, startAfter, limit));
+  }
+
+  @Override
+  public Optional<ObjectRecord> findObjectByFile(String tenant, String fileId) throws EnvelopeException {
+    return read(c -> SqliteBucketRows.findObjectByFile(c, tenant, fileId));
+  }
+
+  @Override
   public void checkReady() throws EnvelopeException {
     if (!writer.isAlive()) {
       throw new EnvelopeException(ErrorCode.UNAVAILABLE, "the metadata database is closed");
@@ -570,16 +655,30 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
 
   /** Runs a write; a duplicate primary key is {@link ErrorCode#ALREADY_EXISTS} with {@code duplicateMessage}. */
   private <T> T write(String duplicateMessage, SqliteWriter.Write<T> statement) throws EnvelopeException {
+    return writeOr(statement, e -> duplicateMessage == null ? null
+        : refusedBy(e, SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY, ErrorCode.ALREADY_EXISTS, duplicateMessage));
+  }
+
+  /**
+   * Runs a write; a refusal of SQLite's that {@code refusal} turns into an answer (not null) is thrown as that, any
+   * other failure is {@link ErrorCode#UNAVAILABLE}.
+   */
+  private <T> T writeOr(SqliteWriter.Write<T> statement, Function<SQLiteException, EnvelopeException> refusal)
+      throws EnvelopeException {
     try {
       return writer.submit(statement);
     } catch (SQLiteException e) {
-      if (duplicateMessage != null && e.getResultCode() == SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY) {
-        throw new EnvelopeException(ErrorCode.ALREADY_EXISTS, duplicateMessage, e);
-      }
-      throw unavailable(e);
+      EnvelopeException answer = refusal.apply(e);
+      throw answer != null ? answer : unavailable(e);
     } catch (SQLException e) {
       throw unavailable(e);
     }
+  }
+
+  /** {@code code} with {@code message} if SQLite refused the statement with {@code refusal}, else null. */
+  private static EnvelopeException refusedBy(SQLiteException e, SQLiteErrorCode refusal, ErrorCode code,
+      String message) {
+    return e.getResultCode() == refusal ? new EnvelopeException(code, message, e) : null;
   }
 
   private static EnvelopeException unavailable(SQLException e) {

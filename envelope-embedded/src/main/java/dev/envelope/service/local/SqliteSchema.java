@@ -97,7 +97,49 @@ final class SqliteSchema {
       // 6: the plaintext's SHA-256 (NULL for files stored before), and a tenant's optional quota in bytes
       List.of(
           "ALTER TABLE files ADD COLUMN sha256 TEXT",
-          "ALTER TABLE tenants ADD COLUMN quota_bytes INTEGER CHECK (quota_bytes >= 0)"));
+          "ALTER TABLE tenants ADD COLUMN quota_bytes INTEGER CHECK (quota_bytes >= 0)"),
+      // 7: the S3 API's credentials (the secret sealed by the key service), buckets and object index. An object's
+      // (bucket, tenant) is a foreign key: a put into a missing (or another tenant's) bucket fails, and so does
+      // deleting a bucket that holds an object, each in its own statement, so the two cannot interleave. Keys
+      // compare as BINARY: memcmp of their UTF-8, S3's order.
+      List.of(
+          """
+          CREATE TABLE s3_credentials (
+            access_key_id    TEXT    NOT NULL PRIMARY KEY,
+            tenant           TEXT    NOT NULL,
+            role             TEXT    NOT NULL CHECK (role IN ('read', 'write')),
+            name             TEXT    NOT NULL,
+            key_service      TEXT    NOT NULL,
+            root_key_id      TEXT    NOT NULL,
+            root_key_version INTEGER NOT NULL,
+            sealed_secret    BLOB    NOT NULL,
+            created_at       INTEGER NOT NULL,
+            revoked_at       INTEGER
+          ) STRICT""",
+          "CREATE INDEX s3_credentials_by_tenant ON s3_credentials (tenant, created_at, access_key_id)",
+          """
+          CREATE TABLE buckets (
+            name       TEXT    NOT NULL PRIMARY KEY,
+            tenant     TEXT    NOT NULL,
+            created_at INTEGER NOT NULL,
+            UNIQUE (name, tenant)
+          ) STRICT""",
+          "CREATE INDEX buckets_by_tenant ON buckets (tenant, name)",
+          """
+          CREATE TABLE objects (
+            bucket        TEXT    NOT NULL,
+            object_key    TEXT    NOT NULL COLLATE BINARY,
+            tenant        TEXT    NOT NULL,
+            file_id       TEXT    NOT NULL,
+            size          INTEGER NOT NULL CHECK (size >= 0),
+            etag          TEXT    NOT NULL,
+            content_type  TEXT    NOT NULL,
+            user_metadata TEXT    NOT NULL,
+            last_modified INTEGER NOT NULL,
+            PRIMARY KEY (bucket, object_key),
+            FOREIGN KEY (bucket, tenant) REFERENCES buckets (name, tenant)
+          ) STRICT, WITHOUT ROWID""",
+          "CREATE INDEX objects_by_file ON objects (tenant, file_id)"));
 
   private SqliteSchema() {}
 

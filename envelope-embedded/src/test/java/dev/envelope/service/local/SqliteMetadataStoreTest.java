@@ -321,6 +321,26 @@ class SqliteMetadataStoreTest extends MetadataStoreContract {
     assertEquals(SqliteSchema.latest(), query(old, "PRAGMA user_version"));
   }
 
+  @Test
+  void aVersionSixDatabase_keepsItsFiles_andTakesBucketsWhoseObjectsNeedThem() throws Exception {
+    Path old = home.resolve("v6.db");
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + old)) {
+      SqliteSchema.migrate(c, 6);
+      execute(c, "INSERT INTO files VALUES ('f1', 'acme', 'old.txt', 'text/plain', 3, 1, 'local', 'root', 1,"
+          + " x'00', 1, 65536, NULL)");
+    }
+    try (SqliteMetadataStore store = SqliteMetadataStore.open(old)) {
+      assertEquals("old.txt", store.get("acme", "f1").orElseThrow().name());
+      store.insertBucket(new dev.envelope.service.BucketRecord("photos", "acme", T0));
+      dev.envelope.service.ObjectRecord object = new dev.envelope.service.ObjectRecord("photos", "old.txt", "acme",
+          "f1", 3, "900150983cd24fb0d6963f7d28e17f72", "text/plain", java.util.Map.of(), T0);
+      store.putObject(object);
+      assertEquals(Optional.of(object), store.findObjectByFile("acme", "f1"));
+    }
+    assertEquals(SqliteSchema.latest(), query(old, "PRAGMA user_version"));
+    assertEquals(7, SqliteSchema.latest());
+  }
+
   private static void execute(Connection c, String sql) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute(sql);
