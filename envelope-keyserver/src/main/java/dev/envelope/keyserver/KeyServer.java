@@ -9,6 +9,8 @@ import dev.envelope.http.BodyPrefetch;
 import dev.envelope.http.ErrorFormat;
 import dev.envelope.http.HttpGuards;
 import dev.envelope.http.Refusal;
+import dev.envelope.http.sigv4.Presented;
+import dev.envelope.http.sigv4.SigV4Verifier;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import jakarta.servlet.http.HttpServletRequest;
@@ -70,7 +72,7 @@ public final class KeyServer implements AutoCloseable {
   private final KeyServerSettings settings;
   private final Map<String, Operation> operations = new HashMap<>();
   private final KeyIds ids;
-  private final SigV4Verifier verifier;
+  private final KmsSignatures signatures;
   private final AuditLog audit;
   private final Clock clock;
   private final ObjectMapper requestReader;
@@ -82,7 +84,7 @@ public final class KeyServer implements AutoCloseable {
       AuditLog audit, Clock clock) {
     this.settings = settings;
     this.ids = new KeyIds(settings.region(), settings.account());
-    this.verifier = new SigV4Verifier(settings.region(), credentials::find, clock);
+    this.signatures = new KmsSignatures(settings.region(), credentials::find, clock);
     this.audit = audit;
     this.clock = clock;
     this.requestReader = KmsRequest.reader(settings.maxJsonDepth());
@@ -162,7 +164,9 @@ public final class KeyServer implements AutoCloseable {
       String name = record.operation();
       refuseIfThrottled(ctx, req.getRemoteAddr());
       // Everything the headers alone can prove is checked before a byte of the body is waited for.
-      SigV4Verifier.Presented presented = authenticating(req, record, () -> verifier.precheck(headers));
+      String query = req.getQueryString() == null ? "" : req.getQueryString();
+      Presented<AccessKey> presented = authenticating(req, record,
+          () -> signatures.precheck(req.getMethod(), req.getRequestURI(), query, headers));
       byte[] body;
       try {
         body = readBody(req);
@@ -173,7 +177,7 @@ public final class KeyServer implements AutoCloseable {
         throw KmsError.VALIDATION.exception("The request body ended before its declared length");
       }
       AccessKey caller = authenticating(req, record,
-          () -> verifier.verify(presented, signedRequest(req, headers, body)));
+          () -> signatures.verify(presented, body));
       record.authenticated();
       Operation operation = operations.get(name);
       if (!target.startsWith(TARGET_PREFIX) || operation == null) {
@@ -216,11 +220,11 @@ public final class KeyServer implements AutoCloseable {
 
   /** Records what the request claims (its access key and operation) until the signature says whether it may. */
   private static void claim(AuditRecord record, Map<String, List<String>> headers) {
-    SignedRequest.header(headers, "authorization").ifPresent(authorization -> {
+    SigV4Verifier.header(headers, "authorization").ifPresent(authorization -> {
       Matcher claimed = CLAIMED_ACCESS_KEY.matcher(authorization);
       record.accessKeyId(claimed.find() ? claimed.group(1) : null);
     });
-    String target = SignedRequest.header(headers, "x-amz-target").orElse(null);
+    String target = SigV4Verifier.header(headers, "x-amz-target").orElse(null);
     record.operation(target != null && target.startsWith(TARGET_PREFIX) ? target.substring(TARGET_PREFIX.length())
         : target);
   }
@@ -291,12 +295,6 @@ public final class KeyServer implements AutoCloseable {
     return headers;
   }
 
-  private static SignedRequest signedRequest(HttpServletRequest req, Map<String, List<String>> headers,
-      byte[] body) {
-    String query = req.getQueryString();
-    return new SignedRequest(req.getMethod(), req.getRequestURI(), query == null ? "" : query, headers, body);
-  }
-
   private void respond(Context ctx, int status, ObjectNode body, String requestId) throws IOException {
     byte[] bytes = KmsRequest.JSON.writeValueAsBytes(body);
     try {
@@ -328,12 +326,13 @@ public final class KeyServer implements AutoCloseable {
 
   /**
    * Whether a request's body is worth taking in before the handler runs (without a thread): only when its headers
-   * pass every check they allow ({@link SigV4Verifier#precheck}). Any other request reaches the handler at once
+   * pass every check they allow ({@link KmsSignatures#precheck}). Any other request reaches the handler at once
    * and is refused there without its body being read.
    */
   private boolean worthWaitingFor(Request request) {
     try {
-      verifier.precheck(headers(request));
+      signatures.precheck(request.getMethod(), request.getHttpURI().getPath(), request.getHttpURI().getQuery(),
+          headers(request));
       return true;
     } catch (IOException | EnvelopeException | RuntimeException e) { // KmsException included
       return false;

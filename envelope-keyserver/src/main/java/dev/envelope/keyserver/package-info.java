@@ -5,7 +5,7 @@
  * authorised against optional per-key allow lists, and written to an audit log.
  *
  * <p>{@link dev.envelope.keyserver.KeyServer} assembles the HTTP pipeline; {@link dev.envelope.keyserver.KeyOperations}
- * and {@link dev.envelope.keyserver.CryptoOperations} are the operations; {@link dev.envelope.keyserver.SigV4Verifier}
- * checks signatures; {@link dev.envelope.keyserver.CiphertextBlob} is the wire form of a wrapped key.
+ * and {@link dev.envelope.keyserver.CryptoOperations} are the operations; {@link dev.envelope.keyserver.KmsSignatures}
+ * checks signatures (with the shared verifier of {@code dev.envelope.http.sigv4}); {@link dev.envelope.keyserver.CiphertextBlob} is the wire form of a wrapped key.
  */
 package dev.envelope.keyserver;

@@ -34,24 +34,25 @@ class SigV4FuzzTest {
       "test", NOW, Set.of(), Set.of());
   private static final Set<KmsError> AUTHENTICATION_ERRORS = Set.of(KmsError.MISSING_AUTHENTICATION_TOKEN,
       KmsError.INCOMPLETE_SIGNATURE, KmsError.UNRECOGNIZED_CLIENT, KmsError.INVALID_SIGNATURE);
-  private static final SigV4Verifier VERIFIER = new SigV4Verifier("us-east-1",
+  private static final KmsSignatures VERIFIER = new KmsSignatures("us-east-1",
       id -> id.equals(KEY.id()) ? Optional.of(KEY) : Optional.empty(), Clock.fixed(NOW, ZoneOffset.UTC));
 
   /**
-   * {@link SigV4Verifier.Authorization#parse}. Documented refusal: {@link KmsException}
-   * {@code IncompleteSignatureException}.
+   * The {@code Authorization} header alone ({@link KmsSignatures#precheck} of a request with no other header).
+   * Documented refusal: {@link KmsException} {@code IncompleteSignatureException}.
    */
   @FuzzTest
-  void authorization(byte[] input) {
+  void authorization(byte[] input) throws IOException, dev.envelope.api.EnvelopeException {
     try {
-      SigV4Verifier.Authorization.parse(new String(input, StandardCharsets.UTF_8));
+      VERIFIER.precheck("POST", "/", "", Map.of("authorization",
+          List.of(new String(input, StandardCharsets.UTF_8))));
     } catch (KmsException e) {
       assertEquals(KmsError.INCOMPLETE_SIGNATURE, e.error());
     }
   }
 
   /**
-   * {@link SigV4Verifier#verify} of a request written as text: {@code METHOD TARGET} on the first line (the
+   * {@link KmsSignatures#verify} of a request written as text: {@code METHOD TARGET} on the first line (the
    * target as sent, {@code /path?query}), then {@code name: value} header lines (names lower-cased as the server
    * does; a repeated name adds a value), an empty line, and the body. Documented refusal: {@link KmsException}
    * with one of the authentication errors (missing token, incomplete signature, unrecognized client, invalid
@@ -64,7 +65,7 @@ class SigV4FuzzTest {
   void signedRequest(byte[] input) throws IOException, dev.envelope.api.EnvelopeException {
     SignedRequest request = parse(input);
     try {
-      assertEquals(KEY, VERIFIER.verify(request));
+      assertEquals(KEY, request.verifiedBy(VERIFIER));
     } catch (KmsException e) {
       assertTrue(AUTHENTICATION_ERRORS.contains(e.error()), e.error().type() + ": " + e.getMessage());
     }
@@ -74,7 +75,7 @@ class SigV4FuzzTest {
   @ValueSource(strings = {"aws-cli-header-set", "java-sdk-header-set", "path-query-and-spaces"})
   void theCommittedSignedRequestsVerify(String name) throws IOException, dev.envelope.api.EnvelopeException {
     Path input = Path.of("src/test/resources/dev/envelope/keyserver/SigV4FuzzTestInputs/signedRequest", name);
-    assertEquals(KEY, VERIFIER.verify(parse(Files.readAllBytes(input))));
+    assertEquals(KEY, parse(Files.readAllBytes(input)).verifiedBy(VERIFIER));
   }
 
   /** Any bytes make some request: the format above, read leniently. */

@@ -1,11 +1,12 @@
 package dev.envelope.keyserver;
 
+import dev.envelope.http.sigv4.SigV4Verifier;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * What Signature Version 4 covers of an HTTP request, as it came off the wire.
+ * What Signature Version 4 covers of an HTTP request, as it came off the wire: the tests' view of one request.
  *
  * @param method the HTTP method
  * @param rawPath the path exactly as sent (still percent-encoded)
@@ -17,12 +18,11 @@ record SignedRequest(String method, String rawPath, String rawQuery, Map<String,
     byte[] body) {
   /** The only value of a header, if it was sent once; several values are joined by commas, as SigV4 does. */
   Optional<String> header(String lowerCaseName) {
-    return header(headers, lowerCaseName);
+    return SigV4Verifier.header(headers, lowerCaseName);
   }
 
-  /** As {@link #header(String)}, in a map of headers whose names are in lower case. */
-  static Optional<String> header(Map<String, List<String>> headers, String lowerCaseName) {
-    List<String> values = headers.get(lowerCaseName);
-    return values == null || values.isEmpty() ? Optional.empty() : Optional.of(String.join(",", values));
+  /** Both steps of {@code signatures}, the way the key server takes them. */
+  AccessKey verifiedBy(KmsSignatures signatures) throws java.io.IOException, dev.envelope.api.EnvelopeException {
+    return signatures.verify(signatures.precheck(method, rawPath, rawQuery, headers), body);
   }
 }

@@ -24,15 +24,15 @@ import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.regions.Region;
 
 /**
- * The server's SigV4 verifier agrees with the AWS SDK's {@link Aws4Signer} (the oracle) on requests shaped as
+ * The server's SigV4 verifier (the shared one, with the KMS rules) agrees with the AWS SDK's {@link Aws4Signer} (the oracle) on requests shaped as
  * each client shapes them, and on the awkward corners of the canonical request: paths, query strings, header
  * values with runs of spaces, repeated headers.
  */
-class SigV4VerifierTest {
+class KmsSignaturesTest {
   static final Instant NOW = Instant.parse("2026-11-27T08:00:00Z");
   static final AccessKey KEY = new AccessKey("ENVKTESTTESTTESTTEST", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
       "test", NOW, Set.of(), Set.of());
-  final SigV4Verifier verifier = new SigV4Verifier("us-east-1",
+  final KmsSignatures verifier = new KmsSignatures("us-east-1",
       id -> id.equals(KEY.id()) ? Optional.of(KEY) : Optional.empty(), Clock.fixed(NOW, ZoneOffset.UTC));
 
   private static SdkHttpFullRequest sign(SdkHttpFullRequest.Builder request, byte[] body) {
@@ -58,7 +58,7 @@ class SigV4VerifierTest {
   }
 
   private AccessKey verify(SdkHttpFullRequest.Builder request, byte[] body) throws Exception {
-    return verifier.verify(received(sign(request, body), body));
+    return received(sign(request, body), body).verifiedBy(verifier);
   }
 
   @Test
@@ -99,8 +99,8 @@ class SigV4VerifierTest {
       String bad = authorization.substring(0, i) + (c == '0' ? '1' : '0') + authorization.substring(i + 1);
       Map<String, List<String>> headers = new TreeMap<>(good.headers());
       headers.put("authorization", List.of(bad));
-      KmsException e = assertThrows(KmsException.class, () -> verifier.verify(
-          new SignedRequest("POST", "/", "", headers, body)));
+      KmsException e = assertThrows(KmsException.class, () ->
+          new SignedRequest("POST", "/", "", headers, body).verifiedBy(verifier));
       assertEquals(KmsError.INVALID_SIGNATURE, e.error());
     }
   }
@@ -112,7 +112,7 @@ class SigV4VerifierTest {
     for (SignedRequest bad : List.of(new SignedRequest("POST", "/x", "a=1", good.headers(), body),
         new SignedRequest("POST", "/", "a=2", good.headers(), body),
         new SignedRequest("PUT", "/", "a=1", good.headers(), body))) {
-      assertEquals(KmsError.INVALID_SIGNATURE, assertThrows(KmsException.class, () -> verifier.verify(bad)).error());
+      assertEquals(KmsError.INVALID_SIGNATURE, assertThrows(KmsException.class, () -> bad.verifiedBy(verifier)).error());
     }
   }
 
@@ -123,8 +123,8 @@ class SigV4VerifierTest {
     Map<String, List<String>> headers = new TreeMap<>(good.headers());
     headers.put("authorization", List.of(good.header("authorization").orElseThrow().replace("/20261127/",
         "/20261126/")));
-    assertEquals(KmsError.INVALID_SIGNATURE, assertThrows(KmsException.class, () -> verifier.verify(
-        new SignedRequest("POST", "/", "", headers, body))).error());
+    assertEquals(KmsError.INVALID_SIGNATURE, assertThrows(KmsException.class, () ->
+        new SignedRequest("POST", "/", "", headers, body).verifiedBy(verifier)).error());
   }
 
   @Test
@@ -133,7 +133,7 @@ class SigV4VerifierTest {
     SignedRequest good = received(sign(post("http://127.0.0.1:8420/"), body), body);
     Map<String, List<String>> headers = new TreeMap<>(good.headers());
     headers.remove("x-amz-date");
-    assertEquals(KmsError.INCOMPLETE_SIGNATURE, assertThrows(KmsException.class, () -> verifier.verify(
-        new SignedRequest("POST", "/", "", headers, body))).error());
+    assertEquals(KmsError.INCOMPLETE_SIGNATURE, assertThrows(KmsException.class, () ->
+        new SignedRequest("POST", "/", "", headers, body).verifiedBy(verifier)).error());
   }
 }
