@@ -128,6 +128,20 @@ final class DynamoDbCalls implements AutoCloseable {
     }
   }
 
+  /** One conditional UpdateItem; false if the condition failed (a missing item fails any condition on it). */
+  boolean updateIf(Map<String, AttributeValue> key, String condition, String update, Map<String, String> names,
+      Map<String, AttributeValue> values, String what) throws EnvelopeException {
+    try {
+      client.updateItem(b -> b.tableName(table).key(key).conditionExpression(condition).updateExpression(update)
+          .expressionAttributeNames(names).expressionAttributeValues(values));
+      return true;
+    } catch (ConditionalCheckFailedException e) {
+      return false;
+    } catch (SdkException e) {
+      throw failure(what, e);
+    }
+  }
+
   /**
    * Whether a failed condition was met by a retry of the SDK's: the attempt before may have been carried out and
    * its answer lost, so the condition may have failed on that attempt's own write.

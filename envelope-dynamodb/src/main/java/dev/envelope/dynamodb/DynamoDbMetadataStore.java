@@ -3,13 +3,17 @@ package dev.envelope.dynamodb;
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
 import dev.envelope.core.WrappedKey;
+import dev.envelope.service.BucketRecord;
+import dev.envelope.service.BucketStore;
 import dev.envelope.service.FileNames;
 import dev.envelope.service.FilePage;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.LinkRecord;
 import dev.envelope.service.LinkStore;
 import dev.envelope.service.MetadataStore;
+import dev.envelope.service.ObjectRecord;
 import dev.envelope.service.PageCursor;
+import dev.envelope.service.S3CredentialRecord;
 import dev.envelope.service.TenantRecord;
 import dev.envelope.service.TenantStore;
 import dev.envelope.service.Tenants;
@@ -62,6 +66,9 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  *   <li>One item per share link, partition key {@code l#<id>} ({@link LinkItems}): found by a consistent GetItem,
  *       a download counted by one conditional UpdateItem, a file's links listed from the index
  *       {@code tokens-oldest-first} (eventually consistent).
+ *   <li>The S3 API's credentials ({@code c#}), buckets ({@code b#}), objects ({@code o#}) and objects' file pointers
+ *       ({@code i#}): {@link BucketItems}, which also says how a bucket's delete and a put into it exclude each other
+ *       without a transaction.
  * </ul>
  *
  * <h2>Limits</h2>
@@ -79,7 +86,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  * and the write counts as done when the item is as it would have left it. The store keeps no state between
  * calls besides the SDK's connection pool, so it works again as soon as DynamoDB does. Thread-safe.
  */
-public final class DynamoDbMetadataStore implements MetadataStore, TokenStore, TenantStore, LinkStore {
+public final class DynamoDbMetadataStore implements MetadataStore, TokenStore, TenantStore, LinkStore, BucketStore {
   /** The longest media type and key service name, in UTF-8 bytes. */
   public static final int MAX_TEXT_BYTES = 1024;
 
@@ -87,12 +94,14 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore, T
   private final FileScan scans;
   private final TenantItems tenants;
   private final LinkItems links;
+  private final BucketItems buckets;
 
   private DynamoDbMetadataStore(DynamoDbCalls calls) {
     this.calls = calls;
     this.scans = new FileScan(calls);
     this.tenants = new TenantItems(calls);
     this.links = new LinkItems(calls);
+    this.buckets = new BucketItems(calls);
   }
 
   /**
@@ -446,6 +455,75 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore, T
   @Override
   public int deleteLinks(String tenant, String fileId) throws EnvelopeException {
     return links.deleteOf(tenant, fileId);
+  }
+
+  @Override
+  public void insertS3Credential(S3CredentialRecord credential) throws EnvelopeException {
+    checkText(credential.name(), MAX_TEXT_BYTES, "a credential name");
+    checkText(credential.keyService(), MAX_TEXT_BYTES, "a key service name");
+    buckets.insertCredential(credential);
+  }
+
+  @Override
+  public Optional<S3CredentialRecord> findS3Credential(String accessKeyId) throws EnvelopeException {
+    return buckets.findCredential(accessKeyId);
+  }
+
+  @Override
+  public List<S3CredentialRecord> listS3Credentials(String tenant) throws EnvelopeException {
+    return buckets.listCredentials(tenant);
+  }
+
+  @Override
+  public boolean revokeS3Credential(String accessKeyId, Instant at) throws EnvelopeException {
+    return buckets.revokeCredential(accessKeyId, at);
+  }
+
+  @Override
+  public void insertBucket(BucketRecord bucket) throws EnvelopeException {
+    buckets.insertBucket(bucket);
+  }
+
+  @Override
+  public Optional<BucketRecord> findBucket(String name) throws EnvelopeException {
+    return buckets.findBucket(name);
+  }
+
+  @Override
+  public List<BucketRecord> listBuckets(String tenant) throws EnvelopeException {
+    return buckets.listBuckets(tenant);
+  }
+
+  @Override
+  public boolean deleteBucket(String name) throws EnvelopeException {
+    return buckets.deleteBucket(name);
+  }
+
+  @Override
+  public Optional<ObjectRecord> findObject(String bucket, String key) throws EnvelopeException {
+    return buckets.findObject(bucket, key);
+  }
+
+  @Override
+  public Optional<ObjectRecord> putObject(ObjectRecord object) throws EnvelopeException {
+    checkText(object.contentType(), MAX_TEXT_BYTES, "a content type");
+    return buckets.putObject(object);
+  }
+
+  @Override
+  public boolean deleteObject(String bucket, String key, String fileId) throws EnvelopeException {
+    return buckets.deleteObject(bucket, key, fileId);
+  }
+
+  @Override
+  public List<ObjectRecord> listObjects(String bucket, String prefix, String startAfter, int limit)
+      throws EnvelopeException {
+    return buckets.listObjects(bucket, prefix, startAfter, limit);
+  }
+
+  @Override
+  public Optional<ObjectRecord> findObjectByFile(String tenant, String fileId) throws EnvelopeException {
+    return buckets.findObjectByFile(tenant, fileId);
   }
 
   /** Closes the SDK client and its connections. */

@@ -71,12 +71,22 @@ final class Items {
   }
 
   /**
-   * Whether a scan may start after the item with this partition key: the key of a file, token, tenant or link item
+   * Whether a scan may start after the item with this partition key: the key of a file, token, tenant, link, S3
+   * credential, bucket, object or file-pointer item
    * (a page of a scan can end on any of them), whether or not the item is still there.
    */
   static boolean isScanPosition(String pk) {
-    return pk.length() > 2 && List.of(FILE_PREFIX, TOKEN_PREFIX, TENANT_PREFIX, LINK_PREFIX).contains(pk.substring(0, 2))
-        && isValidId(pk.substring(2));
+    if (pk.length() <= 2) {
+      return false;
+    }
+    String prefix = pk.substring(0, 2);
+    if (prefix.equals(BucketItems.OBJECT_PREFIX) || prefix.equals(BucketItems.FILE_POINTER_PREFIX)) {
+      // <bucket>#<key> or <tenant>#<file id>: longer than an id may be
+      int bytes = pk.getBytes(StandardCharsets.UTF_8).length;
+      return pk.indexOf('#', 2) > 2 && bytes <= 2 + MAX_ID_BYTES + 1 + BucketItems.MAX_KEY_BYTES;
+    }
+    return List.of(FILE_PREFIX, TOKEN_PREFIX, TENANT_PREFIX, LINK_PREFIX, BucketItems.CREDENTIAL_PREFIX,
+        BucketItems.BUCKET_PREFIX).contains(prefix) && isValidId(pk.substring(2));
   }
 
   static String order(long createdAtMillis, String id) {

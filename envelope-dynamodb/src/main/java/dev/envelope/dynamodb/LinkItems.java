@@ -122,15 +122,7 @@ final class LinkItems {
 
   private boolean update(String id, String condition, String update, Map<String, String> names,
       Map<String, AttributeValue> values, String what) throws EnvelopeException {
-    try {
-      calls.client().updateItem(b -> b.tableName(calls.table()).key(key(id)).conditionExpression(condition)
-          .updateExpression(update).expressionAttributeNames(names).expressionAttributeValues(values));
-      return true;
-    } catch (ConditionalCheckFailedException e) {
-      return false;
-    } catch (SdkException e) {
-      throw calls.failure(what, e);
-    }
+    return calls.updateIf(key(id), condition, update, names, values, what);
   }
 
   private static Map<String, AttributeValue> key(String id) {

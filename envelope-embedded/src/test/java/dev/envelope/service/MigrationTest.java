@@ -13,6 +13,7 @@ import dev.envelope.api.ErrorCode;
 import dev.envelope.core.InsecureKeyAccess;
 import dev.envelope.core.DataKey;
 import dev.envelope.core.WrappedKey;
+import dev.envelope.service.local.SqliteMetadataStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -160,6 +161,54 @@ class MigrationTest {
         again.shredded(), again.failed(), again.verified()));
     assertEquals(List.of(0L, 3L, 0L, 3L, 0L), List.of(again.tokensCopied(), again.tokensPresent(),
         again.tenantsCopied(), again.tenantsPresent(), again.keysCreated()));
+  }
+
+  @Test
+  void s3CredentialsBucketsAndObjects_move_theSecretRewrappedByTheTarget_andARevocationFollowsOnTheNextRun()
+      throws Exception {
+    FileRecord file = store(ACME, 3000, 1);
+    store(GLOBEX, 10, 2);
+    java.time.Instant t0 = from.clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+    dev.envelope.core.EncryptionContext context = S3CredentialRecord.contextOf("acme", "AKIAAAAAAAAAAAAAAAAA");
+    byte[] secret;
+    WrappedKey sealed;
+    try (DataKey key = from.keyring.generateDataKey(from.rootKey, context)) {
+      secret = key.copyPlaintext(InsecureKeyAccess.get());
+      sealed = key.wrapped();
+    }
+    S3CredentialRecord credential = new S3CredentialRecord("AKIAAAAAAAAAAAAAAAAA", "acme", Role.WRITE, "sync",
+        from.keyring.name(), sealed, t0, java.util.Optional.empty());
+    from.stores.metadata().insertS3Credential(credential);
+    from.stores.metadata().insertBucket(new BucketRecord("photos", "acme", t0));
+    from.stores.metadata().insertBucket(new BucketRecord("empty", "globex", t0));
+    ObjectRecord object = new ObjectRecord("photos", "2026/cat.jpg", "acme", file.id(), file.size(),
+        "900150983cd24fb0d6963f7d28e17f72", "image/jpeg", Map.of("owner", "kim"), t0);
+    from.stores.metadata().putObject(object);
+    from.stores.metadata().putObject(new ObjectRecord("photos", "ghost", "acme", "nosuchfileaaaaaaaaaaaaaaaa", 1,
+        "900150983cd24fb0d6963f7d28e17f72", "text/plain", Map.of(), t0));
+
+    assertTrue(migrate(RUN).complete());
+
+    SqliteMetadataStore target = to.stores.metadata();
+    assertEquals(List.of(new BucketRecord("empty", "globex", t0), new BucketRecord("photos", "acme", t0)),
+        target.listBuckets(null));
+    assertEquals(List.of(object), target.listObjects("photos", "", "", 10), "no object whose file is not there");
+    assertEquals(java.util.Optional.of(object), target.findObjectByFile("acme", file.id()));
+    S3CredentialRecord there = target.findS3Credential("AKIAAAAAAAAAAAAAAAAA").orElseThrow();
+    assertEquals(List.of("acme", Role.WRITE, "sync", to.keyring.name(), t0), List.of(there.tenant(), there.role(),
+        there.name(), there.keyService(), there.createdAt()));
+    try (DataKey key = to.keyring.decrypt(there.sealedSecret(), context)) {
+      assertArrayEquals(secret, key.copyPlaintext(InsecureKeyAccess.get()),
+          "the same secret, sealed by the target's key service");
+    }
+    assertThrows(EnvelopeException.class, () -> to.keyring.decrypt(there.sealedSecret(),
+        S3CredentialRecord.contextOf("acme", "AKIABBBBBBBBBBBBBBBB")), "bound to its access key id");
+
+    from.stores.metadata().revokeS3Credential(credential.accessKeyId(), t0.plusSeconds(1));
+    assertTrue(migrate(RUN).complete());
+    assertEquals(java.util.Optional.of(t0.plusSeconds(1)),
+        target.findS3Credential(credential.accessKeyId()).orElseThrow().revokedAt());
+    assertEquals(List.of(object), target.listObjects("photos", "", "", 10), "a second run changes nothing else");
   }
 
   @Test

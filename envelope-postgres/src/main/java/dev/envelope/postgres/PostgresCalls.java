@@ -109,6 +109,30 @@ final class PostgresCalls implements AutoCloseable {
   }
 
   /**
+   * Runs {@code sql} as one transaction, once, like {@link #runOnce}: a transaction whose commit's answer was lost
+   * may have been committed, and running it again would read its own rows as someone else's.
+   */
+  <T> T transactionOnce(Sql<T> sql) throws EnvelopeException {
+    return runOnce(c -> {
+      c.setAutoCommit(false);
+      try {
+        T result = sql.apply(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          c.rollback();
+        } catch (SQLException broken) {
+          e.addSuppressed(broken); // the server rolls back a transaction whose connection broke
+        }
+        throw e;
+      } finally {
+        c.setAutoCommit(true); // the pool would reset it too
+      }
+    });
+  }
+
+  /**
    * Runs an insert like {@link #run}; a duplicate key is {@link ErrorCode#ALREADY_EXISTS}, except on a retry
    * after a broken connection, where a duplicate for which {@code isOurs} holds is the first try's row: success.
    */

@@ -16,6 +16,8 @@ final class PostgresErrors {
 
   /** SQLSTATE of a unique constraint violation. */
   static final String UNIQUE_VIOLATION = "23505";
+  /** SQLSTATE of a foreign key violation. */
+  static final String FOREIGN_KEY_VIOLATION = "23503";
 
   /**
    * Whether the failure is about reaching the server rather than the statement: connection exceptions (class

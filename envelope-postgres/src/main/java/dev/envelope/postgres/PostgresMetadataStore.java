@@ -3,11 +3,15 @@ package dev.envelope.postgres;
 import dev.envelope.api.EnvelopeException;
 import dev.envelope.api.ErrorCode;
 import dev.envelope.core.WrappedKey;
+import dev.envelope.service.BucketRecord;
+import dev.envelope.service.BucketStore;
 import dev.envelope.service.FilePage;
 import dev.envelope.service.FileRecord;
 import dev.envelope.service.LinkRecord;
 import dev.envelope.service.LinkStore;
 import dev.envelope.service.MetadataStore;
+import dev.envelope.service.ObjectRecord;
+import dev.envelope.service.S3CredentialRecord;
 import dev.envelope.service.TenantRecord;
 import dev.envelope.service.TenantStore;
 import dev.envelope.service.TokenRecord;
@@ -17,8 +21,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * File rows, tokens, tenant records and share links in a PostgreSQL database, shared by every node of a cluster:
- * {@link FileRows}, {@link TokenRows}, {@link TenantRows} and {@link LinkRows} over {@link PostgresCalls} (the pool, retries and
+ * File rows, tokens, tenant records, share links and the S3 API's credentials, buckets and objects in a PostgreSQL
+ * database, shared by every node of a cluster: {@link FileRows}, {@link TokenRows}, {@link TenantRows},
+ * {@link LinkRows} and {@link BucketRows} (which says how a bucket's delete and a put into it exclude each other) over {@link PostgresCalls} (the pool, retries and
  * errors). Connections come from a HikariCP pool ({@link PostgresConfig#maxPoolSize()} at most); every statement
  * runs in auto-commit mode, so a row is committed (and, with PostgreSQL's defaults, on disk) when {@link #insert}
  * returns. The tables are
@@ -51,7 +56,7 @@ import java.util.Optional;
  * {@code createdAt} (and a tenant's times) is kept at millisecond precision (finer digits are cut) and must lie in
  * the years 0 to 9999.
  */
-public final class PostgresMetadataStore implements MetadataStore, TokenStore, TenantStore, LinkStore {
+public final class PostgresMetadataStore implements MetadataStore, TokenStore, TenantStore, LinkStore, BucketStore {
   /** Longest id or tenant in UTF-8 bytes: keeps index rows well under PostgreSQL's limit (about 2.7 kB). */
   public static final int MAX_KEY_BYTES = PostgresText.MAX_KEY_BYTES;
 
@@ -60,6 +65,7 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore, T
   private final TokenRows tokens;
   private final TenantRows tenants;
   private final LinkRows links;
+  private final BucketRows buckets;
 
   private PostgresMetadataStore(PostgresCalls calls) {
     this.calls = calls;
@@ -67,6 +73,7 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore, T
     this.tokens = new TokenRows(calls);
     this.tenants = new TenantRows(calls);
     this.links = new LinkRows(calls);
+    this.buckets = new BucketRows(calls);
   }
 
   /**
@@ -205,6 +212,72 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore, T
   @Override
   public int deleteLinks(String tenant, String fileId) throws EnvelopeException {
     return links.deleteOf(tenant, fileId);
+  }
+
+  @Override
+  public void insertS3Credential(S3CredentialRecord credential) throws EnvelopeException {
+    buckets.insertCredential(credential);
+  }
+
+  @Override
+  public Optional<S3CredentialRecord> findS3Credential(String accessKeyId) throws EnvelopeException {
+    return buckets.findCredential(accessKeyId);
+  }
+
+  @Override
+  public List<S3CredentialRecord> listS3Credentials(String tenant) throws EnvelopeException {
+    return buckets.listCredentials(tenant);
+  }
+
+  @Override
+  public boolean revokeS3Credential(String accessKeyId, Instant at) throws EnvelopeException {
+    return buckets.revokeCredential(accessKeyId, at);
+  }
+
+  @Override
+  public void insertBucket(BucketRecord bucket) throws EnvelopeException {
+    buckets.insertBucket(bucket);
+  }
+
+  @Override
+  public Optional<BucketRecord> findBucket(String name) throws EnvelopeException {
+    return buckets.findBucket(name);
+  }
+
+  @Override
+  public List<BucketRecord> listBuckets(String tenant) throws EnvelopeException {
+    return buckets.listBuckets(tenant);
+  }
+
+  @Override
+  public boolean deleteBucket(String name) throws EnvelopeException {
+    return buckets.deleteBucket(name);
+  }
+
+  @Override
+  public Optional<ObjectRecord> findObject(String bucket, String key) throws EnvelopeException {
+    return buckets.findObject(bucket, key);
+  }
+
+  @Override
+  public Optional<ObjectRecord> putObject(ObjectRecord object) throws EnvelopeException {
+    return buckets.putObject(object);
+  }
+
+  @Override
+  public boolean deleteObject(String bucket, String key, String fileId) throws EnvelopeException {
+    return buckets.deleteObject(bucket, key, fileId);
+  }
+
+  @Override
+  public List<ObjectRecord> listObjects(String bucket, String prefix, String startAfter, int limit)
+      throws EnvelopeException {
+    return buckets.listObjects(bucket, prefix, startAfter, limit);
+  }
+
+  @Override
+  public Optional<ObjectRecord> findObjectByFile(String tenant, String fileId) throws EnvelopeException {
+    return buckets.findObjectByFile(tenant, fileId);
   }
 
   /** Answers when the server takes a query on the store's tables; else {@link ErrorCode#UNAVAILABLE}. */

@@ -92,7 +92,48 @@ final class PostgresSchema {
       // 6: the plaintext's SHA-256 (NULL for files stored before), and a tenant's optional quota, like SQLite's
       List.of(
           "ALTER TABLE files ADD COLUMN sha256 text CHECK (sha256 ~ '^[0-9a-f]{64}$')",
-          "ALTER TABLE tenants ADD COLUMN quota_bytes bigint CHECK (quota_bytes >= 0)"));
+          "ALTER TABLE tenants ADD COLUMN quota_bytes bigint CHECK (quota_bytes >= 0)"),
+      // 7: the S3 API's credentials, buckets and object index, like SQLite's. An object's (bucket, tenant) is a
+      // foreign key: PostgreSQL's check locks the bucket row (FOR KEY SHARE) for the put, and a DELETE of the bucket
+      // waits for that put and then fails, or goes first and the put fails. Keys are COLLATE "C": UTF-8 byte order.
+      List.of(
+          """
+          CREATE TABLE s3_credentials (
+            access_key_id    text COLLATE "C" NOT NULL PRIMARY KEY,
+            tenant           text COLLATE "C" NOT NULL,
+            role             text        NOT NULL CHECK (role IN ('read', 'write')),
+            name             text        NOT NULL,
+            key_service      text        NOT NULL,
+            root_key_id      text        NOT NULL,
+            root_key_version integer     NOT NULL,
+            sealed_secret    bytea       NOT NULL,
+            created_at       timestamptz(3) NOT NULL,
+            revoked_at       timestamptz(3)
+          )""",
+          "CREATE INDEX s3_credentials_by_tenant ON s3_credentials (tenant, created_at, access_key_id)",
+          """
+          CREATE TABLE buckets (
+            name       text COLLATE "C" NOT NULL PRIMARY KEY,
+            tenant     text COLLATE "C" NOT NULL,
+            created_at timestamptz(3) NOT NULL,
+            UNIQUE (name, tenant)
+          )""",
+          "CREATE INDEX buckets_by_tenant ON buckets (tenant, name)",
+          """
+          CREATE TABLE objects (
+            bucket        text COLLATE "C" NOT NULL,
+            object_key    text COLLATE "C" NOT NULL,
+            tenant        text COLLATE "C" NOT NULL,
+            file_id       text COLLATE "C" NOT NULL,
+            size          bigint      NOT NULL CHECK (size >= 0),
+            etag          text        NOT NULL,
+            content_type  text        NOT NULL,
+            user_metadata text        NOT NULL,
+            last_modified timestamptz(3) NOT NULL,
+            PRIMARY KEY (bucket, object_key),
+            FOREIGN KEY (bucket, tenant) REFERENCES buckets (name, tenant)
+          )""",
+          "CREATE INDEX objects_by_file ON objects (tenant, file_id)"));
 
   private PostgresSchema() {}
 

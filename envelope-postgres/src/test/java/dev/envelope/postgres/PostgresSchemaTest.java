@@ -55,7 +55,7 @@ class PostgresSchemaTest {
     assertEquals(versions(PostgresSchema.latest()), strings(db, "SELECT version FROM envelope_schema_version ORDER BY version"));
     assertEquals(List.of("files_by_tenant_newest", "tokens_by_tenant"), strings(db,
         "SELECT indexname FROM pg_indexes WHERE indexname IN ('files_by_tenant_newest', 'tokens_by_tenant') ORDER BY 1"));
-    assertEquals(List.of("files", "links", "tenants", "tokens"), strings(db, "SELECT table_name FROM"
+    assertEquals(List.of("buckets", "files", "links", "objects", "s3_credentials", "tenants", "tokens"), strings(db, "SELECT table_name FROM"
         + " information_schema.tables WHERE table_schema = 'public' AND table_name <> 'envelope_schema_version'"
         + " ORDER BY 1"));
   }
@@ -259,5 +259,26 @@ class PostgresSchemaTest {
     }
     assertEquals(versions(PostgresSchema.latest()), strings(db,
         "SELECT version FROM envelope_schema_version ORDER BY version"));
+  }
+
+  @Test
+  void aVersionSixDatabase_keepsItsFiles_andTakesBucketsWhoseObjectsNeedThem() throws Exception {
+    String db = postgres.createDatabase();
+    try (Connection c = DriverManager.getConnection(postgres.jdbcUrl(db), postgres.user(), postgres.password())) {
+      PostgresSchema.migrate(c, Optional.empty(), 6);
+    }
+    execute(db, "INSERT INTO files VALUES ('f1', 'acme', 'old.txt', 'text/plain', 3, now(), 'local', 'root', 1,"
+        + " '\\x00', 1, 65536, NULL)");
+    try (PostgresMetadataStore store = PostgresMetadataStore.open(postgres.config(db))) {
+      assertEquals("old.txt", store.get("acme", "f1").orElseThrow().name());
+      store.insertBucket(new dev.envelope.service.BucketRecord("photos", "acme", T0));
+      dev.envelope.service.ObjectRecord object = new dev.envelope.service.ObjectRecord("photos", "old.txt", "acme",
+          "f1", 3, "900150983cd24fb0d6963f7d28e17f72", "text/plain", java.util.Map.of(), T0);
+      store.putObject(object);
+      assertEquals(Optional.of(object), store.findObjectByFile("acme", "f1"));
+    }
+    assertEquals(versions(PostgresSchema.latest()), strings(db,
+        "SELECT version FROM envelope_schema_version ORDER BY version"));
+    assertEquals(7, PostgresSchema.latest());
   }
 }

@@ -36,7 +36,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code envelope admin migrate}: copies every file, token, tenant and share link of one node's backends (the source) to another
+ * {@code envelope admin migrate}: copies every file, token, tenant and share link, and the S3 API's credentials, buckets
+ * and objects, of one node's backends (the source) to another
  * set of backends (the target), say from a directory, SQLite and the local keyring to S3, PostgreSQL and AWS KMS,
  * then reads every copied file back on the target.
  *
@@ -255,6 +256,7 @@ public final class Migration {
       rows();
       if (!options.dryRun()) {
         links();
+        buckets();
         verify();
       }
       Summary done = summary();
@@ -481,6 +483,87 @@ public final class Migration {
         cursor = page.nextCursor().orElse(null);
       } while (cursor != null);
       LOG.info("migrate: {} share links copied", copied);
+    }
+
+    // ---- the S3 API ----
+
+    /**
+     * Copies S3 credentials, buckets and objects when both metadata stores keep them (all of Envelope's do), after the
+     * rows, so that no object on the target names a file that is not there. A credential's secret is unwrapped by the
+     * source's key service and wrapped by the target's, under the tenant's root key there and the same context
+     * ({@link S3CredentialRecord#contextOf}), in memory, as a file's data key is; one there already gets the source's
+     * revocation, nothing else. A bucket there already must be the same tenant's. An object whose file is not on the
+     * target (a shredded tenant's, or failed) is left out; one at a key the target holds with another file is set to
+     * the source's (the other file stays, as a file deleted on the source since an earlier run does). A shredded
+     * tenant's credentials, buckets and objects are left behind: its root key is gone.
+     */
+    private void buckets() throws EnvelopeException {
+      if (!(source.metadata() instanceof BucketStore from) || !(target.metadata() instanceof BucketStore to)) {
+        return;
+      }
+      long credentials = 0;
+      for (S3CredentialRecord credential : from.listS3Credentials(null)) {
+        if (!shreddedOnSource(credential.tenant()) && credential(credential, to)) {
+          credentials++;
+        }
+      }
+      long buckets = 0;
+      long objects = 0;
+      for (BucketRecord bucket : from.listBuckets(null)) {
+        if (shreddedOnSource(bucket.tenant())) {
+          continue;
+        }
+        Optional<BucketRecord> there = to.findBucket(bucket.name());
+        if (there.isEmpty()) {
+          to.insertBucket(bucket);
+          buckets++;
+        } else if (!there.get().tenant().equals(bucket.tenant())) {
+          throw conflict("bucket " + bucket.name() + " is on the target already, another tenant's");
+        }
+        String after = "";
+        List<ObjectRecord> page;
+        do {
+          page = from.listObjects(bucket.name(), "", after, PAGE);
+          for (ObjectRecord object : page) {
+            Optional<ObjectRecord> at = to.findObject(object.bucket(), object.key());
+            boolean same = at.isPresent() && at.get().fileId().equals(object.fileId());
+            if (!same && target.metadata().get(object.tenant(), object.fileId()).isPresent()) {
+              to.putObject(object);
+              objects++;
+            }
+            after = object.key();
+          }
+        } while (page.size() == PAGE);
+      }
+      LOG.info("migrate: {} S3 credentials, {} buckets, {} objects copied", credentials, buckets, objects);
+    }
+
+    /** Copies one credential, its secret rewrapped; whether it was new on the target. */
+    private boolean credential(S3CredentialRecord credential, BucketStore to) throws EnvelopeException {
+      Optional<S3CredentialRecord> there = to.findS3Credential(credential.accessKeyId());
+      if (there.isPresent()) {
+        if (!there.get().tenant().equals(credential.tenant()) || there.get().role() != credential.role()) {
+          throw conflict("S3 credential " + credential.accessKeyId() + " is on the target already, another one");
+        }
+        if (credential.isRevoked() && !there.get().isRevoked()) {
+          to.revokeS3Credential(credential.accessKeyId(), credential.revokedAt().orElseThrow());
+        }
+        return false;
+      }
+      if (!credential.keyService().equals(source.keys().name())) {
+        LOG.warn("migrate: S3 credential {} of tenant {} is sealed by the {} key service, and the source uses {}:"
+            + " left behind", credential.accessKeyId(), credential.tenant(), credential.keyService(),
+            source.keys().name());
+        return false;
+      }
+      EncryptionContext context = S3CredentialRecord.contextOf(credential.tenant(), credential.accessKeyId());
+      WrappedKey sealed;
+      try (DataKey secret = source.keys().decrypt(credential.sealedSecret(), context)) {
+        sealed = admin().wrapDataKey(targetKeyOf(credential.tenant()), secret, context);
+      }
+      to.insertS3Credential(new S3CredentialRecord(credential.accessKeyId(), credential.tenant(), credential.role(),
+          credential.name(), target.keys().name(), sealed, credential.createdAt(), credential.revokedAt()));
+      return true;
     }
 
     // ---- tokens ----
