@@ -56,6 +56,8 @@ final class Backends implements AutoCloseable {
   final TokenStore tokens;
   final TenantStore tenants;
   final LinkStore links;
+  /** The S3 API's store (credentials, buckets, the object index): the metadata store. */
+  final dev.envelope.service.BucketStore buckets;
   private final Deque<AutoCloseable> opened;
 
   private Backends(KeyService keys, BlobStore blobs, MetadataAndTokens rows, Deque<AutoCloseable> opened) {
@@ -65,7 +67,16 @@ final class Backends implements AutoCloseable {
     this.tokens = rows.tokens();
     this.tenants = rows.tenants();
     this.links = rows.links();
+    this.buckets = rows.metadata() instanceof dev.envelope.service.BucketStore b ? b : null;
     this.opened = opened;
+  }
+
+  /** The S3 API's store; {@link ErrorCode#UNAVAILABLE} when the metadata store has none. */
+  dev.envelope.service.BucketStore bucketStore() throws EnvelopeException {
+    if (buckets == null) {
+      throw new EnvelopeException(ErrorCode.UNAVAILABLE, "this metadata store does not keep S3 buckets");
+    }
+    return buckets;
   }
 
   /** The key service's administration of root keys (every key service Envelope has offers it). */
@@ -81,9 +92,13 @@ final class Backends implements AutoCloseable {
   /** As {@link #fileService(NodeSettings)}, telling {@code observer} its key calls and store failures. */
   FileService fileService(NodeSettings settings, dev.envelope.service.ServiceObserver observer)
       throws EnvelopeException {
-    return FileService.builder().keyService(keys, settings.rootKey()).blobStore(blobs).metadataStore(metadata)
-        .tenantStore(tenants).linkStore(links).maxUploadBytes(settings.maxUploadBytes())
-        .dataKeyCache(settings.dataKeyCache()).observer(observer).build();
+    FileService.Builder files = FileService.builder().keyService(keys, settings.rootKey()).blobStore(blobs)
+        .metadataStore(metadata).tenantStore(tenants).linkStore(links).maxUploadBytes(settings.maxUploadBytes())
+        .dataKeyCache(settings.dataKeyCache()).observer(observer);
+    if (buckets != null) {
+      files.bucketStore(buckets);
+    }
+    return files.build();
   }
 
   /**

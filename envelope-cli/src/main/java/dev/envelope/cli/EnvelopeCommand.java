@@ -14,7 +14,7 @@ import picocli.CommandLine.ScopeType;
     subcommands = {KeysCommand.class, EncryptCommand.class, DecryptCommand.class, InspectCommand.class,
         KeyserverCommand.class, ServeCommand.class, UploadCommand.class, DownloadCommand.class, ListCommand.class,
         RemoveCommand.class, RenameCommand.class, ShareCommand.class, UsageCommand.class, TokensCommand.class,
-        TenantsCommand.class, AdminCommand.class, AuditCommand.class},
+        TenantsCommand.class, AdminCommand.class, AuditCommand.class, S3Command.class},
     footerHeading = "%nEnvironment:%n",
     footer = {
         "  ENVELOPE_HOME              data directory holding the keyring (default ./envelope-data)",

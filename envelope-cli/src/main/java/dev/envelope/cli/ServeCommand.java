@@ -80,16 +80,24 @@ final class ServeCommand implements Callable<Integer> {
     ServerMetrics metrics = new ServerMetrics();
     FileService files = stores.fileService(settings, metrics.serviceObserver());
     AccessTokens tokens = new AccessTokens(stores.tokens, stores.tenants, Clock.systemUTC());
+    EnvelopeServer.S3Settings s3;
+    try {
+      s3 = s3(settings, files, stores);
+    } catch (EnvelopeException e) {
+      audit.close();
+      stores.close();
+      throw e;
+    }
     EnvelopeServer server;
     try {
       server = QuietStart.start(() -> EnvelopeServer.builder(files, tokens).settings(settings.http()).auditLog(audit).metrics(metrics)
-          .tenants(new TenantAdmin(files, stores.tokens, stores.keyAdmin())).links(stores.links)
+          .tenants(new TenantAdmin(files, stores.tokens, stores.keyAdmin())).links(stores.links).s3(s3)
           .orphanSweep(settings.orphanGrace(), settings.sweepInterval()).build().start());
     } catch (RuntimeException e) {
       audit.close();
       stores.close();
       throw new EnvelopeException(ErrorCode.UNAVAILABLE, "cannot listen on " + settings.http().host() + ":"
-          + settings.http().port() + " (" + rootCause(e) + ")");
+          + settings.http().port() + (s3 == null ? "" : " and " + s3.port()) + " (" + rootCause(e) + ")");
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -107,8 +115,25 @@ final class ServeCommand implements Callable<Integer> {
     }
     warnIfExposed(cli, settings.http().host());
     cli.println("listening on " + server.url());
+    if (server.s3Url() != null) {
+      cli.println("S3 API on " + server.s3Url() + " (region " + s3.region() + "; credentials: envelope s3"
+          + " credentials create --tenant T)");
+    }
     stopped.await();
     return 0;
+  }
+
+  /** The S3 API's settings when {@code s3-port} is set; null when it is off. */
+  private static EnvelopeServer.S3Settings s3(NodeSettings settings, FileService files, Backends stores)
+      throws EnvelopeException {
+    if (settings.http().s3Port() < 0) {
+      return null;
+    }
+    dev.envelope.service.BucketStore buckets = stores.bucketStore();
+    Clock clock = Clock.systemUTC();
+    return new EnvelopeServer.S3Settings(settings.http().s3Port(), settings.http().s3Region(),
+        settings.http().s3Domain(), new dev.envelope.service.S3Objects(files, buckets, clock),
+        new dev.envelope.service.S3Credentials(files, buckets, clock));
   }
 
   /**

@@ -36,9 +36,17 @@ public final class HttpGuards {
    * @param inputBufferSize bytes read from a connection at a time (0: Jetty's default)
    * @param tls the server's certificate, for HTTPS
    * @param prefetch bodies to take in before the application sees the request ({@link BodyPrefetch})
+   * @param anyPath whether paths that servlets call ambiguous ({@code //}, {@code %2F}, {@code ..} segments), and
+   *     header values, reach the application exactly as sent: an S3 object key may be any of them, the S3 API reads
+   *     the raw path itself, and SigV4 signs header values byte for byte
    */
   public record Listen(String name, String host, int port, int inputBufferSize,
-      Optional<SslContextFactory.Server> tls, Optional<BodyPrefetch> prefetch) {
+      Optional<SslContextFactory.Server> tls, Optional<BodyPrefetch> prefetch, boolean anyPath) {
+    public Listen(String name, String host, int port, int inputBufferSize, Optional<SslContextFactory.Server> tls,
+        Optional<BodyPrefetch> prefetch) {
+      this(name, host, port, inputBufferSize, tls, prefetch, false);
+    }
+
     public Listen {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(host, "host");
@@ -74,7 +82,16 @@ public final class HttpGuards {
       // Javalin puts its servlet context inside it.
       server.setHandler(new RequestGuard(limits, errors, listen.prefetch()));
     });
+    if (listen.anyPath()) {
+      config.jetty.modifyServletContextHandler(context -> context.getServletHandler().setDecodeAmbiguousURIs(true));
+    }
     config.jetty.addConnector((server, http) -> {
+      if (listen.anyPath()) {
+        http.setUriCompliance(org.eclipse.jetty.http.UriCompliance.UNSAFE);
+        // Signed header values must reach the application as sent: Jetty's header cache otherwise hands back its
+        // own spelling of a known value ("text/plain; charset=utf-8" for "...UTF-8"), and the signature fails.
+        http.setHeaderCacheCaseSensitive(true);
+      }
       http.setSendServerVersion(false);
       http.setSendXPoweredBy(false);
       http.setRequestHeaderSize(limits.maxHeaderBytes());

@@ -30,7 +30,8 @@ final class Audits {
   private static final Logger LOG = LoggerFactory.getLogger(Audits.class);
   private static final Set<Type> EFFECTS = EnumSet.of(Type.FILE_UPLOAD, Type.FILE_DELETE, Type.FILE_RENAME,
       Type.LINK_CREATE, Type.LINK_REVOKE, Type.TOKEN_CREATE, Type.TOKEN_REVOKE, Type.TENANT_CREATE,
-      Type.TENANT_SET_KEY, Type.TENANT_SET_QUOTA, Type.TENANT_SHRED, Type.TENANT_PURGE);
+      Type.TENANT_SET_KEY, Type.TENANT_SET_QUOTA, Type.TENANT_SHRED, Type.TENANT_PURGE, Type.S3_BUCKET_CREATE,
+      Type.S3_BUCKET_DELETE, Type.S3_OBJECT_COPY, Type.S3_OBJECTS_DELETE);
 
   private final AuditLog log;
 

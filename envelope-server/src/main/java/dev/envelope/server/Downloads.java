@@ -222,11 +222,11 @@ final class Downloads {
   }
 
   @FunctionalInterface
-  private interface Body {
+  interface Body {
     void writeTo(OutputStream out) throws IOException;
   }
 
-  private void stream(Context ctx, FileRecord file, AuditTrail trail, Body body) throws EnvelopeException {
+  void stream(Context ctx, FileRecord file, AuditTrail trail, Body body) throws EnvelopeException {
     CountingOutputStream out = null;
     ErrorCode cutBy = ErrorCode.IO;
     try {

@@ -55,6 +55,9 @@ public final class EnvelopeServer implements AutoCloseable {
   /** The loopback-only listener that serves {@code /metrics} without a token; null when metrics-port is off. */
   private final Javalin metricsApp;
   private final HttpGuards.Listener metricsListener;
+  /** The S3 API's listener; null when it is off. */
+  private final Javalin s3App;
+  private final HttpGuards.Listener s3Listener;
   private ScheduledExecutorService sweeper;
 
   private EnvelopeServer(Builder b) {
@@ -109,6 +112,54 @@ public final class EnvelopeServer implements AutoCloseable {
         config.routes.get("/metrics", metrics::serve);
       });
       this.metricsListener = metricsMade[0];
+    }
+    if (b.s3 == null) {
+      this.s3App = null;
+      this.s3Listener = null;
+    } else {
+      HttpGuards.Listener[] s3Made = new HttpGuards.Listener[1];
+      AuthenticationFailures s3Failures = new AuthenticationFailures(b.limits.authFailuresPerMinute());
+      this.s3App = Javalin.create(config -> {
+        config.startup.showJavalinBanner = false;
+        config.startup.showOldJavalinVersionWarning = false;
+        config.http.compressionStrategy = CompressionStrategy.NONE;
+        s3Made[0] = HttpGuards.install(config, new HttpGuards.Listen("envelope-s3", b.host, b.s3.port(),
+            UPLOAD_READ_BUFFER, Optional.empty(), Optional.empty(), true), b.limits, S3Api.errorFormat());
+        config.routes.before(RequestLogContext::begin);
+        config.requestLogger.http((ctx, millis) -> {
+          metrics.request(ctx, millis);
+          RequestLogContext.end();
+        });
+        Audits audits = new Audits(b.audit);
+        S3Signatures signatures = new S3Signatures(b.s3.credentials(), b.s3.region(), s3Failures, audits, metrics,
+            java.time.Clock.systemUTC());
+        S3Api api = new S3Api(b.s3.objects(), signatures, audits, new Downloads(b.files, metrics), b.s3.region(),
+            b.s3.domain());
+        for (String path : java.util.List.of("/", "/<path>")) {
+          config.routes.get(path, api::handle);
+          config.routes.head(path, api::handle);
+          config.routes.put(path, api::handle);
+          config.routes.post(path, api::handle);
+          config.routes.delete(path, api::handle);
+        }
+      });
+      this.s3Listener = s3Made[0];
+    }
+  }
+
+  /**
+   * The S3 API's settings: where it listens (the API's host), its region, and the domain of virtual-hosted-style
+   * requests (null: path-style only).
+   */
+  public record S3Settings(int port, String region, String domain, dev.envelope.service.S3Objects objects,
+      dev.envelope.service.S3Credentials credentials) {
+    public S3Settings {
+      Objects.requireNonNull(region, "region");
+      Objects.requireNonNull(objects, "objects");
+      Objects.requireNonNull(credentials, "credentials");
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("the S3 port must be from 0 to 65535");
+      }
     }
   }
 
@@ -181,6 +232,17 @@ public final class EnvelopeServer implements AutoCloseable {
         throw e;
       }
     }
+    if (s3App != null) {
+      try {
+        s3App.start();
+      } catch (RuntimeException e) {
+        app.stop();
+        if (metricsApp != null) {
+          metricsApp.stop();
+        }
+        throw e;
+      }
+    }
     // The first readiness check, so that /readyz has a state to answer from; start waits for it a little (a probe
     // right after start then has its answer), never a request: until it ends, /readyz says "not ready yet".
     health.awaitFirstCheck(Health.FIRST_CHECK_WAIT);
@@ -231,6 +293,20 @@ public final class EnvelopeServer implements AutoCloseable {
     return metricsListener == null ? -1 : metricsListener.port();
   }
 
+  /** The port of the S3 API; -1 when it is off. */
+  public int s3Port() {
+    return s3Listener == null ? -1 : s3Listener.port();
+  }
+
+  /** {@code http://host:port} of the S3 API, for clients' endpoint setting; null when it is off. */
+  public String s3Url() {
+    if (s3Listener == null) {
+      return null;
+    }
+    String host = s3Listener.host();
+    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + s3Listener.port();
+  }
+
   /** The host of the metrics listener (always {@link #METRICS_HOST}); null when it is off. */
   String metricsHost() {
     return metricsListener == null ? null : metricsListener.host();
@@ -257,6 +333,9 @@ public final class EnvelopeServer implements AutoCloseable {
     app.stop();
     if (metricsApp != null) {
       metricsApp.stop();
+    }
+    if (s3App != null) {
+      s3App.stop();
     }
     health.close();
     if (sweeper != null) {
@@ -289,6 +368,7 @@ public final class EnvelopeServer implements AutoCloseable {
     private LinkStore links;
     private java.net.URI publicUrl;
     private ServerMetrics metrics = new ServerMetrics();
+    private S3Settings s3;
 
     private Builder(FileService files, AccessTokens tokens) {
       this.files = Objects.requireNonNull(files, "files");
@@ -326,6 +406,12 @@ public final class EnvelopeServer implements AutoCloseable {
      */
     public Builder metrics(ServerMetrics metrics) {
       this.metrics = Objects.requireNonNull(metrics, "metrics");
+      return this;
+    }
+
+    /** Serves the S3 API too, on its own port ({@link S3Api}); off (null) by default. */
+    public Builder s3(S3Settings settings) {
+      this.s3 = settings;
       return this;
     }
 

@@ -12,6 +12,13 @@ public enum HttpSetting implements SettingKey {
   METRICS_PORT("metrics-port", "ENVELOPE_METRICS_PORT", "off",
       "port of a second listener, on 127.0.0.1 only, that serves GET /metrics without a token (0 for any free"
           + " port, off for none); on the API's port only an operator token may read /metrics"),
+  S3_PORT("s3-port", "ENVELOPE_S3_PORT", "off",
+      "port of the S3 API, on the API's host (0 for any free port, off for none): any S3 client, with credentials from"
+          + " envelope s3 credentials create"),
+  S3_DOMAIN("s3-domain", "ENVELOPE_S3_DOMAIN", "off",
+      "the domain of virtual-hosted-style S3 requests (BUCKET.DOMAIN); off serves path-style requests only"),
+  S3_REGION("s3-region", "ENVELOPE_S3_REGION", "us-east-1",
+      "the region S3 clients sign for (their region setting must be this)"),
   PUBLIC_URL("public-url", "ENVELOPE_PUBLIC_URL", "off",
       "the URL clients reach this server at (https://files.example.com), the base of share links' URLs; off takes"
           + " each request's scheme and Host header"),

@@ -21,6 +21,9 @@ public final class ServerSettings {
   private final int port;
   private final int metricsPort;
   private final java.net.URI publicUrl;
+  private final int s3Port;
+  private final String s3Domain;
+  private final String s3Region;
   private final HttpLimits httpLimits;
   private final BodyLimits bodyLimits;
 
@@ -31,6 +34,19 @@ public final class ServerSettings {
     this.metricsPort = (int) sources.parse(HttpSetting.METRICS_PORT, "a port number from 0 to 65535, or off",
         text -> text.equalsIgnoreCase("off") ? Long.valueOf(-1) : SettingSources.within(Long.parseLong(text), 0, 65535));
     this.publicUrl = publicUrl(sources);
+    this.s3Port = (int) sources.parse(HttpSetting.S3_PORT, "a port number from 0 to 65535, or off",
+        text -> text.equalsIgnoreCase("off") ? Long.valueOf(-1) : SettingSources.within(Long.parseLong(text), 0, 65535));
+    String domain = sources.value(HttpSetting.S3_DOMAIN).strip().toLowerCase(java.util.Locale.ROOT);
+    if (!domain.equals("off") && !domain.matches("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, sources.where(HttpSetting.S3_DOMAIN)
+          + ": the S3 domain must be a DNS name such as s3.example.com, or off");
+    }
+    this.s3Domain = domain.equals("off") ? null : domain;
+    this.s3Region = sources.value(HttpSetting.S3_REGION).strip();
+    if (!s3Region.matches("[a-z0-9-]{1,64}")) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, sources.where(HttpSetting.S3_REGION)
+          + ": the S3 region must be a region name such as us-east-1");
+    }
     this.httpLimits = httpLimits(sources);
     this.bodyLimits = new BodyLimits((int) sources.parse(HttpSetting.MAX_JSON_SIZE,
         "a size from 1K to 1M (K or M suffix)", text -> SettingSources.within(SettingSources.sizeOf(text), 1024,
@@ -71,6 +87,21 @@ public final class ServerSettings {
   /** The port of the loopback listener for {@code GET /metrics} without a token; -1 when it is off (the default). */
   public int metricsPort() {
     return metricsPort;
+  }
+
+  /** The S3 API's port; -1 when it is off (the default). */
+  public int s3Port() {
+    return s3Port;
+  }
+
+  /** The domain of virtual-hosted-style S3 requests; null for path-style only (the default). */
+  public String s3Domain() {
+    return s3Domain;
+  }
+
+  /** The region S3 clients sign for. */
+  public String s3Region() {
+    return s3Region;
   }
 
   /** The base of share links' URLs; null (public-url = off) to take each request's scheme and Host. */

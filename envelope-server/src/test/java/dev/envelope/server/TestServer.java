@@ -74,18 +74,42 @@ final class TestServer implements AutoCloseable {
     interleaving.readyGate = readyGate;
     files = FileService.builder().keyService(keyring, "envelope-files").blobStore(interleaving)
         .metadataStore(metadata()).tenantStore(stores.metadata()).linkStore(stores.links())
+        .bucketStore(stores.metadata())
         .segmentSize(SEGMENT).maxUploadBytes(maxUpload).dataKeyCache(dataKeyCache)
         .observer(metrics.serviceObserver()).build();
     tokens = new AccessTokens(stores.tokens(), stores.metadata(), Clock.systemUTC());
     EnvelopeServer.Builder builder = EnvelopeServer.builder(files, tokens).listen("127.0.0.1", 0).limits(LIMITS).metrics(metrics)
         .links(stores.links())
         .tenants(new dev.envelope.service.TenantAdmin(files, stores.tokens(), keyring));
+    if (withS3) {
+      builder.s3(new EnvelopeServer.S3Settings(0, "us-east-1", null, new dev.envelope.service.S3Objects(files,
+          stores.metadata(), Clock.systemUTC()), s3Credentials()));
+    }
     configure.accept(builder);
     server = builder.build().start();
     operator = token("default", Role.OPERATOR);
     admin = token("default", Role.ADMIN);
     writer = token("default", Role.WRITE);
     reader = token("default", Role.READ);
+  }
+
+  /** Set by {@link #withS3()} for the constructor: the server serves the S3 API too, on a free port. */
+  private static final ThreadLocal<Boolean> S3 = ThreadLocal.withInitial(() -> false);
+  private final boolean withS3 = S3.get();
+
+  /** A server with the S3 API on a free port too. */
+  static TestServer withS3() throws Exception {
+    S3.set(true);
+    try {
+      return new TestServer(Long.MAX_VALUE, b -> {});
+    } finally {
+      S3.set(false);
+    }
+  }
+
+  /** The S3 credentials of this server's stores. */
+  dev.envelope.service.S3Credentials s3Credentials() {
+    return new dev.envelope.service.S3Credentials(files, stores.metadata(), Clock.systemUTC());
   }
 
   static TestServer start() throws Exception {

@@ -52,6 +52,8 @@ public final class FileService {
   private final DataKeyCache dataKeys;
   /** The share links to remove with their files; null when there are none. */
   private final LinkStore links;
+  /** The S3 object index, whose entries go with their files; null without the S3 API. */
+  private final BucketStore objects;
   private final ServiceObserver observer;
   /** A placeholder wrapped key for a row whose key is not made yet: only its contexts are asked of it. */
   private static final dev.envelope.core.WrappedKey PENDING = dev.envelope.core.WrappedKey.of("pending", 0,
@@ -70,6 +72,7 @@ public final class FileService {
         : new TenantDirectory(b.tenantStore, b.clock, TenantDirectory.DEFAULT_TTL);
     this.dataKeys = b.cacheLimits == null ? null : new DataKeyCache(b.cacheLimits, b.clock);
     this.links = b.links;
+    this.objects = b.objects;
   }
 
   public static Builder builder() {
@@ -503,10 +506,23 @@ public final class FileService {
   public void delete(Principal caller, String id) throws EnvelopeException {
     caller.require(Role.WRITE);
     tenants.requireActive(caller.tenant());
-    if (!FileId.isWellFormed(id) || !metadata.delete(caller.tenant(), id)) {
+    if (!FileId.isWellFormed(id)) {
+      throw notFound(id);
+    }
+    Optional<ObjectRecord> object = objectOf(caller.tenant(), id);
+    if (!metadata.delete(caller.tenant(), id)) {
       throw notFound(id);
     }
     deleteBlobQuietly(id);
+    if (object.isPresent()) {
+      // The index entry of the S3 object this file was: gone with it (a GetObject meanwhile finds no file, and
+      // answers NoSuchKey as after this).
+      try {
+        objects.deleteObject(object.get().bucket(), object.get().key(), id);
+      } catch (EnvelopeException | RuntimeException e) {
+        LOG.warn("could not remove the S3 object entry of deleted file {} now ({})", id, e.toString());
+      }
+    }
     if (links != null) {
       try {
         links.deleteLinks(caller.tenant(), id);
@@ -536,6 +552,11 @@ public final class FileService {
     FileNames.checkName(name);
     if (name.equals(file.name()) && type.equals(file.contentType())) {
       return file;
+    }
+    Optional<ObjectRecord> object = objectOf(caller.tenant(), id);
+    if (object.isPresent()) {
+      throw new EnvelopeException(ErrorCode.CONFLICT, "file " + id + " is the S3 object s3://" + object.get().bucket()
+          + "/" + object.get().key() + ", named by its key: copy it to a new key with the S3 API to rename it");
     }
     if (file.formatVersion() == FileRecord.FORMAT_SHARED_KEY) {
       throw new EnvelopeException(ErrorCode.CONFLICT, "file " + id + " was stored under a shared data key, which"
@@ -697,6 +718,41 @@ public final class FileService {
     return tenants;
   }
 
+  /** The S3 object whose content file {@code id} is, if it is one. */
+  private Optional<ObjectRecord> objectOf(String tenant, String id) throws EnvelopeException {
+    return objects == null ? Optional.empty() : objects.findObjectByFile(tenant, id);
+  }
+
+  /**
+   * A new secret for an S3 credential of {@code tenant}: a data key made by the key service under the tenant's root
+   * key and bound to {@code context}. The caller hands its plaintext to the credential's owner once, keeps only the
+   * wrapped form, and closes it.
+   */
+  public DataKey newSecret(String tenant, EncryptionContext context) throws EnvelopeException {
+    tenants.requireActive(tenant);
+    return generate(tenant, rootKeyOf(tenant), context);
+  }
+
+  /** The plaintext of a secret made by {@link #newSecret}; the caller closes it. */
+  public DataKey openSecret(String tenant, String keyService, dev.envelope.core.WrappedKey sealed,
+      EncryptionContext context) throws EnvelopeException {
+    tenants.requireActive(tenant);
+    if (!keyService.equals(keys.name())) {
+      throw new EnvelopeException(ErrorCode.UNSUPPORTED_FORMAT, "the secret was sealed by the " + keyService
+          + " key service, and this service uses " + keys.name());
+    }
+    try {
+      return keyCall(KeyOperation.DECRYPT, () -> keys.decrypt(sealed, context));
+    } catch (EnvelopeException e) {
+      throw explain(tenant, e);
+    }
+  }
+
+  /** The name of the key service that wraps this service's keys. */
+  public String keyServiceName() {
+    return keys.name();
+  }
+
   /** The data-key cache, or null when it is off. */
   public DataKeyCache dataKeyCache() {
     return dataKeys;
@@ -723,6 +779,7 @@ public final class FileService {
     private TenantStore tenantStore;
     private DataKeyCache.Limits cacheLimits;
     private LinkStore links;
+    private BucketStore objects;
     private ServiceObserver observer = ServiceObserver.NONE;
 
     private Builder() {}
@@ -733,6 +790,15 @@ public final class FileService {
      */
     public Builder observer(ServiceObserver observer) {
       this.observer = Objects.requireNonNull(observer, "observer");
+      return this;
+    }
+
+    /**
+     * Where the S3 API keeps its object index ({@link S3Objects}): a file that is an S3 object keeps its key as its
+     * name (a rename is refused), and deleting it removes the object.
+     */
+    public Builder bucketStore(BucketStore store) {
+      this.objects = Objects.requireNonNull(store);
       return this;
     }
 

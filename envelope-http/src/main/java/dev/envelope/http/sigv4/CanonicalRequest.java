@@ -34,20 +34,19 @@ final class CanonicalRequest {
   }
 
   /**
-   * The canonical URI. S3 signs the path encoded once: each segment of the sent path is decoded and re-encoded,
-   * so an escape the client sent is not encoded twice, and a slash it sent as {@code %2F} stays one (within a
-   * segment). Every other service signs the sent path encoded once more.
+   * The canonical URI. S3 signs the path encoded once: the sent path is decoded and re-encoded with its slashes
+   * kept, so an escape the client sent is not encoded twice, and a slash sent as {@code %2F} is a slash of the key.
+   * Every other service signs the sent path encoded once more.
    */
   static String uri(String rawPath, boolean singleEncoded) throws SigV4Exception {
     String path = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
     if (!singleEncoded) {
       return encode(path.getBytes(StandardCharsets.UTF_8), false);
     }
-    List<String> segments = new ArrayList<>();
-    for (String segment : path.split("/", -1)) {
-      segments.add(encode(decode(segment, "path"), true));
-    }
-    return String.join("/", segments);
+    // S3 signs the key, not the wire's spelling of it: the whole path decoded, then encoded once with its slashes
+    // kept. The AWS SDK for Java signs "/b/a//k" and then sends "/b/a/%2Fk" (its HTTP client would fold "//"), so a
+    // "%2F" on the wire is a slash of the key.
+    return encode(decode(path, "path"), false);
   }
 
   /** One query parameter, decoded. */

@@ -60,7 +60,21 @@ public final class AuditEvent {
      * A migration of the node's files, tokens and tenants to other backends ({@code envelope admin migrate}); {@code
      * target} names the target's kinds of backends, {@code bytes} is the number of rows copied.
      */
-    ADMIN_MIGRATE("admin.migrate");
+    ADMIN_MIGRATE("admin.migrate"),
+    /** S3 API: CreateBucket. */
+    S3_BUCKET_CREATE("s3.bucket.create"),
+    /** S3 API: DeleteBucket. */
+    S3_BUCKET_DELETE("s3.bucket.delete"),
+    /** S3 API: ListBuckets. */
+    S3_BUCKET_LIST("s3.bucket.list"),
+    /** S3 API: HeadBucket, GetBucketLocation. */
+    S3_BUCKET_READ("s3.bucket.read"),
+    /** S3 API: ListObjects (v1 and v2), ListMultipartUploads. */
+    S3_OBJECT_LIST("s3.object.list"),
+    /** S3 API: CopyObject (a new file, re-encrypted under a fresh data key). */
+    S3_OBJECT_COPY("s3.object.copy"),
+    /** S3 API: DeleteObjects (one line for the request; each object's file delete is logged by the service). */
+    S3_OBJECTS_DELETE("s3.objects.delete");
 
     private final String id;
 
