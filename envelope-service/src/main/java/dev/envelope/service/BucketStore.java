@@ -43,7 +43,7 @@ public interface BucketStore {
 
   /**
    * Removes an empty bucket: false if there is no such bucket, {@link dev.envelope.api.ErrorCode#CONFLICT} if it
-   * holds an object. Atomic against {@link #putObject}: a racing put either lands first (and the delete fails with
+   * holds an object or a multipart upload (atomic against {@link #insertUpload} as against {@link #putObject}). Atomic against {@link #putObject}: a racing put either lands first (and the delete fails with
    * CONFLICT) or fails with NOT_FOUND; no object ever outlives its bucket.
    */
   boolean deleteBucket(String name) throws EnvelopeException;
@@ -73,4 +73,69 @@ public interface BucketStore {
 
   /** The object whose content is file {@code fileId} of {@code tenant}, if that file is an object. */
   Optional<ObjectRecord> findObjectByFile(String tenant, String fileId) throws EnvelopeException;
+
+  // Multipart uploads. An upload's id is the id its completed file will have; its parts keep that id after it
+  // completes: they are the file's content, in the order its object's {@link ObjectRecord#parts()} gives.
+
+  /** Stores a new upload; NOT_FOUND if its bucket does not exist (atomic as {@link #putObject}). */
+  default void insertUpload(UploadRecord upload) throws EnvelopeException {
+    throw noMultipart();
+  }
+
+  /** The upload, read consistently (a node that just started it, or another, finds it). */
+  default Optional<UploadRecord> findUpload(String uploadId) throws EnvelopeException {
+    throw noMultipart();
+  }
+
+  /**
+   * Up to {@code limit} uploads of a bucket whose keys start with {@code prefix}, ordered by key then upload id,
+   * after ({@code keyMarker}, {@code uploadIdMarker}) (empty strings: from the first). May lag a moment behind
+   * writes on stores whose listings are eventually consistent (DynamoDB).
+   */
+  default List<UploadRecord> listUploads(String bucket, String prefix, String keyMarker, String uploadIdMarker, int limit)
+      throws EnvelopeException {
+    throw noMultipart();
+  }
+
+  /** Uploads of any bucket started before {@code before}, up to {@code limit}, in no particular order: for expiry. */
+  default List<UploadRecord> listUploadsStartedBefore(Instant before, int limit) throws EnvelopeException {
+    throw noMultipart();
+  }
+
+  /** Removes an upload's row (its parts stay: the caller deletes them, or they became its file's); false if none. */
+  default boolean deleteUpload(String uploadId) throws EnvelopeException {
+    throw noMultipart();
+  }
+
+  /**
+   * Records a part, replacing an earlier one of the same number; returns the part it replaced, whose blob the caller
+   * deletes. NOT_FOUND if the upload's row is gone (completed or aborted).
+   */
+  default Optional<PartRecord> putPart(PartRecord part) throws EnvelopeException {
+    throw noMultipart();
+  }
+
+  /** One part, read consistently. */
+  default Optional<PartRecord> findPart(String uploadId, int partNumber) throws EnvelopeException {
+    throw noMultipart();
+  }
+
+  /**
+   * The parts of an upload with numbers above {@code afterPartNumber}, in number order, up to {@code limit}. May lag
+   * a moment behind writes on stores whose listings are eventually consistent (DynamoDB).
+   */
+  default List<PartRecord> listParts(String uploadId, int afterPartNumber, int limit) throws EnvelopeException {
+    throw noMultipart();
+  }
+
+  /** Removes a part's row if it still names {@code blobId}; false if not. */
+  default boolean deletePart(String uploadId, int partNumber, String blobId) throws EnvelopeException {
+    throw noMultipart();
+  }
+
+  /** What a store that does not keep multipart uploads answers (none of Envelope's: a test's or an older one's). */
+  private static EnvelopeException noMultipart() {
+    return new EnvelopeException(dev.envelope.api.ErrorCode.UNAVAILABLE,
+        "this metadata store does not keep multipart uploads");
+  }
 }

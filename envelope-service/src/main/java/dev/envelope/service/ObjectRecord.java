@@ -26,9 +26,12 @@ import java.util.TreeMap;
  * @param contentType the media type
  * @param userMetadata the {@code x-amz-meta-*} entries, names in lower case without the prefix
  * @param lastModified when it was stored, at millisecond precision
+ * @param parts for an object completed from a multipart upload (its file's id is the upload's id), the numbers of
+ *     its parts in order ({@link BucketStore#findPart}); empty for an object stored in one piece
  */
 public record ObjectRecord(String bucket, String key, String tenant, String fileId, long size, String etag,
-    String contentType, Map<String, String> userMetadata, Instant lastModified) {
+    String contentType, Map<String, String> userMetadata, Instant lastModified,
+    List<Integer> parts) {
   public ObjectRecord {
     Objects.requireNonNull(bucket, "bucket");
     Objects.requireNonNull(key, "key");
@@ -38,9 +41,53 @@ public record ObjectRecord(String bucket, String key, String tenant, String file
     Objects.requireNonNull(contentType, "contentType");
     Objects.requireNonNull(lastModified, "lastModified");
     userMetadata = Collections.unmodifiableMap(new TreeMap<>(userMetadata));
+    parts = List.copyOf(parts);
     if (size < 0) {
       throw new IllegalArgumentException("negative size");
     }
+  }
+
+  /** An object stored in one piece. */
+  public ObjectRecord(String bucket, String key, String tenant, String fileId, long size, String etag,
+      String contentType, Map<String, String> userMetadata, Instant lastModified) {
+    this(bucket, key, tenant, fileId, size, etag, contentType, userMetadata, lastModified, List.of());
+  }
+
+  /** The part numbers as one string, the form every store keeps them in: runs such as {@code 1-9,11}. */
+  public static String encodeParts(List<Integer> parts) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < parts.size(); ) {
+      int j = i;
+      while (j + 1 < parts.size() && parts.get(j + 1) == parts.get(j) + 1) {
+        j++;
+      }
+      if (out.length() > 0) {
+        out.append(',');
+      }
+      out.append(parts.get(i));
+      if (j > i) {
+        out.append('-').append(parts.get(j));
+      }
+      i = j + 1;
+    }
+    return out.toString();
+  }
+
+  /** The inverse of {@link #encodeParts}. */
+  public static List<Integer> decodeParts(String encoded) {
+    List<Integer> out = new ArrayList<>();
+    if (encoded == null || encoded.isEmpty()) {
+      return out;
+    }
+    for (String run : encoded.split(",")) {
+      int dash = run.indexOf('-');
+      int first = Integer.parseInt(dash < 0 ? run : run.substring(0, dash));
+      int last = dash < 0 ? first : Integer.parseInt(run.substring(dash + 1));
+      for (int n = first; n <= last; n++) {
+        out.add(n);
+      }
+    }
+    return out;
   }
 
   /** The user metadata as one string, the form every store keeps it in: {@code name=value&...}, URL-encoded. */
