@@ -43,8 +43,9 @@ public interface BucketStore {
 
   /**
    * Removes an empty bucket: false if there is no such bucket, {@link dev.envelope.api.ErrorCode#CONFLICT} if it
-   * holds an object or a multipart upload (atomic against {@link #insertUpload} as against {@link #putObject}). Atomic against {@link #putObject}: a racing put either lands first (and the delete fails with
-   * CONFLICT) or fails with NOT_FOUND; no object ever outlives its bucket.
+   * holds an object or a multipart upload. Atomic against {@link #putObject} and {@link #insertUpload}: a racing put
+   * or upload either lands first (and the delete fails with CONFLICT) or fails with NOT_FOUND; no object or upload
+   * ever outlives its bucket.
    */
   boolean deleteBucket(String name) throws EnvelopeException;
 
@@ -89,8 +90,10 @@ public interface BucketStore {
 
   /**
    * Up to {@code limit} uploads of a bucket whose keys start with {@code prefix}, ordered by key then upload id,
-   * after ({@code keyMarker}, {@code uploadIdMarker}) (empty strings: from the first). May lag a moment behind
-   * writes on stores whose listings are eventually consistent (DynamoDB).
+   * after ({@code keyMarker}, {@code uploadIdMarker}) as S3 takes them: the uploads of keys after {@code keyMarker}
+   * and, only when {@code uploadIdMarker} is not empty, first those of {@code keyMarker} itself whose ids come after
+   * it (so the last upload of a page, as both markers, gives the next page); empty strings: from the first. May lag
+   * a moment behind writes on stores whose listings are eventually consistent (DynamoDB).
    */
   default List<UploadRecord> listUploads(String bucket, String prefix, String keyMarker, String uploadIdMarker, int limit)
       throws EnvelopeException {

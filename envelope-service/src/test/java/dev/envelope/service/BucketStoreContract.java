@@ -33,6 +33,8 @@ public abstract class BucketStoreContract {
   private static final Instant T0 = Instant.parse("2026-03-04T05:06:07.089Z");
   private static final String FILE = "aaaaaaaaaaaaaaaaaaaaaaaaaa";
   private static final String OTHER_FILE = "bbbbbbbbbbbbbbbbbbbbbbbbbb";
+  private static final String UPLOAD = "uuuuuuuuuuuuuuuuuuuuuuuuuu";
+  private static final String OTHER_UPLOAD = "vvvvvvvvvvvvvvvvvvvvvvvvvv";
   /** Keys in the order of their UTF-8 bytes; Java's String order would put the emoji before U+E000 and U+FFFD. */
   private static final List<String> KEYS_IN_ORDER = List.of("A", "B/x", "a", "a%b", "a/b", "a/c", "a\\b", "a_b", "ab",
       "b", "é", "\uE000", "\uFFFD", "😀");
@@ -186,6 +188,37 @@ public abstract class BucketStoreContract {
 
   @Test
   void racingPutsAndDelete_neverLeaveAnObjectWithoutItsBucket() throws Exception {
+    raceWithDeleteBucket((bucket, i, fileId) -> store.putObject(object(bucket, "k" + i, fileId)),
+        (bucket, i, fileId) -> store.findObject(bucket, "k" + i).isPresent(),
+        bucket -> store.listObjects(bucket, "", "", 10).size());
+  }
+
+  @Test
+  void racingUploadsAndDelete_neverLeaveAnUploadWithoutItsBucket() throws Exception {
+    raceWithDeleteBucket((bucket, i, uploadId) -> {
+      store.insertUpload(upload(uploadId, bucket, "k" + i, T0));
+      return true;
+    },
+        (bucket, i, uploadId) -> store.findUpload(uploadId).isPresent(),
+        bucket -> store.listUploads(bucket, "", "", "", 10).size());
+  }
+
+  /** A write into a bucket, the {@code i}th of a round, with a fresh id; or the consistent read of what it wrote. */
+  private interface BucketWrite<T> {
+    T apply(String bucket, int i, String id) throws EnvelopeException;
+  }
+
+  /** How many things a bucket's listing holds. */
+  private interface BucketCount {
+    int count(String bucket) throws EnvelopeException;
+  }
+
+  /**
+   * Rounds of four writes racing a delete of their bucket: either the bucket stays with every write that landed, or
+   * it goes and none landed.
+   */
+  private void raceWithDeleteBucket(BucketWrite<?> write, BucketWrite<Boolean> found, BucketCount count)
+      throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(5);
     try {
       for (int round = 0; round < 8; round++) {
@@ -194,15 +227,15 @@ public abstract class BucketStoreContract {
         CountDownLatch go = new CountDownLatch(1);
         List<Future<Boolean>> puts = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-          String key = "k" + i;
-          String fileId = String.format("%026d", round * 10 + i);
+          int n = i;
+          String id = String.format("%026d", round * 10 + i);
           Callable<Boolean> put = () -> {
             go.await();
             try {
-              store.putObject(object(bucket, key, fileId));
+              write.apply(bucket, n, id);
               return true;
             } catch (EnvelopeException e) {
-              assertEquals(ErrorCode.NOT_FOUND, e.code(), "a put that loses the race: " + e.getMessage());
+              assertEquals(ErrorCode.NOT_FOUND, e.code(), "a write that loses the race: " + e.getMessage());
               return false;
             }
           };
@@ -219,21 +252,21 @@ public abstract class BucketStoreContract {
         });
         go.countDown();
         int landed = 0;
-        for (Future<Boolean> put : puts) {
-          landed += get(put) ? 1 : 0;
+        for (int i = 0; i < 4; i++) {
+          boolean ok = get(puts.get(i));
+          landed += ok ? 1 : 0;
+          assertEquals(ok, found.apply(bucket, i, String.format("%026d", round * 10 + i)),
+              "what a write answered is what it left");
         }
         boolean deleted = get(delete);
         if (deleted) {
-          assertEquals(0, landed, "a put that succeeded, in a bucket deleted meanwhile");
+          assertEquals(0, landed, "a write that succeeded, in a bucket deleted meanwhile");
           assertEquals(Optional.empty(), store.findBucket(bucket));
-          for (int i = 0; i < 4; i++) {
-            assertEquals(Optional.empty(), store.findObject(bucket, "k" + i), "an object outlived its bucket");
-          }
-          assertEquals(List.of(), store.listObjects(bucket, "", "", 10));
+          assertEquals(0, count.count(bucket), "something outlived its bucket");
         } else {
-          assertTrue(landed > 0, "the delete failed, so a put landed first");
+          assertTrue(landed > 0, "the delete failed, so a write landed first");
           assertTrue(store.findBucket(bucket).isPresent());
-          assertEquals(landed, store.listObjects(bucket, "", "", 10).size());
+          assertEquals(landed, count.count(bucket));
         }
       }
     } finally {
@@ -412,6 +445,362 @@ public abstract class BucketStoreContract {
     assertEquals(Optional.of(replaced), store.findObjectByFile("acme", OTHER_FILE));
     store.deleteObject("photos", "cat.jpg", OTHER_FILE);
     assertEquals(Optional.empty(), store.findObjectByFile("acme", OTHER_FILE));
+  }
+
+  // ---- multipart uploads ----
+
+  @Test
+  void insertedUpload_isFoundFieldForField_andItsWrappedKeyByteForByte() throws EnvelopeException {
+    store.insertBucket(new BucketRecord("photos", "acme", T0));
+    UploadRecord upload = new UploadRecord(UPLOAD, "photos", "2026/big.iso", "acme", "local",
+        WrappedKey.of("root-key-1", 3, secret("upload")), "application/x-iso9660-image",
+        Map.of("owner", "kim", "é", "ü ✓ 😀", "a&b", "x=y%"), Instant.parse("2026-12-31T23:59:59.999Z"));
+    store.insertUpload(upload);
+    UploadRecord found = store.findUpload(UPLOAD).orElseThrow();
+    assertEquals(upload.uploadId(), found.uploadId());
+    assertEquals("photos", found.bucket());
+    assertEquals("2026/big.iso", found.key());
+    assertEquals("acme", found.tenant());
+    assertEquals("local", found.keyService());
+    assertEquals(upload.wrappedKey(), found.wrappedKey());
+    assertArrayEquals(secret("upload"), found.wrappedKey().ciphertext());
+    assertEquals("application/x-iso9660-image", found.contentType());
+    assertEquals(upload.userMetadata(), found.userMetadata());
+    assertEquals(upload.initiatedAt(), found.initiatedAt());
+    assertEquals(List.of(UPLOAD), uploadIds(store.listUploads("photos", "", "", "", 10)));
+    assertEquals(Optional.empty(), store.findUpload(OTHER_UPLOAD));
+  }
+
+  @Test
+  void duplicateUploadId_isAlreadyExists() throws EnvelopeException {
+    store.insertBucket(new BucketRecord("photos", "acme", T0));
+    store.insertUpload(upload(UPLOAD, "photos", "a", T0));
+    EnvelopeException e = assertThrows(EnvelopeException.class,
+        () -> store.insertUpload(upload(UPLOAD, "photos", "b", T0.plusSeconds(1))));
+    assertEquals(ErrorCode.ALREADY_EXISTS, e.code());
+    assertEquals("a", store.findUpload(UPLOAD).orElseThrow().key());
+  }
+
+  @Test
+  void insertUpload_inAMissingBucket_orAnotherTenantsOne_isNotFound() throws EnvelopeException {
+    EnvelopeException missing = assertThrows(EnvelopeException.class,
+        () -> store.insertUpload(upload(UPLOAD, "photos", "a", T0)));
+    assertEquals(ErrorCode.NOT_FOUND, missing.code());
+    store.insertBucket(new BucketRecord("photos", "globex", T0));
+    EnvelopeException others = assertThrows(EnvelopeException.class,
+        () -> store.insertUpload(upload(UPLOAD, "photos", "a", T0)));
+    assertEquals(ErrorCode.NOT_FOUND, others.code(), "an upload of acme never goes in globex's bucket");
+    assertEquals(Optional.empty(), store.findUpload(UPLOAD));
+    assertTrue(store.deleteBucket("photos"), "nothing was left in it");
+  }
+
+  @Test
+  void deleteBucket_holdingAnUpload_isConflict_untilTheUploadIsDeleted() throws EnvelopeException {
+    store.insertBucket(new BucketRecord("photos", "acme", T0));
+    store.insertUpload(upload(UPLOAD, "photos", "big.iso", T0));
+    EnvelopeException e = assertThrows(EnvelopeException.class, () -> store.deleteBucket("photos"));
+    assertEquals(ErrorCode.CONFLICT, e.code());
+    assertTrue(store.findBucket("photos").isPresent());
+    assertTrue(store.findUpload(UPLOAD).isPresent());
+    assertTrue(store.deleteUpload(UPLOAD));
+    assertFalse(store.deleteUpload(UPLOAD), "already gone");
+    assertFalse(store.deleteUpload(OTHER_UPLOAD), "never was");
+    assertEquals(Optional.empty(), store.findUpload(UPLOAD));
+    assertTrue(store.deleteBucket("photos"), "empty again");
+  }
+
+  @Test
+  void listUploads_isByKeyInUtf8ByteOrderThenUploadId_withPrefixAndMarkers() throws EnvelopeException {
+    store.insertBucket(new BucketRecord("photos", "acme", T0));
+    store.insertBucket(new BucketRecord("photos2", "acme", T0));
+    List<String[]> inOrder = List.of(new String[] {"a", id('c')}, new String[] {"a", id('d')},
+        new String[] {"a/b", id('a')}, new String[] {"b", id('b')}, new String[] {"\uFFFD", id('e')},
+        new String[] {"😀", id('f')});
+    List<String[]> shuffled = new ArrayList<>(inOrder);
+    java.util.Collections.shuffle(shuffled, new java.util.Random(3));
+    for (String[] u : shuffled) {
+      store.insertUpload(upload(u[1], "photos", u[0], T0));
+    }
+    store.insertUpload(upload(id('g'), "photos2", "a", T0));
+    List<String> all = inOrder.stream().map(u -> u[0] + " " + u[1]).toList();
+    assertEquals(all, keyAndId(store.listUploads("photos", "", "", "", 100)));
+    assertEquals(all.subList(0, 3), keyAndId(store.listUploads("photos", "a", "", "", 100)));
+    assertEquals(all.subList(2, 3), keyAndId(store.listUploads("photos", "a/", "", "", 100)));
+    assertEquals(List.of(), keyAndId(store.listUploads("photos", "%", "", "", 100)));
+    assertEquals(all.subList(2, 6), keyAndId(store.listUploads("photos", "", "a", "", 100)),
+        "a key marker alone: the keys after it");
+    assertEquals(all.subList(1, 6), keyAndId(store.listUploads("photos", "", "a", id('c'), 100)),
+        "with an upload id marker: the uploads of that key after it, then the keys after it");
+    assertEquals(all.subList(3, 6), keyAndId(store.listUploads("photos", "", "a0", "", 100)), "a0 is no key");
+    assertEquals(all.subList(5, 6), keyAndId(store.listUploads("photos", "", "\uFFFD", "", 100)));
+    assertEquals(all.subList(1, 3), keyAndId(store.listUploads("photos", "a", "a", id('c'), 100)));
+    List<String> paged = new ArrayList<>();
+    String keyMarker = "";
+    String idMarker = "";
+    while (true) {
+      List<UploadRecord> page = store.listUploads("photos", "", keyMarker, idMarker, 2);
+      if (page.isEmpty()) {
+        break;
+      }
+      assertTrue(page.size() <= 2);
+      paged.addAll(keyAndId(page));
+      keyMarker = page.get(page.size() - 1).key();
+      idMarker = page.get(page.size() - 1).uploadId();
+    }
+    assertEquals(all, paged);
+    assertEquals(List.of("a " + id('g')), keyAndId(store.listUploads("photos2", "", "", "", 100)));
+    assertEquals(List.of(), store.listUploads("nosuchbucket", "", "", "", 100));
+  }
+
+  @Test
+  void listUploadsStartedBefore_isEveryBucketsOlderOnes_uptoTheLimit() throws EnvelopeException {
+    store.insertBucket(new BucketRecord("photos", "acme", T0));
+    store.insertBucket(new BucketRecord("logs", "acme", T0));
+    store.insertUpload(upload(id('a'), "photos", "k", T0));
+    store.insertUpload(upload(id('b'), "logs", "k", T0.plusSeconds(1)));
+    store.insertUpload(upload(id('c'), "photos", "k", T0.plusSeconds(2)));
+    store.insertUpload(upload(id('d'), "logs", "k", T0.plusSeconds(3)));
+    assertEquals(java.util.Set.of(id('a'), id('b')),
+        java.util.Set.copyOf(uploadIds(store.listUploadsStartedBefore(T0.plusSeconds(2), 10))));
+    List<UploadRecord> one = store.listUploadsStartedBefore(T0.plusSeconds(2), 1);
+    assertEquals(1, one.size());
+    assertTrue(java.util.Set.of(id('a'), id('b')).contains(one.get(0).uploadId()));
+    assertEquals(List.of(), store.listUploadsStartedBefore(T0, 10));
+    assertEquals(4, store.listUploadsStartedBefore(T0.plusSeconds(60), 10).size());
+  }
+
+  @Test
+  void putPart_storesOrReplaces_returningThePartItReplaced() throws EnvelopeException {
+    startUpload();
+    PartRecord first = part(UPLOAD, 1, 5 << 20);
+    PartRecord second = part(UPLOAD, 2, 7);
+    PartRecord again = part(UPLOAD, 1, 9);
+    assertEquals(Optional.empty(), store.putPart(first));
+    assertEquals(Optional.empty(), store.putPart(second));
+    assertEquals(Optional.of(first), store.findPart(UPLOAD, 1));
+    assertEquals(Optional.of(first), store.putPart(again));
+    assertEquals(Optional.of(again), store.findPart(UPLOAD, 1));
+    assertEquals(Optional.of(second), store.findPart(UPLOAD, 2));
+    assertEquals(Optional.empty(), store.findPart(UPLOAD, 3));
+    assertEquals(Optional.empty(), store.findPart(OTHER_UPLOAD, 1));
+    assertEquals(List.of(again, second), store.listParts(UPLOAD, 0, 100));
+  }
+
+  @Test
+  void putPart_ofAMissingOrDeletedUpload_isNotFound_andStoresNothing() throws EnvelopeException {
+    EnvelopeException never = assertThrows(EnvelopeException.class, () -> store.putPart(part(UPLOAD, 1, 3)));
+    assertEquals(ErrorCode.NOT_FOUND, never.code());
+    startUpload();
+    PartRecord kept = part(UPLOAD, 1, 3);
+    store.putPart(kept);
+    assertTrue(store.deleteUpload(UPLOAD));
+    EnvelopeException gone = assertThrows(EnvelopeException.class, () -> store.putPart(part(UPLOAD, 1, 4)));
+    assertEquals(ErrorCode.NOT_FOUND, gone.code());
+    EnvelopeException goneNew = assertThrows(EnvelopeException.class, () -> store.putPart(part(UPLOAD, 2, 4)));
+    assertEquals(ErrorCode.NOT_FOUND, goneNew.code());
+    assertEquals(Optional.of(kept), store.findPart(UPLOAD, 1), "the parts stay, unchanged: they are the file's");
+    assertEquals(Optional.empty(), store.findPart(UPLOAD, 2));
+    assertEquals(List.of(kept), store.listParts(UPLOAD, 0, 100));
+  }
+
+  @Test
+  void listParts_isInNumberOrder_andPages() throws EnvelopeException {
+    startUpload();
+    store.insertUpload(upload(OTHER_UPLOAD, "photos", "other", T0));
+    List<Integer> numbers = new ArrayList<>(List.of(1, 2, 3, 9, 10, 11, 100, 1000, 9999, 10000));
+    java.util.Collections.shuffle(numbers, new java.util.Random(5));
+    for (int n : numbers) {
+      store.putPart(part(UPLOAD, n, n));
+    }
+    store.putPart(part(OTHER_UPLOAD, 5, 5));
+    List<Integer> sorted = numbers.stream().sorted().toList();
+    assertEquals(sorted, partNumbers(store.listParts(UPLOAD, 0, 100)));
+    assertEquals(sorted.subList(3, 10), partNumbers(store.listParts(UPLOAD, 3, 100)));
+    assertEquals(sorted.subList(4, 10), partNumbers(store.listParts(UPLOAD, 9, 100)));
+    assertEquals(sorted.subList(0, 3), partNumbers(store.listParts(UPLOAD, 0, 3)));
+    assertEquals(List.of(), store.listParts(UPLOAD, 10000, 100));
+    List<Integer> paged = new ArrayList<>();
+    int after = 0;
+    while (true) {
+      List<PartRecord> page = store.listParts(UPLOAD, after, 3);
+      if (page.isEmpty()) {
+        break;
+      }
+      assertTrue(page.size() <= 3);
+      paged.addAll(partNumbers(page));
+      after = page.get(page.size() - 1).partNumber();
+    }
+    assertEquals(sorted, paged);
+    assertEquals(List.of(5), partNumbers(store.listParts(OTHER_UPLOAD, 0, 100)));
+    assertEquals(List.of(), store.listParts(id('z'), 0, 100));
+    assertEquals(List.of(), store.listParts(UPLOAD, 0, 0));
+  }
+
+  @Test
+  void deletePart_isConditionalOnItsBlob() throws EnvelopeException {
+    startUpload();
+    PartRecord first = part(UPLOAD, 4, 1);
+    PartRecord replaced = part(UPLOAD, 4, 2);
+    store.putPart(first);
+    store.putPart(replaced);
+    assertFalse(store.deletePart(UPLOAD, 4, first.blobId()), "replaced meanwhile");
+    assertEquals(Optional.of(replaced), store.findPart(UPLOAD, 4));
+    assertFalse(store.deletePart(UPLOAD, 5, replaced.blobId()), "another number");
+    assertTrue(store.deletePart(UPLOAD, 4, replaced.blobId()));
+    assertEquals(Optional.empty(), store.findPart(UPLOAD, 4));
+    assertFalse(store.deletePart(UPLOAD, 4, replaced.blobId()), "gone");
+    store.deleteUpload(UPLOAD);
+    store.insertUpload(upload(OTHER_UPLOAD, "photos", "k", T0));
+    PartRecord late = part(OTHER_UPLOAD, 1, 1);
+    store.putPart(late);
+    store.deleteUpload(OTHER_UPLOAD);
+    assertTrue(store.deletePart(OTHER_UPLOAD, 1, late.blobId()), "a part outlives its upload until deleted");
+  }
+
+  @Test
+  void racingPutParts_loseNoBlob_eachReplacedOneIsReturnedOnce() throws Exception {
+    startUpload();
+    int threads = 4;
+    int parts = 30;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<List<String>>> tasks = new ArrayList<>();
+      List<java.util.Set<String>> written = new ArrayList<>();
+      for (int n = 0; n <= parts; n++) {
+        written.add(java.util.concurrent.ConcurrentHashMap.newKeySet());
+      }
+      for (int t = 0; t < threads; t++) {
+        tasks.add(pool.submit(() -> {
+          go.await();
+          List<String> replaced = new ArrayList<>();
+          for (int n = 1; n <= parts; n++) {
+            PartRecord p = part(UPLOAD, n, n);
+            written.get(n).add(p.blobId());
+            store.putPart(p).ifPresent(old -> replaced.add(old.blobId()));
+          }
+          return replaced;
+        }));
+      }
+      go.countDown();
+      List<String> replaced = new ArrayList<>();
+      for (Future<List<String>> task : tasks) {
+        replaced.addAll(get(task));
+      }
+      assertEquals(java.util.Set.copyOf(replaced).size(), replaced.size(), "a part replaced twice");
+      for (int n = 1; n <= parts; n++) {
+        String kept = store.findPart(UPLOAD, n).orElseThrow().blobId();
+        java.util.Set<String> accounted = new java.util.HashSet<>();
+        accounted.add(kept);
+        for (String blob : replaced) {
+          if (written.get(n).contains(blob)) {
+            accounted.add(blob);
+          }
+        }
+        assertEquals(written.get(n), accounted, "every blob of part " + n + " is kept or returned as replaced");
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void objectWithParts_roundTrips_allTenThousand_andSparse() throws EnvelopeException {
+    store.insertBucket(new BucketRecord("photos", "acme", T0));
+    List<Integer> all = java.util.stream.IntStream.rangeClosed(1, PartRecord.MAX_PARTS).boxed().toList();
+    ObjectRecord big = withParts(object("photos", "big", FILE), all);
+    ObjectRecord sparse = withParts(object("photos", "sparse", OTHER_FILE), List.of(1, 3, 7));
+    assertEquals(Optional.empty(), store.putObject(big));
+    store.putObject(sparse);
+    assertEquals(Optional.of(big), store.findObject("photos", "big"));
+    assertEquals(all, store.findObject("photos", "big").orElseThrow().parts());
+    assertEquals(Optional.of(sparse), store.findObject("photos", "sparse"));
+    assertEquals(Optional.of(big), store.findObjectByFile("acme", FILE));
+    assertEquals(Optional.of(sparse), store.findObjectByFile("acme", OTHER_FILE));
+    assertEquals(List.of(big, sparse), store.listObjects("photos", "", "", 10));
+    ObjectRecord plain = object("photos", "big", "cccccccccccccccccccccccccc");
+    assertEquals(Optional.of(big), store.putObject(plain), "returned whole when replaced");
+    assertEquals(List.of(), store.findObject("photos", "big").orElseThrow().parts());
+  }
+
+  @Test
+  void objectWithTheLongestPartList_fits() throws EnvelopeException {
+    store.insertBucket(new BucketRecord("photos", "acme", T0));
+    // Every other number: 5,000 runs of one, the longest encoding of any part list.
+    List<Integer> odd = java.util.stream.IntStream.rangeClosed(1, PartRecord.MAX_PARTS).filter(n -> n % 2 == 1)
+        .boxed().toList();
+    String key = "é".repeat(511) + "/z";
+    ObjectRecord longest = new ObjectRecord("photos", key, "acme", FILE, 5L << 40,
+        "0123456789abcdef0123456789abcdef-5000", "application/octet-stream", bigMetadata(), T0, odd);
+    store.putObject(longest);
+    assertEquals(Optional.of(longest), store.findObject("photos", key));
+    assertEquals(Optional.of(longest), store.findObjectByFile("acme", FILE));
+  }
+
+  @Test
+  void theParts_outliveTheUpload_asTheCompletedFilesContent() throws EnvelopeException {
+    startUpload();
+    PartRecord one = part(UPLOAD, 1, 5 << 20);
+    PartRecord three = part(UPLOAD, 3, 1);
+    store.putPart(one);
+    store.putPart(three);
+    UploadRecord upload = store.findUpload(UPLOAD).orElseThrow();
+    assertTrue(store.deleteUpload(UPLOAD));
+    ObjectRecord completed = new ObjectRecord("photos", upload.key(), "acme", UPLOAD, one.size() + three.size(),
+        "0123456789abcdef0123456789abcdef-2", upload.contentType(), upload.userMetadata(), T0, List.of(1, 3));
+    store.putObject(completed);
+    ObjectRecord found = store.findObjectByFile("acme", UPLOAD).orElseThrow();
+    assertEquals(List.of(one, three), List.of(store.findPart(UPLOAD, found.parts().get(0)).orElseThrow(),
+        store.findPart(UPLOAD, found.parts().get(1)).orElseThrow()));
+    assertEquals(List.of(one, three), store.listParts(UPLOAD, 0, 100));
+  }
+
+  private void startUpload() throws EnvelopeException {
+    store.insertBucket(new BucketRecord("photos", "acme", T0));
+    store.insertUpload(upload(UPLOAD, "photos", "big.iso", T0));
+  }
+
+  /** An upload of tenant acme. */
+  protected static UploadRecord upload(String uploadId, String bucket, String key, Instant at) {
+    return new UploadRecord(uploadId, bucket, key, "acme", "local", WrappedKey.of("root-key-1", 3, secret(uploadId)),
+        "application/octet-stream", Map.of("origin", "test"), at);
+  }
+
+  /** A part with a fresh blob id, stored at {@link #T0}. */
+  protected static PartRecord part(String uploadId, int number, long size) {
+    return new PartRecord(uploadId, number, PartRecord.blobIdOf(uploadId, number), size,
+        String.format("%032x", size), T0.plusMillis(number));
+  }
+
+  private static ObjectRecord withParts(ObjectRecord o, List<Integer> parts) {
+    return new ObjectRecord(o.bucket(), o.key(), o.tenant(), o.fileId(), o.size(), o.etag(), o.contentType(),
+        o.userMetadata(), o.lastModified(), parts);
+  }
+
+  /** User metadata of about 2 KB, S3's limit. */
+  private static Map<String, String> bigMetadata() {
+    Map<String, String> metadata = new java.util.TreeMap<>();
+    for (int i = 0; i < 20; i++) {
+      metadata.put("m" + i, "v".repeat(95));
+    }
+    return metadata;
+  }
+
+  /** A well-formed upload id of one letter repeated. */
+  private static String id(char c) {
+    return String.valueOf(c).repeat(26);
+  }
+
+  private static List<String> uploadIds(List<UploadRecord> uploads) {
+    return uploads.stream().map(UploadRecord::uploadId).toList();
+  }
+
+  private static List<String> keyAndId(List<UploadRecord> uploads) {
+    return uploads.stream().map(u -> u.key() + " " + u.uploadId()).toList();
+  }
+
+  private static List<Integer> partNumbers(List<PartRecord> parts) {
+    return parts.stream().map(PartRecord::partNumber).toList();
   }
 
   // ---- helpers ----

@@ -4,8 +4,10 @@ import dev.envelope.core.WrappedKey;
 import dev.envelope.service.BucketRecord;
 import dev.envelope.service.ObjectKeys;
 import dev.envelope.service.ObjectRecord;
+import dev.envelope.service.PartRecord;
 import dev.envelope.service.Role;
 import dev.envelope.service.S3CredentialRecord;
+import dev.envelope.service.UploadRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,7 +28,10 @@ final class SqliteBucketRows {
   private static final String CREDENTIAL_COLUMNS = "access_key_id, tenant, role, name, key_service, root_key_id, "
       + "root_key_version, sealed_secret, created_at, revoked_at";
   private static final String OBJECT_COLUMNS = "bucket, object_key, tenant, file_id, size, etag, content_type, "
-      + "user_metadata, last_modified";
+      + "user_metadata, last_modified, parts";
+  private static final String UPLOAD_COLUMNS = "upload_id, bucket, object_key, tenant, key_service, root_key_id, "
+      + "root_key_version, wrapped_key, content_type, user_metadata, initiated_at";
+  private static final String PART_COLUMNS = "upload_id, part_number, blob_id, size, etag, last_modified";
 
   private SqliteBucketRows() {}
 
@@ -132,10 +137,10 @@ final class SqliteBucketRows {
   static Optional<ObjectRecord> putObject(Connection c, ObjectRecord o) throws SQLException {
     Optional<ObjectRecord> old = findObject(c, o.bucket(), o.key());
     try (PreparedStatement s = c.prepareStatement("INSERT INTO objects (" + OBJECT_COLUMNS + ")"
-        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bucket, object_key) DO UPDATE SET tenant = excluded.tenant,"
-        + " file_id = excluded.file_id, size = excluded.size, etag = excluded.etag,"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bucket, object_key) DO UPDATE SET"
+        + " tenant = excluded.tenant, file_id = excluded.file_id, size = excluded.size, etag = excluded.etag,"
         + " content_type = excluded.content_type, user_metadata = excluded.user_metadata,"
-        + " last_modified = excluded.last_modified")) {
+        + " last_modified = excluded.last_modified, parts = excluded.parts")) {
       s.setString(1, o.bucket());
       s.setString(2, o.key());
       s.setString(3, o.tenant());
@@ -145,6 +150,7 @@ final class SqliteBucketRows {
       s.setString(7, o.contentType());
       s.setString(8, ObjectRecord.encodeMetadata(o.userMetadata()));
       s.setLong(9, o.lastModified().toEpochMilli());
+      s.setString(10, ObjectRecord.encodeParts(o.parts()));
       s.executeUpdate();
     }
     return old;
@@ -176,17 +182,137 @@ final class SqliteBucketRows {
 
   private static List<ObjectRecord> objects(Connection c, String where, List<String> args, int limit)
       throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT " + OBJECT_COLUMNS + " FROM objects " + where + " LIMIT ?")) {
+    return select(c, "SELECT " + OBJECT_COLUMNS + " FROM objects " + where, args, limit,
+        rows -> new ObjectRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4),
+            rows.getLong(5), rows.getString(6), rows.getString(7), ObjectRecord.decodeMetadata(rows.getString(8)),
+            Instant.ofEpochMilli(rows.getLong(9)), ObjectRecord.decodeParts(rows.getString(10))));
+  }
+
+  static int insertUpload(Connection c, UploadRecord u) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(
+        "INSERT INTO uploads (" + UPLOAD_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      s.setString(1, u.uploadId());
+      s.setString(2, u.bucket());
+      s.setString(3, u.key());
+      s.setString(4, u.tenant());
+      s.setString(5, u.keyService());
+      s.setString(6, u.wrappedKey().rootKeyId());
+      s.setInt(7, u.wrappedKey().rootKeyVersion());
+      s.setBytes(8, u.wrappedKey().ciphertext());
+      s.setString(9, u.contentType());
+      s.setString(10, ObjectRecord.encodeMetadata(u.userMetadata()));
+      s.setLong(11, u.initiatedAt().toEpochMilli());
+      return s.executeUpdate();
+    }
+  }
+
+  static Optional<UploadRecord> findUpload(Connection c, String uploadId) throws SQLException {
+    return first(uploads(c, "WHERE upload_id = ?", List.of(uploadId), 1));
+  }
+
+  /**
+   * A page of a bucket's uploads by key, then upload id, after the markers as S3 takes them: the keys after {@code
+   * keyMarker}, and when {@code uploadIdMarker} is not empty, first the uploads of {@code keyMarker} itself whose ids
+   * come after it. The prefix is a key range, as in {@link #listObjects}.
+   */
+  static List<UploadRecord> listUploads(Connection c, String bucket, String prefix, String keyMarker,
+      String uploadIdMarker, int limit) throws SQLException {
+    Optional<String> end = ObjectKeys.prefixEnd(prefix);
+    List<String> args = new ArrayList<>(List.of(bucket, prefix));
+    end.ifPresent(args::add);
+    args.add(keyMarker);
+    String after = "object_key > ?";
+    if (!uploadIdMarker.isEmpty()) {
+      after = "(object_key > ? OR (object_key = ? AND upload_id > ?))";
+      args.addAll(List.of(keyMarker, uploadIdMarker));
+    }
+    return uploads(c, "WHERE bucket = ? AND object_key >= ?" + (end.isPresent() ? " AND object_key < ?" : "")
+        + " AND " + after + " ORDER BY object_key, upload_id", args, limit);
+  }
+
+  static List<UploadRecord> listUploadsStartedBefore(Connection c, Instant before, int limit) throws SQLException {
+    return uploads(c, "WHERE initiated_at < ?", List.of(before.toEpochMilli()), limit);
+  }
+
+  static boolean deleteUpload(Connection c, String uploadId) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("DELETE FROM uploads WHERE upload_id = ?")) {
+      s.setString(1, uploadId);
+      return s.executeUpdate() > 0;
+    }
+  }
+
+  /**
+   * Reads the part there now, then upserts it only while its upload's row exists (one statement). Returns the part
+   * replaced, or null (not an empty Optional) if the upload is gone and nothing was written.
+   */
+  static Optional<PartRecord> putPart(Connection c, PartRecord p) throws SQLException {
+    Optional<PartRecord> old = findPart(c, p.uploadId(), p.partNumber());
+    try (PreparedStatement s = c.prepareStatement("INSERT INTO parts (" + PART_COLUMNS + ")"
+        + " SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM uploads WHERE upload_id = ?)"
+        + " ON CONFLICT (upload_id, part_number) DO UPDATE SET blob_id = excluded.blob_id, size = excluded.size,"
+        + " etag = excluded.etag, last_modified = excluded.last_modified")) {
+      s.setString(1, p.uploadId());
+      s.setInt(2, p.partNumber());
+      s.setString(3, p.blobId());
+      s.setLong(4, p.size());
+      s.setString(5, p.etag());
+      s.setLong(6, p.lastModified().toEpochMilli());
+      s.setString(7, p.uploadId());
+      return s.executeUpdate() > 0 ? old : null;
+    }
+  }
+
+  static Optional<PartRecord> findPart(Connection c, String uploadId, int partNumber) throws SQLException {
+    return first(parts(c, "WHERE upload_id = ? AND part_number = ?", List.of(uploadId, partNumber), 1));
+  }
+
+  static List<PartRecord> listParts(Connection c, String uploadId, int afterPartNumber, int limit)
+      throws SQLException {
+    return parts(c, "WHERE upload_id = ? AND part_number > ? ORDER BY part_number", List.of(uploadId,
+        afterPartNumber), limit);
+  }
+
+  static boolean deletePart(Connection c, String uploadId, int partNumber, String blobId) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(
+        "DELETE FROM parts WHERE upload_id = ? AND part_number = ? AND blob_id = ?")) {
+      s.setString(1, uploadId);
+      s.setInt(2, partNumber);
+      s.setString(3, blobId);
+      return s.executeUpdate() > 0;
+    }
+  }
+
+  private static List<UploadRecord> uploads(Connection c, String where, List<?> args, int limit)
+      throws SQLException {
+    return select(c, "SELECT " + UPLOAD_COLUMNS + " FROM uploads " + where, args, limit,
+        rows -> new UploadRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4),
+            rows.getString(5), WrappedKey.of(rows.getString(6), rows.getInt(7), rows.getBytes(8)), rows.getString(9),
+            ObjectRecord.decodeMetadata(rows.getString(10)), Instant.ofEpochMilli(rows.getLong(11))));
+  }
+
+  private static List<PartRecord> parts(Connection c, String where, List<?> args, int limit) throws SQLException {
+    return select(c, "SELECT " + PART_COLUMNS + " FROM parts " + where, args, limit,
+        rows -> new PartRecord(rows.getString(1), rows.getInt(2), rows.getString(3), rows.getLong(4),
+            rows.getString(5), Instant.ofEpochMilli(rows.getLong(6))));
+  }
+
+  /** One row of a result, as a record. */
+  private interface Row<T> {
+    T of(ResultSet rows) throws SQLException;
+  }
+
+  /** Up to {@code limit} rows of {@code sql} with {@code args} (strings, integers or longs) bound in order. */
+  private static <T> List<T> select(Connection c, String sql, List<?> args, int limit, Row<T> row)
+      throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(sql + " LIMIT ?")) {
       for (int i = 0; i < args.size(); i++) {
-        s.setString(i + 1, args.get(i));
+        s.setObject(i + 1, args.get(i));
       }
       s.setInt(args.size() + 1, limit);
-      List<ObjectRecord> found = new ArrayList<>();
+      List<T> found = new ArrayList<>();
       try (ResultSet rows = s.executeQuery()) {
         while (rows.next()) {
-          found.add(new ObjectRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4),
-              rows.getLong(5), rows.getString(6), rows.getString(7), ObjectRecord.decodeMetadata(rows.getString(8)),
-              Instant.ofEpochMilli(rows.getLong(9))));
+          found.add(row.of(rows));
         }
       }
       return found;

@@ -12,12 +12,14 @@ import dev.envelope.service.LinkStore;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.ObjectRecord;
 import dev.envelope.service.PageCursor;
+import dev.envelope.service.PartRecord;
 import dev.envelope.service.Role;
 import dev.envelope.service.S3CredentialRecord;
 import dev.envelope.service.TenantRecord;
 import dev.envelope.service.TenantStore;
 import dev.envelope.service.TokenRecord;
 import dev.envelope.service.TokenStore;
+import dev.envelope.service.UploadRecord;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -36,8 +38,8 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * File rows, tokens, tenant records, share links and the S3 API's credentials, buckets and objects ({@link
- * SqliteBucketRows}) in one SQLite file ({@code $ENVELOPE_HOME/envelope.db}, 0600), in WAL mode with
+ * File rows, tokens, tenant records, share links and the S3 API's credentials, buckets, objects, multipart uploads
+ * and parts ({@link SqliteBucketRows}) in one SQLite file ({@code $ENVELOPE_HOME/envelope.db}, 0600), in WAL mode with
  * {@code synchronous=FULL}: a row is on disk when {@link #insert} returns, and survives {@code kill -9} and a
  * power cut. Writes go through one connection on one thread that commits them in groups ({@link
  * SqliteWriter}); reads run in parallel on a few more connections ({@link SqliteReaders}). The schema is
@@ -533,12 +535,15 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
     return read(c -> SqliteBucketRows.buckets(c, null, tenant));
   }
 
-  /** One DELETE: the objects' foreign key fails it while the bucket holds one, in the same transaction as any put. */
+  /**
+   * One DELETE: the objects' and the uploads' foreign keys fail it while the bucket holds either, in the same
+   * transaction as any put or upload.
+   */
   @Override
   public boolean deleteBucket(String name) throws EnvelopeException {
     return writeOr(c -> SqliteBucketRows.deleteBucket(c, name), e -> refusedBy(e,
         SQLiteErrorCode.SQLITE_CONSTRAINT_FOREIGNKEY, ErrorCode.CONFLICT,
-        "bucket " + name + " is not empty: delete its objects first"));
+        "bucket " + name + " is not empty: delete its objects and abort its multipart uploads first"));
   }
 
   @Override
@@ -570,6 +575,70 @@ public final class SqliteMetadataStore implements MetadataStore, TokenStore, Ten
   @Override
   public Optional<ObjectRecord> findObjectByFile(String tenant, String fileId) throws EnvelopeException {
     return read(c -> SqliteBucketRows.findObjectByFile(c, tenant, fileId));
+  }
+
+  /** One INSERT: the foreign key fails it when the bucket is missing or another tenant's. */
+  @Override
+  public void insertUpload(UploadRecord upload) throws EnvelopeException {
+    writeOr(c -> SqliteBucketRows.insertUpload(c, upload), e -> e.getResultCode()
+        == SQLiteErrorCode.SQLITE_CONSTRAINT_FOREIGNKEY ? new EnvelopeException(ErrorCode.NOT_FOUND,
+        "there is no bucket " + upload.bucket(), e) : refusedBy(e, SQLiteErrorCode.SQLITE_CONSTRAINT_PRIMARYKEY,
+        ErrorCode.ALREADY_EXISTS, "an upload with id " + upload.uploadId() + " already exists"));
+  }
+
+  @Override
+  public Optional<UploadRecord> findUpload(String uploadId) throws EnvelopeException {
+    return read(c -> SqliteBucketRows.findUpload(c, uploadId));
+  }
+
+  @Override
+  public List<UploadRecord> listUploads(String bucket, String prefix, String keyMarker, String uploadIdMarker,
+      int limit) throws EnvelopeException {
+    if (limit < 1) {
+      return List.of();
+    }
+    return read(c -> SqliteBucketRows.listUploads(c, bucket, prefix, keyMarker, uploadIdMarker, limit));
+  }
+
+  @Override
+  public List<UploadRecord> listUploadsStartedBefore(Instant before, int limit) throws EnvelopeException {
+    if (limit < 1) {
+      return List.of();
+    }
+    return read(c -> SqliteBucketRows.listUploadsStartedBefore(c, before, limit));
+  }
+
+  @Override
+  public boolean deleteUpload(String uploadId) throws EnvelopeException {
+    return write(null, c -> SqliteBucketRows.deleteUpload(c, uploadId));
+  }
+
+  /** The writer's thread reads the part and writes it, so nothing comes between; the upload's row is checked too. */
+  @Override
+  public Optional<PartRecord> putPart(PartRecord part) throws EnvelopeException {
+    Optional<PartRecord> replaced = write(null, c -> SqliteBucketRows.putPart(c, part));
+    if (replaced == null) {
+      throw new EnvelopeException(ErrorCode.NOT_FOUND, "there is no upload " + part.uploadId());
+    }
+    return replaced;
+  }
+
+  @Override
+  public Optional<PartRecord> findPart(String uploadId, int partNumber) throws EnvelopeException {
+    return read(c -> SqliteBucketRows.findPart(c, uploadId, partNumber));
+  }
+
+  @Override
+  public List<PartRecord> listParts(String uploadId, int afterPartNumber, int limit) throws EnvelopeException {
+    if (limit < 1) {
+      return List.of();
+    }
+    return read(c -> SqliteBucketRows.listParts(c, uploadId, afterPartNumber, limit));
+  }
+
+  @Override
+  public boolean deletePart(String uploadId, int partNumber, String blobId) throws EnvelopeException {
+    return write(null, c -> SqliteBucketRows.deletePart(c, uploadId, partNumber, blobId));
   }
 
   @Override

@@ -98,9 +98,11 @@ final class SqliteSchema {
       List.of(
           "ALTER TABLE files ADD COLUMN sha256 TEXT",
           "ALTER TABLE tenants ADD COLUMN quota_bytes INTEGER CHECK (quota_bytes >= 0)"),
-      // 7: the S3 API's credentials (the secret sealed by the key service), buckets and object index. An object's
-      // (bucket, tenant) is a foreign key: a put into a missing (or another tenant's) bucket fails, and so does
-      // deleting a bucket that holds an object, each in its own statement, so the two cannot interleave. Keys
+      // 7: the S3 API's credentials (the secret sealed by the key service), buckets, object index, multipart uploads
+      // and their parts. An object's (bucket, tenant) is a foreign key, and so is an upload's: a put or an upload
+      // into a missing (or another tenant's) bucket fails, and so does deleting a bucket that holds either, each in
+      // its own statement, so they cannot interleave. A part has no key to its upload: it outlives it, as the
+      // completed file's content (an object's parts column lists its part numbers, ObjectRecord.encodeParts). Keys
       // compare as BINARY: memcmp of their UTF-8, S3's order.
       List.of(
           """
@@ -136,10 +138,38 @@ final class SqliteSchema {
             content_type  TEXT    NOT NULL,
             user_metadata TEXT    NOT NULL,
             last_modified INTEGER NOT NULL,
+            parts         TEXT    NOT NULL,
             PRIMARY KEY (bucket, object_key),
             FOREIGN KEY (bucket, tenant) REFERENCES buckets (name, tenant)
           ) STRICT, WITHOUT ROWID""",
-          "CREATE INDEX objects_by_file ON objects (tenant, file_id)"));
+          "CREATE INDEX objects_by_file ON objects (tenant, file_id)",
+          """
+          CREATE TABLE uploads (
+            upload_id        TEXT    NOT NULL PRIMARY KEY,
+            bucket           TEXT    NOT NULL,
+            object_key       TEXT    NOT NULL COLLATE BINARY,
+            tenant           TEXT    NOT NULL,
+            key_service      TEXT    NOT NULL,
+            root_key_id      TEXT    NOT NULL,
+            root_key_version INTEGER NOT NULL,
+            wrapped_key      BLOB    NOT NULL,
+            content_type     TEXT    NOT NULL,
+            user_metadata    TEXT    NOT NULL,
+            initiated_at     INTEGER NOT NULL,
+            FOREIGN KEY (bucket, tenant) REFERENCES buckets (name, tenant)
+          ) STRICT""",
+          "CREATE INDEX uploads_by_key ON uploads (bucket, object_key, upload_id)",
+          "CREATE INDEX uploads_by_age ON uploads (initiated_at)",
+          """
+          CREATE TABLE parts (
+            upload_id     TEXT    NOT NULL,
+            part_number   INTEGER NOT NULL CHECK (part_number BETWEEN 1 AND 10000),
+            blob_id       TEXT    NOT NULL,
+            size          INTEGER NOT NULL CHECK (size >= 0),
+            etag          TEXT    NOT NULL,
+            last_modified INTEGER NOT NULL,
+            PRIMARY KEY (upload_id, part_number)
+          ) STRICT, WITHOUT ROWID"""));
 
   private SqliteSchema() {}
 
