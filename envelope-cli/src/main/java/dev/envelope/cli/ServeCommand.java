@@ -133,7 +133,7 @@ final class ServeCommand implements Callable<Integer> {
     Clock clock = Clock.systemUTC();
     return new EnvelopeServer.S3Settings(settings.http().s3Port(), settings.http().s3Region(),
         settings.http().s3Domain(), new dev.envelope.service.S3Objects(files, buckets, clock),
-        new dev.envelope.service.S3Credentials(files, buckets, clock));
+        new dev.envelope.service.S3Credentials(files, buckets, clock), settings.http().s3UploadExpiry());
   }
 
   /**

@@ -58,6 +58,7 @@ public final class EnvelopeServer implements AutoCloseable {
   /** The S3 API's listener; null when it is off. */
   private final Javalin s3App;
   private final HttpGuards.Listener s3Listener;
+  private final S3Settings s3;
   private ScheduledExecutorService sweeper;
 
   private EnvelopeServer(Builder b) {
@@ -113,6 +114,7 @@ public final class EnvelopeServer implements AutoCloseable {
       });
       this.metricsListener = metricsMade[0];
     }
+    this.s3 = b.s3;
     if (b.s3 == null) {
       this.s3App = null;
       this.s3Listener = null;
@@ -152,8 +154,17 @@ public final class EnvelopeServer implements AutoCloseable {
    * requests (null: path-style only).
    */
   public record S3Settings(int port, String region, String domain, dev.envelope.service.S3Objects objects,
-      dev.envelope.service.S3Credentials credentials) {
+      dev.envelope.service.S3Credentials credentials, Duration uploadExpiry) {
+    /** With incomplete uploads expiring after {@link #DEFAULT_UPLOAD_EXPIRY}. */
+    public S3Settings(int port, String region, String domain, dev.envelope.service.S3Objects objects,
+        dev.envelope.service.S3Credentials credentials) {
+      this(port, region, domain, objects, credentials, DEFAULT_UPLOAD_EXPIRY);
+    }
+
+    public static final Duration DEFAULT_UPLOAD_EXPIRY = Duration.ofDays(7);
+
     public S3Settings {
+      Objects.requireNonNull(uploadExpiry, "uploadExpiry");
       Objects.requireNonNull(region, "region");
       Objects.requireNonNull(objects, "objects");
       Objects.requireNonNull(credentials, "credentials");
@@ -270,6 +281,16 @@ public final class EnvelopeServer implements AutoCloseable {
   }
 
   private void sweep() {
+    if (s3 != null) {
+      try {
+        int expired = s3.objects().expireUploads(s3.uploadExpiry());
+        if (expired > 0) {
+          LOG.info("expired {} incomplete S3 multipart upload(s)", expired);
+        }
+      } catch (Exception e) {
+        LOG.warn("expiring S3 multipart uploads failed: {}", e.getMessage());
+      }
+    }
     try {
       int removed = files.sweepOrphans(orphanGrace);
       metrics.sweep(true, removed);

@@ -17,6 +17,8 @@ public enum HttpSetting implements SettingKey {
           + " envelope s3 credentials create"),
   S3_DOMAIN("s3-domain", "ENVELOPE_S3_DOMAIN", "off",
       "the domain of virtual-hosted-style S3 requests (BUCKET.DOMAIN); off serves path-style requests only"),
+  S3_UPLOAD_EXPIRY("s3-upload-expiry", "ENVELOPE_S3_UPLOAD_EXPIRY", "7d",
+      "how long an S3 multipart upload may stay incomplete before the sweeper aborts it (and deletes its parts)"),
   S3_REGION("s3-region", "ENVELOPE_S3_REGION", "us-east-1",
       "the region S3 clients sign for (their region setting must be this)"),
   PUBLIC_URL("public-url", "ENVELOPE_PUBLIC_URL", "off",

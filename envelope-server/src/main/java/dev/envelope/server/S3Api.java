@@ -45,7 +45,8 @@ import org.w3c.dom.NodeList;
  *
  * <p>What it serves: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation, ListObjects (v1 and
  * v2), PutObject, GetObject (one range, the conditional headers, {@code response-*} overrides), HeadObject,
- * DeleteObject, DeleteObjects and CopyObject. Anything else answers {@code NotImplemented}.
+ * DeleteObject, DeleteObjects, CopyObject, and multipart uploads (Create, UploadPart, Complete, Abort, ListParts,
+ * ListMultipartUploads). Anything else answers {@code NotImplemented}.
  */
 final class S3Api {
   private static final Logger LOG = LoggerFactory.getLogger(S3Api.class);
@@ -135,7 +136,7 @@ final class S3Api {
           if (t.has("location")) {
             audited(ctx, Type.S3_BUCKET_READ, caller, (c, p) -> location(c, p, t));
           } else if (t.has("uploads")) {
-            audited(ctx, Type.S3_OBJECT_LIST, caller, (c, p) -> emptyUploads(c, p, t));
+            audited(ctx, Type.S3_OBJECT_LIST, caller, (c, p) -> listUploads(c, p, t));
           } else if (onlyListParameters(t)) {
             audited(ctx, Type.S3_OBJECT_LIST, caller, (c, p) -> listObjects(c, p, t));
           } else {
@@ -173,8 +174,12 @@ final class S3Api {
       }
       return;
     }
+    if (t.has("uploads") || t.has("uploadId") || t.has("partNumber")) {
+      multipart(ctx, t, caller, body, method);
+      return;
+    }
     if (!t.query().isEmpty() && !(method.equals("GET") || method.equals("HEAD"))) {
-      throw notImplemented(); // multipart uploads, tagging, ACLs: not served (yet)
+      throw notImplemented(); // tagging, ACLs, retention: not served
     }
     switch (method) {
       case "GET" -> {
@@ -198,6 +203,148 @@ final class S3Api {
       });
       default -> throw notImplemented();
     }
+  }
+
+  /** CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload, ListParts. */
+  private void multipart(Context ctx, Target t, Principal caller, InputStream body, String method) throws Exception {
+    String uploadId = t.param("uploadId");
+    if (method.equals("POST") && t.has("uploads") && uploadId == null) {
+      audited(ctx, Type.S3_UPLOAD_START, caller, (c, p) -> {
+        dev.envelope.service.UploadRecord upload = objects.startUpload(p, t.bucket(), t.key(),
+            c.header("Content-Type"), userMetadata(c));
+        AuditTrail.in(c).fileId(upload.uploadId());
+        encryptionHeaders(c, objects.rootKeyOf(p));
+        xml(c, 200, S3Xml.document("InitiateMultipartUploadResult").element("Bucket", t.bucket())
+            .element("Key", t.key()).element("UploadId", upload.uploadId()).end("InitiateMultipartUploadResult"));
+      });
+    } else if (method.equals("PUT") && uploadId != null && t.has("partNumber")) {
+      if (ctx.header("x-amz-copy-source") != null) {
+        throw new S3Failure(501, "NotImplemented", "UploadPartCopy is not served: copy the object, or upload the"
+            + " part.");
+      }
+      int partNumber = partNumber(t.param("partNumber"));
+      audited(ctx, Type.S3_UPLOAD_PART, caller, (c, p) -> {
+        AuditTrail.in(c).fileId(uploadId);
+        dev.envelope.service.PartRecord part = objects.putPart(p, t.bucket(), t.key(), uploadId, partNumber, body,
+            S3Signatures.declaredLength(c));
+        c.header("ETag", "\"" + part.etag() + "\"");
+        encryptionHeaders(c, objects.rootKeyOf(p));
+        c.status(200);
+      });
+    } else if (method.equals("POST") && uploadId != null) {
+      audited(ctx, Type.S3_UPLOAD_COMPLETE, caller, (c, p) -> completeUpload(c, p, t, uploadId, body));
+    } else if (method.equals("DELETE") && uploadId != null) {
+      audited(ctx, Type.S3_UPLOAD_ABORT, caller, (c, p) -> {
+        AuditTrail.in(c).fileId(uploadId);
+        objects.abortUpload(p, t.bucket(), t.key(), uploadId);
+        c.status(204);
+      });
+    } else if (method.equals("GET") && uploadId != null) {
+      audited(ctx, Type.S3_OBJECT_LIST, caller, (c, p) -> listParts(c, p, t, uploadId));
+    } else {
+      throw notImplemented();
+    }
+  }
+
+  private static int partNumber(String text) throws S3Failure {
+    try {
+      int n = Integer.parseInt(text);
+      if (n >= 1 && n <= dev.envelope.service.PartRecord.MAX_PARTS) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // said below
+    }
+    throw new S3Failure(400, "InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
+  }
+
+  private void completeUpload(Context ctx, Principal caller, Target t, String uploadId, InputStream body)
+      throws Exception {
+    Document doc = S3Xml.parse(readXmlBody(body));
+    if (doc == null || !doc.getDocumentElement().getLocalName().equals("CompleteMultipartUpload")) {
+      throw malformedXml();
+    }
+    List<S3Objects.PartClaim> claims = new ArrayList<>();
+    NodeList children = doc.getDocumentElement().getChildNodes();
+    for (int i = 0; i < children.getLength(); i++) {
+      if (children.item(i) instanceof Element e && e.getLocalName().equals("Part")) {
+        String number = text(e, "PartNumber");
+        if (number == null) {
+          throw malformedXml();
+        }
+        int n;
+        try {
+          n = Integer.parseInt(number.strip());
+        } catch (NumberFormatException bad) {
+          throw malformedXml();
+        }
+        claims.add(new S3Objects.PartClaim(n, text(e, "ETag")));
+      }
+    }
+    if (claims.size() > dev.envelope.service.PartRecord.MAX_PARTS) {
+      throw malformedXml();
+    }
+    AuditTrail.in(ctx).fileId(uploadId);
+    ObjectRecord object = objects.completeUpload(caller, t.bucket(), t.key(), uploadId, claims);
+    encryptionHeaders(ctx, objects.rootKeyOf(caller));
+    xml(ctx, 200, S3Xml.document("CompleteMultipartUploadResult").element("Location", "/" + t.bucket() + "/"
+        + t.key()).element("Bucket", t.bucket()).element("Key", t.key()).element("ETag", "\"" + object.etag() + "\"")
+        .end("CompleteMultipartUploadResult"));
+  }
+
+  private static S3Failure malformedXml() {
+    return new S3Failure(400, "MalformedXML", "The XML you provided was not well-formed or did not validate against"
+        + " our published schema.");
+  }
+
+  private void listParts(Context ctx, Principal caller, Target t, String uploadId) throws Exception {
+    int after = t.param("part-number-marker") == null ? 0 : intParam(t, "part-number-marker");
+    int max = t.param("max-parts") == null ? 1000 : intParam(t, "max-parts");
+    S3Objects.PartPage page = objects.listParts(caller, t.bucket(), t.key(), uploadId, after, max);
+    S3Xml xml = S3Xml.document("ListPartsResult").element("Bucket", t.bucket()).element("Key", t.key())
+        .element("UploadId", uploadId).element("PartNumberMarker", after)
+        .element("NextPartNumberMarker", page.parts().isEmpty() ? after
+            : page.parts().get(page.parts().size() - 1).partNumber())
+        .element("MaxParts", max).element("IsTruncated", page.truncated()).element("StorageClass", "STANDARD");
+    for (dev.envelope.service.PartRecord part : page.parts()) {
+      xml.open("Part").element("PartNumber", part.partNumber()).element("LastModified", part.lastModified())
+          .element("ETag", "\"" + part.etag() + "\"").element("Size", part.size()).close("Part");
+    }
+    xml(ctx, 200, xml.end("ListPartsResult"));
+  }
+
+  private void listUploads(Context ctx, Principal caller, Target t) throws Exception {
+    int max = t.param("max-uploads") == null ? 1000 : intParam(t, "max-uploads");
+    S3Objects.UploadPage page = objects.listUploads(caller, t.bucket(), t.param("prefix"), t.param("key-marker"),
+        t.param("upload-id-marker"), max);
+    S3Xml xml = S3Xml.document("ListMultipartUploadsResult").element("Bucket", t.bucket())
+        .element("KeyMarker", orEmpty(t.param("key-marker")))
+        .element("UploadIdMarker", orEmpty(t.param("upload-id-marker")));
+    if (page.truncated() && !page.uploads().isEmpty()) {
+      dev.envelope.service.UploadRecord last = page.uploads().get(page.uploads().size() - 1);
+      xml.element("NextKeyMarker", last.key()).element("NextUploadIdMarker", last.uploadId());
+    }
+    xml.element("Prefix", orEmpty(t.param("prefix"))).element("MaxUploads", max)
+        .element("IsTruncated", page.truncated());
+    for (dev.envelope.service.UploadRecord u : page.uploads()) {
+      xml.open("Upload").element("Key", u.key()).element("UploadId", u.uploadId())
+          .open("Initiator").element("ID", u.tenant()).element("DisplayName", u.tenant()).close("Initiator")
+          .open("Owner").element("ID", u.tenant()).element("DisplayName", u.tenant()).close("Owner")
+          .element("StorageClass", "STANDARD").element("Initiated", u.initiatedAt()).close("Upload");
+    }
+    xml(ctx, 200, xml.end("ListMultipartUploadsResult"));
+  }
+
+  private static int intParam(Target t, String name) throws S3Failure {
+    try {
+      int n = Integer.parseInt(t.param(name));
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // said below
+    }
+    throw new S3Failure(400, "InvalidArgument", name + " must be a whole number");
   }
 
   private static boolean onlyListParameters(Target t) {
@@ -265,15 +412,6 @@ final class S3Api {
     String open = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint xmlns=\"" + S3Xml.NAMESPACE + "\"";
     String doc = region.equals("us-east-1") ? open + "/>" : open + ">" + region + "</LocationConstraint>";
     xml(ctx, 200, doc.getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** ListMultipartUploads: none are kept yet (multipart uploads are not served). */
-  private void emptyUploads(Context ctx, Principal caller, Target t) throws EnvelopeException {
-    objects.bucket(caller, t.bucket());
-    S3Xml xml = S3Xml.document("ListMultipartUploadsResult").element("Bucket", t.bucket())
-        .element("KeyMarker", "").element("UploadIdMarker", "").element("MaxUploads", 1000)
-        .element("IsTruncated", false);
-    xml(ctx, 200, xml.end("ListMultipartUploadsResult"));
   }
 
   private void listObjects(Context ctx, Principal caller, Target t) throws Exception {
@@ -747,7 +885,7 @@ final class S3Api {
 
   private static int statusOf(String s3Code, ErrorCode code) {
     return switch (s3Code) {
-      case "NoSuchBucket", "NoSuchKey" -> 404;
+      case "NoSuchBucket", "NoSuchKey", "NoSuchUpload" -> 404;
       case "AccessDenied" -> 403;
       case "BucketAlreadyExists", "BucketAlreadyOwnedByYou", "BucketNotEmpty" -> 409;
       default -> code == ErrorCode.UNAVAILABLE ? 503 : 400;

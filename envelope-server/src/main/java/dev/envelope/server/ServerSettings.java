@@ -24,6 +24,7 @@ public final class ServerSettings {
   private final int s3Port;
   private final String s3Domain;
   private final String s3Region;
+  private final Duration s3UploadExpiry;
   private final HttpLimits httpLimits;
   private final BodyLimits bodyLimits;
 
@@ -47,6 +48,8 @@ public final class ServerSettings {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, sources.where(HttpSetting.S3_REGION)
           + ": the S3 region must be a region name such as us-east-1");
     }
+    this.s3UploadExpiry = Duration.ofMillis(sources.parse(HttpSetting.S3_UPLOAD_EXPIRY,
+        "a positive duration such as 12h or 7d", text -> SettingSources.millis(text, false)));
     this.httpLimits = httpLimits(sources);
     this.bodyLimits = new BodyLimits((int) sources.parse(HttpSetting.MAX_JSON_SIZE,
         "a size from 1K to 1M (K or M suffix)", text -> SettingSources.within(SettingSources.sizeOf(text), 1024,
@@ -97,6 +100,11 @@ public final class ServerSettings {
   /** The domain of virtual-hosted-style S3 requests; null for path-style only (the default). */
   public String s3Domain() {
     return s3Domain;
+  }
+
+  /** How long an S3 multipart upload may stay incomplete. */
+  public Duration s3UploadExpiry() {
+    return s3UploadExpiry;
   }
 
   /** The region S3 clients sign for. */

@@ -370,6 +370,159 @@ class S3ApiTest {
     assertEquals(0, s3.listObjectsV2(b -> b.bucket("v1view")).keyCount());
   }
 
+  static final int MIB = 1 << 20;
+
+  @Test
+  void multipartInParallelPartsOutOfOrderReadsAcrossParts() throws Exception {
+    s3.createBucket(b -> b.bucket("multi"));
+    byte[] data = random(64 * MIB + 12345, 7);
+    int partSize = 8 * MIB;
+    int count = (data.length + partSize - 1) / partSize;
+    String uploadId = s3.createMultipartUpload(b -> b.bucket("multi").key("big.bin").contentType("application/x-big")
+        .metadata(Map.of("kind", "big"))).uploadId();
+    assertTrue(s3.listMultipartUploads(b -> b.bucket("multi")).uploads().stream()
+        .anyMatch(u -> u.uploadId().equals(uploadId)));
+    String[] etags = new String[count];
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+      for (int i = count - 1; i >= 0; i--) { // last part first: out of order
+        int n = i;
+        futures.add(pool.submit(() -> {
+          byte[] part = java.util.Arrays.copyOfRange(data, n * partSize, Math.min(data.length, (n + 1) * partSize));
+          etags[n] = s3.uploadPart(b -> b.bucket("multi").key("big.bin").uploadId(uploadId).partNumber(n + 1),
+              RequestBody.fromBytes(part)).eTag();
+          return null;
+        }));
+      }
+      for (var f : futures) {
+        f.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+    assertEquals(count, s3.listParts(b -> b.bucket("multi").key("big.bin").uploadId(uploadId)).parts().size());
+    List<software.amazon.awssdk.services.s3.model.CompletedPart> done = new ArrayList<>();
+    MessageDigest md5s = MessageDigest.getInstance("MD5");
+    for (int i = 0; i < count; i++) {
+      int n = i;
+      done.add(software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(n + 1).eTag(etags[n])
+          .build());
+      md5s.update(MessageDigest.getInstance("MD5").digest(java.util.Arrays.copyOfRange(data, n * partSize,
+          Math.min(data.length, (n + 1) * partSize))));
+    }
+    var completed = s3.completeMultipartUpload(b -> b.bucket("multi").key("big.bin").uploadId(uploadId)
+        .multipartUpload(m -> m.parts(done)));
+    assertEquals("\"" + HexFormat.of().formatHex(md5s.digest()) + "-" + count + "\"", completed.eTag());
+    ResponseBytes<GetObjectResponse> whole = s3.getObjectAsBytes(b -> b.bucket("multi").key("big.bin"));
+    assertArrayEquals(data, whole.asByteArray());
+    assertEquals("application/x-big", whole.response().contentType());
+    assertEquals(Map.of("kind", "big"), whole.response().metadata());
+    long from = partSize - 100;
+    long to = 3L * partSize + 99; // across three part boundaries
+    byte[] range = s3.getObjectAsBytes(b -> b.bucket("multi").key("big.bin").range("bytes=" + from + "-" + to))
+        .asByteArray();
+    assertArrayEquals(java.util.Arrays.copyOfRange(data, (int) from, (int) to + 1), range);
+    assertEquals(data.length, s3.headObject(b -> b.bucket("multi").key("big.bin")).contentLength());
+    assertTrue(s3.listMultipartUploads(b -> b.bucket("multi")).uploads().isEmpty());
+    assertEquals("NoSuchUpload", assertThrows(S3Exception.class, () -> s3.uploadPart(b -> b.bucket("multi")
+        .key("big.bin").uploadId(uploadId).partNumber(1), RequestBody.fromString("late"))).awsErrorDetails()
+        .errorCode());
+    // The /v1 API reads the same object, whole.
+    String fileId = server.stores.metadata().findObject("multi", "big.bin").orElseThrow().fileId();
+    assertArrayEquals(data, server.sendBytes(server.request("/v1/files/" + fileId, server.reader).build()).body());
+    // Deleting it removes every part's blob.
+    int blobs = server.blobCount();
+    s3.deleteObject(b -> b.bucket("multi").key("big.bin"));
+    assertEquals(blobs - count, server.blobCount());
+  }
+
+  @Test
+  void multipartRefusesWhatS3Refuses() throws Exception {
+    s3.createBucket(b -> b.bucket("multi-bad"));
+    String uploadId = s3.createMultipartUpload(b -> b.bucket("multi-bad").key("k")).uploadId();
+    String small = s3.uploadPart(b -> b.bucket("multi-bad").key("k").uploadId(uploadId).partNumber(1),
+        RequestBody.fromString("too small to be first")).eTag();
+    String last = s3.uploadPart(b -> b.bucket("multi-bad").key("k").uploadId(uploadId).partNumber(2),
+        RequestBody.fromString("last")).eTag();
+    var p1 = software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(1).eTag(small).build();
+    var p2 = software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(2).eTag(last).build();
+    var wrong = software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(2)
+        .eTag("\"00000000000000000000000000000000\"").build();
+    assertEquals("EntityTooSmall", assertThrows(S3Exception.class, () -> s3.completeMultipartUpload(b -> b
+        .bucket("multi-bad").key("k").uploadId(uploadId).multipartUpload(m -> m.parts(p1, p2))))
+        .awsErrorDetails().errorCode());
+    assertEquals("InvalidPart", assertThrows(S3Exception.class, () -> s3.completeMultipartUpload(b -> b
+        .bucket("multi-bad").key("k").uploadId(uploadId).multipartUpload(m -> m.parts(wrong))))
+        .awsErrorDetails().errorCode());
+    assertEquals("InvalidPartOrder", assertThrows(S3Exception.class, () -> s3.completeMultipartUpload(b -> b
+        .bucket("multi-bad").key("k").uploadId(uploadId).multipartUpload(m -> m.parts(p2, p1))))
+        .awsErrorDetails().errorCode());
+    // After those refusals the upload is still there: one part alone completes.
+    s3.completeMultipartUpload(b -> b.bucket("multi-bad").key("k").uploadId(uploadId)
+        .multipartUpload(m -> m.parts(p2)));
+    assertEquals("last", s3.getObjectAsBytes(b -> b.bucket("multi-bad").key("k")).asUtf8String());
+    String other = s3.createMultipartUpload(b -> b.bucket("multi-bad").key("j")).uploadId();
+    assertEquals("NoSuchUpload", assertThrows(S3Exception.class, () -> s3.uploadPart(b -> b.bucket("multi-bad")
+        .key("not-j").uploadId(other).partNumber(1), RequestBody.fromString("x"))).awsErrorDetails().errorCode());
+    assertEquals("AccessDenied", assertThrows(S3Exception.class, () -> other().abortMultipartUpload(b -> b
+        .bucket("multi-bad").key("j").uploadId(other))).awsErrorDetails().errorCode());
+    S3Exception notEmpty = assertThrows(S3Exception.class, () -> s3.deleteBucket(b -> b.bucket("multi-bad")));
+    assertEquals("BucketNotEmpty", notEmpty.awsErrorDetails().errorCode());
+    s3.abortMultipartUpload(b -> b.bucket("multi-bad").key("j").uploadId(other));
+    assertEquals("NoSuchUpload", assertThrows(S3Exception.class, () -> s3.abortMultipartUpload(b -> b
+        .bucket("multi-bad").key("j").uploadId(other))).awsErrorDetails().errorCode());
+  }
+
+  static S3Client other() {
+    return other;
+  }
+
+  @Test
+  void aSwappedOrTamperedPartIsNeverServedWhole() throws Exception {
+    s3.createBucket(b -> b.bucket("multi-tamper"));
+    byte[] one = random(5 * MIB, 11);
+    byte[] two = random(5 * MIB, 12);
+    String uploadId = s3.createMultipartUpload(b -> b.bucket("multi-tamper").key("t")).uploadId();
+    String e1 = s3.uploadPart(b -> b.bucket("multi-tamper").key("t").uploadId(uploadId).partNumber(1),
+        RequestBody.fromBytes(one)).eTag();
+    String e2 = s3.uploadPart(b -> b.bucket("multi-tamper").key("t").uploadId(uploadId).partNumber(2),
+        RequestBody.fromBytes(two)).eTag();
+    s3.completeMultipartUpload(b -> b.bucket("multi-tamper").key("t").uploadId(uploadId).multipartUpload(m -> m
+        .parts(software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(1).eTag(e1).build(),
+            software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(2).eTag(e2).build())));
+    Path b1 = blobPath(server.stores.metadata().findPart(uploadId, 1).orElseThrow().blobId());
+    Path b2 = blobPath(server.stores.metadata().findPart(uploadId, 2).orElseThrow().blobId());
+    byte[] c1 = Files.readAllBytes(b1);
+    byte[] c2 = Files.readAllBytes(b2);
+    // Swapped parts: the same key, the same lengths, but each is bound to its own part number.
+    Files.write(b1, c2);
+    Files.write(b2, c1);
+    assertNotServedWhole("multi-tamper", "t");
+    Files.write(b1, c1);
+    Files.write(b2, c2);
+    assertEquals(2 * 5 * MIB, s3.getObjectAsBytes(b -> b.bucket("multi-tamper").key("t")).asByteArray().length);
+    c2[c2.length - 20] ^= 1;
+    Files.write(b2, c2);
+    assertNotServedWhole("multi-tamper", "t");
+  }
+
+  static Path blobPath(String blobId) throws IOException {
+    try (Stream<Path> all = Files.walk(server.home.resolve(dev.envelope.service.local.LocalStores.BLOBS))) {
+      return all.filter(p -> p.getFileName().toString().equals(blobId)).findFirst().orElseThrow();
+    }
+  }
+
+  static void assertNotServedWhole(String bucket, String key) {
+    int[] read = {-1};
+    assertThrows(Exception.class, () -> {
+      try (InputStream in = s3.getObject(b -> b.bucket(bucket).key(key))) {
+        read[0] = in.readAllBytes().length;
+      }
+    });
+    assertEquals(-1, read[0], "a tampered object was read to a clean end");
+  }
+
   @Test
   void rawRequestsGetS3Errors() throws IOException, InterruptedException {
     HttpResponse<String> unsigned = server.send(HttpRequest.newBuilder(URI.create(server.server.s3Url()

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
+import java.util.List;
 
 /**
  * An open file, ready to stream its plaintext: made by {@link FileService#download}, which has already checked
@@ -27,10 +28,9 @@ import java.nio.channels.SeekableByteChannel;
 public final class Download implements AutoCloseable {
   private final FileRecord file;
   private final DataKey key;
-  private final EncryptionContext context;
   private final EnvelopeCipher cipher;
   private final BlobStore blobs;
-  private final long ciphertextSize;
+  private final List<Piece> pieces;
   private final RowCheck row;
 
   /** Whether the file's row is still there: asked when its blob is found missing after the download opened. */
@@ -39,14 +39,29 @@ public final class Download implements AutoCloseable {
     boolean exists() throws EnvelopeException;
   }
 
+  /**
+   * One stream of a file's ciphertext: the whole file for formats 1 and 2, one part of an S3 multipart object for
+   * format 3.
+   *
+   * @param blobId the blob that holds it
+   * @param offset where its plaintext starts in the file's
+   * @param size its plaintext size
+   * @param context its associated data
+   * @param ciphertextSize its blob's expected length
+   */
+  record Piece(String blobId, long offset, long size, EncryptionContext context, long ciphertextSize) {}
+
   Download(FileRecord file, DataKey key, EncryptionContext context, EnvelopeCipher cipher, BlobStore blobs,
       long ciphertextSize, RowCheck row) {
+    this(file, key, cipher, blobs, List.of(new Piece(file.id(), 0, file.size(), context, ciphertextSize)), row);
+  }
+
+  Download(FileRecord file, DataKey key, EnvelopeCipher cipher, BlobStore blobs, List<Piece> pieces, RowCheck row) {
     this.file = file;
     this.key = key;
-    this.context = context;
     this.cipher = cipher;
     this.blobs = blobs;
-    this.ciphertextSize = ciphertextSize;
+    this.pieces = List.copyOf(pieces);
     this.row = row;
   }
 
@@ -57,14 +72,23 @@ public final class Download implements AutoCloseable {
 
   /** Streams the whole plaintext ({@code file().size()} bytes) to {@code out}. */
   public void writeTo(OutputStream out) throws IOException {
-    try (InputStream plain = cipher.newDecryptingStream(key, context, blobs.read(file.id(), 0, ciphertextSize))) {
-      long copied = copy(plain, out);
-      if (copied != file.size()) {
-        throw new InvalidCiphertextException("file " + file.id() + " decrypted to " + copied
-            + " bytes instead of " + file.size());
+    long total = 0;
+    for (Piece piece : pieces) {
+      try (InputStream plain = cipher.newDecryptingStream(key, piece.context(), blobs.read(piece.blobId(), 0,
+          piece.ciphertextSize()))) {
+        long copied = copy(plain, out);
+        if (copied != piece.size()) {
+          throw new InvalidCiphertextException("file " + file.id() + " decrypted to " + (total + copied)
+              + " bytes instead of " + file.size());
+        }
+        total += copied;
+      } catch (IOException e) {
+        throw explained(e);
       }
-    } catch (IOException e) {
-      throw explained(e);
+    }
+    if (total != file.size()) {
+      throw new InvalidCiphertextException("file " + file.id() + " decrypted to " + total + " bytes instead of "
+          + file.size());
     }
   }
 
@@ -78,11 +102,22 @@ public final class Download implements AutoCloseable {
     if (offset < 0 || length <= 0 || offset > file.size() - length) {
       throw new IllegalArgumentException("range outside the file");
     }
+    long end = offset + length;
+    for (Piece piece : pieces) {
+      long from = Math.max(offset, piece.offset());
+      long to = Math.min(end, piece.offset() + piece.size());
+      if (from < to) {
+        writeRange(out, piece, from - piece.offset(), to - from);
+      }
+    }
+  }
+
+  private void writeRange(OutputStream out, Piece piece, long offset, long length) throws IOException {
     int segment = cipher.segmentSize();
     long start = Math.floorDiv(cipher.ciphertextSize(offset), segment) * segment;
-    long end = Math.min(ciphertextSize, ceilDiv(cipher.ciphertextSize(offset + length), segment) * segment);
-    try (SeekableByteChannel plain = cipher.newSeekableDecryptingChannel(key, context,
-        new BlobChannel(blobs, file.id(), ciphertextSize, start, end))) {
+    long end = Math.min(piece.ciphertextSize(), ceilDiv(cipher.ciphertextSize(offset + length), segment) * segment);
+    try (SeekableByteChannel plain = cipher.newSeekableDecryptingChannel(key, piece.context(),
+        new BlobChannel(blobs, piece.blobId(), piece.ciphertextSize(), start, end))) {
       plain.position(offset);
       ByteBuffer buffer = ByteBuffer.allocate(Streams.BUFFER);
       long left = length;

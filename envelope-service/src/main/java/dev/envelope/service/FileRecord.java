@@ -33,6 +33,13 @@ public record FileRecord(String id, String tenant, String name, String contentTy
    * of the row's name, content type and creation time ({@link FileService#streamContextOf}).
    */
   public static final int FORMAT_SHARED_KEY = 2;
+  /**
+   * Blob format 3: an S3 object completed from a multipart upload. One data key for the file, wrapped under the
+   * file's context as format 1; each part its own Tink AES-GCM-HKDF stream in its own blob, whose associated data is
+   * the file's context and the part's number ({@link FileService#partContextOf}). The parts, in order, are the ones
+   * the file's object names ({@link ObjectRecord#parts()}); their blobs are the parts' ({@link PartRecord}).
+   */
+  public static final int FORMAT_MULTIPART = 3;
 
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 

@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -402,7 +403,8 @@ public final class FileService {
   public Download download(Principal caller, String id) throws EnvelopeException {
     caller.require(Role.READ);
     FileRecord file = find(caller, id);
-    if (file.formatVersion() != FileRecord.FORMAT_VERSION && file.formatVersion() != FileRecord.FORMAT_SHARED_KEY) {
+    if (file.formatVersion() != FileRecord.FORMAT_VERSION && file.formatVersion() != FileRecord.FORMAT_SHARED_KEY
+        && (file.formatVersion() != FileRecord.FORMAT_MULTIPART || objects == null)) {
       throw new EnvelopeException(ErrorCode.UNSUPPORTED_FORMAT,
           "file " + id + " has format " + file.formatVersion() + ", which this version does not read");
     }
@@ -432,12 +434,21 @@ public final class FileService {
     }
     try {
       EnvelopeCipher fileCipher = EnvelopeCipher.withSegmentSize(file.segmentSize());
+      if (file.formatVersion() == FileRecord.FORMAT_MULTIPART) {
+        return new Download(file, key, fileCipher, blobs, checkParts(file),
+            () -> metadata.get(file.tenant(), file.id()).isPresent());
+      }
       return new Download(file, key, streamContextOf(file), fileCipher, blobs, checkBlob(file),
           () -> metadata.get(file.tenant(), file.id()).isPresent());
     } catch (EnvelopeException | RuntimeException e) {
       key.close();
       throw e;
     }
+  }
+
+  /** The row of a file of the caller's tenant, or null if there is none (no role needed: for the S3 layer). */
+  FileRecord describeOrNull(Principal caller, String id) throws EnvelopeException {
+    return FileId.isWellFormed(id) ? metadata.get(caller.tenant(), id).orElse(null) : null;
   }
 
   /** The row of a file the caller may read; {@link ErrorCode#NOT_FOUND} otherwise. */
@@ -454,7 +465,11 @@ public final class FileService {
    */
   public FileRecord stat(Principal caller, String id) throws EnvelopeException {
     FileRecord file = describe(caller, id);
-    checkBlob(file);
+    if (file.formatVersion() == FileRecord.FORMAT_MULTIPART && objects != null) {
+      checkParts(file);
+    } else {
+      checkBlob(file);
+    }
     return file;
   }
 
@@ -487,6 +502,57 @@ public final class FileService {
     return expected;
   }
 
+  /**
+   * The pieces of a multipart file (format 3), each part's blob checked as {@link #checkBlob} checks a file's: its
+   * object names the parts in order, each part's row its blob and size, and the sizes add up to the file's.
+   */
+  private List<Download.Piece> checkParts(FileRecord file) throws EnvelopeException {
+    ObjectRecord object = objects.findObjectByFile(file.tenant(), file.id()).orElse(null);
+    if (object == null || object.parts().isEmpty()) {
+      if (metadata.get(file.tenant(), file.id()).isEmpty()) {
+        throw notFound(file.id());
+      }
+      SECURITY.warn("security: multipart file {} (tenant {}) has no object naming its parts", file.id(),
+          file.tenant());
+      throw new EnvelopeException(ErrorCode.INVALID_CIPHERTEXT, "file " + file.id() + " is damaged: its parts are"
+          + " not recorded");
+    }
+    EnvelopeCipher fileCipher = EnvelopeCipher.withSegmentSize(file.segmentSize());
+    List<Download.Piece> pieces = new java.util.ArrayList<>();
+    long offset = 0;
+    for (int number : object.parts()) {
+      PartRecord part = objects.findPart(file.id(), number).orElse(null);
+      long expected = part == null ? -1 : fileCipher.ciphertextSize(part.size());
+      long actual;
+      try {
+        actual = part == null ? -2 : blobs.size(part.blobId());
+      } catch (NoSuchBlobException e) {
+        actual = -2;
+      } catch (IOException e) {
+        throw unavailable("the blob store cannot be read", e);
+      }
+      if (actual != expected) {
+        if (metadata.get(file.tenant(), file.id()).isEmpty()) {
+          throw notFound(file.id());
+        }
+        SECURITY.warn("security: part {} of multipart file {} (tenant {}) is missing or of the wrong length", number,
+            file.id(), file.tenant());
+        throw new EnvelopeException(ErrorCode.INVALID_CIPHERTEXT, "file " + file.id() + " is damaged: part "
+            + number + " is missing or has the wrong length");
+      }
+      pieces.add(new Download.Piece(part.blobId(), offset, part.size(), partContextOf(file.tenant(), file.id(),
+          number), expected));
+      offset += part.size();
+    }
+    if (offset != file.size()) {
+      SECURITY.warn("security: the parts of multipart file {} (tenant {}) add up to {} bytes, its row says {}",
+          file.id(), file.tenant(), offset, file.size());
+      throw new EnvelopeException(ErrorCode.INVALID_CIPHERTEXT, "file " + file.id() + " is damaged: its parts do"
+          + " not add up to its size");
+    }
+    return pieces;
+  }
+
   /** A page of the caller's files, newest first. */
   public FilePage list(Principal caller, String cursor, int limit) throws EnvelopeException {
     caller.require(Role.READ);
@@ -514,6 +580,7 @@ public final class FileService {
       throw notFound(id);
     }
     deleteBlobQuietly(id);
+    dropParts(id);
     if (object.isPresent()) {
       // The index entry of the S3 object this file was: gone with it (a GetObject meanwhile finds no file, and
       // answers NoSuchKey as after this).
@@ -591,7 +658,7 @@ public final class FileService {
    * row left behind, and blobs whose delete failed. Returns how many it deleted.
    */
   public int sweepOrphans(Duration grace) throws EnvelopeException {
-    return new OrphanSweeper(blobs, metadata, clock).sweep(orphanGrace(grace));
+    return new OrphanSweeper(blobs, metadata, clock, this::isLivePart).sweep(orphanGrace(grace));
   }
 
   /**
@@ -716,6 +783,121 @@ public final class FileService {
 
   TenantDirectory tenants() {
     return tenants;
+  }
+
+  /**
+   * Deletes the parts (rows and blobs) stored under {@code uploadId}: an aborted or expired upload's, or a deleted
+   * multipart file's (whose id is its upload's). What cannot be deleted now the orphan sweeper removes later.
+   */
+  void dropParts(String uploadId) {
+    if (objects == null) {
+      return;
+    }
+    try {
+      int after = 0;
+      while (true) {
+        List<PartRecord> parts = objects.listParts(uploadId, after, 1000);
+        for (PartRecord part : parts) {
+          deleteBlobQuietly(part.blobId());
+          objects.deletePart(uploadId, part.partNumber(), part.blobId());
+          after = part.partNumber();
+        }
+        if (parts.size() < 1000) {
+          return;
+        }
+      }
+    } catch (EnvelopeException | RuntimeException e) {
+      LOG.warn("could not delete the parts of {} now ({}); the orphan sweeper removes their blobs", uploadId,
+          e.toString());
+    }
+  }
+
+  /**
+   * Whether blob {@code key} is the blob of a part that is still wanted: recorded as its part's blob, of an upload
+   * in progress or of a completed file. The orphan sweeper keeps those.
+   */
+  private boolean isLivePart(String key) throws EnvelopeException {
+    PartRecord.Name name = objects == null ? null : PartRecord.nameOf(key);
+    if (name == null) {
+      return false;
+    }
+    Optional<PartRecord> part = objects.findPart(name.uploadId(), name.partNumber());
+    return part.isPresent() && part.get().blobId().equals(key)
+        && (objects.findUpload(name.uploadId()).isPresent() || metadata.exists(name.uploadId()));
+  }
+
+  /** The associated data of part {@code partNumber} of a multipart file (format 3). */
+  public static EncryptionContext partContextOf(String tenant, String fileId, int partNumber) {
+    return EncryptionContext.of("file", fileId, "format", Integer.toString(FileRecord.FORMAT_MULTIPART), "part",
+        Integer.toString(partNumber), "tenant", tenant);
+  }
+
+  /** A new data key for a multipart upload, wrapped under the context of the file it will complete into. */
+  public DataKey newUploadKey(Principal caller, String uploadId) throws EnvelopeException {
+    caller.require(Role.WRITE);
+    tenants.requireActive(caller.tenant());
+    return generate(caller.tenant(), rootKeyOf(caller.tenant()), contextOf(caller.tenant(), uploadId,
+        FileRecord.FORMAT_MULTIPART));
+  }
+
+  /** What {@link #writePart} stored: the part's plaintext size. */
+  public record PartWritten(long size) {}
+
+  /**
+   * Encrypts one part of a multipart upload into blob {@code blobId}, under the upload's data key and the part's
+   * context. At most {@code min(max-upload, 5 GiB)} bytes, as S3's part limit.
+   */
+  public PartWritten writePart(Principal caller, UploadRecord upload, int partNumber, String blobId,
+      InputStream body, long declaredSize) throws EnvelopeException {
+    caller.require(Role.WRITE);
+    tenants.requireActive(caller.tenant());
+    long limit = Math.min(maxUploadBytes, MAX_PART_BYTES);
+    if (declaredSize > limit) {
+      throw new EnvelopeException(ErrorCode.TOO_LARGE, "a part may be at most " + limit + " bytes");
+    }
+    try (DataKey key = uploadKey(upload)) {
+      Written written = writeBlob(blobId, key, partContextOf(upload.tenant(), upload.uploadId(), partNumber), body,
+          declaredSize, declaredSize >= 0 ? declaredSize : limit, caller, null);
+      return new PartWritten(written.size());
+    }
+  }
+
+  /** The largest part of a multipart upload, as S3's. */
+  public static final long MAX_PART_BYTES = 5L << 30;
+
+  private DataKey uploadKey(UploadRecord upload) throws EnvelopeException {
+    if (!upload.keyService().equals(keys.name())) {
+      throw new EnvelopeException(ErrorCode.UNSUPPORTED_FORMAT, "upload " + upload.uploadId() + " was wrapped by the "
+          + upload.keyService() + " key service, and this service uses " + keys.name());
+    }
+    try {
+      return keyCall(KeyOperation.DECRYPT, () -> keys.decrypt(upload.wrappedKey(), contextOf(upload.tenant(),
+          upload.uploadId(), FileRecord.FORMAT_MULTIPART)));
+    } catch (EnvelopeException e) {
+      throw explain(upload.tenant(), e);
+    }
+  }
+
+  /**
+   * Stores the row of a completed multipart upload's file (format 3, id = the upload's, its data key the upload's),
+   * within the tenant's quota. The caller has checked its parts and points its object at it after.
+   */
+  public FileRecord insertMultipart(Principal caller, UploadRecord upload, long size) throws EnvelopeException {
+    caller.require(Role.WRITE);
+    Long quota = tenants.find(caller.tenant()).map(TenantRecord::quotaBytes).orElse(null);
+    if (quota != null && metadata.usage(caller.tenant()).bytes() > quota - size) {
+      throw quotaExceeded(caller.tenant(), quota);
+    }
+    if (size > maxUploadBytes) {
+      throw new EnvelopeException(ErrorCode.TOO_LARGE, "the object is larger than the limit of " + maxUploadBytes
+          + " bytes");
+    }
+    FileRecord record = new FileRecord(upload.uploadId(), upload.tenant(), upload.key(), upload.contentType(), size,
+        clock.instant().truncatedTo(ChronoUnit.MILLIS), upload.keyService(), upload.wrappedKey(),
+        FileRecord.FORMAT_MULTIPART, cipher.segmentSize(), null);
+    metadata.insert(record);
+    LOG.info("stored multipart file {} for tenant {} ({} bytes)", record.id(), record.tenant(), size);
+    return record;
   }
 
   /** The S3 object whose content file {@code id} is, if it is one. */

@@ -22,11 +22,23 @@ final class OrphanSweeper {
   private final BlobStore blobs;
   private final MetadataStore metadata;
   private final Clock clock;
+  private final LivePart livePart;
+
+  /** Whether a blob without a file row of its name is a part still wanted (an S3 multipart upload's). */
+  @FunctionalInterface
+  interface LivePart {
+    boolean test(String key) throws EnvelopeException;
+  }
 
   OrphanSweeper(BlobStore blobs, MetadataStore metadata, Clock clock) {
+    this(blobs, metadata, clock, key -> false);
+  }
+
+  OrphanSweeper(BlobStore blobs, MetadataStore metadata, Clock clock, LivePart livePart) {
     this.blobs = blobs;
     this.metadata = metadata;
     this.clock = clock;
+    this.livePart = livePart;
   }
 
   int sweep(Duration grace) throws EnvelopeException {
@@ -40,7 +52,8 @@ final class OrphanSweeper {
       while (true) {
         List<BlobInfo> page = blobs.list(after, PAGE);
         for (BlobInfo blob : page) {
-          if (blob.lastModified().isBefore(cutoff) && !metadata.exists(blob.key()) && blobs.delete(blob.key())) {
+          if (blob.lastModified().isBefore(cutoff) && !metadata.exists(blob.key()) && !livePart.test(blob.key())
+              && blobs.delete(blob.key())) {
             deleted++;
             LOG.info("removed orphan blob {} ({} bytes, from {})", blob.key(), blob.size(), blob.lastModified());
           }

@@ -298,6 +298,225 @@ public final class S3Objects {
     return files.rootKeyOf(caller.tenant());
   }
 
+  // Multipart uploads
+
+  /** The smallest part but the last, as S3's. */
+  public static final long MIN_PART_BYTES = 5L << 20;
+
+  /** Starts a multipart upload: its data key is made now, and every part is encrypted under it. */
+  public UploadRecord startUpload(Principal caller, String bucket, String key, String contentType,
+      Map<String, String> metadata) throws EnvelopeException {
+    caller.require(Role.WRITE);
+    bucket(caller, bucket);
+    checkKey(key);
+    checkMetadata(metadata);
+    String type = FileNames.checkContentType(contentType);
+    String uploadId = FileId.random();
+    UploadRecord upload;
+    try (dev.envelope.core.DataKey dataKey = files.newUploadKey(caller, uploadId)) {
+      upload = new UploadRecord(uploadId, bucket, key, caller.tenant(), files.keyServiceName(), dataKey.wrapped(),
+          type, metadata, clock.instant().truncatedTo(ChronoUnit.MILLIS));
+    }
+    try {
+      store.insertUpload(upload);
+    } catch (EnvelopeException e) {
+      if (e.code() == ErrorCode.NOT_FOUND) {
+        throw S3Exception.noSuchBucket(bucket);
+      }
+      throw e;
+    }
+    LOG.info("multipart upload {} started in bucket {} for tenant {}", uploadId, bucket, caller.tenant());
+    return upload;
+  }
+
+  /** The upload {@code uploadId} of this bucket and key, if the caller may use it: {@code NoSuchUpload} otherwise. */
+  private UploadRecord upload(Principal caller, String bucket, String key, String uploadId) throws EnvelopeException {
+    bucket(caller, bucket);
+    Optional<UploadRecord> upload = FileId.isWellFormed(uploadId) ? store.findUpload(uploadId) : Optional.empty();
+    if (upload.isEmpty() || !upload.get().bucket().equals(bucket) || !upload.get().key().equals(key)
+        || !upload.get().tenant().equals(caller.tenant())) {
+      throw noSuchUpload();
+    }
+    return upload.get();
+  }
+
+  private static S3Exception noSuchUpload() {
+    return new S3Exception("NoSuchUpload", ErrorCode.NOT_FOUND, "The specified multipart upload does not exist. The"
+        + " upload ID might be invalid, or the multipart upload might have been aborted or completed.");
+  }
+
+  /**
+   * Stores one part, encrypted as it streams in under the upload's data key and bound to its upload and number. A
+   * part uploaded again replaces the earlier one.
+   */
+  public PartRecord putPart(Principal caller, String bucket, String key, String uploadId, int partNumber,
+      InputStream body, long declaredSize) throws EnvelopeException {
+    caller.require(Role.WRITE);
+    if (partNumber < 1 || partNumber > PartRecord.MAX_PARTS) {
+      throw new S3Exception("InvalidArgument", ErrorCode.INVALID_ARGUMENT, "Part number must be an integer between 1"
+          + " and 10000, inclusive");
+    }
+    UploadRecord upload = upload(caller, bucket, key, uploadId);
+    String blobId = PartRecord.blobIdOf(uploadId, partNumber);
+    MessageDigest md5 = md5();
+    FileService.PartWritten written = files.writePart(caller, upload, partNumber, blobId,
+        new DigestInputStream(body, md5), declaredSize);
+    PartRecord part = new PartRecord(uploadId, partNumber, blobId, written.size(), HexFormat.of().formatHex(
+        md5.digest()), clock.instant().truncatedTo(ChronoUnit.MILLIS));
+    Optional<PartRecord> replaced;
+    try {
+      replaced = store.putPart(part);
+    } catch (EnvelopeException | RuntimeException e) {
+      files.dropBlob(blobId);
+      if (e instanceof EnvelopeException ee && ee.code() == ErrorCode.NOT_FOUND) {
+        throw noSuchUpload(); // completed or aborted while this part streamed in
+      }
+      throw e;
+    }
+    replaced.ifPresent(old -> files.dropBlob(old.blobId()));
+    return part;
+  }
+
+  /** One part the client names in CompleteMultipartUpload: its number and the ETag it got for it. */
+  public record PartClaim(int partNumber, String etag) {}
+
+  /**
+   * Completes an upload into its object: the named parts, in order, become one file (format 3) under the upload's
+   * data key, and the object's key points at it. Parts uploaded but not named are deleted.
+   */
+  public ObjectRecord completeUpload(Principal caller, String bucket, String key, String uploadId,
+      List<PartClaim> claims) throws EnvelopeException {
+    caller.require(Role.WRITE);
+    UploadRecord upload = upload(caller, bucket, key, uploadId);
+    if (claims.isEmpty()) {
+      throw new S3Exception("MalformedXML", ErrorCode.INVALID_ARGUMENT, "You must specify at least one part.");
+    }
+    for (int i = 1; i < claims.size(); i++) {
+      if (claims.get(i).partNumber() <= claims.get(i - 1).partNumber()) {
+        throw new S3Exception("InvalidPartOrder", ErrorCode.INVALID_ARGUMENT, "The list of parts was not in"
+            + " ascending order. The parts list must be specified in order by part number.");
+      }
+    }
+    // Parts stop changing from here: a part uploaded from now on finds no upload (NoSuchUpload).
+    if (!store.deleteUpload(uploadId)) {
+      throw noSuchUpload();
+    }
+    try {
+      List<PartRecord> parts = new ArrayList<>();
+      MessageDigest etags = md5();
+      long size = 0;
+      for (int i = 0; i < claims.size(); i++) {
+        PartClaim claim = claims.get(i);
+        PartRecord part = store.findPart(uploadId, claim.partNumber()).orElse(null);
+        String claimed = claim.etag() == null ? "" : claim.etag().strip().replace("\"", "");
+        if (part == null || !part.etag().equals(claimed)) {
+          throw new S3Exception("InvalidPart", ErrorCode.INVALID_ARGUMENT, "One or more of the specified parts could"
+              + " not be found. The part may not have been uploaded, or the specified entity tag may not match the"
+              + " part's entity tag. (part " + claim.partNumber() + ")");
+        }
+        if (i < claims.size() - 1 && part.size() < MIN_PART_BYTES) {
+          throw new S3Exception("EntityTooSmall", ErrorCode.INVALID_ARGUMENT, "Your proposed upload is smaller than"
+              + " the minimum allowed object size: each part but the last must be at least 5 MiB (part "
+              + claim.partNumber() + ")");
+        }
+        etags.update(HexFormat.of().parseHex(part.etag()));
+        size += part.size();
+        parts.add(part);
+      }
+      FileRecord file = files.insertMultipart(caller, upload, size);
+      ObjectRecord object = new ObjectRecord(bucket, key, caller.tenant(), file.id(), size,
+          HexFormat.of().formatHex(etags.digest()) + "-" + parts.size(), upload.contentType(), upload.userMetadata(),
+          file.createdAt(), parts.stream().map(PartRecord::partNumber).toList());
+      ObjectRecord done = index(caller, object);
+      dropUnnamedParts(uploadId, parts);
+      return done;
+    } catch (EnvelopeException | RuntimeException e) {
+      // Nothing was completed: the upload is back as it was, for the client to fix its list or try again.
+      try {
+        if (store.findUpload(uploadId).isEmpty() && files.describeOrNull(caller, uploadId) == null) {
+          store.insertUpload(upload);
+        }
+      } catch (EnvelopeException | RuntimeException again) {
+        e.addSuppressed(again);
+      }
+      throw e;
+    }
+  }
+
+  private void dropUnnamedParts(String uploadId, List<PartRecord> named) {
+    try {
+      java.util.Set<Integer> keep = new java.util.HashSet<>();
+      named.forEach(p -> keep.add(p.partNumber()));
+      int after = 0;
+      while (true) {
+        List<PartRecord> page = store.listParts(uploadId, after, 1000);
+        for (PartRecord part : page) {
+          if (!keep.contains(part.partNumber()) && store.deletePart(uploadId, part.partNumber(), part.blobId())) {
+            files.dropBlob(part.blobId());
+          }
+          after = part.partNumber();
+        }
+        if (page.size() < 1000) {
+          return;
+        }
+      }
+    } catch (EnvelopeException | RuntimeException e) {
+      LOG.warn("could not delete the unused parts of upload {} now ({})", uploadId, e.toString());
+    }
+  }
+
+  /** Aborts an upload: its row, then its parts (rows and blobs). */
+  public void abortUpload(Principal caller, String bucket, String key, String uploadId) throws EnvelopeException {
+    caller.require(Role.WRITE);
+    upload(caller, bucket, key, uploadId);
+    if (!store.deleteUpload(uploadId)) {
+      throw noSuchUpload();
+    }
+    files.dropParts(uploadId);
+    LOG.info("multipart upload {} aborted", uploadId);
+  }
+
+  /** A page of an upload's parts. */
+  public record PartPage(UploadRecord upload, List<PartRecord> parts, boolean truncated) {}
+
+  public PartPage listParts(Principal caller, String bucket, String key, String uploadId, int after, int max)
+      throws EnvelopeException {
+    caller.require(Role.READ);
+    UploadRecord upload = upload(caller, bucket, key, uploadId);
+    int limit = Math.max(0, Math.min(MAX_KEYS, max));
+    List<PartRecord> parts = store.listParts(uploadId, Math.max(0, after), limit + 1);
+    boolean truncated = parts.size() > limit;
+    return new PartPage(upload, truncated ? parts.subList(0, limit) : parts, truncated);
+  }
+
+  /** A page of a bucket's uploads in progress. */
+  public record UploadPage(List<UploadRecord> uploads, boolean truncated) {}
+
+  public UploadPage listUploads(Principal caller, String bucket, String prefix, String keyMarker,
+      String uploadIdMarker, int max) throws EnvelopeException {
+    caller.require(Role.READ);
+    bucket(caller, bucket);
+    int limit = Math.max(0, Math.min(MAX_KEYS, max));
+    List<UploadRecord> uploads = store.listUploads(bucket, prefix == null ? "" : prefix,
+        keyMarker == null ? "" : keyMarker, uploadIdMarker == null ? "" : uploadIdMarker, limit + 1);
+    boolean truncated = uploads.size() > limit;
+    return new UploadPage(truncated ? uploads.subList(0, limit) : uploads, truncated);
+  }
+
+  /** Aborts the uploads of every bucket started more than {@code age} ago; returns how many. */
+  public int expireUploads(java.time.Duration age) throws EnvelopeException {
+    int expired = 0;
+    for (UploadRecord upload : store.listUploadsStartedBefore(clock.instant().minus(age), 1000)) {
+      if (store.deleteUpload(upload.uploadId())) {
+        files.dropParts(upload.uploadId());
+        expired++;
+        LOG.info("multipart upload {} of bucket {} expired (started {})", upload.uploadId(), upload.bucket(),
+            upload.initiatedAt());
+      }
+    }
+    return expired;
+  }
+
   // Listing
 
   /**

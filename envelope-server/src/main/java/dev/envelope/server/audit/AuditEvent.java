@@ -74,7 +74,15 @@ public final class AuditEvent {
     /** S3 API: CopyObject (a new file, re-encrypted under a fresh data key). */
     S3_OBJECT_COPY("s3.object.copy"),
     /** S3 API: DeleteObjects (one line for the request; each object's file delete is logged by the service). */
-    S3_OBJECTS_DELETE("s3.objects.delete");
+    S3_OBJECTS_DELETE("s3.objects.delete"),
+    /** S3 API: CreateMultipartUpload ({@code fileId} is the upload's id, the file it completes into). */
+    S3_UPLOAD_START("s3.upload.start"),
+    /** S3 API: UploadPart. */
+    S3_UPLOAD_PART("s3.upload.part"),
+    /** S3 API: CompleteMultipartUpload. */
+    S3_UPLOAD_COMPLETE("s3.upload.complete"),
+    /** S3 API: AbortMultipartUpload. */
+    S3_UPLOAD_ABORT("s3.upload.abort");
 
     private final String id;
 
