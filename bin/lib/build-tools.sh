@@ -25,6 +25,10 @@ ensure_test_tools() {
   # browser a test tool downloads by itself).
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
+  # The S3 API's client tests: Debian's AWS CLI (at /usr/bin/aws: another 'aws' may come first on PATH) and rclone,
+  # a client not made by AWS.
+  [ -x /usr/bin/aws ] || missing+=(awscli)
+  [ -x /usr/bin/rclone ] || missing+=(rclone)
   install_debian_packages "${missing[@]}"
   ensure_dynalite
 }

@@ -524,6 +524,42 @@ class S3ApiTest {
   }
 
   @Test
+  void incompleteUploadsExpireWithTheirParts() throws Exception {
+    s3.createBucket(b -> b.bucket("expiring"));
+    String uploadId = s3.createMultipartUpload(b -> b.bucket("expiring").key("k")).uploadId();
+    s3.uploadPart(b -> b.bucket("expiring").key("k").uploadId(uploadId).partNumber(1), RequestBody.fromString("p"));
+    int blobs = server.blobCount();
+    dev.envelope.service.S3Objects objects = new dev.envelope.service.S3Objects(server.files, server.stores.metadata(),
+        java.time.Clock.systemUTC());
+    assertEquals(0, objects.expireUploads(Duration.ofHours(1)));
+    assertTrue(objects.expireUploads(Duration.ZERO) >= 1);
+    assertEquals(blobs - 1, server.blobCount());
+    assertEquals("NoSuchUpload", assertThrows(S3Exception.class, () -> s3.uploadPart(b -> b.bucket("expiring")
+        .key("k").uploadId(uploadId).partNumber(2), RequestBody.fromString("q"))).awsErrorDetails().errorCode());
+    s3.deleteBucket(b -> b.bucket("expiring"));
+  }
+
+  @Test
+  void virtualHostedStyleWithADomain() throws Exception {
+    try (TestServer hosted = TestServer.withS3("s3.test");
+        S3Client v = S3Client.builder().endpointOverride(URI.create("http://s3.test:" + hosted.server.s3Port()))
+            .region(Region.US_EAST_1).forcePathStyle(false)
+            .httpClientBuilder(software.amazon.awssdk.http.apache.ApacheHttpClient.builder().dnsResolver(host ->
+                new java.net.InetAddress[] {java.net.InetAddress.getLoopbackAddress()}))
+            .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                (hostedCreds = hosted.s3Credentials().create("default", Role.WRITE, "v")).record().accessKeyId(),
+                hostedCreds.secret()))).build()) {
+      v.createBucket(b -> b.bucket("hosted"));
+      v.putObject(b -> b.bucket("hosted").key("dir/k"), RequestBody.fromString("virtual"));
+      assertEquals("virtual", v.getObjectAsBytes(b -> b.bucket("hosted").key("dir/k")).asUtf8String());
+      assertEquals(List.of("dir/k"), v.listObjectsV2(b -> b.bucket("hosted")).contents().stream()
+          .map(S3Object::key).toList());
+    }
+  }
+
+  static S3Credentials.Created hostedCreds;
+
+  @Test
   void rawRequestsGetS3Errors() throws IOException, InterruptedException {
     HttpResponse<String> unsigned = server.send(HttpRequest.newBuilder(URI.create(server.server.s3Url()
         + "/any/key")).PUT(HttpRequest.BodyPublishers.ofString("x")).build());

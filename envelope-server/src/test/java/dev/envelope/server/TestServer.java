@@ -82,8 +82,8 @@ final class TestServer implements AutoCloseable {
         .links(stores.links())
         .tenants(new dev.envelope.service.TenantAdmin(files, stores.tokens(), keyring));
     if (withS3) {
-      builder.s3(new EnvelopeServer.S3Settings(0, "us-east-1", null, new dev.envelope.service.S3Objects(files,
-          stores.metadata(), Clock.systemUTC()), s3Credentials()));
+      builder.s3(new EnvelopeServer.S3Settings(0, "us-east-1", S3_DOMAIN.get(), new dev.envelope.service.S3Objects(
+          files, stores.metadata(), Clock.systemUTC()), s3Credentials()));
     }
     configure.accept(builder);
     server = builder.build().start();
@@ -95,15 +95,23 @@ final class TestServer implements AutoCloseable {
 
   /** Set by {@link #withS3()} for the constructor: the server serves the S3 API too, on a free port. */
   private static final ThreadLocal<Boolean> S3 = ThreadLocal.withInitial(() -> false);
+  private static final ThreadLocal<String> S3_DOMAIN = new ThreadLocal<>();
   private final boolean withS3 = S3.get();
 
   /** A server with the S3 API on a free port too. */
   static TestServer withS3() throws Exception {
+    return withS3(null);
+  }
+
+  /** A server with the S3 API on a free port too, serving virtual-hosted-style requests of {@code domain}. */
+  static TestServer withS3(String domain) throws Exception {
     S3.set(true);
+    S3_DOMAIN.set(domain);
     try {
       return new TestServer(Long.MAX_VALUE, b -> {});
     } finally {
       S3.set(false);
+      S3_DOMAIN.remove();
     }
   }
 
