@@ -9,9 +9,11 @@ import dev.envelope.core.WrappedKey;
 import dev.envelope.service.BucketRecord;
 import dev.envelope.service.ObjectKeys;
 import dev.envelope.service.ObjectRecord;
+import dev.envelope.service.PartRecord;
 import dev.envelope.service.Role;
 import dev.envelope.service.S3CredentialRecord;
 import dev.envelope.service.Tenants;
+import dev.envelope.service.UploadRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,7 +33,7 @@ import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
 import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 
 /**
- * The S3 API's credentials, buckets and object index as items of the one table, with no transaction (dynalite has
+ * The S3 API's credentials, buckets, object index, multipart uploads and parts as items of the one table, with no transaction (dynalite has
  * none, and a PK-only table has no partition of several items that a consistent Query could read).
  *
  * <h2>Items</h2>
@@ -49,6 +51,16 @@ import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
  *       missing from, or still in, a listing for a moment; reads by key are consistent.
  *   <li>{@code i#<tenant>#<file id>}: which bucket and key a file is, written with the object. It is only a pointer:
  *       {@link #findObjectByFile} reads the object it names and believes it only if that object names the file.
+ *       An object completed from a multipart upload keeps its part numbers in {@code parts}
+ *       ({@link ObjectRecord#encodeParts}: at most about 24 KB, for 5,000 single numbers).
+ *   <li>{@code u#<upload id>}: a multipart upload, found by a consistent GetItem; in the index under the list
+ *       {@code uploads#<bucket>} with its key as the sort key (several uploads may share a key: each run of one key
+ *       is read whole and put in upload id order). Listings are eventually consistent, as the objects';
+ *       {@link #listUploadsStartedBefore} is an eventually consistent Scan of the table (for expiry, in the
+ *       background).
+ *   <li>{@code p#<upload id>#<part number>}: a part, found by a consistent GetItem; in the index under the list
+ *       {@code parts#<upload id>}, sort key the number as five digits (eventually consistent listing). A part has no
+ *       tie to its upload's item: it outlives it, as the completed file's content.
  * </ul>
  *
  * <h2>A bucket's delete against a put into it</h2>
@@ -72,7 +84,16 @@ import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
  * with CONFLICT. If the read saw {@code deleting}, the put waits for the outcome: deleted, and the put removes its
  * object; put back, and the bucket stays. A deleter whose lock was broken meanwhile fails its conditional delete
  * and answers CONFLICT. Clocks matter only for leases, so for how soon a dead deleter stops blocking puts, never for
- * which answer is given.
+ * which answer is given. {@link #insertUpload} follows the same protocol as a put (its Scan looks for the bucket's
+ * objects and uploads), so no upload outlives its bucket either.
+ *
+ * <h2>A part's put against its upload's delete</h2>
+ * {@link #putPart} reads the upload (consistent; gone: NOT_FOUND), puts the part (one PutItem, which returns the part
+ * it replaced: racing puts of one number each get back exactly the part they replaced), then reads the upload again.
+ * Gone by then: it puts back what it replaced (or deletes its part), each conditioned on its part still being there,
+ * and answers NOT_FOUND. A caller that deletes an upload and then reads its parts can, in the moment between such a
+ * put and its undoing, see the part that is being undone: S3 leaves a part uploaded while its upload completes
+ * undefined too, and the SQL stores are exact.
  *
  * <p>Costs and limits: deleting an empty bucket reads the whole table (a consistent Scan, which stops at the first
  * object of the bucket); a put makes two consistent reads and two writes. A node that dies between writing an object
@@ -84,6 +105,8 @@ final class BucketItems {
   static final String BUCKET_PREFIX = "b#";
   static final String OBJECT_PREFIX = "o#";
   static final String FILE_POINTER_PREFIX = "i#";
+  static final String UPLOAD_PREFIX = "u#";
+  static final String PART_PREFIX = "p#";
   /** The longest object key, in UTF-8 bytes (S3's, and DynamoDB's limit for a sort key). */
   static final int MAX_KEY_BYTES = 1024;
   private static final String CREDENTIALS = "s3credentials";
@@ -244,17 +267,9 @@ final class BucketItems {
   }
 
   Optional<ObjectRecord> putObject(ObjectRecord o) throws EnvelopeException {
-    if (!isValidObjectKey(o.bucket(), o.key())) {
-      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "an object key is 1 to " + MAX_KEY_BYTES
-          + " bytes of UTF-8");
-    }
+    checkObjectKey(o.bucket(), o.key());
     checkId(o.fileId(), "file");
-    checkTenant(o.tenant());
-    Optional<Map<String, AttributeValue>> bucket = bucketItem(o.bucket());
-    if (bucket.isEmpty() || !o.tenant().equals(str(bucket.get(), TableSchema.TENANT))) {
-      throw noBucket(o.bucket());
-    }
-    String gen = str(bucket.get(), "gen");
+    String gen = bucketGeneration(o.bucket(), o.tenant());
     Map<String, AttributeValue> item = objectItem(o);
     Map<String, AttributeValue> was = calls.call("store an object", () -> calls.client().putItem(b -> b
         .tableName(calls.table()).item(item).returnValues(ReturnValue.ALL_OLD))).attributes();
@@ -292,25 +307,12 @@ final class BucketItems {
       start = Map.of(TableSchema.PK, s(OBJECT_PREFIX + bucket + "#" + startAfter), TableSchema.TOKEN_LIST,
           s(objectList(bucket)), TableSchema.TOKEN_ORDER, s(startAfter));
     }
-    Map<String, String> names = new HashMap<>(Map.of("#l", TableSchema.TOKEN_LIST));
-    Map<String, AttributeValue> values = new HashMap<>(Map.of(":l", s(objectList(bucket))));
-    String condition = "#l = :l";
-    if (!prefix.isEmpty()) {
-      names.put("#o", TableSchema.TOKEN_ORDER);
-      values.put(":p", s(prefix));
-      condition += " AND begins_with(#o, :p)";
-    }
     List<ObjectRecord> found = new ArrayList<>();
-    do {
-      QueryRequest request = QueryRequest.builder().tableName(calls.table()).indexName(TableSchema.TOKENS_INDEX)
-          .keyConditionExpression(condition).expressionAttributeNames(names).expressionAttributeValues(values)
-          .limit(limit - found.size()).exclusiveStartKey(start).build();
-      QueryResponse response = calls.call("list objects", () -> calls.client().query(request));
-      for (Map<String, AttributeValue> item : response.items()) {
-        found.add(Items.parse(() -> object(item), "object"));
-      }
-      start = next(response);
-    } while (found.size() < limit && start != null);
+    queryIndex(objectList(bucket), prefix.isEmpty() ? null : "begins_with", prefix, start, limit, "list objects",
+        item -> {
+          found.add(Items.parse(() -> object(item), "object"));
+          return found.size() < limit;
+        });
     return found;
   }
 
@@ -327,28 +329,243 @@ final class BucketItems {
     return object.filter(found -> found.tenant().equals(tenant) && found.fileId().equals(fileId));
   }
 
+  // ---- multipart uploads ----
+
+  void insertUpload(UploadRecord u) throws EnvelopeException {
+    checkId(u.uploadId(), "upload id");
+    checkObjectKey(u.bucket(), u.key());
+    String gen = bucketGeneration(u.bucket(), u.tenant());
+    Map<String, AttributeValue> item = listedItem(uploadKey(u.uploadId()), u.bucket(), u.key(), uploadList(u.bucket()),
+        u.tenant());
+    item.put("uploadId", s(u.uploadId()));
+    item.put("keyService", s(u.keyService()));
+    item.put("rootKeyId", s(u.wrappedKey().rootKeyId()));
+    item.put("rootKeyVersion", Items.n(u.wrappedKey().rootKeyVersion()));
+    item.put("wrappedKey", Items.b(u.wrappedKey().ciphertext()));
+    item.put("contentType", s(u.contentType()));
+    item.put("userMetadata", s(ObjectRecord.encodeMetadata(u.userMetadata())));
+    item.put("initiatedAt", Items.n(u.initiatedAt().toEpochMilli()));
+    calls.putNew(item, "an upload with id " + u.uploadId() + " already exists", "store an upload");
+    if (!bucketStands(u.bucket(), gen)) {
+      deleteUpload(u.uploadId());
+      throw noBucket(u.bucket());
+    }
+  }
+
+  Optional<UploadRecord> findUpload(String uploadId) throws EnvelopeException {
+    if (!Items.isValidId(uploadId)) {
+      return Optional.empty();
+    }
+    Map<String, AttributeValue> item = calls.getItem(uploadKey(uploadId), "look up an upload");
+    return item == null ? Optional.empty() : Optional.of(Items.parse(() -> upload(item), "upload"));
+  }
+
+  /**
+   * The index in key order; each run of one key is read whole and sorted by upload id (the index leaves the order of
+   * equal sort keys to itself). The run of {@code keyMarker}, when an upload id marker asks for it, is one Query of
+   * that key; the keys after it are read from a start key placed at {@code keyMarker}, leaving out what is not after it.
+   */
+  List<UploadRecord> listUploads(String bucket, String prefix, String keyMarker, String uploadIdMarker, int limit)
+      throws EnvelopeException {
+    if (limit < 1 || !isValidObjectKey(bucket, "x")) {
+      return List.of();
+    }
+    List<UploadRecord> found = new ArrayList<>();
+    boolean fromMarker = !keyMarker.isEmpty() && ObjectKeys.compare(keyMarker, prefix) >= 0;
+    if (fromMarker && !keyMarker.startsWith(prefix)) {
+      return found; // after every key with the prefix
+    }
+    if (fromMarker && !uploadIdMarker.isEmpty()) {
+      List<UploadRecord> run = new ArrayList<>();
+      queryIndex(uploadList(bucket), "= :k", keyMarker, null, 0, "list uploads", item -> {
+        UploadRecord u = Items.parse(() -> upload(item), "upload");
+        if (u.uploadId().compareTo(uploadIdMarker) > 0) {
+          run.add(u);
+        }
+        return true;
+      });
+      run.sort(Comparator.comparing(UploadRecord::uploadId));
+      found.addAll(run);
+    }
+    Map<String, AttributeValue> start = !fromMarker ? null : Map.of(TableSchema.PK, s(UPLOAD_PREFIX),
+        TableSchema.TOKEN_LIST, s(uploadList(bucket)), TableSchema.TOKEN_ORDER, s(keyMarker));
+    List<UploadRecord> run = new ArrayList<>();
+    if (found.size() < limit) {
+      queryIndex(uploadList(bucket), prefix.isEmpty() ? null : "begins_with", prefix, start, limit + 1,
+          "list uploads", item -> {
+            UploadRecord u = Items.parse(() -> upload(item), "upload");
+            if (!keyMarker.isEmpty() && ObjectKeys.compare(u.key(), keyMarker) <= 0) {
+              return true; // the start key's place among the uploads of keyMarker is the index's to choose
+            }
+            if (!run.isEmpty() && !run.get(0).key().equals(u.key())) {
+              run.sort(Comparator.comparing(UploadRecord::uploadId));
+              found.addAll(run);
+              run.clear();
+            }
+            run.add(u);
+            return found.size() < limit;
+          });
+    }
+    run.sort(Comparator.comparing(UploadRecord::uploadId));
+    found.addAll(run);
+    return found.size() <= limit ? found : new ArrayList<>(found.subList(0, limit));
+  }
+
+  /** An eventually consistent Scan of the whole table, stopping at {@code limit}: for expiry, in the background. */
+  List<UploadRecord> listUploadsStartedBefore(Instant before, int limit) throws EnvelopeException {
+    List<UploadRecord> found = new ArrayList<>();
+    Map<String, AttributeValue> start = null;
+    while (found.size() < limit) {
+      ScanRequest request = ScanRequest.builder().tableName(calls.table())
+          .filterExpression("begins_with(#pk, :u) AND #i < :t")
+          .expressionAttributeNames(Map.of("#pk", TableSchema.PK, "#i", "initiatedAt"))
+          .expressionAttributeValues(Map.of(":u", s(UPLOAD_PREFIX), ":t", Items.n(before.toEpochMilli())))
+          .exclusiveStartKey(start).build();
+      ScanResponse response = calls.call("look for old uploads", () -> calls.client().scan(request));
+      for (Map<String, AttributeValue> item : response.items()) {
+        if (found.size() < limit) {
+          found.add(Items.parse(() -> upload(item), "upload"));
+        }
+      }
+      start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+          ? response.lastEvaluatedKey() : null;
+      if (start == null) {
+        break;
+      }
+    }
+    return found;
+  }
+
+  boolean deleteUpload(String uploadId) throws EnvelopeException {
+    if (!Items.isValidId(uploadId)) {
+      return false;
+    }
+    Map<String, AttributeValue> was = calls.call("delete an upload", () -> calls.client().deleteItem(b -> b
+        .tableName(calls.table()).key(uploadKey(uploadId)).returnValues(ReturnValue.ALL_OLD))).attributes();
+    return was != null && !was.isEmpty();
+  }
+
+  Optional<PartRecord> putPart(PartRecord p) throws EnvelopeException {
+    checkId(p.uploadId(), "upload id");
+    checkId(p.blobId(), "blob id");
+    if (findUpload(p.uploadId()).isEmpty()) {
+      throw noUpload(p.uploadId());
+    }
+    Map<String, AttributeValue> item = new HashMap<>(partKey(p.uploadId(), p.partNumber()));
+    item.put("uploadId", s(p.uploadId()));
+    item.put("partNumber", Items.n(p.partNumber()));
+    item.put(TableSchema.TOKEN_LIST, s(partList(p.uploadId())));
+    item.put(TableSchema.TOKEN_ORDER, s(partOrder(p.partNumber())));
+    item.put("blobId", s(p.blobId()));
+    item.put("size", Items.n(p.size()));
+    item.put("etag", s(p.etag()));
+    item.put("lastModified", Items.n(p.lastModified().toEpochMilli()));
+    Map<String, AttributeValue> was = calls.call("store a part", () -> calls.client().putItem(b -> b
+        .tableName(calls.table()).item(item).returnValues(ReturnValue.ALL_OLD))).attributes();
+    Optional<Map<String, AttributeValue>> old = was == null || was.isEmpty()
+        || p.blobId().equals(str(was, "blobId")) // the SDK's retry met its own first attempt
+        ? Optional.empty() : Optional.of(was);
+    if (findUpload(p.uploadId()).isEmpty()) {
+      // Completed or aborted meanwhile: put back what was there, unless another put has replaced ours since.
+      Map<String, String> names = Map.of("#b", "blobId");
+      Map<String, AttributeValue> values = Map.of(":b", s(p.blobId()));
+      try {
+        if (old.isPresent()) {
+          calls.client().putItem(b -> b.tableName(calls.table()).item(old.get()).conditionExpression("#b = :b")
+              .expressionAttributeNames(names).expressionAttributeValues(values));
+        } else {
+          calls.client().deleteItem(b -> b.tableName(calls.table()).key(partKey(p.uploadId(), p.partNumber()))
+              .conditionExpression("#b = :b")
+              .expressionAttributeNames(names).expressionAttributeValues(values));
+        }
+      } catch (ConditionalCheckFailedException e) {
+        // replaced since: not ours to undo
+      } catch (SdkException e) {
+        throw calls.failure("undo a part", e);
+      }
+      throw noUpload(p.uploadId());
+    }
+    return old.isEmpty() ? Optional.empty() : Optional.of(Items.parse(() -> part(old.get()), "part"));
+  }
+
+  Optional<PartRecord> findPart(String uploadId, int partNumber) throws EnvelopeException {
+    if (!Items.isValidId(uploadId)) {
+      return Optional.empty();
+    }
+    Map<String, AttributeValue> item = calls.getItem(partKey(uploadId, partNumber), "look up a part");
+    return item == null ? Optional.empty() : Optional.of(Items.parse(() -> part(item), "part"));
+  }
+
+  /** A Query of the part list (eventually consistent); the five-digit sort keys compare alike in every order. */
+  List<PartRecord> listParts(String uploadId, int afterPartNumber, int limit) throws EnvelopeException {
+    if (limit < 1 || !Items.isValidId(uploadId)) {
+      return List.of();
+    }
+    List<PartRecord> found = new ArrayList<>();
+    queryIndex(partList(uploadId), "> :k", partOrder(Math.max(0, afterPartNumber)), null, limit, "list parts",
+        item -> {
+          found.add(Items.parse(() -> part(item), "part"));
+          return found.size() < limit;
+        });
+    return found;
+  }
+
+  boolean deletePart(String uploadId, int partNumber, String blobId) throws EnvelopeException {
+    if (!Items.isValidId(uploadId) || partNumber < 1 || partNumber > PartRecord.MAX_PARTS) {
+      return false;
+    }
+    try {
+      calls.client().deleteItem(b -> b.tableName(calls.table()).key(partKey(uploadId, partNumber))
+          .conditionExpression("#b = :b").expressionAttributeNames(Map.of("#b", "blobId"))
+          .expressionAttributeValues(Map.of(":b", s(blobId))));
+      return true;
+    } catch (ConditionalCheckFailedException e) {
+      return false;
+    } catch (SdkException e) {
+      throw calls.failure("delete a part", e);
+    }
+  }
+
   // ---- the protocol's steps ----
 
-  /** Whether the index shows an object of the bucket that a consistent read finds still there. */
+  /** The generation of the bucket, read consistently; NOT_FOUND if it is missing or another tenant's. */
+  private String bucketGeneration(String bucket, String tenant) throws EnvelopeException {
+    checkTenant(tenant);
+    Optional<Map<String, AttributeValue>> item = bucketItem(bucket);
+    if (item.isEmpty() || !tenant.equals(str(item.get(), TableSchema.TENANT))) {
+      throw noBucket(bucket);
+    }
+    return str(item.get(), "gen");
+  }
+
+  /** Whether the index shows an object or upload of the bucket that a consistent read finds still there. */
   private boolean confirmedObject(String bucket) throws EnvelopeException {
-    QueryRequest request = QueryRequest.builder().tableName(calls.table()).indexName(TableSchema.TOKENS_INDEX)
-        .keyConditionExpression("#l = :l").expressionAttributeNames(Map.of("#l", TableSchema.TOKEN_LIST))
-        .expressionAttributeValues(Map.of(":l", s(objectList(bucket)))).limit(5).build();
-    for (Map<String, AttributeValue> item : calls.call("look for objects", () -> calls.client().query(request)).items()) {
-      if (calls.getItem(Map.of(TableSchema.PK, item.get(TableSchema.PK)), "look for objects") != null) {
-        return true;
+    for (String list : List.of(objectList(bucket), uploadList(bucket))) {
+      QueryRequest request = QueryRequest.builder().tableName(calls.table()).indexName(TableSchema.TOKENS_INDEX)
+          .keyConditionExpression("#l = :l").expressionAttributeNames(Map.of("#l", TableSchema.TOKEN_LIST))
+          .expressionAttributeValues(Map.of(":l", s(list))).limit(5).build();
+      for (Map<String, AttributeValue> item : calls.call("look for objects", () -> calls.client().query(request))
+          .items()) {
+        if (calls.getItem(Map.of(TableSchema.PK, item.get(TableSchema.PK)), "look for objects") != null) {
+          return true;
+        }
       }
     }
     return false;
   }
 
-  /** Whether a strongly consistent Scan finds an object of the bucket; renews the deleter's lease after each page. */
+  /**
+   * Whether a strongly consistent Scan finds an object or an upload of the bucket; renews the deleter's lease after
+   * each page.
+   */
   private boolean anyObjectConsistently(String bucket, String lock) throws EnvelopeException {
     Map<String, AttributeValue> start = null;
     do {
       ScanRequest request = ScanRequest.builder().tableName(calls.table()).consistentRead(true)
-          .filterExpression("begins_with(#pk, :p)").expressionAttributeNames(Map.of("#pk", TableSchema.PK))
-          .expressionAttributeValues(Map.of(":p", s(OBJECT_PREFIX + bucket + "#"))).projectionExpression("#pk")
+          .filterExpression("begins_with(#pk, :p) OR (begins_with(#pk, :u) AND #b = :b)")
+          .expressionAttributeNames(Map.of("#pk", TableSchema.PK, "#b", "bucket"))
+          .expressionAttributeValues(Map.of(":p", s(OBJECT_PREFIX + bucket + "#"), ":u", s(UPLOAD_PREFIX),
+              ":b", s(bucket))).projectionExpression("#pk")
           .exclusiveStartKey(start).build();
       ScanResponse response = calls.call("look for objects", () -> calls.client().scan(request));
       if (!response.items().isEmpty()) {
@@ -439,16 +656,44 @@ final class BucketItems {
   /** Every item of one list of the index {@value TableSchema#TOKENS_INDEX}, page by page. */
   private List<Map<String, AttributeValue>> list(String list, String what) throws EnvelopeException {
     List<Map<String, AttributeValue>> items = new ArrayList<>();
-    Map<String, AttributeValue> start = null;
+    queryIndex(list, null, null, null, 0, what, items::add);
+    return items;
+  }
+
+  /** What to do with one item of a Query; false: stop. */
+  private interface Each {
+    boolean accept(Map<String, AttributeValue> item) throws EnvelopeException;
+  }
+
+  /**
+   * Queries one list of the index {@value TableSchema#TOKENS_INDEX}, its sort key under {@code sortCondition} ({@code
+   * "= :k"}, {@code "> :k"}, {@code "begins_with"}, or null: all) with {@code :k} = {@code value}, from {@code start},
+   * in pages of {@code pageSize} (0: DynamoDB's), until the list ends or {@code each} says stop.
+   */
+  private void queryIndex(String list, String sortCondition, String value, Map<String, AttributeValue> start,
+      int pageSize, String what, Each each) throws EnvelopeException {
+    Map<String, String> names = new HashMap<>(Map.of("#l", TableSchema.TOKEN_LIST));
+    Map<String, AttributeValue> values = new HashMap<>(Map.of(":l", s(list)));
+    String condition = "#l = :l";
+    if (sortCondition != null) {
+      names.put("#o", TableSchema.TOKEN_ORDER);
+      values.put(":k", s(value));
+      condition += sortCondition.equals("begins_with") ? " AND begins_with(#o, :k)" : " AND #o " + sortCondition;
+    }
+    String keyCondition = condition;
+    Map<String, AttributeValue> from = start;
     do {
       QueryRequest request = QueryRequest.builder().tableName(calls.table()).indexName(TableSchema.TOKENS_INDEX)
-          .keyConditionExpression("#l = :l").expressionAttributeNames(Map.of("#l", TableSchema.TOKEN_LIST))
-          .expressionAttributeValues(Map.of(":l", s(list))).exclusiveStartKey(start).build();
+          .keyConditionExpression(keyCondition).expressionAttributeNames(names).expressionAttributeValues(values)
+          .limit(pageSize > 0 ? pageSize : null).exclusiveStartKey(from).build();
       QueryResponse response = calls.call(what, () -> calls.client().query(request));
-      items.addAll(response.items());
-      start = next(response);
-    } while (start != null);
-    return items;
+      for (Map<String, AttributeValue> item : response.items()) {
+        if (!each.accept(item)) {
+          return;
+        }
+      }
+      from = next(response);
+    } while (from != null);
   }
 
   private static Map<String, AttributeValue> next(QueryResponse response) {
@@ -461,26 +706,50 @@ final class BucketItems {
     return calls.updateIf(key, condition, update, names, values, what);
   }
 
+  /** An item of one of a bucket's lists ordered by key (objects, uploads), with its bucket, key and tenant. */
+  private static Map<String, AttributeValue> listedItem(Map<String, AttributeValue> pk, String bucket, String key,
+      String list, String tenant) {
+    Map<String, AttributeValue> item = new HashMap<>(pk);
+    item.put("bucket", s(bucket));
+    item.put("key", s(key));
+    item.put(TableSchema.TOKEN_LIST, s(list));
+    item.put(TableSchema.TOKEN_ORDER, s(key));
+    item.put(TableSchema.TENANT, s(tenant)); // no file order: the files' index (sparse) leaves it out
+    return item;
+  }
+
   private static Map<String, AttributeValue> objectItem(ObjectRecord o) {
-    Map<String, AttributeValue> item = new HashMap<>(objectKey(o.bucket(), o.key()));
-    item.put("bucket", s(o.bucket()));
-    item.put("key", s(o.key()));
-    item.put(TableSchema.TOKEN_LIST, s(objectList(o.bucket())));
-    item.put(TableSchema.TOKEN_ORDER, s(o.key()));
-    item.put(TableSchema.TENANT, s(o.tenant())); // no file order: the files' index (sparse) leaves it out
+    Map<String, AttributeValue> item = listedItem(objectKey(o.bucket(), o.key()), o.bucket(), o.key(),
+        objectList(o.bucket()), o.tenant());
     item.put("fileId", s(o.fileId()));
     item.put("size", Items.n(o.size()));
     item.put("etag", s(o.etag()));
     item.put("contentType", s(o.contentType()));
     item.put("userMetadata", s(ObjectRecord.encodeMetadata(o.userMetadata())));
     item.put("lastModified", Items.n(o.lastModified().toEpochMilli()));
+    if (!o.parts().isEmpty()) {
+      item.put("parts", s(ObjectRecord.encodeParts(o.parts())));
+    }
     return item;
   }
 
   private static ObjectRecord object(Map<String, AttributeValue> item) {
     return new ObjectRecord(str(item, "bucket"), str(item, "key"), str(item, TableSchema.TENANT),
         str(item, "fileId"), num(item, "size"), str(item, "etag"), str(item, "contentType"),
-        ObjectRecord.decodeMetadata(str(item, "userMetadata")), Instant.ofEpochMilli(num(item, "lastModified")));
+        ObjectRecord.decodeMetadata(str(item, "userMetadata")), Instant.ofEpochMilli(num(item, "lastModified")),
+        item.containsKey("parts") ? ObjectRecord.decodeParts(str(item, "parts")) : List.of());
+  }
+
+  private static UploadRecord upload(Map<String, AttributeValue> item) {
+    return new UploadRecord(str(item, "uploadId"), str(item, "bucket"), str(item, "key"), str(item, TableSchema.TENANT),
+        str(item, "keyService"), WrappedKey.of(str(item, "rootKeyId"), Math.toIntExact(num(item, "rootKeyVersion")),
+            item.get("wrappedKey").b().asByteArray()), str(item, "contentType"),
+        ObjectRecord.decodeMetadata(str(item, "userMetadata")), Instant.ofEpochMilli(num(item, "initiatedAt")));
+  }
+
+  private static PartRecord part(Map<String, AttributeValue> item) {
+    return new PartRecord(str(item, "uploadId"), Math.toIntExact(num(item, "partNumber")), str(item, "blobId"),
+        num(item, "size"), str(item, "etag"), Instant.ofEpochMilli(num(item, "lastModified")));
   }
 
   private static BucketRecord bucket(Map<String, AttributeValue> item) {
@@ -517,6 +786,30 @@ final class BucketItems {
     return "objects#" + bucket;
   }
 
+  private static Map<String, AttributeValue> uploadKey(String uploadId) {
+    return key(UPLOAD_PREFIX + uploadId);
+  }
+
+  private static String uploadList(String bucket) {
+    return "uploads#" + bucket;
+  }
+
+  private static Map<String, AttributeValue> partKey(String uploadId, int partNumber) {
+    return key(PART_PREFIX + uploadId + "#" + partNumber);
+  }
+
+  private static String partList(String uploadId) {
+    return "parts#" + uploadId;
+  }
+
+  private static String partOrder(int partNumber) {
+    return String.format(java.util.Locale.ROOT, "%05d", partNumber);
+  }
+
+  private static EnvelopeException noUpload(String uploadId) {
+    return new EnvelopeException(ErrorCode.NOT_FOUND, "there is no upload " + uploadId);
+  }
+
   private static String pointer(String tenant, String fileId) {
     return FILE_POINTER_PREFIX + tenant + "#" + fileId;
   }
@@ -530,12 +823,20 @@ final class BucketItems {
   }
 
   private static EnvelopeException notEmpty(String bucket) {
-    return new EnvelopeException(ErrorCode.CONFLICT, "bucket " + bucket + " is not empty: delete its objects first");
+    return new EnvelopeException(ErrorCode.CONFLICT,
+        "bucket " + bucket + " is not empty: delete its objects and abort its multipart uploads first");
   }
 
   private static void checkId(String id, String what) throws EnvelopeException {
     if (!Items.isValidId(id)) {
       throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "a " + what + " is 1 to " + Items.MAX_ID_BYTES
+          + " bytes of UTF-8");
+    }
+  }
+
+  private static void checkObjectKey(String bucket, String key) throws EnvelopeException {
+    if (!isValidObjectKey(bucket, key)) {
+      throw new EnvelopeException(ErrorCode.INVALID_ARGUMENT, "an object key is 1 to " + MAX_KEY_BYTES
           + " bytes of UTF-8");
     }
   }

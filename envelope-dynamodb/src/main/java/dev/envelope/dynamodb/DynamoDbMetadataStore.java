@@ -13,12 +13,14 @@ import dev.envelope.service.LinkStore;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.ObjectRecord;
 import dev.envelope.service.PageCursor;
+import dev.envelope.service.PartRecord;
 import dev.envelope.service.S3CredentialRecord;
 import dev.envelope.service.TenantRecord;
 import dev.envelope.service.TenantStore;
 import dev.envelope.service.Tenants;
 import dev.envelope.service.TokenRecord;
 import dev.envelope.service.TokenStore;
+import dev.envelope.service.UploadRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -66,9 +68,9 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
  *   <li>One item per share link, partition key {@code l#<id>} ({@link LinkItems}): found by a consistent GetItem,
  *       a download counted by one conditional UpdateItem, a file's links listed from the index
  *       {@code tokens-oldest-first} (eventually consistent).
- *   <li>The S3 API's credentials ({@code c#}), buckets ({@code b#}), objects ({@code o#}) and objects' file pointers
- *       ({@code i#}): {@link BucketItems}, which also says how a bucket's delete and a put into it exclude each other
- *       without a transaction.
+ *   <li>The S3 API's credentials ({@code c#}), buckets ({@code b#}), objects ({@code o#}), objects' file pointers
+ *       ({@code i#}), multipart uploads ({@code u#}) and parts ({@code p#}): {@link BucketItems}, which also says how
+ *       a bucket's delete and a put into it exclude each other without a transaction.
  * </ul>
  *
  * <h2>Limits</h2>
@@ -524,6 +526,54 @@ public final class DynamoDbMetadataStore implements MetadataStore, TokenStore, T
   @Override
   public Optional<ObjectRecord> findObjectByFile(String tenant, String fileId) throws EnvelopeException {
     return buckets.findObjectByFile(tenant, fileId);
+  }
+
+  @Override
+  public void insertUpload(UploadRecord upload) throws EnvelopeException {
+    checkText(upload.contentType(), MAX_TEXT_BYTES, "a content type");
+    checkText(upload.keyService(), MAX_TEXT_BYTES, "a key service name");
+    buckets.insertUpload(upload);
+  }
+
+  @Override
+  public Optional<UploadRecord> findUpload(String uploadId) throws EnvelopeException {
+    return buckets.findUpload(uploadId);
+  }
+
+  @Override
+  public List<UploadRecord> listUploads(String bucket, String prefix, String keyMarker, String uploadIdMarker,
+      int limit) throws EnvelopeException {
+    return buckets.listUploads(bucket, prefix, keyMarker, uploadIdMarker, limit);
+  }
+
+  @Override
+  public List<UploadRecord> listUploadsStartedBefore(Instant before, int limit) throws EnvelopeException {
+    return buckets.listUploadsStartedBefore(before, limit);
+  }
+
+  @Override
+  public boolean deleteUpload(String uploadId) throws EnvelopeException {
+    return buckets.deleteUpload(uploadId);
+  }
+
+  @Override
+  public Optional<PartRecord> putPart(PartRecord part) throws EnvelopeException {
+    return buckets.putPart(part);
+  }
+
+  @Override
+  public Optional<PartRecord> findPart(String uploadId, int partNumber) throws EnvelopeException {
+    return buckets.findPart(uploadId, partNumber);
+  }
+
+  @Override
+  public List<PartRecord> listParts(String uploadId, int afterPartNumber, int limit) throws EnvelopeException {
+    return buckets.listParts(uploadId, afterPartNumber, limit);
+  }
+
+  @Override
+  public boolean deletePart(String uploadId, int partNumber, String blobId) throws EnvelopeException {
+    return buckets.deletePart(uploadId, partNumber, blobId);
   }
 
   /** Closes the SDK client and its connections. */

@@ -72,7 +72,7 @@ final class Items {
 
   /**
    * Whether a scan may start after the item with this partition key: the key of a file, token, tenant, link, S3
-   * credential, bucket, object or file-pointer item
+   * credential, bucket, object, file-pointer, upload or part item
    * (a page of a scan can end on any of them), whether or not the item is still there.
    */
   static boolean isScanPosition(String pk) {
@@ -86,7 +86,8 @@ final class Items {
       return pk.indexOf('#', 2) > 2 && bytes <= 2 + MAX_ID_BYTES + 1 + BucketItems.MAX_KEY_BYTES;
     }
     return List.of(FILE_PREFIX, TOKEN_PREFIX, TENANT_PREFIX, LINK_PREFIX, BucketItems.CREDENTIAL_PREFIX,
-        BucketItems.BUCKET_PREFIX).contains(prefix) && isValidId(pk.substring(2));
+        BucketItems.BUCKET_PREFIX, BucketItems.UPLOAD_PREFIX, BucketItems.PART_PREFIX).contains(prefix)
+        && isValidId(pk.substring(2));
   }
 
   static String order(long createdAtMillis, String id) {

@@ -9,8 +9,10 @@ import dev.envelope.core.WrappedKey;
 import dev.envelope.service.BucketRecord;
 import dev.envelope.service.ObjectKeys;
 import dev.envelope.service.ObjectRecord;
+import dev.envelope.service.PartRecord;
 import dev.envelope.service.Role;
 import dev.envelope.service.S3CredentialRecord;
+import dev.envelope.service.UploadRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -23,15 +25,21 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The tables {@code s3_credentials}, {@code buckets} and {@code objects} (migration 7, {@link PostgresSchema}) and
- * their mapping.
+ * The tables {@code s3_credentials}, {@code buckets}, {@code objects}, {@code uploads} and {@code parts} (migration 7,
+ * {@link PostgresSchema}) and their mapping.
  *
  * <p>{@link #deleteBucket} against {@link #putObject}: an object's {@code (bucket, tenant)} is a foreign key to its
  * bucket. The put's check locks the bucket row ({@code FOR KEY SHARE}) until the put commits; the DELETE of the bucket
  * locks it for update, so the two take turns, and whichever comes second fails on the key: the put with
  * {@link ErrorCode#NOT_FOUND} (the bucket is gone), the delete with {@link ErrorCode#CONFLICT} (the bucket holds the
  * object). PostgreSQL's own referential check, which sees rows committed by concurrent transactions, is what makes
- * this hold at READ COMMITTED.
+ * this hold at READ COMMITTED. An upload's {@code (bucket, tenant)} is a foreign key as well, and
+ * {@link #insertUpload} takes turns with {@link #deleteBucket} the same way.
+ *
+ * <p>{@link #putPart} against {@link #deleteUpload}: the put locks the upload's row ({@code FOR KEY SHARE}) and writes
+ * its part in one transaction; the DELETE of the upload waits for it, or goes first and the put finds no upload
+ * (NOT_FOUND). The part itself is replaced as a put replaces an object, so the part it returns is exactly the one it
+ * replaced.
  *
  * <p>A put is one transaction: the row at its key, locked ({@code FOR UPDATE}), then an UPDATE of it, or an INSERT
  * when there is none (an INSERT that meets a row a racing put committed meanwhile starts over, now finding it), so
@@ -42,7 +50,10 @@ final class BucketRows {
   private static final String CREDENTIAL_COLUMNS = "access_key_id, tenant, role, name, key_service, root_key_id, "
       + "root_key_version, sealed_secret, created_at, revoked_at";
   private static final String OBJECT_COLUMNS = "bucket, object_key, tenant, file_id, size, etag, content_type, "
-      + "user_metadata, last_modified";
+      + "user_metadata, last_modified, parts";
+  private static final String UPLOAD_COLUMNS = "upload_id, bucket, object_key, tenant, key_service, root_key_id, "
+      + "root_key_version, wrapped_key, content_type, user_metadata, initiated_at";
+  private static final String PART_COLUMNS = "upload_id, part_number, blob_id, size, etag, last_modified";
 
   private final PostgresCalls calls;
 
@@ -142,7 +153,8 @@ final class BucketRows {
     if (!PostgresText.isStorableKey(name)) {
       return false;
     }
-    return refusedByForeignKey(ErrorCode.CONFLICT, "bucket " + name + " is not empty: delete its objects first",
+    return refusedByForeignKey(ErrorCode.CONFLICT,
+        "bucket " + name + " is not empty: delete its objects and abort its multipart uploads first",
         () -> calls.run(c -> {
           try (PreparedStatement s = c.prepareStatement("DELETE FROM buckets WHERE name = ?")) {
             s.setString(1, name);
@@ -167,15 +179,16 @@ final class BucketRows {
     PostgresText.checkText("content type", o.contentType());
     Instant lastModified = PostgresTime.millis(o.lastModified());
     String metadata = ObjectRecord.encodeMetadata(o.userMetadata()); // URL-encoded: never a NUL
+    String parts = ObjectRecord.encodeParts(o.parts());
     return refusedByForeignKey(ErrorCode.NOT_FOUND, "there is no bucket " + o.bucket(), () -> calls.transactionOnce(c -> {
       while (true) {
         Optional<ObjectRecord> old = objects(c, "WHERE bucket = ? AND object_key = ?", 1, " FOR UPDATE", o.bucket(),
             o.key()).stream().findFirst();
         String sql = old.isPresent()
             ? "UPDATE objects SET tenant = ?, file_id = ?, size = ?, etag = ?, content_type = ?, user_metadata = ?,"
-                + " last_modified = ? WHERE bucket = ? AND object_key = ?"
-            : "INSERT INTO objects (tenant, file_id, size, etag, content_type, user_metadata, last_modified, bucket,"
-                + " object_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bucket, object_key) DO NOTHING";
+                + " last_modified = ?, parts = ? WHERE bucket = ? AND object_key = ?"
+            : "INSERT INTO objects (tenant, file_id, size, etag, content_type, user_metadata, last_modified, parts,"
+                + " bucket, object_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (bucket, object_key) DO NOTHING";
         try (PreparedStatement s = c.prepareStatement(sql)) {
           s.setString(1, o.tenant());
           s.setString(2, o.fileId());
@@ -184,8 +197,9 @@ final class BucketRows {
           s.setString(5, o.contentType());
           s.setString(6, metadata);
           s.setObject(7, timestamp(lastModified));
-          s.setString(8, o.bucket());
-          s.setString(9, o.key());
+          s.setString(8, parts);
+          s.setString(9, o.bucket());
+          s.setString(10, o.key());
           if (s.executeUpdate() > 0) {
             return old;
           }
@@ -234,6 +248,139 @@ final class BucketRows {
       return Optional.empty();
     }
     return calls.run(c -> objects(c, "WHERE tenant = ? AND file_id = ?", 1, "", tenant, fileId).stream().findFirst());
+  }
+
+  void insertUpload(UploadRecord u) throws EnvelopeException {
+    PostgresText.checkKey("upload id", u.uploadId());
+    PostgresText.checkKey("bucket name", u.bucket());
+    PostgresText.checkKey("object key", u.key());
+    PostgresText.checkKey("tenant", u.tenant());
+    PostgresText.checkText("key service", u.keyService());
+    PostgresText.checkText("root key id", u.wrappedKey().rootKeyId());
+    PostgresText.checkText("content type", u.contentType());
+    Instant initiatedAt = PostgresTime.millis(u.initiatedAt());
+    String metadata = ObjectRecord.encodeMetadata(u.userMetadata());
+    refusedByForeignKey(ErrorCode.NOT_FOUND, "there is no bucket " + u.bucket(), () -> {
+      calls.insertOnce("an upload with id " + u.uploadId() + " already exists", c -> {
+        try (PreparedStatement s = c.prepareStatement(
+            "INSERT INTO uploads (" + UPLOAD_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+          bind(s, u.uploadId(), u.bucket(), u.key(), u.tenant(), u.keyService(), u.wrappedKey().rootKeyId(),
+              u.wrappedKey().rootKeyVersion(), u.wrappedKey().ciphertext(), u.contentType(), metadata,
+              timestamp(initiatedAt));
+          return s.executeUpdate();
+        }
+      }, c -> uploads(c, "WHERE upload_id = ?", 1, "", u.uploadId()).stream().anyMatch(found ->
+          found.bucket().equals(u.bucket()) && found.key().equals(u.key())
+              && found.wrappedKey().equals(u.wrappedKey()) && found.initiatedAt().equals(initiatedAt)));
+      return null;
+    });
+  }
+
+  Optional<UploadRecord> findUpload(String uploadId) throws EnvelopeException {
+    if (!PostgresText.isStorableKey(uploadId)) {
+      return Optional.empty();
+    }
+    return calls.run(c -> uploads(c, "WHERE upload_id = ?", 1, "", uploadId).stream().findFirst());
+  }
+
+  /** By key then upload id, after the markers as S3 takes them ({@link dev.envelope.service.BucketStore}). */
+  List<UploadRecord> listUploads(String bucket, String prefix, String keyMarker, String uploadIdMarker, int limit)
+      throws EnvelopeException {
+    PostgresText.checkText("key marker", keyMarker);
+    PostgresText.checkText("upload id marker", uploadIdMarker);
+    if (limit < 1 || !PostgresText.isStorableKey(bucket) || !PostgresText.isStorableText(prefix)) {
+      return List.of();
+    }
+    List<Object> args = new ArrayList<>(List.of(bucket));
+    String where = "WHERE bucket = ? AND " + ObjectKeys.uploadPageSql(prefix, keyMarker, uploadIdMarker, args);
+    return calls.run(c -> uploads(c, where, limit, "", args.toArray()));
+  }
+
+  List<UploadRecord> listUploadsStartedBefore(Instant before, int limit) throws EnvelopeException {
+    if (limit < 1) {
+      return List.of();
+    }
+    if (!PostgresTime.inRange(before.toEpochMilli())) { // before the year 0: none; after 9999: all
+      return before.toEpochMilli() < 0 ? List.of() : calls.run(c -> uploads(c, "", limit, ""));
+    }
+    return calls.run(c -> uploads(c, "WHERE initiated_at < ?", limit, "", timestamp(before)));
+  }
+
+  boolean deleteUpload(String uploadId) throws EnvelopeException {
+    if (!PostgresText.isStorableKey(uploadId)) {
+      return false;
+    }
+    return calls.run(c -> {
+      try (PreparedStatement s = c.prepareStatement("DELETE FROM uploads WHERE upload_id = ?")) {
+        s.setString(1, uploadId);
+        return s.executeUpdate() > 0;
+      }
+    });
+  }
+
+  /** One transaction: the upload's row locked, then the part replaced as {@link #putObject} replaces an object. */
+  Optional<PartRecord> putPart(PartRecord p) throws EnvelopeException {
+    PostgresText.checkKey("upload id", p.uploadId());
+    PostgresText.checkKey("blob id", p.blobId());
+    PostgresText.checkText("ETag", p.etag());
+    Instant lastModified = PostgresTime.millis(p.lastModified());
+    Optional<Optional<PartRecord>> replaced = calls.transactionOnce(c -> {
+      try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM uploads WHERE upload_id = ? FOR KEY SHARE")) {
+        s.setString(1, p.uploadId());
+        try (ResultSet rows = s.executeQuery()) {
+          if (!rows.next()) {
+            return Optional.empty();
+          }
+        }
+      }
+      while (true) {
+        Optional<PartRecord> old = parts(c, "WHERE upload_id = ? AND part_number = ?", 1, " FOR UPDATE",
+            p.uploadId(), p.partNumber()).stream().findFirst();
+        String sql = old.isPresent()
+            ? "UPDATE parts SET blob_id = ?, size = ?, etag = ?, last_modified = ? WHERE upload_id = ?"
+                + " AND part_number = ?"
+            : "INSERT INTO parts (blob_id, size, etag, last_modified, upload_id, part_number)"
+                + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (upload_id, part_number) DO NOTHING";
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+          bind(s, p.blobId(), p.size(), p.etag(), timestamp(lastModified), p.uploadId(), p.partNumber());
+          if (s.executeUpdate() > 0) {
+            return Optional.of(old);
+          }
+        }
+        // An INSERT that met the part of a put committed since our SELECT: read and lock it, and replace it.
+      }
+    });
+    return replaced.orElseThrow(() -> new EnvelopeException(ErrorCode.NOT_FOUND, "there is no upload "
+        + p.uploadId()));
+  }
+
+  Optional<PartRecord> findPart(String uploadId, int partNumber) throws EnvelopeException {
+    if (!PostgresText.isStorableKey(uploadId)) {
+      return Optional.empty();
+    }
+    return calls.run(c -> parts(c, "WHERE upload_id = ? AND part_number = ?", 1, "", uploadId, partNumber).stream()
+        .findFirst());
+  }
+
+  List<PartRecord> listParts(String uploadId, int afterPartNumber, int limit) throws EnvelopeException {
+    if (limit < 1 || !PostgresText.isStorableKey(uploadId)) {
+      return List.of();
+    }
+    return calls.run(c -> parts(c, "WHERE upload_id = ? AND part_number > ? ORDER BY part_number", limit, "",
+        uploadId, afterPartNumber));
+  }
+
+  boolean deletePart(String uploadId, int partNumber, String blobId) throws EnvelopeException {
+    if (!PostgresText.isStorableKey(uploadId) || !PostgresText.isStorableKey(blobId)) {
+      return false;
+    }
+    return calls.run(c -> {
+      try (PreparedStatement s = c.prepareStatement(
+          "DELETE FROM parts WHERE upload_id = ? AND part_number = ? AND blob_id = ?")) {
+        bind(s, uploadId, partNumber, blobId);
+        return s.executeUpdate() > 0;
+      }
+    });
   }
 
   /** What a store call that PostgreSQL refused on a foreign key means: {@code code}. */
@@ -290,18 +437,44 @@ final class BucketRows {
   /** Up to {@code limit} objects; {@code lock} is a locking clause, or empty. */
   private static List<ObjectRecord> objects(Connection c, String where, int limit, String lock, String... args)
       throws SQLException {
-    try (PreparedStatement s = c.prepareStatement(
-        "SELECT " + OBJECT_COLUMNS + " FROM objects " + where + " LIMIT " + limit + lock)) {
+    return select(c, "SELECT " + OBJECT_COLUMNS + " FROM objects " + where + " LIMIT " + limit + lock, "objects",
+        rows -> new ObjectRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4),
+            rows.getLong(5), rows.getString(6), rows.getString(7), ObjectRecord.decodeMetadata(rows.getString(8)),
+            instant(rows, 9), ObjectRecord.decodeParts(rows.getString(10))), (Object[]) args);
+  }
+
+  private static List<UploadRecord> uploads(Connection c, String where, int limit, String lock, Object... args)
+      throws SQLException {
+    return select(c, "SELECT " + UPLOAD_COLUMNS + " FROM uploads " + where + " LIMIT " + limit + lock, "uploads",
+        rows -> new UploadRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4),
+            rows.getString(5), WrappedKey.of(rows.getString(6), rows.getInt(7), rows.getBytes(8)), rows.getString(9),
+            ObjectRecord.decodeMetadata(rows.getString(10)), instant(rows, 11)), args);
+  }
+
+  private static List<PartRecord> parts(Connection c, String where, int limit, String lock, Object... args)
+      throws SQLException {
+    return select(c, "SELECT " + PART_COLUMNS + " FROM parts " + where + " LIMIT " + limit + lock, "parts",
+        rows -> new PartRecord(rows.getString(1), rows.getInt(2), rows.getString(3), rows.getLong(4),
+            rows.getString(5), instant(rows, 6)), args);
+  }
+
+  /** One row of a result, as a record. */
+  private interface Row<T> {
+    T of(ResultSet rows) throws SQLException;
+  }
+
+  /** The rows of {@code sql} with {@code args} bound in order; a row {@code row} cannot read is damaged. */
+  private static <T> List<T> select(Connection c, String sql, String table, Row<T> row, Object... args)
+      throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(sql)) {
       bind(s, args);
-      List<ObjectRecord> found = new ArrayList<>();
+      List<T> found = new ArrayList<>();
       try (ResultSet rows = s.executeQuery()) {
         while (rows.next()) {
           try {
-            found.add(new ObjectRecord(rows.getString(1), rows.getString(2), rows.getString(3), rows.getString(4),
-                rows.getLong(5), rows.getString(6), rows.getString(7), ObjectRecord.decodeMetadata(rows.getString(8)),
-                instant(rows, 9)));
+            found.add(row.of(rows));
           } catch (IllegalArgumentException | NullPointerException e) {
-            throw new SQLException("a row of the objects table is damaged", "XX001", e);
+            throw new SQLException("a row of the " + table + " table is damaged", "XX001", e);
           }
         }
       }
@@ -309,9 +482,9 @@ final class BucketRows {
     }
   }
 
-  private static void bind(PreparedStatement s, String... args) throws SQLException {
+  private static void bind(PreparedStatement s, Object... args) throws SQLException {
     for (int i = 0; i < args.length; i++) {
-      s.setString(i + 1, args[i]);
+      s.setObject(i + 1, args[i]);
     }
   }
 }

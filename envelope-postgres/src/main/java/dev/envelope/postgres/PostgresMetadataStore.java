@@ -11,17 +11,19 @@ import dev.envelope.service.LinkRecord;
 import dev.envelope.service.LinkStore;
 import dev.envelope.service.MetadataStore;
 import dev.envelope.service.ObjectRecord;
+import dev.envelope.service.PartRecord;
 import dev.envelope.service.S3CredentialRecord;
 import dev.envelope.service.TenantRecord;
 import dev.envelope.service.TenantStore;
 import dev.envelope.service.TokenRecord;
 import dev.envelope.service.TokenStore;
+import dev.envelope.service.UploadRecord;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * File rows, tokens, tenant records, share links and the S3 API's credentials, buckets and objects in a PostgreSQL
+ * File rows, tokens, tenant records, share links and the S3 API's credentials, buckets, objects and multipart uploads in a PostgreSQL
  * database, shared by every node of a cluster: {@link FileRows}, {@link TokenRows}, {@link TenantRows},
  * {@link LinkRows} and {@link BucketRows} (which says how a bucket's delete and a put into it exclude each other) over {@link PostgresCalls} (the pool, retries and
  * errors). Connections come from a HikariCP pool ({@link PostgresConfig#maxPoolSize()} at most); every statement
@@ -278,6 +280,52 @@ public final class PostgresMetadataStore implements MetadataStore, TokenStore, T
   @Override
   public Optional<ObjectRecord> findObjectByFile(String tenant, String fileId) throws EnvelopeException {
     return buckets.findObjectByFile(tenant, fileId);
+  }
+
+  @Override
+  public void insertUpload(UploadRecord upload) throws EnvelopeException {
+    buckets.insertUpload(upload);
+  }
+
+  @Override
+  public Optional<UploadRecord> findUpload(String uploadId) throws EnvelopeException {
+    return buckets.findUpload(uploadId);
+  }
+
+  @Override
+  public List<UploadRecord> listUploads(String bucket, String prefix, String keyMarker, String uploadIdMarker,
+      int limit) throws EnvelopeException {
+    return buckets.listUploads(bucket, prefix, keyMarker, uploadIdMarker, limit);
+  }
+
+  @Override
+  public List<UploadRecord> listUploadsStartedBefore(Instant before, int limit) throws EnvelopeException {
+    return buckets.listUploadsStartedBefore(before, limit);
+  }
+
+  @Override
+  public boolean deleteUpload(String uploadId) throws EnvelopeException {
+    return buckets.deleteUpload(uploadId);
+  }
+
+  @Override
+  public Optional<PartRecord> putPart(PartRecord part) throws EnvelopeException {
+    return buckets.putPart(part);
+  }
+
+  @Override
+  public Optional<PartRecord> findPart(String uploadId, int partNumber) throws EnvelopeException {
+    return buckets.findPart(uploadId, partNumber);
+  }
+
+  @Override
+  public List<PartRecord> listParts(String uploadId, int afterPartNumber, int limit) throws EnvelopeException {
+    return buckets.listParts(uploadId, afterPartNumber, limit);
+  }
+
+  @Override
+  public boolean deletePart(String uploadId, int partNumber, String blobId) throws EnvelopeException {
+    return buckets.deletePart(uploadId, partNumber, blobId);
   }
 
   /** Answers when the server takes a query on the store's tables; else {@link ErrorCode#UNAVAILABLE}. */

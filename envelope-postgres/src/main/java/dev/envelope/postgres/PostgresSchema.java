@@ -93,9 +93,11 @@ final class PostgresSchema {
       List.of(
           "ALTER TABLE files ADD COLUMN sha256 text CHECK (sha256 ~ '^[0-9a-f]{64}$')",
           "ALTER TABLE tenants ADD COLUMN quota_bytes bigint CHECK (quota_bytes >= 0)"),
-      // 7: the S3 API's credentials, buckets and object index, like SQLite's. An object's (bucket, tenant) is a
-      // foreign key: PostgreSQL's check locks the bucket row (FOR KEY SHARE) for the put, and a DELETE of the bucket
-      // waits for that put and then fails, or goes first and the put fails. Keys are COLLATE "C": UTF-8 byte order.
+      // 7: the S3 API's credentials, buckets, object index, multipart uploads and parts, like SQLite's. An object's
+      // (bucket, tenant) is a foreign key, and so is an upload's: PostgreSQL's check locks the bucket row (FOR KEY
+      // SHARE) for the put, and a DELETE of the bucket waits for that put and then fails, or goes first and the put
+      // fails. A part has no key to its upload: it outlives it as the completed file's content (an object's parts
+      // column lists its numbers, ObjectRecord.encodeParts). Keys are COLLATE "C": UTF-8 byte order.
       List.of(
           """
           CREATE TABLE s3_credentials (
@@ -130,10 +132,38 @@ final class PostgresSchema {
             content_type  text        NOT NULL,
             user_metadata text        NOT NULL,
             last_modified timestamptz(3) NOT NULL,
+            parts         text        NOT NULL,
             PRIMARY KEY (bucket, object_key),
             FOREIGN KEY (bucket, tenant) REFERENCES buckets (name, tenant)
           )""",
-          "CREATE INDEX objects_by_file ON objects (tenant, file_id)"));
+          "CREATE INDEX objects_by_file ON objects (tenant, file_id)",
+          """
+          CREATE TABLE uploads (
+            upload_id        text COLLATE "C" NOT NULL PRIMARY KEY,
+            bucket           text COLLATE "C" NOT NULL,
+            object_key       text COLLATE "C" NOT NULL,
+            tenant           text COLLATE "C" NOT NULL,
+            key_service      text        NOT NULL,
+            root_key_id      text        NOT NULL,
+            root_key_version integer     NOT NULL,
+            wrapped_key      bytea       NOT NULL,
+            content_type     text        NOT NULL,
+            user_metadata    text        NOT NULL,
+            initiated_at     timestamptz(3) NOT NULL,
+            FOREIGN KEY (bucket, tenant) REFERENCES buckets (name, tenant)
+          )""",
+          "CREATE INDEX uploads_by_key ON uploads (bucket, object_key, upload_id)",
+          "CREATE INDEX uploads_by_age ON uploads (initiated_at)",
+          """
+          CREATE TABLE parts (
+            upload_id     text COLLATE "C" NOT NULL,
+            part_number   integer     NOT NULL CHECK (part_number BETWEEN 1 AND 10000),
+            blob_id       text COLLATE "C" NOT NULL,
+            size          bigint      NOT NULL CHECK (size >= 0),
+            etag          text        NOT NULL,
+            last_modified timestamptz(3) NOT NULL,
+            PRIMARY KEY (upload_id, part_number)
+          )"""));
 
   private PostgresSchema() {}
 

@@ -55,7 +55,8 @@ class PostgresSchemaTest {
     assertEquals(versions(PostgresSchema.latest()), strings(db, "SELECT version FROM envelope_schema_version ORDER BY version"));
     assertEquals(List.of("files_by_tenant_newest", "tokens_by_tenant"), strings(db,
         "SELECT indexname FROM pg_indexes WHERE indexname IN ('files_by_tenant_newest', 'tokens_by_tenant') ORDER BY 1"));
-    assertEquals(List.of("buckets", "files", "links", "objects", "s3_credentials", "tenants", "tokens"), strings(db, "SELECT table_name FROM"
+    assertEquals(List.of("buckets", "files", "links", "objects", "parts", "s3_credentials", "tenants", "tokens",
+        "uploads"), strings(db, "SELECT table_name FROM"
         + " information_schema.tables WHERE table_schema = 'public' AND table_name <> 'envelope_schema_version'"
         + " ORDER BY 1"));
   }

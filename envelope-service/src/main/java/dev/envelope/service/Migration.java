@@ -495,7 +495,10 @@ public final class Migration {
      * revocation, nothing else. A bucket there already must be the same tenant's. An object whose file is not on the
      * target (a shredded tenant's, or failed) is left out; one at a key the target holds with another file is set to
      * the source's (the other file stays, as a file deleted on the source since an earlier run does). A shredded
-     * tenant's credentials, buckets and objects are left behind: its root key is gone.
+     * tenant's credentials, buckets and objects are left behind: its root key is gone. Multipart uploads in progress
+     * are not copied (their clients start them again on the target). An object completed from a multipart upload is
+     * copied like any other only when its file is on the target; its part rows and part blobs are not copied yet, so
+     * such a file is not migrated today (its row has no blob under its own id).
      */
     private void buckets() throws EnvelopeException {
       if (!(source.metadata() instanceof BucketStore from) || !(target.metadata() instanceof BucketStore to)) {

@@ -1,5 +1,6 @@
 package dev.envelope.service;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -42,5 +43,25 @@ public final class ObjectKeys {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * For the SQL stores: the condition on columns {@code object_key} and {@code upload_id} that selects a page of
+   * {@link BucketStore#listUploads} (the prefix as a key range, then S3's markers), with its order; its arguments are
+   * appended to {@code args}, in order.
+   */
+  public static String uploadPageSql(String prefix, String keyMarker, String uploadIdMarker, List<Object> args) {
+    Optional<String> end = prefixEnd(prefix);
+    args.add(prefix);
+    end.ifPresent(args::add);
+    args.add(keyMarker);
+    String after = "object_key > ?";
+    if (!uploadIdMarker.isEmpty()) {
+      after = "(object_key > ? OR (object_key = ? AND upload_id > ?))";
+      args.add(keyMarker);
+      args.add(uploadIdMarker);
+    }
+    return "object_key >= ?" + (end.isPresent() ? " AND object_key < ?" : "") + " AND " + after
+        + " ORDER BY object_key, upload_id";
   }
 }

@@ -217,17 +217,9 @@ final class SqliteBucketRows {
    */
   static List<UploadRecord> listUploads(Connection c, String bucket, String prefix, String keyMarker,
       String uploadIdMarker, int limit) throws SQLException {
-    Optional<String> end = ObjectKeys.prefixEnd(prefix);
-    List<String> args = new ArrayList<>(List.of(bucket, prefix));
-    end.ifPresent(args::add);
-    args.add(keyMarker);
-    String after = "object_key > ?";
-    if (!uploadIdMarker.isEmpty()) {
-      after = "(object_key > ? OR (object_key = ? AND upload_id > ?))";
-      args.addAll(List.of(keyMarker, uploadIdMarker));
-    }
-    return uploads(c, "WHERE bucket = ? AND object_key >= ?" + (end.isPresent() ? " AND object_key < ?" : "")
-        + " AND " + after + " ORDER BY object_key, upload_id", args, limit);
+    List<Object> args = new ArrayList<>(List.of(bucket));
+    return uploads(c, "WHERE bucket = ? AND " + ObjectKeys.uploadPageSql(prefix, keyMarker, uploadIdMarker, args),
+        args, limit);
   }
 
   static List<UploadRecord> listUploadsStartedBefore(Connection c, Instant before, int limit) throws SQLException {
