@@ -14,7 +14,6 @@ import io.javalin.http.Context;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -213,7 +212,7 @@ final class S3Api {
         dev.envelope.service.UploadRecord upload = objects.startUpload(p, t.bucket(), t.key(),
             c.header("Content-Type"), userMetadata(c));
         AuditTrail.in(c).fileId(upload.uploadId());
-        encryptionHeaders(c, objects.rootKeyOf(p));
+        encryptionHeaders(c, upload.wrappedKey().rootKeyId());
         xml(c, 200, S3Xml.document("InitiateMultipartUploadResult").element("Bucket", t.bucket())
             .element("Key", t.key()).element("UploadId", upload.uploadId()).end("InitiateMultipartUploadResult"));
       });
@@ -286,7 +285,7 @@ final class S3Api {
     }
     AuditTrail.in(ctx).fileId(uploadId);
     ObjectRecord object = objects.completeUpload(caller, t.bucket(), t.key(), uploadId, claims);
-    encryptionHeaders(ctx, objects.rootKeyOf(caller));
+    encryptionHeaders(ctx, objects.rootKeyOf(caller, object));
     xml(ctx, 200, S3Xml.document("CompleteMultipartUploadResult").element("Location", "/" + t.bucket() + "/"
         + t.key()).element("Bucket", t.bucket()).element("Key", t.key()).element("ETag", "\"" + object.etag() + "\"")
         .end("CompleteMultipartUploadResult"));
@@ -583,19 +582,13 @@ final class S3Api {
       }
     });
     ctx.header("ETag", "\"" + stored.etag() + "\"");
-    encryptionHeaders(ctx, objects.rootKeyOf(caller));
+    encryptionHeaders(ctx, objects.rootKeyOf(caller, stored));
     ctx.status(200);
   }
 
   private void copyObject(Context ctx, Principal caller, Target t) throws Exception {
     String source = ctx.header("x-amz-copy-source");
-    String decoded;
-    try {
-      decoded = URLDecoder.decode(source.replace("+", "%2B"), StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      throw new S3Failure(400, "InvalidArgument", "Copy Source must mention the source bucket and key:"
-          + " sourcebucket/sourcekey");
-    }
+    String decoded = decode(source, false);
     if (decoded.startsWith("/")) {
       decoded = decoded.substring(1);
     }
@@ -624,7 +617,7 @@ final class S3Api {
     ObjectRecord copy = objects.copy(caller, fromBucket, fromKey, t.bucket(), t.key(), replace,
         ctx.header("Content-Type"), replace ? userMetadata(ctx) : Map.of());
     AuditTrail.in(ctx).fileId(copy.fileId());
-    encryptionHeaders(ctx, objects.rootKeyOf(caller));
+    encryptionHeaders(ctx, objects.rootKeyOf(caller, copy));
     S3Xml xml = S3Xml.document("CopyObjectResult").element("LastModified", copy.lastModified())
         .element("ETag", "\"" + copy.etag() + "\"");
     xml(ctx, 200, xml.end("CopyObjectResult"));
@@ -702,7 +695,7 @@ final class S3Api {
     res.setHeader("X-Content-Type-Options", "nosniff");
     object.userMetadata().forEach((name, value) -> res.setHeader("x-amz-meta-" + name, value));
     encryptionHeaders(ctx, file != null ? file.wrappedKey().rootKeyId() : objects.rootKeyOf(
-        new Principal(object.tenant(), dev.envelope.service.Role.READ, "")));
+        new Principal(object.tenant(), dev.envelope.service.Role.READ, ""), object));
   }
 
   private static void encryptionHeaders(Context ctx, String rootKeyId) {
@@ -834,12 +827,42 @@ final class S3Api {
     return null;
   }
 
-  private static String decode(String s, boolean plusIsSpace) throws S3Failure {
-    try {
-      return URLDecoder.decode(plusIsSpace ? s : s.replace("+", "%2B"), StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      throw new S3Failure(400, "InvalidURI", "Couldn't parse the specified URI.");
+  /**
+   * Percent-decodes a path or a query part, strictly: an escape that is not two hex digits, or bytes that are not
+   * UTF-8, are {@code InvalidURI} (a lenient decoder would map several spellings to one key through U+FFFD).
+   */
+  static String decode(String s, boolean plusIsSpace) throws S3Failure {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '%') {
+        if (i + 2 >= s.length() || Character.digit(s.charAt(i + 1), 16) < 0
+            || Character.digit(s.charAt(i + 2), 16) < 0) {
+          throw invalidUri();
+        }
+        bytes.write(Character.digit(s.charAt(i + 1), 16) * 16 + Character.digit(s.charAt(i + 2), 16));
+        i += 2;
+      } else if (c == '+' && plusIsSpace) {
+        bytes.write(' ');
+      } else if (c < 0x80) {
+        bytes.write(c);
+      } else {
+        byte[] utf8 = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+        bytes.write(utf8, 0, utf8.length);
+      }
     }
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes.toByteArray())).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw invalidUri();
+    }
+  }
+
+  private static S3Failure invalidUri() {
+    return new S3Failure(400, "InvalidURI", "Couldn't parse the specified URI: it is not valid percent-encoded"
+        + " UTF-8.");
   }
 
   /** The S3 answer for a failure of the service. */
@@ -898,9 +921,14 @@ final class S3Api {
       return;
     }
     String requestId = AuditTrail.requestId(ctx);
+    String retryAfter = ctx.res().getHeader("Retry-After");
     ctx.res().reset();
+    AuditTrail.restoreHeader(ctx);
     ctx.header("x-amz-request-id", requestId);
     ctx.header("x-amz-id-2", requestId);
+    if (retryAfter != null) {
+      ctx.header("Retry-After", retryAfter);
+    }
     if (f.status >= 500 || f.status == 403) {
       ctx.header("Connection", f.status == 503 ? "close" : "keep-alive");
     }

@@ -69,16 +69,73 @@ final class S3Signatures {
     try {
       Presented<S3Credentials.Opened> presented = verifier.precheck(ctx.method().name(), target.rawPath(),
           target.rawQuery(), headers);
-      InputStream body = verifier.body(presented, ctx.req().getInputStream());
+      // An x-amz-* header says what the request does (a copy's source, metadata, checksums): one the signature does
+      // not cover could be added by anyone who holds a presigned URL, or sits on the path. S3 refuses it; so do we.
+      for (String name : headers.keySet()) {
+        if (name.startsWith("x-amz-") && !presented.signedHeaders().contains(name)) {
+          metrics.authFailure("s3_signature");
+          failures.failed(address, ctx.method() + " " + Problems.shownPath(ctx) + ": an unsigned " + name);
+          trail.refused(Type.AUTH_FAILURE, ErrorCode.UNAUTHENTICATED);
+          throw new S3Api.S3Failure(403, "AccessDenied", "There were headers present in the request which were not"
+              + " signed: " + name);
+        }
+      }
+      InputStream body = verifier.body(presented, new LazyBody(ctx));
       return new Signed(presented.principal().principal(), body);
     } catch (SigV4Exception e) {
-      metrics.authFailure("s3_signature");
-      failures.failed(address, ctx.method() + " " + Problems.shownPath(ctx) + ": " + e.getMessage());
-      trail.refused(Type.AUTH_FAILURE, ErrorCode.UNAUTHENTICATED);
+      if (isAuthentication(e.reason())) {
+        metrics.authFailure("s3_signature");
+        failures.failed(address, ctx.method() + " " + Problems.shownPath(ctx) + ": " + e.getMessage());
+        trail.refused(Type.AUTH_FAILURE, ErrorCode.UNAUTHENTICATED);
+      }
       throw failureOf(e);
     } catch (IOException e) {
       throw new EnvelopeException(ErrorCode.UNAVAILABLE, "the credentials cannot be read now", e);
     }
+  }
+
+  /**
+   * The request's body, asked of the servlet only when first read: a request refused before its body is needed (a
+   * quota, a missing upload) never has Jetty answer {@code Expect: 100-continue}, so the client never sends it.
+   */
+  private static final class LazyBody extends InputStream {
+    private final Context ctx;
+    private InputStream in;
+
+    LazyBody(Context ctx) {
+      this.ctx = ctx;
+    }
+
+    private InputStream in() throws IOException {
+      if (in == null) {
+        in = ctx.req().getInputStream();
+      }
+      return in;
+    }
+
+    @Override
+    public int read() throws IOException {
+      return in().read();
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      return in().read(b, off, len);
+    }
+
+    @Override
+    public int available() throws IOException {
+      return in == null ? 0 : in.available();
+    }
+  }
+
+  /** Whether a refusal is about who signed (counted against the address), not about a payload header's form. */
+  private static boolean isAuthentication(SigV4Exception.Reason reason) {
+    return switch (reason) {
+      case MISSING_AUTHENTICATION, MALFORMED_AUTHORIZATION, MALFORMED_PRESIGNED, AMBIGUOUS_AUTHENTICATION,
+          UNKNOWN_ACCESS_KEY, WRONG_SCOPE, SIGNATURE_MISMATCH, REQUEST_TIME_TOO_SKEWED, PRESIGN_EXPIRED -> true;
+      default -> false;
+    };
   }
 
   /** The declared length of the payload: {@code x-amz-decoded-content-length} for aws-chunked, else the body's. */

@@ -277,6 +277,12 @@ class S3ApiTest {
           .PUT(HttpRequest.BodyPublishers.ofString("put by url")).build());
       assertEquals(200, putAnswer.statusCode(), putAnswer.body());
       assertEquals("put by url", s3.getObjectAsBytes(b -> b.bucket("presigned").key("q")).asUtf8String());
+      // An x-amz-* header the signature does not cover (here: turning the presigned PUT into a copy) is refused.
+      HttpResponse<String> injected = server.send(HttpRequest.newBuilder(put).header("x-amz-copy-source",
+          "/presigned/p").PUT(HttpRequest.BodyPublishers.noBody()).build());
+      assertEquals(403, injected.statusCode(), injected.body());
+      assertTrue(injected.body().contains("not signed"), injected.body());
+      assertEquals("put by url", s3.getObjectAsBytes(b -> b.bucket("presigned").key("q")).asUtf8String());
       // Tampered: another key under the same signature.
       HttpResponse<String> moved = server.send(HttpRequest.newBuilder(URI.create(get.toString()
           .replace("/presigned/p?", "/presigned/q?"))).build());
@@ -505,6 +511,53 @@ class S3ApiTest {
     c2[c2.length - 20] ^= 1;
     Files.write(b2, c2);
     assertNotServedWhole("multi-tamper", "t");
+  }
+
+  @Test
+  void anOlderUploadOfAPartPutBackIsRefused() throws Exception {
+    s3.createBucket(b -> b.bucket("rollback"));
+    String uploadId = s3.createMultipartUpload(b -> b.bucket("rollback").key("r")).uploadId();
+    s3.uploadPart(b -> b.bucket("rollback").key("r").uploadId(uploadId).partNumber(1),
+        RequestBody.fromString("first version"));
+    byte[] older = Files.readAllBytes(blobPath(server.stores.metadata().findPart(uploadId, 1).orElseThrow()
+        .blobId()));
+    String etag = s3.uploadPart(b -> b.bucket("rollback").key("r").uploadId(uploadId).partNumber(1),
+        RequestBody.fromString("other version")).eTag(); // same length, so the blob's length check passes
+    s3.completeMultipartUpload(b -> b.bucket("rollback").key("r").uploadId(uploadId).multipartUpload(m -> m.parts(
+        software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(1).eTag(etag).build())));
+    assertEquals("other version", s3.getObjectAsBytes(b -> b.bucket("rollback").key("r")).asUtf8String());
+    Files.write(blobPath(server.stores.metadata().findPart(uploadId, 1).orElseThrow().blobId()), older);
+    assertNotServedWhole("rollback", "r");
+  }
+
+  @Test
+  void partsCountAgainstTheQuota() throws Exception {
+    new dev.envelope.service.TenantAdmin(server.files, server.stores.tokens(), server.keyring)
+        .setQuota(dev.envelope.service.Principal.localOperator(), "quota", 12L * MIB);
+    S3Credentials.Created q = server.s3Credentials().create("quota", Role.WRITE, "quota");
+    try (S3Client c = client(q.record().accessKeyId(), q.secret())) {
+      c.createBucket(b -> b.bucket("quota-bucket"));
+      String uploadId = c.createMultipartUpload(b -> b.bucket("quota-bucket").key("k")).uploadId();
+      c.uploadPart(b -> b.bucket("quota-bucket").key("k").uploadId(uploadId).partNumber(1),
+          RequestBody.fromBytes(random(6 * MIB, 21)));
+      S3Exception over = assertThrows(S3Exception.class, () -> c.uploadPart(b -> b.bucket("quota-bucket").key("k")
+          .uploadId(uploadId).partNumber(2), RequestBody.fromBytes(random(7 * MIB, 22))));
+      assertEquals("QuotaExceeded", over.awsErrorDetails().errorCode());
+      // A part uploaded again replaces the earlier one: it counts once.
+      c.uploadPart(b -> b.bucket("quota-bucket").key("k").uploadId(uploadId).partNumber(1),
+          RequestBody.fromBytes(random(11 * MIB, 23)));
+      c.abortMultipartUpload(b -> b.bucket("quota-bucket").key("k").uploadId(uploadId));
+    }
+  }
+
+  @Test
+  void invalidUtf8InAKeyIsRefusedNotReplaced() throws Exception {
+    s3.createBucket(b -> b.bucket("utf8"));
+    String query = "";
+    HttpResponse<String> bad = server.send(HttpRequest.newBuilder(URI.create(server.server.s3Url() + "/utf8/inv%FFkey"
+        + query)).header("Authorization", "AWS4-HMAC-SHA256 Credential=x").build());
+    assertEquals(400, bad.statusCode(), bad.body());
+    assertTrue(bad.body().contains("<Code>InvalidURI</Code>"), bad.body());
   }
 
   static Path blobPath(String blobId) throws IOException {

@@ -541,7 +541,7 @@ public final class FileService {
             + number + " is missing or has the wrong length");
       }
       pieces.add(new Download.Piece(part.blobId(), offset, part.size(), partContextOf(file.tenant(), file.id(),
-          number), expected));
+          number, part.blobId()), expected));
       offset += part.size();
     }
     if (offset != file.size()) {
@@ -826,10 +826,14 @@ public final class FileService {
         && (objects.findUpload(name.uploadId()).isPresent() || metadata.exists(name.uploadId()));
   }
 
-  /** The associated data of part {@code partNumber} of a multipart file (format 3). */
-  public static EncryptionContext partContextOf(String tenant, String fileId, int partNumber) {
-    return EncryptionContext.of("file", fileId, "format", Integer.toString(FileRecord.FORMAT_MULTIPART), "part",
-        Integer.toString(partNumber), "tenant", tenant);
+  /**
+   * The associated data of a part of a multipart file (format 3): the file, the part's number and the part's blob,
+   * whose id is fresh for every upload of the part, so that an older upload of the same part, put back in the
+   * newer's place, does not decrypt (a rollback).
+   */
+  public static EncryptionContext partContextOf(String tenant, String fileId, int partNumber, String blobId) {
+    return EncryptionContext.of("blob", blobId, "file", fileId, "format", Integer.toString(
+        FileRecord.FORMAT_MULTIPART), "part", Integer.toString(partNumber), "tenant", tenant);
   }
 
   /** A new data key for a multipart upload, wrapped under the context of the file it will complete into. */
@@ -855,10 +859,36 @@ public final class FileService {
     if (declaredSize > limit) {
       throw new EnvelopeException(ErrorCode.TOO_LARGE, "a part may be at most " + limit + " bytes");
     }
+    Long quota = tenants.find(caller.tenant()).map(TenantRecord::quotaBytes).orElse(null);
+    if (quota != null) {
+      // The upload's parts so far and this one count against the room the tenant has left: a tenant cannot keep more
+      // in parts than its quota (each upload alone; see docs/S3.md).
+      long room = quota - metadata.usage(caller.tenant()).bytes() - partsSize(upload.uploadId(), partNumber);
+      if (declaredSize > room || room <= 0) {
+        throw quotaExceeded(caller.tenant(), quota);
+      }
+      limit = Math.min(limit, room);
+    }
     try (DataKey key = uploadKey(upload)) {
-      Written written = writeBlob(blobId, key, partContextOf(upload.tenant(), upload.uploadId(), partNumber), body,
-          declaredSize, declaredSize >= 0 ? declaredSize : limit, caller, null);
+      Written written = writeBlob(blobId, key, partContextOf(upload.tenant(), upload.uploadId(), partNumber, blobId),
+          body, declaredSize, declaredSize >= 0 ? declaredSize : limit, caller, null);
       return new PartWritten(written.size());
+    }
+  }
+
+  /** The plaintext bytes of an upload's parts but {@code except} (which a new upload of it replaces). */
+  private long partsSize(String uploadId, int except) throws EnvelopeException {
+    long total = 0;
+    int after = 0;
+    while (true) {
+      List<PartRecord> parts = objects.listParts(uploadId, after, 1000);
+      for (PartRecord part : parts) {
+        total += part.partNumber() == except ? 0 : part.size();
+        after = part.partNumber();
+      }
+      if (parts.size() < 1000) {
+        return total;
+      }
     }
   }
 

@@ -298,6 +298,12 @@ public final class S3Objects {
     return files.rootKeyOf(caller.tenant());
   }
 
+  /** The id of the root key that wraps {@code object}'s data key, as its file's row names it (for SSE headers). */
+  public String rootKeyOf(Principal caller, ObjectRecord object) throws EnvelopeException {
+    FileRecord file = files.describeOrNull(caller, object.fileId());
+    return file != null ? file.wrappedKey().rootKeyId() : files.rootKeyOf(caller.tenant());
+  }
+
   // Multipart uploads
 
   /** The smallest part but the last, as S3's. */

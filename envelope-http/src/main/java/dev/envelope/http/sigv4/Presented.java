@@ -37,6 +37,11 @@ public final class Presented<P> {
     return claim.accessKeyId();
   }
 
+  /** The headers the signature covers, names in lower case. */
+  public java.util.List<String> signedHeaders() {
+    return claim.signedHeaders();
+  }
+
   /** Whether the request was authenticated by presigned query parameters rather than a header. */
   public boolean presigned() {
     return claim.presigned();
