@@ -27,8 +27,8 @@ final class HttpReport {
       + " turn";
   private static final String DOWNLOAD_WORK = "one request thread reads, decrypts and writes each 64 KiB in turn";
   static final double S3_GOAL = 0.9;
-  private static final String PUT_WORK = "one request thread reads the socket, checks the aws-chunked signatures"
-      + " and the CRC32, encrypts and writes each 64 KiB in turn";
+  private static final String PUT_WORK = "one request thread reads the socket, hashes each aws-chunked chunk (SHA-256)"
+      + " to check its signature, computes the CRC32 of the trailer, encrypts and writes each 64 KiB in turn";
 
   private final HttpBench.Plan plan;
   private final Path jar;
