@@ -23,7 +23,11 @@ import java.util.SplittableRandom;
  * transfers through the {@link PassThroughServer} (the HTTP stack alone: the ceiling), Envelope's cipher in-process
  * and the disk's durable write rate, all measured round by round; (2) 4 KiB uploads from 16 concurrent clients
  * ({@link LeanUploads}) for a fixed time, to the disk server of each JDK and to the pass-through, beside the disk's
- * rate of small fsynced files; (3) 1 MiB range reads at random offsets of the big file. The disk server's home
+ * rate of small fsynced files; (3) 1 MiB range reads at random offsets of the big file; and, as issue 16 asks, the S3
+ * API of the same servers ({@code --s3-port}) through the AWS SDK's {@code S3Client} ({@link S3Load}): the big file's
+ * {@code PutObject} to the tmpfs server and {@code GetObject} from the disk server, each right after the same
+ * transfer through /v1 on the same server, and 4 KiB {@code PutObject}s from 16 clients right after the /v1 ones.
+ * The disk server's home
  * lives in a temporary directory on the real disk (an upload is fsynced before it is acknowledged, so the disk is
  * part of what is measured); the tmpfs server's under /dev/shm, so that only the disk is left out.
  */
@@ -47,8 +51,11 @@ final class HttpBench {
 
   /** The big transfers of one JDK, each against one of its servers. */
   enum Kind {
-    PASS_UP, PASS_DOWN, TMPFS_UP, DISK_UP, DOWN
+    PASS_UP, PASS_DOWN, TMPFS_UP, DISK_UP, DOWN, S3_PUT, S3_GET
   }
+
+  /** The S3 API's object key of the big file. */
+  static final String BIG_KEY = "big.bin";
 
   /** The samples of the bench JVM's baselines, one per measured round (seconds). */
   static final class Baseline {
@@ -74,7 +81,10 @@ final class HttpBench {
     HttpLoad diskLoad;
     HttpLoad tmpfsLoad;
     HttpLoad passLoad;
+    S3Load tmpfsS3;
+    S3Load diskS3;
     String lastId;
+    boolean diskObject;
 
     Node(Jdk jdk) {
       this.jdk = jdk;
@@ -94,6 +104,11 @@ final class HttpBench {
     }
 
     void closeServers() throws InterruptedException {
+      for (S3Load s3 : new S3Load[] {tmpfsS3, diskS3}) {
+        if (s3 != null) {
+          s3.close();
+        }
+      }
       for (ServerProcess s : new ServerProcess[] {disk, tmpfs, passThrough}) {
         if (s != null) {
           s.close();
@@ -154,6 +169,8 @@ final class HttpBench {
         bigTransfers(plan, size, dir, source, sha256, nodes, baseline);
       }
       report.big(baseline, nodes, size);
+      S3Load wire = main.diskS3 != null ? main.diskS3 : main.tmpfsS3;
+      report.small().s3Client(wire != null ? wire.wire() : null);
       try {
         log.println("bench: http: disk rate of small fsynced files, " + CLIENTS + " threads");
         report.small().fsync(Baselines.smallFiles(dir, CLIENTS, plan.fsyncSeconds(), false),
@@ -163,6 +180,7 @@ final class HttpBench {
       }
       for (Node node : nodes) {
         smallUploads(plan, node, report.small(), false);
+        smallPuts(plan, node, report.small());
       }
       if (main.passThrough != null) {
         smallUploads(plan, main, report.small(), true);
@@ -210,32 +228,34 @@ final class HttpBench {
       throws ServerFailure, IOException {
     String name = "jdk" + node.jdk.feature();
     log.println("bench: http: starting envelope serve (" + String.join(" ", ServerProcess.JVM_OPTIONS) + ") on "
-        + node.jdk.label() + ", home on disk");
+        + node.jdk.label() + ", home on disk, with the S3 API");
     Path diskDir = Files.createDirectories(dir.resolve(name + "-disk"));
     try {
-      node.disk = ServerProcess.start(envelopeJar, diskDir.resolve("home"), Map.of(), node.jdk,
-          ServerProcess.JVM_OPTIONS);
+      node.disk = ServerProcess.startWithS3(envelopeJar, diskDir.resolve("home"), node.jdk, ServerProcess.JVM_OPTIONS);
       node.diskLoad = new HttpLoad(node.disk, curl, diskDir);
+      node.diskS3 = s3(node, node.disk, Kind.S3_GET);
     } catch (IOException e) {
       if (first) {
         throw new ServerFailure(ProcessBench.describe(e));
       }
-      node.fail("envelope serve: " + ProcessBench.describe(e), Kind.DISK_UP, Kind.DOWN);
+      node.fail("envelope serve: " + ProcessBench.describe(e), Kind.DISK_UP, Kind.DOWN, Kind.S3_GET);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ServerFailure("interrupted");
     }
     if (noTmpfs != null) {
       node.unavailable.put(Kind.TMPFS_UP, noTmpfs);
+      node.unavailable.put(Kind.S3_PUT, noTmpfs);
     } else {
       try {
-        log.println("bench: http: starting envelope serve on " + node.jdk.label() + ", home on tmpfs");
+        log.println("bench: http: starting envelope serve on " + node.jdk.label() + ", home on tmpfs, with the S3 API");
         Path tmpfsDir = Files.createDirectories(dir.resolve(name + "-tmpfs"));
-        node.tmpfs = ServerProcess.start(envelopeJar, shm.resolve(name + "-home"), Map.of(), node.jdk,
+        node.tmpfs = ServerProcess.startWithS3(envelopeJar, shm.resolve(name + "-home"), node.jdk,
             ServerProcess.JVM_OPTIONS);
         node.tmpfsLoad = new HttpLoad(node.tmpfs, curl, tmpfsDir);
+        node.tmpfsS3 = s3(node, node.tmpfs, Kind.S3_PUT);
       } catch (IOException | InterruptedException e) {
-        node.fail("envelope serve, home on tmpfs: " + ProcessBench.describe(e), Kind.TMPFS_UP);
+        node.fail("envelope serve, home on tmpfs: " + ProcessBench.describe(e), Kind.TMPFS_UP, Kind.S3_PUT);
       }
     }
     try {
@@ -248,11 +268,22 @@ final class HttpBench {
     }
   }
 
+  /** The S3 client of {@code server}, with its bucket; null, and {@code kind} failed, when the SDK cannot make it. */
+  private S3Load s3(Node node, ServerProcess server, Kind kind) {
+    try {
+      return new S3Load(server);
+    } catch (RuntimeException e) {
+      failed(node, "the S3 API's client and bucket: " + ProcessBench.describe(e), kind);
+      return null;
+    }
+  }
+
   /**
    * Warm-up then measured rounds; each runs, one after the other, the in-process encrypt and decrypt, the disk's
    * durable write, then for each JDK (starting one further along each round) the pass-through's upload and download,
-   * the tmpfs server's upload, the disk server's upload and download; every upload is downloaded again (untimed)
-   * and its SHA-256 checked, then deleted (the disk server keeps its last, for the range reads).
+   * the tmpfs server's upload and its S3 {@code PutObject}, the disk server's upload, download and S3
+   * {@code GetObject}; every upload is downloaded again (untimed) and its SHA-256 checked, then deleted (the disk
+   * server keeps its last, for the range reads; the object its {@code GetObject}s read is put once, untimed).
    */
   private void bigTransfers(Plan plan, long size, Path dir, Path source, byte[] sha256, List<Node> nodes,
       Baseline baseline) {
@@ -312,6 +343,18 @@ final class HttpBench {
         failed(node, "upload, home on tmpfs: " + ProcessBench.describe(e), Kind.TMPFS_UP);
       }
     }
+    if (node.ok(Kind.S3_PUT)) {
+      try {
+        HttpLoad.Transfer put = node.tmpfsS3.put(BIG_KEY, source, size);
+        node.tmpfsS3.verify(BIG_KEY, size, sha256);
+        node.tmpfsS3.delete(BIG_KEY);
+        if (measured) {
+          node.samples.get(Kind.S3_PUT).add(put);
+        }
+      } catch (Exception e) {
+        failed(node, "S3 PutObject, home on tmpfs: " + ProcessBench.describe(e), Kind.S3_PUT);
+      }
+    }
     if (node.ok(Kind.DISK_UP) && node.ok(Kind.DOWN)) {
       try {
         HttpLoad.Transfer up = node.diskLoad.upload(source, size);
@@ -327,6 +370,21 @@ final class HttpBench {
         }
       } catch (Exception e) {
         failed(node, "upload and download, home on disk: " + ProcessBench.describe(e), Kind.DISK_UP, Kind.DOWN);
+      }
+    }
+    if (node.ok(Kind.S3_GET)) {
+      try {
+        if (!node.diskObject) {
+          node.diskS3.put(BIG_KEY, source, size);
+          node.diskS3.verify(BIG_KEY, size, sha256);
+          node.diskObject = true;
+        }
+        HttpLoad.Transfer get = node.diskS3.get(BIG_KEY, size);
+        if (measured) {
+          node.samples.get(Kind.S3_GET).add(get);
+        }
+      } catch (Exception e) {
+        failed(node, "S3 GetObject, home on disk: " + ProcessBench.describe(e), Kind.S3_GET);
       }
     }
   }
@@ -356,6 +414,26 @@ final class HttpBench {
     } catch (Exception e) {
       report.uploadsFailed(node.jdk, passThrough, ProcessBench.describe(e));
       log.println("bench: http: small uploads to " + label + " FAILED: " + ProcessBench.describe(e));
+    }
+  }
+
+  /** The 4 KiB {@code PutObject}s to {@code node}'s disk server, right after its /v1 uploads; read back after. */
+  private void smallPuts(Plan plan, Node node, SmallReport report) {
+    if (node.diskS3 == null) {
+      report.putsFailed(node.jdk, node.failures.getOrDefault(Kind.S3_GET, "the server did not start"));
+      return;
+    }
+    try {
+      log.printf("bench: http: %d KiB S3 PutObjects to envelope serve on %s, %d clients, %.1f s warm-up + %.0f s%n",
+          SMALL_BYTES / Sizes.KIB, node.jdk.label(), CLIENTS, plan.smallWarmupSeconds(), plan.smallSeconds());
+      LeanUploads.Result r = node.diskS3.smallPuts(CLIENTS, SMALL_BYTES, plan.smallWarmupSeconds(),
+          plan.smallSeconds());
+      node.diskS3.verify(r.lastFiles());
+      report.puts(node.jdk, r);
+    } catch (Exception e) {
+      report.putsFailed(node.jdk, ProcessBench.describe(e));
+      log.println("bench: http: S3 PutObjects to envelope serve on " + node.jdk.label() + " FAILED: "
+          + ProcessBench.describe(e));
     }
   }
 

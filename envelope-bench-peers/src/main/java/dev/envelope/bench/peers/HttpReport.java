@@ -16,6 +16,9 @@ import java.util.function.ToDoubleFunction;
  * notes), the small uploads and range reads in {@link SmallReport}.
  */
 final class HttpReport {
+  /** The goals this report judges; without figures when the servers are skipped or did not start. */
+  static final List<Goals.Goal> GOALS = List.of(Goals.Goal.UPLOAD_TMPFS, Goals.Goal.UPLOAD_DISK, Goals.Goal.DOWNLOAD,
+      Goals.Goal.SMALL_UPLOADS, Goals.Goal.RANGE_READ, Goals.Goal.S3_TRANSFERS, Goals.Goal.S3_SMALL_PUTS);
   static final double TMPFS_UPLOAD_GOAL = 0.7;
   static final double DISK_UPLOAD_GOAL = 1.0;
   static final double DOWNLOAD_GOAL = 0.8;
@@ -23,6 +26,9 @@ final class HttpReport {
   private static final String UPLOAD_WORK = "one request thread reads the socket, encrypts and writes each 64 KiB in"
       + " turn";
   private static final String DOWNLOAD_WORK = "one request thread reads, decrypts and writes each 64 KiB in turn";
+  static final double S3_GOAL = 0.9;
+  private static final String PUT_WORK = "one request thread reads the socket, hashes each aws-chunked chunk (SHA-256)"
+      + " to check its signature, computes the CRC32 of the trailer, encrypts and writes each 64 KiB in turn";
 
   private final HttpBench.Plan plan;
   private final Path jar;
@@ -46,7 +52,8 @@ final class HttpReport {
     this.goals = goals;
     this.perJdk = perJdk;
     this.small = new SmallReport(plan, goals, perJdk);
-    for (Goals.Goal g : List.of(Goals.Goal.UPLOAD_TMPFS, Goals.Goal.UPLOAD_DISK, Goals.Goal.DOWNLOAD)) {
+    for (Goals.Goal g : List.of(Goals.Goal.UPLOAD_TMPFS, Goals.Goal.UPLOAD_DISK, Goals.Goal.DOWNLOAD,
+        Goals.Goal.S3_TRANSFERS)) {
       goals.size(g, plan.fileMib());
     }
   }
@@ -92,7 +99,8 @@ final class HttpReport {
       }
       String why = unavailable != null ? ProcessBench.NOT_AVAILABLE + ": " + unavailable : FAILED;
       lines.add("Verdict, upload and download: " + why + " (no figures)");
-      for (Goals.Goal g : List.of(Goals.Goal.UPLOAD_TMPFS, Goals.Goal.UPLOAD_DISK, Goals.Goal.DOWNLOAD)) {
+      for (Goals.Goal g : List.of(Goals.Goal.UPLOAD_TMPFS, Goals.Goal.UPLOAD_DISK, Goals.Goal.DOWNLOAD,
+          Goals.Goal.S3_TRANSFERS)) {
         goals.missing(g, why);
       }
       return;
@@ -131,14 +139,14 @@ final class HttpReport {
       List<HttpLoad.Transfer> t = node.samples.get(kind);
       double v = rate(size, median(seconds(t)));
       String vsCipher = switch (kind) {
-        case TMPFS_UP, DISK_UP -> f2(v / enc);
-        case DOWN -> f2(v / dec);
+        case TMPFS_UP, DISK_UP, S3_PUT -> f2(v / enc);
+        case DOWN, S3_GET -> f2(v / dec);
         default -> "";
       };
       String vsPass = switch (kind) {
         case PASS_UP, PASS_DOWN -> "1.00";
-        case TMPFS_UP, DISK_UP -> ratio(v, passUp);
-        case DOWN -> ratio(v, passDown);
+        case TMPFS_UP, DISK_UP, S3_PUT -> ratio(v, passUp);
+        case DOWN, S3_GET -> ratio(v, passDown);
       };
       table.add(label, f0(v), range(size, seconds(t)), vsCipher, kind == Kind.DISK_UP ? f2(v / disk) : "", vsPass,
           cores(t, HttpLoad.Transfer::serverCpu), cores(t, HttpLoad.Transfer::clientCpu), f2(machine(t)));
@@ -166,6 +174,24 @@ final class HttpReport {
           + " %.1fx is %s%s", jdk, down, down / passDown, passDown, DOWNLOAD_GOAL, met(down / passDown >= DOWNLOAD_GOAL),
           paired(node.samples.get(Kind.DOWN), node.samples.get(Kind.PASS_DOWN))));
     }
+    s3Verdict(node, Kind.S3_PUT, Kind.TMPFS_UP, size, "S3 PutObject / /v1 upload (tmpfs home)",
+        "S3 PutObject, home on tmpfs");
+    s3Verdict(node, Kind.S3_GET, Kind.DOWN, size, "S3 GetObject / /v1 download (disk home)",
+        "S3 GetObject, home on disk");
+  }
+
+  /** The S3 API's transfer against the same through /v1, on the same server, in the same rounds. */
+  private void s3Verdict(Node node, Kind kind, Kind v1, long size, String side, String what) {
+    if (!ok(node, kind) || !ok(node, v1)) {
+      return;
+    }
+    double s3 = mbps(node, kind, size);
+    double base = mbps(node, v1, size);
+    perJdk.put(side, "%.2f", node.jdk, s3 / base);
+    lines.add(fmt("Verdict, %s, %s: %.0f MB/s, %.2fx the same server's /v1 (%.0f MB/s): the goal of >= %.1fx is %s%s;"
+        + " the SDK client took %.2f cores, curl %.2f", what, node.jdk.label(), s3, s3 / base, base, S3_GOAL,
+        met(s3 / base >= S3_GOAL), paired(node.samples.get(kind), node.samples.get(v1)),
+        cpu(node, kind, HttpLoad.Transfer::clientCpu), cpu(node, v1, HttpLoad.Transfer::clientCpu)));
   }
 
   /** Issue 14's three transfer goals, read on the bench's JDK, the others' ratios in brackets. */
@@ -213,6 +239,48 @@ final class HttpReport {
           bound(main, Kind.DOWN, DOWNLOAD_WORK) + fmt("; the pass-through's server took %.2f cores",
               cpu(main, Kind.PASS_DOWN, HttpLoad.Transfer::serverCpu)));
     }
+    s3Goal(main, others, size);
+  }
+
+  /** Issue 16's: PutObject against the /v1 upload to the tmpfs home, GetObject against the /v1 download. */
+  private void s3Goal(Node main, List<Node> others, long size) {
+    if (main.unavailable.containsKey(Kind.S3_PUT)) {
+      goals.missing(Goals.Goal.S3_TRANSFERS, ProcessBench.NOT_AVAILABLE + ": " + main.unavailable.get(Kind.S3_PUT));
+      return;
+    }
+    if (!ok(main, Kind.S3_PUT) || !ok(main, Kind.TMPFS_UP) || !ok(main, Kind.S3_GET) || !ok(main, Kind.DOWN)) {
+      goals.missing(Goals.Goal.S3_TRANSFERS, FAILED + " (see the HTTP sections)");
+      return;
+    }
+    double put = mbps(main, Kind.S3_PUT, size);
+    double up = mbps(main, Kind.TMPFS_UP, size);
+    double get = mbps(main, Kind.S3_GET, size);
+    double down = mbps(main, Kind.DOWN, size);
+    List<String> o = new ArrayList<>();
+    for (Node n : others) {
+      o.add(ok(n, Kind.S3_PUT) && ok(n, Kind.TMPFS_UP) && ok(n, Kind.S3_GET) && ok(n, Kind.DOWN)
+          ? fmt("%s: %.2fx and %.2fx", n.jdk.label(), mbps(n, Kind.S3_PUT, size) / mbps(n, Kind.TMPFS_UP, size),
+              mbps(n, Kind.S3_GET, size) / mbps(n, Kind.DOWN, size)) : n.jdk.label() + ": " + FAILED);
+    }
+    List<String> bounds = new ArrayList<>();
+    if (put / up < S3_GOAL) {
+      bounds.add("PutObject: " + bound(main, Kind.S3_PUT, PUT_WORK) + s3Client(main, Kind.S3_PUT, Kind.TMPFS_UP));
+    }
+    if (get / down < S3_GOAL) {
+      bounds.add("GetObject: " + bound(main, Kind.S3_GET, DOWNLOAD_WORK) + s3Client(main, Kind.S3_GET, Kind.DOWN));
+    }
+    goals.measured(Goals.Goal.S3_TRANSFERS, fmt("PutObject %.2fx the /v1 upload, home on tmpfs (%.0f vs %.0f MB/s),"
+        + " GetObject %.2fx the /v1 download, home on disk (%.0f vs %.0f MB/s), medians, on %s%s; S3 through the AWS"
+        + " SDK's S3Client in the bench's JVM, /v1 through curl", put / up, put, up, get / down, get, down,
+        main.jdk.label(), o.isEmpty() ? "" : " (" + String.join("; ", o) + ")"), bounds.isEmpty(),
+        String.join("; ", bounds));
+  }
+
+  /** The S3 client's CPU beside curl's and both servers', for the same transfer. */
+  private static String s3Client(Node node, Kind s3, Kind v1) {
+    return fmt(" (the SDK client %.2f cores against curl's %.2f; the server %.2f cores against %.2f for /v1)",
+        cpu(node, s3, HttpLoad.Transfer::clientCpu), cpu(node, v1, HttpLoad.Transfer::clientCpu),
+        cpu(node, s3, HttpLoad.Transfer::serverCpu), cpu(node, v1, HttpLoad.Transfer::serverCpu));
   }
 
   /** " (JDK 17: 0.41x)": the other JDKs' ratios of {@code kind} to {@code base}. */
@@ -256,6 +324,8 @@ final class HttpReport {
       case TMPFS_UP -> jdk + "upload, home on tmpfs (curl -T FILE)";
       case DISK_UP -> jdk + "upload, home on disk (curl -T FILE)";
       case DOWN -> jdk + "download, home on disk (curl -o /dev/null)";
+      case S3_PUT -> jdk + "S3 PutObject, home on tmpfs (AWS SDK S3Client, RequestBody.fromFile)";
+      case S3_GET -> jdk + "S3 GetObject, home on disk (AWS SDK S3Client, body read and discarded)";
     };
   }
 
@@ -266,6 +336,8 @@ final class HttpReport {
       case TMPFS_UP -> "upload, home on tmpfs, MB/s";
       case DISK_UP -> "upload, home on disk, MB/s";
       case DOWN -> "download, MB/s";
+      case S3_PUT -> "S3 PutObject, home on tmpfs, MB/s";
+      case S3_GET -> "S3 GetObject, home on disk, MB/s";
     };
   }
 
@@ -278,26 +350,25 @@ final class HttpReport {
       }
       failures.add("HTTP: envelope serve: " + serverFailure);
       smallFailures.add("HTTP: envelope serve: " + serverFailure);
-      for (Goals.Goal g : List.of(Goals.Goal.UPLOAD_TMPFS, Goals.Goal.UPLOAD_DISK, Goals.Goal.DOWNLOAD,
-          Goals.Goal.SMALL_UPLOADS, Goals.Goal.RANGE_READ)) {
+      for (Goals.Goal g : GOALS) {
         goals.missing(g, FAILED + " (envelope serve did not start)");
       }
     }
     String jdkNames = String.join(" and ", jdks.stream().map(Jdk::label).toList());
     String server = "`java " + String.join(" ", ServerProcess.JVM_OPTIONS) + " -jar " + jar
-        + " serve --host 127.0.0.1 --port 0`";
+        + " serve --host 127.0.0.1 --port 0 --s3-port 0`";
     String settings = fmt("On each JDK (%s), three servers on loopback: %s with its home in a fresh temporary directory"
         + " under %s (the real disk: an upload is fsynced before it is acknowledged); the same with its home under %s;"
         + " and the HTTP pass-through (`java %s -cp envelope-bench-peers.jar %s`: the same Javalin and Jetty set up"
         + " by the same guards and limits, no token check, no crypto, no disk). A random file of %d MiB on the disk;"
         + " %d unmeasured and %d measured rounds, each running one after the other the in-process encrypt and"
         + " decrypt of %d MiB and the disk's durable write of %d MiB (in the bench's JVM, %s), then on each JDK in"
-        + " turn the pass-through's upload and download, the tmpfs server's upload and the disk server's upload and"
-        + " download; medians over the rounds.", jdkNames, server, where,
+        + " turn the pass-through's upload and download, the tmpfs server's upload then its S3 PutObject, and the"
+        + " disk server's upload and download then its S3 GetObject; medians over the rounds.", jdkNames, server, where,
         tmpfs != null ? tmpfs : "tmpfs (" + ProcessBench.NOT_AVAILABLE + ")", String.join(" ",
         ServerProcess.JVM_OPTIONS), PassThroughServer.class.getName(), plan.fileMib(), plan.warmups(), plan.reps(),
         plan.fileMib(), plan.fileMib(), jdks.get(0).label());
-    List<String> notes = List.of(
+    List<String> notes = new ArrayList<>(List.of(
         "HTTP rows: MB/s = 10^6 bytes of plaintext per second; upload and download times are curl's own"
             + " (time_total: connect to last byte, 201 or 200 included). Clients: curl for the big transfers and"
             + " the concurrent uploads, a native process that streams the file (-T) and discards the download, so"
@@ -321,7 +392,7 @@ final class HttpReport {
             + " reads); the last 4 KiB file of each client is downloaded and compared; every range read is 206 and"
             + " compared byte for byte with the same slice of the original. Anything else prints FAILED.",
         "HTTP CPU cores = CPU seconds (user + system) of the process over the row's wall clock: the server's from"
-            + " /proc, curl's as this JVM's reaped children, the lean and JDK clients' as this JVM's own (range-read"
+            + " /proc, curl's as this JVM's reaped children, the lean, JDK and S3 clients' as this JVM's own (range-read"
             + " client figures include the checks; the disk rows' figure, in the client column, is this JVM doing"
             + " the disk work); machine CPU cores = the cores busy meanwhile in all (/proc/stat: every process, the"
             + " kernel's too), so that other work on a shared machine shows. " + Runtime.getRuntime()
@@ -330,7 +401,14 @@ final class HttpReport {
         "HTTP baselines: the in-process rows stream through Envelope's cipher (64 KiB segments, the server's)"
             + " in 64 KiB writes and reads, from 16 MiB of random data repeated, into and out of memory; the disk"
             + " rows write through the page cache and fsync, as the server's blob store does (the file source of"
-            + " the upload, and the blob read by the download, are in the page cache: the machine has the RAM).");
+            + " the upload, and the blob read by the download, are in the page cache: the machine has the RAM)."));
+    notes.add("S3 rows (issue 16): the same servers' S3 API (`--s3-port 0`, an access key of tenant default from"
+        + " `envelope s3 credentials create`, bucket " + S3Load.BUCKET + "), through the " + S3Load.client() + " in the"
+        + " bench's JVM: PutObject streams the file (`RequestBody.fromFile`), GetObject's body is read into a 64 KiB"
+        + " buffer and thrown away, timed around the SDK call. Each round's PutObject is read back through the S3 API"
+        + " (untimed, SHA-256 compared) and deleted; the object the GetObjects read is put once before the first"
+        + " round and checked the same way. On the wire: " + small.s3Wire() + ". The /v1 figures beside them are"
+        + " curl's, on the same server in the same round.");
     Section first = new Section("Server over HTTP: upload and download", settings, table, failures, lines, notes);
     return List.of(first, small.section(serverFailure != null, smallFailures));
   }

@@ -17,6 +17,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.DoubleSupplier;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -75,6 +76,40 @@ final class LeanUploads {
     byte[] head = ("POST /v1/files?name=small.bin HTTP/1.1\r\nHost: " + url.getHost() + ":" + url.getPort()
         + "\r\nAuthorization: Bearer " + token + "\r\nContent-Type: application/octet-stream\r\n"
         + "Content-Length: " + bytes + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+    InetSocketAddress address = new InetSocketAddress(url.getHost(), url.getPort());
+    return run(c -> new Lean(address, head, bytes), serverCpuSeconds, clients, warmupSeconds, seconds);
+  }
+
+  /**
+   * One client of the load, on a thread of its own: it makes a fresh random body (untimed), then sends it (timed).
+   * {@link LeanUploads}' own is a raw socket; the S3 benchmark's ({@link S3Load}) the AWS SDK's S3 client.
+   */
+  interface Client {
+    /** Makes the next upload's random body. */
+    void next(SplittableRandom random);
+
+    /**
+     * Sends it: the file stored, or {@link Refused} when the server answered otherwise; an {@link IOException} when
+     * the connection broke, after which {@link #close()} is called and the next send starts afresh.
+     */
+    LastFile send() throws IOException, Refused;
+
+    void close();
+  }
+
+  /** The server answered, but not with a stored file: the answer, described. */
+  static final class Refused extends Exception {
+    Refused(String answer) {
+      super(answer, null, false, false);
+    }
+  }
+
+  /**
+   * {@code clients} threads, each with its {@link Client} from {@code newClient}, upload one random file after
+   * another, {@code warmupSeconds} unmeasured and then {@code seconds} measured.
+   */
+  static Result run(IntFunction<Client> newClient, DoubleSupplier serverCpuSeconds, int clients,
+      double warmupSeconds, double seconds) throws Exception {
     AtomicBoolean measuring = new AtomicBoolean();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicLong errors = new AtomicLong();
@@ -83,51 +118,36 @@ final class LeanUploads {
     List<LastFile> lastFiles = new ArrayList<>();
     List<String> failures = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
-    InetSocketAddress address = new InetSocketAddress(url.getHost(), url.getPort());
     for (int c = 0; c < clients; c++) {
       SplittableRandom random = new SplittableRandom(c + 1400);
+      Client client = newClient.apply(c);
       threads.add(new Thread(() -> {
-        byte[] request = Arrays.copyOf(head, head.length + bytes);
         double[] mine = new double[4096];
         int count = 0;
         int failedInARow = 0;
         LastFile last = null;
-        Connection connection = null;
         while (!stop.get()) {
           try {
-            if (connection == null) {
-              connection = new Connection(address);
-            }
-            fill(random, request, head.length);
+            client.next(random);
             boolean measured = measuring.get();
             long start = System.nanoTime();
-            Answer answer = connection.exchange(request);
+            LastFile stored = client.send();
             long end = System.nanoTime();
-            Matcher id = ID.matcher(answer.body());
-            if (answer.status() == 201 && id.find()) {
-              failedInARow = 0;
-              last = new LastFile(id.group(1), Arrays.copyOfRange(request, head.length, request.length));
-              if (measured && !stop.get()) {
-                if (count == mine.length) {
-                  mine = Arrays.copyOf(mine, count * 2);
-                }
-                mine[count++] = (end - start) / 1e6;
+            failedInARow = 0;
+            last = stored;
+            if (measured && !stop.get()) {
+              if (count == mine.length) {
+                mine = Arrays.copyOf(mine, count * 2);
               }
-            } else {
-              failedInARow++;
-              error(measured, errors, errorSamples, "HTTP " + answer.status() + ": " + answer.body().strip());
+              mine[count++] = (end - start) / 1e6;
             }
-            if (answer.close()) {
-              connection.close();
-              connection = null;
-            }
+          } catch (Refused e) {
+            failedInARow++;
+            error(measuring.get(), errors, errorSamples, e.getMessage());
           } catch (IOException e) {
             failedInARow++;
             error(measuring.get(), errors, errorSamples, "connection: " + ProcessBench.describe(e));
-            if (connection != null) {
-              connection.close();
-              connection = null;
-            }
+            client.close();
           }
           if (failedInARow >= MAX_FAILURES_IN_A_ROW) {
             synchronized (failures) {
@@ -136,9 +156,7 @@ final class LeanUploads {
             stop.set(true);
           }
         }
-        if (connection != null) {
-          connection.close();
-        }
+        client.close();
         synchronized (latencies) {
           latencies.add(Arrays.copyOf(mine, count));
           if (last != null) {
@@ -170,6 +188,49 @@ final class LeanUploads {
     // Requests that started before the window and ended in it are not counted: the rate errs low, not high.
     return new Result(all.length, all.length / elapsed, all, errors.get(), List.copyOf(errorSamples), clientCores,
         serverCores, machineCores, List.copyOf(lastFiles));
+  }
+
+  /** The lean client: the request (head built once, then the body) written in one write on a kept-alive socket. */
+  private static final class Lean implements Client {
+    private final InetSocketAddress address;
+    private final int headLength;
+    private final byte[] request;
+    private Connection connection;
+
+    Lean(InetSocketAddress address, byte[] head, int bytes) {
+      this.address = address;
+      this.headLength = head.length;
+      this.request = Arrays.copyOf(head, head.length + bytes);
+    }
+
+    @Override
+    public void next(SplittableRandom random) {
+      fill(random, request, headLength);
+    }
+
+    @Override
+    public LastFile send() throws IOException, Refused {
+      if (connection == null) {
+        connection = new Connection(address);
+      }
+      Answer answer = connection.exchange(request);
+      if (answer.close()) {
+        close();
+      }
+      Matcher id = ID.matcher(answer.body());
+      if (answer.status() != 201 || !id.find()) {
+        throw new Refused("HTTP " + answer.status() + ": " + answer.body().strip());
+      }
+      return new LastFile(id.group(1), Arrays.copyOfRange(request, headLength, request.length));
+    }
+
+    @Override
+    public void close() {
+      if (connection != null) {
+        connection.close();
+        connection = null;
+      }
+    }
   }
 
   /** A fresh random body after the head, eight bytes at a time. */

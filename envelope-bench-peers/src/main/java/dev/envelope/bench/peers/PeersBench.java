@@ -22,7 +22,7 @@ import java.util.Map;
  * Everything {@code bin/bench} measures, in one run: the whole {@link CipherBench} (raw JCE, Envelope's
  * cipher, Tink, the segment-size sweep, range reads), plus the AWS Encryption SDK's rows in its stream table,
  * the whole-process table of {@code envelope}, {@code age} and {@code openssl enc}, the file service over HTTP
- * beside the HTTP stack alone, 64 concurrent uploads on a small heap, the same on every other JDK named in
+ * beside the HTTP stack alone, its S3 API beside its /v1 (issue 16), 64 concurrent uploads on a small heap, the same on every other JDK named in
  * {@value Jdk#PROPERTY}, and issue 14's goals at the top of the report. Lives in its own module so the SDK's
  * jars reach nothing else.
  */
@@ -84,7 +84,9 @@ public final class PeersBench implements BenchExtension {
         "one on tmpfs, beside an HTTP pass-through server (the same HTTP stack, no crypto, no disk): upload and",
         "download of a big file with curl against the pass-through, the in-process cipher and the disk's durable",
         "write rate; 4 KiB uploads per second from 16 concurrent clients (a lean raw-socket client), and 1 MiB",
-        "range-read latency; 64 concurrent uploads to a server on -Xmx256m (all must succeed, heap flat). The",
+        "range-read latency; the same servers' S3 API (--s3-port) through the AWS SDK's S3Client: the big file's",
+        "PutObject and GetObject beside /v1's, 4 KiB PutObjects from 16 clients beside /v1's 4 KiB uploads;",
+        "64 concurrent uploads to a server on -Xmx256m (all must succeed, heap flat). The",
         "whole-process rows, the server's rows and the cipher (a child JVM) again on every JDK named in",
         "-D" + Jdk.PROPERTY + "=HOME,... (bin/bench names a JDK 17 beside a newer one). Issue 14's goals first.");
   }
@@ -140,8 +142,7 @@ public final class PeersBench implements BenchExtension {
           jdks, goals, perJdk));
     } else {
       log.println("bench: HTTP sections skipped (" + HTTP_MIB + " 0)");
-      for (Goals.Goal g : List.of(Goals.Goal.UPLOAD_TMPFS, Goals.Goal.UPLOAD_DISK, Goals.Goal.DOWNLOAD,
-          Goals.Goal.SMALL_UPLOADS, Goals.Goal.RANGE_READ)) {
+      for (Goals.Goal g : HttpReport.GOALS) {
         goals.missing(g, "skipped (" + HTTP_MIB + " 0)");
       }
     }

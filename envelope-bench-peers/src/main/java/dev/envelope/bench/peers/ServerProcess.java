@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
  * the shaded CLI jar on the JDK running the bench (or another {@link Jdk}), with {@link #JVM_OPTIONS}. Its stdout
  * gives the first admin token and the URL; its stderr (one log line per upload) goes to a file in the home's
  * directory. Closing it stops the server with SIGTERM (its shutdown hook closes the stores), forcibly after 30 s.
+ * With {@code --s3-port 0} ({@link #startWithS3}) it serves the S3 API too, on a second free port, and makes an
+ * access key of tenant {@code default} with {@code envelope s3 credentials create} on the same home.
  * The same for a {@link PassThroughServer}, the HTTP stack without the file service.
  */
 final class ServerProcess implements AutoCloseable {
@@ -34,6 +36,9 @@ final class ServerProcess implements AutoCloseable {
   static final List<String> JVM_OPTIONS = List.of("-Xms512m", "-Xmx512m", "-XX:+UseParallelGC");
   private static final Pattern TOKEN = Pattern.compile("^\\s+(env1\\.[a-z2-7]{16}\\.[A-Za-z0-9_-]{43})$");
   private static final Pattern LISTENING = Pattern.compile("^listening on (http://\\S+)$");
+  private static final Pattern S3_LISTENING = Pattern.compile("^S3 API on (http://\\S+) .*$");
+  private static final Pattern ACCESS_KEY = Pattern.compile("(?m)^access key id:\\s+(\\S+)$");
+  private static final Pattern SECRET_KEY = Pattern.compile("(?m)^secret access key:\\s+(\\S+)$");
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
   private final String name;
@@ -41,16 +46,28 @@ final class ServerProcess implements AutoCloseable {
   private final Process process;
   private final String url;
   private final String token;
+  private final String s3Url;
   private final Path stderr;
   private final Thread killer;
+  /** The home's environment (its path, its master key): what the CLI needs to work on the server's stores. */
+  private Map<String, String> home = Map.of();
+  private S3Key s3Key;
 
-  private ServerProcess(String name, Jdk jdk, Process process, String url, String token, Path stderr,
-      Thread killer) {
+  /** An access key of the S3 API: its id and its secret. */
+  record S3Key(String id, String secret) {
+    @Override
+    public String toString() {
+      return "S3Key[" + id + "]";
+    }
+  }
+
+  private ServerProcess(String name, Jdk jdk, Process process, String[] found, Path stderr, Thread killer) {
     this.name = name;
     this.jdk = jdk;
     this.process = process;
-    this.url = url;
-    this.token = token;
+    this.url = found[0];
+    this.token = found[1];
+    this.s3Url = found[2];
     this.stderr = stderr;
     this.killer = killer;
   }
@@ -71,6 +88,27 @@ final class ServerProcess implements AutoCloseable {
   /** As {@link #start(Path, Path, Map)}, on {@code jdk} with {@code jvmOptions} instead of {@link #JVM_OPTIONS}. */
   static ServerProcess start(Path jar, Path home, Map<String, String> env, Jdk jdk, List<String> jvmOptions)
       throws IOException, InterruptedException {
+    return start(jar, home, env, jdk, jvmOptions, false);
+  }
+
+  /**
+   * As {@link #start(Path, Path, Map, Jdk, List)}, serving the S3 API too ({@code --s3-port 0}); then makes an access
+   * key for tenant {@code default} ({@link #s3Key()}) with the CLI on the same home, the same JDK.
+   */
+  static ServerProcess startWithS3(Path jar, Path home, Jdk jdk, List<String> jvmOptions)
+      throws IOException, InterruptedException {
+    ServerProcess server = start(jar, home, Map.of(), jdk, jvmOptions, true);
+    try {
+      server.s3Key = s3Credentials(jar, jdk, server.home);
+    } catch (IOException | InterruptedException e) {
+      server.close();
+      throw e;
+    }
+    return server;
+  }
+
+  private static ServerProcess start(Path jar, Path home, Map<String, String> env, Jdk jdk, List<String> jvmOptions,
+      boolean s3) throws IOException, InterruptedException {
     if (!Files.isRegularFile(jar)) {
       throw new IOException(jar + " is missing: build it with mvn -pl envelope-cli -am package");
     }
@@ -80,11 +118,41 @@ final class ServerProcess implements AutoCloseable {
     command.add(jdk.java().toString());
     command.addAll(jvmOptions);
     command.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "serve", "--host", "127.0.0.1", "--port", "0"));
+    if (s3) {
+      command.addAll(List.of("--s3-port", "0"));
+    }
     Map<String, String> all = new java.util.LinkedHashMap<>();
     all.put("ENVELOPE_HOME", home.toString());
     all.put("ENVELOPE_MASTER_KEY", Base64.getEncoder().encodeToString(master));
     all.putAll(env);
-    return launch("envelope serve", jdk, command, all, home.resolveSibling(home.getFileName() + "-stderr.log"), true);
+    ServerProcess server = launch("envelope serve", jdk, command, all,
+        home.resolveSibling(home.getFileName() + "-stderr.log"), true, s3);
+    server.home = Map.copyOf(all);
+    return server;
+  }
+
+  /** {@code envelope s3 credentials create --tenant default} on the server's home (safe while it runs). */
+  private static S3Key s3Credentials(Path jar, Jdk jdk, Map<String, String> home)
+      throws IOException, InterruptedException {
+    ProcessBuilder builder = new ProcessBuilder(jdk.java().toString(), "-jar", jar.toAbsolutePath().toString(), "s3",
+        "credentials", "create", "--tenant", "default", "--name", "bench").redirectErrorStream(true)
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    builder.environment().keySet().removeIf(k -> k.startsWith("ENVELOPE_"));
+    builder.environment().putAll(home);
+    Process p = builder.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      p.waitFor();
+      throw new IOException("envelope s3 credentials create did not end within " + START_TIMEOUT.toSeconds() + " s");
+    }
+    Matcher id = ACCESS_KEY.matcher(out);
+    Matcher secret = SECRET_KEY.matcher(out);
+    if (p.exitValue() != 0 || !id.find() || !secret.find()) {
+      String first = out.lines().filter(l -> !l.startsWith("secret")).findFirst().orElse("(no output)");
+      throw new IOException("envelope s3 credentials create: exit status " + p.exitValue() + ": " + first);
+    }
+    return new S3Key(id.group(1), secret.group(1));
   }
 
   /**
@@ -97,11 +165,11 @@ final class ServerProcess implements AutoCloseable {
     command.addAll(JVM_OPTIONS);
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), PassThroughServer.class.getName(),
         "--host", "127.0.0.1", "--port", "0"));
-    return launch("the pass-through server", jdk, command, Map.of(), stderr, false);
+    return launch("the pass-through server", jdk, command, Map.of(), stderr, false, false);
   }
 
   private static ServerProcess launch(String name, Jdk jdk, List<String> command, Map<String, String> env,
-      Path stderr, boolean needsToken) throws IOException, InterruptedException {
+      Path stderr, boolean needsToken, boolean s3) throws IOException, InterruptedException {
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(stderr.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     builder.environment().keySet().removeIf(k -> k.startsWith("ENVELOPE_"));
@@ -110,7 +178,7 @@ final class ServerProcess implements AutoCloseable {
     // Never leave a server behind, whatever happens to the bench.
     Thread killer = new Thread(process::destroyForcibly, "envelope-bench-server-killer");
     Runtime.getRuntime().addShutdownHook(killer);
-    CompletableFuture<String[]> ready = CompletableFuture.supplyAsync(() -> readUntilListening(process));
+    CompletableFuture<String[]> ready = CompletableFuture.supplyAsync(() -> readUntilListening(process, s3));
     try {
       String[] found = ready.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       if (found == null) {
@@ -119,7 +187,10 @@ final class ServerProcess implements AutoCloseable {
       if (found[1] == null && needsToken) {
         throw new IOException(name + " printed no first admin token (is its home fresh?)");
       }
-      return new ServerProcess(name, jdk, process, found[0], needsToken ? found[1] : "pass-through", stderr, killer);
+      if (!needsToken) {
+        found[1] = "pass-through";
+      }
+      return new ServerProcess(name, jdk, process, found, stderr, killer);
     } catch (java.util.concurrent.ExecutionException | TimeoutException | IOException e) {
       process.destroyForcibly();
       process.waitFor();
@@ -132,10 +203,14 @@ final class ServerProcess implements AutoCloseable {
     }
   }
 
-  /** {url, token} once "listening on" is printed; null if stdout ends first. Then drains stdout. */
-  private static String[] readUntilListening(Process process) {
+  /**
+   * {url, token, S3 url} once "listening on" (and with {@code s3} "S3 API on", which follows it) is printed; null if
+   * stdout ends first. Then drains stdout.
+   */
+  private static String[] readUntilListening(Process process, boolean s3) {
     BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     String token = null;
+    String url = null;
     try {
       for (String line = out.readLine(); line != null; line = out.readLine()) {
         Matcher t = TOKEN.matcher(line);
@@ -144,6 +219,10 @@ final class ServerProcess implements AutoCloseable {
         }
         Matcher l = LISTENING.matcher(line);
         if (l.matches()) {
+          url = l.group(1);
+        }
+        Matcher s = S3_LISTENING.matcher(line);
+        if (url != null && (!s3 || s.matches())) {
           Thread drain = new Thread(() -> {
             try {
               out.transferTo(java.io.Writer.nullWriter());
@@ -153,7 +232,7 @@ final class ServerProcess implements AutoCloseable {
           }, "envelope-bench-server-stdout");
           drain.setDaemon(true);
           drain.start();
-          return new String[] {l.group(1), token};
+          return new String[] {url, token, s3 ? s.group(1) : null};
         }
       }
     } catch (IOException e) {
@@ -164,6 +243,16 @@ final class ServerProcess implements AutoCloseable {
 
   String url() {
     return url;
+  }
+
+  /** The S3 API's URL ({@link #startWithS3} only, else null). */
+  String s3Url() {
+    return s3Url;
+  }
+
+  /** The access key of tenant {@code default} ({@link #startWithS3} only, else null). */
+  S3Key s3Key() {
+    return s3Key;
   }
 
   /** The first admin token (tenant {@code default}). */

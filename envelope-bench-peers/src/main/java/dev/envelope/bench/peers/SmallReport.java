@@ -17,11 +17,13 @@ import java.util.Map;
 /**
  * The second section of {@link HttpBench}: 4 KiB uploads from 16 concurrent clients ({@link LeanUploads}) to the disk
  * server of each JDK and to the pass-through, beside the disk's rate of small durable files, and 1 MiB range reads;
- * verdicts against issue 14's goals, and whether the client or the server bounded the rate.
+ * verdicts against issue 14's goals, and whether the client or the server bounded the rate; and issue 16's 4 KiB
+ * {@code PutObject}s through the S3 API of the same disk servers, beside their /v1 uploads.
  */
 final class SmallReport {
   static final double UPLOADS_GOAL = 1000;
   static final double RANGE_MEDIAN_GOAL_MS = 3;
+  static final double PUTS_GOAL = 0.9;
   private static final String FAILED = BenchResult.FAILED;
 
   private final HttpBench.Plan plan;
@@ -32,6 +34,8 @@ final class SmallReport {
   private final List<String> failures = new ArrayList<>();
   private final List<String> lines = new ArrayList<>();
   private final Map<Jdk, LeanUploads.Result> uploads = new LinkedHashMap<>();
+  private final Map<Jdk, LeanUploads.Result> puts = new LinkedHashMap<>();
+  private String s3Wire = "not seen (no S3 client ran)";
   private LeanUploads.Result passThrough;
   private Baselines.SmallFiles fsync;
   private Baselines.SmallFiles blobStore;
@@ -82,6 +86,45 @@ final class SmallReport {
         ? "the server's work bounds the rate, not the client's" : "the client's CPU is a large part of the machine's"));
   }
 
+  /** What the S3 client sent and got ({@link S3Load#wire()}), for the notes; null when none ran. */
+  void s3Client(String wire) {
+    if (wire != null) {
+      s3Wire = wire;
+    }
+  }
+
+  String s3Wire() {
+    return s3Wire;
+  }
+
+  /** The 4 KiB PutObjects to {@code jdk}'s disk server, beside its /v1 uploads (measured just before). */
+  void puts(Jdk jdk, LeanUploads.Result u) {
+    double[] ms = u.sortedMillis();
+    table.add(putsLabel(jdk), Long.toString(u.count()), Long.toString(u.errors()), f0(u.perSecond()),
+        f2(pct(ms, 50)), f2(pct(ms, 99)), f2(max(ms)), f2(u.serverCores()), f2(u.clientCores()), f2(u.machineCores()));
+    if (u.errors() > 0) {
+      failures.add(fmt("HTTP, 4 KiB S3 PutObjects to envelope serve on %s: %d answers other than 200, e.g. %s",
+          jdk.label(), u.errors(), u.errorSamples()));
+    }
+    puts.put(jdk, u);
+    perJdk.put("4 KiB S3 PutObjects/s, 16 clients, home on disk", "%.0f", jdk, u.perSecond());
+    LeanUploads.Result v1 = uploads.get(jdk);
+    lines.add(fmt("Verdict, 4 KiB S3 PutObjects with 16 concurrent clients, %s: %.0f PutObjects/s (p50 %.1f ms, p99"
+        + " %.1f ms), %d answers other than 200%s; the SDK clients used %.2f cores (%.2f ms of CPU per PutObject), the"
+        + " server %.2f cores (%.2f ms per PutObject)", jdk.label(), u.perSecond(), pct(ms, 50), pct(ms, 99),
+        u.errors(), v1 == null ? ": no /v1 figure to compare with" : fmt(", %.2fx the same server's /v1 uploads just"
+        + " before (%.0f/s): the goal of >= %.1fx is %s", u.perSecond() / v1.perSecond(), v1.perSecond(), PUTS_GOAL,
+        u.perSecond() / v1.perSecond() >= PUTS_GOAL ? "met" : "NOT MET"), u.clientCores(),
+        perUpload(u.clientCores(), u), u.serverCores(), perUpload(u.serverCores(), u)));
+  }
+
+  void putsFailed(Jdk jdk, String why) {
+    table.add(putsLabel(jdk), FAILED, "", "", "", "", "", "", "", "");
+    failures.add("HTTP, 4 KiB S3 PutObjects to envelope serve on " + jdk.label() + ": " + why);
+    lines.add("Verdict, 4 KiB S3 PutObjects to envelope serve on " + jdk.label() + ": " + FAILED
+        + " (no figures; see the failures above)");
+  }
+
   void uploadsFailed(Jdk jdk, boolean toPassThrough, String why) {
     fsyncRows();
     table.add(uploadsLabel(jdk, toPassThrough), FAILED, "", "", "", "", "", "", "", "");
@@ -127,11 +170,15 @@ final class SmallReport {
     all.addAll(more);
     if (!serverFailed) {
       smallGoal();
+      putsGoal();
     }
     String settings = fmt("The same servers. %d clients (the lean client) upload %d KiB random files one after another"
         + " for %.0f s after %.1f s of warm-up, to the disk server of each JDK, then to the pass-through; before"
         + " that, the disk's own rate for small durable files, %d threads for %.1f s each way, in the same directory;"
-        + " then %d range reads of 1 MiB at random offsets of the big file, one at a time, after %d unmeasured."
+        + " then %d range reads of 1 MiB at random offsets of the big file, one at a time, after %d unmeasured. Right"
+        + " after each disk server's /v1 uploads, the same through its S3 API: 16 threads put 4 KiB random objects"
+        + " (a fresh key each) through one S3Client (" + S3Load.client() + ", up to 32 pooled connections) for the"
+        + " same time after the same warm-up."
         + " Percentiles are nearest-rank.", HttpBench.CLIENTS, HttpBench.SMALL_BYTES / 1024, plan.smallSeconds(),
         plan.smallWarmupSeconds(), HttpBench.CLIENTS, plan.fsyncSeconds(), plan.rangeReads(), plan.rangeWarmup());
     List<String> notes = List.of("Small uploads: the lean client (LeanUploads) is 16 threads in the bench's JVM, each"
@@ -164,16 +211,59 @@ final class SmallReport {
         passThrough));
     String disk = blobStore == null ? "" : fmt("; the blob store's durable sequence alone (file, fsync, link, fsync"
         + " directory) ran at %.0f/s with %d threads", blobStore.perSecond(), HttpBench.CLIENTS);
-    double machine = Double.isFinite(u.machineCores()) ? Math.max(u.machineCores(), u.serverCores() + u.clientCores())
-        : u.serverCores() + u.clientCores();
-    String split = fmt("%.2f of %d cores busy: server %.2f, clients %.2f, other processes %.2f", machine, cpus,
-        u.serverCores(), u.clientCores(), Math.max(0, machine - u.serverCores() - u.clientCores()));
+    double machine = machine(u);
+    String split = split(u);
     String bound = machine >= 0.85 * cpus
         ? fmt("the machine's CPU (%s), %.2f ms of server CPU per upload%s%s", split, perUpload(u.serverCores(), u),
             ceiling, disk)
         : fmt("not the CPU (the machine %s): each upload waits on the blob store's two fsyncs, a share of SQLite's"
             + " grouped commit and the audit log's%s%s", split, disk, ceiling);
     goals.measured(Goals.Goal.SMALL_UPLOADS, figure, u.perSecond() >= UPLOADS_GOAL && u.errors() == 0, bound);
+  }
+
+  /** Issue 16's: the S3 API's 4 KiB PutObjects against the /v1 uploads to the same server, on the bench's JDK. */
+  private void putsGoal() {
+    if (puts.isEmpty() || uploads.isEmpty()) {
+      goals.missing(Goals.Goal.S3_SMALL_PUTS, FAILED + " (see the small uploads)");
+      return;
+    }
+    Jdk main = uploads.keySet().iterator().next();
+    LeanUploads.Result u = puts.get(main);
+    LeanUploads.Result v1 = uploads.get(main);
+    if (u == null) {
+      goals.missing(Goals.Goal.S3_SMALL_PUTS, FAILED + " (see the small uploads)");
+      return;
+    }
+    List<String> others = new ArrayList<>();
+    puts.forEach((jdk, r) -> {
+      if (r != u && uploads.containsKey(jdk)) {
+        others.add(fmt("%s: %.0f/s, %.2fx", jdk.label(), r.perSecond(), r.perSecond() / uploads.get(jdk).perSecond()));
+      }
+    });
+    double ratio = u.perSecond() / v1.perSecond();
+    String figure = fmt("%.0f PutObjects/s on %s, %.2fx the /v1 uploads to the same server just before (%.0f/s), p50"
+        + " %.1f ms, %d answers other than 200%s", u.perSecond(), main.label(), ratio, v1.perSecond(),
+        pct(u.sortedMillis(), 50), u.errors(), others.isEmpty() ? "" : " (" + String.join("; ", others) + ")");
+    String perRequest = fmt("%.2f ms of server CPU per PutObject against %.2f per /v1 upload, %.2f ms of client CPU"
+        + " per PutObject (the SDK) against %.2f (the lean client)", perUpload(u.serverCores(), u),
+        perUpload(v1.serverCores(), v1), perUpload(u.clientCores(), u), perUpload(v1.clientCores(), v1));
+    String bound = machine(u) >= 0.85 * Runtime.getRuntime().availableProcessors()
+        ? "the machine's CPU (" + split(u) + "): " + perRequest
+        : "not the CPU (the machine " + split(u) + "): " + perRequest;
+    goals.measured(Goals.Goal.S3_SMALL_PUTS, figure, ratio >= PUTS_GOAL && u.errors() == 0, bound);
+  }
+
+  /** The machine's busy cores over a run, at least its server's and clients'. */
+  private static double machine(LeanUploads.Result u) {
+    return Double.isFinite(u.machineCores()) ? Math.max(u.machineCores(), u.serverCores() + u.clientCores())
+        : u.serverCores() + u.clientCores();
+  }
+
+  private static String split(LeanUploads.Result u) {
+    double machine = machine(u);
+    return fmt("%.2f of %d cores busy: server %.2f, clients %.2f, other processes %.2f", machine,
+        Runtime.getRuntime().availableProcessors(), u.serverCores(), u.clientCores(),
+        Math.max(0, machine - u.serverCores() - u.clientCores()));
   }
 
   private static double perUpload(double cores, LeanUploads.Result u) {
@@ -208,6 +298,11 @@ final class SmallReport {
   private static String target(Jdk jdk, boolean toPassThrough) {
     return toPassThrough ? "the HTTP pass-through on " + jdk.label() : "envelope serve on " + jdk.label()
         + ", home on disk";
+  }
+
+  private String putsLabel(Jdk jdk) {
+    return fmt("4 KiB S3 PutObjects, %d concurrent clients (AWS SDK S3Client), %.0f s, to envelope serve on %s, home"
+        + " on disk", HttpBench.CLIENTS, plan.smallSeconds(), jdk.label());
   }
 
   private String rangeLabel() {

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs everything {@code bin/bench} runs, in-process at {@code --quick} sizes (a 2 MiB array, a 4 MiB file,
  * one repetition; real servers, disk and tmpfs homes and the HTTP pass-through, for a 4 MiB file, 1 s of small
- * uploads and 5 range reads; 64 concurrent 1 MiB uploads; the cipher in a child JVM), on this JDK and on the one
+ * uploads and 5 range reads; the same servers' S3 API through the AWS SDK's S3Client, a 4 MiB PutObject and GetObject
+ * and 1 s of 4 KiB PutObjects; 64 concurrent 1 MiB uploads; the cipher in a child JVM), on this JDK and on the one
  * bin/bench would measure beside it when there is one, and checks that the goals, the peers', the servers' and
  * the JDKs' rows are there with numbers and that nothing FAILED. It asserts nothing about speed. Every peer tool
  * must be installed ({@code bin/test} installs them): a missing one fails the test rather than leave its rows "not
@@ -117,16 +118,20 @@ class PeersBenchSmokeTest {
     assertEquals("1.00", rows.get(0)[5], "openssl is the baseline of the whole-process table");
     assertEquals(jdks.size(), process.lines().stream().filter(l -> l.startsWith("Start-up of envelope on")).count());
 
-    // The big transfers: the baselines, then per JDK the pass-through, the tmpfs home and the disk home.
+    // The big transfers: the baselines, then per JDK the pass-through, the tmpfs home and the disk home, then the
+    // S3 API's PutObject (tmpfs home) and GetObject (disk home).
     boolean tmpfs = HttpBench.tmpfsUnavailable(4L << 20) == null;
     Section big = result.sections().get(1);
     List<String[]> bigRows = big.table().rows();
-    assertEquals(3 + 5 * jdks.size(), bigRows.size(), printed);
+    int kinds = HttpBench.Kind.values().length;
+    assertEquals(3 + kinds * jdks.size(), bigRows.size(), printed);
     for (int j = 0; j < jdks.size(); j++) {
-      List<String> labels = bigRows.subList(3 + 5 * j, 8 + 5 * j).stream().map(r -> r[0]).toList();
+      List<String> labels = bigRows.subList(3 + kinds * j, 3 + kinds * (j + 1)).stream().map(r -> r[0]).toList();
       assertEquals(List.of(jdks.get(j) + ": HTTP pass-through, upload", jdks.get(j) + ": HTTP pass-through, download",
           jdks.get(j) + ": upload, home on tmpfs", jdks.get(j) + ": upload, home on disk",
-          jdks.get(j) + ": download, home on disk"), labels.stream().map(l -> l.substring(0, l.indexOf(" ("))).toList());
+          jdks.get(j) + ": download, home on disk", jdks.get(j) + ": S3 PutObject, home on tmpfs",
+          jdks.get(j) + ": S3 GetObject, home on disk"),
+          labels.stream().map(l -> l.substring(0, l.indexOf(" ("))).toList());
     }
     for (String[] row : bigRows) {
       if (!tmpfs && row[0].contains("home on tmpfs")) {
@@ -135,31 +140,44 @@ class PeersBenchSmokeTest {
       }
       assertFigures(big.table(), blanksAsZero(row, 3), 1, printed);
     }
-    for (String verdict : List.of("Verdict, upload with the home on disk, ", "Verdict, download, ")
+    for (String verdict : List.of("Verdict, upload with the home on disk, ", "Verdict, download, ",
+        "Verdict, S3 GetObject, home on disk, ")
         .stream().flatMap(v -> jdks.stream().map(j -> v + j)).toList()) {
       assertTrue(big.lines().stream().anyMatch(l -> l.startsWith(verdict + ":")), verdict + "\n" + printed);
     }
     assertEquals(tmpfs ? jdks.size() : 0,
         big.lines().stream().filter(l -> l.startsWith("Verdict, upload with the home on tmpfs")).count(), printed);
+    assertEquals(tmpfs ? jdks.size() : 0,
+        big.lines().stream().filter(l -> l.startsWith("Verdict, S3 PutObject, home on tmpfs")).count(), printed);
+    // What the SDK put on the wire is read off its requests, not assumed.
+    assertTrue(big.notes().stream().anyMatch(n -> n.startsWith("S3 rows") && n.contains("PutObject sent"
+        + " x-amz-content-sha256: ") && n.contains("GetObject sent")), big.notes().toString());
 
-    // Small uploads (lean client) to each JDK's server, then to the pass-through; the range reads.
+    // Small uploads (lean client) to each JDK's server, each followed by the S3 API's PutObjects to the same server,
+    // then to the pass-through; the range reads.
     Section small = result.sections().get(2);
     List<String[]> smallRows = small.table().rows();
-    assertEquals(4 + jdks.size(), smallRows.size(), printed);
-    for (int j = 0; j < jdks.size(); j++) {
-      assertTrue(smallRows.get(2 + j)[0].startsWith("4 KiB uploads, 16 concurrent clients (lean client)")
-          && smallRows.get(2 + j)[0].endsWith("to envelope serve on " + jdks.get(j) + ", home on disk"), printed);
-      assertEquals("0", smallRows.get(2 + j)[2], "every small upload answered 201 with an id");
+    int n = jdks.size();
+    assertEquals(4 + 2 * n, smallRows.size(), printed);
+    for (int j = 0; j < n; j++) {
+      assertTrue(smallRows.get(2 + 2 * j)[0].startsWith("4 KiB uploads, 16 concurrent clients (lean client)")
+          && smallRows.get(2 + 2 * j)[0].endsWith("to envelope serve on " + jdks.get(j) + ", home on disk"), printed);
+      assertEquals("0", smallRows.get(2 + 2 * j)[2], "every small upload answered 201 with an id");
+      assertTrue(smallRows.get(3 + 2 * j)[0].startsWith("4 KiB S3 PutObjects, 16 concurrent clients (AWS SDK S3Client)")
+          && smallRows.get(3 + 2 * j)[0].endsWith("to envelope serve on " + jdks.get(j) + ", home on disk"), printed);
+      assertEquals("0", smallRows.get(3 + 2 * j)[2], "every PutObject answered 200");
     }
-    assertTrue(smallRows.get(2 + jdks.size())[0].endsWith("to the HTTP pass-through on " + jdks.get(0)), printed);
-    assertTrue(smallRows.get(3 + jdks.size())[0].startsWith("1 MiB range reads"), printed);
+    assertTrue(smallRows.get(2 + 2 * n)[0].endsWith("to the HTTP pass-through on " + jdks.get(0)), printed);
+    assertTrue(smallRows.get(3 + 2 * n)[0].startsWith("1 MiB range reads"), printed);
     for (String[] row : smallRows) {
       assertFigures(small.table(), blanksAsZero(row, 2), 1, printed); // disk and range rows: no "not 201", no CPU
     }
-    assertEquals("5", smallRows.get(3 + jdks.size())[1], "--quick reads 5 ranges");
+    assertEquals("5", smallRows.get(3 + 2 * n)[1], "--quick reads 5 ranges");
     for (String j : jdks) {
       assertTrue(small.lines().stream().anyMatch(l -> l.startsWith("Verdict, 4 KiB uploads with 16 concurrent clients, "
           + j + ":")) && small.lines().stream().anyMatch(l -> l.startsWith("Client or server, " + j + ":")), printed);
+      assertTrue(small.lines().stream().anyMatch(l -> l.startsWith("Verdict, 4 KiB S3 PutObjects with 16 concurrent"
+          + " clients, " + j + ": ") && l.contains("the same server's /v1 uploads just before")), printed);
     }
     assertTrue(small.lines().stream().anyMatch(l -> l.startsWith("The HTTP pass-through on " + jdks.get(0)))
         && small.lines().stream().anyMatch(l -> l.startsWith("Verdict, 1 MiB range reads")), printed);
@@ -180,6 +198,7 @@ class PeersBenchSmokeTest {
     List<String> sideRows = side.table().rows().stream().map(r -> r[0]).toList();
     for (String row : List.of("envelope encrypt, whole process, wall s", "upload, home on disk, MB/s",
         "download / pass-through download", "4 KiB uploads/s, 16 clients, home on disk",
+        "4 KiB S3 PutObjects/s, 16 clients, home on disk", "S3 GetObject / /v1 download (disk home)",
         "Envelope cipher / raw JCE, encrypt")) {
       assertTrue(sideRows.contains(row), row + " in " + sideRows);
     }
@@ -260,7 +279,8 @@ class PeersBenchSmokeTest {
     assertTrue(skipped.ok());
     assertEquals(List.of("Whole-process file encryption", "JDK side by side"),
         skipped.sections().stream().map(Section::title).toList());
-    assertTrue(skipped.goals().stream().filter(g -> g.contains("skipped (--http-mib 0)")).count() == 5
+    assertTrue(skipped.goals().stream().filter(g -> g.contains("skipped (--http-mib 0)")).count()
+        == HttpReport.GOALS.size()
         && skipped.goals().stream().anyMatch(g -> g.contains("skipped (--concurrent-mib 0)")), skipped.goals()
         .toString());
     Options.UsageException e = assertThrows(Options.UsageException.class, () -> CipherBench.run(
