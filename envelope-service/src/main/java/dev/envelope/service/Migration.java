@@ -733,6 +733,10 @@ public final class Migration {
         throw conflict("file id " + row.id() + " of tenant " + row.tenant() + " belongs to another tenant on the"
             + " target");
       }
+      if (row.formatVersion() == FileRecord.FORMAT_MULTIPART) {
+        throw new RowFailure(ErrorCode.UNSUPPORTED_FORMAT, "an S3 object uploaded in parts (format 3): this version"
+            + " does not migrate those yet; it stays readable on the source (copy it to the target with an S3 client)");
+      }
       if (row.formatVersion() != FileRecord.FORMAT_VERSION && row.formatVersion() != FileRecord.FORMAT_SHARED_KEY) {
         throw new RowFailure(ErrorCode.UNSUPPORTED_FORMAT, "format " + row.formatVersion() + ", which this version"
             + " does not read");
