@@ -403,31 +403,37 @@ public final class S3Objects {
             + " ascending order. The parts list must be specified in order by part number.");
       }
     }
-    // Parts stop changing from here: a part uploaded from now on finds no upload (NoSuchUpload).
+    // The parts are checked first, while the upload stands (a refusal leaves it exactly as it was); then the upload
+    // goes, so that parts stop changing (one uploaded from then on finds no upload); then the parts are read again,
+    // and a part replaced between the two reads puts the upload back and is refused.
+    List<PartRecord> parts = new ArrayList<>();
+    MessageDigest etags = md5();
+    long size = 0;
+    for (int i = 0; i < claims.size(); i++) {
+      PartClaim claim = claims.get(i);
+      PartRecord part = store.findPart(uploadId, claim.partNumber()).orElse(null);
+      String claimed = claim.etag() == null ? "" : claim.etag().strip().replace("\"", "");
+      if (part == null || !part.etag().equals(claimed)) {
+        throw invalidPart(claim.partNumber());
+      }
+      if (i < claims.size() - 1 && part.size() < MIN_PART_BYTES) {
+        throw new S3Exception("EntityTooSmall", ErrorCode.INVALID_ARGUMENT, "Your proposed upload is smaller than"
+            + " the minimum allowed object size: each part but the last must be at least 5 MiB (part "
+            + claim.partNumber() + ")");
+      }
+      etags.update(HexFormat.of().parseHex(part.etag()));
+      size += part.size();
+      parts.add(part);
+    }
     if (!store.deleteUpload(uploadId)) {
       throw noSuchUpload();
     }
     try {
-      List<PartRecord> parts = new ArrayList<>();
-      MessageDigest etags = md5();
-      long size = 0;
-      for (int i = 0; i < claims.size(); i++) {
-        PartClaim claim = claims.get(i);
-        PartRecord part = store.findPart(uploadId, claim.partNumber()).orElse(null);
-        String claimed = claim.etag() == null ? "" : claim.etag().strip().replace("\"", "");
-        if (part == null || !part.etag().equals(claimed)) {
-          throw new S3Exception("InvalidPart", ErrorCode.INVALID_ARGUMENT, "One or more of the specified parts could"
-              + " not be found. The part may not have been uploaded, or the specified entity tag may not match the"
-              + " part's entity tag. (part " + claim.partNumber() + ")");
+      for (PartRecord part : parts) {
+        if (!store.findPart(uploadId, part.partNumber()).map(now -> now.blobId().equals(part.blobId()))
+            .orElse(false)) {
+          throw invalidPart(part.partNumber()); // uploaded again while this completed
         }
-        if (i < claims.size() - 1 && part.size() < MIN_PART_BYTES) {
-          throw new S3Exception("EntityTooSmall", ErrorCode.INVALID_ARGUMENT, "Your proposed upload is smaller than"
-              + " the minimum allowed object size: each part but the last must be at least 5 MiB (part "
-              + claim.partNumber() + ")");
-        }
-        etags.update(HexFormat.of().parseHex(part.etag()));
-        size += part.size();
-        parts.add(part);
       }
       FileRecord file = files.insertMultipart(caller, upload, size);
       ObjectRecord object = new ObjectRecord(bucket, key, caller.tenant(), file.id(), size,
@@ -447,6 +453,12 @@ public final class S3Objects {
       }
       throw e;
     }
+  }
+
+  private static S3Exception invalidPart(int partNumber) {
+    return new S3Exception("InvalidPart", ErrorCode.INVALID_ARGUMENT, "One or more of the specified parts could not"
+        + " be found. The part may not have been uploaded, or the specified entity tag may not match the part's"
+        + " entity tag. (part " + partNumber + ")");
   }
 
   private void dropUnnamedParts(String uploadId, List<PartRecord> named) {
