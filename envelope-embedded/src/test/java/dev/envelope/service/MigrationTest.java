@@ -164,6 +164,45 @@ class MigrationTest {
   }
 
   @Test
+  void anS3ObjectUploadedInParts_moves_withEachPartsBlobAndRow_andReadsWholeOnTheTarget() throws Exception {
+    FileService sourceFiles = FileService.builder().keyService(from.keyring, from.rootKey).blobStore(from.blobs)
+        .metadataStore(from.stores.metadata()).tenantStore(from.stores.metadata()).clock(from.clock)
+        .segmentSize(ServiceFixture.SEGMENT).bucketStore(from.stores.metadata()).build();
+    S3Objects objects = new S3Objects(sourceFiles, from.stores.metadata(), from.clock);
+    objects.createBucket(ACME, "parts");
+    UploadRecord upload = objects.startUpload(ACME, "parts", "dir/big.bin", "application/x-big", Map.of("k", "v"));
+    byte[] one = new byte[(int) S3Objects.MIN_PART_BYTES];
+    new java.util.Random(1).nextBytes(one);
+    byte[] two = "the last part".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    PartRecord p1 = objects.putPart(ACME, "parts", "dir/big.bin", upload.uploadId(), 1,
+        new java.io.ByteArrayInputStream(one), one.length);
+    PartRecord p3 = objects.putPart(ACME, "parts", "dir/big.bin", upload.uploadId(), 3,
+        new java.io.ByteArrayInputStream(two), two.length);
+    ObjectRecord object = objects.completeUpload(ACME, "parts", "dir/big.bin", upload.uploadId(), List.of(
+        new S3Objects.PartClaim(1, p1.etag()), new S3Objects.PartClaim(3, p3.etag())));
+
+    Migration.Summary summary = migrate(RUN);
+    assertTrue(summary.complete(), summary.toString());
+    assertEquals(1, summary.verified(), "read back whole on the target, across its parts");
+
+    SqliteMetadataStore target = to.stores.metadata();
+    assertEquals(java.util.Optional.of(object), target.findObjectByFile("acme", upload.uploadId()));
+    assertEquals(p3, target.findPart(upload.uploadId(), 3).orElseThrow());
+    assertTrue(target.findUpload(upload.uploadId()).isEmpty(), "the upload that held the parts is gone");
+    FileService targetFiles = FileService.builder().keyService(to.keyring, to.rootKey).blobStore(to.stores.blobs())
+        .metadataStore(target).tenantStore(target).bucketStore(target).build();
+    java.io.ByteArrayOutputStream read = new java.io.ByteArrayOutputStream();
+    try (Download download = targetFiles.download(Principal.of("acme", Role.READ), upload.uploadId())) {
+      download.writeTo(read);
+    }
+    byte[] whole = new byte[one.length + two.length];
+    System.arraycopy(one, 0, whole, 0, one.length);
+    System.arraycopy(two, 0, whole, one.length, two.length);
+    assertArrayEquals(whole, read.toByteArray());
+    assertTrue(migrate(RUN).complete(), "a second run finds it there");
+  }
+
+  @Test
   void s3CredentialsBucketsAndObjects_move_theSecretRewrappedByTheTarget_andARevocationFollowsOnTheNextRun()
       throws Exception {
     FileRecord file = store(ACME, 3000, 1);

@@ -733,11 +733,8 @@ public final class Migration {
         throw conflict("file id " + row.id() + " of tenant " + row.tenant() + " belongs to another tenant on the"
             + " target");
       }
-      if (row.formatVersion() == FileRecord.FORMAT_MULTIPART) {
-        throw new RowFailure(ErrorCode.UNSUPPORTED_FORMAT, "an S3 object uploaded in parts (format 3): this version"
-            + " does not migrate those yet; it stays readable on the source (copy it to the target with an S3 client)");
-      }
-      if (row.formatVersion() != FileRecord.FORMAT_VERSION && row.formatVersion() != FileRecord.FORMAT_SHARED_KEY) {
+      if (row.formatVersion() != FileRecord.FORMAT_VERSION && row.formatVersion() != FileRecord.FORMAT_SHARED_KEY
+          && row.formatVersion() != FileRecord.FORMAT_MULTIPART) {
         throw new RowFailure(ErrorCode.UNSUPPORTED_FORMAT, "format " + row.formatVersion() + ", which this version"
             + " does not read");
       }
@@ -758,7 +755,11 @@ public final class Migration {
         return;
       }
       WrappedKey wrapped = rewrap(row);
-      copyBlob(row.id(), ciphertextSize);
+      if (row.formatVersion() == FileRecord.FORMAT_MULTIPART) {
+        copyParts(row, wrapped);
+      } else {
+        copyBlob(row.id(), ciphertextSize);
+      }
       FileRecord copy = new FileRecord(row.id(), row.tenant(), row.name(), row.contentType(), row.size(),
           row.createdAt(), target.keys().name(), wrapped, row.formatVersion(), row.segmentSize(), row.sha256());
       try {
@@ -776,6 +777,54 @@ public final class Migration {
       }
       copied.incrementAndGet();
       bytes.addAndGet(row.size());
+    }
+
+    /**
+     * The parts of an S3 object uploaded in parts (format 3): each part's blob, as it is, then its row. A part row
+     * needs its upload on the target's store, so the copy holds one there (the file's id is its upload's) while it
+     * puts the rows, in the object's bucket (copied now if it is not there yet), and removes it after; a run stopped
+     * in between finds it and goes on. The object itself, which names the parts in order, comes with the buckets.
+     */
+    private void copyParts(FileRecord row, WrappedKey wrapped) throws EnvelopeException, RowFailure {
+      if (!(source.metadata() instanceof BucketStore from) || !(target.metadata() instanceof BucketStore to)) {
+        throw new RowFailure(ErrorCode.UNSUPPORTED_FORMAT, "an S3 object uploaded in parts, and a store here keeps"
+            + " no S3 objects");
+      }
+      ObjectRecord object = from.findObjectByFile(row.tenant(), row.id()).orElseThrow(() -> new RowFailure(
+          ErrorCode.INVALID_CIPHERTEXT, "an S3 object uploaded in parts, but no object on the source names its"
+              + " parts"));
+      EnvelopeCipher cipher = EnvelopeCipher.withSegmentSize(row.segmentSize());
+      List<PartRecord> parts = new ArrayList<>();
+      for (int number : object.parts()) {
+        PartRecord part = from.findPart(row.id(), number).orElseThrow(() -> new RowFailure(
+            ErrorCode.INVALID_CIPHERTEXT, "part " + number + " is missing on the source"));
+        copyBlob(part.blobId(), cipher.ciphertextSize(part.size()));
+        parts.add(part);
+      }
+      Optional<BucketRecord> bucket = from.findBucket(object.bucket());
+      if (bucket.isPresent() && to.findBucket(object.bucket()).isEmpty()) {
+        try {
+          to.insertBucket(bucket.get());
+        } catch (EnvelopeException e) {
+          if (e.code() != ErrorCode.ALREADY_EXISTS) {
+            throw e;
+          }
+        }
+      }
+      UploadRecord holder = new UploadRecord(row.id(), object.bucket(), object.key(), row.tenant(),
+          target.keys().name(), wrapped, object.contentType(), object.userMetadata(),
+          clock.instant().truncatedTo(ChronoUnit.MILLIS));
+      try {
+        to.insertUpload(holder);
+      } catch (EnvelopeException e) {
+        if (e.code() != ErrorCode.ALREADY_EXISTS) {
+          throw e;
+        }
+      }
+      for (PartRecord part : parts) {
+        to.putPart(part);
+      }
+      to.deleteUpload(row.id());
     }
 
     /** The data key, unwrapped by the source and wrapped by the target under the same context; zeroed at once. */
@@ -903,9 +952,12 @@ public final class Migration {
     // ---- reading every file back on the target ----
 
     private void verify() throws EnvelopeException {
-      FileService files = FileService.builder().keyService(target.keys(), target.rootKey())
-          .blobStore(target.blobs()).metadataStore(target.metadata()).tenantStore(target.tenants()).clock(clock)
-          .build();
+      FileService.Builder builder = FileService.builder().keyService(target.keys(), target.rootKey())
+          .blobStore(target.blobs()).metadataStore(target.metadata()).tenantStore(target.tenants()).clock(clock);
+      if (target.metadata() instanceof BucketStore objects) {
+        builder.bucketStore(objects); // reads S3 objects uploaded in parts
+      }
+      FileService files = builder.build();
       forEachRow(Phase.VERIFY, row -> verify(files, row));
     }
 
