@@ -929,9 +929,6 @@ final class S3Api {
     if (retryAfter != null) {
       ctx.header("Retry-After", retryAfter);
     }
-    if (f.status >= 500 || f.status == 403) {
-      ctx.header("Connection", f.status == 503 ? "close" : "keep-alive");
-    }
     if (ctx.method().name().equals("HEAD")) {
       ctx.status(f.status);
       return;

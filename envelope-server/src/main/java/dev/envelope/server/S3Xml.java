@@ -111,7 +111,13 @@ final class S3Xml {
       factory.setExpandEntityReferences(false);
       factory.setNamespaceAware(true);
       DocumentBuilder builder = factory.newDocumentBuilder();
-      builder.setErrorHandler(null);
+      // A parser left to its default handling may print a client's parse errors to the server's stderr: none is.
+      builder.setErrorHandler(new org.xml.sax.helpers.DefaultHandler() {
+        @Override
+        public void fatalError(org.xml.sax.SAXParseException e) throws SAXException {
+          throw e;
+        }
+      });
       return builder.parse(new ByteArrayInputStream(body));
     } catch (ParserConfigurationException | SAXException | IOException e) {
       return null;

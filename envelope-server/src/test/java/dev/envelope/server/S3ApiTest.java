@@ -560,6 +560,25 @@ class S3ApiTest {
     assertTrue(bad.body().contains("<Code>InvalidURI</Code>"), bad.body());
   }
 
+  @Test
+  void overwritingAnObjectUploadedInPartsDeletesItsParts() throws Exception {
+    s3.createBucket(b -> b.bucket("multi-over"));
+    int blobs = server.blobCount();
+    String uploadId = s3.createMultipartUpload(b -> b.bucket("multi-over").key("k")).uploadId();
+    String e1 = s3.uploadPart(b -> b.bucket("multi-over").key("k").uploadId(uploadId).partNumber(1),
+        RequestBody.fromBytes(random(5 * MIB, 31))).eTag();
+    String e2 = s3.uploadPart(b -> b.bucket("multi-over").key("k").uploadId(uploadId).partNumber(2),
+        RequestBody.fromString("end")).eTag();
+    s3.completeMultipartUpload(b -> b.bucket("multi-over").key("k").uploadId(uploadId).multipartUpload(m -> m.parts(
+        software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(1).eTag(e1).build(),
+        software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(2).eTag(e2).build())));
+    assertEquals(blobs + 2, server.blobCount());
+    s3.putObject(b -> b.bucket("multi-over").key("k"), RequestBody.fromString("one piece"));
+    assertEquals(blobs + 1, server.blobCount(), "the parts went with the file they were");
+    assertTrue(server.stores.metadata().findPart(uploadId, 1).isEmpty());
+    assertEquals("one piece", s3.getObjectAsBytes(b -> b.bucket("multi-over").key("k")).asUtf8String());
+  }
+
   static Path blobPath(String blobId) throws IOException {
     try (Stream<Path> all = Files.walk(server.home.resolve(dev.envelope.service.local.LocalStores.BLOBS))) {
       return all.filter(p -> p.getFileName().toString().equals(blobId)).findFirst().orElseThrow();

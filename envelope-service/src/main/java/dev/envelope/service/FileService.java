@@ -580,7 +580,9 @@ public final class FileService {
       throw notFound(id);
     }
     deleteBlobQuietly(id);
-    dropParts(id);
+    if (object.isPresent() && !object.get().parts().isEmpty()) {
+      dropParts(id); // an object uploaded in parts: its file's content is its parts' blobs
+    }
     if (object.isPresent()) {
       // The index entry of the S3 object this file was: gone with it (a GetObject meanwhile finds no file, and
       // answers NoSuchKey as after this).

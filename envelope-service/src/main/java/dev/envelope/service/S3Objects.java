@@ -163,6 +163,9 @@ public final class S3Objects {
     }
     if (replaced.isPresent() && !replaced.get().fileId().equals(object.fileId())) {
       dropFile(caller, replaced.get().fileId());
+      if (!replaced.get().parts().isEmpty()) {
+        files.dropParts(replaced.get().fileId()); // its file no longer has an object to name its parts
+      }
     }
     LOG.info("an object of bucket {} is now file {} (tenant {})", object.bucket(), object.fileId(), object.tenant());
     return object;
@@ -281,11 +284,15 @@ public final class S3Objects {
       Map<String, String> meta = replace ? metadata : from.userMetadata();
       MessageDigest md5 = md5();
       FileRecord file;
-      try (Pipe pipe = new Pipe()) {
-        Thread reader = new Thread(() -> pipe.fill(source.download()), "envelope-s3-copy");
-        reader.setDaemon(true);
-        reader.start();
+      Pipe pipe = new Pipe();
+      Thread reader = new Thread(() -> pipe.fill(source.download()), "envelope-s3-copy");
+      reader.setDaemon(true);
+      reader.start();
+      try {
         file = files.upload(caller, toKey, type, new DigestInputStream(pipe, md5), from.size());
+      } finally {
+        pipe.close();
+        joinQuietly(reader); // the source's data key is zeroed when it closes: not while the reader still uses it
       }
       ObjectRecord copy = new ObjectRecord(toBucket, toKey, caller.tenant(), file.id(), file.size(),
           HexFormat.of().formatHex(md5.digest()), file.contentType(), meta, file.createdAt());
@@ -533,6 +540,14 @@ public final class S3Objects {
       }
     }
     return expired;
+  }
+
+  private static void joinQuietly(Thread thread) {
+    try {
+      thread.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   // Listing
